@@ -1,0 +1,296 @@
+"""The command line: ``pathwise --help``.
+
+Every command calls services (never tables or the engine), so the CLI, the REST API
+and the pages cannot drift apart. Long work shows a progress bar.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pathwise.config import get_settings
+from pathwise.services.context import App
+
+app = typer.Typer(
+    name="pathwise",
+    help="Pathwise: personalized learning for a whole school.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+import_app = typer.Typer(help="Bring data in (responses, ...).", no_args_is_help=True)
+export_app = typer.Typer(help="Take data out (responses, ...).", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(users_app, name="users")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _system() -> App:
+    try:
+        system = App.from_settings(get_settings())
+    except ValueError as exc:  # unsafe settings
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    return system
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the newest version.
+
+    Example: PATHWISE_DATABASE_URL=postgresql://user@host/db pathwise db upgrade
+    """
+    system = _system()
+    system.migrate()
+    out.print(f"database at {system.safe_database_url()} is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (they share no state).")] = 1,
+) -> None:
+    """Serve the pages, the REST API (/api/v1) and the standards endpoints.
+
+    Example: pathwise serve --host 127.0.0.1 --port 8000
+    """
+    import uvicorn
+
+    system = _system()
+    system.migrate()
+    system.close()
+    out.print(f"Pathwise at http://{host}:{port}/  (API docs: http://{host}:{port}/api/v1/docs)")
+    uvicorn.run("pathwise.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    seed: Annotated[int, typer.Option(help="Seed for the simulated school (same seed, same school).")] = 7,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed only; do not start the server.")] = False,
+) -> None:
+    """Create and seed the demo school (once), print the logins and serve it.
+
+    Example: pathwise demo --port 8000        (reuses an already seeded database)
+    """
+    from pathwise.services import demo as demo_service
+
+    system = _system()
+    system.migrate()
+    if demo_service.is_seeded(system):
+        out.print("demo school already seeded: reusing it")
+    else:
+        with progress_bar() as bar:
+            task = bar.add_task("seeding the demo school", total=None)
+
+            def tick(done: int, total: int, what: str) -> None:
+                bar.update(task, completed=done, total=total, description=what)
+
+            demo_service.seed_demo(system, seed=seed, progress=tick)
+    logins = demo_service.demo_logins(system)
+    out.print("\n[bold]Demo logins[/bold] (username / password):")
+    for role, username, password in logins:
+        out.print(f"  {role:<9} {username:<24} {password}")
+    system.close()
+    if not no_serve:
+        serve(host=host, port=port, workers=1)
+
+
+def _fail(exc: Exception, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}")
+    for problem in getattr(exc, "problems", [])[:50]:
+        err.print(f"  {problem}")
+    extra = len(getattr(exc, "problems", [])) - 50
+    if extra > 0:
+        err.print(f"  ... and {extra} more")
+    return typer.Exit(code)
+
+
+@import_app.command("responses")
+def import_responses_cmd(
+    file: Annotated[Path, typer.Argument(help="Canonical response-log CSV (student_id,item_id,skill_ids,correct,timestamp).")],
+    school: Annotated[str | None, typer.Option(help="School id (default: the only school).")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows and report the bad ones.")] = False,
+    create_students: Annotated[bool, typer.Option(help="Create accounts for unknown student ids.")] = True,
+) -> None:
+    """Import answers as evidence; every bad row is reported with its line and field.
+
+    Example: pathwise import responses ../shared/data/kt/assist09/train.csv --school sch_demo
+    """
+    from pathwise.services.access import Actor
+    from pathwise.services.errors import ServiceError
+    from pathwise.services.responses import import_responses
+
+    system = _system()
+    system.migrate()
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("reading", total=None)
+
+            def tick(done: int, total: int, what: str) -> None:
+                bar.update(task, completed=done, total=total, description=what)
+
+            report = import_responses(system, Actor.system(), file, school_id=school, skip_bad=skip_bad,
+                                      create_students=create_students, progress=tick)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    finally:
+        system.close()
+    for e in report.errors[:50]:
+        err.print(f"  skipped {e}")
+    out.print(report.summary())
+
+
+@export_app.command("responses")
+def export_responses_cmd(
+    out_file: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
+    school: Annotated[str | None, typer.Option(help="Only this school.")] = None,
+) -> None:
+    """Export answers as canonical response-log CSV.
+
+    Example: pathwise export responses --out responses.csv
+    """
+    from pathwise.services.access import Actor
+    from pathwise.services.errors import ServiceError
+    from pathwise.services.responses import export_responses
+
+    system = _system()
+    try:
+        if out_file is None:
+            n = export_responses(system, Actor.system(), sys.stdout, school)
+        else:
+            with out_file.open("w", encoding="utf-8", newline="") as fh:
+                n = export_responses(system, Actor.system(), fh, school)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    finally:
+        system.close()
+    err.print(f"{n} rows exported")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="Login name (lower-case letters, digits, . _ @ -).")],
+    role: Annotated[str, typer.Option(help="student, teacher, guardian or admin.")],
+    name: Annotated[str, typer.Option(help="Name shown on pages.")],
+    school: Annotated[str | None, typer.Option(help="School id (default: the only school).")] = None,
+    password: Annotated[str | None, typer.Option(help="Password (asked for when absent).", hide_input=True)] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
+) -> None:
+    """Create an account.
+
+    Example: pathwise users create ms.rivera --role teacher --name "Ms Rivera"
+    """
+    from pathwise.domain.people import Role
+    from pathwise.services.access import Actor
+    from pathwise.services.errors import ServiceError
+    from pathwise.services.users import NewUser, create_user, default_school
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise _fail(ValueError(f"role must be one of {', '.join(r.value for r in Role)}"), 2) from None
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    system = _system()
+    system.migrate()
+    try:
+        with system.uow() as uow:
+            school_id = school or default_school(uow).id
+            user = create_user(uow, Actor.system(), NewUser(username, name, role_value, school_id, password,
+                                                            email=email))
+            uow.commit()
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    finally:
+        system.close()
+    out.print(f"created {user.role} {user.username} ({user.id}) in school {school_id}")
+
+
+@users_app.command("create-school")
+def users_create_school(
+    name: Annotated[str, typer.Argument(help="The school's name.")],
+    school_id: Annotated[str | None, typer.Option("--id", help="Id to use (default: generated).")] = None,
+) -> None:
+    """Create a school.
+
+    Example: pathwise users create-school "Riverside Middle School" --id riverside
+    """
+    from pathwise.services.access import Actor
+    from pathwise.services.errors import ServiceError
+    from pathwise.services.users import create_school
+
+    system = _system()
+    system.migrate()
+    try:
+        with system.uow() as uow:
+            s = create_school(uow, Actor.system(), name, school_id)
+            uow.commit()
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    finally:
+        system.close()
+    out.print(f"created school {s.name} ({s.id})")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    password: Annotated[str | None, typer.Option(help="New password (asked for when absent).", hide_input=True)] = None,
+) -> None:
+    """Set a password (and end the user's open sessions).
+
+    Example: pathwise users set-password ms.rivera
+    """
+    from pathwise.services.access import Actor
+    from pathwise.services.errors import ServiceError
+    from pathwise.services.users import set_password
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    system = _system()
+    try:
+        with system.uow() as uow:
+            set_password(uow, Actor.system(), username, password)
+            uow.commit()
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    finally:
+        system.close()
+    out.print(f"password set for {username}")
+
+
+# Areas register their command groups here, one line each.
+from pathwise import cli_interop  # noqa: E402,F401
+from pathwise.cli_xapi import xapi_app  # noqa: E402
+app.add_typer(xapi_app, name="xapi")
+from pathwise import cli_items  # noqa: E402,F401
+from pathwise.cli_paths import simulate; app.command("simulate")(simulate)  # noqa: E402,E702
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

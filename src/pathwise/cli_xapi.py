@@ -1,0 +1,140 @@
+"""``pathwise xapi``: credentials for integrations that send xAPI statements, the
+activity-to-skill mapping, and the evidence export as xAPI statements.
+
+Calls services/xapi.py only; never tables. Runs as the system actor (the server's CLI).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pathwise.config import get_settings
+from pathwise.services import xapi as xapi_service
+from pathwise.services.access import Actor
+from pathwise.services.context import App
+from pathwise.services.errors import ServiceError
+
+xapi_app = typer.Typer(help="The xAPI Learning Record Store (/xapi).", no_args_is_help=True)
+credentials_app = typer.Typer(help="Basic-auth credentials of integrations.", no_args_is_help=True)
+xapi_app.add_typer(credentials_app, name="credentials")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _system() -> App:
+    try:
+        system = App.from_settings(get_settings())
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    system.migrate()
+    return system
+
+
+def _fail(exc: ServiceError) -> None:
+    err.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+@credentials_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="Who uses it, e.g. 'district LMS'.")],
+    scope: Annotated[list[str], typer.Option("--scope", help=f"Repeat; one of {', '.join(xapi_service.SCOPES)}.")]
+    = ["statements/write", "statements/read"],  # noqa: B006
+    as_json: Annotated[bool, typer.Option("--json", help="Print key and secret as JSON.")] = False,
+) -> None:
+    """Create a key/secret pair (HTTP basic auth); the secret is shown only now.
+
+    Example: pathwise xapi credentials create "district LMS" --scope statements/write --scope statements/read
+    """
+    system = _system()
+    try:
+        cred = xapi_service.create_credential(system, Actor.system(), name, scope)
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    finally:
+        system.close()
+    if as_json:
+        print(json.dumps({"key": cred.key, "secret": cred.secret, "name": cred.name, "scopes": list(cred.scopes)}))
+    else:
+        out.print(f"key:    {cred.key}\nsecret: {cred.secret}\nscopes: {' '.join(cred.scopes)}")
+
+
+@credentials_app.command("list")
+def list_() -> None:
+    """List credentials (never their secrets).
+
+    Example: pathwise xapi credentials list
+    """
+    system = _system()
+    try:
+        for c in xapi_service.list_credentials(system, Actor.system()):
+            state = "revoked" if c["revoked"] else "active"
+            out.print(f"{c['key']}  {state:<8} {c['name']}  [{' '.join(c['scopes'])}]")
+    finally:
+        system.close()
+
+
+@credentials_app.command("revoke")
+def revoke(key: Annotated[str, typer.Argument(help="The credential's key.")]) -> None:
+    """Revoke a credential at once.
+
+    Example: pathwise xapi credentials revoke 3f2a9c1e
+    """
+    system = _system()
+    try:
+        xapi_service.revoke_credential(system, Actor.system(), key)
+        out.print(f"revoked {key}")
+    except ServiceError as exc:
+        _fail(exc)
+    finally:
+        system.close()
+
+
+@xapi_app.command("map")
+def map_(
+    activity: Annotated[str, typer.Argument(help="The activity IRI statements name as their object.")],
+    skill: Annotated[list[str], typer.Option("--skill", help="Skill code (repeat).")] = [],  # noqa: B006
+    item: Annotated[str | None, typer.Option(help="Item id whose skills count.")] = None,
+    verb: Annotated[str | None, typer.Option(help="Only statements with this verb IRI.")] = None,
+) -> None:
+    """Count statements with a result on ACTIVITY as evidence for skills (or an item).
+
+    Example: pathwise xapi map https://lms.example/q/17 --item frac-add-3
+    """
+    system = _system()
+    try:
+        xapi_service.map_activity(system, Actor.system(), activity, skill, item, verb)
+        out.print(f"mapped {activity}")
+    except ServiceError as exc:
+        _fail(exc)
+    finally:
+        system.close()
+
+
+@xapi_app.command("export")
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (JSON array).")],
+    learner: Annotated[str | None, typer.Option(help="Only this learner's evidence.")] = None,
+) -> None:
+    """Write evidence as xAPI statements (JSON array).
+
+    Example: pathwise xapi export -o evidence.json
+    """
+    system = _system()
+    try:
+        statements = xapi_service.evidence_as_statements(system, Actor.system(), learner)
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    finally:
+        system.close()
+    output.write_text(json.dumps(statements, indent=1, ensure_ascii=False), encoding="utf-8")
+    out.print(f"wrote {len(statements)} statements to {output}")

@@ -1,0 +1,65 @@
+"""Settings, read from the environment (prefix ``PATHWISE_``) or a ``.env`` file.
+
+Fails closed: outside ``local``, ``demo`` or ``test`` mode the app refuses to start
+with the default secret or with insecure cookies. Nothing here opens a connection.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-local-only"
+
+
+class Mode(StrEnum):
+    LOCAL = "local"
+    DEMO = "demo"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+def default_database_url() -> str:
+    folder = Path(user_data_dir("pathwise", appauthor=False))
+    return f"sqlite:///{folder / 'pathwise.db'}"
+
+
+class UnsafeSettings(ValueError):
+    """The settings are not safe for the chosen mode."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATHWISE_", env_file=".env", extra="ignore")
+
+    mode: Mode = Mode.LOCAL
+    database_url: str = Field(default_factory=default_database_url)
+    secret_key: str = DEFAULT_SECRET
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    secure_cookies: bool = False
+    mastery_threshold: float = 0.95
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _fail_closed(self) -> Settings:
+        if self.mode == Mode.PRODUCTION:
+            if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+                raise UnsafeSettings(
+                    "PATHWISE_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "outside local/demo mode"
+                )
+            if not self.secure_cookies:
+                raise UnsafeSettings("PATHWISE_SECURE_COOKIES must be true outside local/demo mode")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

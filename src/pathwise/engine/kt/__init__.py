@@ -1,0 +1,1 @@
+"""Knowledge tracing: models that estimate mastery and predict the next response."""

@@ -1,0 +1,61 @@
+"""The ready-to-learn frontier and the skill map of a unit.
+
+A skill is *ready* when every prerequisite group has a mastered skill (the AND/OR
+rule of ``SkillGraph``); a skill that is not ready is *locked* unless a teacher has
+opened it. Nothing here decides mastery: callers pass the set of mastered skills.
+No storage, no web.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pathwise.domain.framework import SkillGraph
+
+
+class SkillStatus(StrEnum):
+    MASTERED = "mastered"
+    IN_PROGRESS = "in_progress"
+    READY = "ready"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True, slots=True)
+class SkillState:
+    code: str
+    status: SkillStatus
+    opened_by_teacher: bool = False
+    missing: tuple[tuple[str, ...], ...] = ()  # prerequisite groups still unmet (any one of each)
+    unlocks: tuple[str, ...] = ()
+
+
+def open_skills(graph: SkillGraph, mastered: Collection[str], opened: Collection[str] = ()) -> list[str]:
+    """Skills a learner may work on now, in curriculum order: the frontier plus skills
+    a teacher opened, never a locked skill, never a mastered one."""
+    have = frozenset(mastered)
+    opened_set = frozenset(opened)
+    return [c for c in graph.codes() if c not in have and (c in opened_set or graph.is_ready(c, have))]
+
+
+def skill_map(graph: SkillGraph, mastered: Collection[str], attempts: Mapping[str, int] | None = None,
+              opened: Collection[str] = ()) -> list[SkillState]:
+    """Every skill with its status; a locked skill names the groups that would unlock it."""
+    have = frozenset(mastered)
+    opened_set = frozenset(opened)
+    attempts = attempts or {}
+    out: list[SkillState] = []
+    for code in graph.codes():
+        unlocks = tuple(sorted(graph.unlocks(code)))
+        if code in have:
+            out.append(SkillState(code, SkillStatus.MASTERED, code in opened_set, (), unlocks))
+            continue
+        missing = tuple(tuple(sorted(g)) for g in graph.missing_groups(code, have))
+        if missing and code not in opened_set:
+            out.append(SkillState(code, SkillStatus.LOCKED, False, missing, unlocks))
+        elif attempts.get(code, 0) > 0:
+            out.append(SkillState(code, SkillStatus.IN_PROGRESS, code in opened_set, missing, unlocks))
+        else:
+            out.append(SkillState(code, SkillStatus.READY, code in opened_set, missing, unlocks))
+    return out

@@ -1,0 +1,310 @@
+"""Scoring candidate activities for one learner, each recommendation with its reasons.
+
+A candidate's score is a weighted sum of components in [0, 1]: expected learning
+gain (from the learner model's mastery estimate), readiness (how well the
+prerequisites are known), difficulty matched to the learner (predicted success near
+``target_success``), review due, the teacher's focus, the learner's goals, interests
+and preferred modalities, variety, stepping back from a wheel-spinning skill, and a
+due mastery check. The weights are configuration (``Weights``); every component that
+contributed is kept as a ``Reason`` in plain words.
+
+Eligibility is a rule, not a weight: an activity is offered only when each of its
+skills is mastered, ready, or opened by a teacher (a locked skill never appears), and
+a wheel-spinning skill is not served again until its flag clears.
+No storage, no web, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+
+from pathwise.domain.content import Activity, ActivityKind
+from pathwise.domain.framework import SkillGraph
+from pathwise.engine.paths.guard import step_back_targets
+
+# How much an activity of each kind moves mastery, relative to practice.
+KIND_GAIN: dict[ActivityKind, float] = {
+    ActivityKind.PRACTICE: 1.0,
+    ActivityKind.CHECK: 0.6,
+    ActivityKind.PROJECT: 0.9,
+    ActivityKind.VIDEO: 0.7,
+    ActivityKind.READING: 0.7,
+}
+MODALITY_WORDS = {"practice": "practice", "video": "videos", "reading": "reading", "project": "projects",
+                  "check": "checks"}
+# Reasons that say *why this one*; generic ones (gain, difficulty, variety) headline only
+# when nothing more specific applies.
+_HEADLINE = ("check", "step_back", "focus", "review", "interest", "goal", "readiness", "modality")
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    gain: float = 1.0
+    readiness: float = 0.6
+    difficulty: float = 0.5
+    review: float = 1.2
+    focus: float = 0.8
+    goal: float = 0.5
+    interest: float = 0.3
+    modality: float = 0.3
+    variety: float = 0.2
+    step_back: float = 1.5
+    check: float = 1.4
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not isinstance(v, (int, float)) or math.isnan(v) or v < 0:
+                raise ValueError(f"weight {f.name} must be a number >= 0, got {v!r}")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, float]) -> Weights:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown weight(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**{k: float(v) for k, v in data.items()})
+
+    def to_dict(self) -> dict[str, float]:
+        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str  # gain | readiness | difficulty | review | focus | goal | interest | modality | variety | step_back | check
+    text: str
+    value: float  # weighted contribution to the score
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    activity: Activity
+    score: float
+    purpose: str  # learn | review | step_back | check
+    skills: tuple[str, ...]  # the skills this activity serves for this learner now
+    reasons: tuple[Reason, ...]  # largest contribution first
+
+    @property
+    def reason(self) -> str:
+        """The headline reason: the strongest specific one, else the strongest."""
+        specific = [r for r in self.reasons if r.code in _HEADLINE and r.value > 0]
+        pick = specific[0] if specific else (self.reasons[0] if self.reasons else None)
+        return pick.text if pick else "Next in your path"
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerView:
+    """What the scorer knows about one learner right now (all plain data)."""
+
+    p_mastery: Mapping[str, float]
+    mastered: frozenset[str]
+    opened: frozenset[str] = frozenset()
+    attempts: Mapping[str, int] = field(default_factory=dict)  # since the skill was (re)opened
+    review_due: Mapping[str, float] = field(default_factory=dict)  # due skill -> days since last practised
+    retrievability: Mapping[str, float] = field(default_factory=dict)  # mastered skill -> recall now
+    spinning: frozenset[str] = frozenset()
+    focus: frozenset[str] = frozenset()
+    goals: frozenset[str] = frozenset()
+    interests: frozenset[str] = frozenset()
+    modalities: frozenset[str] = frozenset()
+    recent: Sequence[tuple[str, str, tuple[str, ...]]] = ()  # (activity id, kind, skills), newest first
+    check: tuple[str, ...] = ()  # skills of a mastery check that is due
+
+
+@dataclass(frozen=True, slots=True)
+class ModelHints:
+    """Response-model numbers the scorer uses to predict success and gain."""
+
+    guess: float = 0.2
+    slip: float = 0.1
+    learn: float = 0.15
+    target_success: float = 0.7
+
+
+def ago(days: float) -> str:
+    if days < 1:
+        return "today"
+    if days < 2:
+        return "yesterday"
+    if days < 14:
+        return f"{int(days)} days ago"
+    if days < 60:
+        w = int(round(days / 7))
+        return f"{w} weeks ago"
+    m = int(round(days / 30))
+    return f"{m} months ago"
+
+
+def _and_list(words: Sequence[str]) -> str:
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _readiness(graph: SkillGraph, code: str, p: Mapping[str, float]) -> float:
+    groups = graph.skill(code).prerequisites
+    if not groups:
+        return 1.0
+    return min(max(p.get(c, 0.0) for c in g) for g in groups)
+
+
+def _ready_text(graph: SkillGraph, code: str, view: LearnerView, titles: Mapping[str, str]) -> str:
+    t = titles.get(code, code)
+    n = view.attempts.get(code, 0)
+    if n > 0:
+        return f"Keep going: you're at {round(100 * view.p_mastery.get(code, 0.0))}% on {t}"
+    groups = graph.skill(code).prerequisites
+    if code in view.opened and graph.missing_groups(code, view.mastered):
+        return f"Opened for you by your teacher: {t}"
+    if not groups:
+        return f"Ready: {t} needs no prerequisites"
+    met = [next(iter(sorted(g & view.mastered)), None) for g in groups]
+    names = [titles.get(c, c) for c in met if c]
+    if len(groups) == 1:
+        return f"Ready: you've mastered the prerequisite {names[0]}" if names else f"Ready to start {t}"
+    if len(groups) == 2:
+        return "Ready: you've mastered both prerequisites"
+    return f"Ready: you've mastered all {len(groups)} prerequisites"
+
+
+def check_activity(skills: Sequence[str], titles: Mapping[str, str]) -> Activity:
+    """The synthetic mixed-skill mastery check offered when one is due."""
+    name = _and_list([titles.get(s, s) for s in skills])
+    return Activity(id="check." + ".".join(sorted(skills))[:120], title=f"Mastery check: {name}",
+                    kind=ActivityKind.CHECK, skill_codes=tuple(skills), minutes=max(5, 2 * len(skills)))
+
+
+def rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, weights: Weights | None = None,
+         k: int = 3, titles: Mapping[str, str] | None = None, difficulty: Mapping[str, float] | None = None,
+         hints: ModelHints | None = None) -> list[Recommendation]:
+    """The top ``k`` recommendations for one learner, best first, each with its reasons.
+
+    ``difficulty`` maps activity ids to a logit shift (positive = harder), e.g. the mean
+    difficulty of its items. A due mastery check is offered as a synthetic activity.
+    """
+    w = weights or Weights()
+    titles = titles or {}
+    hints = hints or ModelHints()
+    difficulty = difficulty or {}
+    p = view.p_mastery
+    mastered = view.mastered
+    step: dict[str, str] = {}  # prerequisite -> the spinning skill it supports
+    for s in sorted(view.spinning):
+        if s in graph:
+            for pre in step_back_targets(graph, s, p):
+                step.setdefault(pre, s)
+    last = view.recent[0] if view.recent else None
+    ready_set = frozenset(c for c in graph.codes() if c not in mastered and graph.is_ready(c, mastered))
+    readiness: dict[str, float] = {}
+
+    recs: list[Recommendation] = []
+    cands = list(activities)
+    if view.check:
+        cands.append(check_activity(view.check, titles))
+    for act in cands:
+        is_check = act.kind == ActivityKind.CHECK and view.check and set(act.skill_codes) <= set(view.check)
+        learn: list[str] = []
+        review: list[str] = []
+        back: list[str] = []
+        ok = True
+        for s in act.skill_codes:
+            if s not in graph:
+                ok = False
+                break
+            if s in mastered:
+                if s in step:
+                    back.append(s)
+                elif s in view.review_due:
+                    review.append(s)
+                continue
+            if s in view.spinning:
+                ok = False
+                break
+            if s in view.opened or s in ready_set:
+                (back if s in step else learn).append(s)
+            else:
+                ok = False  # locked: never offered
+                break
+        if not ok or not (learn or review or back or is_check):
+            continue
+        served = tuple(back or learn or review or act.skill_codes)
+        purpose = "check" if is_check else "step_back" if back else "learn" if learn else "review"
+        reasons: list[Reason] = []
+        kind_gain = KIND_GAIN.get(act.kind, 1.0)
+
+        def add(code: str, weight: float, value: float, text: str) -> None:
+            if weight > 0 and value > 0:
+                reasons.append(Reason(code, text, weight * value))
+
+        if is_check:
+            add("check", w.check, 1.0, act.title.replace("Mastery check: ", "Mastery check: confirm "))
+        if back:
+            pre = back[0]
+            add("step_back", w.step_back, 1.0,
+                f"Step back: strengthen {titles.get(pre, pre)} before more {titles.get(step[pre], step[pre])}")
+        if learn:
+            gain = sum(1.0 - p.get(s, 0.0) for s in learn) / len(learn) * kind_gain
+            main = learn[0]
+            add("gain", w.gain, gain, f"Most to gain next: {titles.get(main, main)}")
+            for s in learn:
+                if s not in readiness:
+                    readiness[s] = _readiness(graph, s, p) if s in ready_set else 0.3
+            ready = min(readiness[s] for s in learn)
+            add("readiness", w.readiness, ready, _ready_text(graph, main, view, titles))
+        if review:
+            r = min(view.retrievability.get(s, 0.9) for s in review)
+            days = max(view.review_due[s] for s in review)
+            add("review", w.review, min(1.0, 0.6 + (1.0 - r) * 2.0),
+                f"Review: last practised {ago(days)}" if days >= 1 else "Review: time for a quick re-check")
+            add("gain", w.gain, (1.0 - r) * kind_gain, f"Keep {titles.get(review[0], review[0])} fresh")
+        if act.kind in (ActivityKind.PRACTICE, ActivityKind.CHECK, ActivityKind.PROJECT):
+            pm = sum(p.get(s, 0.0) for s in served) / len(served)
+            succ = pm * (1 - hints.slip) + (1 - pm) * hints.guess
+            shift = difficulty.get(act.id, 0.0)
+            if shift:
+                lo = math.log(max(succ, 1e-6) / max(1 - succ, 1e-6)) - shift
+                succ = 1 / (1 + math.exp(-lo))
+            match = max(0.0, 1.0 - abs(succ - hints.target_success) / 0.5)
+            add("difficulty", w.difficulty, match,
+                f"Right level for you: about {max(1, round(10 * succ))} in 10 expected right")
+        foc = [s for s in act.skill_codes if s in view.focus]
+        if foc:
+            add("focus", w.focus, 1.0, "Your teacher's focus this week")
+        gl = [s for s in act.skill_codes if s in view.goals]
+        if gl:
+            add("goal", w.goal, 1.0, f"Works toward your goal: {titles.get(gl[0], gl[0])}")
+        tags = [t for t in act.tags if t.lower() in view.interests]
+        if tags:
+            add("interest", w.interest, 1.0, f"Matches your interest: {tags[0]}")
+        if act.kind.value in view.modalities:
+            add("modality", w.modality, 1.0, f"Matches how you like to learn: {MODALITY_WORDS[act.kind.value]}")
+        if last is not None:
+            same_act = last[0] == act.id
+            same_kind = last[1] == act.kind.value
+            same_skill = bool(set(last[2]) & set(act.skill_codes))
+            var = 0.0 if same_act else 1.0 - 0.4 * same_kind - 0.3 * same_skill
+            add("variety", w.variety, var, "Something different from your last activity")
+        reasons.sort(key=lambda r: -r.value)
+        score = sum(r.value for r in reasons)
+        recs.append(Recommendation(act, round(score, 6), purpose, served, tuple(reasons)))
+
+    recs.sort(key=lambda r: (-r.score, r.activity.id))
+    # A few good *choices*: prefer different skills before repeating one.
+    out: list[Recommendation] = []
+    seen: set[tuple[str, ...]] = set()
+    for r in recs:
+        if len(out) >= k:
+            break
+        if r.skills not in seen:
+            out.append(r)
+            seen.add(r.skills)
+    for r in recs:
+        if len(out) >= k:
+            break
+        if r not in out:
+            out.append(r)
+    return out
+

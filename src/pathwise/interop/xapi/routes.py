@@ -1,0 +1,279 @@
+"""The xAPI LRS door (mounted at /xapi): statements, state, activity and agent profiles,
+activities, agents and about, for xAPI 1.0.3 and 2.0.0.
+
+Each route reads the raw request (bodies are parsed here, never by FastAPI, so bad
+input answers 400 and never 422), unfolds alternate request syntax, checks the version
+header and the integration's basic-auth credentials, then calls the services. Routes
+authenticate with xAPI credentials only, never with a person's session cookie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from pathwise.interop.xapi import statements as st
+from pathwise.interop.xapi import validate as v
+from pathwise.interop.xapi.common import (
+    HttpError,
+    XRequest,
+    allow_params,
+    authenticate,
+    check_version,
+    empty_response,
+    error_response,
+    http_date,
+    json_response,
+    parse_json,
+    read_request,
+    response_version,
+)
+from pathwise.services import xapi_documents as docs
+from pathwise.services.context import App
+from pathwise.services.errors import ServiceError
+from pathwise.services.xapi import now_stored
+
+POLICY = "xapi:basic-auth"
+ABOUT_VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+
+
+
+class _XapiRoute(APIRoute):
+    """Routes whose callers are integrations with basic-auth credentials, never a session.
+
+    The application's route policy looks for a session or bearer caller; marking the
+    request as having no such caller keeps it from reading the Basic header as one.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            request.state.principal = None
+            return await original(request)
+
+        return handler
+
+
+router = APIRouter(tags=["xAPI"], route_class=_XapiRoute)
+
+Handler = Callable[[App, XRequest], Response]
+
+
+async def _serve(request: Request, handlers: dict[str, Handler], needs_version: bool = True) -> Response:
+    req: XRequest | None = None
+    try:
+        req = await read_request(request)
+        handler = handlers.get("GET" if req.method == "HEAD" else req.method)
+        if handler is None:
+            raise HttpError(405, f"{req.method} is not allowed here")
+        system: App = request.app.state.system
+        if needs_version:
+            check_version(req)
+        elif req.header("x-experience-api-version"):
+            try:
+                check_version(req)
+            except HttpError:
+                req.version = "2.0.0"
+
+        def run() -> Response:
+            assert req is not None
+            if needs_version:
+                authenticate(system, req)
+            return handler(system, req)
+
+        response = await run_in_threadpool(run)
+    except (HttpError, ServiceError) as exc:
+        response = error_response(exc, req)
+    if request.url.path.endswith("/statements") and "x-experience-api-consistent-through" not in response.headers:
+        response.headers["X-Experience-API-Consistent-Through"] = now_stored()
+    return response
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _agent_param(req: XRequest, required: bool = True, allow_group: bool = False) -> dict[str, Any] | None:
+    raw = req.params.get("agent")
+    if raw is None:
+        if required:
+            raise HttpError(400, "the agent parameter is required")
+        return None
+    agent = parse_json(raw.encode("utf-8"), "agent")
+    v.check_agent(agent, "agent", allow_group=allow_group)
+    if isinstance(agent, dict) and agent.get("objectType") == "Group" and not any(k in agent for k in v.IFIS):
+        raise HttpError(400, "agent must be identified")
+    return agent
+
+
+def _required(req: XRequest, name: str) -> str:
+    value = req.params.get(name)
+    if value is None or value == "":
+        raise HttpError(400, f"the {name} parameter is required")
+    return value
+
+
+def _since(req: XRequest) -> str | None:
+    if "since" not in req.params:
+        return None
+    from pathwise.services.xapi import format_stored
+
+    return format_stored(v.parse_timestamp(req.params["since"], "since"))
+
+
+def _doc_get(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> Response:
+    assert req.client is not None
+    if doc_id is None:
+        ids = docs.list_documents(system, req.client, scope, _since(req))
+        last = docs.latest_update(system, req.client, scope)
+        headers = {"Last-Modified": http_date(last) or ""} if last else {}
+        return json_response(ids, req, headers=headers)
+    if "since" in req.params:
+        raise HttpError(400, "since is for listing documents, not for one document")
+    doc = docs.get_document(system, req.client, scope, doc_id)
+    if doc is None:
+        raise HttpError(404, f"no document {doc_id}")
+    headers = {"ETag": f'"{doc.etag}"', "Last-Modified": http_date(doc.updated) or "",
+               "X-Experience-API-Version": response_version(req)}
+    return Response(b"" if req.method == "HEAD" else doc.content, status_code=200,
+                    media_type=doc.content_type or "application/octet-stream", headers=headers)
+
+
+def _doc_write(system: App, req: XRequest, scope: docs.DocScope, doc_id: str) -> Response:
+    assert req.client is not None
+    ctype = req.content_type or "application/octet-stream"
+    if docs.is_json_type(ctype) and req.method == "PUT":
+        parse_json(req.body, "the document")
+    if req.method == "PUT":
+        etag = docs.put_document(system, req.client, scope, doc_id, req.body, ctype,
+                                 req.header("if-match"), req.header("if-none-match"),
+                                 require_precondition=scope.kind != docs.STATE or req.v2,
+                                 precondition_for_new=scope.kind != docs.STATE and not req.v2)
+    else:
+        etag = docs.post_document(system, req.client, scope, doc_id, req.body, ctype,
+                                  req.header("if-match"), req.header("if-none-match"))
+    return empty_response(req, headers={"ETag": f'"{etag}"'})
+
+
+def _doc_delete(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> Response:
+    assert req.client is not None
+    if doc_id is None:
+        docs.delete_documents(system, req.client, scope)
+    else:
+        docs.delete_document(system, req.client, scope, doc_id, req.header("if-match"))
+    return empty_response(req)
+
+
+def _state(system: App, req: XRequest) -> Response:
+    allowed = {"activityId", "agent", "registration", "stateId"}
+    if req.method in ("GET", "HEAD"):
+        allowed.add("since")
+    allow_params(req, allowed)
+    activity = v.check_iri(_required(req, "activityId"), "activityId")
+    agent = _agent_param(req)
+    registration = req.params.get("registration")
+    if registration is not None:
+        v.check_uuid(registration, "registration")
+    scope = docs.DocScope(docs.STATE, activity, agent, registration)
+    state_id = req.params.get("stateId")
+    if req.method in ("GET", "HEAD"):
+        return _doc_get(system, req, scope, state_id)
+    if req.method == "DELETE":
+        return _doc_delete(system, req, scope, state_id)
+    return _doc_write(system, req, scope, _required(req, "stateId"))
+
+
+def _activity_profile(system: App, req: XRequest) -> Response:
+    allowed = {"activityId", "profileId"}
+    if req.method in ("GET", "HEAD"):
+        allowed.add("since")
+    allow_params(req, allowed)
+    activity = v.check_iri(_required(req, "activityId"), "activityId")
+    scope = docs.DocScope(docs.ACTIVITY_PROFILE, activity)
+    profile_id = req.params.get("profileId")
+    if req.method in ("GET", "HEAD"):
+        return _doc_get(system, req, scope, profile_id)
+    profile_id = _required(req, "profileId")
+    if req.method == "DELETE":
+        return _doc_delete(system, req, scope, profile_id)
+    return _doc_write(system, req, scope, profile_id)
+
+
+def _agent_profile(system: App, req: XRequest) -> Response:
+    allowed = {"agent", "profileId"}
+    if req.method in ("GET", "HEAD"):
+        allowed.add("since")
+    allow_params(req, allowed)
+    agent = _agent_param(req, allow_group=True)
+    scope = docs.DocScope(docs.AGENT_PROFILE, None, agent)
+    profile_id = req.params.get("profileId")
+    if req.method in ("GET", "HEAD"):
+        return _doc_get(system, req, scope, profile_id)
+    profile_id = _required(req, "profileId")
+    if req.method == "DELETE":
+        return _doc_delete(system, req, scope, profile_id)
+    return _doc_write(system, req, scope, profile_id)
+
+
+def _agents(system: App, req: XRequest) -> Response:
+    allow_params(req, {"agent"})
+    agent = _agent_param(req, allow_group=True)
+    assert req.client is not None and agent is not None
+    return json_response(docs.get_person(req.client, agent), req)
+
+
+def _activities(system: App, req: XRequest) -> Response:
+    allow_params(req, {"activityId"})
+    activity = v.check_iri(_required(req, "activityId"), "activityId")
+    assert req.client is not None
+    return json_response(docs.get_activity(system, req.client, activity), req)
+
+
+def _about(system: App, req: XRequest) -> Response:
+    return json_response({"version": ABOUT_VERSIONS, "extensions": {}}, req)
+
+
+# --------------------------------------------------------------------------- routes
+
+_STATEMENTS: dict[str, Handler] = {"GET": st.get_statements, "PUT": st.put_statement, "POST": st.post_statements}
+
+
+@router.api_route("/statements", methods=METHODS, include_in_schema=False)
+async def statements(request: Request) -> Response:
+    return await _serve(request, _STATEMENTS)
+
+
+@router.api_route("/activities/state", methods=METHODS, include_in_schema=False)
+async def activity_state(request: Request) -> Response:
+    return await _serve(request, {m: _state for m in ("GET", "PUT", "POST", "DELETE")})
+
+
+@router.api_route("/activities/profile", methods=METHODS, include_in_schema=False)
+async def activity_profile(request: Request) -> Response:
+    return await _serve(request, {m: _activity_profile for m in ("GET", "PUT", "POST", "DELETE")})
+
+
+@router.api_route("/agents/profile", methods=METHODS, include_in_schema=False)
+async def agent_profile(request: Request) -> Response:
+    return await _serve(request, {m: _agent_profile for m in ("GET", "PUT", "POST", "DELETE")})
+
+
+@router.api_route("/agents", methods=METHODS, include_in_schema=False)
+async def agents(request: Request) -> Response:
+    return await _serve(request, {"GET": _agents})
+
+
+@router.api_route("/activities", methods=METHODS, include_in_schema=False)
+async def activities(request: Request) -> Response:
+    return await _serve(request, {"GET": _activities})
+
+
+@router.api_route("/about", methods=METHODS, include_in_schema=False)
+async def about(request: Request) -> Response:
+    return await _serve(request, {"GET": _about}, needs_version=False)

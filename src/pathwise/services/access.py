@@ -1,0 +1,125 @@
+"""The one access policy. Every use case asks it before reading or writing.
+
+Rules (DESIGN.md §5): a student reaches only themself; a guardian only linked
+children (read only); a teacher the students of their own classes; an admin their own
+school. The system actor (the CLI on the server, jobs) reaches everything. A learner
+you may not see is reported as missing (``NotFound``), never as forbidden, so ids
+cannot be probed. Every read of a learner's record by someone else is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pathwise.domain.people import Role, Section, User
+from pathwise.services.errors import Forbidden, NotFound
+from pathwise.store.uow import UnitOfWork
+
+
+class Need(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: str | None
+    role: Role | None
+    school_id: str | None
+    via: str = "web"
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None and self.role is None
+
+    @classmethod
+    def system(cls, via: str = "cli") -> Actor:
+        return cls(None, None, None, via)
+
+    @classmethod
+    def of(cls, user: User, via: str = "web") -> Actor:
+        return cls(user.id, user.role, user.school_id, via)
+
+
+def learner_allowed(uow: UnitOfWork, actor: Actor, learner: User, need: Need) -> bool:
+    if learner.role != Role.STUDENT:
+        return False
+    if actor.is_system:
+        return True
+    if actor.role == Role.STUDENT:
+        return actor.user_id == learner.id
+    if actor.role == Role.GUARDIAN:
+        return need == Need.READ and uow.guardians.is_linked(actor.user_id or "", learner.id)
+    if actor.role == Role.TEACHER:
+        return learner.school_id == actor.school_id and uow.sections.teaches_student(actor.user_id or "", learner.id)
+    if actor.role == Role.ADMIN:
+        return learner.school_id == actor.school_id
+    return False
+
+
+def require_learner(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need = Need.READ,
+                    resource: str = "learner") -> User:
+    """The learner if the actor may reach them, else ``NotFound``; audits others' reads."""
+    learner = uow.users.get(learner_id)
+    if learner is None or not learner_allowed(uow, actor, learner, need):
+        raise NotFound(f"no learner {learner_id}")
+    if actor.user_id != learner.id:
+        uow.audit.add(actor.user_id, f"{need.value}:{resource}", learner.id, resource, {"via": actor.via})
+    return learner
+
+
+def visible_learners(uow: UnitOfWork, actor: Actor) -> list[User]:
+    """Every learner the actor may read, for lists and reports."""
+    if actor.is_system:
+        out: list[User] = []
+        for school in uow.schools.list():
+            out.extend(uow.users.in_school(school.id, Role.STUDENT))
+        return out
+    if actor.role == Role.STUDENT:
+        me = uow.users.get(actor.user_id or "")
+        return [me] if me else []
+    if actor.role == Role.GUARDIAN:
+        return uow.guardians.children_of(actor.user_id or "")
+    if actor.role == Role.TEACHER:
+        seen: dict[str, User] = {}
+        for sec in uow.sections.sections_of(actor.user_id or "", Role.TEACHER):
+            for s in uow.sections.members(sec.id, Role.STUDENT):
+                seen[s.id] = s
+        return sorted(seen.values(), key=lambda u: u.display_name)
+    if actor.role == Role.ADMIN:
+        return uow.users.in_school(actor.school_id or "", Role.STUDENT)
+    return []
+
+
+def require_section(uow: UnitOfWork, actor: Actor, section_id: str, need: Need = Need.READ) -> Section:
+    sec = uow.sections.get(section_id)
+    if sec is None:
+        raise NotFound(f"no class {section_id}")
+    ok = False
+    if actor.is_system:
+        ok = True
+    elif actor.role == Role.ADMIN:
+        ok = sec.school_id == actor.school_id
+    elif actor.role == Role.TEACHER:
+        ok = uow.sections.is_member(section_id, actor.user_id or "", Role.TEACHER)
+    elif actor.role == Role.STUDENT:
+        ok = need == Need.READ and uow.sections.is_member(section_id, actor.user_id or "", Role.STUDENT)
+    if not ok:
+        raise NotFound(f"no class {section_id}")
+    return sec
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """For actions that belong to roles, not to a learner (e.g. creating accounts)."""
+    if actor.is_system:
+        return
+    if actor.role not in roles:
+        raise Forbidden("your role may not do this")
+
+
+def require_school(actor: Actor, school_id: str) -> None:
+    if actor.is_system:
+        return
+    if actor.role != Role.ADMIN or actor.school_id != school_id:
+        raise NotFound(f"no school {school_id}")

@@ -1,0 +1,50 @@
+"""The running system: settings, the database and the learner model, built once.
+
+Doors (web, CLI, interop) create one ``App`` and pass it to the use cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pathwise.config import Settings, get_settings
+from pathwise.store.uow import Database, UnitOfWork
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    _tracker: object | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> App:
+        s = settings or get_settings()
+        return cls(settings=s, db=Database(s.database_url, echo=s.sql_echo))
+
+    def uow(self) -> UnitOfWork:
+        return self.db.uow()
+
+    def tracker(self):  # type: ignore[no-untyped-def]
+        """The live learner model with its active fitted parameters (cached)."""
+        if self._tracker is None:
+            from pathwise.services.mastery import load_tracker
+
+            with self.uow() as uow:
+                self._tracker = load_tracker(uow)
+        return self._tracker
+
+    def reset_tracker(self) -> None:
+        self._tracker = None
+
+    def safe_database_url(self) -> str:
+        """The database URL with any password masked, for messages."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.settings.database_url).render_as_string(hide_password=True)
+
+    def migrate(self) -> None:
+        self.db.upgrade()
+
+    def close(self) -> None:
+        self.db.dispose()

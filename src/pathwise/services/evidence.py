@@ -1,0 +1,70 @@
+"""Recording evidence: idempotent, attributed, and it updates mastery at once.
+
+Every door (practice pages, the API, xAPI, imports) records through
+``record_evidence``; the same evidence id twice stores one row and changes nothing
+the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.people import Role
+from pathwise.engine.kt.tracker import Tracker
+from pathwise.services import mastery
+from pathwise.services.access import Actor, Need, require_learner
+from pathwise.services.errors import Forbidden, NotFound
+from pathwise.store.uow import UnitOfWork
+
+# What each role may record about a learner it can reach.
+_MAY_RECORD: dict[Role, set[EvidenceKind]] = {
+    Role.STUDENT: {EvidenceKind.ANSWER, EvidenceKind.HINT, EvidenceKind.SELF_ASSESSMENT},
+    Role.TEACHER: set(EvidenceKind),
+    Role.ADMIN: set(EvidenceKind),
+    Role.GUARDIAN: set(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    stored: int
+    duplicates: int
+    ids: tuple[str, ...]
+
+
+def record_evidence(uow: UnitOfWork, tracker: Tracker, actor: Actor, evidence: Sequence[Evidence]) -> RecordResult:
+    """Store new evidence and update mastery; the caller commits the unit of work."""
+    uow.evidence.lock_learners(ev.learner_id for ev in evidence)
+    for ev in evidence:
+        require_learner(uow, actor, ev.learner_id, Need.WRITE, "evidence")
+        if not actor.is_system and ev.kind not in _MAY_RECORD.get(actor.role, set()):  # type: ignore[arg-type]
+            raise Forbidden(f"a {actor.role} may not record {ev.kind} evidence")
+        if not actor.is_system and actor.role == Role.STUDENT and ev.recorded_by not in (None, actor.user_id):
+            raise Forbidden("evidence must be attributed to its author")
+    unique: dict[str, Evidence] = {}
+    for ev in evidence:
+        unique.setdefault(ev.id, ev)
+    already = uow.evidence.existing_ids(list(unique))
+    new = [e for i, e in unique.items() if i not in already]
+    uow.evidence.add_many(new)
+    uow.flush()
+    mastery.apply_evidence(uow, tracker, new)
+    return RecordResult(len(new), len(evidence) - len(new), tuple(e.id for e in new))
+
+
+def learner_evidence(uow: UnitOfWork, actor: Actor, learner_id: str, limit: int = 50) -> list[Evidence]:
+    require_learner(uow, actor, learner_id, Need.READ, "evidence")
+    return uow.evidence.for_learner(learner_id, limit=limit, newest_first=True)
+
+
+def get_evidence(uow: UnitOfWork, actor: Actor, evidence_id: str) -> Evidence:
+    ev = uow.evidence.get(evidence_id)
+    if ev is None:
+        raise NotFound(f"no evidence {evidence_id}")
+    try:
+        require_learner(uow, actor, ev.learner_id, Need.READ, "evidence")
+    except NotFound:
+        raise NotFound(f"no evidence {evidence_id}") from None
+    return ev

@@ -1,0 +1,282 @@
+"""The item bank: reading authored items (YAML or JSON) and storing checked items.
+
+``parse_items_document`` turns an authoring file into domain items and reports every
+problem with the file and the path of the field at fault (``items[3].answer``).
+``import_items`` checks the items against the skills the school knows and stores
+them all or nothing: one problem anywhere and nothing is written. Importing the same
+file again updates the items in place. QTI files are translated by ``interop.qti``
+and handed here as items. Authors are teachers and admins (or the system actor).
+This module must not render anything, and never evaluates text from a file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from pathwise.domain.answers import validate_item
+from pathwise.domain.content import Feedback, Item, ItemType
+from pathwise.domain.errors import ValidationError
+from pathwise.domain.people import Role
+from pathwise.services.access import Actor, require_role
+from pathwise.store import tables as t
+from pathwise.store.repositories import item_from_row, item_to_spec
+from pathwise.store.uow import UnitOfWork
+
+MAX_FILE_BYTES = 5_000_000
+MAX_ITEMS = 10_000
+ITEM_KEYS = {"id", "skills", "skill_codes", "type", "prompt", "answer", "choices", "feedback", "hints",
+             "difficulty", "spec"}
+FEEDBACK_KEYS = {"answer", "message", "misconception"}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemProblem:
+    source: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.path}: {self.message}"
+
+
+@dataclass
+class ParsedItems:
+    items: list[tuple[Item, str, str]] = field(default_factory=list)  # (item, source, path)
+    problems: list[ItemProblem] = field(default_factory=list)
+    framework_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    created: int
+    updated: int
+    unchanged: int
+    problems: tuple[ItemProblem, ...]
+    stored: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _load(text: str, source: str) -> Any:
+    if source.lower().endswith(".json"):
+        return json.loads(text)
+    return yaml.safe_load(text)
+
+
+def parse_items_document(data: bytes | str, source: str, into: ParsedItems | None = None) -> ParsedItems:
+    """Read a YAML/JSON item file: ``{framework: id?, items: [...]}`` or a bare list."""
+    out = into or ParsedItems()
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    if len(raw) > MAX_FILE_BYTES:
+        out.problems.append(ItemProblem(source, "/", f"file is larger than {MAX_FILE_BYTES} bytes"))
+        return out
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        out.problems.append(ItemProblem(source, "/", f"not UTF-8 text (byte {exc.start})"))
+        return out
+    try:
+        doc = _load(text, source)
+    except json.JSONDecodeError as exc:
+        out.problems.append(ItemProblem(source, f"line {exc.lineno}", f"not valid JSON: {exc.msg}"))
+        return out
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "/"
+        out.problems.append(ItemProblem(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+        return out
+    if isinstance(doc, Mapping):
+        unknown = set(doc) - {"framework", "items"}
+        if unknown:
+            out.problems.append(ItemProblem(source, "/", f"unknown key(s) {', '.join(sorted(map(str, unknown)))} "
+                                                          "(expected framework and items)"))
+        fw = doc.get("framework")
+        if fw is not None:
+            if not isinstance(fw, str) or not fw.strip():
+                out.problems.append(ItemProblem(source, "framework", "give the framework id as text"))
+            elif out.framework_id not in (None, fw):
+                out.problems.append(ItemProblem(source, "framework", "all files of one import must name the same framework"))
+            else:
+                out.framework_id = fw
+        entries = doc.get("items")
+    else:
+        entries = doc
+    if not isinstance(entries, list):
+        out.problems.append(ItemProblem(source, "items", "expected a list of items"))
+        return out
+    if len(entries) > MAX_ITEMS:
+        out.problems.append(ItemProblem(source, "items", f"more than {MAX_ITEMS} items in one file"))
+        return out
+    for i, entry in enumerate(entries):
+        path = f"items[{i}]"
+        item = _item_from(entry, source, path, out.problems)
+        if item is not None:
+            out.items.append((item, source, f"{path} ({item.id})"))
+    return out
+
+
+def _item_from(entry: Any, source: str, path: str, problems: list[ItemProblem]) -> Item | None:
+    def bad(field_name: str, msg: str) -> None:
+        problems.append(ItemProblem(source, f"{path}.{field_name}" if field_name else path, msg))
+
+    if not isinstance(entry, Mapping):
+        bad("", "each item is a mapping of fields")
+        return None
+    before = len(problems)
+    unknown = set(map(str, entry)) - ITEM_KEYS
+    if unknown:
+        bad("", f"unknown field(s) {', '.join(sorted(unknown))}")
+    for req in ("id", "type", "prompt"):
+        if req not in entry:
+            bad(req, "is required")
+    skills = entry.get("skills", entry.get("skill_codes"))
+    if isinstance(skills, str):
+        skills = [skills]
+    if not isinstance(skills, list) or not skills or not all(isinstance(s, str) for s in skills):
+        bad("skills", "give at least one skill code")
+        skills = []
+    type_text = entry.get("type")
+    try:
+        itype = ItemType(type_text)
+    except ValueError:
+        bad("type", f"{type_text!r} is not one of {', '.join(t.value for t in ItemType)}")
+        itype = None
+    prompt = entry.get("prompt")
+    if "prompt" in entry and (not isinstance(prompt, str) or not prompt.strip()):
+        bad("prompt", "give the question text")
+    choices = entry.get("choices", [])
+    if not isinstance(choices, list) or not all(isinstance(c, (str, int, float)) and not isinstance(c, bool) for c in choices):
+        bad("choices", "give a list of texts")
+        choices = []
+    answer = entry.get("answer")
+    if answer is None:
+        bad("answer", "is required")
+    elif isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        answer = str(answer)
+    elif isinstance(answer, list):
+        answer = [str(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else a for a in answer]
+    feedback: list[Feedback] = []
+    fbs = entry.get("feedback", [])
+    if not isinstance(fbs, list):
+        bad("feedback", "give a list of {answer, message, misconception}")
+        fbs = []
+    for j, f in enumerate(fbs):
+        if not isinstance(f, Mapping) or not isinstance(f.get("message"), str) or f.get("answer") is None:
+            bad(f"feedback[{j}]", "needs answer and message")
+            continue
+        extra = set(map(str, f)) - FEEDBACK_KEYS
+        if extra:
+            bad(f"feedback[{j}]", f"unknown field(s) {', '.join(sorted(extra))}")
+        mis = f.get("misconception")
+        feedback.append(Feedback(str(f["answer"]), f["message"], str(mis) if mis is not None else None))
+    hints = entry.get("hints", [])
+    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+        bad("hints", "give a list of texts, the last one a worked solution")
+        hints = []
+    difficulty = entry.get("difficulty", 0.0)
+    if isinstance(difficulty, bool) or not isinstance(difficulty, (int, float)) or not math.isfinite(difficulty):
+        bad("difficulty", "must be a number")
+        difficulty = 0.0
+    spec = entry.get("spec", {})
+    if not isinstance(spec, Mapping):
+        bad("spec", "must be a mapping")
+        spec = {}
+    if len(problems) > before or itype is None:
+        return None
+    try:
+        item = Item(id=str(entry["id"]), skill_codes=tuple(skills), type=itype, prompt=prompt, answer=answer,
+                    choices=tuple(str(c) for c in choices), feedback=tuple(feedback), hints=tuple(hints),
+                    difficulty=float(difficulty), spec=dict(spec))
+    except ValidationError as exc:
+        bad("skills" if exc.field == "skill_ids" else exc.field, exc.message)
+        return None
+    for p in validate_item(item):
+        field_name, _, msg = p.partition(": ")
+        bad(field_name, msg or p)
+    if len(problems) > before:
+        return None
+    return item
+
+
+def _known_skills(uow: UnitOfWork, codes: Iterable[str], framework_id: str | None) -> set[str]:
+    codes = list(set(codes))
+    if not codes:
+        return set()
+    q = select(t.SkillRow.code).where(t.SkillRow.code.in_(codes))
+    if framework_id:
+        q = q.where(t.SkillRow.framework_id == framework_id)
+    return set(uow.session.scalars(q))
+
+
+def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str, str]],
+                 problems: Sequence[ItemProblem | Any] = (), framework_id: str | None = None,
+                 dry_run: bool = False) -> ImportReport:
+    """Check and store items; nothing is stored when any problem is found.
+
+    ``problems`` carries what the readers (YAML/JSON or QTI) already found, so the
+    report lists everything at once. The caller commits the unit of work.
+    """
+    require_role(actor, Role.ADMIN, Role.TEACHER)
+    found: list[ItemProblem] = [p if isinstance(p, ItemProblem) else ItemProblem(p.source, p.path, p.message)
+                                for p in problems]
+    if framework_id and uow.frameworks.get(framework_id) is None:
+        found.append(ItemProblem("-", "framework", f"no framework {framework_id}"))
+    seen: dict[str, str] = {}
+    for item, source, path in parsed:
+        if item.id in seen:
+            found.append(ItemProblem(source, path, f"item id {item.id} is also used at {seen[item.id]}"))
+        else:
+            seen[item.id] = f"{source}: {path}"
+    known = _known_skills(uow, (c for it, _, _ in parsed for c in it.skill_codes), framework_id)
+    for item, source, path in parsed:
+        missing = [c for c in item.skill_codes if c not in known]
+        if missing:
+            where = f" in framework {framework_id}" if framework_id else ""
+            found.append(ItemProblem(source, f"{path}.skills", f"unknown skill(s) {', '.join(missing)}{where}"))
+    if found or not parsed:
+        if not parsed and not found:
+            found.append(ItemProblem("-", "items", "no items to import"))
+        return ImportReport(0, 0, 0, tuple(found), False)
+    created = updated = unchanged = 0
+    for item, _, _ in parsed:
+        row = uow.session.get(t.ItemRow, item.id)
+        if row is None:
+            uow.items.add(item, framework_id)
+            created += 1
+            continue
+        if item_from_row(row) == item and (row.spec or {}).get("extra", {}) == item.spec and row.framework_id == (framework_id or row.framework_id):
+            unchanged += 1
+            continue
+        row.type = item.type.value
+        row.prompt = item.prompt
+        row.skill_codes = ";".join(item.skill_codes)
+        row.difficulty = item.difficulty
+        row.spec = item_to_spec(item)
+        if framework_id:
+            row.framework_id = framework_id
+        updated += 1
+    if dry_run:
+        uow.rollback()
+        return ImportReport(created, updated, unchanged, (), False)
+    uow.flush()
+    return ImportReport(created, updated, unchanged, (), True)
+
+
+def get_item(uow: UnitOfWork, actor: Actor, item_id: str) -> Item:
+    """An item with its answer key: for authors only (students see presentations)."""
+    from pathwise.services.errors import NotFound
+
+    require_role(actor, Role.ADMIN, Role.TEACHER)
+    item = uow.items.get(item_id)
+    if item is None:
+        raise NotFound(f"no item {item_id}")
+    return item

@@ -1,0 +1,173 @@
+"""Learner-model use cases: read response logs, fit, evaluate, list models, store parameters.
+
+``read_response_csv`` checks the canonical response-log CSV and reports every bad row
+by line number (unknown columns, missing fields, correctness outside 0/1 or [0,1],
+unparseable timestamps). ``evaluate`` runs the project's evaluation protocol: fit on
+TRAIN only, then predict each TEST row from the fitted model and that learner's
+earlier TEST rows. ``fit_from_*`` store fitted parameters as data with a model
+version. The CLI and any other door call these; they never touch the engine directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pathwise.engine.kt import models as kt_models
+from pathwise.engine.kt.data import ResponseLog
+from pathwise.engine.kt.metrics import report
+from pathwise.services.errors import Invalid
+from pathwise.store.uow import UnitOfWork
+
+REQUIRED = ("student_id", "item_id", "skill_ids", "correct", "timestamp")
+OPTIONAL = ("duration_s", "hints", "attempt", "evidence_id")
+MAX_PROBLEMS = 50
+
+
+class BadResponseLog(Invalid):
+    """A response-log file with bad rows; ``problems`` lists them with line numbers."""
+
+
+def parse_timestamp(text: str) -> float:
+    """Epoch seconds (or an order position) as a number, or ISO 8601 with a zone."""
+    t = text.strip()
+    try:
+        v = float(t)
+        if math.isfinite(v):
+            return v
+    except ValueError:
+        pass
+    dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def parse_rows(lines: Iterable[str], source: str = "input") -> ResponseLog:
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise BadResponseLog(f"{source}: empty file, expected a header row", problems=[f"{source}: empty"]) from None
+    problems: list[str] = []
+    unknown = [h for h in header if h not in REQUIRED and h not in OPTIONAL]
+    if unknown:
+        problems.append(f"{source} line 1: unknown column(s) {', '.join(unknown)}")
+    missing = [h for h in REQUIRED if h not in header]
+    if missing:
+        problems.append(f"{source} line 1: missing column(s) {', '.join(missing)}")
+    if problems:
+        raise BadResponseLog("; ".join(problems), problems=problems)
+    pos = {h: header.index(h) for h in REQUIRED}
+    log = ResponseLog()
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            problems.append(f"{source} line {line}: {len(row)} fields, expected {len(header)}")
+            continue
+        v = {h: row[i].strip() for h, i in pos.items()}
+        empty = [h for h in ("student_id", "correct", "timestamp") if not v[h]]
+        if empty:
+            problems.append(f"{source} line {line}: missing {', '.join(empty)}")
+            continue
+        try:
+            c = float(v["correct"])
+            if not (0.0 <= c <= 1.0):
+                raise ValueError
+        except ValueError:
+            problems.append(f"{source} line {line}: correct must be 0 or 1 (or a score in [0,1]), got {v['correct']!r}")
+            continue
+        try:
+            ts = parse_timestamp(v["timestamp"])
+        except ValueError:
+            problems.append(f"{source} line {line}: unparseable timestamp {v['timestamp']!r}")
+            continue
+        skills = tuple(s.strip() for s in v["skill_ids"].split(";") if s.strip())
+        log.append(v["student_id"], v["item_id"] or None, skills, c, ts)
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if problems:
+        raise BadResponseLog(f"{source}: {len(problems)} bad row(s); first: {problems[0]}", problems=problems)
+    return log
+
+
+def read_response_csv(path: str | Path) -> ResponseLog:
+    p = Path(path)
+    if not p.is_file():
+        raise Invalid(f"no such file: {p}", field="path")
+    with p.open(newline="", encoding="utf-8-sig") as fh:
+        return parse_rows(fh, source=p.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    description: str
+    default: bool
+
+
+def list_models() -> list[ModelInfo]:
+    return [ModelInfo(n, d, n == kt_models.DEFAULT) for n, d in kt_models.describe().items()]
+
+
+def _check_model(name: str | None) -> str:
+    n = name or kt_models.DEFAULT
+    if n not in kt_models.describe():
+        raise Invalid(f"unknown model {n!r}; known: {', '.join(kt_models.describe())}", field="model")
+    return n
+
+
+@dataclass(slots=True)
+class EvaluationResult:
+    model: str
+    predictions: np.ndarray
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {"model": self.model, **{k: round(v, 6) for k, v in self.metrics.items()}}
+
+
+def evaluate_logs(train: ResponseLog, test: ResponseLog, model: str | None = None,
+                  progress: Callable[[float], None] | None = None) -> EvaluationResult:
+    name = _check_model(model)
+    if len(train) == 0:
+        raise Invalid("the training log has no rows", field="train")
+    est = kt_models.create(name)
+    t0 = time.perf_counter()
+    est.fit(train, progress=progress)
+    t1 = time.perf_counter()
+    p = est.predict_sequential(test) if len(test) else np.zeros(0)
+    t2 = time.perf_counter()
+    p = np.clip(np.nan_to_num(np.asarray(p, dtype=float), nan=0.5), 0.0, 1.0)
+    metrics = report(test.y(), p) if len(test) else {}
+    metrics.update(fit_seconds=t1 - t0, predict_seconds=t2 - t1)
+    return EvaluationResult(name, p, metrics)
+
+
+def evaluate(train_csv: str | Path, test_csv: str | Path, predictions_csv: str | Path, model: str | None = None,
+             progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+    """The ``pathwise kt evaluate`` contract; returns the JSON summary it prints."""
+    name = _check_model(model)
+    train = read_response_csv(train_csv)
+    test = read_response_csv(test_csv)
+    res = evaluate_logs(train, test, name, progress)
+    out = Path(predictions_csv)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        fh.write("p_correct\n")
+        fh.writelines(f"{x:.6f}\n" for x in res.predictions)
+    return res.summary()
+
+
+def summary_json(d: dict[str, Any]) -> str:
+    return json.dumps(d, sort_keys=False)

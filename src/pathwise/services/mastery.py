@@ -1,0 +1,190 @@
+"""Mastery as a product feature: the live projection of evidence through the learner model.
+
+``apply_evidence`` folds new evidence into the learner's model state and the mastery
+rows at once (same transaction as the insert); ``rebuild`` replays a learner's whole
+history in canonical order (timestamp, then evidence id) and is used when evidence
+arrives out of order, after a refit, and by the test that proves replay equals the
+live state; ``learner_mastery`` is the read model the pages, the API and reports show.
+The model itself lives in the engine; this module only stores and reads its output.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from pathwise.domain.evidence import Evidence
+from pathwise.engine.kt import models as kt_models
+from pathwise.engine.kt.bkt import BKT
+from pathwise.engine.kt.tracker import ModelTracker, Tracker
+from pathwise.services.access import Actor, Need, require_learner
+from pathwise.store import tables as t
+from pathwise.store.tables_kt import LearnerModelStateRow
+from pathwise.store.uow import UnitOfWork
+
+DEFAULT_THRESHOLD = 0.95
+FALLBACK_VERSION = "bkt-defaults"
+
+
+@dataclass(frozen=True, slots=True)
+class SkillMastery:
+    skill_code: str
+    title: str
+    p_mastery: float
+    n_evidence: int
+    n_correct: int
+    mastered: bool
+    threshold: float
+    explanation: str
+    last_evidence_at: datetime | None
+    uncertainty: float = 0.5
+
+
+def default_tracker() -> Tracker:
+    """Framework defaults: standard BKT with textbook parameters, per skill."""
+    return ModelTracker(BKT.from_params({"model": "bkt", "multi": "each"}), FALLBACK_VERSION)
+
+
+def load_tracker(uow: UnitOfWork) -> Tracker:
+    """The active fitted default model, else framework defaults."""
+    row = uow.model_params.active(kt_models.PRODUCT_SLOT)
+    if row is None or not row.params:
+        return default_tracker()
+    try:
+        model = kt_models.from_params(row.params)
+    except (KeyError, TypeError, ValueError):
+        return default_tracker()
+    return ModelTracker(model, row.version)
+
+
+def _order(ev: Evidence) -> tuple[datetime, str]:
+    return ev.timestamp, ev.id
+
+
+def _row_values(tracker: Tracker, learner: dict[str, Any], skill: str, at: datetime) -> dict[str, Any]:
+    est = tracker.estimate(learner, skill)
+    return {
+        "p_mastery": est.p_mastery, "n_evidence": est.n_evidence, "n_correct": est.n_correct,
+        "explanation": est.explanation, "state": {"uncertainty": est.uncertainty},
+        "model_version": tracker.version, "last_evidence_at": at, "updated_at": t.utcnow(),
+    }
+
+
+def _state_row(uow: UnitOfWork, learner_id: str) -> LearnerModelStateRow | None:
+    return uow.session.get(LearnerModelStateRow, learner_id)
+
+
+def learner_state(uow: UnitOfWork, learner_id: str) -> dict[str, Any] | None:
+    """The stored model state of a learner (for tests, export and diagnostics)."""
+    row = _state_row(uow, learner_id)
+    return None if row is None else {"model_version": row.model_version, "state": row.state,
+                                     "last_id": row.last_id, "last_at": row.last_at}
+
+
+def _save_state(uow: UnitOfWork, learner_id: str, tracker: Tracker, learner: dict[str, Any],
+                last: Evidence | None) -> None:
+    row = _state_row(uow, learner_id)
+    values = {"model_version": tracker.version, "state": learner, "updated_at": t.utcnow(),
+              "last_at": last.timestamp if last else None, "last_id": last.id if last else ""}
+    if row is None:
+        uow.session.add(LearnerModelStateRow(learner_id=learner_id, **values))
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+
+
+def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidence]) -> None:
+    """Update the model state and mastery for newly stored evidence (same transaction)."""
+    by_learner: dict[str, list[Evidence]] = defaultdict(list)
+    for ev in evidence:
+        by_learner[ev.learner_id].append(ev)
+    for learner_id, evs in by_learner.items():
+        evs.sort(key=_order)
+        row = _state_row(uow, learner_id)
+        stale = row is not None and row.model_version != tracker.version
+        # mastery rows without a model state (bulk imports write rows only): replay once
+        orphan = row is None and bool(uow.mastery.for_learner(learner_id))
+        late = row is not None and row.last_at is not None and _order(evs[0]) < (row.last_at, row.last_id)
+        if stale or late or orphan:
+            rebuild(uow, tracker, [learner_id])  # replay everything in canonical order
+            continue
+        learner = dict(row.state) if row is not None and row.state else tracker.new_learner()
+        touched: dict[str, datetime] = {}
+        for ev in evs:
+            for skill in tracker.observe(learner, ev):
+                touched[skill] = ev.timestamp
+        for skill, at in touched.items():
+            uow.mastery.upsert(learner_id, skill, **_row_values(tracker, learner, skill, at))
+        _save_state(uow, learner_id, tracker, learner, evs[-1])
+    uow.flush()
+
+
+def replay(tracker: Tracker, evidence: Iterable[Evidence]) -> dict[str, dict[str, Any]]:
+    """Mastery rows (by skill) from a learner's evidence."""
+    return replay_learner(tracker, evidence)[1]
+
+
+def replay_learner(tracker: Tracker, evidence: Iterable[Evidence]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The learner's model state and mastery rows (by skill) from their evidence."""
+    learner = tracker.new_learner()
+    last: dict[str, datetime] = {}
+    for ev in sorted(evidence, key=_order):
+        for skill in tracker.observe(learner, ev):
+            last[skill] = ev.timestamp
+    return learner, {skill: _row_values(tracker, learner, skill, last[skill]) for skill in last}
+
+
+def rebuild(uow: UnitOfWork, tracker: Tracker, learner_ids: Sequence[str] | None = None) -> int:
+    """Replay evidence into fresh model states and mastery rows; returns the number of learners."""
+    ids = list(learner_ids) if learner_ids is not None else uow.evidence.learner_ids()
+    for lid in ids:
+        evs = sorted(uow.evidence.for_learner(lid), key=_order)
+        learner, rows = replay_learner(tracker, evs)
+        uow.mastery.replace_for_learner(lid, [dict(v, skill_code=k) for k, v in rows.items()])
+        if evs:
+            _save_state(uow, lid, tracker, learner, evs[-1])
+        else:
+            uow.session.execute(delete(LearnerModelStateRow).where(LearnerModelStateRow.learner_id == lid))
+    uow.flush()
+    return len(ids)
+
+
+def thresholds(uow: UnitOfWork, skill_codes: Iterable[str]) -> dict[str, float]:
+    codes = list(set(skill_codes))
+    if not codes:
+        return {}
+    q = (
+        select(t.SkillRow.code, t.FrameworkRow.mastery_threshold)
+        .join(t.FrameworkRow, t.FrameworkRow.id == t.SkillRow.framework_id)
+        .where(t.SkillRow.code.in_(codes))
+    )
+    return {c: th for c, th in uow.session.execute(q)}
+
+
+def learner_mastery(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[SkillMastery]:
+    require_learner(uow, actor, learner_id, Need.READ, "mastery")
+    return mastery_rows(uow, [learner_id]).get(learner_id, [])
+
+
+def mastery_rows(uow: UnitOfWork, learner_ids: Sequence[str]) -> dict[str, list[SkillMastery]]:
+    """Mastery for learners the caller has already been allowed to see."""
+    rows = uow.mastery.for_learners(learner_ids)
+    codes = {r.skill_code for r in rows}
+    titles = uow.frameworks.skill_titles(codes)
+    ths = thresholds(uow, codes)
+    out: dict[str, list[SkillMastery]] = defaultdict(list)
+    for r in rows:
+        th = ths.get(r.skill_code, DEFAULT_THRESHOLD)
+        unc = float((r.state or {}).get("uncertainty", 0.5))
+        out[r.learner_id].append(
+            SkillMastery(r.skill_code, titles.get(r.skill_code, r.skill_code), r.p_mastery, r.n_evidence,
+                         r.n_correct, r.p_mastery >= th, th, r.explanation, r.last_evidence_at, unc)
+        )
+    for v in out.values():
+        v.sort(key=lambda m: m.skill_code)
+    return out

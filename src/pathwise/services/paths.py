@@ -1,0 +1,700 @@
+"""Adaptive paths as product features: "What's next" with reasons, recording a
+choice, the skill map, reviews due, teachers opening a skill or setting a focus, the
+wheel-spinning flags teachers see, and the simulation benchmark behind
+``pathwise simulate``.
+
+The numbers live in ``engine.paths`` (scoring, frontier, memory model, cadence,
+guard); this module gathers one learner's data, keeps the review schedule (a
+projection of evidence through the memory model, folded in on each read) and asks
+the access policy before anything. It must not re-implement scoring or mastery, and
+the mastery rows it reads belong to ``services.mastery``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+
+from pathwise.domain.content import Activity, ActivityKind
+from pathwise.domain.framework import Framework, SkillGraph
+from pathwise.domain.people import Role
+from pathwise.engine.paths.checks import CheckCadence, check_skills
+from pathwise.engine.paths.frontier import SkillStatus, skill_map as engine_skill_map
+from pathwise.engine.paths.guard import WheelSpinGuard, step_back_targets
+from pathwise.engine.paths.review import MemoryModel, MemoryState
+from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, Weights, ago, rank
+from pathwise.services.access import Actor, Need, require_learner, require_role, require_section
+from pathwise.services.errors import Invalid, NotFound
+from pathwise.store import tables as t
+from pathwise.store import tables_paths as tp
+from pathwise.store.repositories import split_codes
+from pathwise.store.uow import UnitOfWork
+
+CONFIG_MODEL = "paths"
+
+
+@dataclass(frozen=True, slots=True)
+class PathConfig:
+    """Path settings: stored as data (model_params "paths"), defaults here."""
+
+    weights: Weights = Weights()
+    k: int = 3
+    memory: MemoryModel = MemoryModel()
+    cadence: CheckCadence = CheckCadence()
+    guard: WheelSpinGuard = WheelSpinGuard()
+    focus_days: int = 7
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> PathConfig:
+        try:
+            return cls(
+                weights=Weights.from_mapping(params.get("weights", {})),
+                k=int(params.get("k", 3)),
+                memory=MemoryModel(target_retention=float(params.get("target_retention", 0.9))),
+                cadence=CheckCadence(**params.get("cadence", {})),
+                guard=WheelSpinGuard(limit=int(params.get("wheel_spin_limit", 10))),
+                focus_days=int(params.get("focus_days", 7)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise Invalid(f"path settings: {exc}", "paths") from None
+
+    def to_params(self) -> dict[str, Any]:
+        return {"weights": self.weights.to_dict(), "k": self.k, "target_retention": self.memory.target_retention,
+                "cadence": {"after_new_mastered": self.cadence.after_new_mastered,
+                            "every_days": self.cadence.every_days, "size": self.cadence.size},
+                "wheel_spin_limit": self.guard.limit, "focus_days": self.focus_days}
+
+
+def load_config(uow: UnitOfWork) -> PathConfig:
+    row = uow.model_params.active(CONFIG_MODEL)
+    return PathConfig.from_params(dict(row.params)) if row else PathConfig()
+
+
+def set_config(uow: UnitOfWork, actor: Actor, params: dict[str, Any]) -> PathConfig:
+    """Store new path settings (weights etc.); admins only, audited."""
+    require_role(actor, Role.ADMIN)
+    cfg = PathConfig.from_params(params)
+    uow.model_params.add_active(CONFIG_MODEL, datetime.now(UTC).strftime("%Y%m%d%H%M%S"), cfg.to_params(), {})
+    uow.audit.add(actor.user_id, "paths:set_config", None, "paths:config", cfg.to_params())
+    return cfg
+
+
+# ---------------------------------------------------------------- read models
+
+
+@dataclass(frozen=True, slots=True)
+class NextActivity:
+    activity_id: str
+    title: str
+    kind: str
+    url: str | None
+    minutes: int
+    skills: tuple[str, ...]
+    skill_titles: tuple[str, ...]
+    purpose: str
+    reason: str
+    reasons: tuple[str, ...]
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class NextActivities:
+    learner_id: str
+    framework_id: str | None
+    items: tuple[NextActivity, ...]
+    check_due: tuple[str, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MapSkill:
+    code: str
+    title: str
+    unit: str | None
+    status: str
+    p_mastery: float
+    opened_by_teacher: bool
+    locked_reason: str
+    unlocks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SkillMap:
+    learner_id: str
+    framework_id: str | None
+    framework_title: str
+    units: tuple[tuple[str, str], ...]
+    skills: tuple[MapSkill, ...]
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in SkillStatus}
+        for s in self.skills:
+            out[s.status] += 1
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    skill_code: str
+    title: str
+    due_at: datetime
+    due: bool
+    recall: float
+    last_practised: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpinFlag:
+    learner_id: str
+    learner_name: str
+    skill_code: str
+    skill_title: str
+    attempts: int
+    flagged_at: datetime | None
+    active: bool
+    step_back_to: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FocusSet:
+    id: int
+    section_id: str
+    skill_codes: tuple[str, ...]
+    learner_ids: tuple[str, ...]
+    ends_at: datetime
+
+
+# ---------------------------------------------------------------- the learner's context
+
+
+@dataclass
+class _Ctx:
+    learner_id: str
+    framework: Framework
+    graph: SkillGraph
+    titles: dict[str, str]
+    p: dict[str, float]
+    n: dict[str, int]
+    n_correct: dict[str, int]
+    last_at: dict[str, datetime | None]
+    states: dict[str, tp.PathSkillStateRow]
+    learner: tp.PathLearnerRow
+    opened: frozenset[str]
+    mastered: frozenset[str] = frozenset()
+    changed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _now(now: datetime | None) -> datetime:
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise Invalid("now must carry a time zone", "now")
+    return now
+
+
+@dataclass(frozen=True, slots=True)
+class _Content:
+    framework: Framework
+    graph: SkillGraph
+    titles: dict[str, str]
+    activities: tuple[Activity, ...]
+
+
+_CACHE: dict[tuple[str, str], tuple[tuple[int, ...], float, _Content]] = {}
+_CACHE_SECONDS = 60.0
+
+
+_FID = bindparam("fid")
+_STAMP = select(
+    select(func.count()).select_from(t.FrameworkRow).where(t.FrameworkRow.id == _FID).scalar_subquery(),
+    select(func.count()).select_from(t.SkillRow).where(t.SkillRow.framework_id == _FID).scalar_subquery(),
+    select(func.count()).select_from(t.PrerequisiteRow).where(t.PrerequisiteRow.framework_id == _FID)
+    .scalar_subquery(),
+    select(func.count()).select_from(t.ActivityRow).where(t.ActivityRow.framework_id == _FID).scalar_subquery(),
+    select(func.count()).select_from(t.ItemRow).where(t.ItemRow.framework_id == _FID).scalar_subquery(),
+)
+
+
+def _stamp(uow: UnitOfWork, framework_id: str) -> tuple[int, ...] | None:
+    """A cheap fingerprint of a framework's content (one query), to know a cached copy is current."""
+    row = uow.session.execute(_STAMP, {"fid": framework_id}).one()
+    return None if not row[0] else tuple(int(x or 0) for x in row)
+
+
+def _content(uow: UnitOfWork, framework_id: str) -> _Content | None:
+    """The framework, its graph and candidate activities, cached per database for a minute
+    and refreshed at once when the content's fingerprint changes."""
+    stamp = _stamp(uow, framework_id)
+    if stamp is None:
+        return None
+    key = (str(uow.session.get_bind().url), framework_id)
+    hit = _CACHE.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] == stamp and hit[1] > now:
+        return hit[2]
+    fw = uow.frameworks.get(framework_id)
+    if fw is None:
+        return None
+    graph = fw.graph()
+    titles = {sk.code: sk.title for sk in fw.skills}
+    acts = uow.activities.in_framework(fw.id)
+    with_items: set[str] = set()
+    for codes in uow.session.scalars(select(t.ItemRow.skill_codes).where(t.ItemRow.framework_id == fw.id)):
+        with_items.update(split_codes(codes))
+    for code in graph.codes():
+        if code in with_items:
+            acts.append(Activity(f"practice.{code}", f"Practise: {titles.get(code, code)}",
+                                 ActivityKind.PRACTICE, (code,), minutes=10))
+    content = _Content(fw, graph, titles, tuple(acts))
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    _CACHE[key] = (stamp, now + _CACHE_SECONDS, content)
+    return content
+
+
+def _framework_of(uow: UnitOfWork, learner_id: str, framework_id: str | None,
+                  sections: Sequence[str | None] | None = None) -> _Content | None:
+    if framework_id is not None:
+        c = _content(uow, framework_id)
+        if c is None:
+            raise NotFound(f"no framework {framework_id}")
+        return c
+    fids = sections if sections is not None else [sec.framework_id for sec in
+                                                  uow.sections.sections_of(learner_id, Role.STUDENT)]
+    for fid in fids:
+        if fid:
+            return _content(uow, fid)
+    return None
+
+
+def _days(a: datetime, b: datetime) -> float:
+    return (a - b).total_seconds() / 86400.0
+
+
+def _context(uow: UnitOfWork, cfg: PathConfig, learner_id: str, content: _Content, now: datetime) -> _Ctx:
+    s = uow.session
+    framework, graph = content.framework, content.graph
+    rows = uow.mastery.for_learner(learner_id)
+    states = {r.skill_code: r for r in s.scalars(select(tp.PathSkillStateRow).where(
+        tp.PathSkillStateRow.learner_id == learner_id))}
+    plr = s.get(tp.PathLearnerRow, learner_id)
+    if plr is None:
+        plr = tp.PathLearnerRow(learner_id=learner_id, newly_mastered=[], updated_at=now)
+        s.add(plr)
+    opened = frozenset(s.scalars(select(tp.PathOpenedRow.skill_code).where(tp.PathOpenedRow.learner_id == learner_id)))
+    ctx = _Ctx(
+        learner_id, framework, graph, content.titles,
+        {c: r.p_mastery for c, r in rows.items()}, {c: r.n_evidence for c, r in rows.items()},
+        {c: r.n_correct for c, r in rows.items()}, {c: r.last_evidence_at for c, r in rows.items()},
+        states, plr, opened,
+    )
+    _sync(uow, cfg, ctx, now)
+    return ctx
+
+
+def _state(uow: UnitOfWork, ctx: _Ctx, code: str, now: datetime) -> tp.PathSkillStateRow:
+    st = ctx.states.get(code)
+    if st is None:
+        st = tp.PathSkillStateRow(learner_id=ctx.learner_id, skill_code=code, status="learning", reviews=0,
+                                  lapses=0, baseline_n=0, spinning=False, flag_total_n=0, updated_at=now)
+        uow.session.add(st)
+        ctx.states[code] = st
+    return st
+
+
+def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
+    """Fold evidence newer than the last sync into the review schedule, then mastery
+    changes (new mastery starts a memory; a failed re-check reopens), then the
+    wheel-spinning flags."""
+    th = ctx.framework.mastery_threshold
+    plr = ctx.learner
+    newest = max((a for a in ctx.last_at.values() if a is not None), default=None)
+    if newest is not None and (plr.synced_at is None or newest > plr.synced_at):
+        watching = any(st.status == "mastered" for st in ctx.states.values())
+        q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score, t.EvidenceRow.timestamp)
+             .where(t.EvidenceRow.learner_id == ctx.learner_id)
+             .order_by(t.EvidenceRow.timestamp, t.EvidenceRow.seq))
+        if plr.synced_at is not None:
+            q = q.where(t.EvidenceRow.timestamp > plr.synced_at)
+        for codes, score, at in (uow.session.execute(q) if watching else ()):
+            for code in split_codes(codes):
+                st = ctx.states.get(code)
+                if st is None or st.status != "mastered" or st.last_review_at is None or st.stability is None:
+                    continue
+                if at <= st.last_review_at:
+                    continue
+                mem = MemoryState(st.stability, st.reviews, st.lapses)
+                new, reopened = cfg.memory.review(mem, _days(at, st.last_review_at), score >= 0.5)
+                st.stability, st.reviews, st.lapses = new.stability, new.reviews, new.lapses
+                st.last_review_at = at
+                if reopened:
+                    st.status = "reopened"
+                    st.baseline_n = ctx.n.get(code, 0)
+                st.updated_at = now
+        plr.synced_at = newest
+        ctx.changed = True
+    newly = list(plr.newly_mastered or [])
+    total_n = sum(ctx.n.values())
+    mastered: set[str] = set()
+    for code, p in ctx.p.items():
+        if code not in ctx.graph:
+            continue
+        st = ctx.states.get(code)
+        if p >= th:
+            if st is None or st.status == "learning" or (st.status == "reopened" and ctx.n.get(code, 0) > st.baseline_n):
+                st = _state(uow, ctx, code, now)
+                start = cfg.memory.start(ctx.n_correct.get(code, 0), ctx.n.get(code, 0) - ctx.n_correct.get(code, 0))
+                st.stability = start.stability if st.stability is None else max(st.stability, cfg.memory.min_stability)
+                st.status = "mastered"
+                st.mastered_at = st.last_review_at = ctx.last_at.get(code) or now
+                st.spinning = False
+                st.updated_at = now
+                if code not in newly:
+                    newly.append(code)
+                ctx.changed = True
+            if st.status == "mastered":
+                mastered.add(code)
+            continue
+        if st is not None and st.status == "mastered":
+            st.status = "reopened"
+            st.baseline_n = ctx.n.get(code, 0)
+            st.updated_at = now
+            ctx.changed = True
+        attempts = ctx.n.get(code, 0) - (st.baseline_n if st is not None else 0)
+        if st is not None and st.spinning:
+            if total_n - st.flag_total_n >= cfg.guard.step_back_items:
+                st.spinning = False
+                st.baseline_n = ctx.n.get(code, 0)
+                st.updated_at = now
+                ctx.changed = True
+        elif cfg.guard.is_spinning(attempts, False):
+            st = _state(uow, ctx, code, now)
+            st.spinning = True
+            st.flagged_at = now
+            st.flag_total_n = total_n
+            st.updated_at = now
+            ctx.changed = True
+    if newly != list(plr.newly_mastered or []):
+        plr.newly_mastered = newly
+        plr.updated_at = now
+    ctx.mastered = frozenset(mastered)
+
+
+def _profile_sets(uow: UnitOfWork, learner_id: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    prof = uow.users.profile(learner_id)
+    interests = frozenset(str(i).lower() for i in prof.get("interests", []) or [])
+    modalities = frozenset(str(m).lower() for m in (prof.get("preferred_modalities") or prof.get("modalities") or []))
+    goals: set[str] = set()
+    for g in prof.get("goals", []) or []:
+        if isinstance(g, str):
+            goals.add(g)
+        elif isinstance(g, dict):
+            goals.update(str(x) for x in (g.get("skill_codes") or [g.get("skill_code") or g.get("skill") or ""]) if x)
+    return interests, modalities, frozenset(goals)
+
+
+def _focus(uow: UnitOfWork, learner_id: str, sections: Sequence[str], now: datetime) -> frozenset[str]:
+    if not sections:
+        return frozenset()
+    q = select(tp.PathFocusRow).where(tp.PathFocusRow.section_id.in_(sections), tp.PathFocusRow.starts_at <= now,
+                                      tp.PathFocusRow.ends_at > now)
+    out: set[str] = set()
+    for row in uow.session.scalars(q):
+        if not row.learner_ids or learner_id in row.learner_ids:
+            out.update(row.skill_codes)
+    return frozenset(out)
+
+
+def _recent(uow: UnitOfWork, learner_id: str, n: int = 5) -> list[tuple[str, str, tuple[str, ...]]]:
+    q = (select(tp.PathChoiceRow).where(tp.PathChoiceRow.learner_id == learner_id)
+         .order_by(tp.PathChoiceRow.chosen_at.desc(), tp.PathChoiceRow.id.desc()).limit(n))
+    return [(r.activity_id, r.kind, split_codes(r.skill_codes)) for r in uow.session.scalars(q)]
+
+
+def _view(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, sections: Sequence[str], now: datetime) -> LearnerView:
+    retr: dict[str, float] = {}
+    due: dict[str, float] = {}
+    for code in ctx.mastered:
+        st = ctx.states[code]
+        if st.stability is None or st.last_review_at is None:
+            continue
+        mem = MemoryState(st.stability, st.reviews, st.lapses)
+        elapsed = _days(now, st.last_review_at)
+        retr[code] = cfg.memory.retrievability(mem, elapsed)
+        if cfg.memory.is_due(mem, elapsed):
+            due[code] = elapsed
+    plr = ctx.learner
+    newly = [c for c in (plr.newly_mastered or []) if c in ctx.mastered]
+    since_ref = plr.last_check_at or min((ctx.states[c].mastered_at for c in newly if ctx.states[c].mastered_at),
+                                         default=None)
+    since = _days(now, since_ref) if since_ref else None
+    check = tuple(check_skills(cfg.cadence, newly, since, retr))
+    attempts = {c: ctx.n.get(c, 0) - (ctx.states[c].baseline_n if c in ctx.states else 0) for c in ctx.n}
+    spinning = frozenset(c for c, st in ctx.states.items() if st.spinning and c not in ctx.mastered)
+    interests, modalities, goals = _profile_sets(uow, ctx.learner_id)
+    return LearnerView(
+        p_mastery={c: ctx.p.get(c, 0.0) for c in ctx.graph.codes()}, mastered=ctx.mastered, opened=ctx.opened,
+        attempts=attempts, review_due=due, retrievability=retr, spinning=spinning,
+        focus=_focus(uow, ctx.learner_id, sections, now), goals=goals, interests=interests, modalities=modalities,
+        recent=_recent(uow, ctx.learner_id), check=check,
+    )
+
+
+def _hints(uow: UnitOfWork) -> ModelHints:
+    row = uow.model_params.active("bkt")
+    d = (row.params.get("default") if row else None) or {}
+    try:
+        return ModelHints(guess=float(d.get("p_guess", 0.2)), slip=float(d.get("p_slip", 0.1)),
+                          learn=float(d.get("p_learn", 0.15)))
+    except (TypeError, ValueError):
+        return ModelHints()
+
+
+def _ranked(uow: UnitOfWork, cfg: PathConfig, learner_id: str, framework_id: str | None, now: datetime,
+            k: int) -> tuple[_Ctx | None, LearnerView | None, list[Recommendation]]:
+    secs = uow.sections.sections_of(learner_id, Role.STUDENT)
+    content = _framework_of(uow, learner_id, framework_id, [sec.framework_id for sec in secs])
+    if content is None:
+        return None, None, []
+    ctx = _context(uow, cfg, learner_id, content, now)
+    view = _view(uow, cfg, ctx, [sec.id for sec in secs], now)
+    recs = rank(ctx.graph, content.activities, view, cfg.weights, k=k, titles=ctx.titles, hints=_hints(uow))
+    return ctx, view, recs
+
+
+def _to_next(r: Recommendation, titles: dict[str, str]) -> NextActivity:
+    a = r.activity
+    return NextActivity(a.id, a.title, a.kind.value, a.url, a.minutes, r.skills,
+                        tuple(titles.get(s, s) for s in r.skills), r.purpose, r.reason,
+                        tuple(x.text for x in r.reasons), r.score)
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def next_activities(uow: UnitOfWork, actor: Actor, learner_id: str, *, k: int | None = None,
+                    framework_id: str | None = None, now: datetime | None = None,
+                    config: PathConfig | None = None) -> NextActivities:
+    """The top few activities for the learner now, each with its reason.
+
+    Folds new evidence into the review schedule; the caller commits the unit of work."""
+    require_learner(uow, actor, learner_id, Need.READ, "path")
+    cfg = config or load_config(uow)
+    k = cfg.k if k is None else k
+    if not 1 <= k <= 20:
+        raise Invalid("k must be between 1 and 20", "k")
+    now = _now(now)
+    ctx, view, recs = _ranked(uow, cfg, learner_id, framework_id, now, k)
+    if ctx is None or view is None:
+        return NextActivities(learner_id, None, (), (), "No framework is assigned to your classes yet.")
+    msg = "" if recs else "Everything open to you is mastered and nothing is due for review. Well done!"
+    return NextActivities(learner_id, ctx.framework.id, tuple(_to_next(r, ctx.titles) for r in recs),
+                          view.check, msg)
+
+
+def choose_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id: str, *,
+                    framework_id: str | None = None, now: datetime | None = None,
+                    config: PathConfig | None = None) -> NextActivity:
+    """Record the learner's choice of one activity offered on their path now."""
+    require_learner(uow, actor, learner_id, Need.WRITE, "path")
+    if actor.role not in (None, Role.STUDENT, Role.TEACHER, Role.ADMIN):
+        raise NotFound(f"no learner {learner_id}")
+    if not isinstance(activity_id, str) or not activity_id.strip() or len(activity_id) > 200:
+        raise Invalid("activity_id must be 1-200 characters", "activity_id")
+    cfg = config or load_config(uow)
+    now = _now(now)
+    ctx, view, recs = _ranked(uow, cfg, learner_id, framework_id, now, k=1000)
+    pick = next((r for r in recs if r.activity.id == activity_id), None)
+    if ctx is None or pick is None:
+        raise Invalid(f"activity {activity_id} is not on your path right now; choose one of those offered",
+                      "activity_id")
+    offered = [r.activity.id for r in recs[: cfg.k]]
+    uow.session.add(tp.PathChoiceRow(learner_id=learner_id, activity_id=activity_id, kind=pick.activity.kind.value,
+                                     skill_codes=";".join(pick.skills), purpose=pick.purpose, reason=pick.reason,
+                                     offered=offered, chosen_at=now))
+    if pick.purpose == "check":
+        ctx.learner.last_check_at = now
+        ctx.learner.newly_mastered = []
+        ctx.learner.updated_at = now
+    return _to_next(pick, ctx.titles)
+
+
+def choices(uow: UnitOfWork, actor: Actor, learner_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    require_learner(uow, actor, learner_id, Need.READ, "path")
+    q = (select(tp.PathChoiceRow).where(tp.PathChoiceRow.learner_id == learner_id)
+         .order_by(tp.PathChoiceRow.chosen_at.desc(), tp.PathChoiceRow.id.desc()).limit(max(1, min(limit, 200))))
+    return [{"activity_id": r.activity_id, "kind": r.kind, "skills": list(split_codes(r.skill_codes)),
+             "purpose": r.purpose, "reason": r.reason, "offered": list(r.offered or []), "chosen_at": r.chosen_at}
+            for r in uow.session.scalars(q)]
+
+
+def _locked_text(missing: Sequence[Sequence[str]], titles: dict[str, str]) -> str:
+    parts = []
+    for g in missing:
+        names = [titles.get(c, c) for c in g]
+        parts.append(names[0] if len(names) == 1 else "(" + " or ".join(names) + ")")
+    if not parts:
+        return ""
+    return "Unlocks when you master " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
+
+
+def skill_map(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: str | None = None,
+              now: datetime | None = None, config: PathConfig | None = None) -> SkillMap:
+    """Every skill of the framework: mastered, in progress, ready, or locked (with what unlocks it)."""
+    require_learner(uow, actor, learner_id, Need.READ, "path")
+    cfg = config or load_config(uow)
+    now = _now(now)
+    content = _framework_of(uow, learner_id, framework_id)
+    if content is None:
+        return SkillMap(learner_id, None, "", (), ())
+    fw = content.framework
+    ctx = _context(uow, cfg, learner_id, content, now)
+    states = engine_skill_map(ctx.graph, ctx.mastered, ctx.n, ctx.opened)
+    units = {s.code: s.unit for s in fw.skills}
+    out = tuple(
+        MapSkill(st.code, ctx.titles.get(st.code, st.code), units.get(st.code), st.status.value,
+                 round(ctx.p.get(st.code, 0.0), 4), st.opened_by_teacher, _locked_text(st.missing, ctx.titles),
+                 st.unlocks)
+        for st in states
+    )
+    return SkillMap(learner_id, fw.id, fw.title, tuple((u.code, u.title) for u in fw.units), out)
+
+
+def reviews(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: str | None = None,
+            now: datetime | None = None, config: PathConfig | None = None) -> list[ReviewItem]:
+    """Mastered skills with their next re-check, soonest first (due ones flagged)."""
+    require_learner(uow, actor, learner_id, Need.READ, "path")
+    cfg = config or load_config(uow)
+    now = _now(now)
+    content = _framework_of(uow, learner_id, framework_id)
+    if content is None:
+        return []
+    ctx = _context(uow, cfg, learner_id, content, now)
+    out: list[ReviewItem] = []
+    for code in ctx.mastered:
+        st = ctx.states[code]
+        if st.stability is None or st.last_review_at is None:
+            continue
+        mem = MemoryState(st.stability, st.reviews, st.lapses)
+        due_at = st.last_review_at + timedelta(days=cfg.memory.interval(mem))
+        elapsed = _days(now, st.last_review_at)
+        out.append(ReviewItem(code, ctx.titles.get(code, code), due_at, due_at <= now,
+                              round(cfg.memory.retrievability(mem, elapsed), 4), ago(elapsed)))
+    out.sort(key=lambda r: (r.due_at, r.skill_code))
+    return out
+
+
+def open_skill(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: str, note: str = "", *,
+               framework_id: str | None = None) -> None:
+    """A teacher opens a locked skill for one learner (audited)."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    require_learner(uow, actor, learner_id, Need.WRITE, "path")
+    content = _framework_of(uow, learner_id, framework_id)
+    if content is None or skill_code not in content.graph:
+        raise Invalid(f"unknown skill {skill_code!r} in this learner's framework", "skill_code")
+    if len(note) > 500:
+        raise Invalid("the note is longer than 500 characters", "note")
+    row = uow.session.get(tp.PathOpenedRow, (learner_id, skill_code))
+    if row is None:
+        uow.session.add(tp.PathOpenedRow(learner_id=learner_id, skill_code=skill_code, opened_by=actor.user_id,
+                                         note=note))
+    else:
+        row.opened_by, row.note, row.opened_at = actor.user_id, note, datetime.now(UTC)
+    uow.audit.add(actor.user_id, "paths:open_skill", learner_id, f"skill:{skill_code}",
+                  {"note": note, "via": actor.via})
+
+
+def close_skill(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: str) -> bool:
+    """Undo an opening (audited); returns whether there was one."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    require_learner(uow, actor, learner_id, Need.WRITE, "path")
+    row = uow.session.get(tp.PathOpenedRow, (learner_id, skill_code))
+    if row is None:
+        return False
+    uow.session.delete(row)
+    uow.audit.add(actor.user_id, "paths:close_skill", learner_id, f"skill:{skill_code}", {"via": actor.via})
+    return True
+
+
+def set_focus(uow: UnitOfWork, actor: Actor, section_id: str, skill_codes: Sequence[str], *,
+              learner_ids: Sequence[str] = (), days: int | None = None, note: str = "",
+              now: datetime | None = None) -> FocusSet:
+    """The teacher's focus for a class, or a group within it (audited)."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    sec = require_section(uow, actor, section_id, Need.WRITE)
+    codes = list(dict.fromkeys(skill_codes))
+    if not codes or len(codes) > 20:
+        raise Invalid("give 1 to 20 skills for the focus", "skill_codes")
+    fw = uow.frameworks.get(sec.framework_id) if sec.framework_id else None
+    known = {s.code for s in fw.skills} if fw else set()
+    bad = [c for c in codes if c not in known]
+    if bad:
+        raise Invalid(f"unknown skill(s) for this class: {', '.join(bad)}", "skill_codes", bad)
+    members = {u.id for u in uow.sections.members(section_id, Role.STUDENT)}
+    group = list(dict.fromkeys(learner_ids))
+    strangers = [i for i in group if i not in members]
+    if strangers:
+        raise Invalid("every learner of a group must be in the class", "learner_ids", strangers)
+    cfg = load_config(uow)
+    days = cfg.focus_days if days is None else days
+    if not 1 <= days <= 90:
+        raise Invalid("days must be between 1 and 90", "days")
+    if len(note) > 500:
+        raise Invalid("the note is longer than 500 characters", "note")
+    now = _now(now)
+    row = tp.PathFocusRow(section_id=section_id, learner_ids=group, skill_codes=codes, note=note,
+                          set_by=actor.user_id, starts_at=now, ends_at=now + timedelta(days=days), created_at=now)
+    uow.session.add(row)
+    uow.flush()
+    uow.audit.add(actor.user_id, "paths:set_focus", None, f"section:{section_id}",
+                  {"skills": codes, "learners": group, "days": days, "note": note, "via": actor.via})
+    return FocusSet(row.id, section_id, tuple(codes), tuple(group), row.ends_at)
+
+
+def wheel_spinning(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime | None = None,
+                   config: PathConfig | None = None) -> list[SpinFlag]:
+    """Learners of a class who tried a skill many times without progress (teachers, admins)."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    sec = require_section(uow, actor, section_id, Need.READ)
+    cfg = config or load_config(uow)
+    now = _now(now)
+    content = _content(uow, sec.framework_id) if sec.framework_id else None
+    if content is None:
+        return []
+    out: list[SpinFlag] = []
+    for u in uow.sections.members(section_id, Role.STUDENT):
+        ctx = _context(uow, cfg, u.id, content, now)
+        for code, st in sorted(ctx.states.items()):
+            recent = st.flagged_at is not None and _days(now, st.flagged_at) <= 14
+            if st.spinning or (recent and code not in ctx.mastered):
+                out.append(SpinFlag(u.id, u.display_name, code, ctx.titles.get(code, code),
+                                    ctx.n.get(code, 0) - st.baseline_n if st.spinning else ctx.n.get(code, 0),
+                                    st.flagged_at, st.spinning,
+                                    tuple(step_back_targets(ctx.graph, code, ctx.p))))
+    return out
+
+
+# ---------------------------------------------------------------- the simulation benchmark
+
+
+def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,
+                   fixed_items_per_skill: int = 8, policies: Sequence[str] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Compare fixed order, Pathwise and the oracle on synthetic learners (no database)."""
+    from pathwise.engine.simulate import POLICIES, SimConfig, compare
+
+    try:
+        cfg = SimConfig(n_skills=skills, learners=learners, seed=seed, budget_per_skill=budget_per_skill,
+                        cap_per_skill=max(60.0, budget_per_skill), fixed_items_per_skill=fixed_items_per_skill)
+    except ValueError as exc:
+        raise Invalid(str(exc), "simulate") from None
+    pols = tuple(policies or POLICIES)
+    unknown = [p for p in pols if p not in POLICIES]
+    if unknown:
+        raise Invalid(f"unknown policy {', '.join(unknown)}; known: {', '.join(POLICIES)}", "policies")
+    return compare(cfg, pols, progress=progress).to_dict()

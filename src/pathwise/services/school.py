@@ -1,0 +1,451 @@
+"""Read models of the school for the home pages and the API.
+
+What a student, a teacher, a guardian and an admin see first: a learner's skills with
+mastery and recent work; a teacher's classes with rosters and a class x skill mastery
+grid; a guardian's children in plain words; an admin's school in counts. Every learner
+read goes through the access policy (``require_learner`` audits reads by others);
+a class through ``require_section``. Nothing here writes except those audit rows, and
+nothing here decides access by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.people import Role, School, Section, User
+from pathwise.services.access import (
+    Actor,
+    Need,
+    require_learner,
+    require_role,
+    require_section,
+    visible_learners,
+)
+from pathwise.services.errors import NotFound
+from pathwise.services.evidence import learner_evidence
+from pathwise.services.mastery import DEFAULT_THRESHOLD, SkillMastery, mastery_rows
+from pathwise.store import tables as t
+from pathwise.store.uow import UnitOfWork
+
+IN_PROGRESS_FROM = 0.4  # below this (with some evidence) a skill "needs practice"
+STRONG_FROM = 0.8  # an average mastery from here on is called "strong"
+
+
+def mastery_level(p_mastery: float | None, threshold: float, n_evidence: int) -> str:
+    """Plain words for a mastery estimate: not started, needs practice, in progress, mastered."""
+    if p_mastery is None or n_evidence == 0:
+        return "not started"
+    if p_mastery >= threshold:
+        return "mastered"
+    if p_mastery >= IN_PROGRESS_FROM:
+        return "in progress"
+    return "needs practice"
+
+
+@dataclass(frozen=True, slots=True)
+class SkillStatus:
+    code: str
+    title: str
+    unit: str | None
+    p_mastery: float | None
+    n_evidence: int
+    n_correct: int
+    threshold: float
+    explanation: str
+    last_evidence_at: datetime | None
+
+    @property
+    def mastered(self) -> bool:
+        return self.p_mastery is not None and self.n_evidence > 0 and self.p_mastery >= self.threshold
+
+    @property
+    def level(self) -> str:
+        return mastery_level(self.p_mastery, self.threshold, self.n_evidence)
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.p_mastery is None or self.n_evidence == 0 else round(self.p_mastery * 100)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    id: str
+    kind: str
+    item_id: str | None
+    skill_codes: tuple[str, ...]
+    skill_titles: tuple[str, ...]
+    score: float
+    timestamp: datetime
+    source: str
+
+    @property
+    def outcome(self) -> str:
+        if self.kind in (EvidenceKind.ANSWER, EvidenceKind.STATEMENT):
+            return "correct" if self.score >= 0.999 else ("partly correct" if self.score > 0 else "not yet correct")
+        if self.kind == EvidenceKind.HINT:
+            return "asked for a hint"
+        return f"{round(self.score * 100)}%"
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerSummary:
+    learner: User
+    n_skills: int
+    n_mastered: int
+    n_in_progress: int
+    n_needs_practice: int
+    mean_mastery: float | None
+    n_evidence: int
+    last_active: datetime | None
+
+    @property
+    def mean_percent(self) -> int | None:
+        return None if self.mean_mastery is None else round(self.mean_mastery * 100)
+
+    @property
+    def mean_level(self) -> str:
+        """Words for the average over started skills: strong, in progress, needs practice."""
+        if self.mean_mastery is None:
+            return "no work yet"
+        if self.mean_mastery >= STRONG_FROM:
+            return "strong"
+        return "in progress" if self.mean_mastery >= IN_PROGRESS_FROM else "needs practice"
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerOverview:
+    """One learner's page: their classes, skills with mastery and recent work."""
+
+    learner: User
+    classes: list[Section]
+    skills: list[SkillStatus]
+    recent: list[EvidenceItem]
+    summary: LearnerSummary
+    in_words: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    learner: User
+    summary: LearnerSummary
+    cells: dict[str, SkillStatus]
+
+
+@dataclass(frozen=True, slots=True)
+class SkillColumn:
+    code: str
+    title: str
+    n_mastered: int
+    n_started: int
+    mean_mastery: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassView:
+    section: Section
+    framework_title: str | None
+    teachers: list[User]
+    skills: list[SkillColumn]
+    roster: list[RosterRow]
+
+    @property
+    def n_students(self) -> int:
+        return len(self.roster)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRoster:
+    section: Section
+    teachers: list[User]
+    students: list[User]
+
+
+@dataclass(frozen=True, slots=True)
+class ChildCard:
+    learner: User
+    summary: LearnerSummary
+    in_words: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassCard:
+    section: Section
+    teachers: list[User]
+    n_students: int
+
+
+@dataclass(frozen=True, slots=True)
+class AdminHome:
+    school: School
+    n_students: int
+    n_teachers: int
+    n_guardians: int
+    n_admins: int
+    n_classes: int
+    n_evidence: int
+    classes: list[ClassCard]
+    teachers: list[tuple[User, int]]
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _skill_catalogue(uow: UnitOfWork, framework_ids: Iterable[str | None]) -> tuple[list[tuple[str, str, str | None]],
+                                                                                  dict[str, float], str | None]:
+    """(code, title, unit) of every skill in the frameworks, their thresholds, first title."""
+    skills: list[tuple[str, str, str | None]] = []
+    ths: dict[str, float] = {}
+    seen: set[str] = set()
+    title: str | None = None
+    for fid in dict.fromkeys(f for f in framework_ids if f):
+        fw = uow.frameworks.get(fid)
+        if fw is None:
+            continue
+        title = title or fw.title
+        for sk in fw.skills:
+            if sk.code not in seen:
+                seen.add(sk.code)
+                skills.append((sk.code, sk.title, sk.unit))
+                ths[sk.code] = fw.mastery_threshold
+    return skills, ths, title
+
+
+def _statuses(catalogue: Sequence[tuple[str, str, str | None]], ths: dict[str, float],
+              rows: Sequence[SkillMastery]) -> list[SkillStatus]:
+    """Skills of the catalogue (estimated or not) followed by any other estimated skill."""
+    by_code = {m.skill_code: m for m in rows}
+    out: list[SkillStatus] = []
+    for code, title, unit in catalogue:
+        m = by_code.pop(code, None)
+        th = ths.get(code, DEFAULT_THRESHOLD)
+        if m is None:
+            out.append(SkillStatus(code, title, unit, None, 0, 0, th, "", None))
+        else:
+            out.append(SkillStatus(code, title, unit, m.p_mastery, m.n_evidence, m.n_correct, m.threshold,
+                                   m.explanation, m.last_evidence_at))
+    for m in sorted(by_code.values(), key=lambda m: m.skill_code):
+        out.append(SkillStatus(m.skill_code, m.title, None, m.p_mastery, m.n_evidence, m.n_correct, m.threshold,
+                               m.explanation, m.last_evidence_at))
+    return out
+
+
+def _activity(uow: UnitOfWork, learner_ids: Sequence[str]) -> dict[str, tuple[int, datetime | None]]:
+    """Evidence count and newest evidence time per learner, in one query."""
+    if not learner_ids:
+        return {}
+    q = (
+        select(t.EvidenceRow.learner_id, func.count(), func.max(t.EvidenceRow.timestamp))
+        .where(t.EvidenceRow.learner_id.in_(list(learner_ids)))
+        .group_by(t.EvidenceRow.learner_id)
+    )
+    out: dict[str, tuple[int, datetime | None]] = {}
+    for lid, n, newest in uow.session.execute(q):
+        if isinstance(newest, datetime) and newest.tzinfo is None:
+            newest = newest.replace(tzinfo=UTC)
+        out[lid] = (int(n), newest if isinstance(newest, datetime) else None)
+    return out
+
+
+def _summary(learner: User, skills: Sequence[SkillStatus], activity: tuple[int, datetime | None]) -> LearnerSummary:
+    started = [s for s in skills if s.n_evidence > 0 and s.p_mastery is not None]
+    mastered = sum(1 for s in started if s.mastered)
+    in_progress = sum(1 for s in started if s.level == "in progress")
+    needs = sum(1 for s in started if s.level == "needs practice")
+    mean = sum(s.p_mastery or 0.0 for s in started) / len(started) if started else None
+    return LearnerSummary(learner, len(skills), mastered, in_progress, needs, mean, activity[0], activity[1])
+
+
+def _evidence_items(uow: UnitOfWork, evidence: Sequence[Evidence]) -> list[EvidenceItem]:
+    titles = uow.frameworks.skill_titles({c for e in evidence for c in e.skill_codes})
+    return [
+        EvidenceItem(e.id, e.kind.value, e.item_id, e.skill_codes, tuple(titles.get(c, c) for c in e.skill_codes),
+                     e.score, e.timestamp, e.source)
+        for e in evidence
+    ]
+
+
+def in_plain_words(summary: LearnerSummary, skills: Sequence[SkillStatus]) -> list[str]:
+    """Sentences a family can read: what was learned, what is being worked on, how recently."""
+    name = summary.learner.display_name.split(" ")[0]
+    if summary.n_evidence == 0:
+        return [f"{name} has no recorded work yet. Progress appears here after the first practice."]
+    words = [f"{name} has mastered {summary.n_mastered} of {summary.n_skills} skills so far."]
+    learned = sorted((s for s in skills if s.mastered),
+                     key=lambda s: s.last_evidence_at.timestamp() if s.last_evidence_at else 0.0, reverse=True)
+    if learned:
+        words.append("Recently learned: " + ", ".join(s.title for s in learned[:3]) + ".")
+    working = sorted((s for s in skills if s.n_evidence > 0 and not s.mastered),
+                     key=lambda s: -(s.p_mastery or 0.0))
+    if working:
+        words.append("Working on now: " + ", ".join(s.title for s in working[:3]) + ".")
+    if summary.last_active is not None:
+        words.append(f"Last practised on {summary.last_active:%-d %B %Y}.")
+    return words
+
+
+# -- learners -----------------------------------------------------------------------------------
+
+
+def learner_overview(uow: UnitOfWork, actor: Actor, learner_id: str, recent: int = 10) -> LearnerOverview:
+    """A learner's classes, skills (with mastery) and recent evidence; audited for others."""
+    learner = require_learner(uow, actor, learner_id, Need.READ, "overview")
+    rows = mastery_rows(uow, [learner.id]).get(learner.id, [])  # access checked (and audited) above
+    classes = uow.sections.sections_of(learner.id, Role.STUDENT)
+    catalogue, ths, _ = _skill_catalogue(uow, (c.framework_id for c in classes))
+    skills = _statuses(catalogue, ths, rows)
+    evidence = uow.evidence.for_learner(learner.id, limit=recent, newest_first=True) if recent > 0 else []
+    summary = _summary(learner, skills, _activity(uow, [learner.id]).get(learner.id, (0, None)))
+    return LearnerOverview(learner, classes, skills, _evidence_items(uow, evidence), summary,
+                           in_plain_words(summary, skills))
+
+
+def student_home(uow: UnitOfWork, actor: Actor, recent: int = 10) -> LearnerOverview:
+    require_role(actor, Role.STUDENT)
+    return learner_overview(uow, actor, actor.user_id or "", recent)
+
+
+def learners(uow: UnitOfWork, actor: Actor) -> list[User]:
+    """Every learner the actor may see (names only; no record is read)."""
+    return visible_learners(uow, actor)
+
+
+def learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> User:
+    return require_learner(uow, actor, learner_id, Need.READ, "learner")
+
+
+def recent_evidence(uow: UnitOfWork, actor: Actor, learner_id: str, limit: int = 50) -> list[EvidenceItem]:
+    return _evidence_items(uow, learner_evidence(uow, actor, learner_id, limit=limit))
+
+
+# -- classes ------------------------------------------------------------------------------------
+
+
+def visible_classes(uow: UnitOfWork, actor: Actor) -> list[Section]:
+    """Classes the actor may open: taught, attended, or in the admin's school."""
+    if actor.is_system:
+        return [s for school in uow.schools.list() for s in uow.sections.in_school(school.id)]
+    if actor.role == Role.TEACHER:
+        return uow.sections.sections_of(actor.user_id or "", Role.TEACHER)
+    if actor.role == Role.STUDENT:
+        return uow.sections.sections_of(actor.user_id or "", Role.STUDENT)
+    if actor.role == Role.ADMIN:
+        return uow.sections.in_school(actor.school_id or "")
+    return []
+
+
+def class_roster(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassRoster:
+    """A class with its teachers and students; a student sees only themself in it."""
+    sec = require_section(uow, actor, section_id, Need.READ)
+    teachers = uow.sections.members(sec.id, Role.TEACHER)
+    students = uow.sections.members(sec.id, Role.STUDENT)
+    if not actor.is_system and actor.role == Role.STUDENT:
+        students = [s for s in students if s.id == actor.user_id]
+    return ClassRoster(sec, teachers, students)
+
+
+def class_view(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassView:
+    """A class's roster with each student's mastery summary and the class x skill grid."""
+    if not actor.is_system and actor.role not in (Role.TEACHER, Role.ADMIN):
+        raise NotFound(f"no class {section_id}")
+    sec = require_section(uow, actor, section_id, Need.READ)
+    teachers = uow.sections.members(sec.id, Role.TEACHER)
+    students = [require_learner(uow, actor, s.id, Need.READ, "class-mastery")
+                for s in uow.sections.members(sec.id, Role.STUDENT)]
+    catalogue, ths, fw_title = _skill_catalogue(uow, [sec.framework_id])
+    ids = [s.id for s in students]
+    mastery = mastery_rows(uow, ids)
+    activity = _activity(uow, ids)
+    roster: list[RosterRow] = []
+    extra: dict[str, str] = {}
+    for s in students:
+        statuses = _statuses(catalogue, ths, mastery.get(s.id, []))
+        for st in statuses[len(catalogue):]:
+            extra.setdefault(st.code, st.title)
+        roster.append(RosterRow(s, _summary(s, statuses, activity.get(s.id, (0, None))),
+                                {st.code: st for st in statuses}))
+    columns: list[SkillColumn] = []
+    for code, title in [(c, ti) for c, ti, _ in catalogue] + sorted(extra.items()):
+        cells = [r.cells[code] for r in roster if code in r.cells and r.cells[code].n_evidence > 0]
+        mean = sum(c.p_mastery or 0.0 for c in cells) / len(cells) if cells else None
+        columns.append(SkillColumn(code, title, sum(1 for c in cells if c.mastered), len(cells), mean))
+    return ClassView(sec, fw_title, teachers, columns, roster)
+
+
+def teacher_home(uow: UnitOfWork, actor: Actor) -> list[ClassView]:
+    """Each of the teacher's own classes with roster and mastery summary."""
+    require_role(actor, Role.TEACHER)
+    return [class_view(uow, actor, sec.id) for sec in uow.sections.sections_of(actor.user_id or "", Role.TEACHER)]
+
+
+# -- guardians ----------------------------------------------------------------------------------
+
+
+def guardian_home(uow: UnitOfWork, actor: Actor) -> list[ChildCard]:
+    """The guardian's linked children, each with a plain-words summary."""
+    require_role(actor, Role.GUARDIAN)
+    cards: list[ChildCard] = []
+    for child in visible_learners(uow, actor):
+        ov = learner_overview(uow, actor, child.id, recent=0)
+        cards.append(ChildCard(ov.learner, ov.summary, ov.in_words))
+    return cards
+
+
+# -- admins -------------------------------------------------------------------------------------
+
+
+def admin_home(uow: UnitOfWork, actor: Actor) -> AdminHome:
+    """The admin's school: head counts, classes with their teachers, teachers with load."""
+    require_role(actor, Role.ADMIN)
+    school = uow.schools.get(actor.school_id or "")
+    if school is None:
+        raise NotFound(f"no school {actor.school_id}")
+    counts: dict[str, int] = dict(
+        uow.session.execute(
+            select(t.UserRow.role, func.count()).where(t.UserRow.school_id == school.id).group_by(t.UserRow.role)
+        ).all()
+    )
+    n_evidence = uow.session.scalar(
+        select(func.count()).select_from(t.EvidenceRow).join(t.UserRow, t.UserRow.id == t.EvidenceRow.learner_id)
+        .where(t.UserRow.school_id == school.id)
+    ) or 0
+    sections = uow.sections.in_school(school.id)
+    enrolled = dict(
+        uow.session.execute(
+            select(t.EnrollmentRow.section_id, func.count())
+            .where(t.EnrollmentRow.role == Role.STUDENT.value,
+                   t.EnrollmentRow.section_id.in_([s.id for s in sections] or [""]))
+            .group_by(t.EnrollmentRow.section_id)
+        ).all()
+    )
+    classes = [ClassCard(s, uow.sections.members(s.id, Role.TEACHER), int(enrolled.get(s.id, 0))) for s in sections]
+    load: dict[str, int] = {}
+    for c in classes:
+        for te in c.teachers:
+            load[te.id] = load.get(te.id, 0) + 1
+    teachers = [(u, load.get(u.id, 0)) for u in uow.users.in_school(school.id, Role.TEACHER)]
+    return AdminHome(school, counts.get(Role.STUDENT.value, 0), counts.get(Role.TEACHER.value, 0),
+                     counts.get(Role.GUARDIAN.value, 0), counts.get(Role.ADMIN.value, 0), len(sections),
+                     int(n_evidence), classes, teachers)
+
+
+def me(uow: UnitOfWork, actor: Actor) -> User:
+    """The actor's own account."""
+    user = uow.users.get(actor.user_id or "")
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def database_ok(uow: UnitOfWork) -> bool:
+    """True when the database answers a trivial query (for health checks)."""
+    try:
+        uow.session.execute(select(1))
+    except SQLAlchemyError:
+        return False
+    return True

@@ -1,0 +1,699 @@
+"""The xAPI Learning Record Store's use cases: credentials, storing and querying statements,
+voiding, attachments, and turning mapped statements into Evidence.
+
+Statements reach this module already validated by the xAPI door (interop/xapi); this
+module decides identity (same id twice stores once; same id with other content is a
+conflict), sets what the LRS owns (stored, authority, version, timestamp), keeps the
+query indexes and records Evidence for statements on mapped activities. It knows no
+HTTP. Integrations authenticate with their own key/secret and scopes, never with a
+person's session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+
+from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.people import Role
+from pathwise.services import evidence as evidence_service
+from pathwise.services.access import Actor, Need, require_learner, require_role, visible_learners
+from pathwise.services.context import App
+from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
+from pathwise.store import tables as t
+from pathwise.store import tables_xapi as x
+from pathwise.store.uow import UnitOfWork
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+AUTHORITY_HOME = "https://pathwise.invalid/xapi/credentials"
+SCOPES = ("all", "all/read", "statements/write", "statements/read", "statements/read/mine", "state",
+          "profile", "define")
+MAX_PAGE = 500
+
+
+# --------------------------------------------------------------------------- time
+
+
+def format_stored(when: datetime) -> str:
+    """The one timestamp format the LRS writes: UTC, microseconds, 'Z' (sorts as text)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def now_stored() -> str:
+    return format_stored(datetime.now(UTC))
+
+
+def parse_iso(value: str) -> datetime:
+    """A lenient reader for timestamps the door already validated."""
+    s = value.strip().replace("z", "Z")
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    if "." in s:
+        head, rest = s.split(".", 1)
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits):]
+        s = f"{head}.{(digits + '000000')[:6]}{zone}"
+    dt = datetime.fromisoformat(s)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- agents
+
+
+def agent_key(agent: dict[str, Any] | None) -> str | None:
+    """The inverse functional identifier of an agent or identified group, as one string."""
+    if not isinstance(agent, dict):
+        return None
+    if "mbox" in agent:
+        return "mbox:" + str(agent["mbox"]).lower()
+    if "mbox_sha1sum" in agent:
+        return "sha1:" + str(agent["mbox_sha1sum"]).lower()
+    if "openid" in agent:
+        return "openid:" + str(agent["openid"])
+    acct = agent.get("account")
+    if isinstance(acct, dict):
+        return f"account:{acct.get('homePage')}|{acct.get('name')}"
+    return None
+
+
+def _agent_keys(agent: Any) -> list[str]:
+    """The agent's own key and, for a group, its members' keys."""
+    if not isinstance(agent, dict):
+        return []
+    keys = []
+    k = agent_key(agent)
+    if k:
+        keys.append(k)
+    for m in agent.get("member") or []:
+        mk = agent_key(m)
+        if mk:
+            keys.append(mk)
+    return keys
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+@dataclass(frozen=True, slots=True)
+class XapiClient:
+    """An authenticated integration: its credential key, name and scopes."""
+
+    key: str
+    name: str
+    scopes: frozenset[str]
+
+    @property
+    def authority(self) -> dict[str, Any]:
+        return {"objectType": "Agent", "name": self.name,
+                "account": {"homePage": AUTHORITY_HOME, "name": self.key}}
+
+    def may(self, *needed: str) -> bool:
+        return "all" in self.scopes or any(n in self.scopes for n in needed)
+
+
+def require_scope(client: XapiClient, *needed: str, read: bool = False) -> None:
+    if client.may(*needed) or (read and "all/read" in client.scopes):
+        return
+    raise Forbidden(f"this credential lacks the scope {needed[0]}")
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewCredential:
+    key: str
+    secret: str
+    name: str
+    scopes: tuple[str, ...]
+
+
+def create_credential(system: App, actor: Actor, name: str, scopes: Sequence[str]) -> NewCredential:
+    """A new basic-auth key/secret for an integration; the secret is shown once, stored hashed."""
+    require_role(actor, Role.ADMIN)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Invalid("a credential needs a name of 1-200 characters", "name")
+    bad = [s for s in scopes if s not in SCOPES]
+    if bad or not scopes:
+        raise Invalid(f"scopes must be some of {', '.join(SCOPES)}", "scope")
+    key = secrets.token_hex(10)
+    secret = secrets.token_urlsafe(24)
+    with system.uow() as uow:
+        uow.session.add(x.XapiCredentialRow(key=key, name=name, secret_hash=_hash_secret(secret),
+                                            scopes=list(dict.fromkeys(scopes))))
+        uow.commit()
+    return NewCredential(key, secret, name, tuple(dict.fromkeys(scopes)))
+
+
+def list_credentials(system: App, actor: Actor) -> list[dict[str, Any]]:
+    require_role(actor, Role.ADMIN)
+    with system.uow() as uow:
+        rows = uow.session.scalars(select(x.XapiCredentialRow).order_by(x.XapiCredentialRow.created_at)).all()
+        return [{"key": r.key, "name": r.name, "scopes": list(r.scopes), "revoked": r.revoked_at is not None}
+                for r in rows]
+
+
+def revoke_credential(system: App, actor: Actor, key: str) -> None:
+    require_role(actor, Role.ADMIN)
+    with system.uow() as uow:
+        row = uow.session.get(x.XapiCredentialRow, key)
+        if row is None:
+            raise NotFound(f"no credential {key}")
+        row.revoked_at = datetime.now(UTC)
+        uow.commit()
+
+
+def authenticate(system: App, key: str, secret: str) -> XapiClient:
+    """The integration whose key and secret these are, else ``AuthFailed``."""
+    digest = _hash_secret(secret)
+    with system.uow() as uow:
+        row = uow.session.get(x.XapiCredentialRow, key)
+        if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, digest):
+            raise AuthFailed("unknown or revoked xAPI credential")
+        return XapiClient(row.key, row.name, frozenset(row.scopes))
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def normalise(stmt: dict[str, Any]) -> dict[str, Any]:
+    """A copy with context activities always as arrays (here and in a SubStatement).
+
+    Only the containers it changes are copied; the caller's statement is untouched.
+    """
+    stmt = dict(stmt)
+    stmt["context"] = _array_context(stmt.get("context"))
+    if stmt["context"] is None:
+        del stmt["context"]
+    obj = stmt.get("object")
+    if isinstance(obj, dict) and isinstance(obj.get("context"), dict):
+        stmt["object"] = dict(obj, context=_array_context(obj["context"]))
+    return stmt
+
+
+def _array_context(ctx: Any) -> Any:
+    if not isinstance(ctx, dict) or not isinstance(ctx.get("contextActivities"), dict):
+        return ctx
+    ca = ctx["contextActivities"]
+    if all(isinstance(v, list) for v in ca.values()):
+        return ctx
+    return dict(ctx, contextActivities={k: [v] if isinstance(v, dict) else v for k, v in ca.items()})
+
+
+_LRS_OWNED = ("id", "stored", "authority", "version")
+
+
+def _comparable(stmt: dict[str, Any], drop_timestamp: bool) -> Any:
+    s = {k: v for k, v in stmt.items() if k not in _LRS_OWNED}
+    if drop_timestamp:
+        s.pop("timestamp", None)
+    elif "timestamp" in s:
+        try:
+            s["timestamp"] = format_stored(parse_iso(s["timestamp"]))
+        except ValueError:
+            pass
+    res = s.get("result")
+    if isinstance(res, dict) and "duration" in res:
+        res = dict(res)
+        res["duration"] = _truncate_duration(res["duration"])
+        s["result"] = res
+    return s
+
+
+def _truncate_duration(d: str) -> str:
+    """Durations compare to 0.01 s."""
+    import re
+
+    def cut(m: re.Match[str]) -> str:
+        whole, frac = m.group(1), m.group(2) or ""
+        frac = frac[:2].rstrip("0")
+        return f"{whole}.{frac}S" if frac else f"{whole}S"
+
+    return re.sub(r"(\d+)(?:\.(\d+))?S$", cut, d) if isinstance(d, str) else d
+
+
+def same_statement(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
+    drop = "timestamp" not in incoming
+    return _comparable(stored, drop) == _comparable(normalise(incoming), drop)
+
+
+@dataclass
+class _Indexed:
+    row: dict[str, Any]
+    agents: list[tuple[str, bool]] = field(default_factory=list)
+    activities: list[tuple[str, bool]] = field(default_factory=list)
+    definitions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def _index(stmt: dict[str, Any], stored: str, client_key: str | None) -> _Indexed:
+    obj = stmt["object"]
+    kind = obj.get("objectType", "Activity")
+    ctx = stmt.get("context") or {}
+    activity_id = obj.get("id") if kind == "Activity" else None
+    ts = stmt.get("timestamp")
+    row = {
+        "statement_id": stmt["id"],
+        "verb_id": stmt["verb"]["id"],
+        "activity_id": activity_id,
+        "ref_id": obj.get("id") if kind == "StatementRef" else None,
+        "registration": ctx.get("registration"),
+        "actor_key": agent_key(stmt["actor"]),
+        "stored": stored,
+        "timestamp": format_stored(parse_iso(ts)) if ts else stored,
+        "voided": False,
+        "is_voiding": stmt["verb"]["id"] == VOIDED_VERB and kind == "StatementRef",
+        "credential_id": client_key,
+        "body": json.dumps(stmt, separators=(",", ":"), ensure_ascii=False),
+    }
+    ix = _Indexed(row)
+    agents: dict[str, bool] = {}
+    acts: dict[str, bool] = {}
+
+    def add_agent(a: Any, direct: bool) -> None:
+        for k in _agent_keys(a):
+            agents[k] = agents.get(k, False) or direct
+
+    def add_activity(a: Any, direct: bool) -> None:
+        if isinstance(a, dict) and a.get("objectType", "Activity") == "Activity" and "id" in a:
+            acts[a["id"]] = acts.get(a["id"], False) or direct
+            if isinstance(a.get("definition"), dict):
+                ix.definitions.append((a["id"], a["definition"]))
+
+    def add_context(c: Any) -> None:
+        if not isinstance(c, dict):
+            return
+        add_agent(c.get("instructor"), False)
+        add_agent(c.get("team"), False)
+        for ca in c.get("contextAgents") or []:
+            add_agent(ca.get("agent"), False)
+        for cg in c.get("contextGroups") or []:
+            add_agent(cg.get("group"), False)
+        for lst in (c.get("contextActivities") or {}).values():
+            for a in lst if isinstance(lst, list) else [lst]:
+                add_activity(a, False)
+
+    add_agent(stmt["actor"], True)
+    if kind in ("Agent", "Group"):
+        add_agent(obj, True)
+    add_activity(obj, True)
+    add_agent(stmt.get("authority"), False)
+    add_context(ctx)
+    if kind == "SubStatement":
+        add_agent(obj.get("actor"), False)
+        sub_obj = obj.get("object") or {}
+        if sub_obj.get("objectType") in ("Agent", "Group"):
+            add_agent(sub_obj, False)
+        add_activity(sub_obj, False)
+        add_context(obj.get("context"))
+    ix.agents = list(agents.items())
+    ix.activities = list(acts.items())
+    return ix
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    ids: list[str]
+    stored: int
+    evidence: int
+
+
+def store_statements(system: App, client: XapiClient, statements: Sequence[dict[str, Any]],
+                     attachments: dict[str, tuple[str, bytes]] | None = None, v2: bool = True) -> StoreResult:
+    """Store a batch of validated statements atomically; returns their ids in order.
+
+    The same id already stored with the same content is accepted and not stored
+    again; with other content it is a ``Conflict``. Ids repeated within one batch
+    are ``Invalid``.
+    """
+    require_scope(client, "statements/write")
+    stored = now_stored()
+    batch: list[dict[str, Any]] = []
+    ids: list[str] = []
+    seen: set[str] = set()
+    for raw in statements:
+        stmt = normalise(raw)
+        sid = stmt.get("id") or str(uuid.uuid4())
+        if sid in seen:
+            raise Invalid(f"statement id {sid} appears twice in one batch", "id")
+        seen.add(sid)
+        stmt["id"] = sid
+        ids.append(sid)
+        batch.append(stmt)
+    with system.uow() as uow:
+        s = uow.session
+        existing: dict[str, str] = {}
+        for chunk in _chunks(ids, 500):
+            for sid, body in s.execute(select(x.XapiStatementRow.statement_id, x.XapiStatementRow.body)
+                                       .where(x.XapiStatementRow.statement_id.in_(chunk))):
+                existing[sid] = body
+        new: list[dict[str, Any]] = []
+        for stmt in batch:
+            if stmt["id"] in existing:
+                if not same_statement(json.loads(existing[stmt["id"]]), stmt):
+                    raise Conflict(f"statement {stmt['id']} already exists with other content")
+                continue
+            stmt["stored"] = stored
+            stmt["authority"] = client.authority
+            if "timestamp" not in stmt:
+                stmt["timestamp"] = stored
+            stmt.setdefault("version", "2.0.0" if v2 else "1.0.0")
+            new.append(stmt)
+        if not new:
+            return StoreResult(ids, 0, 0)
+        indexed = [_index(stmt, stored, client.key) for stmt in new]
+        rows = [ix.row for ix in indexed]
+        s.execute(x.XapiStatementRow.__table__.insert(), rows)
+        all_seqs = _seq_map(s, [r["statement_id"] for r in rows])
+        agent_rows = []
+        activity_rows = []
+        for ix in indexed:
+            seq = all_seqs[ix.row["statement_id"]]
+            agent_rows.extend({"seq": seq, "agent_key": k, "direct": d} for k, d in ix.agents)
+            activity_rows.extend({"seq": seq, "activity_id": a, "direct": d} for a, d in ix.activities)
+        if agent_rows:
+            s.execute(x.XapiStatementAgentRow.__table__.insert(), agent_rows)
+        if activity_rows:
+            s.execute(x.XapiStatementActivityRow.__table__.insert(), activity_rows)
+        _merge_definitions(s, [d for ix in indexed for d in ix.definitions])
+        _apply_voiding(s, [st for st in new if st["verb"]["id"] == VOIDED_VERB
+                           and st["object"].get("objectType") == "StatementRef"])
+        if attachments:
+            _store_attachments(s, new, attachments)
+        n_evidence = _record_evidence(system, uow, new)
+        uow.commit()
+    return StoreResult(ids, len(new), n_evidence)
+
+
+def _seq_map(s: Any, statement_ids: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chunk in _chunks(statement_ids, 500):
+        out.update(dict(s.execute(select(x.XapiStatementRow.statement_id, x.XapiStatementRow.seq)
+                                  .where(x.XapiStatementRow.statement_id.in_(chunk))).all()))
+    return out
+
+
+def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _merge_definitions(s: Any, defs: list[tuple[str, dict[str, Any]]]) -> None:
+    if not defs:
+        return
+    before: dict[str, dict[str, Any]] = {}
+    ids = list(dict.fromkeys(a for a, _ in defs))
+    for chunk in _chunks(ids, 500):
+        for aid, definition in s.execute(select(x.XapiActivityRow.activity_id, x.XapiActivityRow.definition)
+                                         .where(x.XapiActivityRow.activity_id.in_(chunk))):
+            before[aid] = definition
+    merged = {aid: dict(d) for aid, d in before.items()}
+    for aid, d in defs:
+        cur = merged.setdefault(aid, {})
+        for k, val in d.items():
+            if k in ("name", "description", "extensions") and isinstance(val, dict) and isinstance(cur.get(k), dict):
+                cur[k] = {**cur[k], **val}
+            else:
+                cur[k] = val
+    table = x.XapiActivityRow.__table__
+    new = [{"activity_id": aid, "definition": d} for aid, d in merged.items() if aid not in before]
+    changed = [(aid, d) for aid, d in merged.items() if aid in before and before[aid] != d]
+    if new:
+        s.execute(table.insert(), new)
+    for aid, d in changed:
+        s.execute(update(x.XapiActivityRow).where(x.XapiActivityRow.activity_id == aid).values(definition=d))
+
+
+def _apply_voiding(s: Any, voiding: list[dict[str, Any]]) -> None:
+    targets = [st["object"]["id"] for st in voiding]
+    if targets:
+        s.execute(update(x.XapiStatementRow)
+                  .where(x.XapiStatementRow.statement_id.in_(targets), x.XapiStatementRow.is_voiding.is_(False))
+                  .values(voided=True))
+
+
+def _store_attachments(s: Any, new: list[dict[str, Any]], attachments: dict[str, tuple[str, bytes]]) -> None:
+    wanted = {a["sha2"] for st in new for a in st.get("attachments") or [] if a.get("sha2") in attachments}
+    if not wanted:
+        return
+    have = set(s.scalars(select(x.XapiAttachmentRow.sha2).where(x.XapiAttachmentRow.sha2.in_(list(wanted)))))
+    for sha in wanted - have:
+        ct, data = attachments[sha]
+        s.execute(insert(x.XapiAttachmentRow).values(sha2=sha, content_type=ct, content=data))
+
+
+def get_attachments(system: App, client: XapiClient, shas: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+    require_scope(client, "statements/read", "statements/read/mine", read=True)
+    wanted = list(dict.fromkeys(shas))
+    out: dict[str, tuple[str, bytes]] = {}
+    with system.uow() as uow:
+        for chunk in _chunks(wanted, 500):
+            for row in uow.session.scalars(select(x.XapiAttachmentRow).where(x.XapiAttachmentRow.sha2.in_(chunk))):
+                out[row.sha2] = (row.content_type, row.content)
+    return out
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def _learner_for(uow: UnitOfWork, actor: dict[str, Any], cache: dict[str, str | None]) -> str | None:
+    key = agent_key(actor) or ""
+    if key in cache:
+        return cache[key]
+    U = t.UserRow
+    learner: str | None = None
+    if "account" in actor:
+        name = str(actor["account"].get("name", ""))
+        learner = uow.session.scalar(select(U.id).where(U.role == Role.STUDENT.value,
+                                                         or_(U.username == name, U.external_id == name, U.id == name))
+                                     .limit(1))
+    elif "mbox" in actor:
+        email = str(actor["mbox"])[len("mailto:"):].lower()
+        learner = uow.session.scalar(select(U.id).where(U.role == Role.STUDENT.value,
+                                                         func.lower(U.email) == email).limit(1))
+    cache[key] = learner
+    return learner
+
+
+def _record_evidence(system: App, uow: UnitOfWork, new: list[dict[str, Any]]) -> int:
+    candidates = [st for st in new if isinstance(st.get("result"), dict)
+                  and ("success" in st["result"] or "scaled" in (st["result"].get("score") or {}))
+                  and st["object"].get("objectType", "Activity") == "Activity"]
+    if not candidates:
+        return 0
+    acts = list({st["object"]["id"] for st in candidates})
+    maps: dict[str, list[x.XapiSkillMapRow]] = {}
+    for chunk in _chunks(acts, 500):
+        for m in uow.session.scalars(select(x.XapiSkillMapRow).where(x.XapiSkillMapRow.activity_id.in_(chunk))):
+            maps.setdefault(m.activity_id, []).append(m)
+    if not maps:
+        return 0
+    cache: dict[str, str | None] = {}
+    evs: list[Evidence] = []
+    for st in candidates:
+        rules = maps.get(st["object"]["id"])
+        if not rules:
+            continue
+        rule = next((m for m in rules if m.verb_id == st["verb"]["id"]), None) or \
+            next((m for m in rules if m.verb_id is None), None)
+        if rule is None:
+            continue
+        learner = _learner_for(uow, st["actor"], cache)
+        if learner is None:
+            continue
+        codes = tuple(c for c in rule.skill_codes.split(";") if c)
+        if not codes and rule.item_id:
+            item = uow.items.get(rule.item_id)
+            codes = item.skill_codes if item else ()
+        if not codes:
+            continue
+        res = st["result"]
+        scaled = (res.get("score") or {}).get("scaled")
+        score = max(0.0, min(1.0, float(scaled))) if scaled is not None else (1.0 if res.get("success") else 0.0)
+        evs.append(Evidence(id=f"xapi:{st['id']}", learner_id=learner, kind=EvidenceKind.STATEMENT,
+                            skill_codes=codes, score=score, timestamp=parse_iso(st["timestamp"]),
+                            item_id=rule.item_id, source="xapi",
+                            data={"statement_id": st["id"], "verb": st["verb"]["id"],
+                                  "activity": st["object"]["id"]}))
+    if not evs:
+        return 0
+    result = evidence_service.record_evidence(uow, system.tracker(), Actor.system("xapi"), evs)
+    return result.stored
+
+
+def map_activity(system: App, actor: Actor, activity_id: str, skill_codes: Sequence[str] = (),
+                 item_id: str | None = None, verb_id: str | None = None) -> None:
+    """Count statements on ``activity_id`` (optionally only with ``verb_id``) as evidence."""
+    require_role(actor, Role.ADMIN, Role.TEACHER)
+    if not activity_id or ":" not in activity_id:
+        raise Invalid("activity id must be an absolute IRI", "activity_id")
+    with system.uow() as uow:
+        if item_id and uow.items.get(item_id) is None:
+            raise NotFound(f"no item {item_id}")
+        if not skill_codes and not item_id:
+            raise Invalid("map an activity to an item or to skills", "skill_codes")
+        uow.session.execute(delete(x.XapiSkillMapRow).where(
+            x.XapiSkillMapRow.activity_id == activity_id,
+            x.XapiSkillMapRow.verb_id.is_(None) if verb_id is None else x.XapiSkillMapRow.verb_id == verb_id))
+        uow.session.add(x.XapiSkillMapRow(activity_id=activity_id, verb_id=verb_id, item_id=item_id,
+                                          skill_codes=";".join(skill_codes)))
+        uow.commit()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class StatementQuery:
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: str | None = None
+    until: str | None = None
+    limit: int = 0
+    ascending: bool = False
+    after_seq: int | None = None
+    max_seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    statements: list[dict[str, Any]]
+    more_after: int | None
+    max_seq: int
+    consistent_through: str
+
+
+def _visible(client: XapiClient, S: Any) -> Any:
+    if client.may("statements/read") or "all/read" in client.scopes:
+        return None
+    return S.credential_id == client.key
+
+
+def get_statement(system: App, client: XapiClient, statement_id: str, voided: bool = False) -> dict[str, Any]:
+    """One statement by id; a voided one only through ``voided=True``."""
+    require_scope(client, "statements/read", "statements/read/mine", read=True)
+    S = x.XapiStatementRow
+    with system.uow() as uow:
+        q = select(S.body, S.voided).where(S.statement_id == statement_id)
+        mine = _visible(client, S)
+        if mine is not None:
+            q = q.where(mine)
+        row = uow.session.execute(q).first()
+    if row is None or bool(row.voided) != voided:
+        raise NotFound(f"no statement {statement_id}")
+    return json.loads(row.body)
+
+
+def _filters(q: StatementQuery, T: Any) -> list[Any]:
+    conds = []
+    if q.verb:
+        conds.append(T.verb_id == q.verb)
+    if q.registration:
+        conds.append(T.registration == q.registration)
+    if q.activity:
+        A = x.XapiStatementActivityRow
+        sub = select(A.seq).where(A.activity_id == q.activity)
+        if not q.related_activities:
+            sub = sub.where(A.direct.is_(True))
+        conds.append(T.seq.in_(sub))
+    if q.agent:
+        G = x.XapiStatementAgentRow
+        sub = select(G.seq).where(G.agent_key == q.agent)
+        if not q.related_agents:
+            sub = sub.where(G.direct.is_(True))
+        conds.append(T.seq.in_(sub))
+    return conds
+
+
+def query_statements(system: App, client: XapiClient, q: StatementQuery) -> StatementPage:
+    require_scope(client, "statements/read", "statements/read/mine", read=True)
+    S = x.XapiStatementRow
+    with system.uow() as uow:
+        s = uow.session
+        max_seq = q.max_seq if q.max_seq is not None else (s.scalar(select(func.max(S.seq))) or 0)
+        where = [S.voided.is_(False), S.seq <= max_seq]
+        mine = _visible(client, S)
+        if mine is not None:
+            where.append(mine)
+        conds = _filters(q, S)
+        if conds:
+            T = x.XapiStatementRow.__table__.alias("target")
+            targets = select(T.c.statement_id).where(and_(*_filters(q, T.c)))
+            where.append(or_(and_(*conds), S.ref_id.in_(targets)))
+        if q.since:
+            where.append(S.stored > q.since)
+        if q.until:
+            where.append(S.stored <= q.until)
+        if q.after_seq is not None:
+            where.append(S.seq > q.after_seq if q.ascending else S.seq < q.after_seq)
+        limit = q.limit if 0 < q.limit <= MAX_PAGE else MAX_PAGE
+        order = S.seq.asc() if q.ascending else S.seq.desc()
+        rows = s.execute(select(S.seq, S.body).where(*where).order_by(order).limit(limit + 1)).all()
+    more = rows[limit - 1].seq if len(rows) > limit else None
+    rows = rows[:limit]
+    return StatementPage([json.loads(r.body) for r in rows], more, max_seq, now_stored())
+
+
+def latest_stored(system: App) -> str | None:
+    S = x.XapiStatementRow
+    with system.uow() as uow:
+        return uow.session.scalar(select(func.max(S.stored)))
+
+
+def count_statements(system: App, client: XapiClient) -> int:
+    require_scope(client, "statements/read", read=True)
+    with system.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(x.XapiStatementRow)) or 0
+
+
+# --------------------------------------------------------------------------- export
+
+
+def evidence_as_statements(system: App, actor: Actor, learner_id: str | None = None,
+                           home_page: str = "https://pathwise.invalid/users") -> list[dict[str, Any]]:
+    """Evidence the actor may read, as xAPI statements (one per evidence record)."""
+    with system.uow() as uow:
+        learners = [require_learner(uow, actor, learner_id, Need.READ, "evidence")] if learner_id \
+            else visible_learners(uow, actor)
+        out: list[dict[str, Any]] = []
+        for learner in learners:
+            for ev in uow.evidence.for_learner(learner.id):
+                out.append(_evidence_statement(ev, learner.username, home_page))
+        if learner_id:
+            uow.commit()
+    return out
+
+
+def _evidence_statement(ev: Evidence, username: str, home_page: str) -> dict[str, Any]:
+    sid = ev.data.get("statement_id") if ev.kind == EvidenceKind.STATEMENT else None
+    activity = ev.data.get("activity") or (f"https://pathwise.invalid/items/{ev.item_id}" if ev.item_id
+                                           else f"https://pathwise.invalid/skills/{ev.skill_codes[0]}")
+    verb = "http://adlnet.gov/expapi/verbs/answered" if ev.kind == EvidenceKind.ANSWER else \
+        "http://adlnet.gov/expapi/verbs/scored"
+    return {
+        "id": sid or str(uuid.uuid5(uuid.NAMESPACE_URL, f"pathwise:evidence:{ev.id}")),
+        "actor": {"objectType": "Agent", "account": {"homePage": home_page, "name": username}},
+        "verb": {"id": ev.data.get("verb") or verb, "display": {"en-US": ev.kind.value}},
+        "object": {"objectType": "Activity", "id": activity},
+        "result": {"success": ev.correct, "score": {"scaled": round(ev.score, 4)}},
+        "context": {"extensions": {"https://pathwise.invalid/xapi/skills": list(ev.skill_codes),
+                                   "https://pathwise.invalid/xapi/evidence-kind": ev.kind.value}},
+        "timestamp": format_stored(ev.timestamp),
+        "version": "1.0.3",
+    }

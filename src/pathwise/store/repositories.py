@@ -1,0 +1,543 @@
+"""Repositories: the questions services ask the database, and the rows they add.
+
+Each repository turns rows into domain objects (or small read models) and back, so
+nothing above the store sees a row. Queries on hot paths are few and pinned by tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from pathwise.domain.content import Activity, ActivityKind, Feedback, Item, ItemType
+from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.framework import Framework, Skill, Unit
+from pathwise.domain.people import GuardianLink, Role, School, Section, User
+from pathwise.store import tables as t
+
+
+def _user(row: t.UserRow) -> User:
+    return User(
+        id=row.id,
+        school_id=row.school_id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        grade=row.grade,
+        active=row.active,
+    )
+
+
+def _section(row: t.SectionRow) -> Section:
+    return Section(row.id, row.school_id, row.name, row.subject, row.grade, row.framework_id)
+
+
+def split_codes(text: str) -> tuple[str, ...]:
+    return tuple(c for c in text.split(";") if c)
+
+
+def evidence_from_row(row: t.EvidenceRow) -> Evidence:
+    return Evidence(
+        id=row.id,
+        learner_id=row.learner_id,
+        kind=EvidenceKind(row.kind),
+        skill_codes=split_codes(row.skill_codes),
+        score=row.score,
+        timestamp=row.timestamp,
+        item_id=row.item_id,
+        recorded_by=row.recorded_by,
+        source=row.source,
+        data=dict(row.data or {}),
+    )
+
+
+def _insert_ignoring_duplicates(session: Session, table: Any) -> Any:
+    """INSERT that skips rows whose primary key is already stored (both dialects)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+class _Repo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+
+class SchoolRepository(_Repo):
+    def add(self, school: School, external_id: str | None = None) -> None:
+        self.s.add(t.SchoolRow(id=school.id, name=school.name, external_id=external_id))
+
+    def get(self, school_id: str) -> School | None:
+        row = self.s.get(t.SchoolRow, school_id)
+        return School(row.id, row.name) if row else None
+
+    def list(self) -> list[School]:
+        return [School(r.id, r.name) for r in self.s.scalars(select(t.SchoolRow).order_by(t.SchoolRow.name))]
+
+    def count(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(t.SchoolRow)) or 0
+
+
+class UserRepository(_Repo):
+    def add(self, user: User, password_hash: str | None = None, email: str | None = None,
+            external_id: str | None = None, profile: dict[str, Any] | None = None) -> None:
+        self.s.add(
+            t.UserRow(
+                id=user.id, school_id=user.school_id, username=user.username,
+                display_name=user.display_name, role=user.role.value, grade=user.grade,
+                active=user.active, password_hash=password_hash, email=email,
+                external_id=external_id, profile=profile or {},
+            )
+        )
+
+    def get(self, user_id: str) -> User | None:
+        row = self.s.get(t.UserRow, user_id)
+        return _user(row) if row else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, User]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = self.s.scalars(select(t.UserRow).where(t.UserRow.id.in_(ids)))
+        return {r.id: _user(r) for r in rows}
+
+    def by_username(self, username: str) -> User | None:
+        row = self.s.scalar(select(t.UserRow).where(t.UserRow.username == username))
+        return _user(row) if row else None
+
+    def by_external_ids(self, school_id: str, external_ids: Iterable[str]) -> dict[str, str]:
+        """Map external (SIS or log) ids to user ids within one school."""
+        wanted = list(set(external_ids))
+        out: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            q = select(t.UserRow.external_id, t.UserRow.id).where(
+                t.UserRow.school_id == school_id, t.UserRow.external_id.in_(chunk)
+            )
+            out.update({e: u for e, u in self.s.execute(q)})
+        return out
+
+    def external_id(self, user_id: str) -> str | None:
+        return self.s.scalar(select(t.UserRow.external_id).where(t.UserRow.id == user_id))
+
+    def credentials(self, username: str) -> tuple[User, str | None, int, datetime | None] | None:
+        row = self.s.scalar(select(t.UserRow).where(t.UserRow.username == username))
+        if row is None:
+            return None
+        return _user(row), row.password_hash, row.failed_logins, row.locked_until
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self.s.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(password_hash=password_hash))
+
+    def record_login_failure(self, user_id: str, failures: int, locked_until: datetime | None) -> None:
+        self.s.execute(
+            update(t.UserRow).where(t.UserRow.id == user_id).values(failed_logins=failures, locked_until=locked_until)
+        )
+
+    def reset_login_failures(self, user_id: str) -> None:
+        self.s.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(failed_logins=0, locked_until=None))
+
+    def profile(self, user_id: str) -> dict[str, Any]:
+        return dict(self.s.scalar(select(t.UserRow.profile).where(t.UserRow.id == user_id)) or {})
+
+    def set_profile(self, user_id: str, profile: dict[str, Any]) -> None:
+        self.s.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(profile=profile))
+
+    def in_school(self, school_id: str, role: Role | None = None) -> list[User]:
+        q = select(t.UserRow).where(t.UserRow.school_id == school_id)
+        if role is not None:
+            q = q.where(t.UserRow.role == role.value)
+        return [_user(r) for r in self.s.scalars(q.order_by(t.UserRow.display_name))]
+
+    def count(self, role: Role | None = None) -> int:
+        q = select(func.count()).select_from(t.UserRow)
+        if role is not None:
+            q = q.where(t.UserRow.role == role.value)
+        return self.s.scalar(q) or 0
+
+    def delete(self, user_id: str) -> None:
+        self.s.execute(delete(t.UserRow).where(t.UserRow.id == user_id))
+
+
+class SectionRepository(_Repo):
+    def add(self, section: Section, external_id: str | None = None) -> None:
+        self.s.add(
+            t.SectionRow(
+                id=section.id, school_id=section.school_id, name=section.name, subject=section.subject,
+                grade=section.grade, framework_id=section.framework_id, external_id=external_id,
+            )
+        )
+
+    def get(self, section_id: str) -> Section | None:
+        row = self.s.get(t.SectionRow, section_id)
+        return _section(row) if row else None
+
+    def in_school(self, school_id: str) -> list[Section]:
+        q = select(t.SectionRow).where(t.SectionRow.school_id == school_id).order_by(t.SectionRow.name)
+        return [_section(r) for r in self.s.scalars(q)]
+
+    def enrol(self, section_id: str, user_id: str, role: Role) -> None:
+        if self.s.get(t.EnrollmentRow, (section_id, user_id)) is None:
+            self.s.add(t.EnrollmentRow(section_id=section_id, user_id=user_id, role=role.value))
+
+    def sections_of(self, user_id: str, role: Role | None = None) -> list[Section]:
+        q = (
+            select(t.SectionRow)
+            .join(t.EnrollmentRow, t.EnrollmentRow.section_id == t.SectionRow.id)
+            .where(t.EnrollmentRow.user_id == user_id)
+        )
+        if role is not None:
+            q = q.where(t.EnrollmentRow.role == role.value)
+        return [_section(r) for r in self.s.scalars(q.order_by(t.SectionRow.name))]
+
+    def members(self, section_id: str, role: Role) -> list[User]:
+        q = (
+            select(t.UserRow)
+            .join(t.EnrollmentRow, t.EnrollmentRow.user_id == t.UserRow.id)
+            .where(t.EnrollmentRow.section_id == section_id, t.EnrollmentRow.role == role.value)
+            .order_by(t.UserRow.display_name)
+        )
+        return [_user(r) for r in self.s.scalars(q)]
+
+    def teaches_student(self, teacher_id: str, student_id: str) -> bool:
+        te = t.EnrollmentRow.__table__.alias("te")
+        st = t.EnrollmentRow.__table__.alias("st")
+        q = (
+            select(func.count())
+            .select_from(te.join(st, te.c.section_id == st.c.section_id))
+            .where(te.c.user_id == teacher_id, te.c.role == Role.TEACHER.value,
+                   st.c.user_id == student_id, st.c.role == Role.STUDENT.value)
+        )
+        return (self.s.scalar(q) or 0) > 0
+
+    def is_member(self, section_id: str, user_id: str, role: Role | None = None) -> bool:
+        row = self.s.get(t.EnrollmentRow, (section_id, user_id))
+        return row is not None and (role is None or row.role == role.value)
+
+
+class GuardianRepository(_Repo):
+    def link(self, link: GuardianLink) -> None:
+        if self.s.get(t.GuardianLinkRow, (link.guardian_id, link.student_id)) is None:
+            self.s.add(t.GuardianLinkRow(guardian_id=link.guardian_id, student_id=link.student_id,
+                                         relationship=link.relationship))
+
+    def children_of(self, guardian_id: str) -> list[User]:
+        q = (
+            select(t.UserRow)
+            .join(t.GuardianLinkRow, t.GuardianLinkRow.student_id == t.UserRow.id)
+            .where(t.GuardianLinkRow.guardian_id == guardian_id)
+            .order_by(t.UserRow.display_name)
+        )
+        return [_user(r) for r in self.s.scalars(q)]
+
+    def guardians_of(self, student_id: str) -> list[User]:
+        q = (
+            select(t.UserRow)
+            .join(t.GuardianLinkRow, t.GuardianLinkRow.guardian_id == t.UserRow.id)
+            .where(t.GuardianLinkRow.student_id == student_id)
+        )
+        return [_user(r) for r in self.s.scalars(q)]
+
+    def is_linked(self, guardian_id: str, student_id: str) -> bool:
+        return self.s.get(t.GuardianLinkRow, (guardian_id, student_id)) is not None
+
+
+class FrameworkRepository(_Repo):
+    def add(self, fw: Framework) -> None:
+        self.s.add(t.FrameworkRow(id=fw.id, title=fw.title, subject=fw.subject,
+                                  mastery_threshold=fw.mastery_threshold, source_uri=fw.source_uri))
+        for u in fw.units:
+            self.s.add(t.UnitRow(framework_id=fw.id, code=u.code, title=u.title, position=u.position))
+        for sk in fw.skills:
+            self.s.add(t.SkillRow(framework_id=fw.id, code=sk.code, title=sk.title, unit_code=sk.unit,
+                                  description=sk.description, position=sk.position))
+            for gi, group in enumerate(sk.prerequisites):
+                for req in sorted(group):
+                    self.s.add(t.PrerequisiteRow(framework_id=fw.id, skill_code=sk.code, group_no=gi,
+                                                 requires_code=req))
+
+    def get(self, framework_id: str) -> Framework | None:
+        row = self.s.get(t.FrameworkRow, framework_id)
+        if row is None:
+            return None
+        units = tuple(
+            Unit(u.code, u.title, u.position)
+            for u in self.s.scalars(select(t.UnitRow).where(t.UnitRow.framework_id == framework_id).order_by(t.UnitRow.position))
+        )
+        groups: dict[str, dict[int, set[str]]] = {}
+        for p in self.s.scalars(select(t.PrerequisiteRow).where(t.PrerequisiteRow.framework_id == framework_id)):
+            groups.setdefault(p.skill_code, {}).setdefault(p.group_no, set()).add(p.requires_code)
+        skills = tuple(
+            Skill(
+                code=s.code, title=s.title, unit=s.unit_code, description=s.description,
+                prerequisites=tuple(frozenset(g) for _, g in sorted(groups.get(s.code, {}).items())),
+                position=s.position,
+            )
+            for s in self.s.scalars(select(t.SkillRow).where(t.SkillRow.framework_id == framework_id).order_by(t.SkillRow.position))
+        )
+        return Framework(row.id, row.title, row.subject, row.mastery_threshold, units, skills, row.source_uri)
+
+    def list_ids(self) -> list[str]:
+        return list(self.s.scalars(select(t.FrameworkRow.id).order_by(t.FrameworkRow.id)))
+
+    def skill_titles(self, codes: Iterable[str]) -> dict[str, str]:
+        codes = list(set(codes))
+        if not codes:
+            return {}
+        q = select(t.SkillRow.code, t.SkillRow.title).where(t.SkillRow.code.in_(codes))
+        return {c: title for c, title in self.s.execute(q)}
+
+
+def item_to_spec(item: Item) -> dict[str, Any]:
+    return {
+        "answer": item.answer,
+        "choices": list(item.choices),
+        "feedback": [{"answer": f.answer, "message": f.message, "misconception": f.misconception} for f in item.feedback],
+        "hints": list(item.hints),
+        **({"extra": item.spec} if item.spec else {}),
+    }
+
+
+def item_from_row(row: t.ItemRow) -> Item:
+    spec = row.spec or {}
+    return Item(
+        id=row.id,
+        skill_codes=split_codes(row.skill_codes),
+        type=ItemType(row.type),
+        prompt=row.prompt,
+        answer=spec.get("answer"),
+        choices=tuple(spec.get("choices", ())),
+        feedback=tuple(Feedback(f["answer"], f["message"], f.get("misconception")) for f in spec.get("feedback", ())),
+        hints=tuple(spec.get("hints", ())),
+        difficulty=row.difficulty,
+        spec=dict(spec.get("extra", {})),
+    )
+
+
+class ItemRepository(_Repo):
+    def add(self, item: Item, framework_id: str | None = None) -> None:
+        self.s.add(t.ItemRow(id=item.id, framework_id=framework_id, type=item.type.value, prompt=item.prompt,
+                             skill_codes=";".join(item.skill_codes), difficulty=item.difficulty,
+                             spec=item_to_spec(item)))
+
+    def get(self, item_id: str) -> Item | None:
+        row = self.s.get(t.ItemRow, item_id)
+        return item_from_row(row) if row else None
+
+    def for_skill(self, skill_code: str) -> list[Item]:
+        q = select(t.ItemRow).where(
+            (t.ItemRow.skill_codes == skill_code)
+            | t.ItemRow.skill_codes.like(f"{skill_code};%")
+            | t.ItemRow.skill_codes.like(f"%;{skill_code}")
+            | t.ItemRow.skill_codes.like(f"%;{skill_code};%")
+        )
+        return [item_from_row(r) for r in self.s.scalars(q.order_by(t.ItemRow.id))]
+
+    def count(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(t.ItemRow)) or 0
+
+
+class ActivityRepository(_Repo):
+    def add(self, a: Activity, framework_id: str | None = None) -> None:
+        self.s.add(t.ActivityRow(id=a.id, framework_id=framework_id, title=a.title, kind=a.kind.value,
+                                 skill_codes=";".join(a.skill_codes), item_ids=list(a.item_ids), url=a.url,
+                                 minutes=a.minutes, tags=list(a.tags)))
+
+    def get(self, activity_id: str) -> Activity | None:
+        r = self.s.get(t.ActivityRow, activity_id)
+        return self._to(r) if r else None
+
+    def in_framework(self, framework_id: str) -> list[Activity]:
+        q = select(t.ActivityRow).where(t.ActivityRow.framework_id == framework_id).order_by(t.ActivityRow.id)
+        return [self._to(r) for r in self.s.scalars(q)]
+
+    @staticmethod
+    def _to(r: t.ActivityRow) -> Activity:
+        return Activity(r.id, r.title, ActivityKind(r.kind), split_codes(r.skill_codes), tuple(r.item_ids or ()),
+                        r.url, r.minutes, tuple(r.tags or ()))
+
+
+class EvidenceRepository(_Repo):
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            out.update(self.s.scalars(select(t.EvidenceRow.id).where(t.EvidenceRow.id.in_(chunk))))
+        return out
+
+    def add_many(self, evidence: Sequence[Evidence], seqs: Sequence[int] | None = None) -> None:
+        """Insert new evidence in bulk (callers drop ids already stored first)."""
+        if not evidence:
+            return
+        rows = [
+            {
+                "id": e.id, "learner_id": e.learner_id, "kind": e.kind.value, "item_id": e.item_id,
+                "skill_codes": ";".join(e.skill_codes), "score": float(e.score), "timestamp": e.timestamp,
+                "recorded_by": e.recorded_by, "source": e.source, "data": e.data,
+                "seq": seqs[i] if seqs is not None else 0, "recorded_at": t.utcnow(),
+            }
+            for i, e in enumerate(evidence)
+        ]
+        # Core insert on the table: the ORM's bulk path costs twice as much per row.
+        self.s.connection().execute(_insert_ignoring_duplicates(self.s, t.EvidenceRow.__table__), rows)
+
+    def lock_learners(self, learner_ids: Iterable[str]) -> None:
+        """Serialise writers per learner for the rest of the transaction.
+
+        PostgreSQL: row locks on the learners' user rows. SQLite: a no-op write takes
+        the database's write lock now, before anything is read, so two writers never
+        interleave a read-check-write of the same learner.
+        """
+        ids = sorted(set(learner_ids))
+        if not ids:
+            return
+        if self.s.get_bind().dialect.name == "postgresql":
+            self.s.execute(select(t.UserRow.id).where(t.UserRow.id.in_(ids)).order_by(t.UserRow.id).with_for_update())
+        else:
+            self.s.execute(update(t.UserRow).where(t.UserRow.id.in_(ids)).values(active=t.UserRow.active))
+
+    def get(self, evidence_id: str) -> Evidence | None:
+        row = self.s.get(t.EvidenceRow, evidence_id)
+        return evidence_from_row(row) if row else None
+
+    def for_learner(self, learner_id: str, limit: int | None = None, newest_first: bool = False) -> list[Evidence]:
+        q: Select[tuple[t.EvidenceRow]] = select(t.EvidenceRow).where(t.EvidenceRow.learner_id == learner_id)
+        if newest_first:
+            q = q.order_by(t.EvidenceRow.timestamp.desc(), t.EvidenceRow.seq.desc())
+        else:
+            q = q.order_by(t.EvidenceRow.timestamp, t.EvidenceRow.seq)
+        if limit is not None:
+            q = q.limit(limit)
+        return [evidence_from_row(r) for r in self.s.scalars(q)]
+
+    def learner_ids(self) -> list[str]:
+        return list(self.s.scalars(select(t.EvidenceRow.learner_id).distinct()))
+
+    def count(self, learner_id: str | None = None) -> int:
+        q = select(func.count()).select_from(t.EvidenceRow)
+        if learner_id is not None:
+            q = q.where(t.EvidenceRow.learner_id == learner_id)
+        return self.s.scalar(q) or 0
+
+    def stream(self, school_id: str | None = None, batch: int = 5000) -> Iterable[tuple[Evidence, str | None]]:
+        """All evidence in learner/time order with the learner's external id (for export)."""
+        q = (
+            select(t.EvidenceRow, t.UserRow.external_id, t.UserRow.username)
+            .join(t.UserRow, t.UserRow.id == t.EvidenceRow.learner_id)
+            .order_by(t.EvidenceRow.learner_id, t.EvidenceRow.timestamp, t.EvidenceRow.seq)
+        )
+        if school_id is not None:
+            q = q.where(t.UserRow.school_id == school_id)
+        for row, ext, username in self.s.execute(q.execution_options(yield_per=batch)):
+            yield evidence_from_row(row), ext or username
+
+
+class MasteryRepository(_Repo):
+    def for_learner(self, learner_id: str) -> dict[str, t.MasteryRow]:
+        q = select(t.MasteryRow).where(t.MasteryRow.learner_id == learner_id)
+        return {r.skill_code: r for r in self.s.scalars(q)}
+
+    def for_learners(self, learner_ids: Sequence[str]) -> list[t.MasteryRow]:
+        if not learner_ids:
+            return []
+        return list(self.s.scalars(select(t.MasteryRow).where(t.MasteryRow.learner_id.in_(list(learner_ids)))))
+
+    def upsert(self, learner_id: str, skill_code: str, **values: Any) -> None:
+        row = self.s.get(t.MasteryRow, (learner_id, skill_code))
+        if row is None:
+            self.s.add(t.MasteryRow(learner_id=learner_id, skill_code=skill_code, **values))
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+
+    def replace_for_learner(self, learner_id: str, rows: Iterable[dict[str, Any]]) -> None:
+        self.s.execute(delete(t.MasteryRow).where(t.MasteryRow.learner_id == learner_id))
+        rows = [dict(r, learner_id=learner_id) for r in rows]
+        if rows:
+            self.s.execute(insert(t.MasteryRow), rows)
+
+    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.s.connection().execute(insert(t.MasteryRow.__table__), list(rows))
+
+    def delete_for_learners(self, learner_ids: Sequence[str]) -> None:
+        self.s.execute(delete(t.MasteryRow).where(t.MasteryRow.learner_id.in_(list(learner_ids))))
+
+
+class ModelParamsRepository(_Repo):
+    def active(self, model: str) -> t.ModelParamsRow | None:
+        q = select(t.ModelParamsRow).where(t.ModelParamsRow.model == model, t.ModelParamsRow.active.is_(True))
+        return self.s.scalar(q.order_by(t.ModelParamsRow.fitted_at.desc()))
+
+    def add_active(self, model: str, version: str, params: dict[str, Any], summary: dict[str, Any]) -> None:
+        self.s.execute(update(t.ModelParamsRow).where(t.ModelParamsRow.model == model).values(active=False))
+        self.s.add(t.ModelParamsRow(model=model, version=version, active=True, params=params, summary=summary))
+
+
+class AuditRepository(_Repo):
+    def add(self, actor_id: str | None, action: str, learner_id: str | None, resource: str,
+            detail: dict[str, Any] | None = None) -> None:
+        self.s.add(t.AuditRow(actor_id=actor_id, action=action, learner_id=learner_id, resource=resource,
+                              detail=detail or {}))
+
+    def recent(self, learner_id: str | None = None, limit: int = 100) -> list[t.AuditRow]:
+        q = select(t.AuditRow)
+        if learner_id is not None:
+            q = q.where(t.AuditRow.learner_id == learner_id)
+        return list(self.s.scalars(q.order_by(t.AuditRow.id.desc()).limit(limit)))
+
+
+class SessionRepository(_Repo):
+    def add(self, session_hash: str, user_id: str, csrf_token: str, now: datetime) -> None:
+        self.s.add(t.WebSessionRow(id=session_hash, user_id=user_id, csrf_token=csrf_token, created_at=now,
+                                   last_seen_at=now))
+
+    def get(self, session_hash: str) -> t.WebSessionRow | None:
+        return self.s.get(t.WebSessionRow, session_hash)
+
+    def touch(self, session_hash: str, now: datetime) -> None:
+        self.s.execute(update(t.WebSessionRow).where(t.WebSessionRow.id == session_hash).values(last_seen_at=now))
+
+    def revoke(self, session_hash: str, now: datetime) -> None:
+        self.s.execute(update(t.WebSessionRow).where(t.WebSessionRow.id == session_hash).values(revoked_at=now))
+
+    def revoke_all(self, user_id: str, now: datetime) -> None:
+        self.s.execute(update(t.WebSessionRow).where(t.WebSessionRow.user_id == user_id,
+                                                     t.WebSessionRow.revoked_at.is_(None)).values(revoked_at=now))
+
+
+class TokenRepository(_Repo):
+    def add(self, token_id: str, user_id: str, name: str, token_hash: str, scopes: list[str]) -> None:
+        self.s.add(t.ApiTokenRow(id=token_id, user_id=user_id, name=name, token_hash=token_hash, scopes=scopes))
+
+    def by_hash(self, token_hash: str) -> t.ApiTokenRow | None:
+        return self.s.scalar(select(t.ApiTokenRow).where(t.ApiTokenRow.token_hash == token_hash))
+
+    def mark_used(self, token_id: str, now: datetime) -> None:
+        self.s.execute(update(t.ApiTokenRow).where(t.ApiTokenRow.id == token_id).values(last_used_at=now))
+
+    def revoke(self, token_id: str, now: datetime) -> None:
+        self.s.execute(update(t.ApiTokenRow).where(t.ApiTokenRow.id == token_id).values(revoked_at=now))
+
+    def for_user(self, user_id: str) -> list[t.ApiTokenRow]:
+        return list(self.s.scalars(select(t.ApiTokenRow).where(t.ApiTokenRow.user_id == user_id)))
+
+
+class JobRepository(_Repo):
+    def add(self, job_id: str, kind: str, owner_id: str | None, total: int = 0) -> None:
+        self.s.add(t.JobRow(id=job_id, kind=kind, owner_id=owner_id, total=total))
+
+    def get(self, job_id: str) -> t.JobRow | None:
+        return self.s.get(t.JobRow, job_id)
+
+    def update(self, job_id: str, **values: Any) -> None:
+        values.setdefault("updated_at", t.utcnow())
+        self.s.execute(update(t.JobRow).where(t.JobRow.id == job_id).values(**values))

@@ -1,0 +1,80 @@
+"""The unit of work: one database transaction with the repositories that share it.
+
+Leaving the ``with`` block without ``commit()`` rolls everything back, so a use case
+that fails half-way writes nothing.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from pathwise.store import repositories as r
+from pathwise.store.db import make_engine, make_session_factory
+
+
+class UnitOfWork:
+    session: Session
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        s = self.session
+        self.schools = r.SchoolRepository(s)
+        self.users = r.UserRepository(s)
+        self.sections = r.SectionRepository(s)
+        self.guardians = r.GuardianRepository(s)
+        self.frameworks = r.FrameworkRepository(s)
+        self.items = r.ItemRepository(s)
+        self.activities = r.ActivityRepository(s)
+        self.evidence = r.EvidenceRepository(s)
+        self.mastery = r.MasteryRepository(s)
+        self.model_params = r.ModelParamsRepository(s)
+        self.audit = r.AuditRepository(s)
+        self.web_sessions = r.SessionRepository(s)
+        self.tokens = r.TokenRepository(s)
+        self.jobs = r.JobRepository(s)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+class Database:
+    """An engine and its session factory; hands out units of work."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url, echo=echo)
+        self.session_factory = make_session_factory(self.engine)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def upgrade(self) -> None:
+        from pathwise.store.migrate import upgrade
+
+        upgrade(self.engine)
+
+    def is_current(self) -> bool:
+        from pathwise.store.migrate import is_current
+
+        return is_current(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

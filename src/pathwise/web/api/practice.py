@@ -1,0 +1,410 @@
+"""The practice and assessment API (/api/v1/practice/..., /api/v1/assessments/...).
+
+Thin translation: bodies in (strict pydantic models), a service call, a read model
+out. Every route declares its policy; which learner the actor may reach is decided
+by the services through ``services/access.py``. Answers are idempotent by the
+client's ``attempt_id``. Item answer keys are never sent to students.
+
+``router`` also carries the practice pages (``web.pages.practice``), so the
+application mounts this area with one line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from pathwise.domain.people import Role
+from pathwise.services import assessments as asm
+from pathwise.services import practice
+from pathwise.services.access import Actor
+from pathwise.web.auth import system_of
+from pathwise.web.pages import practice as practice_pages
+from pathwise.web.policy import policy
+
+api = APIRouter(prefix="/api/v1", tags=["practice"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Missing, or not yours (the two look the same)."},
+    409: {"description": "The session ended, the item is finished, or time is up."},
+    422: {"description": "The body is malformed; `field` names it."},
+}
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class StartIn(_In):
+    skill_code: str = Field(min_length=1, max_length=128)
+
+
+class NextIn(_In):
+    skip: bool = Field(False, description="Leave the current item unanswered and move on.")
+
+
+class AnswerIn(_In):
+    attempt_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                            description="A fresh id per submission; sending it again returns the first outcome.")
+    response: str | list[str] = Field(description="Typed text, a choice's text, or a list of choices' texts.")
+    confidence: float | None = Field(None, ge=0.0, le=1.0, description="How sure the student was before checking.")
+
+
+class HintIn(_In):
+    number: int | None = Field(None, ge=1, le=50, description="Which hint (default: the next one).")
+
+
+class MeterOut(BaseModel):
+    skill_code: str
+    title: str
+    percent: int
+    start_percent: int
+    mastered: bool
+    label: str
+    text: str
+
+    @classmethod
+    def of(cls, m: practice.Meter) -> MeterOut:
+        return cls(skill_code=m.skill_code, title=m.title, percent=m.percent, start_percent=m.start_percent,
+                   mastered=m.mastered, label=m.label, text=m.text)
+
+
+class OutcomeOut(BaseModel):
+    status: str
+    correct: bool
+    message: str
+    misconception: str | None
+    attempt: int
+    duplicate: bool
+    evidence_id: str | None
+
+    @classmethod
+    def of(cls, o: practice.Outcome) -> OutcomeOut:
+        return cls(status=o.status, correct=o.correct, message=o.message, misconception=o.misconception,
+                   attempt=o.attempt, duplicate=o.duplicate, evidence_id=o.evidence_id)
+
+
+class ItemOut(BaseModel):
+    id: str = Field(description="This presentation of the item (numbers drawn for it).")
+    session_id: str
+    item_id: str
+    type: str
+    prompt: str
+    choices: list[str]
+    answer_format: str
+    hints: list[str]
+    hints_left: int
+    attempts: int
+    done: bool
+    position: int
+    last: OutcomeOut | None
+
+    @classmethod
+    def of(cls, p: practice.Presented) -> ItemOut:
+        return cls(id=p.id, session_id=p.session_id, item_id=p.item_id, type=p.type, prompt=p.prompt,
+                   choices=list(p.choices), answer_format=p.answer_format, hints=list(p.hints),
+                   hints_left=p.hints_left, attempts=p.attempts, done=p.done, position=p.position,
+                   last=OutcomeOut.of(p.last) if p.last else None)
+
+
+class SessionOut(BaseModel):
+    id: str
+    learner_id: str
+    skill_code: str
+    mode: str
+    started_at: datetime
+    ended_at: datetime | None
+    deadline_at: datetime | None
+    answered: int
+    length: int
+    meter: MeterOut
+    current: ItemOut | None
+
+    @classmethod
+    def of(cls, v: practice.SessionView, current: practice.Presented | None) -> SessionOut:
+        return cls(id=v.id, learner_id=v.learner_id, skill_code=v.skill_code, mode=v.mode, started_at=v.started_at,
+                   ended_at=v.ended_at, deadline_at=v.deadline_at, answered=v.answered, length=v.length,
+                   meter=MeterOut.of(v.meter), current=ItemOut.of(current) if current else None)
+
+
+class AnswerOut(BaseModel):
+    outcome: OutcomeOut
+    item: ItemOut
+    meter: MeterOut
+    session_complete: bool
+
+
+class HintOut(BaseModel):
+    number: int
+    total: int
+    text: str
+    bottom_out: bool = Field(description="The last hint: the worked solution.")
+    item: ItemOut
+
+
+class SummaryOut(BaseModel):
+    session_id: str
+    skill_code: str
+    answered: int
+    first_try_correct: int
+    eventually_correct: int
+    hints_used: int
+    minutes: int
+    meter: MeterOut
+    improved: list[str]
+    review: list[str]
+    effort: str
+    score_text: str
+
+    @classmethod
+    def of(cls, s: practice.Summary) -> SummaryOut:
+        return cls(session_id=s.session_id, skill_code=s.skill_code, answered=s.answered,
+                   first_try_correct=s.first_try_correct, eventually_correct=s.eventually_correct,
+                   hints_used=s.hints_used, minutes=s.minutes, meter=MeterOut.of(s.meter), improved=list(s.improved),
+                   review=list(s.review), effort=s.effort, score_text=s.score_text)
+
+
+class CalibrationOut(BaseModel):
+    n: int
+    mean_confidence: float | None
+    accuracy: float | None
+    brier: float | None
+    label: str
+
+
+# -- practice -----------------------------------------------------------------------------------
+
+
+@api.post("/practice/sessions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def start(body: StartIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
+    """Start practising a skill (or resume the open session on it); the first item comes with it."""
+    with system_of(request).uow() as uow:
+        view = practice.start_session(uow, actor, actor.user_id or "", body.skill_code)
+        current = practice.next_item(uow, actor, view.id)
+        view = practice.get_session(uow, actor, view.id)
+        uow.commit()
+    return SessionOut.of(view, current)
+
+
+@api.get("/practice/sessions/{session_id}", responses=ERRORS)
+def read_session(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
+    """A session with its meter and the item on screen (if any)."""
+    with system_of(request).uow() as uow:
+        return SessionOut.of(practice.get_session(uow, actor, session_id), practice.current_item(uow, actor, session_id))
+
+
+@api.post("/practice/sessions/{session_id}/next", responses={**ERRORS, 204: {"description": "No more items."}})
+def next_item(session_id: str, body: NextIn, request: Request,
+              actor: Actor = policy("practice:self", Role.STUDENT)) -> Any:
+    """The item to work on: the unfinished one, or a new one at the student's level; 204 when done."""
+    with system_of(request).uow() as uow:
+        item = practice.next_item(uow, actor, session_id, skip=body.skip)
+        uow.commit()
+    if item is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return ItemOut.of(item)
+
+
+@api.post("/practice/items/{presentation_id}/answer", responses=ERRORS)
+def answer(presentation_id: str, body: AnswerIn, request: Request,
+           actor: Actor = policy("practice:self", Role.STUDENT)) -> AnswerOut:
+    """Check an answer: feedback at once, evidence recorded, mastery updated. Idempotent by attempt_id."""
+    system = system_of(request)
+    with system.uow() as uow:
+        res = practice.submit_answer(uow, system.tracker(), actor, presentation_id, body.response, body.attempt_id,
+                                     confidence=body.confidence)
+        uow.commit()
+    return AnswerOut(outcome=OutcomeOut.of(res.outcome), item=ItemOut.of(res.item), meter=MeterOut.of(res.meter),
+                     session_complete=res.session_complete)
+
+
+@api.post("/practice/items/{presentation_id}/hints", responses=ERRORS)
+def hint(presentation_id: str, body: HintIn, request: Request,
+         actor: Actor = policy("practice:self", Role.STUDENT)) -> HintOut:
+    """Reveal the next hint (recorded as evidence); the last hint is the worked solution."""
+    system = system_of(request)
+    with system.uow() as uow:
+        h = practice.request_hint(uow, system.tracker(), actor, presentation_id, body.number)
+        uow.commit()
+    return HintOut(number=h.number, total=h.total, text=h.text, bottom_out=h.bottom_out, item=ItemOut.of(h.item))
+
+
+@api.post("/practice/sessions/{session_id}/finish", responses=ERRORS)
+def finish(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SummaryOut:
+    """End the session and get its summary: what improved, what to review, effort."""
+    with system_of(request).uow() as uow:
+        s = practice.finish_session(uow, actor, session_id)
+        uow.commit()
+    return SummaryOut.of(s)
+
+
+@api.get("/learners/{learner_id}/calibration", responses=ERRORS)
+def calibration(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> CalibrationOut:
+    """How well the learner's confidence before checking matches their results."""
+    with system_of(request).uow() as uow:
+        c = practice.calibration(uow, actor, learner_id)
+        uow.commit()
+    return CalibrationOut(n=c.n, mean_confidence=c.mean_confidence, accuracy=c.accuracy, brier=c.brier, label=c.label)
+
+
+# -- assessments, rubrics, observations, outside evidence ----------------------------------------
+
+
+class LevelIn(_In):
+    points: int = Field(ge=0, le=100)
+    label: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+
+
+class CriterionIn(_In):
+    id: str = Field(min_length=1, max_length=128)
+    title: str = Field(min_length=1, max_length=300)
+    skill_codes: list[str] = Field(min_length=1, max_length=20)
+    levels: list[LevelIn] = Field(min_length=2, max_length=10)
+
+
+class RubricIn(_In):
+    id: str = Field(min_length=1, max_length=128)
+    title: str = Field(min_length=1, max_length=300)
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=30)
+
+
+class AssessmentIn(_In):
+    id: str = Field(min_length=1, max_length=128)
+    title: str = Field(min_length=1, max_length=300)
+    kind: str = Field(pattern="^(check|unit|project)$")
+    skill_codes: list[str] = Field(min_length=1, max_length=50)
+    item_ids: list[str] = Field(default_factory=list, max_length=200)
+    rubric_id: str | None = Field(None, max_length=128)
+    time_limit_minutes: int | None = Field(None, ge=1, le=600)
+    hints_allowed: bool = False
+    peer_review: bool = False
+    description: str = Field("", max_length=5000)
+
+
+class AssignIn(_In):
+    class_id: str = Field(min_length=1, max_length=64)
+    student_ids: list[str] = Field(default_factory=list, max_length=500, description="A group; empty for the whole class.")
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime | None = None
+
+
+class ScoreIn(_In):
+    learner_id: str = Field(min_length=1, max_length=64)
+    scores: dict[str, int] = Field(min_length=1, description="Criterion id -> points of the chosen level.")
+    comment: str = Field("", max_length=5000)
+
+
+class ObservationIn(_In):
+    learner_id: str = Field(min_length=1, max_length=64)
+    skill_codes: list[str] = Field(min_length=1, max_length=20)
+    score: float = Field(ge=0.0, le=1.0)
+    note: str = Field("", max_length=5000)
+    id: str | None = Field(None, max_length=200, description="Send the same id again and nothing new is stored.")
+
+
+class SubmissionIn(_In):
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field("", max_length=5000)
+    artefact_url: str | None = Field(None, max_length=1000)
+    skill_codes: list[str] = Field(min_length=1, max_length=20)
+
+
+class ReviewIn(_In):
+    approve: bool
+    score: float = Field(0.8, ge=0.0, le=1.0)
+    note: str = Field("", max_length=5000)
+
+
+@api.post("/rubrics", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def create_rubric(body: RubricIn, request: Request,
+                  actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+    """Create or replace a rubric: criteria mapped to skills, each with scored levels."""
+    with system_of(request).uow() as uow:
+        r = asm.save_rubric(uow, actor, body.model_dump())
+        uow.commit()
+    return {"id": r.id, "title": r.title, "criteria": [c.id for c in r.criteria]}
+
+
+@api.post("/assessments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def create_assessment(body: AssessmentIn, request: Request,
+                      actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+    """Create or replace a mastery check, unit assessment or project."""
+    with system_of(request).uow() as uow:
+        a = asm.save_assessment(uow, actor, body.model_dump())
+        uow.commit()
+    return {"id": a.id, "title": a.title, "kind": a.kind.value}
+
+
+@api.post("/assessments/{assessment_id}/assignments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def assign(assessment_id: str, body: AssignIn, request: Request,
+           actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+    """Assign to a class (or a group in it) with a window."""
+    with system_of(request).uow() as uow:
+        a = asm.assign(uow, actor, assessment_id, body.class_id, body.opens_at, body.closes_at, body.student_ids)
+        uow.commit()
+    return {"id": a.id, "assessment_id": a.assessment_id, "class_id": a.section_id,
+            "opens_at": a.window.opens, "closes_at": a.window.closes, "student_ids": list(a.student_ids)}
+
+
+@api.post("/assessments/{assessment_id}/start", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def start_assessment(assessment_id: str, request: Request,
+                     actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
+    """Take an assigned assessment (or a mastery check) on the practice engine."""
+    with system_of(request).uow() as uow:
+        view = asm.start_assessment(uow, actor, assessment_id)
+        current = practice.next_item(uow, actor, view.id)
+        uow.commit()
+    return SessionOut.of(view, current)
+
+
+@api.post("/assessments/{assessment_id}/scores", responses=ERRORS)
+def score(assessment_id: str, body: ScoreIn, request: Request,
+          actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN, Role.STUDENT)) -> dict[str, Any]:
+    """Score a project with its rubric. A teacher's score is evidence at once; a classmate's
+    score is a peer review that counts once the teacher confirms it."""
+    system = system_of(request)
+    with system.uow() as uow:
+        res = asm.score_project(uow, system.tracker(), actor, assessment_id, body.learner_id, body.scores, body.comment)
+        uow.commit()
+    return {"state": res.state, "evidence_ids": list(res.evidence_ids)}
+
+
+@api.post("/observations", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def observe(body: ObservationIn, request: Request,
+            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+    """Record a teacher's observation as evidence on skills."""
+    system = system_of(request)
+    with system.uow() as uow:
+        ev_id = asm.record_observation(uow, system.tracker(), actor, body.learner_id, body.skill_codes, body.score,
+                                       body.note, body.id)
+        uow.commit()
+    return {"evidence_id": ev_id}
+
+
+@api.post("/submissions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def submit(body: SubmissionIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> dict[str, Any]:
+    """Submit learning done elsewhere, with an artefact link and the skills it shows."""
+    with system_of(request).uow() as uow:
+        sub = asm.submit_outside_evidence(uow, actor, body.title, body.description, body.artefact_url, body.skill_codes)
+        uow.commit()
+    return {"id": sub.id, "state": sub.state}
+
+
+@api.post("/submissions/{submission_id}/review", responses=ERRORS)
+def review(submission_id: str, body: ReviewIn, request: Request,
+           actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+    """Approve (it becomes evidence) or reject a student's outside-evidence submission."""
+    system = system_of(request)
+    with system.uow() as uow:
+        sub = asm.review_submission(uow, system.tracker(), actor, submission_id, body.approve, body.score, body.note)
+        uow.commit()
+    return {"id": sub.id, "state": sub.state, "evidence_ids": list(sub.evidence_ids)}
+
+
+router = APIRouter()
+router.include_router(api)
+router.include_router(practice_pages.router)

@@ -1,0 +1,170 @@
+"""The /api/v1 routes: authenticate, then call the same services the pages and CLI use.
+
+Each route declares its policy (``web.policy``); the service call then asks the
+access policy about the particular learner or class, so a learner you may not see
+answers 404 exactly like a missing one. Writes happen in one unit of work that is
+committed only when everything in the request succeeded.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from pathwise import __version__
+from pathwise.domain.errors import ValidationError
+from pathwise.domain.evidence import Evidence
+from pathwise.services import auth as auth_service
+from pathwise.services import school
+from pathwise.services.access import Actor
+from pathwise.services.errors import Invalid
+from pathwise.services.evidence import record_evidence
+from pathwise.services.mastery import learner_mastery
+from pathwise.web.api import schemas as s
+from pathwise.web.auth import system_of
+from pathwise.web.policy import policy
+
+router = APIRouter()
+
+ERRORS = {
+    401: {"model": s.ErrorOut, "description": "Not signed in, or the token is unknown or revoked."},
+    404: {"model": s.ErrorOut, "description": "Missing, or not yours to see (the two look the same)."},
+    422: {"model": s.ErrorOut, "description": "The body or a parameter is malformed; `field` names it."},
+}
+
+
+@router.get("/health", tags=["system"], dependencies=[policy("public")])
+def health(request: Request) -> s.Health:
+    """Is the service up and its database reachable?"""
+    with system_of(request).uow() as uow:
+        ok = school.database_ok(uow)
+    return s.Health(status="ok" if ok else "degraded", version=__version__, database="ok" if ok else "unreachable")
+
+
+# -- authentication -----------------------------------------------------------------------------
+
+
+@router.post("/auth/token", tags=["auth"], status_code=status.HTTP_201_CREATED, responses=ERRORS,
+             dependencies=[policy("public")])
+def token_for_credentials(body: s.TokenRequest, request: Request) -> s.TokenOut:
+    """Exchange a username and password for a named bearer token (for integrations).
+
+    Wrong passwords count towards the account's lockout, as on the login page.
+    """
+    return s.TokenOut.of(auth_service.token_for_credentials(system_of(request), body.username, body.password,
+                                                            body.name))
+
+
+@router.post("/auth/tokens", tags=["auth"], status_code=status.HTTP_201_CREATED, responses=ERRORS)
+def create_token(body: s.NamedTokenRequest, request: Request, actor: Actor = policy("self")) -> s.TokenOut:
+    """Make another named bearer token for the signed-in user."""
+    return s.TokenOut.of(auth_service.issue_token(system_of(request), actor, body.name))
+
+
+@router.get("/auth/tokens", tags=["auth"], responses=ERRORS)
+def list_tokens(request: Request, actor: Actor = policy("self")) -> list[s.TokenInfoOut]:
+    """The signed-in user's tokens (names and dates; never the secrets)."""
+    return [s.TokenInfoOut.of(t) for t in auth_service.list_tokens(system_of(request), actor)]
+
+
+@router.delete("/auth/tokens/{token_id}", tags=["auth"], status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+def revoke_token(token_id: str, request: Request, actor: Actor = policy("self")) -> Response:
+    """Revoke one of the signed-in user's tokens; it stops working at once."""
+    auth_service.revoke_token(system_of(request), actor, token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", tags=["auth"], responses=ERRORS)
+def me(request: Request, actor: Actor = policy("self")) -> s.UserOut:
+    """Who the credentials belong to."""
+    with system_of(request).uow() as uow:
+        return s.UserOut.of(school.me(uow, actor))
+
+
+# -- learners -----------------------------------------------------------------------------------
+
+
+@router.get("/learners", tags=["learners"], responses=ERRORS)
+def list_learners(request: Request, actor: Actor = policy("learner:list")) -> list[s.LearnerOut]:
+    """Learners the caller may see: themself, their children, their classes' students or their school's."""
+    with system_of(request).uow() as uow:
+        return [s.LearnerOut.of(u) for u in school.learners(uow, actor)]
+
+
+@router.get("/learners/{learner_id}", tags=["learners"], responses=ERRORS)
+def get_learner(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> s.LearnerOut:
+    """One learner's account details (the read is audited)."""
+    with system_of(request).uow() as uow:
+        out = s.LearnerOut.of(school.learner(uow, actor, learner_id))
+        uow.commit()  # the audit row
+    return out
+
+
+@router.get("/learners/{learner_id}/mastery", tags=["learners"], responses=ERRORS)
+def get_mastery(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> list[s.SkillMasteryOut]:
+    """The learner's current mastery estimate for every skill with evidence."""
+    with system_of(request).uow() as uow:
+        out = [s.SkillMasteryOut.of(m) for m in learner_mastery(uow, actor, learner_id)]
+        uow.commit()
+    return out
+
+
+@router.get("/learners/{learner_id}/evidence", tags=["learners"], responses=ERRORS)
+def get_evidence(learner_id: str, request: Request,
+                 limit: Annotated[int, Query(ge=1, le=500, description="Newest first, at most this many.")] = 50,
+                 actor: Actor = policy("learner:read")) -> list[s.EvidenceOut]:
+    """The learner's most recent evidence, newest first."""
+    with system_of(request).uow() as uow:
+        out = [s.EvidenceOut.of(e) for e in school.recent_evidence(uow, actor, learner_id, limit)]
+        uow.commit()
+    return out
+
+
+@router.post("/evidence", tags=["evidence"], responses={**ERRORS, 200: {"model": s.RecordOut,
+             "description": "Every id was already stored; nothing changed."}},
+             status_code=status.HTTP_201_CREATED)
+def post_evidence(body: s.EvidenceBatchIn, request: Request, response: Response,
+                  actor: Actor = policy("learner:write")) -> s.RecordOut:
+    """Record answers, observations or scores; all or nothing, idempotent by evidence id.
+
+    Mastery is updated in the same transaction. A learner the caller may not reach
+    answers 404 and nothing of the batch is stored.
+    """
+    now = datetime.now(UTC)
+    evidence: list[Evidence] = []
+    for i, e in enumerate(body.evidence):
+        try:
+            evidence.append(Evidence(
+                id=e.id, learner_id=e.learner_id, kind=e.kind, skill_codes=tuple(e.skill_ids), score=e.score,
+                timestamp=e.timestamp or now, item_id=e.item_id, recorded_by=actor.user_id, source="api",
+                data=e.data,
+            ))
+        except ValidationError as exc:
+            field = f"evidence.{i}.{exc.field}"
+            raise Invalid(f"{field}: {exc.message}", field=field) from None
+    system = system_of(request)
+    with system.uow() as uow:
+        result = record_evidence(uow, system.tracker(), actor, evidence)
+        uow.commit()
+    if result.stored == 0:
+        response.status_code = status.HTTP_200_OK
+    return s.RecordOut.of(result)
+
+
+# -- classes ------------------------------------------------------------------------------------
+
+
+@router.get("/classes", tags=["classes"], responses=ERRORS)
+def list_classes(request: Request, actor: Actor = policy("class:list")) -> list[s.ClassOut]:
+    """Classes the caller teaches, attends, or (admins) all classes of their school."""
+    with system_of(request).uow() as uow:
+        return [s.ClassOut.of(c) for c in school.visible_classes(uow, actor)]
+
+
+@router.get("/classes/{class_id}", tags=["classes"], responses=ERRORS)
+def get_class(class_id: str, request: Request, actor: Actor = policy("class:read")) -> s.ClassRosterOut:
+    """A class with its teachers and roster (a student sees only themself in it)."""
+    with system_of(request).uow() as uow:
+        return s.ClassRosterOut.of_roster(school.class_roster(uow, actor, class_id))

@@ -1,0 +1,200 @@
+"""The FastAPI application factory: mounts the API, the pages and the standards doors.
+
+``create_app()`` with no argument builds the system from settings (used by
+``pathwise serve`` and uvicorn's factory mode). Service errors become HTTP answers
+here, once: NotFound -> 404, Forbidden -> 403, Invalid -> 422, Conflict -> 409,
+AuthFailed -> 401. API callers get JSON; browsers asking for a page get an HTML page.
+Every route declares a policy (``web.policy``); a test walks the routes to prove it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pathwise import __version__
+from pathwise.domain.errors import ValidationError
+from pathwise.services.context import App
+from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
+from pathwise.web.api.routes import router as api_router
+from pathwise.web.auth import CsrfFailed, NotSignedIn
+from pathwise.web.pages import routes as pages
+from pathwise.web.policy import policy, walk_routes
+from pathwise.interop.xapi import router as xapi_router
+
+API_PREFIX = "/api/v1"
+STATIC = Path(__file__).parent / "pages" / "static"
+
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+_DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+             "frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+
+
+class SecurityHeaders:
+    """Adds CSP, no-sniff, no-framing and referrer headers; pages are not cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                csp = _DOCS_CSP if path == f"{API_PREFIX}/docs" else _CSP
+                headers += [
+                    (b"content-security-policy", csp.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+                if not path.startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _wants_html(request: Request) -> bool:
+    if request.url.path.startswith(("/api/", "/xapi")):
+        return False
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def create_app(system: App | None = None) -> FastAPI:
+    system = system or App.from_settings()
+    application = FastAPI(
+        title="Pathwise",
+        version=__version__,
+        description=(
+            "Pathwise REST API. Authenticate with `Authorization: Bearer <token>` (get a token from "
+            "`POST /api/v1/auth/token`) or, from the pages, with the session cookie (then changes need the "
+            "`X-CSRF-Token` header). A learner or class you may not see answers 404, like a missing one."
+        ),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    application.state.system = system
+    application.add_middleware(SecurityHeaders)
+
+    def _error(request: Request, status: int, detail: str, **extra: Any) -> Response:
+        if _wants_html(request):
+            return pages.error_page(request, status, detail)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+
+    @application.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, str(exc) or "not found")
+
+    @application.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(request, 403, str(exc) or "forbidden")
+
+    @application.exception_handler(Invalid)
+    async def _invalid(request: Request, exc: Invalid) -> Response:
+        return _error(request, 422, str(exc), field=exc.field, problems=exc.problems)
+
+    @application.exception_handler(ValidationError)
+    async def _domain_invalid(request: Request, exc: ValidationError) -> Response:
+        return _error(request, 422, str(exc), field=exc.field, problems=[])
+
+    @application.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> Response:
+        return _error(request, 409, str(exc))
+
+    @application.exception_handler(AuthFailed)
+    async def _auth(request: Request, exc: AuthFailed) -> Response:
+        return _error(request, 401, str(exc) or "not authenticated")
+
+    @application.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if not _wants_html(request):
+            return _error(request, 401, "not signed in: send a bearer token or sign in first")
+        # a browser goes to the sign-in form (and back to the page it asked for afterwards)
+        query = [f"next={quote(request.url.path, safe='/')}"] if request.method == "GET" else []
+        if exc.expired:
+            query.append("expired=1")
+        return RedirectResponse("/?" + "&".join(query) if query else "/", status_code=303)
+
+    @application.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        return _error(request, 403, "the form was stale or not sent from this site: reload the page and try again")
+
+    @application.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [f"{_field_of(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
+        first = exc.errors()[0] if exc.errors() else {}
+        return _error(request, 422, problems[0] if problems else "invalid request",
+                      field=_field_of(first.get("loc", ())), problems=problems)
+
+    @application.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404:
+            detail = "not found"
+        response = _error(request, exc.status_code, detail)
+        for k, v in (exc.headers or {}).items():
+            response.headers[k] = v
+        return response
+
+    application.mount("/static", StaticFiles(directory=STATIC), name="static")
+    application.include_router(api_router, prefix=API_PREFIX)
+    application.include_router(pages.router)
+    # Other areas mount their routers here, one line each (and declare their policies).
+    from pathwise.web.api import paths as paths_api; application.include_router(paths_api.router)  # noqa: E702
+    from pathwise.web.api import practice as practice_api; application.include_router(practice_api.router)  # noqa: E702
+    application.include_router(xapi_router, prefix="/xapi", dependencies=[policy("public")])  # xAPI basic auth inside
+    from pathwise.web import lti as lti_web; application.include_router(lti_web.router)  # noqa: E702
+    from pathwise.web.api import interop as interop_api; application.include_router(interop_api.router, prefix=API_PREFIX)  # noqa: E702,E501
+
+    def openapi() -> dict[str, Any]:
+        if application.openapi_schema:
+            return application.openapi_schema
+        schema = get_openapi(title=application.title, version=application.version,
+                             description=application.description, routes=application.routes)
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "A token from POST /api/v1/auth/token"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "pathwise_session"},
+        }
+        for entry in walk_routes(application.routes):
+            route, declared = entry.route, entry.policies
+            if not isinstance(route, APIRoute):
+                continue
+            path = schema.get("paths", {}).get(entry.path, {})
+            for method in route.methods:
+                op = path.get(method.lower())
+                if op is None or not declared:
+                    continue
+                op["x-policy"] = declared[0].name
+                if not declared[0].public:
+                    op["security"] = [{"bearer": []}, {"session": []}]
+        application.openapi_schema = schema
+        return schema
+
+    application.openapi = openapi  # type: ignore[method-assign]
+    return application

@@ -1,0 +1,378 @@
+"""The practice pages: one item at a time with immediate feedback, hints, the mastery
+meter and the end-of-session summary; the teacher's rubric scoring pages; outside
+evidence (students submit, teachers approve).
+
+Plain HTML forms that work with the keyboard alone and without JavaScript (each
+change is a POST followed by a redirect). Every route declares its policy; the
+services decide which learner, session or class the actor may reach. Everything a
+user typed is shown through Jinja2's autoescaping, never as markup. Views translate
+only: no rules live here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from pathwise.domain.people import Role
+from pathwise.services import assessments as asm
+from pathwise.services import paths, practice
+from pathwise.services.access import Actor
+from pathwise.services.errors import Invalid, ServiceError
+from pathwise.web.auth import system_of
+from pathwise.web.pages.routes import render
+from pathwise.web.policy import policy
+
+router = APIRouter(include_in_schema=False)
+
+CONFIDENCE = [("0.25", "Guessing"), ("0.5", "Not sure"), ("0.75", "Fairly sure"), ("1", "Certain")]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/practice/skill/{skill_code}")
+def open_practice(skill_code: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    """Start practising a skill (or resume the open session on it)."""
+    with system_of(request).uow() as uow:
+        view = practice.start_session(uow, actor, actor.user_id or "", skill_code)
+        uow.commit()
+    return _see_other(f"/practice/session/{view.id}")
+
+
+@router.get("/practice/activity/{activity_id}")
+def open_activity(activity_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    """Open a practice activity offered on the student's path (the choice is recorded)."""
+    learner = actor.user_id or ""
+    with system_of(request).uow() as uow:
+        view = practice.start_activity(uow, actor, learner, activity_id)
+        try:
+            paths.choose_activity(uow, actor, learner, activity_id)
+        except ServiceError:
+            pass  # not on today's list (an old link): practising is still fine
+        uow.commit()
+    return _see_other(f"/practice/session/{view.id}")
+
+
+def _safe_link(url: str | None) -> str | None:
+    """Only same-site paths and http(s) addresses are rendered as links."""
+    if not url:
+        return None
+    u = url.strip()
+    if u.startswith("/") and not u.startswith("//"):
+        return u
+    return u if urlsplit(u).scheme in ("http", "https") else None
+
+
+def _next_up(uow, actor: Actor, learner: str) -> tuple[list[dict[str, str]], str]:  # type: ignore[no-untyped-def]
+    try:
+        na = paths.next_activities(uow, actor, learner)
+    except ServiceError:
+        return [], ""
+    out = []
+    for a in na.items:
+        href = f"/practice/activity/{a.activity_id}" if a.kind in ("practice", "check") else _safe_link(a.url)
+        if href:
+            out.append({"href": href, "title": a.title, "reason": a.reason, "minutes": str(a.minutes)})
+    return out, na.message
+
+
+@router.get("/practice/assessment/{assessment_id}")
+def open_assessment(assessment_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    with system_of(request).uow() as uow:
+        view = asm.start_assessment(uow, actor, assessment_id)
+        uow.commit()
+    return _see_other(f"/practice/session/{view.id}")
+
+
+def _session_page(request: Request, actor: Actor, session_id: str, problem: str | None = None,
+                  status_code: int = 200) -> Response:
+    with system_of(request).uow() as uow:
+        view = practice.get_session(uow, actor, session_id)
+        if view.finished:
+            return _see_other(f"/practice/session/{session_id}/summary")
+        current = practice.current_item(uow, actor, session_id)
+        finished = None
+        if current is None:
+            finished = practice.last_finished(uow, actor, session_id)
+            if finished is None:  # a fresh session: show its first item
+                current = practice.next_item(uow, actor, session_id)
+                uow.commit()
+        view = practice.get_session(uow, actor, session_id)
+    return render(request, "practice/session.html", status_code=status_code, s=view, item=current,
+                  finished=finished, problem=problem, attempt_id=uuid.uuid4().hex, confidence=CONFIDENCE,
+                  title=view.meter.title)
+
+
+@router.get("/practice/session/{session_id}")
+def session_page(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    return _session_page(request, actor, session_id)
+
+
+@router.post("/practice/session/{session_id}/answer")
+def answer(session_id: str, request: Request,
+           presentation_id: Annotated[str, Form(max_length=64)],
+           attempt_id: Annotated[str, Form(max_length=64)],
+           response: Annotated[list[str] | None, Form(max_length=1000)] = None,
+           confidence: Annotated[str, Form(max_length=8)] = "",
+           actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    system = system_of(request)
+    values = response or []
+    value: str | list[str] = values if len(values) != 1 else values[0]
+    item_type = ""
+    conf: float | None = None
+    if confidence:
+        try:
+            conf = float(confidence)
+        except ValueError:
+            conf = None
+    with system.uow() as uow:
+        cur = practice.current_item(uow, actor, session_id)
+        if cur is not None and cur.id == presentation_id:
+            item_type = cur.type
+        if item_type in ("multiple_choice", "ordering") and isinstance(value, str):
+            value = [value]
+        if not values:
+            value = "" if item_type not in ("multiple_choice", "ordering") else []
+        try:
+            res = practice.submit_answer(uow, system.tracker(), actor, presentation_id, value, attempt_id,
+                                         confidence=conf)
+        except Invalid as exc:
+            return _session_page(request, actor, session_id, problem=str(exc), status_code=422)
+        if res.outcome.status == "invalid":
+            return _session_page(request, actor, session_id, problem=res.outcome.message, status_code=422)
+        uow.commit()
+    return _see_other(f"/practice/session/{session_id}#feedback")
+
+
+@router.post("/practice/session/{session_id}/hint")
+def hint(session_id: str, request: Request,
+         presentation_id: Annotated[str, Form(max_length=64)],
+         number: Annotated[int, Form(ge=1, le=50)],
+         actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    system = system_of(request)
+    with system.uow() as uow:
+        h = practice.request_hint(uow, system.tracker(), actor, presentation_id, number)
+        uow.commit()
+    return _see_other(f"/practice/session/{session_id}#hint-{h.number}")
+
+
+@router.post("/practice/session/{session_id}/next")
+def next_question(session_id: str, request: Request, skip: Annotated[str, Form(max_length=5)] = "",
+                  actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    with system_of(request).uow() as uow:
+        item = practice.next_item(uow, actor, session_id, skip=bool(skip))
+        if item is None:
+            practice.finish_session(uow, actor, session_id)
+            uow.commit()
+            return _see_other(f"/practice/session/{session_id}/summary")
+        uow.commit()
+    return _see_other(f"/practice/session/{session_id}")
+
+
+@router.post("/practice/session/{session_id}/finish")
+def finish(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    with system_of(request).uow() as uow:
+        practice.finish_session(uow, actor, session_id)
+        uow.commit()
+    return _see_other(f"/practice/session/{session_id}/summary")
+
+
+@router.get("/practice/session/{session_id}/summary")
+def summary(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        s = practice.session_summary(uow, actor, session_id)
+        cal = practice.calibration(uow, actor, actor.user_id or "")
+    return render(request, "practice/summary.html", summary=s, calibration=cal, title="Session summary")
+
+
+@router.get("/practice")
+def practice_home(request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> HTMLResponse:
+    """The skills a student can practise, their assessments, and their outside-evidence submissions."""
+    learner = actor.user_id or ""
+    with system_of(request).uow() as uow:
+        skills = practice.practice_skills(uow, actor, learner)
+        assigned = asm.my_assignments(uow, actor, learner)
+        subs = asm.my_submissions(uow, actor, learner)
+        cal = practice.calibration(uow, actor, learner)
+        next_up, next_message = _next_up(uow, actor, learner)
+        uow.commit()
+    return render(request, "practice/home.html", skills=skills, assigned=assigned, submissions=subs, calibration=cal,
+                  next_up=next_up, next_message=next_message, title="Practice")
+
+
+@router.post("/practice/evidence")
+def submit_evidence(request: Request,
+                    title: Annotated[str, Form(max_length=300)] = "",
+                    description: Annotated[str, Form(max_length=5000)] = "",
+                    artefact_url: Annotated[str, Form(max_length=1000)] = "",
+                    skill_codes: Annotated[list[str] | None, Form(max_length=20)] = None,
+                    actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    with system_of(request).uow() as uow:
+        try:
+            asm.submit_outside_evidence(uow, actor, title, description, artefact_url or None, skill_codes or [])
+        except Invalid as exc:
+            learner = actor.user_id or ""
+            return render(request, "practice/home.html", status_code=422, problem=str(exc),
+                          skills=practice.practice_skills(uow, actor, learner),
+                          assigned=asm.my_assignments(uow, actor, learner),
+                          submissions=asm.my_submissions(uow, actor, learner),
+                          calibration=practice.calibration(uow, actor, learner), title="Practice",
+                          form={"title": title, "description": description, "artefact_url": artefact_url})
+        uow.commit()
+    return _see_other("/practice?submitted=1#outside")
+
+
+# -- teachers ---------------------------------------------------------------------------------
+
+
+@router.get("/teacher/projects")
+def projects(request: Request, actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        items = asm.teacher_projects(uow, actor)
+        pending = asm.pending_submissions(uow, actor)
+        uow.commit()
+    return render(request, "practice/projects.html", projects=items, pending=pending, title="Projects and evidence")
+
+
+@router.get("/teacher/projects/{assessment_id}")
+def project_page(assessment_id: str, request: Request,
+                 actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        a, rubric, rows = asm.project_roster(uow, actor, assessment_id)
+        uow.commit()
+    return render(request, "practice/project.html", a=a, rubric=rubric, rows=rows, title=a.title)
+
+
+def _score_page(request: Request, actor: Actor, assessment_id: str, learner_id: str, saved: bool = False,
+                problem: str | None = None, status_code: int = 200) -> HTMLResponse:
+    from pathwise.services.mastery import learner_mastery
+
+    with system_of(request).uow() as uow:
+        a = asm.get_assessment(uow, actor, assessment_id)
+        rubric = asm.get_rubric(uow, actor, a.rubric_id or "")
+        scores = asm.project_scores(uow, actor, assessment_id, learner_id)
+        wanted = set(rubric.skill_codes)
+        mastery = [m for m in learner_mastery(uow, actor, learner_id) if m.skill_code in wanted]
+        uow.commit()
+    return render(request, "practice/score.html", status_code=status_code, a=a, rubric=rubric, scores=scores,
+                  mastery=mastery, saved=saved, problem=problem, title=f"Score {a.title}")
+
+
+@router.get("/teacher/projects/{assessment_id}/learners/{learner_id}")
+def score_page(assessment_id: str, learner_id: str, request: Request, saved: str | None = None,
+               actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    return _score_page(request, actor, assessment_id, learner_id, saved=bool(saved))
+
+
+@router.post("/teacher/projects/{assessment_id}/learners/{learner_id}")
+async def score_post(assessment_id: str, learner_id: str, request: Request,
+                     actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
+    form = await request.form()
+    scores: dict[str, int] = {}
+    comment = str(form.get("comment", ""))[:5000]
+    for key, value in form.multi_items():
+        if key.startswith("criterion:") and isinstance(value, str) and value.strip():
+            try:
+                scores[key.split(":", 1)[1][:128]] = int(value)
+            except ValueError:
+                return await run_in_threadpool(_score_page, request, actor, assessment_id, learner_id,
+                                               problem=f"{key}: not a level", status_code=422)
+
+    def work() -> None:
+        system = system_of(request)
+        with system.uow() as uow:
+            asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
+            uow.commit()
+
+    try:
+        await run_in_threadpool(work)
+    except Invalid as exc:
+        return await run_in_threadpool(_score_page, request, actor, assessment_id, learner_id, problem=str(exc),
+                                       status_code=422)
+    return _see_other(f"/teacher/projects/{assessment_id}/learners/{learner_id}?saved=1")
+
+
+@router.post("/teacher/submissions/{submission_id}")
+def review(submission_id: str, request: Request, decision: Annotated[str, Form(pattern="^(approve|reject)$")],
+           note: Annotated[str, Form(max_length=5000)] = "",
+           actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
+    system = system_of(request)
+    with system.uow() as uow:
+        asm.review_submission(uow, system.tracker(), actor, submission_id, decision == "approve", note=note)
+        uow.commit()
+    return _see_other("/teacher/projects#submissions")
+
+
+@router.get("/teacher/assessments")
+def assessments_page(request: Request, done: str | None = None,
+                     actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    return _assessments_page(request, actor, notice="Saved." if done else None)
+
+
+def _assessments_page(request: Request, actor: Actor, notice: str | None = None, problem: str | None = None,
+                      status_code: int = 200) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        rows = asm.teacher_assessments(uow, actor)
+        classes = asm.teaching_options(uow, actor)
+        skills = asm.skill_options(uow, actor)
+    names = {c.id: c.name for c in classes}
+    return render(request, "practice/assessments.html", status_code=status_code, rows=rows, classes=classes,
+                  class_names=names, skills=skills, notice=notice, problem=problem, title="Assessments",
+                  observation_id=uuid.uuid4().hex)
+
+
+def _utc(text: str) -> datetime | None:
+    if not text.strip():
+        return None
+    try:
+        dt = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"{text!r} is not a date and time", "window") from None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+@router.post("/teacher/assessments/{assessment_id}/assign")
+def assign_post(assessment_id: str, request: Request,
+                class_id: Annotated[str, Form(max_length=64)],
+                opens_at: Annotated[str, Form(max_length=40)] = "",
+                closes_at: Annotated[str, Form(max_length=40)] = "",
+                student_ids: Annotated[list[str] | None, Form(max_length=500)] = None,
+                actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> Response:
+    try:
+        opens = _utc(opens_at) or datetime.now(UTC)
+        closes = _utc(closes_at)
+        with system_of(request).uow() as uow:
+            options = {c.id: {s.id for s in c.students} for c in asm.teaching_options(uow, actor)}
+            group = [sid for sid in (student_ids or []) if sid in options.get(class_id, set())]
+            asm.assign(uow, actor, assessment_id, class_id, opens, closes, group)
+            uow.commit()
+    except Invalid as exc:
+        return _assessments_page(request, actor, problem=str(exc), status_code=422)
+    return _see_other("/teacher/assessments?done=1")
+
+
+@router.post("/teacher/observations")
+def observation_post(request: Request,
+                     learner_id: Annotated[str, Form(max_length=64)],
+                     skill_code: Annotated[str, Form(max_length=128)],
+                     level: Annotated[str, Form(pattern="^(0|0.5|1)$")],
+                     note: Annotated[str, Form(max_length=5000)] = "",
+                     observation_id: Annotated[str, Form(max_length=64)] = "",
+                     actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
+    system = system_of(request)
+    try:
+        with system.uow() as uow:
+            asm.record_observation(uow, system.tracker(), actor, learner_id, [skill_code], float(level), note,
+                                   observation_id or None)
+            uow.commit()
+    except Invalid as exc:
+        return _assessments_page(request, actor, problem=str(exc), status_code=422)
+    return _see_other("/teacher/assessments?done=1#observe")

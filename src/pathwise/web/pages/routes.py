@@ -1,0 +1,220 @@
+"""The pages: login, logout and a home for each role, plus the class and learner pages.
+
+GET / shows the login form (or sends a signed-in user to their home). Each page
+declares its policy (``web.policy``) and reads through the services, which ask the
+access policy; a class or learner that is not yours answers 404 like a missing one.
+The login form is protected from cross-site posting by a double-submit token (a
+cookie and a hidden field that must match); signed-in forms carry the session's
+CSRF token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from pathwise import __version__
+from pathwise.domain.people import Role
+from pathwise.services import auth as auth_service
+from pathwise.services import school
+from pathwise.services.access import Actor
+from pathwise.services.errors import AuthFailed
+from pathwise.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    clear_session_cookie,
+    principal,
+    set_session_cookie,
+    system_of,
+)
+from pathwise.web.policy import policy
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+HOME = {Role.STUDENT: "/student", Role.TEACHER: "/teacher", Role.GUARDIAN: "/guardian", Role.ADMIN: "/admin"}
+NAV: dict[Role, list[tuple[str, str]]] = {
+    Role.STUDENT: [("/student", "My progress")],
+    Role.TEACHER: [("/teacher", "My classes")],
+    Role.GUARDIAN: [("/guardian", "My children")],
+    Role.ADMIN: [("/admin", "School")],
+}
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page with the signed-in user, the CSRF token and the navigation filled in."""
+    who = getattr(request.state, "principal", None)
+    base = {
+        "user": who.user if who else None,
+        "csrf_token": who.csrf_token if who else None,
+        "nav": NAV.get(who.user.role, []) if who else [],
+        "path": request.url.path,
+        "version": __version__,
+    }
+    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 409: "Conflict",
+              422: "Please check what you sent"}
+    message = "There is nothing here, or it is not yours to see." if status == 404 else detail
+    return render(request, "error.html", status_code=status, title=titles.get(status, "Something went wrong"),
+                  message=message, status=status)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths (no scheme, no //host) are followed after login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+# -- login and logout ---------------------------------------------------------------------------
+
+
+def _login_form(request: Request, status_code: int = 200, error: str | None = None, username: str = "",
+                next_path: str | None = None, notice: str | None = None) -> HTMLResponse:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = render(request, "login.html", status_code=status_code, error=error, username=username,
+                      login_csrf=token, next_path=_safe_next(next_path) or "", notice=notice)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, path="/", httponly=True, samesite="strict",
+                        secure=system_of(request).settings.secure_cookies)
+    return response
+
+
+@router.get("/", dependencies=[policy("public")])
+async def login_page(request: Request, next: str | None = None, expired: str | None = None,
+                     bye: str | None = None) -> Response:
+    who = await principal(request)
+    if who is not None:
+        return RedirectResponse(_safe_next(next) or HOME[who.user.role], status_code=303)
+    notice = None
+    if expired:
+        notice = "Your session ended. Please sign in again."
+    elif bye:
+        notice = "You are signed out."
+    return _login_form(request, next_path=next, notice=notice)
+
+
+@router.post("/login", dependencies=[policy("public")])
+def login(request: Request,
+          username: Annotated[str, Form(max_length=200)] = "",
+          password: Annotated[str, Form(max_length=1024)] = "",
+          csrf_token: Annotated[str, Form(max_length=200)] = "",
+          next: Annotated[str, Form(max_length=500)] = "") -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not auth_service.csrf_matches(expected, csrf_token):
+        return _login_form(request, 400, "The sign-in form had expired. Please try again.", username, next)
+    if not username.strip() or not password:
+        return _login_form(request, 400, "Enter your username and your password.", username, next)
+    system = system_of(request)
+    try:
+        session = auth_service.login(system, username, password)
+    except AuthFailed as exc:
+        message = ("Wrong username or password." if str(exc) == auth_service.WRONG_CREDENTIALS else
+                   "Too many failed attempts. This account is locked for a while; try again later.")
+        return _login_form(request, 401, message, username, next)
+    response = RedirectResponse(_safe_next(next) or HOME[session.user.role], status_code=303)
+    set_session_cookie(response, system, session.cookie)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, actor: Actor = policy("self")) -> Response:
+    system = system_of(request)
+    auth_service.logout(system, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/?bye=1", status_code=303)
+    clear_session_cookie(response, system)
+    return response
+
+
+# -- homes --------------------------------------------------------------------------------------
+
+
+def _recent_limit(recent: int | None) -> int:
+    return 50 if recent and recent > 10 else 10
+
+
+@router.get("/student")
+def student_home(request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
+                 actor: Actor = policy("self", Role.STUDENT)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        overview = school.student_home(uow, actor, recent=_recent_limit(recent))
+    return render(request, "learner.html", overview=overview, mode="self", title="My progress",
+                  more_url="/student?recent=50")
+
+
+@router.get("/teacher")
+def teacher_home(request: Request, actor: Actor = policy("class:read", Role.TEACHER)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        classes = school.teacher_home(uow, actor)
+        uow.commit()  # audit rows for the rosters' mastery reads
+    return render(request, "teacher.html", classes=classes)
+
+
+def _class_page(request: Request, actor: Actor, class_id: str, back: tuple[str, str]) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        view = school.class_view(uow, actor, class_id)
+        uow.commit()
+    return render(request, "class.html", view=view, back=back)
+
+
+@router.get("/teacher/classes/{class_id}")
+def teacher_class(class_id: str, request: Request,
+                  actor: Actor = policy("class:read", Role.TEACHER)) -> HTMLResponse:
+    return _class_page(request, actor, class_id, ("/teacher", "My classes"))
+
+
+@router.get("/admin/classes/{class_id}")
+def admin_class(class_id: str, request: Request, actor: Actor = policy("class:read", Role.ADMIN)) -> HTMLResponse:
+    return _class_page(request, actor, class_id, ("/admin", "School"))
+
+
+@router.get("/learners/{learner_id}")
+def learner_page(learner_id: str, request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
+                 actor: Actor = policy("learner:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        overview = school.learner_overview(uow, actor, learner_id, recent=_recent_limit(recent))
+        uow.commit()
+    back = ("/teacher", "My classes") if actor.role == Role.TEACHER else ("/admin", "School")
+    return render(request, "learner.html", overview=overview, mode="staff", title=overview.learner.display_name,
+                  back=back, more_url=f"/learners/{learner_id}?recent=50")
+
+
+@router.get("/guardian")
+def guardian_home(request: Request, actor: Actor = policy("learner:read", Role.GUARDIAN)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        children = school.guardian_home(uow, actor)
+        uow.commit()
+    return render(request, "guardian.html", children=children)
+
+
+@router.get("/guardian/children/{learner_id}")
+def guardian_child(learner_id: str, request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
+                   actor: Actor = policy("learner:read", Role.GUARDIAN)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        overview = school.learner_overview(uow, actor, learner_id, recent=_recent_limit(recent))
+        uow.commit()
+    return render(request, "learner.html", overview=overview, mode="family", title=overview.learner.display_name,
+                  back=("/guardian", "My children"), more_url=f"/guardian/children/{learner_id}?recent=50")
+
+
+@router.get("/admin")
+def admin_home(request: Request, actor: Actor = policy("school:read", Role.ADMIN)) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        home = school.admin_home(uow, actor)
+    return render(request, "admin.html", home=home)
+
+
+# -- API docs (served from here so they work offline, with local assets) ------------------------
+
+
+@router.get("/api/v1/docs", dependencies=[policy("public")])
+def api_docs(request: Request) -> HTMLResponse:
+    return render(request, "docs.html")

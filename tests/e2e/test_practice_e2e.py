@@ -1,0 +1,168 @@
+"""End to end in headless Chromium: a student opens a recommended activity, answers
+wrong, sees the misconception, asks for a hint, answers right and sees the mastery
+meter move (on a phone-sized screen, answering with the keyboard); a teacher scores a
+project with a rubric and the student's skill mastery changes."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pathwise.config import Mode, Settings
+from pathwise.domain.people import Role
+from pathwise.services import assessments
+from pathwise.services.access import Actor
+from pathwise.services.context import App
+from pathwise.services.items import import_items, parse_items_document
+from tests.security.web_school import PASSWORD, WebSchool, build_school
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ITEMS = """
+framework: fw-fractions
+items:
+  - id: e2e.equiv.1
+    skills: [frac.equiv]
+    type: numeric
+    prompt: "Fill the gap: 1/2 = ?/8"
+    answer: "4"
+    spec: {forms: [fraction, decimal]}
+    feedback:
+      - answer: "7"
+        message: "You added 6 to the top and the bottom. Multiply both by the same number instead."
+        misconception: additive-equivalence
+    hints:
+      - "What do you multiply 2 by to get 8?"
+      - "2 x 4 = 8, so multiply the top by 4 too: 1 x 4 = 4. The answer is 4."
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
+    import uvicorn
+
+    from pathwise.web.app import create_app
+
+    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
+    system.migrate()
+    w = build_school(system, evidence=False)
+    parsed = parse_items_document(ITEMS, "e2e.yaml")
+    teacher = Actor(w.teacher, Role.TEACHER, w.school)
+    with system.uow() as uow:
+        assert import_items(uow, Actor.system(), parsed.items, parsed.problems, parsed.framework_id).stored
+        assessments.save_rubric(uow, teacher, {"id": "poster", "title": "Fraction poster", "criteria": [
+            {"id": "accuracy", "title": "Adds fractions accurately", "skill_codes": ["frac.add"],
+             "levels": [{"points": 0, "label": "Not yet"}, {"points": 2, "label": "Partly"},
+                        {"points": 4, "label": "Fully"}]}]})
+        assessments.save_assessment(uow, teacher, {"id": "poster-project", "title": "Fraction poster",
+                                                   "kind": "project", "skill_codes": ["frac.add"],
+                                                   "rubric_id": "poster"})
+        uow.commit()
+    port = _free_port()
+    config = uvicorn.Config(create_app(system), host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                            access_log=False)
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}", system, w
+    srv.should_exit = True
+    thread.join(timeout=10)
+    system.close()
+
+
+def _browser(p, chromium_path: str):  # type: ignore[no-untyped-def]
+    return p.chromium.launch(executable_path=chromium_path,
+                             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
+def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_student_practises_a_recommended_activity(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect, sync_playwright
+
+    base, system, w = server
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        _login(page, base, "ana")
+        expect(page).to_have_url(f"{base}/student")
+        page.locator("#practice-link").click()
+        expect(page.get_by_role("heading", name="What's next for you")).to_be_visible()
+        page.locator("a.recommended", has_text="Equivalent fractions").first.click()
+        expect(page.get_by_text("Fill the gap: 1/2 = ?/8")).to_be_visible()
+        meter = page.locator("#mastery-meter")
+        before = int(meter.get_attribute("data-percent") or "-1")
+        expect(page.locator("#mastery-text")).to_contain_text("%")
+        # keyboard only: the answer box has focus; type and press Enter
+        answer = page.get_by_role("textbox", name="Fill the gap: 1/2 = ?/8")
+        expect(answer).to_be_focused()
+        page.keyboard.type("7")
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        expect(page.locator("#feedback-message")).to_have_text(
+            "You added 6 to the top and the bottom. Multiply both by the same number instead.")
+        page.get_by_role("button", name="Get a hint").click()
+        expect(page.locator("#hint-1")).to_have_text("What do you multiply 2 by to get 8?")
+        page.get_by_role("textbox", name="Fill the gap: 1/2 = ?/8").fill("4")
+        page.get_by_role("button", name="Check my answer").click()
+        expect(page.get_by_role("heading", name="✓ Correct")).to_be_visible()
+        after = int(page.locator("#mastery-meter").get_attribute("data-percent") or "-1")
+        assert after > before, (before, after)
+        expect(page.locator("#mastery-text")).to_contain_text(f"{after}%")
+        page.get_by_role("button", name="Finish and see my summary").click()
+        expect(page.get_by_role("heading", name="What improved")).to_be_visible()
+        expect(page.locator("#effort")).to_contain_text("kept going")
+        browser.close()
+    with system.uow() as uow:
+        kinds = sorted(e.kind.value for e in uow.evidence.for_learner(w.ana))
+    assert kinds == ["answer", "answer", "hint"]
+
+
+def test_teacher_scores_a_project_and_mastery_changes(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect, sync_playwright
+
+    base, system, w = server
+    with system.uow() as uow:
+        assert not [m for m in uow.mastery.for_learner(w.ana) if m == "frac.add"]
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        page = browser.new_page()
+        _login(page, base, "rivera")
+        page.goto(f"{base}/teacher/projects")
+        page.get_by_role("link", name="Fraction poster").click()
+        page.get_by_role("link", name="Score Ana Lopez").click()
+        expect(page.locator("#rubric-mastery-empty")).to_be_visible()
+        page.get_by_label("Fully (4/4)").check()
+        page.get_by_role("button", name="Save scores").click()
+        expect(page.locator("#saved")).to_be_visible()
+        item = page.locator('#rubric-mastery li[data-skill="frac.add"]')
+        expect(item).to_be_visible()
+        assert int(item.get_attribute("data-percent") or "0") > 20
+        browser.close()
+    with system.uow() as uow:
+        row = uow.mastery.for_learner(w.ana).get("frac.add")
+        assert row is not None and row.p_mastery > 0.2
+        rubric_ev = [e for e in uow.evidence.for_learner(w.ana) if e.kind.value == "rubric"]
+        assert len(rubric_ev) == 1 and rubric_ev[0].recorded_by == w.teacher and rubric_ev[0].score == 1.0

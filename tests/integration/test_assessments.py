@@ -1,0 +1,198 @@
+"""Assessments on SQLite and PostgreSQL: assignment to a class or group with a window,
+mastery checks and unit assessments on the practice engine, projects scored by the
+teacher or peer-reviewed then confirmed, observations, and outside evidence that
+counts only once a teacher approves it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pathwise.domain.evidence import EvidenceKind
+from pathwise.domain.people import Role
+from pathwise.services import assessments as asm
+from pathwise.services import practice
+from pathwise.services.access import Actor
+from pathwise.services.context import App
+from pathwise.services.errors import Conflict, Forbidden, Invalid, NotFound
+from pathwise.services.items import import_items, parse_items_document
+
+from .factories import T0, Tiny, build_tiny
+
+ITEMS = """
+framework: fw1
+items:
+  - {id: chk.1, skills: [frac.add], type: numeric, prompt: "1/4 + 1/4 = ?", answer: "1/2", hints: ["Add the tops."]}
+  - {id: chk.2, skills: [frac.add], type: numeric, prompt: "1/3 + 1/3 = ?", answer: "2/3"}
+"""
+
+RUBRIC = {"id": "r1", "title": "Poster", "criteria": [
+    {"id": "acc", "title": "Accuracy", "skill_codes": ["frac.add"],
+     "levels": [{"points": 0, "label": "Not yet"}, {"points": 1, "label": "Partly"}, {"points": 2, "label": "Fully"}]},
+    {"id": "why", "title": "Explains", "skill_codes": ["frac.equiv"],
+     "levels": [{"points": 0, "label": "No"}, {"points": 3, "label": "Yes"}]}]}
+
+
+def seed(app: App) -> tuple[Tiny, Actor]:
+    t = build_tiny(app)
+    parsed = parse_items_document(ITEMS, "chk.yaml")
+    teacher = Actor(t.teacher, Role.TEACHER, t.school)
+    with app.uow() as uow:
+        assert import_items(uow, Actor.system(), parsed.items, parsed.problems, "fw1").stored
+        from pathwise.domain.people import User
+
+        uow.users.add(User("u_dora", t.school, "dora", "Dora D", Role.STUDENT))
+        uow.flush()
+        uow.sections.enrol(t.class1, "u_dora", Role.STUDENT)
+        asm.save_rubric(uow, teacher, RUBRIC)
+        asm.save_assessment(uow, teacher, {"id": "unit1", "title": "Unit 1", "kind": "unit",
+                                           "skill_codes": ["frac.add"], "item_ids": ["chk.1", "chk.2"],
+                                           "time_limit_minutes": 20})
+        asm.save_assessment(uow, teacher, {"id": "check1", "title": "Check", "kind": "check",
+                                           "skill_codes": ["frac.add"], "item_ids": ["chk.2"]})
+        asm.save_assessment(uow, teacher, {"id": "poster", "title": "Poster", "kind": "project",
+                                           "skill_codes": ["frac.add", "frac.equiv"], "rubric_id": "r1",
+                                           "peer_review": True})
+        uow.commit()
+    return t, teacher
+
+
+def test_unit_assessment_window_and_group(app: App) -> None:
+    t, teacher = seed(app)
+    alice = Actor(t.alice, Role.STUDENT, t.school)
+    dora = Actor("u_dora", Role.STUDENT, t.school)
+    with app.uow() as uow:
+        with pytest.raises(NotFound):  # not assigned yet
+            asm.start_assessment(uow, alice, "unit1", now=T0)
+        a = asm.assign(uow, teacher, "unit1", t.class1, T0 + timedelta(hours=1), T0 + timedelta(hours=2), [t.alice])
+        assert a.student_ids == (t.alice,)
+        with pytest.raises(Conflict, match="opens at"):
+            asm.start_assessment(uow, alice, "unit1", now=T0)
+        with pytest.raises(NotFound):  # dora is not in the group
+            asm.start_assessment(uow, dora, "unit1", now=T0 + timedelta(minutes=90))
+        s = asm.start_assessment(uow, alice, "unit1", now=T0 + timedelta(minutes=90))
+        assert s.mode == "unit" and s.length == 2 and s.deadline_at == T0 + timedelta(minutes=110)
+        item = practice.next_item(uow, alice, s.id, now=T0 + timedelta(minutes=90))
+        assert item is not None and item.item_id == "chk.1" and not item.hints_allowed
+        r = practice.submit_answer(uow, app.tracker(), alice, item.id, "1/3", "u1", now=T0 + timedelta(minutes=91))
+        assert not r.outcome.correct and r.item.done  # one attempt per item in an assessment
+        nxt = practice.next_item(uow, alice, s.id, now=T0 + timedelta(minutes=92))
+        assert nxt is not None and nxt.item_id == "chk.2"
+        with pytest.raises(Conflict, match="closed"):
+            asm.start_assessment(uow, alice, "unit1", now=T0 + timedelta(hours=3))
+        mine = asm.my_assignments(uow, alice, t.alice, now=T0 + timedelta(minutes=90))
+        assert [(x[1].id, x[2]) for x in mine] == [("unit1", True)]
+        uow.commit()
+
+
+def test_assign_is_limited_to_own_class_and_valid_windows(app: App) -> None:
+    t, teacher = seed(app)
+    with app.uow() as uow:
+        with pytest.raises(NotFound):
+            asm.assign(uow, teacher, "unit1", t.class2, T0)  # not their class
+        with pytest.raises(Invalid):
+            asm.assign(uow, teacher, "unit1", t.class1, T0, T0 - timedelta(hours=1))
+        with pytest.raises(Invalid):
+            asm.assign(uow, teacher, "unit1", t.class1, T0, None, [t.bob])  # bob is in class 2
+        with pytest.raises(Forbidden):
+            asm.assign(uow, Actor(t.alice, Role.STUDENT, t.school), "unit1", t.class1, T0)
+        with pytest.raises(Invalid):
+            asm.save_assessment(uow, teacher, {"id": "x", "title": "X", "kind": "unit", "skill_codes": ["frac.add"],
+                                               "item_ids": ["no.such.item"]})
+        with pytest.raises(Invalid):
+            asm.save_rubric(uow, teacher, {"id": "r2", "title": "R", "criteria": [
+                {"id": "c", "title": "C", "skill_codes": ["frac.add"], "levels": [{"points": 1, "label": "only one"}]}]})
+
+
+def test_mastery_check_may_be_taken_without_assignment(sqlite_app: App) -> None:
+    t, _ = seed(sqlite_app)
+    alice = Actor(t.alice, Role.STUDENT, t.school)
+    with sqlite_app.uow() as uow:
+        s = asm.start_assessment(uow, alice, "check1", now=T0)
+        assert s.mode == "check" and s.length == 1
+        with pytest.raises(Conflict):
+            asm.start_assessment(uow, alice, "poster", now=T0)
+
+
+def test_teacher_scores_project_and_mastery_changes(app: App) -> None:
+    t, teacher = seed(app)
+    with app.uow() as uow:
+        res = asm.score_project(uow, app.tracker(), teacher, "poster", t.alice, {"acc": 2, "why": 3}, "Great", now=T0)
+        assert res.state == "confirmed" and len(res.evidence_ids) == 2
+        again = asm.score_project(uow, app.tracker(), teacher, "poster", t.alice, {"acc": 2, "why": 3}, now=T0)
+        assert again.evidence_ids == res.evidence_ids
+        uow.commit()
+    with app.uow() as uow:
+        ev = [e for e in uow.evidence.for_learner(t.alice) if e.kind == EvidenceKind.RUBRIC]
+        assert len(ev) == 2 and {e.score for e in ev} == {1.0}
+        assert uow.mastery.for_learner(t.alice)["frac.add"].p_mastery > 0.2
+        with pytest.raises(Invalid, match="no level worth 5"):
+            asm.score_project(uow, app.tracker(), teacher, "poster", t.alice, {"acc": 5})
+        with pytest.raises(Invalid):
+            asm.score_project(uow, app.tracker(), teacher, "poster", t.alice, {"nope": 1})
+        with pytest.raises(NotFound):  # bob is not this teacher's student
+            asm.score_project(uow, app.tracker(), teacher, "poster", t.bob, {"acc": 1})
+        roster = asm.project_roster(uow, teacher, "poster")[2]
+        assert {r.learner.id: r.confirmed for r in roster}[t.alice] == {"acc": 2, "why": 3}
+
+
+def test_peer_review_then_teacher_confirms(sqlite_app: App) -> None:
+    t, teacher = seed(sqlite_app)
+    dora = Actor("u_dora", Role.STUDENT, t.school)
+    bob = Actor(t.bob, Role.STUDENT, t.school)
+    with sqlite_app.uow() as uow:
+        res = asm.score_project(uow, sqlite_app.tracker(), dora, "poster", t.alice, {"acc": 1}, now=T0)
+        assert res.state == "peer" and res.evidence_ids == ()
+        assert uow.evidence.count(t.alice) == 0  # a peer score is not evidence yet
+        with pytest.raises(NotFound):  # not a classmate
+            asm.score_project(uow, sqlite_app.tracker(), bob, "poster", t.alice, {"acc": 1})
+        with pytest.raises(NotFound):  # not oneself
+            asm.score_project(uow, sqlite_app.tracker(), dora, "poster", "u_dora", {"acc": 2})
+        confirmed = asm.confirm_peer_review(uow, sqlite_app.tracker(), teacher, "poster", t.alice, now=T0)
+        assert confirmed.state == "confirmed" and len(confirmed.evidence_ids) == 1
+        ev = uow.evidence.get(confirmed.evidence_ids[0])
+        assert ev is not None and ev.score == 0.5 and ev.recorded_by == t.teacher
+
+
+def test_observation_is_evidence_and_idempotent(app: App) -> None:
+    t, teacher = seed(app)
+    with app.uow() as uow:
+        i1 = asm.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.equiv"], 1.0, "explained it", "obs-1")
+        i2 = asm.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.equiv"], 1.0, "explained it", "obs-1")
+        assert i1 == i2 == "obs-1"
+        with pytest.raises(NotFound):
+            asm.record_observation(uow, app.tracker(), teacher, t.bob, ["frac.equiv"], 1.0)
+        with pytest.raises(Invalid):
+            asm.record_observation(uow, app.tracker(), teacher, t.alice, ["nope"], 1.0)
+        uow.commit()
+    with app.uow() as uow:
+        assert [e.kind for e in uow.evidence.for_learner(t.alice)] == [EvidenceKind.OBSERVATION]
+
+
+def test_outside_evidence_counts_after_approval(app: App) -> None:
+    t, teacher = seed(app)
+    alice = Actor(t.alice, Role.STUDENT, t.school)
+    with app.uow() as uow:
+        with pytest.raises(Invalid, match="http"):
+            asm.submit_outside_evidence(uow, alice, "Museum", "fractions in art", "javascript:alert(1)", ["frac.equiv"])
+        sub = asm.submit_outside_evidence(uow, alice, "Museum visit", "<b>fractions</b> in art",
+                                          "https://example.org/my-notes", ["frac.equiv"])
+        assert sub.state == "pending" and uow.evidence.count(t.alice) == 0
+        assert [s.id for s in asm.pending_submissions(uow, teacher)] == [sub.id]
+        other_teacher = Actor(t.teacher2, Role.TEACHER, t.school)
+        assert asm.pending_submissions(uow, other_teacher) == []
+        with pytest.raises(NotFound):
+            asm.review_submission(uow, app.tracker(), other_teacher, sub.id, True)
+        done = asm.review_submission(uow, app.tracker(), teacher, sub.id, True, 0.9, "Lovely work")
+        assert done.state == "approved" and len(done.evidence_ids) == 1
+        again = asm.review_submission(uow, app.tracker(), teacher, sub.id, True)
+        assert again.evidence_ids == done.evidence_ids
+        with pytest.raises(Conflict):
+            asm.review_submission(uow, app.tracker(), teacher, sub.id, False)
+        ev = uow.evidence.get(done.evidence_ids[0])
+        assert ev is not None and ev.kind == EvidenceKind.OBSERVATION and ev.score == 0.9 and ev.source == "outside"
+        rejected = asm.submit_outside_evidence(uow, alice, "Other", "x", None, ["frac.add"])
+        assert asm.review_submission(uow, app.tracker(), teacher, rejected.id, False, note="Add details").state == "rejected"
+        assert uow.evidence.count(t.alice) == 1
+        uow.commit()

@@ -1,0 +1,155 @@
+"""CASE frameworks: real OpenSALT packages in, CASE 1.1 out, checked by the official schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pathwise.domain.framework import Framework, Skill, Unit
+from pathwise.interop.case import export_package, import_package, schema_errors
+from pathwise.services.access import Actor
+from pathwise.services.errors import Forbidden, Invalid
+from pathwise.store import tables as t
+
+SYSTEM = Actor.system()
+ACT = "opensalt-Ordering-ACT-math.json"
+SAMPLE = "opensalt-sample-framework.json"
+
+
+def _schema(shared: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((shared / "case" / "case-v1p1-cfpackage.official.schema.json").read_text())
+
+
+def _skills(app) -> int:  # type: ignore[no-untyped-def]
+    with app.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(t.SkillRow)) or 0
+
+
+@pytest.mark.parametrize("name, skills, units", [(ACT, 24, 4), (SAMPLE, 12, 4)])
+def test_real_packages_import(app, shared_data: Path, name: str, skills: int, units: int) -> None:
+    result = import_package(app, SYSTEM, (shared_data / "case" / name).read_bytes())
+    assert result.created
+    assert result.skills["created"] == skills and result.units == units
+    with app.uow() as uow:
+        fw = uow.frameworks.get(result.framework_id)
+        assert fw is not None and len(fw.skills) == skills
+        fw.graph()  # a checked prerequisite graph
+    raw = json.loads((shared_data / "case" / name).read_text())
+    assert result.framework_id == raw["CFDocument"]["identifier"]
+
+
+def test_reimport_updates_rather_than_duplicates(app, shared_data: Path) -> None:
+    data = (shared_data / "case" / SAMPLE).read_bytes()
+    first = import_package(app, SYSTEM, data)
+    n = _skills(app)
+    changed = json.loads(data)
+    item = next(i for i in changed["CFItems"] if i["humanCodingScheme"] == "CCSS.Math.Content.6.RP.A.1")
+    item["fullStatement"] = "Understand the concept of a ratio (revised)."
+    second = import_package(app, SYSTEM, json.dumps(changed))
+    assert second.framework_id == first.framework_id and not second.created
+    assert second.skills == {"created": 0, "updated": 1, "unchanged": n - 1, "removed": 0}
+    assert _skills(app) == n
+    with app.uow() as uow:
+        assert uow.frameworks.list_ids() == [first.framework_id]
+        fw = uow.frameworks.get(first.framework_id)
+        sk = next(s for s in fw.skills if s.code == "CCSS.Math.Content.6.RP.A.1")  # type: ignore[union-attr]
+        assert sk.description.endswith("(revised).")
+
+
+def test_precedes_becomes_prerequisites(app, shared_data: Path) -> None:
+    result = import_package(app, SYSTEM, (shared_data / "case" / SAMPLE).read_bytes())
+    with app.uow() as uow:
+        graph = uow.frameworks.get(result.framework_id).graph()  # type: ignore[union-attr]
+    # 6.RP.A.1 precedes 6.RP.A.2 (two skills)
+    assert graph.skill("CCSS.Math.Content.6.RP.A.2").prerequisite_codes == {"CCSS.Math.Content.6.RP.A.1"}
+    assert not graph.is_ready("CCSS.Math.Content.6.RP.A.2", set())
+    # 6.RP.A.3 (a standard with components a-d) precedes 7.RP.A.3: each component is required
+    need = graph.skill("CCSS.Math.Content.7.RP.A.3").prerequisites
+    assert {c for g in need for c in g} == {f"CCSS.Math.Content.6.RP.A.3{x}" for x in "abcd"}
+    assert len(need) == 4
+    # the precedes that leaves the framework is kept as an association, not a prerequisite
+    assert any("reaches outside" in w for w in result.warnings)
+
+
+def test_export_validates_against_the_official_schema(app, shared_data: Path) -> None:
+    schema = _schema(shared_data)
+    for name in (ACT, SAMPLE):
+        result = import_package(app, SYSTEM, (shared_data / "case" / name).read_bytes())
+        pkg = export_package(app, SYSTEM, result.framework_id, schema=schema)
+        assert schema_errors(pkg, schema) == []
+        raw = json.loads((shared_data / "case" / name).read_text())
+        # identifiers and URIs survive
+        assert pkg["CFDocument"]["identifier"] == raw["CFDocument"]["identifier"]
+        assert {i["identifier"] for i in pkg["CFItems"]} == {i["identifier"] for i in raw["CFItems"]}
+        kept = {a["identifier"] for a in raw["CFAssociations"]}
+        assert kept <= {a["identifier"] for a in pkg["CFAssociations"]}
+        assert pkg["CFDocument"]["caseVersion"] == "1.1"
+    types = {a["associationType"] for a in pkg["CFAssociations"]}
+    assert {"isChildOf", "precedes", "exactMatchOf", "exemplar", "isRelatedTo"} <= types
+
+
+def test_export_then_reimport_is_stable(app, shared_data: Path) -> None:
+    first = import_package(app, SYSTEM, (shared_data / "case" / SAMPLE).read_bytes())
+    pkg = export_package(app, SYSTEM, first.framework_id)
+    again = import_package(app, SYSTEM, json.dumps(pkg))
+    assert again.framework_id == first.framework_id
+    assert again.skills["created"] == 0 and again.skills["updated"] == 0
+    assert again.prerequisites == first.prerequisites
+
+
+def test_native_framework_exports_with_precedes(app, shared_data: Path) -> None:
+    fw = Framework("fractions", "Fractions", units=(Unit("u1", "Meaning"),), skills=(
+        Skill("frac.equiv", "Equivalent fractions", unit="u1"),
+        Skill("frac.add", "Add fractions", unit="u1", prerequisites=(frozenset({"frac.equiv"}),)),
+    ))
+    with app.uow() as uow:
+        uow.frameworks.add(fw)
+        uow.commit()
+    schema = _schema(shared_data)
+    pkg = export_package(app, SYSTEM, "fractions", base_url="https://school.example/", schema=schema)
+    assert schema_errors(pkg, schema) == []
+    codes = {i["identifier"]: i["humanCodingScheme"] for i in pkg["CFItems"]}
+    precedes = [(codes[a["originNodeURI"]["identifier"]], codes[a["destinationNodeURI"]["identifier"]])
+                for a in pkg["CFAssociations"] if a["associationType"] == "precedes"]
+    assert precedes == [("frac.equiv", "frac.add")]
+    assert pkg["CFDocument"]["uri"].startswith("https://school.example/ims/case/v1p1/CFDocuments/")
+    again = export_package(app, SYSTEM, "fractions", base_url="https://school.example/")
+    assert [i["identifier"] for i in again["CFItems"]] == [i["identifier"] for i in pkg["CFItems"]]
+
+
+def test_bad_packages_are_refused_with_json_paths(app) -> None:
+    with pytest.raises(Invalid) as info:
+        import_package(app, SYSTEM, b'{"CFDocument": {"identifier": "d1", "title": "T"}, '
+                                    b'"CFItems": [{"identifier": "i1"}], '
+                                    b'"CFAssociations": [{"identifier": "a1", "associationType": "isFriendOf"}]}')
+    assert "CFItems[0].fullStatement: missing" in info.value.problems
+    assert any(p.startswith("CFAssociations[0].associationType") for p in info.value.problems)
+    with pytest.raises(Invalid):
+        import_package(app, SYSTEM, b"not json")
+    assert _skills(app) == 0
+
+
+def test_a_precedes_cycle_is_refused(app) -> None:
+    pkg = {
+        "CFDocument": {"identifier": "d1", "title": "Loop", "uri": "urn:d1"},
+        "CFItems": [{"identifier": x, "fullStatement": x.upper(), "humanCodingScheme": x} for x in ("a", "b")],
+        "CFAssociations": [
+            {"identifier": "p1", "associationType": "precedes", "originNodeURI": {"identifier": "a", "uri": "u:a"},
+             "destinationNodeURI": {"identifier": "b", "uri": "u:b"}},
+            {"identifier": "p2", "associationType": "precedes", "originNodeURI": {"identifier": "b", "uri": "u:b"},
+             "destinationNodeURI": {"identifier": "a", "uri": "u:a"}},
+        ],
+    }
+    with pytest.raises(Invalid, match="cycle"):
+        import_package(app, SYSTEM, pkg)
+    assert _skills(app) == 0
+
+
+def test_only_admins_import(app, shared_data: Path) -> None:
+    from pathwise.domain.people import Role
+
+    with pytest.raises(Forbidden):
+        import_package(app, Actor("t1", Role.TEACHER, "s1"), (shared_data / "case" / SAMPLE).read_bytes())

@@ -1,0 +1,171 @@
+"""The paths service on SQLite and PostgreSQL: next activities with reasons, choices,
+the skill map, reviews, teacher openings and focus (audited), wheel-spinning flags."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pathwise.domain.content import Activity, ActivityKind, Item, ItemType
+from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.people import Role
+from pathwise.services import paths
+from pathwise.services.access import Actor
+from pathwise.services.context import App
+from pathwise.services.errors import Invalid, NotFound
+from pathwise.services.evidence import record_evidence
+from pathwise.store import tables as t
+from tests.security.web_client import school  # noqa: F401
+from tests.security.web_school import SKILLS, WebSchool
+
+NOW = datetime(2026, 9, 2, 9, 0, tzinfo=UTC)
+
+
+def student(w: WebSchool, uid: str) -> Actor:
+    return Actor(uid, Role.STUDENT, w.school)
+
+
+def teacher(w: WebSchool) -> Actor:
+    return Actor(w.teacher, Role.TEACHER, w.school)
+
+
+def add_content(system: App) -> None:
+    with system.uow() as uow:
+        for code in SKILLS:
+            uow.items.add(Item(f"q-{code}", (code,), ItemType.NUMERIC, f"A question on {code}", "1"), "fw-fractions")
+        uow.activities.add(Activity("vid-dec", "Place value song", ActivityKind.VIDEO, ("dec.place",),
+                                    tags=("music",)), "fw-fractions")
+        uow.users.set_profile("u-ana", {"interests": ["music"], "preferred_modalities": ["video"]})
+        uow.commit()
+
+
+@pytest.fixture
+def sch(school: tuple[App, WebSchool]) -> tuple[App, WebSchool]:  # noqa: F811
+    add_content(school[0])
+    return school
+
+
+def _next(system: App, actor: Actor, learner: str, now: datetime = NOW, k: int = 10) -> paths.NextActivities:
+    with system.uow() as uow:
+        res = paths.next_activities(uow, actor, learner, k=k, now=now)
+        uow.commit()
+    return res
+
+
+def test_next_offers_only_open_skills_with_reasons_and_records_a_choice(sch: tuple[App, WebSchool]) -> None:
+    system, w = sch
+    res = _next(system, student(w, w.ana), w.ana)
+    ids = [a.activity_id for a in res.items]
+    assert "practice.frac.equiv" not in ids  # mastered, not due
+    assert {"practice.frac.compare", "practice.dec.place", "vid-dec"} <= set(ids)
+    compare = next(a for a in res.items if a.activity_id == "practice.frac.compare")
+    assert compare.reason == "Ready: you've mastered the prerequisite Equivalent fractions"
+    video = next(a for a in res.items if a.activity_id == "vid-dec")
+    assert "Matches your interest: music" in video.reasons
+    assert all(a.reason and a.reasons for a in res.items)
+    with system.uow() as uow:
+        picked = paths.choose_activity(uow, student(w, w.ana), w.ana, "practice.frac.compare", now=NOW)
+        uow.commit()
+    assert picked.skills == ("frac.compare",)
+    with system.uow() as uow:
+        got = paths.choices(uow, student(w, w.ana), w.ana)
+    assert [c["activity_id"] for c in got] == ["practice.frac.compare"]
+    assert got[0]["reason"] == compare.reason and got[0]["offered"]
+    with system.uow() as uow, pytest.raises(Invalid):
+        paths.choose_activity(uow, student(w, w.ana), w.ana, "nope", now=NOW)
+
+
+def test_a_locked_skill_appears_only_once_a_teacher_opens_it_and_that_is_audited(sch: tuple[App, WebSchool]) -> None:
+    system, w = sch
+    ids = [a.activity_id for a in _next(system, student(w, w.ben), w.ben).items]
+    assert "practice.frac.compare" not in ids and "practice.frac.add" not in ids
+    with system.uow() as uow:
+        m = paths.skill_map(uow, student(w, w.ben), w.ben, now=NOW)
+    locked = {s.code: s for s in m.skills if s.status == "locked"}
+    assert locked["frac.add"].locked_reason == "Unlocks when you master Equivalent fractions"
+    with system.uow() as uow, pytest.raises(NotFound):
+        paths.open_skill(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.ben, "frac.add")
+    with system.uow() as uow:
+        paths.open_skill(uow, teacher(w), w.ben, "frac.add", "ready in class")
+        uow.commit()
+    res = _next(system, student(w, w.ben), w.ben)
+    opened = next(a for a in res.items if a.activity_id == "practice.frac.add")
+    assert "Opened for you by your teacher" in opened.reason
+    assert "practice.frac.compare" not in [a.activity_id for a in res.items]
+    with system.uow() as uow:
+        audit = [(a.action, a.actor_id) for a in uow.audit.recent(w.ben)]
+    assert ("paths:open_skill", w.teacher) in audit
+
+
+def test_teacher_focus_is_audited_and_shows_as_the_reason(sch: tuple[App, WebSchool]) -> None:
+    system, w = sch
+    with system.uow() as uow:
+        f = paths.set_focus(uow, teacher(w), w.class_a, ["dec.place"], now=NOW - timedelta(hours=1))
+        uow.commit()
+    assert f.skill_codes == ("dec.place",)
+    with system.uow() as uow:
+        rows = [(r.actor_id, r.resource) for r in
+                uow.session.scalars(select(t.AuditRow).where(t.AuditRow.action == "paths:set_focus"))]
+    assert rows == [(w.teacher, f"section:{w.class_a}")]
+    res = _next(system, student(w, w.ana), w.ana, k=3)
+    top = res.items[0]
+    assert top.skills == ("dec.place",) and top.reason == "Your teacher's focus this week"
+    with system.uow() as uow, pytest.raises(NotFound):
+        paths.set_focus(uow, teacher(w), w.class_b, ["dec.place"])
+    with system.uow() as uow, pytest.raises(Invalid):
+        paths.set_focus(uow, teacher(w), w.class_a, ["no.such"])
+    with system.uow() as uow, pytest.raises(Invalid):
+        paths.set_focus(uow, teacher(w), w.class_a, ["dec.place"], learner_ids=[w.dan])
+
+
+def test_reviews_fall_due_and_a_failed_recheck_reopens(sch: tuple[App, WebSchool]) -> None:
+    system, w = sch
+    with system.uow() as uow:
+        items = paths.reviews(uow, student(w, w.ana), w.ana, now=NOW)
+        uow.commit()
+    assert [r.skill_code for r in items] == ["frac.equiv"] and not items[0].due
+    later = items[0].due_at + timedelta(days=1)
+    res = _next(system, student(w, w.ana), w.ana, now=later)
+    review = next(a for a in res.items if a.activity_id == "practice.frac.equiv")
+    assert review.purpose == "review" and review.reason.startswith("Review: last practised")
+    evs = [Evidence(f"rc-{i}", w.ana, EvidenceKind.ANSWER, ("frac.equiv",), 0.0, later + timedelta(minutes=i),
+                    item_id="q-frac.equiv") for i in range(2)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    with system.uow() as uow:
+        m = paths.skill_map(uow, student(w, w.ana), w.ana, now=later + timedelta(hours=1))
+        due = paths.reviews(uow, student(w, w.ana), w.ana, now=later + timedelta(hours=1))
+    equiv = next(s for s in m.skills if s.code == "frac.equiv")
+    assert equiv.status == "in_progress"
+    assert due == []
+    assert {s.code for s in m.skills if s.status == "locked"} == {"frac.compare", "frac.add"}
+
+
+def test_wheel_spinning_is_flagged_for_the_teacher_and_not_served_again(sch: tuple[App, WebSchool]) -> None:
+    system, w = sch
+    evs = [Evidence(f"ws-{i}", w.cara, EvidenceKind.ANSWER, ("frac.equiv",), 0.0, NOW + timedelta(minutes=i),
+                    item_id="q-frac.equiv") for i in range(10)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    later = NOW + timedelta(hours=1)
+    ids = [a.activity_id for a in _next(system, student(w, w.cara), w.cara, now=later).items]
+    assert "practice.frac.equiv" not in ids and "practice.dec.place" in ids
+    with system.uow() as uow:
+        flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
+        uow.commit()
+    assert [(f.learner_id, f.skill_code, f.active) for f in flags] == [(w.cara, "frac.equiv", True)]
+    with system.uow() as uow, pytest.raises(NotFound):
+        paths.wheel_spinning(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.class_a)
+
+
+def test_another_students_path_is_not_found(sch: tuple[App, WebSchool]) -> None:
+    system, w = sch
+    for fn in (paths.next_activities, paths.skill_map, paths.reviews, paths.choices):
+        with system.uow() as uow, pytest.raises(NotFound):
+            fn(uow, student(w, w.ben), w.ana)  # type: ignore[operator]
+    with system.uow() as uow, pytest.raises(NotFound):
+        paths.choose_activity(uow, student(w, w.ben), w.ana, "practice.dec.place")

@@ -1,0 +1,283 @@
+"""The practice engine on SQLite and PostgreSQL: item selection, idempotent answers,
+hints as evidence, misconception feedback, mastery moving, accommodations, summary,
+calibration, and other people's sessions answering 404."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pathwise.domain.evidence import EvidenceKind
+from pathwise.domain.people import Role
+from pathwise.services import practice
+from pathwise.services.access import Actor
+from pathwise.services.context import App
+from pathwise.services.errors import Conflict, Invalid, NotFound
+from pathwise.services.items import import_items, parse_items_document
+
+from .factories import T0, Tiny, build_tiny
+
+ITEMS = """
+framework: fw1
+items:
+  - id: add.easy
+    skills: [frac.add]
+    type: numeric
+    prompt: "1/2 + 1/4 = ?"
+    answer: "3/4"
+    difficulty: -1
+    spec: {forms: [fraction, decimal, percent]}
+    feedback:
+      - {answer: "2/6", message: "You added the denominators.", misconception: add-denominators}
+    hints: ["Make the denominators the same.", "1/2 = 2/4.", "2/4 + 1/4 = 3/4"]
+  - id: add.mid
+    skills: [frac.add]
+    type: single_choice
+    prompt: "1/3 + 1/3 = ?"
+    choices: ["2/3", "2/6", "1/3", "1/9"]
+    answer: "2/3"
+    difficulty: 0
+    feedback:
+      - {answer: "2/6", message: "You added the denominators.", misconception: add-denominators}
+    hints: ["Same denominator: add the tops.", "1/3 + 1/3 = 2/3"]
+  - id: add.hard
+    skills: [frac.add]
+    type: numeric
+    prompt: "{a}/{d} + {b}/{d} = ?"
+    answer: "{=(a+b)/d}"
+    difficulty: 1
+    spec: {params: {a: [1, 4], b: [1, 4], d: {choices: [7, 9]}}}
+    hints: ["Add the numerators.", "{a}/{d} + {b}/{d} = {=(a+b)/d}"]
+"""
+
+
+def seed(app: App) -> Tiny:
+    t = build_tiny(app)
+    parsed = parse_items_document(ITEMS, "items.yaml")
+    assert not parsed.problems, parsed.problems
+    with app.uow() as uow:
+        rep = import_items(uow, Actor.system(), parsed.items, parsed.problems, "fw1")
+        assert rep.stored, rep.problems
+        uow.commit()
+    return t
+
+
+def alice(t: Tiny) -> Actor:
+    return Actor(t.alice, Role.STUDENT, t.school)
+
+
+def test_wrong_then_hint_then_right_moves_mastery_and_records_evidence(app: App) -> None:
+    t = seed(app)
+    me = alice(t)
+    tracker = app.tracker()
+    with app.uow() as uow:
+        s = practice.start_session(uow, me, t.alice, "frac.add", now=T0)
+        item = practice.next_item(uow, me, s.id, now=T0)
+        assert item is not None and item.item_id == "add.easy"  # lowest level first for a new learner
+        assert "fraction" in item.answer_format
+        wrong = practice.submit_answer(uow, tracker, me, item.id, "1/3", "a1", now=T0 + timedelta(seconds=20))
+        assert not wrong.outcome.correct and wrong.outcome.misconception == "add-denominators"
+        assert wrong.outcome.message == "You added the denominators."
+        p_after_wrong = wrong.meter.p_mastery
+        hint = practice.request_hint(uow, tracker, me, item.id, 1, now=T0 + timedelta(seconds=30))
+        assert hint.text == "Make the denominators the same." and not hint.bottom_out
+        again = practice.request_hint(uow, tracker, me, item.id, 1)  # double click: same hint, no new evidence
+        assert again.number == 1
+        right = practice.submit_answer(uow, tracker, me, item.id, "0.75", "a2", confidence=0.8,
+                                       now=T0 + timedelta(seconds=60))
+        assert right.outcome.correct and right.item.done
+        assert right.meter.p_mastery > p_after_wrong
+        uow.commit()
+    with app.uow() as uow:
+        ev = uow.evidence.for_learner(t.alice)
+        kinds = [e.kind for e in ev]
+        assert kinds.count(EvidenceKind.ANSWER) == 2
+        assert kinds.count(EvidenceKind.HINT) == 1
+        assert kinds.count(EvidenceKind.SELF_ASSESSMENT) == 1
+        hint_ev = next(e for e in ev if e.kind == EvidenceKind.HINT)
+        assert hint_ev.score == 0.0 and hint_ev.item_id == "add.easy" and hint_ev.recorded_by == t.alice
+        ans = [e for e in ev if e.kind == EvidenceKind.ANSWER]
+        assert ans[1].data["hints_used"] == 1 and ans[0].data["misconception"] == "add-denominators"
+
+
+def test_double_submit_counts_once(app: App) -> None:
+    t = seed(app)
+    me = alice(t)
+    tracker = app.tracker()
+    with app.uow() as uow:
+        s = practice.start_session(uow, me, t.alice, "frac.add", now=T0)
+        item = practice.next_item(uow, me, s.id, now=T0)
+        assert item is not None
+        first = practice.submit_answer(uow, tracker, me, item.id, "2/6", "dup-1", now=T0)
+        second = practice.submit_answer(uow, tracker, me, item.id, "2/6", "dup-1", now=T0)
+        assert second.outcome.duplicate and second.outcome.evidence_id == first.outcome.evidence_id
+        assert second.outcome.message == first.outcome.message
+        assert second.meter.p_mastery == first.meter.p_mastery
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.evidence.count(t.alice) == 1
+    with app.uow() as uow:  # a retry in a later request
+        again = practice.submit_answer(uow, tracker, me, item.id, "2/6", "dup-1")
+        assert again.outcome.duplicate
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.evidence.count(t.alice) == 1
+
+
+def test_invalid_answers_are_not_scored(sqlite_app: App) -> None:
+    t = seed(sqlite_app)
+    me = alice(t)
+    with sqlite_app.uow() as uow:
+        s = practice.start_session(uow, me, t.alice, "frac.add", now=T0)
+        item = practice.next_item(uow, me, s.id, now=T0)
+        assert item is not None
+        for bad in ("", "<script>alert(1)</script>", "x" * 100_000, "0,75"):
+            r = practice.submit_answer(uow, sqlite_app.tracker(), me, item.id, bad, f"bad{len(bad)}")
+            assert r.outcome.status == "invalid" and r.item.attempts == 0
+        with pytest.raises(Invalid):
+            practice.submit_answer(uow, sqlite_app.tracker(), me, item.id, "3/4", "has space")
+        assert uow.evidence.count(t.alice) == 0
+
+
+def test_selection_avoids_repeats_and_targets_level(sqlite_app: App) -> None:
+    t = seed(sqlite_app)
+    me = alice(t)
+    tracker = sqlite_app.tracker()
+    seen: list[str] = []
+    with sqlite_app.uow() as uow:
+        s = practice.start_session(uow, me, t.alice, "frac.add", now=T0)
+        for k in range(3):
+            item = practice.next_item(uow, me, s.id, now=T0)
+            assert item is not None
+            seen.append(item.item_id)
+            correct = {"add.easy": "3/4", "add.mid": "2/3"}.get(item.item_id)
+            if correct is None:
+                practice.next_item(uow, me, s.id, skip=True, now=T0)
+            else:
+                practice.submit_answer(uow, tracker, me, item.id, correct, f"s{k}", now=T0 + timedelta(minutes=k))
+        assert len(set(seen)) == 3
+        # all three seen: only the parameterised item can come back, with new numbers
+        nxt = practice.next_item(uow, me, s.id, now=T0)
+        assert nxt is not None and nxt.item_id == "add.hard"
+        uow.commit()
+
+
+def test_others_cannot_reach_a_session(sqlite_app: App) -> None:
+    t = seed(sqlite_app)
+    with sqlite_app.uow() as uow:
+        s = practice.start_session(uow, alice(t), t.alice, "frac.add", now=T0)
+        item = practice.next_item(uow, alice(t), s.id, now=T0)
+        assert item is not None
+        uow.commit()
+    bob = Actor(t.bob, Role.STUDENT, t.school)
+    teacher = Actor(t.teacher, Role.TEACHER, t.school)
+    with sqlite_app.uow() as uow:
+        for who in (bob, teacher):
+            with pytest.raises(NotFound):
+                practice.get_session(uow, who, s.id)
+            with pytest.raises(NotFound):
+                practice.submit_answer(uow, sqlite_app.tracker(), who, item.id, "3/4", "x1")
+            with pytest.raises(NotFound):
+                practice.request_hint(uow, sqlite_app.tracker(), who, item.id)
+        with pytest.raises(NotFound):
+            practice.start_session(uow, bob, t.alice, "frac.add")
+        with pytest.raises(NotFound):
+            practice.get_session(uow, bob, "no-such-session")
+
+
+def test_accommodation_fewer_choices(sqlite_app: App) -> None:
+    t = seed(sqlite_app)
+    with sqlite_app.uow() as uow:
+        uow.users.set_profile(t.alice, {"accommodations": {"fewer_choices": 2, "extended_time": 1.5}})
+        uow.commit()
+    me = alice(t)
+    with sqlite_app.uow() as uow:
+        s = practice.start_session(uow, me, t.alice, "frac.add", mode="check", item_ids=["add.mid"],
+                                   time_limit_minutes=10, hints=False, now=T0)
+        assert s.deadline_at == T0 + timedelta(minutes=15)
+        item = practice.next_item(uow, me, s.id, now=T0)
+        assert item is not None and len(item.choices) == 2 and "2/3" in item.choices and "2/6" in item.choices
+        with pytest.raises(Conflict):
+            practice.request_hint(uow, sqlite_app.tracker(), me, item.id)
+        with pytest.raises(Conflict):
+            practice.submit_answer(uow, sqlite_app.tracker(), me, item.id, "2/3", "late", now=T0 + timedelta(minutes=16))
+
+
+def test_summary_credits_effort_and_lists_review(sqlite_app: App) -> None:
+    t = seed(sqlite_app)
+    me = alice(t)
+    tracker = sqlite_app.tracker()
+    with sqlite_app.uow() as uow:
+        s = practice.start_session(uow, me, t.alice, "frac.add", now=T0)
+        item = practice.next_item(uow, me, s.id, now=T0)
+        assert item is not None
+        practice.submit_answer(uow, tracker, me, item.id, "2/6", "w1", confidence=1.0, now=T0)
+        for n in (1, 2, 3):
+            practice.request_hint(uow, tracker, me, item.id, n, now=T0)
+        practice.submit_answer(uow, tracker, me, item.id, "3/4", "w2", confidence=1.0, now=T0 + timedelta(minutes=1))
+        summary = practice.finish_session(uow, me, s.id, now=T0 + timedelta(minutes=5))
+        assert summary.answered == 1 and summary.first_try_correct == 0 and summary.eventually_correct == 1
+        assert summary.kept_going == 1 and summary.hints_used == 3 and summary.minutes == 5
+        assert "kept going" in summary.effort
+        assert "You added the denominators." in summary.review
+        assert any("worked solution" in r for r in summary.review)
+        assert any("fixed 1 answer" in i for i in summary.improved)
+        assert practice.finish_session(uow, me, s.id).minutes == 5  # idempotent
+        assert practice.next_item(uow, me, s.id) is None
+        cal = practice.calibration(uow, me, t.alice)
+        assert cal.n == 2 and cal.mean_confidence == 1.0 and cal.accuracy == 0.5
+        uow.commit()
+
+
+def test_start_session_resumes_and_validates(sqlite_app: App) -> None:
+    t = seed(sqlite_app)
+    me = alice(t)
+    with sqlite_app.uow() as uow:
+        a = practice.start_session(uow, me, t.alice, "frac.add", now=T0)
+        b = practice.start_session(uow, me, t.alice, "frac.add", now=T0 + timedelta(minutes=5))
+        assert a.id == b.id
+        with pytest.raises(NotFound):
+            practice.start_session(uow, me, t.alice, "no.skill")
+        with pytest.raises(Invalid):
+            practice.start_session(uow, me, t.alice, "frac.equiv")  # no items yet
+        skills = practice.practice_skills(uow, me, t.alice)
+        assert [m.skill_code for m in skills] == ["frac.add"]
+
+
+def test_simultaneous_double_submit_counts_once(app: App) -> None:
+    import threading
+
+    t = seed(app)
+    me = alice(t)
+    with app.uow() as uow:
+        s = practice.start_session(uow, me, t.alice, "frac.add", now=T0)
+        item = practice.next_item(uow, me, s.id, now=T0)
+        assert item is not None
+        uow.commit()
+    tracker = app.tracker()
+    barrier = threading.Barrier(2)
+    results: list[practice.AnswerResult] = []
+    errors: list[BaseException] = []
+
+    def submit() -> None:
+        try:
+            barrier.wait(timeout=10)
+            with app.uow() as uow:
+                results.append(practice.submit_answer(uow, tracker, me, item.id, "3/4", "race-1",
+                                                      now=T0 + timedelta(seconds=5)))
+                uow.commit()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert not errors, errors
+    assert len(results) == 2 and {r.outcome.evidence_id for r in results} == {results[0].outcome.evidence_id}
+    assert sum(r.outcome.duplicate for r in results) == 1
+    with app.uow() as uow:
+        assert uow.evidence.count(t.alice) == 1
+        assert uow.mastery.for_learner(t.alice)["frac.add"].n_evidence == 1

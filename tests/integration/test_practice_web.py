@@ -1,0 +1,222 @@
+"""The practice pages and API in-process: a student answers wrong, sees the
+misconception, takes a hint, answers right and the meter moves; double submits count
+once; others' sessions are 404; typed text is escaped; a teacher scores a rubric."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from pathwise.services.access import Actor
+from pathwise.services.context import App
+from pathwise.services.items import import_items, parse_items_document
+from tests.security.web_client import WebClient
+from tests.security.web_school import WebSchool, build_school
+
+ITEMS = """
+items:
+  - id: web.add.1
+    skills: [frac.add]
+    type: numeric
+    prompt: "1/2 + 1/4 = ?"
+    answer: "3/4"
+    spec: {forms: [fraction, decimal, percent]}
+    feedback:
+      - {answer: "2/6", message: "You added the denominators.", misconception: add-denominators}
+    hints: ["Make the denominators the same.", "1/2 = 2/4, so 2/4 + 1/4 = 3/4."]
+  - id: web.add.2
+    skills: [frac.add]
+    type: single_choice
+    prompt: "1/3 + 1/3 = ?"
+    choices: ["2/3", "2/6"]
+    answer: "2/3"
+"""
+
+
+@pytest.fixture
+def setup(app: App):  # type: ignore[no-untyped-def]
+    w = build_school(app, evidence=False)
+    parsed = parse_items_document(ITEMS, "web.yaml")
+    with app.uow() as uow:
+        assert import_items(uow, Actor.system(), parsed.items, parsed.problems).stored
+        uow.commit()
+    clients: list[WebClient] = []
+
+    def client() -> WebClient:
+        c = WebClient(app)
+        clients.append(c)
+        return c
+
+    yield app, w, client
+    for c in clients:
+        c.close()
+
+
+def _meter(html: str) -> int:
+    m = re.search(r'id="mastery-meter" data-percent="(\d+)"', html)
+    assert m, "no mastery meter on the page"
+    return int(m.group(1))
+
+
+def _field(html: str, name: str) -> str:
+    m = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert m, f"no {name} field"
+    return m.group(1)
+
+
+def test_student_practice_flow_through_pages(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    c = client()
+    assert c.login("ana").status_code == 303
+    r = c.page("/practice/skill/frac.add")
+    assert r.status_code == 303
+    session_url = r.headers["location"]
+    page = c.page(session_url)
+    assert page.status_code == 200 and "1/2 + 1/4 = ?" in page.text
+    before = _meter(page.text)
+    pid = _field(page.text, "presentation_id")
+    attempt = _field(page.text, "attempt_id")
+    form = {"csrf_token": c.csrf, "presentation_id": pid, "attempt_id": attempt, "response": "2/6"}
+    r = c.post(f"{session_url}/answer", data=form)
+    assert r.status_code == 303
+    assert c.post(f"{session_url}/answer", data=form).status_code == 303  # the double click
+    page = c.page(session_url)
+    assert "You added the denominators." in page.text
+    r = c.post(f"{session_url}/hint", data={"csrf_token": c.csrf, "presentation_id": pid, "number": "1"})
+    assert r.status_code == 303
+    page = c.page(session_url)
+    assert "Make the denominators the same." in page.text
+    r = c.post(f"{session_url}/answer", data={"csrf_token": c.csrf, "presentation_id": pid,
+                                              "attempt_id": _field(page.text, "attempt_id"), "response": "0.75",
+                                              "confidence": "0.75"})
+    assert r.status_code == 303
+    page = c.page(session_url)
+    assert "Correct" in page.text and _meter(page.text) > before
+    with app.uow() as uow:
+        kinds = sorted(e.kind.value for e in uow.evidence.for_learner(w.ana))
+    assert kinds == ["answer", "answer", "hint", "self_assessment"]
+    r = c.post(f"{session_url}/finish", data={"csrf_token": c.csrf})
+    assert r.status_code == 303
+    summary = c.page(r.headers["location"])
+    assert summary.status_code == 200 and "What improved" in summary.text and "kept going" in summary.text
+
+
+def test_invalid_answer_and_script_text_are_shown_escaped(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    c = client()
+    c.login("ana")
+    session_url = c.page("/practice/skill/frac.add").headers["location"]
+    page = c.page(session_url)
+    form = {"csrf_token": c.csrf, "presentation_id": _field(page.text, "presentation_id"),
+            "attempt_id": _field(page.text, "attempt_id"), "response": "<script>alert(1)</script>"}
+    r = c.post(f"{session_url}/answer", data=form)
+    assert r.status_code == 422 and "<script>alert(1)</script>" not in r.text
+    assert "not a number" in r.text
+    no_csrf = dict(form, csrf_token="")
+    assert c.post(f"{session_url}/answer", data=no_csrf).status_code == 403
+
+
+def test_api_answer_idempotent_and_others_get_404(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    c = client()
+    tok = {"Authorization": f"Bearer {c.token('ana')}"}
+    r = c.post("/api/v1/practice/sessions", json={"skill_code": "frac.add"}, headers=tok)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    item = body["current"]
+    assert "answer" not in item and item["prompt"]
+    attempt = uuid.uuid4().hex
+    a1 = c.post(f"/api/v1/practice/items/{item['id']}/answer", json={"attempt_id": attempt, "response": "2/6"},
+                headers=tok)
+    a2 = c.post(f"/api/v1/practice/items/{item['id']}/answer", json={"attempt_id": attempt, "response": "2/6"},
+                headers=tok)
+    assert a1.status_code == 200 and a2.status_code == 200
+    assert a1.json()["outcome"]["misconception"] == "add-denominators" and a2.json()["outcome"]["duplicate"]
+    h = c.post(f"/api/v1/practice/items/{item['id']}/hints", json={}, headers=tok)
+    assert h.status_code == 200 and h.json()["number"] == 1
+    with app.uow() as uow:
+        assert uow.evidence.count(w.ana) == 2
+    bad = c.post(f"/api/v1/practice/items/{item['id']}/answer", json={"attempt_id": "x", "response": "1", "extra": 1},
+                 headers=tok)
+    assert bad.status_code == 422
+    ben = {"Authorization": f"Bearer {c.token('ben')}"}
+    assert c.get(f"/api/v1/practice/sessions/{body['id']}", headers=ben).status_code == 404
+    assert c.post(f"/api/v1/practice/items/{item['id']}/answer", json={"attempt_id": "b1", "response": "3/4"},
+                  headers=ben).status_code == 404
+    teacher = {"Authorization": f"Bearer {c.token('rivera')}"}
+    assert c.post("/api/v1/practice/sessions", json={"skill_code": "frac.add"}, headers=teacher).status_code == 404
+    cal = c.get(f"/api/v1/learners/{w.ana}/calibration", headers=teacher)
+    assert cal.status_code == 200 and cal.json()["n"] == 0
+    assert c.get(f"/api/v1/learners/{w.ana}/calibration", headers=ben).status_code == 404
+
+
+def test_teacher_scores_a_project_and_mastery_changes(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    c = client()
+    tok = {"Authorization": f"Bearer {c.token('rivera')}"}
+    rubric = {"id": "poster", "title": "Fraction poster", "criteria": [
+        {"id": "accuracy", "title": "Accurate fractions", "skill_codes": ["frac.add"],
+         "levels": [{"points": 0, "label": "Not yet"}, {"points": 2, "label": "Partly"}, {"points": 4, "label": "Fully"}]},
+        {"id": "explain", "title": "Explains equivalence", "skill_codes": ["frac.equiv"],
+         "levels": [{"points": 0, "label": "Not yet"}, {"points": 1, "label": "Yes"}]}]}
+    assert c.post("/api/v1/rubrics", json=rubric, headers=tok).status_code == 201
+    project = {"id": "poster-project", "title": "Fraction poster", "kind": "project",
+               "skill_codes": ["frac.add", "frac.equiv"], "rubric_id": "poster"}
+    assert c.post("/api/v1/assessments", json=project, headers=tok).status_code == 201
+    c.login("rivera")
+    url = f"/teacher/projects/poster-project/learners/{w.ana}"
+    page = c.page(url)
+    assert page.status_code == 200 and "No evidence on these skills yet." in page.text
+    r = c.post(url, data={"csrf_token": c.csrf, "criterion:accuracy": "4", "criterion:explain": "1"})
+    assert r.status_code == 303
+    page = c.page(r.headers["location"])
+    assert "Scores saved" in page.text
+    m = re.search(r'data-skill="frac.add" data-percent="(\d+)"', page.text)
+    assert m and int(m.group(1)) > 20
+    assert c.page(f"/teacher/projects/poster-project/learners/{w.dan}").status_code == 404  # not their student
+    bad = c.post(url, data={"csrf_token": c.csrf, "criterion:accuracy": "3"})
+    assert bad.status_code == 422 and "no level worth 3" in bad.text
+
+
+def test_teacher_assigns_and_observes_through_pages(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    with app.uow() as uow:
+        from pathwise.domain.people import Role
+        from pathwise.services import assessments as asm
+
+        teacher = Actor(w.teacher, Role.TEACHER, w.school)
+        asm.save_assessment(uow, teacher, {"id": "unit-a", "title": "Unit A", "kind": "unit",
+                                           "skill_codes": ["frac.add"], "item_ids": ["web.add.1", "web.add.2"]})
+        uow.commit()
+    c = client()
+    c.login("rivera")
+    page = c.page("/teacher/assessments")
+    assert page.status_code == 200 and "Unit A" in page.text and "Ana Lopez" in page.text
+    r = c.post("/teacher/assessments/unit-a/assign", data={"csrf_token": c.csrf, "class_id": w.class_a,
+                                                          "student_ids": [w.ana, w.dan]})
+    assert r.status_code == 303
+    page = c.page("/teacher/assessments")
+    assert "a group of 1" in page.text  # Dan is not in this class: left out
+    bad = c.post("/teacher/assessments/unit-a/assign", data={"csrf_token": c.csrf, "class_id": w.class_b})
+    assert bad.status_code == 404
+    bad = c.post("/teacher/assessments/unit-a/assign", data={"csrf_token": c.csrf, "class_id": w.class_a,
+                                                            "opens_at": "tomorrow"})
+    assert bad.status_code == 422 and "not a date" in bad.text
+    obs = {"csrf_token": c.csrf, "learner_id": w.ana, "skill_code": "frac.equiv", "level": "1",
+           "note": "<script>x</script>", "observation_id": "obs1"}
+    assert c.post("/teacher/observations", data=obs).status_code == 303
+    assert c.post("/teacher/observations", data=obs).status_code == 303  # double click
+    with app.uow() as uow:
+        ev = uow.evidence.for_learner(w.ana)
+    assert [e.kind.value for e in ev] == ["observation"] and ev[0].data["note"] == "<script>x</script>"
+    assert c.post("/teacher/observations", data=dict(obs, learner_id=w.dan, observation_id="o2")).status_code == 404
+    s = client()
+    s.login("ana")
+    home = s.page("/practice")
+    assert "Unit A" in home.text and "/practice/assessment/unit-a" in home.text
+    r = s.page("/practice/assessment/unit-a")
+    assert r.status_code == 303
+    session = s.page(r.headers["location"])
+    assert "Unit assessment" in session.text and "Hints are not available here." in session.text

@@ -1,0 +1,103 @@
+"""Per-learner export and deletion, verified by a sweep over every table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.people import GuardianLink, Role, School, Section, User
+from pathwise.services.access import Actor
+from pathwise.services.errors import Forbidden, NotFound
+from pathwise.services.evidence import record_evidence
+from pathwise.services.privacy import delete_learner, export_learner, remaining_mentions
+
+SYSTEM = Actor.system()
+
+
+def _school(app) -> dict[str, User]:  # type: ignore[no-untyped-def]
+    people = {
+        "ann": User("learner-ann-0001", "s1", "ann", "Ann A", Role.STUDENT),
+        "bob": User("learner-bob-0002", "s1", "bob", "Bob B", Role.STUDENT),
+        "tess": User("teacher-tess-01", "s1", "tess", "Tess T", Role.TEACHER),
+        "gus": User("guardian-gus-01", "s1", "gus", "Gus G", Role.GUARDIAN),
+        "ada": User("admin-ada-0001", "s1", "ada", "Ada Admin", Role.ADMIN),
+    }
+    with app.uow() as uow:
+        uow.schools.add(School("s1", "North"))
+        uow.schools.add(School("s2", "South"))
+        uow.flush()
+        for u in people.values():
+            uow.users.add(u, email=f"{u.username}@school.example", external_id=f"sis-{u.username}")
+        uow.sections.add(Section("c1", "s1", "Maths 7"))
+        uow.flush()
+        for who, role in (("ann", Role.STUDENT), ("bob", Role.STUDENT), ("tess", Role.TEACHER)):
+            uow.sections.enrol("c1", people[who].id, role)
+        uow.guardians.link(GuardianLink(people["gus"].id, people["ann"].id))
+        uow.commit()
+    tracker = app.tracker()
+    t0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    with app.uow() as uow:
+        evs = [
+            Evidence(f"ev-{who}-{i}", people[who].id, EvidenceKind.ANSWER, ("frac.add",), float(i % 2),
+                     t0.replace(minute=i), item_id=f"i{i}", recorded_by=people[who].id)
+            for who in ("ann", "bob") for i in range(4)
+        ]
+        record_evidence(uow, tracker, SYSTEM, evs)
+        uow.commit()
+    return people
+
+
+def test_export_contains_evidence_and_mastery(app) -> None:
+    people = _school(app)
+    ann = people["ann"].id
+    data = export_learner(app, Actor.of(people["ada"]), ann)
+    assert data["format"] == "pathwise-learner-export/1"
+    assert data["learner"]["username"] == "ann" and data["learner"]["external_id"] == "sis-ann"
+    assert sorted(e["id"] for e in data["evidence"]) == [f"ev-ann-{i}" for i in range(4)]
+    assert [m["skill_code"] for m in data["mastery"]] == ["frac.add"]
+    assert data["classes"][0]["name"] == "Maths 7"
+    assert data["guardians"][0]["display_name"] == "Gus G"
+    text = repr(data)
+    assert "ev-bob" not in text and "password_hash" not in text
+
+
+def test_who_may_export(app) -> None:
+    people = _school(app)
+    ann = people["ann"].id
+    assert export_learner(app, Actor.of(people["ann"]), ann)["learner"]["id"] == ann  # self
+    assert export_learner(app, Actor.of(people["gus"]), ann)["learner"]["id"] == ann  # guardian
+    with pytest.raises(NotFound):
+        export_learner(app, Actor.of(people["gus"]), people["bob"].id)  # not their child
+    with pytest.raises(Forbidden):
+        export_learner(app, Actor.of(people["tess"]), ann)
+    with pytest.raises(NotFound):
+        export_learner(app, Actor("other", Role.ADMIN, "s2"), ann)  # another school's admin
+
+
+def test_deletion_leaves_no_row_mentioning_the_learner(app) -> None:
+    people = _school(app)
+    ann, bob = people["ann"].id, people["bob"].id
+    export_learner(app, Actor.of(people["ada"]), ann)  # leaves an audit row naming ann
+    assert remaining_mentions(app, ann)  # she is everywhere before
+    result = delete_learner(app, Actor.of(people["ada"]), ann)
+    assert result["deleted"]["evidence"] == 4 and result["deleted"]["users"] == 1
+    assert remaining_mentions(app, ann) == {}
+    # everyone else is untouched
+    with app.uow() as uow:
+        assert uow.users.get(bob) is not None
+        assert len(uow.evidence.for_learner(bob, limit=10)) == 4
+        assert uow.sections.members("c1", Role.STUDENT)[0].id == bob
+        assert uow.guardians.children_of(people["gus"].id) == []
+    with pytest.raises(NotFound):
+        export_learner(app, SYSTEM, ann)
+
+
+def test_only_admins_delete(app) -> None:
+    people = _school(app)
+    ann = people["ann"].id
+    for who in ("ann", "gus", "tess"):
+        with pytest.raises((Forbidden, NotFound)):
+            delete_learner(app, Actor.of(people[who]), ann)
+    assert remaining_mentions(app, ann)

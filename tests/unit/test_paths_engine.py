@@ -1,0 +1,128 @@
+"""engine.paths: frontier and skill map, scoring with reasons and weights, the
+wheel-spinning guard and the mastery-check cadence."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathwise.domain.content import Activity, ActivityKind
+from pathwise.domain.framework import Skill, SkillGraph
+from pathwise.engine.paths import (
+    CheckCadence,
+    LearnerView,
+    SkillStatus,
+    Weights,
+    WheelSpinGuard,
+    check_skills,
+    open_skills,
+    rank,
+    skill_map,
+    step_back_targets,
+)
+
+# a needs nothing; b needs a; c needs (a) AND (b OR d); d needs nothing; e needs c
+G = SkillGraph([
+    Skill("a", "Alpha"), Skill("b", "Beta", prerequisites=(frozenset({"a"}),)),
+    Skill("d", "Delta"),
+    Skill("c", "Gamma", prerequisites=(frozenset({"a"}), frozenset({"b", "d"}))),
+    Skill("e", "Epsilon", prerequisites=(frozenset({"c"}),)),
+])
+TITLES = {"a": "Alpha", "b": "Beta", "c": "Gamma", "d": "Delta", "e": "Epsilon"}
+ACTS = [Activity(f"p.{c}", f"Practise {c}", ActivityKind.PRACTICE, (c,)) for c in "abcde"]
+
+
+def view(mastered: set[str], **kw: object) -> LearnerView:
+    p = {c: (0.97 if c in mastered else 0.3) for c in "abcde"}
+    p.update(kw.pop("p", {}))  # type: ignore[arg-type]
+    return LearnerView(p_mastery=p, mastered=frozenset(mastered), **kw)  # type: ignore[arg-type]
+
+
+def test_and_or_readiness() -> None:
+    assert open_skills(G, set()) == ["a", "d"]
+    assert set(open_skills(G, {"a"})) == {"b", "d"}  # c still needs b or d
+    assert "c" in open_skills(G, {"a", "d"})  # the OR group is met by d
+    assert "c" in open_skills(G, {"a", "b"})
+    assert "c" not in open_skills(G, {"b", "d"})  # the AND group a is missing
+    assert open_skills(G, {"a", "b", "c", "d", "e"}) == []
+
+
+def test_skill_map_names_what_unlocks_a_locked_skill() -> None:
+    m = {s.code: s for s in skill_map(G, {"a"}, {"b": 2})}
+    assert m["a"].status == SkillStatus.MASTERED and m["b"].status == SkillStatus.IN_PROGRESS
+    assert m["d"].status == SkillStatus.READY
+    assert m["c"].status == SkillStatus.LOCKED and m["c"].missing == (("b", "d"),)
+    assert m["e"].status == SkillStatus.LOCKED and m["e"].missing == (("c",),)
+    opened = {s.code: s for s in skill_map(G, {"a"}, opened={"e"})}
+    assert opened["e"].status == SkillStatus.READY and opened["e"].opened_by_teacher
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.sampled_from("abcde")), st.sets(st.sampled_from("abcde")))
+def test_rank_never_offers_a_locked_skill_unless_opened(mastered: set[str], opened: set[str]) -> None:
+    v = view(mastered, opened=frozenset(opened))
+    for r in rank(G, ACTS, v, k=10, titles=TITLES):
+        for s in r.activity.skill_codes:
+            assert s in mastered or s in opened or G.is_ready(s, mastered)
+
+
+def test_every_recommendation_keeps_its_reasons() -> None:
+    recs = rank(G, ACTS, view({"a"}), k=3, titles=TITLES)
+    assert [r.activity.id for r in recs] == ["p.b", "p.d"] or {r.activity.id for r in recs} == {"p.b", "p.d"}
+    b = next(r for r in recs if r.activity.id == "p.b")
+    assert b.reason == "Ready: you've mastered the prerequisite Alpha"
+    assert abs(sum(x.value for x in b.reasons) - b.score) < 1e-6
+    assert {x.code for x in b.reasons} >= {"gain", "readiness", "difficulty"}
+    two = rank(G, ACTS, view({"a", "b"}), k=5, titles=TITLES)
+    assert next(r for r in two if r.activity.id == "p.c").reason == "Ready: you've mastered both prerequisites"
+
+
+def test_weights_change_the_ranking() -> None:
+    acts = [Activity("vid.b", "Beta video", ActivityKind.VIDEO, ("b",), tags=("sports",)),
+            Activity("p.d", "Practise d", ActivityKind.PRACTICE, ("d",))]
+    v = view({"a"}, interests=frozenset({"sports"}))
+    plain = rank(G, acts, v, Weights(interest=0.0, modality=0.0), k=2, titles=TITLES)
+    keen = rank(G, acts, v, Weights(interest=3.0), k=2, titles=TITLES)
+    assert plain[0].activity.id == "p.d" and keen[0].activity.id == "vid.b"
+    assert keen[0].reason == "Matches your interest: sports"
+    focus = rank(G, ACTS, view({"a"}, focus=frozenset({"d"})), k=2, titles=TITLES)
+    assert focus[0].activity.id == "p.d" and focus[0].reason == "Your teacher's focus this week"
+    with pytest.raises(ValueError, match="unknown weight"):
+        Weights.from_mapping({"gian": 1.0})
+    with pytest.raises(ValueError, match="gain"):
+        Weights(gain=-1)
+
+
+def test_review_due_is_offered_with_its_age() -> None:
+    v = view({"a", "d"}, review_due={"a": 21.0}, retrievability={"a": 0.85, "d": 0.99})
+    recs = rank(G, ACTS, v, k=5, titles=TITLES)
+    a = next(r for r in recs if r.activity.id == "p.a")
+    assert a.purpose == "review" and a.reason == "Review: last practised 3 weeks ago"
+    assert "p.d" not in [r.activity.id for r in recs]  # mastered and not due
+
+
+def test_wheel_spinning_routes_to_prerequisites() -> None:
+    guard = WheelSpinGuard(limit=10)
+    spinning = guard.spinning({"c": 10, "b": 3}, mastered={"a", "b"})
+    assert spinning == {"c"}
+    v = view({"a", "b"}, spinning=frozenset(spinning), p={"a": 0.99, "b": 0.96})
+    recs = rank(G, ACTS, v, k=5, titles=TITLES)
+    ids = [r.activity.id for r in recs]
+    assert "p.c" not in ids
+    assert recs[0].purpose == "step_back" and recs[0].activity.id in {"p.a", "p.b"}
+    assert recs[0].reason.startswith("Step back: strengthen") and "before more Gamma" in recs[0].reason
+    assert step_back_targets(G, "c", {"a": 0.99, "b": 0.96, "d": 0.2}) == ["b", "a"]
+    with pytest.raises(ValueError):
+        WheelSpinGuard(limit=1)
+
+
+def test_mastery_check_cadence() -> None:
+    cad = CheckCadence(after_new_mastered=3, every_days=21, size=4)
+    assert check_skills(cad, ["a", "b"], 5.0, {"a": 0.99, "b": 0.99, "d": 0.9}) == []
+    assert check_skills(cad, ["a", "b"], 22.0, {"a": 0.99, "b": 0.99, "d": 0.9}) == ["a", "b", "d"]
+    got = check_skills(cad, ["a", "b", "c"], None, {"a": 1, "b": 1, "c": 1, "d": 0.8, "e": 0.95})
+    assert got == ["a", "b", "c", "d"]
+    assert check_skills(cad, [], 100.0, {"a": 0.5}) == []
+    recs = rank(G, ACTS, view({"a", "b", "d"}, check=("a", "b")), k=3, titles=TITLES)
+    assert recs[0].purpose == "check" and recs[0].reason == "Mastery check: confirm Alpha and Beta"
