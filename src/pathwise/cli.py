@@ -285,6 +285,8 @@ from pathwise import cli_interop  # noqa: E402,F401
 from pathwise.cli_xapi import xapi_app  # noqa: E402
 app.add_typer(xapi_app, name="xapi")
 from pathwise import cli_items  # noqa: E402,F401
+from pathwise.cli_kt import kt_app  # noqa: E402
+app.add_typer(kt_app, name="kt")
 from pathwise.cli_paths import simulate; app.command("simulate")(simulate)  # noqa: E402,E702
 
 

@@ -16,6 +16,7 @@ class App:
     settings: Settings
     db: Database
     _tracker: object | None = field(default=None, repr=False)
+    _checked: float = field(default=0.0, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> App:
@@ -26,12 +27,22 @@ class App:
         return self.db.uow()
 
     def tracker(self):  # type: ignore[no-untyped-def]
-        """The live learner model with its active fitted parameters (cached)."""
-        if self._tracker is None:
-            from pathwise.services.mastery import load_tracker
+        """The live learner model with its active fitted parameters.
 
-            with self.uow() as uow:
+        Cached; every few seconds one small query checks whether another process (say
+        ``pathwise kt fit``) activated a new version, and the model is reloaded if so.
+        """
+        import time
+
+        from pathwise.services.mastery import active_version, load_tracker
+
+        now = time.monotonic()
+        if self._tracker is not None and now - self._checked < 5.0:
+            return self._tracker
+        with self.uow() as uow:
+            if self._tracker is None or active_version(uow) != getattr(self._tracker, "version", None):
                 self._tracker = load_tracker(uow)
+        self._checked = now
         return self._tracker
 
     def reset_tracker(self) -> None:

@@ -35,6 +35,7 @@ from pathwise.domain.content import Item
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
 from pathwise.engine.simulate_school import SimItem, SimRecord, make_students, simulate
+from pathwise.services import kt as kt_service
 from pathwise.services import mastery
 from pathwise.services.context import App
 from pathwise.services.demo_data import load_activities, load_framework, load_items, load_people
@@ -153,7 +154,8 @@ def seed_demo(system: App, seed: int = 7, progress: Progress | None = None, *,
             uow.evidence.add_many(evidence[i : i + 2000], seqs[i : i + 2000])
         uow.flush()
         done += 1
-        tracker = system.tracker()
+        tick(done, n_steps, "fitting the learner model to the evidence")
+        tracker = kt_service.fit_live_model(uow, kt_service.log_from_database(uow), source="demo")
         ids = [p["id"] for p in students]
         for i in range(0, len(ids), 5):
             tick(done, n_steps, "replaying evidence into mastery")
@@ -162,6 +164,7 @@ def seed_demo(system: App, seed: int = 7, progress: Progress | None = None, *,
             done += len(chunk)
         tick(done, n_steps, "saving")
         uow.commit()
+        system.reset_tracker()
         done += 1
         tick(done, n_steps, "demo school ready")
 

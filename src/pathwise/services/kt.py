@@ -171,3 +171,157 @@ def evaluate(train_csv: str | Path, test_csv: str | Path, predictions_csv: str |
 
 def summary_json(d: dict[str, Any]) -> str:
     return json.dumps(d, sort_keys=False)
+
+
+# -- fitting the product's model and storing its parameters -------------------------------
+
+MIN_RESPONSES = 10  # a skill with fewer answers keeps the framework defaults
+
+
+@dataclass(frozen=True, slots=True)
+class FitReport:
+    model: str
+    version: str
+    rows: int
+    learners: int
+    skills: int
+    fallback_skills: list[str]
+    fit_seconds: float
+    active: bool
+    learners_rebuilt: int
+
+    def summary(self) -> dict[str, Any]:
+        return {"model": self.model, "version": self.version, "rows": self.rows, "learners": self.learners,
+                "skills": self.skills, "fallback_skills": self.fallback_skills,
+                "fit_seconds": round(self.fit_seconds, 3), "active": self.active,
+                "learners_rebuilt": self.learners_rebuilt}
+
+
+def log_from_database(uow: UnitOfWork, school_id: str | None = None) -> ResponseLog:
+    """Scored evidence with skills, per learner in time order, as a response log."""
+    from pathwise.engine.kt.tracker import SCORED
+
+    log = ResponseLog()
+    for ev, _ext in uow.evidence.stream(school_id):
+        if ev.kind in SCORED and ev.skill_codes:
+            log.append(ev.learner_id, ev.item_id, ev.skill_codes, float(ev.score), ev.timestamp.timestamp())
+    return log
+
+
+def thin_skills(log: ResponseLog, min_responses: int = MIN_RESPONSES) -> tuple[ResponseLog, list[str]]:
+    """The log without the skills that have too few answers to fit, and those skills.
+
+    An answer keeps its other skills; an answer left with none stays in the log with no
+    skill, so the learner's history is intact and nothing about the thin skill is fitted.
+    """
+    counts: dict[str, int] = {}
+    for sk in log.skills:
+        for k in sk:
+            counts[k] = counts.get(k, 0) + 1
+    thin = sorted(k for k, n in counts.items() if n < min_responses)
+    if not thin:
+        return log, []
+    drop = set(thin)
+    out = ResponseLog(list(log.students), list(log.items), [tuple(k for k in sk if k not in drop) for sk in log.skills],
+                      list(log.correct), list(log.times))
+    return out, thin
+
+
+def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: str | None = None,
+        activate: bool | None = None, min_responses: int = MIN_RESPONSES, rebuild: bool = True,
+        progress: Callable[[str, float], None] | None = None) -> FitReport:
+    """Fit a model on a response CSV or on the stored evidence, store its parameters as data.
+
+    The default model becomes the product's live model (``activate``), and every learner's
+    mastery is rebuilt by replaying their evidence through it. Skills with fewer than
+    ``min_responses`` answers are not fitted: they keep the framework defaults and the
+    report names them.
+    """
+    from pathwise.domain.people import Role
+    from pathwise.services import mastery
+    from pathwise.services.access import require_role
+
+    require_role(actor, Role.ADMIN)
+    name = _check_model(model)
+    act = (name == kt_models.DEFAULT) if activate is None else activate
+    say = progress or (lambda _stage, _f: None)
+    if csv_path is not None:
+        say("reading responses", 0.0)
+        log = read_response_csv(csv_path)
+        say("reading responses", 1.0)
+    else:
+        with system.uow() as uow:
+            say("reading evidence", 0.0)
+            log = log_from_database(uow)
+            say("reading evidence", 1.0)
+    if len(log) == 0:
+        raise Invalid("there is no evidence to fit on", field="csv" if csv_path else "database")
+    fit_log, thin = thin_skills(log, min_responses)
+    est = kt_models.create(name)
+    if hasattr(est, "min_responses"):
+        est.min_responses = min_responses
+    t0 = time.perf_counter()
+    est.fit(fit_log, progress=lambda f: say("fitting", f))
+    secs = time.perf_counter() - t0
+    fallback = sorted(set(thin) | set(getattr(est, "fallback_", []) or []))
+    version = f"{name}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+    params = est.to_params()
+    summary = {"rows": len(log), "learners": len(set(log.students)), "skills": len(log.skill_set()),
+               "fallback_skills": fallback, "fit_seconds": round(secs, 3),
+               "source": "csv" if csv_path else "database"}
+    rebuilt = 0
+    with system.uow() as uow:
+        uow.model_params.add_active(name, version, params, summary)
+        if act:
+            uow.model_params.add_active(kt_models.PRODUCT_SLOT, version, params, summary)
+        uow.commit()
+    if act:
+        system.reset_tracker()
+        tracker = system.tracker()
+        if rebuild:
+            with system.uow() as uow:
+                ids = uow.evidence.learner_ids()
+            for i in range(0, len(ids), 200):
+                with system.uow() as uow:
+                    mastery.rebuild(uow, tracker, ids[i:i + 200])
+                    uow.commit()
+                rebuilt += len(ids[i:i + 200])
+                say("rebuilding mastery", rebuilt / max(len(ids), 1))
+    return FitReport(name, version, len(log), len(set(log.students)), len(log.skill_set()), fallback, secs, act,
+                     rebuilt)
+
+
+def active_model(system: Any) -> dict[str, Any]:
+    """The model that drives mastery now: its name, version and fit summary."""
+    with system.uow() as uow:
+        row = uow.model_params.active(kt_models.PRODUCT_SLOT)
+        if row is None:
+            return {"model": "bkt", "version": "bkt-defaults", "fitted": False,
+                    "note": "no fitted model yet: framework defaults (standard BKT) drive mastery"}
+        return {"model": row.params.get("model"), "version": row.version, "fitted": True,
+                "fitted_at": row.fitted_at.isoformat(), **(row.summary or {})}
+
+
+def fit_live_model(uow: UnitOfWork, log: ResponseLog, *, source: str, min_responses: int = MIN_RESPONSES,
+                   progress: Callable[[float], None] | None = None) -> Any:
+    """Fit the default model on ``log`` inside ``uow``, make it the live model, return its tracker.
+
+    For callers that write evidence and mastery in one transaction (the demo seed): the
+    caller replays evidence through the returned tracker and commits.
+    """
+    from pathwise.engine.kt.tracker import ModelTracker
+
+    name = kt_models.DEFAULT
+    fit_log, thin = thin_skills(log, min_responses)
+    est = kt_models.create(name)
+    t0 = time.perf_counter()
+    est.fit(fit_log, progress=progress)
+    secs = time.perf_counter() - t0
+    version = f"{name}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+    summary = {"rows": len(log), "learners": len(set(log.students)), "skills": len(log.skill_set()),
+               "fallback_skills": thin, "fit_seconds": round(secs, 3), "source": source}
+    params = est.to_params()
+    uow.model_params.add_active(name, version, params, summary)
+    uow.model_params.add_active(kt_models.PRODUCT_SLOT, version, params, summary)
+    uow.flush()
+    return ModelTracker(est, version)

@@ -50,6 +50,14 @@ def default_tracker() -> Tracker:
     return ModelTracker(BKT.from_params({"model": "bkt", "multi": "each"}), FALLBACK_VERSION)
 
 
+def active_version(uow: UnitOfWork) -> str:
+    """The version of the model that should drive mastery now (one small query)."""
+    q = (select(t.ModelParamsRow.version)
+         .where(t.ModelParamsRow.model == kt_models.PRODUCT_SLOT, t.ModelParamsRow.active.is_(True))
+         .order_by(t.ModelParamsRow.fitted_at.desc()).limit(1))
+    return uow.session.scalar(q) or FALLBACK_VERSION
+
+
 def load_tracker(uow: UnitOfWork) -> Tracker:
     """The active fitted default model, else framework defaults."""
     row = uow.model_params.active(kt_models.PRODUCT_SLOT)

@@ -125,6 +125,8 @@ def _forward(lay: _Layout, init: np.ndarray, learn: np.ndarray, forget: np.ndarr
 class BKT:
     """Bayesian Knowledge Tracing estimator (scikit-learn style: fit -> self, learned attrs end in _)."""
 
+    mastery_is_known = True  # mastery_state is P(skill known), not P(correct)
+
     def __init__(self, *, forgets: bool = False, item_guess_slip: bool = False, multi: str = "combination",
                  n_restarts: int = 5, max_iter: int = 50, tol: float = 1e-4, min_responses: int = 10,
                  bounds: Bounds | None = None, defaults: SkillParams | None = None,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pathwise.engine.kt.bkt import BKT
+from pathwise.engine.kt.elo import EloKT
 from pathwise.engine.kt.logistic import LogisticKT
 
 DEFAULT = "lr-plus"
@@ -28,6 +29,7 @@ _FACTORIES: dict[str, tuple[str, Callable[[], Any]]] = {
     "bkt-forget": ("Bayesian Knowledge Tracing with forgetting", lambda: BKT(forgets=True)),
     "bkt-item": ("Bayesian Knowledge Tracing with per-item guess and slip",
                  lambda: BKT(item_guess_slip=True)),
+    "elo": ("Elo-style ability and item difficulty, updated online from the first answer", lambda: EloKT()),
 }
 
 

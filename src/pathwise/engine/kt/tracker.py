@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from pathwise.domain.evidence import Evidence, EvidenceKind
 
 HISTORY = 10  # outcomes kept per skill for explanations
+CEILING_RUN = 5  # correct answers in a row that define the "mastered" level of performance models
 
 # Evidence that carries a score about the learner's skill; hints and self-assessments do not.
 SCORED = frozenset({EvidenceKind.ANSWER, EvidenceKind.RUBRIC, EvidenceKind.OBSERVATION, EvidenceKind.STATEMENT})
@@ -83,9 +84,26 @@ class ModelTracker:
         self.model = model
         self.name = str(getattr(model, "name", "model"))
         self.version = version
+        self._ceilings: dict[str, float] = {}
 
     def new_learner(self) -> dict[str, Any]:
         return {"m": self.model.new_state(), "k": {}, "ov": {}}
+
+    def ceiling(self, skill: str) -> float:
+        """The predicted success on ``skill`` of a learner who just got it right CEILING_RUN times in a row.
+
+        Models that predict performance (not a probability of a known state, as BKT does)
+        report mastery as performance relative to this level, so a learner performing
+        like one with such a run reads as mastered, whatever the skill's slip rate.
+        """
+        c = self._ceilings.get(skill)
+        if c is None:
+            m = self.model
+            st = m.load_state(m.new_state())
+            for _ in range(CEILING_RUN):
+                m.observe_state(st, None, (skill,), 1.0)
+            c = self._ceilings[skill] = max(float(m.mastery_state(st, skill)), 0.5)
+        return c
 
     def observe(self, learner: dict[str, Any], ev: Evidence) -> list[str]:
         if not ev.skill_codes:
@@ -119,6 +137,8 @@ class ModelTracker:
         else:
             m = self.model
             p = float(m.mastery_state(m.load_state(learner.get("m")), skill_code))
+            if not getattr(m, "mastery_is_known", False):
+                p = min(1.0, p / self.ceiling(skill_code))
             text = explain(list(h), p)
         p = min(max(p, 0.0), 1.0)
         # Uncertainty: a binomial standard error that shrinks with the evidence on the skill.

@@ -1,0 +1,135 @@
+"""`pathwise kt ...`: the learner model from the command line (list, evaluate, fit, status)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+kt_app = typer.Typer(help="The learner model: list models, evaluate them, fit the live one.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description:<22}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+def _fail(exc: Exception) -> None:
+    problems = getattr(exc, "problems", None) or []
+    err.print(f"[red]error:[/red] {exc}")
+    for p in problems[1:]:
+        err.print(f"  {p}")
+    raise typer.Exit(1)
+
+
+@kt_app.command("models")
+def models_cmd() -> None:
+    """List the learner models and which one is the default.
+
+    Example: pathwise kt models
+    """
+    from pathwise.services.kt import list_models
+
+    table = Table()
+    for col in ("model", "default", "description"):
+        table.add_column(col)
+    for m in list_models():
+        table.add_row(m.name, "yes" if m.default else "", m.description)
+    out.print(table)
+
+
+@kt_app.command("evaluate")
+def evaluate_cmd(
+    train: Annotated[Path, typer.Argument(help="Response-log CSV to fit on.")],
+    test: Annotated[Path, typer.Argument(help="Response-log CSV to predict, row by row, in file order.")],
+    model: Annotated[str | None, typer.Option(help="Model name (see `pathwise kt models`); default model if omitted.")] = None,
+    predictions: Annotated[Path, typer.Option("--predictions", "-o", help="Where to write P(correct) per test row.")] = Path("predictions.csv"),
+) -> None:
+    """Fit on TRAIN only, predict each TEST row from that learner's earlier TEST rows, print metrics as JSON.
+
+    Example: pathwise kt evaluate ../shared/data/kt/assist09/train.csv ../shared/data/kt/assist09/test.csv --model bkt
+    """
+    from pathwise.services.errors import ServiceError
+    from pathwise.services.kt import evaluate, summary_json
+
+    try:
+        with _progress() as prog:
+            task = prog.add_task("fitting", total=1.0)
+            res = evaluate(train, test, predictions, model, progress=lambda f: prog.update(task, completed=f))
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    print(summary_json(res))
+
+
+@kt_app.command("fit")
+def fit_cmd(
+    csv: Annotated[Path | None, typer.Option("--csv", help="Fit on this response-log CSV instead of the stored evidence.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name; the default model drives mastery in the product.")] = None,
+    activate: Annotated[bool | None, typer.Option("--activate/--no-activate", help="Make this fit the live model (default: only for the default model).")] = None,
+    min_responses: Annotated[int, typer.Option(help="Skills with fewer answers keep the framework defaults.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Refit a learner model from the database (or a CSV), store its parameters with a version, rebuild mastery.
+
+    Example: pathwise kt fit --csv ../shared/data/kt/assist09/train.csv
+    """
+    from pathwise.cli import _system
+    from pathwise.services.access import Actor
+    from pathwise.services.errors import ServiceError
+    from pathwise.services.kt import fit
+
+    system = _system()
+    system.migrate()
+    tasks: dict[str, int] = {}
+    try:
+        with _progress() as prog:
+            def tick(stage: str, f: float) -> None:
+                if stage not in tasks:
+                    tasks[stage] = prog.add_task(stage, total=1.0)
+                prog.update(tasks[stage], completed=f)
+
+            report = fit(system, Actor.system(), csv_path=csv, model=model, activate=activate,
+                         min_responses=min_responses, progress=tick)
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    finally:
+        system.close()
+    if as_json:
+        print(json.dumps(report.summary()))
+        return
+    out.print(f"fitted {report.model} on {report.rows} answers from {report.learners} learners, "
+              f"{report.skills} skills, in {report.fit_seconds:.1f} s; version {report.version}")
+    if report.fallback_skills:
+        shown = ", ".join(report.fallback_skills[:12]) + (" ..." if len(report.fallback_skills) > 12 else "")
+        out.print(f"[yellow]{len(report.fallback_skills)} skill(s) had fewer than {min_responses} answers "
+                  f"and keep the framework defaults:[/yellow] {shown}")
+    if report.active:
+        out.print(f"now the live model; mastery rebuilt for {report.learners_rebuilt} learners")
+    else:
+        out.print("stored, not activated (the live model is unchanged)")
+
+
+@kt_app.command("status")
+def status_cmd() -> None:
+    """Show which model drives mastery now, its version and what it was fitted on.
+
+    Example: pathwise kt status
+    """
+    from pathwise.cli import _system
+    from pathwise.services.kt import active_model
+
+    system = _system()
+    system.migrate()
+    try:
+        print(json.dumps(active_model(system), indent=2, default=str))
+    finally:
+        system.close()
