@@ -123,13 +123,17 @@ def test_student_practises_a_recommended_activity(server, chromium_path: str) ->
         page.wait_for_load_state()
         expect(page.locator("#feedback-message")).to_have_text(
             "You added 6 to the top and the bottom. Multiply both by the same number instead.")
+        after_wrong = int(page.locator("#mastery-meter").get_attribute("data-percent") or "-1")
+        assert after_wrong != before, "the meter did not move after the wrong answer"
+        expect(page.locator("#mastery-text")).to_contain_text(f"{after_wrong}%")
         page.get_by_role("button", name="Get a hint").click()
         expect(page.locator("#hint-1")).to_have_text("What do you multiply 2 by to get 8?")
         page.get_by_role("textbox", name="Fill the gap: 1/2 = ?/8").fill("4")
         page.get_by_role("button", name="Check my answer").click()
         expect(page.get_by_role("heading", name="✓ Correct")).to_be_visible()
+        expect(page.locator("#feedback-message")).to_contain_text("1 of 2 hints")
         after = int(page.locator("#mastery-meter").get_attribute("data-percent") or "-1")
-        assert after > before, (before, after)
+        assert after > after_wrong, (before, after_wrong, after)
         expect(page.locator("#mastery-text")).to_contain_text(f"{after}%")
         page.get_by_role("button", name="Finish and see my summary").click()
         expect(page.get_by_role("heading", name="What improved")).to_be_visible()

@@ -99,6 +99,37 @@ def test_wrong_then_hint_then_right_moves_mastery_and_records_evidence(app: App)
         assert hint_ev.score == 0.0 and hint_ev.item_id == "add.easy" and hint_ev.recorded_by == t.alice
         ans = [e for e in ev if e.kind == EvidenceKind.ANSWER]
         assert ans[1].data["hints_used"] == 1 and ans[0].data["misconception"] == "add-denominators"
+        # one hint of three taken: the right answer keeps two thirds of its credit
+        assert ans[1].score == pytest.approx(2 / 3, abs=1e-3) and ans[1].data["checked_score"] == 1.0
+
+
+def test_hints_lower_the_credit_of_a_right_answer(app: App) -> None:
+    """Help is evidence: the same right answer moves mastery less after hints, and not
+    at all upward after the worked solution."""
+    t = seed(app)
+    tracker = app.tracker()
+    results: dict[int, practice.AnswerResult] = {}
+    with app.uow() as uow:
+        for learner, hints in ((t.alice, 0), (t.bob, 3)):
+            me = Actor(learner, Role.STUDENT, t.school)
+            s = practice.start_session(uow, me, learner, "frac.add", now=T0)
+            item = practice.next_item(uow, me, s.id, now=T0)
+            assert item is not None and item.item_id == "add.easy"
+            for n in range(1, hints + 1):
+                practice.request_hint(uow, tracker, me, item.id, n, now=T0)
+            results[hints] = practice.submit_answer(uow, tracker, me, item.id, "3/4", f"h{hints}",
+                                                    now=T0 + timedelta(minutes=1))
+        uow.commit()
+    plain, helped = results[0], results[3]
+    assert plain.outcome.correct and helped.outcome.correct  # both are told they are right
+    assert plain.outcome.score == 1.0 and plain.outcome.message == "Correct."
+    assert helped.outcome.score == 0.0 and "worked solution" in helped.outcome.message
+    assert plain.meter.p_mastery > helped.meter.p_mastery
+    with app.uow() as uow:
+        ans = [e for e in uow.evidence.for_learner(t.bob) if e.kind == EvidenceKind.ANSWER]
+        assert len(ans) == 1 and ans[0].score == 0.0 and ans[0].data["hints_used"] == 3
+        again = practice.submit_answer(uow, tracker, Actor(t.bob, Role.STUDENT, t.school), helped.item.id, "3/4", "h3")
+        assert again.outcome.duplicate and again.outcome.score == 0.0 and "worked solution" in again.outcome.message
 
 
 def test_double_submit_counts_once(app: App) -> None:

@@ -16,6 +16,8 @@ from pathwise.domain.answers import (
     check_answer,
     draw_params,
     fill,
+    hint_credit,
+    hint_credit_message,
     instantiate,
     parse_number,
     safe_eval,
@@ -318,3 +320,20 @@ def test_validate_item_reports_problems() -> None:
     assert validate_item(order) == ["answer: must list every choice exactly once"]
     for good in (numeric(), single(), multi(), ordering(), short(["x"])):
         assert validate_item(good) == []
+
+
+# ---------------------------------------------------------------- hints as evidence
+
+
+@pytest.mark.parametrize(("score", "used", "total", "credit"), [
+    (1.0, 0, 3, 1.0), (1.0, 1, 3, 0.6667), (1.0, 2, 3, 0.3333), (1.0, 3, 3, 0.0), (1.0, 5, 3, 0.0),
+    (1.0, 1, 2, 0.5), (1.0, 1, 1, 0.0), (0.0, 2, 3, 0.0), (1.0, 2, 0, 1.0), (0.5, 1, 2, 0.25),
+])
+def test_hint_credit_takes_an_equal_share_per_hint(score: float, used: int, total: int, credit: float) -> None:
+    assert hint_credit(score, used, total) == pytest.approx(credit, abs=1e-4)
+
+
+def test_hint_credit_message_names_the_help() -> None:
+    assert hint_credit_message(0, 3) == ""
+    assert "1 of 3 hints" in hint_credit_message(1, 3)
+    assert "worked solution" in hint_credit_message(3, 3)

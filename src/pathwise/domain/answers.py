@@ -663,6 +663,30 @@ def check_answer(item: Item, response: Any) -> CheckResult:
     return _CHECKERS[item.type](item, response)
 
 
+def hint_credit(score: float, hints_used: int, hints_total: int) -> float:
+    """The evidence score of an answer given after ``hints_used`` of the item's hints.
+
+    Help taken is evidence too: each hint takes an equal share of the credit, so an
+    answer typed after the worked solution (the last hint) counts 0, and one hint of
+    two leaves half. Without hints the score is unchanged.
+    """
+    if score <= 0 or hints_used <= 0 or hints_total <= 0:
+        return score
+    used = min(hints_used, hints_total)
+    return round(score * (hints_total - used) / hints_total, 4)
+
+
+def hint_credit_message(hints_used: int, hints_total: int) -> str:
+    """Plain words for a right answer reached with help (empty when no hint was used)."""
+    if hints_used <= 0 or hints_total <= 0:
+        return ""
+    if hints_used >= hints_total:
+        return ("You reached it with the worked solution, so it counts as practice rather than "
+                "as a sign of mastery. Try the next one on your own.")
+    return (f"You used {hints_used} of {hints_total} hints, so it counts as part of a right answer "
+            "towards your mastery.")
+
+
 # ------------------------------------------------------------------- parameters
 
 

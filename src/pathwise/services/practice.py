@@ -6,7 +6,8 @@ confidence ratings and a calm summary. Mastery checks and unit assessments run o
   seen in this session and recently, draws its numbers and arranges its choices
   (with the learner's accommodations: fewer choices, extended time);
 * ``submit_answer`` checks a response; scored answers become ANSWER evidence at once
-  (mastery moves). It is idempotent by the client's attempt id: a double click or a
+  (mastery moves). A right answer reached after hints earns less credit (each hint
+  takes an equal share; after the worked solution none), so help counts as evidence. It is idempotent by the client's attempt id: a double click or a
   network retry returns the first outcome and stores nothing more;
 * ``request_hint`` reveals the next graded hint (the last is a worked solution) and
   records HINT evidence (score 0), idempotent by hint number;
@@ -33,6 +34,8 @@ from pathwise.domain.answers import (
     Status,
     arrange_choices,
     check_answer,
+    hint_credit,
+    hint_credit_message,
     instantiate,
     numeric_forms,
 )
@@ -548,10 +551,15 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
                             False)
     ev_id = str(uuid.uuid5(EVIDENCE_NAMESPACE, f"answer|{sess.learner_id}|{attempt_id}"))
     attempt_no = pres.attempts + 1
+    # Hints taken before a right answer lower its credit: help is evidence too.
+    score = hint_credit(result.score, pres.hints_shown, len(inst.hints))
+    message = result.message
+    if result.correct and score < result.score:
+        message = f"{message} {hint_credit_message(pres.hints_shown, len(inst.hints))}"
     resp = tp.PracticeResponseRow(
         id=ev_id, presentation_id=pres.id, learner_id=sess.learner_id, client_attempt_id=attempt_id,
         response={"value": _response_text(response), "attempt": attempt_no}, status=result.status.value,
-        score=result.score, message=result.message, misconception=result.misconception,
+        score=score, message=message, misconception=result.misconception,
         confidence=float(confidence) if confidence is not None else None, created_at=now)
     # The response row goes in first: when the same attempt races in from a second
     # request, the unique key stops it here and the first outcome is returned. (No
@@ -574,9 +582,11 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
         data["misconception"] = result.misconception
     if pres.params:
         data["params"] = dict(pres.params)
+    if score < result.score:
+        data["checked_score"] = result.score  # the score before the hints' share was taken off
     if confidence is not None:
         data["confidence"] = float(confidence)
-    evidence = [Evidence(ev_id, sess.learner_id, EvidenceKind.ANSWER, inst.skill_codes, result.score, now,
+    evidence = [Evidence(ev_id, sess.learner_id, EvidenceKind.ANSWER, inst.skill_codes, score, now,
                          item_id=inst.id, recorded_by=actor.user_id, source="practice", data=data)]
     if confidence is not None:
         evidence.append(Evidence(str(uuid.uuid5(EVIDENCE_NAMESPACE, f"confidence|{sess.learner_id}|{attempt_id}")),
@@ -592,8 +602,7 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
         pres.done = True
         pres.completed_at = now
     uow.flush()
-    out = Outcome(result.status.value, result.correct, result.message, result.misconception, result.score,
-                  attempt_no, False, ev_id)
+    out = Outcome(result.status.value, result.correct, message, result.misconception, score, attempt_no, False, ev_id)
     view = _view(uow, sess)
     complete = pres.done and view.answered >= view.length
     return AnswerResult(out, _presented(uow, pres, sess, inst), view.meter, complete)
@@ -723,8 +732,11 @@ def _effort(answered: int, kept_going: int, hints: int) -> str:
 def calibration(uow: UnitOfWork, actor: Actor, learner_id: str) -> Calibration:
     """How well the learner's confidence before checking matches their results."""
     require_learner(uow, actor, learner_id, Need.READ, "calibration")
-    rows = list(uow.session.execute(select(tp.PracticeResponseRow.confidence, tp.PracticeResponseRow.score).where(
-        tp.PracticeResponseRow.learner_id == learner_id, tp.PracticeResponseRow.confidence.is_not(None))))
+    found = uow.session.execute(select(tp.PracticeResponseRow.confidence, tp.PracticeResponseRow.status).where(
+        tp.PracticeResponseRow.learner_id == learner_id, tp.PracticeResponseRow.confidence.is_not(None)))
+    # confidence is a judgement of "is my answer right?", so it is compared with right/wrong
+    # (not with the credit left after hints)
+    rows = [(float(c), 1.0 if st == Status.CORRECT.value else 0.0) for c, st in found]
     if not rows:
         return Calibration(0, None, None, None, "Rate your confidence before checking to see how well you judge your own work.")
     n = len(rows)
