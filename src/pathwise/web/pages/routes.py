@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from pathwise import __version__
 from pathwise.domain.people import Role
 from pathwise.services import auth as auth_service
+from pathwise.services import practice
 from pathwise.services import school
 from pathwise.services.access import Actor
 from pathwise.services.errors import AuthFailed
@@ -146,8 +147,9 @@ def student_home(request: Request, recent: Annotated[int | None, Query(ge=1, le=
                  actor: Actor = policy("self", Role.STUDENT)) -> HTMLResponse:
     with system_of(request).uow() as uow:
         overview = school.student_home(uow, actor, recent=_recent_limit(recent))
+        calibration = practice.calibration(uow, actor, overview.learner.id)
     return render(request, "learner.html", overview=overview, mode="self", title="My progress",
-                  more_url="/student?recent=50")
+                  more_url="/student?recent=50", calibration=calibration)
 
 
 @router.get("/teacher")
@@ -181,10 +183,11 @@ def learner_page(learner_id: str, request: Request, recent: Annotated[int | None
                  actor: Actor = policy("learner:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
     with system_of(request).uow() as uow:
         overview = school.learner_overview(uow, actor, learner_id, recent=_recent_limit(recent))
+        calibration = practice.calibration(uow, actor, learner_id)
         uow.commit()
     back = ("/teacher", "My classes") if actor.role == Role.TEACHER else ("/admin", "School")
     return render(request, "learner.html", overview=overview, mode="staff", title=overview.learner.display_name,
-                  back=back, more_url=f"/learners/{learner_id}?recent=50")
+                  back=back, more_url=f"/learners/{learner_id}?recent=50", calibration=calibration)
 
 
 @router.get("/guardian")
