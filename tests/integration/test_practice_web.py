@@ -220,3 +220,31 @@ def test_teacher_assigns_and_observes_through_pages(setup) -> None:  # type: ign
     assert r.status_code == 303
     session = s.page(r.headers["location"])
     assert "Unit assessment" in session.text and "Hints are not available here." in session.text
+
+
+def test_profile_shows_calibration_to_the_student_and_teacher(setup) -> None:  # type: ignore[no-untyped-def]
+    from pathwise.domain.people import Role
+    from pathwise.services import practice
+
+    app, w, client = setup
+    c = client()
+    c.login("ana")
+    assert 'id="calibration"' not in c.page("/student").text  # no ratings yet: nothing to show
+    me = Actor(w.ana, Role.STUDENT, w.school)
+    with app.uow() as uow:
+        s = practice.start_session(uow, me, w.ana, "frac.add")
+        item = practice.next_item(uow, me, s.id)
+        assert item is not None and item.item_id == "web.add.1"
+        for k, answer in enumerate(["0.1", "0.2", "0.3", "0.4", "3/4"]):  # certain every time, right once
+            practice.submit_answer(uow, app.tracker(), me, item.id, answer, f"cal{k}", confidence=1.0)
+        uow.commit()
+    with app.uow() as uow:
+        cal = practice.calibration(uow, me, w.ana)
+    assert cal.n == 5 and cal.mean_confidence == 1.0 and cal.accuracy == 0.2 and cal.tendency == "over"
+    page = c.page("/student")
+    assert page.status_code == 200 and 'id="calibration"' in page.text
+    assert cal.label in page.text and f"over {cal.n} rated answer" in page.text
+    t = client()
+    t.login("rivera")
+    staff = t.page(f"/learners/{w.ana}")
+    assert staff.status_code == 200 and cal.staff_label in staff.text and cal.label not in staff.text

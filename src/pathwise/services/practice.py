@@ -203,7 +203,16 @@ class Calibration:
     mean_confidence: float | None
     accuracy: float | None
     brier: float | None
-    label: str
+    label: str  # addressed to the student
+    tendency: str = "unknown"  # "unknown" (too few ratings), "calibrated", "over" or "under"-confident
+
+    @property
+    def staff_label(self) -> str:
+        """The same finding in words for a teacher or a family."""
+        return {"calibrated": "Well calibrated: confidence matches results.",
+                "over": "Often more confident than the results show.",
+                "under": "Often less confident than the results show."}.get(
+                    self.tendency, "Too few confidence ratings yet to judge calibration.")
 
 
 # ------------------------------------------------------------------ helpers
@@ -745,14 +754,14 @@ def calibration(uow: UnitOfWork, actor: Actor, learner_id: str) -> Calibration:
     brier = sum((c - s) ** 2 for c, s in rows) / n
     gap = conf - acc
     if n < 5:
-        label = "A few more ratings are needed to say how well-calibrated you are."
+        tendency, label = "unknown", "A few more ratings are needed to say how well-calibrated you are."
     elif abs(gap) <= 0.1:
-        label = "Well calibrated: your confidence matches your results."
+        tendency, label = "calibrated", "Well calibrated: your confidence matches your results."
     elif gap > 0:
-        label = "Often more confident than your results: check your work before submitting."
+        tendency, label = "over", "Often more confident than your results: check your work before submitting."
     else:
-        label = "Often less confident than your results: you know more than you think."
-    return Calibration(n, conf, acc, brier, label)
+        tendency, label = "under", "Often less confident than your results: you know more than you think."
+    return Calibration(n, conf, acc, brier, label, tendency)
 
 
 def recent_sessions(uow: UnitOfWork, actor: Actor, learner_id: str, limit: int = 10) -> list[SessionView]:
