@@ -6,6 +6,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pathwise.domain.answers import (
     ExpressionError,
@@ -337,3 +339,77 @@ def test_hint_credit_message_names_the_help() -> None:
     assert hint_credit_message(0, 3) == ""
     assert "1 of 3 hints" in hint_credit_message(1, 3)
     assert "worked solution" in hint_credit_message(3, 3)
+
+
+# ---------------------------------------------------------------- malformed input, every checker
+
+MALFORMED = ["", "   ", None, 0, -1, 3.5, float("inf"), True, {"a": 1}, [], [None], [1, 2], "x" * 100_000,
+             "\u0000\u0001\u202e", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+             "日本語の答え", "🙂🙂", ["<script>alert(1)</script>"] * 3, ["2/3"] * 10_000]
+
+
+def every_item() -> list[Item]:
+    return [numeric(), short(["x^2+2x+1"], algebraic=True), short(["Paris"]), single(), multi(), ordering()]
+
+
+@pytest.mark.parametrize("bad", MALFORMED, ids=lambda b: type(b).__name__ + str(len(b) if hasattr(b, "__len__") else b)[:10])
+def test_every_checker_refuses_malformed_input_calmly(bad: object) -> None:
+    """Never an exception, never a right answer; unusable input is asked again, and
+    the message never repeats the student's markup back."""
+    for item in every_item():
+        r = check_answer(item, bad)
+        assert not r.correct, (item.type, bad)
+        assert r.status in (Status.INVALID, Status.INCORRECT) and r.message
+        assert "<script" not in r.message and "onerror" not in r.message
+        if r.status == Status.INVALID:
+            assert r.score == 0.0 and r.feedback is None
+
+
+@pytest.mark.parametrize("item", every_item(), ids=lambda i: i.type.value)
+def test_script_text_is_only_compared_never_run(item: Item) -> None:
+    """An item whose right answer is markup-looking text is matched as text."""
+    tag = "<script>alert(1)</script>"
+    shown = Item(id="s1", skill_codes=("x",), type=ItemType.SINGLE_CHOICE, prompt=tag, choices=(tag, "b"), answer=tag)
+    assert check_answer(shown, tag).correct and not check_answer(shown, "b").correct
+    assert not check_answer(item, tag).correct
+
+
+def test_choice_checkers_read_unicode_forms_alike() -> None:
+    item = Item(id="u1", skill_codes=("x",), type=ItemType.SINGLE_CHOICE, prompt="?", choices=("Café", "Tea"),
+                answer="Café")
+    assert check_answer(item, "cafe\u0301").correct  # combining accent
+    assert check_answer(item, "CAFÉ").correct
+    assert check_answer(item, "Tea").status == Status.INCORRECT
+    assert check_answer(ordering(), ["\uff11/3", "1/2", "3/4"]).correct  # full-width digit
+
+
+def test_huge_numeric_and_choice_input_is_bounded() -> None:
+    assert check_answer(numeric(), "1" + "0" * 1000).status == Status.INVALID
+    assert check_answer(numeric(), "1/" + "9" * 500).status == Status.INVALID
+    assert check_answer(multi(), ["2"] * 10_000).status == Status.INVALID
+    assert check_answer(ordering(), ["1/3"] * 10_000).status == Status.INVALID
+
+
+_texts = st.text(max_size=300)
+_responses = st.one_of(_texts, st.lists(_texts, max_size=8), st.none(), st.integers(), st.floats())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_responses)
+def test_no_response_makes_a_checker_fail(response: object) -> None:
+    for item in every_item():
+        r = check_answer(item, response)
+        assert r.status in (Status.CORRECT, Status.INCORRECT, Status.INVALID)
+        assert 0.0 <= r.score <= 1.0 and (r.status == Status.CORRECT) == (r.score == 1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=-1000, max_value=1000, max_denominator=50))
+def test_a_number_is_right_in_each_of_its_forms(value: Fraction) -> None:
+    item = numeric(answer=f"{value.numerator}/{value.denominator}")
+    assert check_answer(item, f"{value.numerator}/{value.denominator}").correct
+    assert check_answer(item, f"{value.numerator * 3}/{value.denominator * 3}").correct
+    if 10**6 % value.denominator == 0:  # a terminating decimal
+        dec = f"{float(value):.6f}"
+        assert check_answer(item, dec).correct
+        assert check_answer(item, f"{float(value * 100):.4f}%").correct
