@@ -39,6 +39,20 @@ items:
     hints:
       - "What do you multiply 2 by to get 8?"
       - "2 x 4 = 8, so multiply the top by 4 too: 1 x 4 = 4. The answer is 4."
+  - id: e2e.compare.markup
+    skills: [frac.compare]
+    type: single_choice
+    prompt: 'Which is larger? <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+    choices: ["2/3", "1/3", '<b onmouseover="window.__pwned = 3">1/9</b>', "1/4"]
+    answer: "2/3"
+    feedback:
+      - answer: "1/3"
+        message: "Same denominator: the bigger numerator is the bigger fraction."
+        misconception: smaller-numerator
+      - answer: '<b onmouseover="window.__pwned = 3">1/9</b>'
+        message: "<script>window.__pwned = 4</script>Ninths are smaller pieces than thirds."
+        misconception: bigger-denominator
+    hints: ["Both have the same denominator.", "2/3 is two thirds, 1/3 is one third, so 2/3 is larger."]
 """
 
 
@@ -170,3 +184,56 @@ def test_teacher_scores_a_project_and_mastery_changes(server, chromium_path: str
         assert row is not None and row.p_mastery > 0.2
         rubric_ev = [e for e in uow.evidence.for_learner(w.ana) if e.kind.value == "rubric"]
         assert len(rubric_ev) == 1 and rubric_ev[0].recorded_by == w.teacher and rubric_ev[0].score == 1.0
+
+
+def test_markup_in_items_is_text_and_accommodations_apply(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]
+    """Script tags in a prompt, a choice or feedback are shown as text and never run;
+    the learner profile's fewer-choices accommodation applies; keyboard only."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, system, w = server
+    with system.uow() as uow:
+        uow.users.set_profile(w.ana, {"accommodations": {"fewer_choices": 3}})
+        uow.commit()
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        _login(page, base, "ana")
+        page.goto(f"{base}/practice/skill/frac.compare")
+        expect(page.locator("#prompt")).to_contain_text(
+            'Which is larger? <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">')
+        radios = page.locator('input[name="response"]')
+        expect(radios).to_have_count(3)  # fewer choices: the answer and the two that carry feedback
+        values = sorted(radios.nth(i).get_attribute("value") or "" for i in range(3))
+        assert values == sorted(["2/3", "1/3", '<b onmouseover="window.__pwned = 3">1/9</b>'])
+
+        def choose(value: str) -> None:
+            for _ in range(6):  # arrow keys move through the radio group and select
+                if page.evaluate("document.activeElement && document.activeElement.value") == value:
+                    break
+                page.keyboard.press("ArrowDown")
+            assert page.evaluate("document.activeElement.value") == value
+            page.keyboard.press("Space")  # select the focused choice
+            assert page.evaluate("document.activeElement.checked") is True
+            page.keyboard.press("Tab")  # the optional confidence group
+            page.keyboard.press("Tab")  # the Check button
+            expect(page.locator("#check")).to_be_focused()
+            page.keyboard.press("Enter")
+            page.wait_for_load_state()
+
+        expect(radios.first).to_be_focused()
+        choose('<b onmouseover="window.__pwned = 3">1/9</b>')
+        expect(page.locator("#feedback-message")).to_have_text(
+            "<script>window.__pwned = 4</script>Ninths are smaller pieces than thirds.")
+        expect(page.locator("#prompt")).to_contain_text("<script>window.__pwned = 1</script>")
+        # the authored markup never became elements: no script, image or bold in the page's main part
+        assert page.locator("main script, main img, main b").count() == 0
+        page.locator("label.choice").last.hover()
+        page.locator('input[name="response"]').first.focus()
+        choose("2/3")
+        expect(page.get_by_role("heading", name="✓ Correct")).to_be_visible()
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        browser.close()
+    assert dialogs == []
