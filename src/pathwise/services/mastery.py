@@ -128,6 +128,11 @@ def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidenc
                 touched[skill] = ev.timestamp
         for skill, at in touched.items():
             uow.mastery.upsert(learner_id, skill, **_row_values(tracker, learner, skill, at))
+        if not getattr(tracker, "local", True):
+            # a performance model reads every skill from the whole history: refresh the others too
+            for skill, r in uow.mastery.for_learner(learner_id).items():
+                if skill not in touched:
+                    uow.mastery.upsert(learner_id, skill, **_row_values(tracker, learner, skill, r.last_evidence_at))
         _save_state(uow, learner_id, tracker, learner, evs[-1])
     uow.flush()
 

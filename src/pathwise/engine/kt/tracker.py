@@ -85,6 +85,9 @@ class ModelTracker:
         self.name = str(getattr(model, "name", "model"))
         self.version = version
         self._ceilings: dict[str, float] = {}
+        # True when one answer moves only the estimates of its own skills (BKT); a
+        # performance model's estimates of all skills move with the whole history
+        self.local = bool(getattr(model, "mastery_is_known", False))
 
     def new_learner(self) -> dict[str, Any]:
         return {"m": self.model.new_state(), "k": {}, "ov": {}}

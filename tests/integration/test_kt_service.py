@@ -1,0 +1,126 @@
+"""Fitting the learner model from the database (SQLite and PostgreSQL): parameters are
+stored as data with a version, the default model becomes the live one, live mastery
+equals a replay of all evidence through it, thin skills keep the defaults and are named,
+and bad requests change nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.people import Role
+from pathwise.engine.kt import models as kt_models
+from pathwise.services import kt, mastery
+from pathwise.services.access import Actor
+from pathwise.services.errors import Forbidden, Invalid
+from pathwise.services.evidence import record_evidence
+from tests.integration.factories import T0, answers, build_tiny
+
+
+def _history(learner: str, n: int, seed: int) -> list[Evidence]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        skill = "frac.equiv" if i % 3 else "frac.add"
+        p = 0.35 + 0.6 * i / n
+        out.append(Evidence(f"h-{learner}-{i}", learner, EvidenceKind.ANSWER, (skill,), float(rng.random() < p),
+                            T0 + timedelta(minutes=i), item_id=f"{skill}-item{i % 4}"))
+    return out
+
+
+def _live(app, learner: str) -> dict[str, tuple[float, int]]:  # type: ignore[no-untyped-def]
+    with app.uow() as uow:
+        return {k: (round(r.p_mastery, 12), r.n_evidence) for k, r in uow.mastery.for_learner(learner).items()}
+
+
+def test_fit_from_the_database_activates_the_default_and_replay_equals_live(app) -> None:  # type: ignore[no-untyped-def]
+    t = build_tiny(app)
+    with app.uow() as uow:
+        record_evidence(uow, app.tracker(), Actor.system("test"),
+                        _history(t.alice, 60, 1) + _history(t.bob, 60, 2) + _history(t.carol, 60, 3))
+        uow.commit()
+    assert app.tracker().version == mastery.FALLBACK_VERSION
+    stages: list[str] = []
+    report = kt.fit(app, Actor.system("test"), progress=lambda s, f: stages.append(s))
+    assert report.model == kt_models.DEFAULT and report.active and report.rows == 180
+    assert report.learners_rebuilt == 3 and "fitting" in stages and "rebuilding mastery" in stages
+    assert app.tracker().version == report.version
+    assert kt.active_model(app)["version"] == report.version
+
+    # new evidence after the fit goes through the fitted model at once ...
+    with app.uow() as uow:
+        record_evidence(uow, app.tracker(), Actor.system("test"),
+                        answers(t.alice, "frac.add", [1, 1, 1], start=T0 + timedelta(days=2), prefix="late"))
+        uow.commit()
+    live = _live(app, t.alice)
+    assert live["frac.add"][1] == 23
+    # ... and replaying everything through the current model gives exactly the live state
+    with app.uow() as uow:
+        replayed = mastery.replay(app.tracker(), uow.evidence.for_learner(t.alice))
+    assert live == {k: (round(v["p_mastery"], 12), v["n_evidence"]) for k, v in replayed.items()}
+    with app.uow() as uow:
+        rows = uow.mastery.for_learner(t.alice)
+        assert all(r.model_version == report.version for r in rows.values())
+
+
+def test_thin_skills_keep_defaults_and_non_default_models_do_not_go_live(app) -> None:  # type: ignore[no-untyped-def]
+    t = build_tiny(app)
+    with app.uow() as uow:
+        evs = _history(t.alice, 40, 4)
+        evs = [e for e in evs if e.skill_codes == ("frac.equiv",)] + answers(t.alice, "frac.add", [1, 0, 1])
+        record_evidence(uow, app.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    report = kt.fit(app, Actor.system("test"), model="bkt", min_responses=10)
+    assert report.fallback_skills == ["frac.add"] and not report.active
+    assert app.tracker().version == mastery.FALLBACK_VERSION
+    with app.uow() as uow:
+        stored = uow.model_params.active("bkt")
+        assert stored is not None and stored.version == report.version
+        assert set(stored.params["skills"]) == {"frac.equiv"}
+
+
+def test_bad_requests_change_nothing(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    t = build_tiny(app)
+    with pytest.raises(Invalid, match="no evidence"):
+        kt.fit(app, Actor.system("test"))
+    with pytest.raises(Invalid, match="unknown model"):
+        kt.fit(app, Actor.system("test"), model="deep-magic")
+    with pytest.raises(Forbidden):
+        kt.fit(app, Actor(t.teacher, Role.TEACHER, t.school))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("student_id,item_id,skill_ids,correct,timestamp\ns1,i1,k1,7,1\n")
+    with pytest.raises(kt.BadResponseLog, match="line 2"):
+        kt.fit(app, Actor.system("test"), csv_path=bad)
+    with app.uow() as uow:
+        assert uow.model_params.active(kt_models.PRODUCT_SLOT) is None
+
+
+def test_the_cli_evaluates_and_fits_from_a_csv(sqlite_url, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pathwise.cli import app as cli
+    from pathwise.config import get_settings
+
+    rng = random.Random(9)
+    lines = ["student_id,item_id,skill_ids,correct,timestamp"]
+    for s in range(30):
+        for i in range(30):
+            lines.append(f"s{s},i{i % 7},k{i % 3},{int(rng.random() < 0.3 + 0.02 * i)},{i}")
+    train = tmp_path / "train.csv"
+    train.write_text("\n".join(lines[:601]) + "\n")
+    test = tmp_path / "test.csv"
+    test.write_text("\n".join([lines[0]] + lines[601:]) + "\n")
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    res = runner.invoke(cli, ["kt", "evaluate", str(train), str(test), "--model", "elo", "-o", str(tmp_path / "p.csv")])
+    assert res.exit_code == 0, res.output
+    assert '"auc"' in res.output and len((tmp_path / "p.csv").read_text().splitlines()) == 301
+    res = runner.invoke(cli, ["kt", "fit", "--csv", str(train), "--json"])
+    assert res.exit_code == 0, res.output
+    assert '"active": true' in res.output
+    res = runner.invoke(cli, ["kt", "status"])
+    assert '"fitted": true' in res.output
+    get_settings.cache_clear()
