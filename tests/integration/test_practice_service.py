@@ -194,6 +194,40 @@ def test_selection_avoids_repeats_and_targets_level(sqlite_app: App) -> None:
         uow.commit()
 
 
+def test_selection_targets_the_learners_current_level(sqlite_app: App) -> None:
+    """A new learner starts on the easiest item; one with strong evidence on the skill
+    starts on the hardest; neither sees the same item twice in a session."""
+    from pathwise.domain.evidence import Evidence
+    from pathwise.services.evidence import record_evidence
+
+    t = seed(sqlite_app)
+    tracker = sqlite_app.tracker()
+    with sqlite_app.uow() as uow:
+        strong = [Evidence(f"prior-{k}", t.bob, EvidenceKind.ANSWER, ("frac.add",), 1.0, T0 - timedelta(days=1, minutes=k),
+                           item_id="elsewhere") for k in range(12, 0, -1)]
+        record_evidence(uow, tracker, Actor.system(), strong)
+        uow.commit()
+    firsts: dict[str, str] = {}
+    with sqlite_app.uow() as uow:
+        for learner in (t.alice, t.bob):
+            me = Actor(learner, Role.STUDENT, t.school)
+            s = practice.start_session(uow, me, learner, "frac.add", now=T0)
+            assert 0 <= s.meter.p_mastery <= 1
+            shown = []
+            for _ in range(3):
+                item = practice.next_item(uow, me, s.id, now=T0)
+                assert item is not None
+                shown.append(item.item_id)
+                practice.next_item(uow, me, s.id, skip=True, now=T0)
+            assert len(set(shown)) == 3, shown
+            firsts[learner] = shown[0]
+        uow.commit()
+    with sqlite_app.uow() as uow:
+        bob_p = uow.mastery.for_learner(t.bob)["frac.add"].p_mastery
+    assert bob_p > 0.67, bob_p
+    assert firsts == {t.alice: "add.easy", t.bob: "add.hard"}
+
+
 def test_others_cannot_reach_a_session(sqlite_app: App) -> None:
     t = seed(sqlite_app)
     with sqlite_app.uow() as uow:
