@@ -229,3 +229,26 @@ def test_mapped_statements_become_evidence_once(app: App) -> None:
     exported = xapi_service.evidence_as_statements(app, Actor.system(), t.alice)
     assert exported[0]["id"] == sid and exported[0]["result"]["score"]["scaled"] == 0.9
     assert len(lrs.get("/xapi/statements").json()["statements"]) == 2
+
+
+def test_one_batch_keeps_its_order_and_each_statement_its_own_index(lrs: Client) -> None:
+    acts = [f"https://lms.example/activities/batch{i}" for i in range(5)]
+    sent = [statement(object={"id": a}, actor={"mbox": f"mailto:s{i}@example.org"}) for i, a in enumerate(acts)]
+    ids = lrs.post("/xapi/statements", json=sent).json()
+    asc = lrs.get("/xapi/statements", params={"ascending": "true"}).json()["statements"]
+    assert [s["id"] for s in asc] == ids
+    desc = lrs.get("/xapi/statements").json()["statements"]
+    assert [s["id"] for s in desc] == ids[::-1]
+    for i, a in enumerate(acts):
+        by_activity = lrs.get("/xapi/statements", params={"activity": a}).json()["statements"]
+        by_agent = lrs.get("/xapi/statements",
+                           params={"agent": json.dumps({"mbox": f"mailto:s{i}@example.org"})}).json()["statements"]
+        assert [s["id"] for s in by_activity] == [ids[i]] == [s["id"] for s in by_agent]
+    walked: list[str] = []
+    page = lrs.get("/xapi/statements", params={"limit": 2, "ascending": "true"}).json()
+    while True:
+        walked += [s["id"] for s in page["statements"]]
+        if not page["more"]:
+            break
+        page = lrs.get(page["more"]).json()
+    assert walked == ids

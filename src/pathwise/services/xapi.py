@@ -375,8 +375,10 @@ def store_statements(system: App, client: XapiClient, statements: Sequence[dict[
             return StoreResult(ids, 0, 0)
         indexed = [_index(stmt, stored, client.key) for stmt in new]
         rows = [ix.row for ix in indexed]
-        s.execute(x.XapiStatementRow.__table__.insert(), rows)
-        all_seqs = _seq_map(s, [r["statement_id"] for r in rows])
+        table = x.XapiStatementRow.__table__
+        inserted = s.execute(table.insert().returning(table.c.statement_id, table.c.seq,
+                                                      sort_by_parameter_order=True), rows)
+        all_seqs: dict[str, int] = {sid: seq for sid, seq in inserted}
         agent_rows = []
         activity_rows = []
         for ix in indexed:
@@ -395,14 +397,6 @@ def store_statements(system: App, client: XapiClient, statements: Sequence[dict[
         n_evidence = _record_evidence(system, uow, new)
         uow.commit()
     return StoreResult(ids, len(new), n_evidence)
-
-
-def _seq_map(s: Any, statement_ids: list[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for chunk in _chunks(statement_ids, 500):
-        out.update(dict(s.execute(select(x.XapiStatementRow.statement_id, x.XapiStatementRow.seq)
-                                  .where(x.XapiStatementRow.statement_id.in_(chunk))).all()))
-    return out
 
 
 def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
