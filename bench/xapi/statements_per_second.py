@@ -2,9 +2,11 @@
 
 Two paths, each on a fresh SQLite file: straight through the service
 (``services.xapi.store_statements``, validation included) and over HTTP (POST
-/xapi/statements to a real ``pathwise serve`` process). Prints one JSON line per path.
+/xapi/statements to a real ``pathwise serve`` process). Each path runs ``--repeat``
+times, alternating, every run on its own fresh file; prints one JSON line per run and
+then one summary line per path with the median rate.
 
-    .venv/bin/python bench/xapi/statements_per_second.py --statements 20000 --batch 500
+    .venv/bin/python bench/xapi/statements_per_second.py --statements 20000 --batch 500 --repeat 3
 
 Statements carry an actor, a verb, an activity with a definition, a context with a
 registration and a parent activity, and a scored result: the indexes the queries use
@@ -18,6 +20,7 @@ import base64
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -108,11 +111,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--statements", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        print(json.dumps(via_service(args.statements, args.batch, folder)), flush=True)
-        print(json.dumps(via_http(args.statements, args.batch, folder)), flush=True)
+    rates: dict[str, list[int]] = {"service": [], "http": []}
+    for run in range(args.repeat):
+        for name, path in (("service", via_service), ("http", via_http)):
+            with tempfile.TemporaryDirectory() as tmp:
+                result = path(args.statements, args.batch, Path(tmp))
+            rates[name].append(result["statements_per_s"])
+            print(json.dumps({"run": run + 1, **result}), flush=True)
+    for name, values in rates.items():
+        print(json.dumps({"path": name, "database": "sqlite", "statements": args.statements, "batch": args.batch,
+                          "runs": len(values), "median_statements_per_s": round(statistics.median(values)),
+                          "min": min(values), "max": max(values)}), flush=True)
 
 
 if __name__ == "__main__":
