@@ -153,3 +153,28 @@ def test_only_admins_import(app, shared_data: Path) -> None:
 
     with pytest.raises(Forbidden):
         import_package(app, Actor("t1", Role.TEACHER, "s1"), (shared_data / "case" / SAMPLE).read_bytes())
+
+
+def test_peer_associations_are_kept_but_are_not_prerequisites(app, shared_data: Path) -> None:
+    a, b, peer = ("6f1c3a52-0d4e-4a8b-9c1f-1a2b3c4d5e01", "6f1c3a52-0d4e-4a8b-9c1f-1a2b3c4d5e02",
+                  "6f1c3a52-0d4e-4a8b-9c1f-1a2b3c4d5e03")
+    pkg = {
+        "CFDocument": {"identifier": "6f1c3a52-0d4e-4a8b-9c1f-1a2b3c4d5e00", "title": "Peers", "uri": "urn:d2"},
+        "CFItems": [{"identifier": x, "fullStatement": f"Skill {n}", "humanCodingScheme": n, "uri": f"u:{n}"}
+                    for x, n in ((a, "peer.a"), (b, "peer.b"))],
+        "CFAssociations": [
+            {"identifier": peer, "associationType": "isPeerOf", "uri": "u:peer1",
+             "originNodeURI": {"identifier": a, "uri": "u:peer.a", "title": "peer.a"},
+             "destinationNodeURI": {"identifier": b, "uri": "u:peer.b", "title": "peer.b"}},
+        ],
+    }
+    result = import_package(app, SYSTEM, pkg)
+    with app.uow() as uow:
+        graph = uow.frameworks.get(result.framework_id).graph()  # type: ignore[union-attr]
+    assert graph.skill("peer.b").prerequisites == () and graph.skill("peer.a").prerequisites == ()
+    schema = _schema(shared_data)
+    out = export_package(app, SYSTEM, result.framework_id, schema=schema)
+    assert schema_errors(out, schema) == []
+    peers = [x for x in out["CFAssociations"] if x["associationType"] == "isPeerOf"]
+    assert [(x["identifier"], x["originNodeURI"]["identifier"], x["destinationNodeURI"]["identifier"])
+            for x in peers] == [(peer, a, b)]
