@@ -107,6 +107,8 @@ def map_(
 ) -> None:
     """Count statements with a result on ACTIVITY as evidence for skills (or an item).
 
+    Score: the scaled score, else success; with --item, a bare response is checked by the item.
+
     Example: pathwise xapi map https://lms.example/q/17 --item frac-add-3
     """
     system = _system()

@@ -252,3 +252,26 @@ def test_one_batch_keeps_its_order_and_each_statement_its_own_index(lrs: Client)
             break
         page = lrs.get(page["more"]).json()
     assert walked == ids
+
+
+def test_an_answer_without_a_score_is_checked_against_the_mapped_item(app: App) -> None:
+    from pathwise.domain.content import Item, ItemType
+
+    t = build_tiny(app)
+    with app.uow() as uow:
+        uow.items.add(Item("q-half", ("frac.add",), ItemType.NUMERIC, "What is 1/4 + 1/4?", "1/2"), "fw1")
+        uow.commit()
+    xapi_service.map_activity(app, Actor.system(), ACT, item_id="q-half")
+    lrs = _client(app)
+    alice = {"account": {"homePage": "https://school.example", "name": "alice"}}
+    right, wrong, blank = (str(uuid.uuid4()) for _ in range(3))
+    sent = [statement(id=right, actor=alice, result={"response": "0.5"}, timestamp="2026-01-01T10:00:00Z"),
+            statement(id=wrong, actor=alice, result={"response": "2/8"}, timestamp="2026-01-01T10:01:00Z"),
+            statement(id=blank, actor=alice, result={"response": ""}, timestamp="2026-01-01T10:02:00Z"),
+            statement(actor=alice, result={"completion": True}, timestamp="2026-01-01T10:03:00Z")]
+    assert lrs.post("/xapi/statements", json=sent).status_code == 200
+    with app.uow() as uow:
+        evs = uow.evidence.for_learner(t.alice)
+    assert [(e.id, e.score, e.item_id, e.skill_codes) for e in evs] == [
+        (f"xapi:{right}", 1.0, "q-half", ("frac.add",)), (f"xapi:{wrong}", 0.0, "q-half", ("frac.add",))]
+    assert len(lrs.get("/xapi/statements").json()["statements"]) == 4

@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
+from pathwise.domain.answers import check_answer, is_parameterised
+from pathwise.domain.content import Item, ItemType
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role
 from pathwise.services import evidence as evidence_service
@@ -481,9 +483,37 @@ def _learner_for(uow: UnitOfWork, actor: dict[str, Any], cache: dict[str, str | 
     return learner
 
 
+def _reports_outcome(result: Any) -> bool:
+    """A result that says how well (success or a scaled score) or what was answered."""
+    if not isinstance(result, dict):
+        return False
+    return "success" in result or "scaled" in (result.get("score") or {}) or isinstance(result.get("response"), str)
+
+
+def _response_value(item: Item, response: str) -> Any:
+    """An xAPI response as the answer checker reads it: ``[,]`` separates choices and orderings."""
+    if item.type in (ItemType.MULTIPLE_CHOICE, ItemType.ORDERING):
+        return [part for part in response.split("[,]") if part]
+    return response
+
+
+def _score(res: dict[str, Any], item: Item | None) -> float | None:
+    """The evidence score of a result: its scaled score, else its success, else the mapped
+    item's verdict on its response (None when none of these scores it)."""
+    scaled = (res.get("score") or {}).get("scaled")
+    if scaled is not None:
+        return max(0.0, min(1.0, float(scaled)))
+    if "success" in res:
+        return 1.0 if res["success"] else 0.0
+    response = res.get("response")
+    if item is None or not isinstance(response, str) or is_parameterised(item):
+        return None
+    checked = check_answer(item, _response_value(item, response))
+    return checked.score if checked.scored else None
+
+
 def _record_evidence(system: App, uow: UnitOfWork, new: list[dict[str, Any]]) -> int:
-    candidates = [st for st in new if isinstance(st.get("result"), dict)
-                  and ("success" in st["result"] or "scaled" in (st["result"].get("score") or {}))
+    candidates = [st for st in new if _reports_outcome(st.get("result"))
                   and st["object"].get("objectType", "Activity") == "Activity"]
     if not candidates:
         return 0
@@ -495,6 +525,7 @@ def _record_evidence(system: App, uow: UnitOfWork, new: list[dict[str, Any]]) ->
     if not maps:
         return 0
     cache: dict[str, str | None] = {}
+    items: dict[str, Item | None] = {}
     evs: list[Evidence] = []
     for st in candidates:
         rules = maps.get(st["object"]["id"])
@@ -507,15 +538,19 @@ def _record_evidence(system: App, uow: UnitOfWork, new: list[dict[str, Any]]) ->
         learner = _learner_for(uow, st["actor"], cache)
         if learner is None:
             continue
+        item = None
+        if rule.item_id:
+            if rule.item_id not in items:
+                items[rule.item_id] = uow.items.get(rule.item_id)
+            item = items[rule.item_id]
         codes = tuple(c for c in rule.skill_codes.split(";") if c)
-        if not codes and rule.item_id:
-            item = uow.items.get(rule.item_id)
-            codes = item.skill_codes if item else ()
+        if not codes and item is not None:
+            codes = item.skill_codes
         if not codes:
             continue
-        res = st["result"]
-        scaled = (res.get("score") or {}).get("scaled")
-        score = max(0.0, min(1.0, float(scaled))) if scaled is not None else (1.0 if res.get("success") else 0.0)
+        score = _score(st["result"], item)
+        if score is None:
+            continue
         evs.append(Evidence(id=f"xapi:{st['id']}", learner_id=learner, kind=EvidenceKind.STATEMENT,
                             skill_codes=codes, score=score, timestamp=parse_iso(st["timestamp"]),
                             item_id=rule.item_id, source="xapi",
@@ -529,7 +564,11 @@ def _record_evidence(system: App, uow: UnitOfWork, new: list[dict[str, Any]]) ->
 
 def map_activity(system: App, actor: Actor, activity_id: str, skill_codes: Sequence[str] = (),
                  item_id: str | None = None, verb_id: str | None = None) -> None:
-    """Count statements on ``activity_id`` (optionally only with ``verb_id``) as evidence."""
+    """Count statements on ``activity_id`` (optionally only with ``verb_id``) as evidence.
+
+    A statement counts when its result has a scaled score, a success flag, or (with an
+    item mapped) a response the item's answer checker can score.
+    """
     require_role(actor, Role.ADMIN, Role.TEACHER)
     if not activity_id or ":" not in activity_id:
         raise Invalid("activity id must be an absolute IRI", "activity_id")
