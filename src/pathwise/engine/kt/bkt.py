@@ -224,51 +224,81 @@ class BKT:
         init[0], learn[0], guess[0], slip[0] = dflt.p_init, dflt.p_learn, dflt.p_guess, dflt.p_slip
         sg = lay.seq_group
         n_seq = sg.size
-        flat_seq = (np.arange(R)[:, None] * S + sg[None, :]).ravel()
         flat_em = (np.arange(R)[:, None] * n_em + resp_em[None, :]).ravel()
         last_ll = -np.inf
         o_col = lay.obs[:, None]
+        n_resp = lay.obs.size
+        # per layout response: the (sorted) sequence it belongs to, and whether a response follows it
+        steps = np.repeat(np.arange(lay.active.size), lay.active)
+        resp_seq = np.arange(n_resp) - lay.offsets[steps]
+        nxt = np.zeros(n_resp, dtype=bool)
+        for t in range(lay.active.size - 1):
+            nxt[lay.offsets[t]:lay.offsets[t] + lay.active[t + 1]] = True
+        resp_unit_l = sg[resp_seq]
+        flat_resp = (np.arange(R)[:, None] * S + resp_unit_l[None, :]).ravel()
+        first = slice(0, int(lay.active[0]))
+        flat_first = (np.arange(R)[:, None] * S + sg[None, :]).ravel()
+
+        def group(v: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
+            return np.bincount(idx, weights=v.T.ravel(), minlength=R * n).reshape(R, n)
+
+        n_by = group(np.ones((n_seq, R)), flat_first, S)
+        T = lay.active.size
+        offs = lay.offsets
+        act = lay.active
         for it in range(self.max_iter):
-            P0, L, F = init[:, sg].T, learn[:, sg].T, forget[:, sg].T
+            P0, L = init[:, sg].T, learn[:, sg].T
             G, Sl = guess[:, resp_em].T, slip[:, resp_em].T
-            _pred, post, c, lk, lu = _forward(lay, P0, L, F, G, Sl, keep=True)
-            # backward pass
-            bL = np.ones_like(post)
-            bU = np.ones_like(post)
-            xi_lu = np.zeros((n_seq, R))  # expected L->U transitions per sequence
-            xi_ul = np.zeros((n_seq, R))
-            gl_trans = np.zeros((n_seq, R))  # expected time in L before a transition
-            gu_trans = np.zeros((n_seq, R))
-            T = lay.active.size
+            # emission likelihoods for every response at once (known, unknown)
+            lk = o_col * (1 - Sl) + (1 - o_col) * Sl
+            lu = o_col * G + (1 - o_col) * (1 - G)
+            dlt = lk - lu
+            A = 1 - forget[:, sg].T - L
+            post = np.empty((n_resp, R))
+            c = np.empty((n_resp, R))
+            p = P0
+            for t in range(T):
+                a, b, n_t = offs[t], offs[t + 1], act[t]
+                pt = p[:n_t] if n_t < p.shape[0] else p
+                ct = lu[a:b] + pt * dlt[a:b]
+                c[a:b] = ct
+                ps = pt * lk[a:b] / ct
+                post[a:b] = ps
+                p = L[:n_t] + ps * A[:n_t]
+            # backward pass (scaled); wl/wu: weights of the next response given known/unknown now
+            lkc = lk / c
+            luc = lu / c
+            bL = np.ones((n_resp, R))
+            bU = np.ones((n_resp, R))
+            WL = np.zeros((n_resp, R))
+            WU = np.zeros((n_resp, R))
+            Fs = forget[:, sg].T
             for t in range(T - 2, -1, -1):
-                a, b = lay.offsets[t], lay.offsets[t + 1]
-                n1 = lay.active[t + 1]
-                a1, b1 = lay.offsets[t + 1], lay.offsets[t + 2]
-                wl = lk[a1:b1] * bL[a1:b1] / c[a1:b1]
-                wu = lu[a1:b1] * bU[a1:b1] / c[a1:b1]
-                f = F[:n1]
-                lr = L[:n1]
-                bL[a:a + n1] = (1 - f) * wl + f * wu
-                bU[a:a + n1] = lr * wl + (1 - lr) * wu
-                ps = post[a:a + n1]
-                xi_lu[:n1] += ps * f * wu
-                xi_ul[:n1] += (1 - ps) * lr * wl
-                gl_trans[:n1] += ps * bL[a:a + n1]
-                gu_trans[:n1] += (1 - ps) * bU[a:a + n1]
-            gL = post * bL
-            gL = np.clip(gL, 0.0, 1.0)
+                a = offs[t]
+                n1 = act[t + 1]
+                a1, b1 = offs[t + 1], offs[t + 2]
+                wl = lkc[a1:b1] * bL[a1:b1]
+                wu = luc[a1:b1] * bU[a1:b1]
+                d = wu - wl
+                WL[a:a + n1] = wl
+                WU[a:a + n1] = wu
+                bL[a:a + n1] = wl + Fs[:n1] * d if self.forgets else wl
+                bU[a:a + n1] = wu - L[:n1] * d
+            gL = np.clip(post * bL, 0.0, 1.0)
             gU = 1.0 - gL
             ll = float(np.log(c).sum())
-
-            def group(v: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
-                return np.bincount(idx, weights=v.T.ravel(), minlength=R * n).reshape(R, n)
-
-            first = slice(0, int(lay.active[0]))
-            n_by = group(np.ones((n_seq, R)), flat_seq, S)
-            init = clip("p_init", group(gL[first], flat_seq, S) / np.maximum(n_by, 1e-12))
-            learn = clip("p_learn", group(xi_ul, flat_seq, S) / np.maximum(group(gu_trans, flat_seq, S), 1e-12))
+            Lr = L[resp_seq]
+            notp = 1 - post
+            m = nxt[:, None]
+            init = clip("p_init", group(gL[first], flat_first, S) / np.maximum(n_by, 1e-12))
+            xi_ul = np.where(m, notp * Lr * WL, 0.0)
+            gu_tr = np.where(m, notp * bU, 0.0)
+            learn = clip("p_learn", group(xi_ul, flat_resp, S) / np.maximum(group(gu_tr, flat_resp, S), 1e-12))
             if self.forgets:
-                forget = clip("p_forget", group(xi_lu, flat_seq, S) / np.maximum(group(gl_trans, flat_seq, S), 1e-12))
+                Fr = Fs[resp_seq]
+                xi_lu = np.where(m, post * Fr * WU, 0.0)
+                gl_tr = np.where(m, post * bL, 0.0)
+                forget = clip("p_forget", group(xi_lu, flat_resp, S) / np.maximum(group(gl_tr, flat_resp, S), 1e-12))
             den_u = group(gU, flat_em, n_em)
             den_l = group(gL, flat_em, n_em)
             guess = clip("p_guess", (group(gU * o_col, flat_em, n_em) + 1e-3) / (den_u + 2e-3))
