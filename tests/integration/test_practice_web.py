@@ -114,6 +114,8 @@ def test_invalid_answer_and_script_text_are_shown_escaped(setup) -> None:  # typ
     r = c.post(f"{session_url}/answer", data=form)
     assert r.status_code == 422 and "<script>alert(1)</script>" not in r.text
     assert "not a number" in r.text
+    # the typed text comes back in the box, escaped, to be corrected rather than retyped
+    assert 'aria-invalid="true" value="&lt;script&gt;alert(1)&lt;/script&gt;"' in r.text
     no_csrf = dict(form, csrf_token="")
     assert c.post(f"{session_url}/answer", data=no_csrf).status_code == 403
 

@@ -93,7 +93,9 @@ def open_assessment(assessment_id: str, request: Request, actor: Actor = policy(
 
 
 def _session_page(request: Request, actor: Actor, session_id: str, problem: str | None = None,
-                  status_code: int = 200) -> Response:
+                  status_code: int = 200, typed: str | None = None) -> Response:
+    """The session's page; after an unusable answer, ``typed`` puts the student's text back
+    in the box (escaped like all text) so they can correct it rather than retype it."""
     with system_of(request).uow() as uow:
         view = practice.get_session(uow, actor, session_id)
         if view.finished:
@@ -108,7 +110,7 @@ def _session_page(request: Request, actor: Actor, session_id: str, problem: str 
         view = practice.get_session(uow, actor, session_id)
     return render(request, "practice/session.html", status_code=status_code, s=view, item=current,
                   finished=finished, problem=problem, attempt_id=uuid.uuid4().hex, confidence=CONFIDENCE,
-                  title=view.meter.title)
+                  title=view.meter.title, typed=typed)
 
 
 @router.get("/practice/session/{session_id}")
@@ -147,7 +149,9 @@ def answer(session_id: str, request: Request,
         except Invalid as exc:
             return _session_page(request, actor, session_id, problem=str(exc), status_code=422)
         if res.outcome.status == "invalid":
-            return _session_page(request, actor, session_id, problem=res.outcome.message, status_code=422)
+            typed = value[:500] if isinstance(value, str) else None
+            return _session_page(request, actor, session_id, problem=res.outcome.message, status_code=422,
+                                 typed=typed)
         uow.commit()
     return _see_other(f"/practice/session/{session_id}#feedback")
 
