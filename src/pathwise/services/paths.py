@@ -524,6 +524,20 @@ def choose_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id:
     return _to_next(pick, ctx.titles)
 
 
+def check_items(uow: UnitOfWork, actor: Actor, learner_id: str, skill_codes: Sequence[str],
+                per_skill: int = 2) -> list[str]:
+    """The items of a mixed-skill mastery check: up to ``per_skill`` items of each skill,
+    taken in turn so the skills are mixed. Empty when no skill has items."""
+    require_learner(uow, actor, learner_id, Need.READ, "path")
+    banks = [[it.id for it in uow.items.for_skill(c)][:per_skill] for c in dict.fromkeys(skill_codes)]
+    out: list[str] = []
+    for i in range(per_skill):
+        for bank in banks:
+            if i < len(bank) and bank[i] not in out:
+                out.append(bank[i])
+    return out
+
+
 def choices(uow: UnitOfWork, actor: Actor, learner_id: str, limit: int = 20) -> list[dict[str, Any]]:
     require_learner(uow, actor, learner_id, Need.READ, "path")
     q = (select(tp.PathChoiceRow).where(tp.PathChoiceRow.learner_id == learner_id)

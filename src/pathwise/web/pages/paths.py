@@ -1,0 +1,117 @@
+"""The student's path pages: "What's next" on the home page (each activity with its
+reason, chosen with one button), recording the choice and opening what was chosen,
+and the skill map of the framework (mastered, in progress, ready, locked with what
+unlocks it) with the reviews coming up.
+
+Plain HTML forms that work without JavaScript. Views translate only: the choice,
+the ranking, the map and the review schedule come from ``services.paths``; opening a
+practice or mastery-check session goes through ``services.practice``. No rules here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from pathwise.domain.people import Role
+from pathwise.services import paths, practice
+from pathwise.services.access import Actor
+from pathwise.services.errors import Invalid, NotFound, ServiceError
+from pathwise.web.auth import system_of
+from pathwise.web.pages.routes import render
+from pathwise.web.policy import policy
+
+router = APIRouter(include_in_schema=False)
+
+STATUS_WORDS = {"mastered": "Mastered", "in_progress": "In progress", "ready": "Ready to learn", "locked": "Locked"}
+STATUS_SYMBOL = {"mastered": "✓", "in_progress": "◐", "ready": "○", "locked": "🔒"}
+PURPOSE_WORDS = {"learn": "Learn", "review": "Review", "step_back": "Step back", "check": "Mastery check"}
+
+
+def _safe_link(url: str | None) -> str | None:
+    """Only same-site paths and http(s) addresses are followed."""
+    if not url:
+        return None
+    u = url.strip()
+    if u.startswith("/") and not u.startswith("//") and "\\" not in u:
+        return u
+    return u if urlsplit(u).scheme in ("http", "https") else None
+
+
+def whats_next(uow: Any, actor: Actor, learner_id: str) -> dict[str, Any]:
+    """The "What's next" box of the student's home page (empty when there is no path)."""
+    try:
+        na = paths.next_activities(uow, actor, learner_id)
+    except ServiceError:
+        return {"items": [], "message": ""}
+    items = [{"id": a.activity_id, "title": a.title, "kind": a.kind, "purpose": PURPOSE_WORDS.get(a.purpose, ""),
+              "reason": a.reason, "others": [r for r in a.reasons if r != a.reason][:2], "minutes": a.minutes}
+             for a in na.items]
+    return {"items": items, "message": na.message, "framework": na.framework_id}
+
+
+def _map_page(request: Request, actor: Actor, problem: str | None = None, status_code: int = 200) -> HTMLResponse:
+    learner = actor.user_id or ""
+    with system_of(request).uow() as uow:
+        m = paths.skill_map(uow, actor, learner)
+        due = paths.reviews(uow, actor, learner)
+        nxt = whats_next(uow, actor, learner)
+        uow.commit()
+    units = [(code, title, [s for s in m.skills if s.unit == code]) for code, title in m.units]
+    loose = [s for s in m.skills if s.unit not in {u for u, _ in m.units}]
+    if loose:
+        units.append(("", "Other skills", loose))
+    titles = {s.code: s.title for s in m.skills}
+    return render(request, "paths/map.html", status_code=status_code, m=m, units=units, counts=m.counts(),
+                  reviews=due, next_up=nxt, titles=titles, words=STATUS_WORDS, symbols=STATUS_SYMBOL,
+                  problem=problem, title="My learning path")
+
+
+@router.get("/student/path")
+def path_page(request: Request, actor: Actor = policy("path:self", Role.STUDENT)) -> HTMLResponse:
+    """The skill map of the student's framework and the reviews coming up."""
+    return _map_page(request, actor)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.post("/student/path/choose")
+def choose(request: Request, activity_id: Annotated[str, Form(max_length=200)],
+           actor: Actor = policy("path:self", Role.STUDENT)) -> Response:
+    """Record the student's choice among the activities offered, then open it."""
+    learner = actor.user_id or ""
+    with system_of(request).uow() as uow:
+        try:
+            picked = paths.choose_activity(uow, actor, learner, activity_id)
+        except Invalid as exc:
+            problem = str(exc)
+        else:
+            problem = None
+            target = _opening(uow, actor, learner, picked)
+            uow.commit()
+    if problem is not None:
+        return _map_page(request, actor, problem=problem, status_code=422)
+    return _see_other(target)
+
+
+def _opening(uow: Any, actor: Actor, learner: str, picked: paths.NextActivity) -> str:
+    """Where the chosen activity opens: a practice or check session, its link, or back home."""
+    if picked.kind in ("practice", "check"):
+        try:
+            view = practice.start_activity(uow, actor, learner, picked.activity_id)
+            return f"/practice/session/{view.id}"
+        except NotFound:
+            pass
+        if picked.purpose == "check":
+            ids = paths.check_items(uow, actor, learner, picked.skills)
+            if ids:
+                view = practice.start_session(uow, actor, learner, picked.skills[0], mode="check", item_ids=ids,
+                                              hints=False)
+                return f"/practice/session/{view.id}"
+    link = _safe_link(picked.url)
+    return link or "/student?chosen=1#whats-next"

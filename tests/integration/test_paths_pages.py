@@ -1,0 +1,94 @@
+"""The student's path pages in-process on SQLite and PostgreSQL: "What's next" with
+reasons on the home page, choosing one (recorded, then opened), the skill map with
+locked skills saying what unlocks them; bad choices get a clear 422 and change nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from pathwise.domain.people import Role
+from pathwise.services import paths
+from pathwise.services.access import Actor
+from pathwise.services.context import App
+from tests.integration.test_paths_service import add_content
+from tests.security.web_client import WebClient, school, web  # noqa: F401
+from tests.security.web_school import WebSchool
+
+
+@pytest.fixture
+def sch(school: tuple[App, WebSchool]) -> tuple[App, WebSchool]:  # noqa: F811
+    add_content(school[0])
+    return school
+
+
+def _choices(system: App, w: WebSchool, learner: str) -> list[dict[str, object]]:
+    with system.uow() as uow:
+        return paths.choices(uow, Actor(learner, Role.STUDENT, w.school), learner)
+
+
+def test_home_shows_whats_next_with_reasons_and_a_choice_is_recorded_and_opened(
+        sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
+    system, w = sch
+    c = web()
+    assert c.login("ana").status_code == 303
+    home = c.page("/student")
+    assert home.status_code == 200
+    box = home.text[home.text.index('id="whats-next"'):]
+    offered = re.findall(r'name="activity_id" value="([^"]+)"', box)
+    assert len(offered) == 3, offered
+    assert "Ready: you&#39;ve mastered the prerequisite Equivalent fractions" in box
+    assert "Matches your interest: music" in box  # the video, for Ana who likes music
+    r = c.post("/student/path/choose", data={"csrf_token": c.csrf, "activity_id": "practice.frac.compare"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/practice/session/")
+    got = _choices(system, w, w.ana)
+    assert [x["activity_id"] for x in got] == ["practice.frac.compare"]
+    assert got[0]["reason"] == "Ready: you've mastered the prerequisite Equivalent fractions"
+    session = c.page(r.headers["location"])
+    assert session.status_code == 200 and "A question on frac.compare" in session.text
+
+
+def test_a_choice_not_on_offer_is_refused_clearly_and_nothing_is_stored(
+        sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
+    system, w = sch
+    c = web()
+    assert c.login("ben").status_code == 303
+    r = c.post("/student/path/choose", data={"csrf_token": c.csrf, "activity_id": "practice.frac.add"})  # locked
+    assert r.status_code == 422 and "is not on your path right now" in r.text
+    r = c.post("/student/path/choose", data={"csrf_token": c.csrf, "activity_id": "x" * 300})
+    assert r.status_code == 422
+    r = c.post("/student/path/choose", data={"activity_id": "practice.dec.place"})  # no CSRF token
+    assert r.status_code in (400, 403)
+    assert _choices(system, w, w.ben) == []
+
+
+def test_skill_map_page_shows_each_status_and_what_unlocks_a_locked_skill(
+        sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
+    system, w = sch
+    c = web()
+    assert c.login("ben").status_code == 303
+    page = c.page("/student/path")
+    assert page.status_code == 200
+    status = dict(re.findall(r'data-skill="([^"]+)" data-status="([^"]+)"', page.text))
+    assert status == {"frac.equiv": "in_progress", "frac.compare": "locked", "frac.add": "locked",
+                      "dec.place": "ready"}
+    assert page.text.count("Unlocks when you master Equivalent fractions") == 2
+    c2 = web()
+    assert c2.login("ana").status_code == 303
+    ana = c2.page("/student/path")
+    status = dict(re.findall(r'data-skill="([^"]+)" data-status="([^"]+)"', ana.text))
+    assert status["frac.equiv"] == "mastered" and status["frac.compare"] == "ready"
+    reviews = ana.text[ana.text.index('id="reviews"'):]
+    assert 'data-skill="frac.equiv"' in reviews
+
+
+def test_only_students_have_a_path_page(sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
+    system, w = sch
+    c = web()
+    assert c.login("rivera").status_code == 303
+    assert c.page("/student/path").status_code == 404
+    assert c.post("/student/path/choose", data={"csrf_token": c.csrf, "activity_id": "vid-dec"}).status_code == 404
+    anon = web()
+    assert anon.page("/student/path").status_code in (303, 401)
