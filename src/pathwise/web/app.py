@@ -167,6 +167,7 @@ def create_app(system: App | None = None) -> FastAPI:
     application.include_router(pages.router)
     # Other areas mount their routers here, one line each (and declare their policies).
     from pathwise.web.api import paths as paths_api; application.include_router(paths_api.router)  # noqa: E702
+    from pathwise.web.pages import paths as paths_pages; application.include_router(paths_pages.router)  # noqa: E702
     from pathwise.web.api import practice as practice_api; application.include_router(practice_api.router)  # noqa: E702
     application.include_router(xapi_router, prefix="/xapi", dependencies=[policy("public")])  # xAPI basic auth inside
     from pathwise.web import lti as lti_web; application.include_router(lti_web.router)  # noqa: E702

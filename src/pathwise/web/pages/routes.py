@@ -148,8 +148,11 @@ def student_home(request: Request, recent: Annotated[int | None, Query(ge=1, le=
     with system_of(request).uow() as uow:
         overview = school.student_home(uow, actor, recent=_recent_limit(recent))
         calibration = practice.calibration(uow, actor, overview.learner.id)
+        from pathwise.web.pages.paths import whats_next
+        next_up = whats_next(uow, actor, overview.learner.id)
+        uow.commit()  # the review schedule folded in by the path
     return render(request, "learner.html", overview=overview, mode="self", title="My progress",
-                  more_url="/student?recent=50", calibration=calibration)
+                  more_url="/student?recent=50", calibration=calibration, next_up=next_up)
 
 
 @router.get("/teacher")
