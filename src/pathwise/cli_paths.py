@@ -67,3 +67,73 @@ def simulate(
     out.print(table)
     for k, v in report["ratios"].items():
         out.print(f"{k}: {v:.2f}x")
+
+
+def _value(text: str) -> tuple[str, float]:
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise typer.BadParameter(f"{text!r}: write NAME=NUMBER, e.g. review=1.5")
+    try:
+        return name.strip(), float(raw)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: {raw!r} is not a number") from None
+
+
+def path_settings(
+    weight: Annotated[list[str] | None, typer.Option("--weight", "-w", help="A scoring weight, NAME=NUMBER "
+                                                     "(repeat for several).")] = None,
+    k: Annotated[int | None, typer.Option(help="How many activities \"What's next\" offers.", min=1,
+                                          max=20)] = None,
+    target_retention: Annotated[float | None, typer.Option(help="Recall probability at which a review falls "
+                                                                "due (0.5 to 0.99).")] = None,
+    wheel_spin_limit: Annotated[int | None, typer.Option(help="Attempts without mastery before stepping back.",
+                                                         min=2)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the settings as JSON.")] = False,
+) -> None:
+    """Show the path settings (scoring weights, offers, review retention, wheel-spinning
+    limit), or change them: the change is stored as data and audited.
+
+    Example: pathwise path-settings --weight review=1.5 --weight interest=0.5 --target-retention 0.9
+    """
+    from pathwise.cli import _system
+    from pathwise.services.access import Actor
+
+    try:
+        changes = dict(_value(w) for w in (weight or []))
+    except typer.BadParameter as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    system = _system()
+    system.migrate()
+    try:
+        with system.uow() as uow:
+            cfg = paths_service.load_config(uow)
+            if changes or k is not None or target_retention is not None or wheel_spin_limit is not None:
+                params = cfg.to_params()
+                params["weights"] = {**params["weights"], **changes}
+                if k is not None:
+                    params["k"] = k
+                if target_retention is not None:
+                    params["target_retention"] = target_retention
+                if wheel_spin_limit is not None:
+                    params["wheel_spin_limit"] = wheel_spin_limit
+                cfg = paths_service.set_config(uow, Actor.system("cli"), params)
+                uow.commit()
+                err.print("path settings saved")
+    except Invalid as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        system.close()
+    params = cfg.to_params()
+    if as_json:
+        out.print_json(json.dumps(params))
+        return
+    table = Table(title="Path settings")
+    table.add_column("setting")
+    table.add_column("value", justify="right")
+    for name, value in params["weights"].items():
+        table.add_row(f"weight {name}", f"{value:g}")
+    for name in ("k", "target_retention", "wheel_spin_limit", "focus_days"):
+        table.add_row(name, f"{params[name]:g}")
+    out.print(table)

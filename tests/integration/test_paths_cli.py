@@ -1,0 +1,56 @@
+"""``pathwise path-settings``: the scoring weights and path settings are configuration,
+stored as data and audited; bad values are refused with a clear message and change
+nothing. ``pathwise simulate`` on a tiny run prints every policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pathwise.cli import app
+
+runner = CliRunner()
+
+
+def test_path_settings_change_weights_and_refuse_bad_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathwise.config import Settings, get_settings
+    from pathwise.services import paths
+    from pathwise.services.context import App
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        res = runner.invoke(app, ["path-settings", "--json"])
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.stdout)["weights"]["review"] == 1.2
+        res = runner.invoke(app, ["path-settings", "-w", "review=2.5", "-w", "interest=0", "--k", "4"])
+        assert res.exit_code == 0, res.output
+        for bad, words in ((["-w", "gian=1"], "unknown weight(s) gian"), (["-w", "review=lots"], "not a number"),
+                           (["-w", "review=-1"], "review must be a number >= 0"),
+                           (["--target-retention", "1.2"], "target_retention must be in")):
+            res = runner.invoke(app, ["path-settings", *bad])
+            assert res.exit_code == 2 and words in res.output.replace("\n", " "), (bad, res.output)
+        system = App.from_settings(Settings(database_url=url))
+        with system.uow() as uow:
+            cfg = paths.load_config(uow)
+            actions = [a.action for a in uow.audit.recent(limit=20)]
+        system.close()
+        assert cfg.weights.review == 2.5 and cfg.weights.interest == 0 and cfg.k == 4
+        assert cfg.weights.gain == 1.0  # untouched weights keep their values
+        assert actions.count("paths:set_config") == 1
+    finally:
+        get_settings.cache_clear()
+
+
+def test_simulate_prints_each_policy_and_ratios() -> None:
+    res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "6", "--json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    assert set(rep["policies"]) == {"fixed", "pathwise", "oracle"}
+    assert rep["ratios"]["pathwise/oracle median"] > 0
+    res = runner.invoke(app, ["simulate", "--learners", "0"])
+    assert res.exit_code == 2
