@@ -288,6 +288,7 @@ from pathwise import cli_items  # noqa: E402,F401
 from pathwise.cli_kt import kt_app  # noqa: E402
 app.add_typer(kt_app, name="kt")
 from pathwise.cli_paths import simulate; app.command("simulate")(simulate)  # noqa: E402,E702
+from pathwise.cli_paths import path_settings; app.command("path-settings")(path_settings)  # noqa: E402,E702
 
 
 def main() -> None:
