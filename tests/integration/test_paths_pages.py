@@ -92,3 +92,36 @@ def test_only_students_have_a_path_page(sch: tuple[App, WebSchool], web: Callabl
     assert c.post("/student/path/choose", data={"csrf_token": c.csrf, "activity_id": "vid-dec"}).status_code == 404
     anon = web()
     assert anon.page("/student/path").status_code in (303, 401)
+
+
+def test_a_due_mastery_check_is_offered_and_opens_a_mixed_skill_session(
+        sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    from pathwise.domain.evidence import Evidence, EvidenceKind
+    from pathwise.services.evidence import record_evidence
+
+    system, w = sch
+    start = datetime.now(UTC) - timedelta(hours=2)
+    evs = [Evidence(f"mc-{code}-{i}", w.ana, EvidenceKind.ANSWER, (code,), 1.0, start + timedelta(minutes=10 * n + i),
+                    item_id=f"q-{code}") for n, code in enumerate(("dec.place", "frac.compare")) for i in range(8)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    c = web()
+    assert c.login("ana").status_code == 303
+    home = c.page("/student").text
+    box = home[home.index('id="whats-next"'):]
+    check = re.search(r'name="activity_id" value="(check\.[^"]+)"', box)
+    assert check, "no mastery check offered after three newly mastered skills"
+    assert "Mastery check: confirm" in box
+    r = c.post("/student/path/choose", data={"csrf_token": c.csrf, "activity_id": check.group(1)})
+    assert r.status_code == 303 and r.headers["location"].startswith("/practice/session/")
+    with system.uow() as uow:
+        items = paths.check_items(uow, Actor(w.ana, Role.STUDENT, w.school), w.ana,
+                                  ["frac.equiv", "dec.place", "frac.compare"])
+    assert items == ["q-frac.equiv", "q-dec.place", "q-frac.compare"]  # one per skill, in turn
+    got = _choices(system, w, w.ana)
+    assert got[0]["purpose"] == "check"
+    again = c.page("/student").text
+    assert 'value="check.' not in again[again.index('id="whats-next"'):]  # done: not offered again at once
