@@ -162,3 +162,13 @@ def test_package_reads_items_and_skips_manifest() -> None:
     assert [i.id for i, _, _ in res.items] == ["frac-cmp-1"]
     assert res.unsupported and "pkg.zip:items/f.xml" in str(res.unsupported[0])
     assert "not a zip" in str(parse_package(b"nope", "x.zip").problems[0])
+
+
+def test_items_are_checked_like_authored_ones() -> None:
+    """A QTI key that is not a number, or two choices that read the same, are reported."""
+    bad_key = QTI22_NUMERIC.replace("<value>0.75</value>", "<value>0,75</value>")
+    res = parse_item_xml(bad_key, "k.xml", SKILLS)
+    assert not res.items and "item num-1: answer" in str(res.problems[0]) and "decimal point" in str(res.problems[0])
+    twins = QTI3_CHOICE.replace(">1/3<qti-feedback-inline", ">2/3<qti-feedback-inline")
+    res = parse_item_xml(twins, "t.xml", SKILLS)
+    assert not res.items and "two choices read the same" in str(res.problems[0])

@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from pathwise.domain.answers import validate_item
 from pathwise.domain.content import Feedback, Item, ItemType
 from pathwise.domain.errors import ValidationError
 
@@ -194,6 +195,12 @@ def _translate(root: Element, source: str, skill_codes: tuple[str, ...], res: Qt
         item = Item(id=item_id, skill_codes=skill_codes, prompt=prompt, **kw)
     except ValidationError as exc:
         res.problems.append(QtiProblem(source, f"{path}: {exc.field}", exc.message))
+        return
+    found = validate_item(item)  # the same checks as authored items: a usable key, distinct choices
+    if found:
+        for p in found:
+            field_name, _, msg = p.partition(": ")
+            res.problems.append(QtiProblem(source, f"{path}: {field_name}", msg or p))
         return
     res.items.append((item, source, path))
 
