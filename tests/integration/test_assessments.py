@@ -155,6 +155,29 @@ def test_peer_review_then_teacher_confirms(sqlite_app: App) -> None:
         assert ev is not None and ev.score == 0.5 and ev.recorded_by == t.teacher
 
 
+def test_peer_tasks_follow_assignments_and_windows(app: App) -> None:
+    t, teacher = seed(app)
+    dora = Actor("u_dora", Role.STUDENT, t.school)
+    alice = Actor(t.alice, Role.STUDENT, t.school)
+    with app.uow() as uow:
+        assert asm.peer_tasks(uow, dora, now=T0) == []  # not assigned: nothing to review
+        asm.assign(uow, teacher, "poster", t.class1, T0, T0 + timedelta(days=1))
+        asm.assign(uow, teacher, "check1", t.class1, T0)  # not a project: never a peer task
+        tasks = asm.peer_tasks(uow, dora, now=T0 + timedelta(hours=1))
+        assert [(x.assessment.id, [u.id for u in x.classmates]) for x in tasks] == [("poster", [t.alice])]
+        a, rubric, mate, mine = asm.peer_review_form(uow, dora, "poster", t.alice, now=T0 + timedelta(hours=1))
+        assert a.id == "poster" and rubric.id == "r1" and mate.id == t.alice and mine == {}
+        asm.score_project(uow, app.tracker(), dora, "poster", t.alice, {"acc": 1}, now=T0 + timedelta(hours=1))
+        assert asm.peer_review_form(uow, dora, "poster", t.alice, now=T0 + timedelta(hours=2))[3] == {"acc": 1}
+        for who, whom, when in ((dora, "u_dora", T0), (dora, t.bob, T0), (alice, t.alice, T0),
+                                (dora, t.alice, T0 + timedelta(days=2))):  # self, other class, closed window
+            with pytest.raises(NotFound):
+                asm.peer_review_form(uow, who, "poster", whom, now=when)
+        with pytest.raises(NotFound):
+            asm.peer_tasks(uow, teacher)
+        uow.commit()
+
+
 def test_observation_is_evidence_and_idempotent(app: App) -> None:
     t, teacher = seed(app)
     with app.uow() as uow:

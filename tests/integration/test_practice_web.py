@@ -250,3 +250,50 @@ def test_profile_shows_calibration_to_the_student_and_teacher(setup) -> None:  #
     t.login("rivera")
     staff = t.page(f"/learners/{w.ana}")
     assert staff.status_code == 200 and cal.staff_label in staff.text and cal.label not in staff.text
+
+
+def test_student_peer_reviews_and_teacher_confirms_through_pages(setup) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from pathwise.domain.people import Role
+    from pathwise.services import assessments as asm
+
+    app, w, client = setup
+    teacher = Actor(w.teacher, Role.TEACHER, w.school)
+    with app.uow() as uow:
+        asm.save_rubric(uow, teacher, {"id": "poster", "title": "Fraction poster", "criteria": [
+            {"id": "accuracy", "title": "Accurate fractions", "skill_codes": ["frac.add"],
+             "levels": [{"points": 0, "label": "Not yet"}, {"points": 2, "label": "Partly"},
+                        {"points": 4, "label": "Fully"}]}]})
+        asm.save_assessment(uow, teacher, {"id": "poster-project", "title": "Fraction poster", "kind": "project",
+                                           "skill_codes": ["frac.add"], "rubric_id": "poster", "peer_review": True})
+        asm.assign(uow, teacher, "poster-project", w.class_a, datetime.now(UTC) - timedelta(hours=1))
+        uow.commit()
+    c = client()
+    c.login("ana")
+    home = c.page("/practice")
+    assert 'id="peer"' in home.text and f"/practice/peer/poster-project/{w.ben}" in home.text
+    assert f"/practice/peer/poster-project/{w.ana}" not in home.text  # never one's own work
+    url = f"/practice/peer/poster-project/{w.ben}"
+    page = c.page(url)
+    assert page.status_code == 200 and "review Ben Carter" in page.text and "mastery" not in page.text.lower()
+    assert c.post(url, data={"csrf_token": c.csrf, "criterion:accuracy": "3"}).status_code == 422
+    r = c.post(url, data={"csrf_token": c.csrf, "criterion:accuracy": "2", "comment": "<b>nice</b> poster"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/practice?reviewed=1")
+    assert 'id="reviewed"' in c.page(r.headers["location"]).text
+    assert 'value="2" checked' in c.page(url).text  # the suggestion is shown when coming back
+    for other in (w.dan, w.zed, w.ana, "nobody"):  # other class, other school, oneself, no such student
+        assert c.page(f"/practice/peer/poster-project/{other}").status_code == 404
+        assert c.post(f"/practice/peer/poster-project/{other}",
+                      data={"csrf_token": c.csrf, "criterion:accuracy": "2"}).status_code == 404
+    with app.uow() as uow:
+        assert uow.evidence.count(w.ben) == 0  # a peer score counts only once the teacher confirms it
+    t = client()
+    t.login("rivera")
+    score_url = f"/teacher/projects/poster-project/learners/{w.ben}"
+    page = t.page(score_url)
+    assert "A classmate suggested 2 / 4" in page.text and 'value="2" checked' in page.text
+    assert t.post(score_url, data={"csrf_token": t.csrf, "criterion:accuracy": "2"}).status_code == 303
+    with app.uow() as uow:
+        ev = [e for e in uow.evidence.for_learner(w.ben) if e.kind.value == "rubric"]
+        assert len(ev) == 1 and ev[0].score == 0.5 and ev[0].recorded_by == w.teacher

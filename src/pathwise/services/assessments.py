@@ -344,6 +344,57 @@ def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id
     return ScoreResult(ReviewState.CONFIRMED.value, tuple(e.id for e in evidence))
 
 
+@dataclass(frozen=True, slots=True)
+class PeerTask:
+    """A project a student may peer-review, with the classmates whose work they may score."""
+
+    assessment: Assessment
+    classmates: tuple[User, ...]
+
+
+def peer_tasks(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> list[PeerTask]:
+    """The peer-reviewed projects assigned to the student's class (or group) and open now,
+    each with the other students of that class (or group)."""
+    if actor.role != Role.STUDENT or not actor.user_id:
+        raise NotFound("no learner")
+    me = actor.user_id
+    require_learner(uow, actor, me, Need.READ, "assignments")
+    now = _now(now)
+    by_project: dict[str, tuple[Assessment, dict[str, User]]] = {}
+    for x in _assignments_for(uow, me):
+        if not x.window.is_open(now):
+            continue
+        row = uow.session.get(tp.AssessmentRow, x.assessment_id)
+        if row is None or row.kind != AssessmentKind.PROJECT.value or not row.peer_review:
+            continue
+        a, mates = by_project.setdefault(row.id, (_assessment_from(row), {}))
+        for u in uow.sections.members(x.section_id, Role.STUDENT):
+            if u.id != me and (not x.student_ids or u.id in x.student_ids):
+                mates[u.id] = u
+    return [PeerTask(a, tuple(sorted(m.values(), key=lambda u: u.display_name)))
+            for a, m in sorted(by_project.values(), key=lambda v: v[0].title) if m]
+
+
+def peer_review_form(uow: UnitOfWork, actor: Actor, assessment_id: str, learner_id: str,
+                     *, now: datetime | None = None) -> tuple[Assessment, Rubric, User, dict[str, int]]:
+    """What a student needs to peer-review one classmate: the project, its rubric, the
+    classmate and the scores this student already suggested. Anything else is "not found"."""
+    for task in peer_tasks(uow, actor, now=now):
+        if task.assessment.id != assessment_id:
+            continue
+        mate = next((u for u in task.classmates if u.id == learner_id), None)
+        if mate is None:
+            break
+        q = (select(tp.RubricScoreRow).where(tp.RubricScoreRow.assessment_id == assessment_id,
+                                             tp.RubricScoreRow.learner_id == learner_id,
+                                             tp.RubricScoreRow.scorer_id == actor.user_id,
+                                             tp.RubricScoreRow.state == ReviewState.PEER.value)
+             .order_by(tp.RubricScoreRow.created_at, tp.RubricScoreRow.id))
+        mine = {r.criterion_id: r.points for r in uow.session.scalars(q)}
+        return task.assessment, get_rubric(uow, actor, task.assessment.rubric_id or ""), mate, mine
+    raise NotFound(f"no peer review of {learner_id} in {assessment_id}")
+
+
 def confirm_peer_review(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id: str, learner_id: str,
                         *, now: datetime | None = None) -> ScoreResult:
     """The teacher confirms the latest peer scores as they are (they become evidence)."""

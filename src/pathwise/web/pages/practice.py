@@ -207,9 +207,11 @@ def practice_home(request: Request, actor: Actor = policy("practice:self", Role.
         subs = asm.my_submissions(uow, actor, learner)
         cal = practice.calibration(uow, actor, learner)
         next_up, next_message = _next_up(uow, actor, learner)
+        peer = asm.peer_tasks(uow, actor)
         uow.commit()
     return render(request, "practice/home.html", skills=skills, assigned=assigned, submissions=subs, calibration=cal,
-                  next_up=next_up, next_message=next_message, title="Practice")
+                  next_up=next_up, next_message=next_message, peer=peer, title="Practice",
+                  reviewed=bool(request.query_params.get("reviewed")))
 
 
 @router.post("/practice/evidence")
@@ -229,9 +231,61 @@ def submit_evidence(request: Request,
                           assigned=asm.my_assignments(uow, actor, learner),
                           submissions=asm.my_submissions(uow, actor, learner),
                           calibration=practice.calibration(uow, actor, learner), title="Practice",
+                          peer=asm.peer_tasks(uow, actor),
                           form={"title": title, "description": description, "artefact_url": artefact_url})
         uow.commit()
     return _see_other("/practice?submitted=1#outside")
+
+
+def _rubric_scores(form) -> tuple[dict[str, int], str | None]:  # type: ignore[no-untyped-def]
+    """``criterion:<id>`` fields of a rubric form as points; the first bad field, if any."""
+    scores: dict[str, int] = {}
+    for key, value in form.multi_items():
+        if key.startswith("criterion:") and isinstance(value, str) and value.strip():
+            try:
+                scores[key.split(":", 1)[1][:128]] = int(value)
+            except ValueError:
+                return scores, f"{key}: not a level"
+    return scores, None
+
+
+def _peer_page(request: Request, actor: Actor, assessment_id: str, learner_id: str, problem: str | None = None,
+               status_code: int = 200) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        a, rubric, mate, mine = asm.peer_review_form(uow, actor, assessment_id, learner_id)
+    return render(request, "practice/peer.html", status_code=status_code, a=a, rubric=rubric, mate=mate, mine=mine,
+                  problem=problem, title=f"Review {a.title}")
+
+
+@router.get("/practice/peer/{assessment_id}/{learner_id}")
+def peer_page(assessment_id: str, learner_id: str, request: Request,
+              actor: Actor = policy("peer:write", Role.STUDENT)) -> HTMLResponse:
+    """A student scores a classmate's project with its rubric (the teacher confirms it later)."""
+    return _peer_page(request, actor, assessment_id, learner_id)
+
+
+@router.post("/practice/peer/{assessment_id}/{learner_id}")
+async def peer_post(assessment_id: str, learner_id: str, request: Request,
+                    actor: Actor = policy("peer:write", Role.STUDENT)) -> Response:
+    form = await request.form()
+    scores, bad = _rubric_scores(form)
+    comment = str(form.get("comment", ""))[:5000]
+
+    def work() -> None:
+        if bad:
+            raise Invalid(bad, "scores")
+        system = system_of(request)
+        with system.uow() as uow:
+            asm.peer_review_form(uow, actor, assessment_id, learner_id)  # only an open review of a classmate
+            asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
+            uow.commit()
+
+    try:
+        await run_in_threadpool(work)
+    except Invalid as exc:
+        return await run_in_threadpool(_peer_page, request, actor, assessment_id, learner_id, problem=str(exc),
+                                       status_code=422)
+    return _see_other("/practice?reviewed=1#peer")
 
 
 # -- teachers ---------------------------------------------------------------------------------
@@ -280,15 +334,11 @@ def score_page(assessment_id: str, learner_id: str, request: Request, saved: str
 async def score_post(assessment_id: str, learner_id: str, request: Request,
                      actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     form = await request.form()
-    scores: dict[str, int] = {}
+    scores, bad = _rubric_scores(form)
     comment = str(form.get("comment", ""))[:5000]
-    for key, value in form.multi_items():
-        if key.startswith("criterion:") and isinstance(value, str) and value.strip():
-            try:
-                scores[key.split(":", 1)[1][:128]] = int(value)
-            except ValueError:
-                return await run_in_threadpool(_score_page, request, actor, assessment_id, learner_id,
-                                               problem=f"{key}: not a level", status_code=422)
+    if bad:
+        return await run_in_threadpool(_score_page, request, actor, assessment_id, learner_id, problem=bad,
+                                       status_code=422)
 
     def work() -> None:
         system = system_of(request)
