@@ -70,9 +70,32 @@ class PathConfig:
                 "wheel_spin_limit": self.guard.limit, "focus_days": self.focus_days}
 
 
-def load_config(uow: UnitOfWork) -> PathConfig:
-    row = uow.model_params.active(CONFIG_MODEL)
-    return PathConfig.from_params(dict(row.params)) if row else PathConfig()
+_ACTIVE = (select(t.ModelParamsRow.model, t.ModelParamsRow.id)
+           .where(t.ModelParamsRow.model.in_((CONFIG_MODEL, "bkt")), t.ModelParamsRow.active.is_(True))
+           .order_by(t.ModelParamsRow.fitted_at))
+_PARSED: dict[tuple[str, int], Any] = {}  # (database, model_params id) -> parsed settings; rows never change
+
+
+def _active_ids(uow: UnitOfWork) -> dict[str, int]:
+    """The ids of the active path settings and BKT parameters (one light query)."""
+    return {m: int(i) for m, i in uow.session.execute(_ACTIVE)}
+
+
+def _parsed(uow: UnitOfWork, model_id: int, parse: Any) -> Any:
+    key = (str(uow.session.get_bind().url), model_id)
+    if key not in _PARSED:
+        row = uow.session.get(t.ModelParamsRow, model_id)
+        if len(_PARSED) > 64:
+            _PARSED.clear()
+        _PARSED[key] = parse(dict(row.params) if row else {})
+    return _PARSED[key]
+
+
+def load_config(uow: UnitOfWork, ids: dict[str, int] | None = None) -> PathConfig:
+    ids = _active_ids(uow) if ids is None else ids
+    if CONFIG_MODEL not in ids:
+        return PathConfig()
+    return _parsed(uow, ids[CONFIG_MODEL], PathConfig.from_params)  # type: ignore[no-any-return]
 
 
 def set_config(uow: UnitOfWork, actor: Actor, params: dict[str, Any]) -> PathConfig:
@@ -276,10 +299,15 @@ def _days(a: datetime, b: datetime) -> float:
     return (a - b).total_seconds() / 86400.0
 
 
+_MASTERY = select(t.MasteryRow.skill_code, t.MasteryRow.p_mastery, t.MasteryRow.n_evidence, t.MasteryRow.n_correct,
+                  t.MasteryRow.last_evidence_at).where(t.MasteryRow.learner_id == bindparam("lid"))
+
+
 def _context(uow: UnitOfWork, cfg: PathConfig, learner_id: str, content: _Content, now: datetime) -> _Ctx:
     s = uow.session
     framework, graph = content.framework, content.graph
-    rows = uow.mastery.for_learner(learner_id)
+    # The projection's numbers only (not the learner-model state kept beside them).
+    rows = {r.skill_code: r for r in s.execute(_MASTERY, {"lid": learner_id})}
     states = {r.skill_code: r for r in s.scalars(select(tp.PathSkillStateRow).where(
         tp.PathSkillStateRow.learner_id == learner_id))}
     plr = s.get(tp.PathLearnerRow, learner_id)
@@ -314,7 +342,8 @@ def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
     th = ctx.framework.mastery_threshold
     plr = ctx.learner
     newest = max((a for a in ctx.last_at.values() if a is not None), default=None)
-    if newest is not None and (plr.synced_at is None or newest > plr.synced_at):
+    pending = newest is not None and (plr.synced_at is None or newest > plr.synced_at)
+    if pending:
         watching = any(st.status == "mastered" for st in ctx.states.values())
         q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score, t.EvidenceRow.timestamp)
              .where(t.EvidenceRow.learner_id == ctx.learner_id)
@@ -336,8 +365,7 @@ def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
                     st.status = "reopened"
                     st.baseline_n = ctx.n.get(code, 0)
                 st.updated_at = now
-        plr.synced_at = newest
-        ctx.changed = True
+                ctx.changed = True
     newly = list(plr.newly_mastered or [])
     total_n = sum(ctx.n.values())
     mastered: set[str] = set()
@@ -382,6 +410,10 @@ def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
     if newly != list(plr.newly_mastered or []):
         plr.newly_mastered = newly
         plr.updated_at = now
+    if pending and (ctx.changed or plr.synced_at is None):
+        # The watermark moves only with a change worth a write: evidence on skills that are
+        # still being learned is read again next time (cheaply) rather than costing a commit.
+        plr.synced_at = newest
     ctx.mastered = frozenset(mastered)
 
 
@@ -445,25 +477,29 @@ def _view(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, sections: Sequence[str], 
     )
 
 
-def _hints(uow: UnitOfWork) -> ModelHints:
-    row = uow.model_params.active("bkt")
-    d = (row.params.get("default") if row else None) or {}
+def _hints_of(params: dict[str, Any]) -> ModelHints:
+    d = params.get("default") or {}
     try:
         return ModelHints(guess=float(d.get("p_guess", 0.2)), slip=float(d.get("p_slip", 0.1)),
                           learn=float(d.get("p_learn", 0.15)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, AttributeError):
         return ModelHints()
 
 
+def _hints(uow: UnitOfWork, ids: dict[str, int] | None = None) -> ModelHints:
+    ids = _active_ids(uow) if ids is None else ids
+    return _parsed(uow, ids["bkt"], _hints_of) if "bkt" in ids else ModelHints()  # type: ignore[no-any-return]
+
+
 def _ranked(uow: UnitOfWork, cfg: PathConfig, learner_id: str, framework_id: str | None, now: datetime,
-            k: int) -> tuple[_Ctx | None, LearnerView | None, list[Recommendation]]:
+            k: int, ids: dict[str, int] | None = None) -> tuple[_Ctx | None, LearnerView | None, list[Recommendation]]:
     secs = uow.sections.sections_of(learner_id, Role.STUDENT)
     content = _framework_of(uow, learner_id, framework_id, [sec.framework_id for sec in secs])
     if content is None:
         return None, None, []
     ctx = _context(uow, cfg, learner_id, content, now)
     view = _view(uow, cfg, ctx, [sec.id for sec in secs], now)
-    recs = rank(ctx.graph, content.activities, view, cfg.weights, k=k, titles=ctx.titles, hints=_hints(uow))
+    recs = rank(ctx.graph, content.activities, view, cfg.weights, k=k, titles=ctx.titles, hints=_hints(uow, ids))
     return ctx, view, recs
 
 
@@ -484,12 +520,13 @@ def next_activities(uow: UnitOfWork, actor: Actor, learner_id: str, *, k: int | 
 
     Folds new evidence into the review schedule; the caller commits the unit of work."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
-    cfg = config or load_config(uow)
+    ids = _active_ids(uow)
+    cfg = config or load_config(uow, ids)
     k = cfg.k if k is None else k
     if not 1 <= k <= 20:
         raise Invalid("k must be between 1 and 20", "k")
     now = _now(now)
-    ctx, view, recs = _ranked(uow, cfg, learner_id, framework_id, now, k)
+    ctx, view, recs = _ranked(uow, cfg, learner_id, framework_id, now, k, ids)
     if ctx is None or view is None:
         return NextActivities(learner_id, None, (), (), "No framework is assigned to your classes yet.")
     msg = "" if recs else "Everything open to you is mastered and nothing is due for review. Well done!"
