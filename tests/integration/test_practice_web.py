@@ -273,6 +273,7 @@ def test_student_peer_reviews_and_teacher_confirms_through_pages(setup) -> None:
     c.login("ana")
     home = c.page("/practice")
     assert 'id="peer"' in home.text and f"/practice/peer/poster-project/{w.ben}" in home.text
+    assert "review sent" not in home.text
     assert f"/practice/peer/poster-project/{w.ana}" not in home.text  # never one's own work
     url = f"/practice/peer/poster-project/{w.ben}"
     page = c.page(url)
@@ -280,7 +281,8 @@ def test_student_peer_reviews_and_teacher_confirms_through_pages(setup) -> None:
     assert c.post(url, data={"csrf_token": c.csrf, "criterion:accuracy": "3"}).status_code == 422
     r = c.post(url, data={"csrf_token": c.csrf, "criterion:accuracy": "2", "comment": "<b>nice</b> poster"})
     assert r.status_code == 303 and r.headers["location"].startswith("/practice?reviewed=1")
-    assert 'id="reviewed"' in c.page(r.headers["location"]).text
+    back = c.page(r.headers["location"]).text
+    assert 'id="reviewed"' in back and back.count("review sent") == 1
     assert 'value="2" checked' in c.page(url).text  # the suggestion is shown when coming back
     for other in (w.dan, w.zed, w.ana, "nobody"):  # other class, other school, oneself, no such student
         assert c.page(f"/practice/peer/poster-project/{other}").status_code == 404
@@ -297,3 +299,22 @@ def test_student_peer_reviews_and_teacher_confirms_through_pages(setup) -> None:
     with app.uow() as uow:
         ev = [e for e in uow.evidence.for_learner(w.ben) if e.kind.value == "rubric"]
         assert len(ev) == 1 and ev[0].score == 0.5 and ev[0].recorded_by == w.teacher
+
+
+def test_outside_evidence_names_any_skill_of_the_class_and_keeps_the_form(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    c = client()
+    c.login("ana")
+    home = c.page("/practice").text
+    # every skill of the class's framework, not only those with practice items
+    for code in ("frac.equiv", "frac.compare", "frac.add", "dec.place"):
+        assert f'name="skill_codes" value="{code}"' in home
+    bad = c.post("/practice/evidence", data={"csrf_token": c.csrf, "title": "Museum visit", "description": "coins",
+                                             "artefact_url": "javascript:alert(1)", "skill_codes": ["dec.place"]})
+    assert bad.status_code == 422 and "http" in bad.text
+    assert 'value="dec.place" checked' in bad.text and 'value="Museum visit"' in bad.text
+    ok = c.post("/practice/evidence", data={"csrf_token": c.csrf, "title": "Museum visit", "description": "coins",
+                                            "skill_codes": ["dec.place"]})
+    assert ok.status_code == 303
+    page = c.page(ok.headers["location"]).text
+    assert 'id="submitted"' in page and "Museum visit — pending" in page

@@ -350,6 +350,7 @@ class PeerTask:
 
     assessment: Assessment
     classmates: tuple[User, ...]
+    reviewed: frozenset[str] = frozenset()  # the classmates this student has already scored
 
 
 def peer_tasks(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> list[PeerTask]:
@@ -371,8 +372,29 @@ def peer_tasks(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) ->
         for u in uow.sections.members(x.section_id, Role.STUDENT):
             if u.id != me and (not x.student_ids or u.id in x.student_ids):
                 mates[u.id] = u
-    return [PeerTask(a, tuple(sorted(m.values(), key=lambda u: u.display_name)))
-            for a, m in sorted(by_project.values(), key=lambda v: v[0].title) if m]
+    out = []
+    for a, m in sorted(by_project.values(), key=lambda v: v[0].title):
+        if not m:
+            continue
+        done = uow.session.scalars(select(tp.RubricScoreRow.learner_id).where(
+            tp.RubricScoreRow.assessment_id == a.id, tp.RubricScoreRow.scorer_id == me,
+            tp.RubricScoreRow.state == ReviewState.PEER.value))
+        out.append(PeerTask(a, tuple(sorted(m.values(), key=lambda u: u.display_name)), frozenset(done)))
+    return out
+
+
+def outside_skill_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str]]:
+    """(code, title) of the skills a student may name for learning done elsewhere: the
+    skills of their classes' frameworks."""
+    if actor.role != Role.STUDENT or not actor.user_id:
+        raise NotFound("no learner")
+    require_learner(uow, actor, actor.user_id, Need.READ, "submission")
+    out: dict[str, str] = {}
+    for sec in uow.sections.sections_of(actor.user_id, Role.STUDENT):
+        fw = uow.frameworks.get(sec.framework_id) if sec.framework_id else None
+        if fw is not None:
+            out.update({sk.code: sk.title for sk in fw.skills})
+    return sorted(out.items(), key=lambda kv: kv[1])
 
 
 def peer_review_form(uow: UnitOfWork, actor: Actor, assessment_id: str, learner_id: str,

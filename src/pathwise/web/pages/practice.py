@@ -208,10 +208,13 @@ def practice_home(request: Request, actor: Actor = policy("practice:self", Role.
         cal = practice.calibration(uow, actor, learner)
         next_up, next_message = _next_up(uow, actor, learner)
         peer = asm.peer_tasks(uow, actor)
+        outside_skills = asm.outside_skill_options(uow, actor)
         uow.commit()
     return render(request, "practice/home.html", skills=skills, assigned=assigned, submissions=subs, calibration=cal,
-                  next_up=next_up, next_message=next_message, peer=peer, title="Practice",
-                  reviewed=bool(request.query_params.get("reviewed")))
+                  next_up=next_up, next_message=next_message, peer=peer, outside_skills=outside_skills,
+                  title="Practice",
+                  reviewed=bool(request.query_params.get("reviewed")),
+                  submitted=bool(request.query_params.get("submitted")))
 
 
 @router.post("/practice/evidence")
@@ -231,8 +234,9 @@ def submit_evidence(request: Request,
                           assigned=asm.my_assignments(uow, actor, learner),
                           submissions=asm.my_submissions(uow, actor, learner),
                           calibration=practice.calibration(uow, actor, learner), title="Practice",
-                          peer=asm.peer_tasks(uow, actor),
-                          form={"title": title, "description": description, "artefact_url": artefact_url})
+                          peer=asm.peer_tasks(uow, actor), outside_skills=asm.outside_skill_options(uow, actor),
+                          form={"title": title, "description": description, "artefact_url": artefact_url,
+                                "skill_codes": skill_codes or []})
         uow.commit()
     return _see_other("/practice?submitted=1#outside")
 
