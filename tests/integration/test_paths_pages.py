@@ -125,3 +125,51 @@ def test_a_due_mastery_check_is_offered_and_opens_a_mixed_skill_session(
     assert got[0]["purpose"] == "check"
     again = c.page("/student").text
     assert 'value="check.' not in again[again.index('id="whats-next"'):]  # done: not offered again at once
+
+
+def test_teacher_sees_who_is_stuck_sets_a_focus_and_opens_a_skill_audited(
+        sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    from pathwise.domain.evidence import Evidence, EvidenceKind
+    from pathwise.services.evidence import record_evidence
+
+    system, w = sch
+    start = datetime.now(UTC) - timedelta(hours=3)
+    evs = [Evidence(f"stuck-{i}", w.cara, EvidenceKind.ANSWER, ("frac.equiv",), 0.0, start + timedelta(minutes=i),
+                    item_id="q-frac.equiv") for i in range(10)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    c = web()
+    assert c.login("rivera").status_code == 303
+    url = f"/teacher/classes/{w.class_a}/path"
+    page = c.page(url)
+    assert page.status_code == 200
+    assert re.findall(r'class="flag" data-learner="([^"]+)" data-skill="([^"]+)"', page.text) == [
+        (w.cara, "frac.equiv")]
+    r = c.post(f"{url}/focus", data={"csrf_token": c.csrf, "skill_codes": ["dec.place"], "learner_ids": [w.ana],
+                                     "days": "5"})
+    assert r.status_code == 303
+    assert "Decimal place value" in c.page(url).text.split('id="focus"')[1].split("</ul>")[0]
+    r = c.post(f"{url}/focus", data={"csrf_token": c.csrf, "skill_codes": ["no.such"]})
+    assert r.status_code == 422 and "unknown skill(s) for this class: no.such" in r.text
+    r = c.post(f"{url}/focus", data={"csrf_token": c.csrf, "skill_codes": ["dec.place"], "days": "soon"})
+    assert r.status_code == 422 and "not a whole number" in r.text
+    r = c.post(f"{url}/open", data={"csrf_token": c.csrf, "learner_id": w.ben, "skill_code": "frac.add",
+                                    "note": "ready in class"})
+    assert r.status_code == 303
+    r = c.post(f"{url}/open", data={"csrf_token": c.csrf, "learner_id": w.dan, "skill_code": "frac.add"})
+    assert r.status_code == 422  # Dan is in another class
+    with system.uow() as uow:
+        actions = [(a.action, a.learner_id) for a in uow.audit.recent(limit=50) if a.action.startswith("paths:")]
+        ben = paths.next_activities(uow, Actor(w.ben, Role.STUDENT, w.school), w.ben, k=10)
+    assert ("paths:open_skill", w.ben) in actions and ("paths:set_focus", None) in actions
+    assert ("paths:open_skill", w.dan) not in actions
+    assert "practice.frac.add" in [a.activity_id for a in ben.items]
+    other = web()
+    assert other.login("okafor").status_code == 303
+    assert other.page(url).status_code == 404  # not her class
+    student = web()
+    assert student.login("ana").status_code == 303
+    assert student.page(url).status_code == 404

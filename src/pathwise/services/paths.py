@@ -730,6 +730,34 @@ def wheel_spinning(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datet
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ClassPath:
+    section_id: str
+    section_name: str
+    students: tuple[tuple[str, str], ...]  # (id, name)
+    skills: tuple[tuple[str, str], ...]  # (code, title), curriculum order
+    flags: tuple[SpinFlag, ...]
+    focus: tuple[FocusSet, ...]  # active now
+
+
+def class_path(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime | None = None,
+               config: PathConfig | None = None) -> ClassPath:
+    """A class's path overview for its teacher: wheel-spinning flags with the prerequisites
+    to step back to, the focus in force, and the students and skills to open or focus on."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    sec = require_section(uow, actor, section_id, Need.READ)
+    now = _now(now)
+    flags = wheel_spinning(uow, actor, section_id, now=now, config=config)
+    content = _content(uow, sec.framework_id) if sec.framework_id else None
+    skills = tuple((c, content.titles.get(c, c)) for c in content.graph.codes()) if content else ()
+    students = tuple((u.id, u.display_name) for u in uow.sections.members(section_id, Role.STUDENT))
+    q = (select(tp.PathFocusRow).where(tp.PathFocusRow.section_id == section_id, tp.PathFocusRow.starts_at <= now,
+                                       tp.PathFocusRow.ends_at > now).order_by(tp.PathFocusRow.id))
+    focus = tuple(FocusSet(r.id, r.section_id, tuple(r.skill_codes), tuple(r.learner_ids), r.ends_at)
+                  for r in uow.session.scalars(q))
+    return ClassPath(section_id, sec.name, students, skills, tuple(flags), focus)
+
+
 # ---------------------------------------------------------------- the simulation benchmark
 
 

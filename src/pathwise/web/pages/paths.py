@@ -115,3 +115,66 @@ def _opening(uow: Any, actor: Actor, learner: str, picked: paths.NextActivity) -
                 return f"/practice/session/{view.id}"
     link = _safe_link(picked.url)
     return link or "/student?chosen=1#whats-next"
+
+
+# -- teachers: who is stuck, this week's focus, opening a skill early ----------------------------
+
+
+def _class_page(request: Request, actor: Actor, class_id: str, notice: str | None = None,
+                problem: str | None = None, status_code: int = 200) -> HTMLResponse:
+    with system_of(request).uow() as uow:
+        view = paths.class_path(uow, actor, class_id)
+        uow.commit()  # the review schedules folded in while reading the flags
+    names = dict(view.students)
+    titles = dict(view.skills)
+    back = ("/teacher", "My classes") if actor.role == Role.TEACHER else ("/admin", "School")
+    return render(request, "paths/class.html", status_code=status_code, view=view, names=names, titles=titles,
+                  notice=notice, problem=problem, back=back, title=f"{view.section_name}: paths")
+
+
+@router.get("/teacher/classes/{class_id}/path")
+def class_path_page(class_id: str, request: Request, done: str | None = None,
+                    actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    """Wheel-spinning flags with where to step back, the focus in force, and the forms to set one."""
+    notice = {"focus": "Focus saved.", "open": "Skill opened."}.get(done or "")
+    return _class_page(request, actor, class_id, notice=notice)
+
+
+@router.post("/teacher/classes/{class_id}/path/focus")
+def focus_post(class_id: str, request: Request,
+               skill_codes: Annotated[list[str] | None, Form(max_length=20)] = None,
+               learner_ids: Annotated[list[str] | None, Form(max_length=200)] = None,
+               days: Annotated[str, Form(max_length=10)] = "7",
+               note: Annotated[str, Form(max_length=500)] = "",
+               actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> Response:
+    try:
+        n_days = int(days)
+    except ValueError:
+        return _class_page(request, actor, class_id, problem=f"days: {days!r} is not a whole number",
+                           status_code=422)
+    try:
+        with system_of(request).uow() as uow:
+            paths.set_focus(uow, actor, class_id, skill_codes or [], learner_ids=learner_ids or [], days=n_days,
+                            note=note)
+            uow.commit()
+    except Invalid as exc:
+        return _class_page(request, actor, class_id, problem=str(exc), status_code=422)
+    return _see_other(f"/teacher/classes/{class_id}/path?done=focus")
+
+
+@router.post("/teacher/classes/{class_id}/path/open")
+def open_post(class_id: str, request: Request,
+              learner_id: Annotated[str, Form(max_length=64)],
+              skill_code: Annotated[str, Form(max_length=128)],
+              note: Annotated[str, Form(max_length=500)] = "",
+              actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> Response:
+    try:
+        with system_of(request).uow() as uow:
+            view = paths.class_path(uow, actor, class_id)
+            if learner_id not in dict(view.students):
+                raise Invalid("choose a student of this class", "learner_id")
+            paths.open_skill(uow, actor, learner_id, skill_code, note)
+            uow.commit()
+    except Invalid as exc:
+        return _class_page(request, actor, class_id, problem=str(exc), status_code=422)
+    return _see_other(f"/teacher/classes/{class_id}/path?done=open")
