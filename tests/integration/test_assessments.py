@@ -202,7 +202,8 @@ def test_outside_evidence_counts_after_approval(app: App) -> None:
         sub = asm.submit_outside_evidence(uow, alice, "Museum visit", "<b>fractions</b> in art",
                                           "https://example.org/my-notes", ["frac.equiv"])
         assert sub.state == "pending" and uow.evidence.count(t.alice) == 0
-        assert [s.id for s in asm.pending_submissions(uow, teacher)] == [sub.id]
+        pending = asm.pending_submissions(uow, teacher)
+        assert [s.id for s in pending] == [sub.id] and pending[0].skill_titles == ("Equivalent fractions",)
         other_teacher = Actor(t.teacher2, Role.TEACHER, t.school)
         assert asm.pending_submissions(uow, other_teacher) == []
         with pytest.raises(NotFound):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,6 +70,7 @@ class Submission:
     review_note: str
     evidence_ids: tuple[str, ...]
     created_at: datetime
+    skill_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,7 +530,9 @@ def pending_submissions(uow: UnitOfWork, actor: Actor) -> list[Submission]:
          .where(tp.EvidenceSubmissionRow.learner_id.in_(list(learners)),
                 tp.EvidenceSubmissionRow.state == SubmissionState.PENDING.value)
          .order_by(tp.EvidenceSubmissionRow.created_at))
-    return [_submission(r, learners[r.learner_id].display_name) for r in uow.session.scalars(q)]
+    subs = [_submission(r, learners[r.learner_id].display_name) for r in uow.session.scalars(q)]
+    titles = uow.frameworks.skill_titles({c for sub in subs for c in sub.skill_codes})
+    return [replace(sub, skill_titles=tuple(titles.get(c, c) for c in sub.skill_codes)) for sub in subs]
 
 
 def my_submissions(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[Submission]:
