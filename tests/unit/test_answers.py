@@ -413,3 +413,16 @@ def test_a_number_is_right_in_each_of_its_forms(value: Fraction) -> None:
         dec = f"{float(value):.6f}"
         assert check_answer(item, dec).correct
         assert check_answer(item, f"{float(value * 100):.4f}%").correct
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+b", r"(\w*)*", r"([a-z]+\s?)+", r"((a+))+", r"(a{1,3})+", "x" * 201])
+def test_patterns_that_could_hang_the_check_are_refused(pattern: str) -> None:
+    item = short(["a"], patterns=[pattern])
+    assert any(p.startswith("spec.patterns[0]:") for p in validate_item(item))
+    # an item stored before this rule never runs the pattern: a long response is checked at once
+    assert not check_answer(item, "a" * 40 + "!").correct
+
+
+@pytest.mark.parametrize("pattern", [r"colou?r", r"(ab|cd){2,5}", r"(\d+)\s*cm", r"(?:foo)+", r"\(a+\)+", r"[+*(]+x"])
+def test_ordinary_patterns_are_accepted(pattern: str) -> None:
+    assert validate_item(short(["a"], patterns=[pattern])) == []

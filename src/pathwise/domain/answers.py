@@ -553,6 +553,57 @@ def _text_matches(given: str, expected: str, spec: Mapping[str, Any]) -> bool:
     return False
 
 
+def _nested_repeat(pattern: str) -> bool:
+    """True when a group that contains a repeat is itself repeated (``(a+)+``, ``((\\w*))*``):
+    such patterns can make the regular-expression engine take exponential time."""
+    stack = [False]  # per open group: does it contain a repeat?
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":  # a character class: nothing inside repeats
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "(":
+            stack.append(False)
+        elif c == ")" and len(stack) > 1:
+            inner = stack.pop()
+            repeated = i + 1 < n and pattern[i + 1] in "+*{"
+            if inner and repeated:
+                return True
+            if inner or repeated:
+                stack[-1] = True
+        elif c in "+*{":
+            stack[-1] = True
+        i += 1
+    return False
+
+
+MAX_PATTERN = 200
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why an authored answer pattern is refused, or None when it is usable."""
+    if len(pattern) > MAX_PATTERN:
+        return f"longer than {MAX_PATTERN} characters"
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"not a valid regular expression ({exc})"
+    if _nested_repeat(pattern):
+        return "a repeated group inside a repeat (like (a+)+) can take too long to check; simplify it"
+    return None
+
+
 def check_short_text(item: Item, response: Any) -> CheckResult:
     text = _text_of(response)
     if text is None or not text.strip():
@@ -566,11 +617,10 @@ def check_short_text(item: Item, response: Any) -> CheckResult:
     norm = normalise_text(text, cs)
     flags = 0 if cs else re.IGNORECASE
     for pat in spec.get("patterns") or ():
-        try:
-            if re.fullmatch(str(pat), norm, flags):
-                return CheckResult(Status.CORRECT, 1.0, "Correct.")
-        except re.error:
-            continue
+        if pattern_problem(str(pat)) is not None:
+            continue  # refused at import; never run one that could hang the check
+        if re.fullmatch(str(pat), norm, flags):
+            return CheckResult(Status.CORRECT, 1.0, "Correct.")
     fb = next((f for f in item.feedback if _text_matches(text, f.answer, spec)), None)
     return _incorrect(fb)
 
@@ -938,8 +988,7 @@ def _validate_instance(item: Item) -> list[str]:
             p.append("spec.patterns: give a list of regular expressions")
         else:
             for i, pat in enumerate(pats):
-                try:
-                    re.compile(str(pat))
-                except re.error as exc:
-                    p.append(f"spec.patterns[{i}]: not a valid regular expression ({exc})")
+                why = pattern_problem(str(pat))
+                if why:
+                    p.append(f"spec.patterns[{i}]: {why}")
     return p
