@@ -14,7 +14,8 @@
 #
 # Why the pins and flags:
 #  * scikit-learn 1.7.2: pyBKT 1.4.3 no longer imports with scikit-learn 1.8 or newer.
-#  * pandas < 3: pyBKT sets a pandas option that pandas 3 removed.
+#  * pandas 2.x: the major the anchor figures were measured with; pyBKT 1.4.3 predates
+#    pandas 3's copy-on-write rules and was not tried with them.
 #  * --no-binary pyBKT: the published wheel is the pure-Python fallback, several
 #    hundred times slower than the C++ build.
 #  * --no-build-isolation: pyBKT's setup.py needs numpy's headers at build time and
