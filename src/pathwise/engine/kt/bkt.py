@@ -153,18 +153,26 @@ class BKT:
 
     def _expand(self, log: ResponseLog) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(row index, unit code) per (answer, unit) pair, and the unit names."""
-        cache: dict[tuple[str, ...], list[int]] = {}
+        combos: dict[tuple[str, ...], int] = {}
+        combo_of_row = np.fromiter((combos.setdefault(sk, len(combos)) for sk in log.skills), dtype=np.int64,
+                                   count=len(log))
         names: dict[str, int] = {}
-        rows: list[int] = []
-        codes: list[int] = []
-        for r, sk in enumerate(log.skills):
-            us = cache.get(sk)
-            if us is None:
-                us = cache[sk] = [names.setdefault(u, len(names)) for u in self._units(sk)]
-            for u in us:
-                rows.append(r)
-                codes.append(u)
-        return np.asarray(rows, dtype=np.int64), np.asarray(codes, dtype=np.int64), list(names)
+        units = [[names.setdefault(u, len(names)) for u in self._units(sk)] for sk in combos]
+        n_units = np.asarray([len(u) for u in units], dtype=np.int64)
+        per_row = n_units[combo_of_row]
+        rows = np.repeat(np.arange(len(log), dtype=np.int64), per_row)
+        # unit codes: for each row, the units of its combination, in order
+        flat = np.asarray([c for u in units for c in u], dtype=np.int64)
+        start = np.concatenate(([0], np.cumsum(n_units)[:-1]))
+        first = np.repeat(start[combo_of_row], per_row)
+        within = np.arange(rows.size) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+        codes = flat[first + within] if rows.size else np.zeros(0, dtype=np.int64)
+        return rows, codes, list(names)
+
+    @staticmethod
+    def _student_codes(log: ResponseLog) -> np.ndarray:
+        ids: dict[str, int] = {}
+        return np.fromiter((ids.setdefault(s, len(ids)) for s in log.students), dtype=np.int64, count=len(log))
 
     @staticmethod
     def _sequences(students: np.ndarray, units: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +203,7 @@ class BKT:
         S = len(fit_units)
         rows = rows[keep]
         resp_unit = remap[codes[keep]]
-        students = np.asarray(log.students, dtype=object)[rows].astype(str)
+        students = self._student_codes(log)[rows]
         seq_ids, seq_unit = self._sequences(students, resp_unit, S)
         obs = y[rows]
         if self.item_guess_slip:
@@ -351,7 +359,7 @@ class BKT:
         rows, codes, names = self._expand(log)
         out = np.full(len(log), float("nan"))
         if rows.size:
-            students = np.asarray(log.students, dtype=object)[rows].astype(str)
+            students = self._student_codes(log)[rows]
             seq_ids, seq_unit = self._sequences(students, codes, len(names))
             unit_p = [self._p(n) for n in names]
             sp = np.asarray([[p.p_init, p.p_learn, p.p_forget] for p in unit_p])[seq_unit]
