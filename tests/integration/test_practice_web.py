@@ -136,10 +136,15 @@ def test_api_answer_idempotent_and_others_get_404(setup) -> None:  # type: ignor
                 headers=tok)
     assert a1.status_code == 200 and a2.status_code == 200
     assert a1.json()["outcome"]["misconception"] == "add-denominators" and a2.json()["outcome"]["duplicate"]
+    assert a1.json()["outcome"]["credit"] == 0.0
     h = c.post(f"/api/v1/practice/items/{item['id']}/hints", json={}, headers=tok)
     assert h.status_code == 200 and h.json()["number"] == 1
+    right = c.post(f"/api/v1/practice/items/{item['id']}/answer", json={"attempt_id": uuid.uuid4().hex,
+                                                                        "response": "75%"}, headers=tok)
+    assert right.status_code == 200 and right.json()["outcome"]["correct"]
+    assert right.json()["outcome"]["credit"] == 0.5  # one hint of two taken
     with app.uow() as uow:
-        assert uow.evidence.count(w.ana) == 2
+        assert uow.evidence.count(w.ana) == 3
     bad = c.post(f"/api/v1/practice/items/{item['id']}/answer", json={"attempt_id": "x", "response": "1", "extra": 1},
                  headers=tok)
     assert bad.status_code == 422

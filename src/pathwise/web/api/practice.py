@@ -77,6 +77,8 @@ class OutcomeOut(BaseModel):
     correct: bool
     message: str
     misconception: str | None
+    credit: float = Field(description="The score recorded as evidence: 1 right, 0 wrong; a right answer "
+                                      "after hints gets less (none after the worked solution).")
     attempt: int
     duplicate: bool
     evidence_id: str | None
@@ -84,7 +86,7 @@ class OutcomeOut(BaseModel):
     @classmethod
     def of(cls, o: practice.Outcome) -> OutcomeOut:
         return cls(status=o.status, correct=o.correct, message=o.message, misconception=o.misconception,
-                   attempt=o.attempt, duplicate=o.duplicate, evidence_id=o.evidence_id)
+                   credit=o.score, attempt=o.attempt, duplicate=o.duplicate, evidence_id=o.evidence_id)
 
 
 class ItemOut(BaseModel):
