@@ -18,8 +18,9 @@ Three policies meet the same learners (same draws, same response noise):
 (a) ``fixed``: the curriculum order with a fixed number of items per skill, pass
 after pass; (b) ``pathwise``: the product's path (``engine.paths``: frontier,
 scoring, memory-model reviews, mastery checks, wheel-spinning guard) driven by the
-product's learner model (the knowledge-tracing tracker, online, on the observed
-answers only); (c) ``oracle``: sees the true strengths and always practises the first
+product's learner model through the same tracker contract the services use (by
+default the model the product runs before any fit: textbook Bayesian Knowledge
+Tracing per skill), online, on the observed answers only; (c) ``oracle``: sees the true strengths and always practises the first
 skill in curriculum order that is not truly mastered.
 
 Numbers only: no storage, no web. A run is repeatable from its seed.
@@ -38,7 +39,8 @@ import numpy as np
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.framework import Framework, Skill, SkillGraph, Unit
-from pathwise.engine.kt.tracker import BKTParams, BKTTracker, Tracker
+from pathwise.engine.kt.bkt import BKT
+from pathwise.engine.kt.tracker import ModelTracker, Tracker
 from pathwise.engine.paths.checks import CheckCadence, check_skills
 from pathwise.engine.paths.guard import WheelSpinGuard
 from pathwise.engine.paths.review import MemoryModel, MemoryState
@@ -234,7 +236,7 @@ class PathwisePolicy:
         self.threshold = threshold
         self.cfg = settings or PathSettings()
         self.learner_id = learner_id
-        self.states: dict[str, dict[str, Any]] = {}
+        self.learner = tracker.new_learner()
         self.attempts: dict[str, int] = {}
         self.memory: dict[str, tuple[MemoryState, float]] = {}  # mastered skill -> (state, last review day)
         self.newly: list[str] = []
@@ -246,9 +248,7 @@ class PathwisePolicy:
         self.hints = ModelHints()
 
     def p(self, code: str) -> float:
-        st = self.states.get(code)
-        return self.tracker.estimate(code, st).p_mastery if st else self.tracker.estimate(
-            code, self.tracker.initial_state(code)).p_mastery
+        return self.tracker.estimate(self.learner, code).p_mastery
 
     def next(self, t: float) -> int:
         if self.queue:
@@ -282,7 +282,7 @@ class PathwisePolicy:
         self.seq += 1
         ev = Evidence(f"{self.learner_id}-{self.seq}", self.learner_id, EvidenceKind.ANSWER, (code,),
                       1.0 if correct else 0.0, _T0 + timedelta(days=t), item_id=f"i.{code}")
-        self.tracker.observe(self.states, ev)
+        self.tracker.observe(self.learner, ev)
         for spinning, done in list(self.step_back.items()):
             # Other work (the step-back to prerequisites first, by the scoring) clears the flag.
             if code != spinning:
@@ -300,7 +300,7 @@ class PathwisePolicy:
                 self.memory[code] = (new, t)
             return
         self.attempts[code] = self.attempts.get(code, 0) + 1
-        est = self.tracker.estimate(code, self.states[code])
+        est = self.tracker.estimate(self.learner, code)
         if est.p_mastery >= self.threshold:
             self.memory[code] = (self.cfg.memory.start(est.n_correct, est.n_evidence - est.n_correct), t)
             self.newly.append(code)
@@ -346,7 +346,9 @@ class SimReport:
 
 
 def default_tracker() -> Tracker:
-    return BKTTracker(default=BKTParams())
+    """The learner model the product runs before any model is fitted (textbook BKT per
+    skill, as ``services.mastery.default_tracker``), behind the same tracker contract."""
+    return ModelTracker(BKT.from_params({"model": "bkt", "multi": "each"}), "bkt-textbook")
 
 
 def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerRun:
