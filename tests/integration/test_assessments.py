@@ -137,6 +137,29 @@ def test_teacher_scores_project_and_mastery_changes(app: App) -> None:
         assert {r.learner.id: r.confirmed for r in roster}[t.alice] == {"acc": 2, "why": 3}
 
 
+def test_a_changed_rubric_score_counts_even_back_to_an_earlier_level(app: App) -> None:
+    t, teacher = seed(app)
+    tracker = app.tracker()
+    with app.uow() as uow:
+        first = asm.score_project(uow, tracker, teacher, "poster", t.alice, {"acc": 1, "why": 0}, now=T0)
+        up = asm.score_project(uow, tracker, teacher, "poster", t.alice, {"acc": 2, "why": 0}, now=T0 + timedelta(days=1))
+        assert up.evidence_ids[1] == first.evidence_ids[1]  # "why" unchanged: nothing new
+        back = asm.score_project(uow, tracker, teacher, "poster", t.alice, {"acc": 1, "why": 0},
+                                 now=T0 + timedelta(days=2))
+        assert len({first.evidence_ids[0], up.evidence_ids[0], back.evidence_ids[0]}) == 3
+        again = asm.score_project(uow, tracker, teacher, "poster", t.alice, {"acc": 1, "why": 0},
+                                  now=T0 + timedelta(days=2))  # the double submit
+        assert again.evidence_ids == back.evidence_ids
+        uow.commit()
+    with app.uow() as uow:
+        acc = sorted((e.timestamp, e.score) for e in uow.evidence.for_learner(t.alice)
+                     if e.kind == EvidenceKind.RUBRIC and e.data["criterion"] == "acc")
+        assert [score for _, score in acc] == [0.5, 1.0, 0.5]
+        why = [e for e in uow.evidence.for_learner(t.alice) if e.kind == EvidenceKind.RUBRIC and e.data["criterion"] == "why"]
+        assert len(why) == 1
+        assert asm.project_scores(uow, teacher, "poster", t.alice).confirmed == {"acc": 1, "why": 0}
+
+
 def test_peer_review_then_teacher_confirms(sqlite_app: App) -> None:
     t, teacher = seed(sqlite_app)
     dora = Actor("u_dora", Role.STUDENT, t.school)

@@ -325,24 +325,39 @@ def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id
         return ScoreResult(ReviewState.PEER.value, ())
     require_role(actor, Role.TEACHER, Role.ADMIN)
     require_learner(uow, actor, learner_id, Need.WRITE, "rubric")
+    # The confirmed scores so far, per criterion: (latest points, its evidence id, how many).
+    so_far: dict[str, tuple[int, str | None, int]] = {}
+    q = (select(tp.RubricScoreRow).where(tp.RubricScoreRow.assessment_id == a.id,
+                                         tp.RubricScoreRow.learner_id == learner_id,
+                                         tp.RubricScoreRow.state == ReviewState.CONFIRMED.value)
+         .order_by(tp.RubricScoreRow.created_at, tp.RubricScoreRow.id))
+    for r in uow.session.scalars(q):
+        so_far[r.criterion_id] = (r.points, r.evidence_id, so_far.get(r.criterion_id, (0, None, 0))[2] + 1)
     evidence: list[Evidence] = []
+    ids: list[str] = []
     for crit, points in checked:
-        ev_id = str(uuid.uuid5(EVIDENCE_NAMESPACE, f"rubric|{a.id}|{learner_id}|{crit.id}|{points}"))
+        last_points, last_id, n = so_far.get(crit.id, (None, None, 0))
+        if last_points == points and last_id:
+            ids.append(last_id)  # unchanged (a re-save or a double submit): nothing new to record
+            continue
+        # A changed score is new evidence, also when it returns to an earlier level (2, 4, then 2 again).
+        key = f"rubric|{a.id}|{learner_id}|{crit.id}|{points}" + (f"|{n}" if n else "")
+        ev_id = str(uuid.uuid5(EVIDENCE_NAMESPACE, key))
+        ids.append(ev_id)
         evidence.append(Evidence(ev_id, learner_id, EvidenceKind.RUBRIC, crit.skill_codes, crit.score(points), now,
                                  item_id=a.id, recorded_by=actor.user_id, source="rubric",
                                  data={"assessment_id": a.id, "rubric_id": rubric.id, "criterion": crit.id,
                                        "points": points, "max_points": crit.max_points,
                                        "level": crit.level(points).label, "comment": comment[:2000]}))
-    res = record_evidence(uow, tracker, actor, evidence)
-    new = set(res.ids)
-    for (crit, points), ev in zip(checked, evidence, strict=True):
+    new = set(record_evidence(uow, tracker, actor, evidence).ids) if evidence else set()
+    for ev in evidence:
         if ev.id in new:
             uow.session.add(tp.RubricScoreRow(id=uuid.uuid4().hex, assessment_id=a.id, learner_id=learner_id,
-                                              criterion_id=crit.id, points=points, state=ReviewState.CONFIRMED.value,
-                                              scorer_id=actor.user_id, comment=comment[:5000], evidence_id=ev.id,
-                                              created_at=now))
+                                              criterion_id=ev.data["criterion"], points=ev.data["points"],
+                                              state=ReviewState.CONFIRMED.value, scorer_id=actor.user_id,
+                                              comment=comment[:5000], evidence_id=ev.id, created_at=now))
     uow.flush()
-    return ScoreResult(ReviewState.CONFIRMED.value, tuple(e.id for e in evidence))
+    return ScoreResult(ReviewState.CONFIRMED.value, tuple(ids))
 
 
 @dataclass(frozen=True, slots=True)
