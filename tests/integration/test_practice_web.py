@@ -323,3 +323,13 @@ def test_outside_evidence_names_any_skill_of_the_class_and_keeps_the_form(setup)
     assert ok.status_code == 303
     page = c.page(ok.headers["location"]).text
     assert 'id="submitted"' in page and "Museum visit — pending" in page
+
+
+def test_question_counter_counts_skipped_questions(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    c = client()
+    c.login("ana")
+    session_url = c.page("/practice/skill/frac.add").headers["location"]
+    assert "Question 1 of up to" in c.page(session_url).text
+    assert c.post(f"{session_url}/next", data={"csrf_token": c.csrf, "skip": "1"}).status_code == 303
+    assert "Question 2 of up to" in c.page(session_url).text
