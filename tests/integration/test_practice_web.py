@@ -333,3 +333,22 @@ def test_question_counter_counts_skipped_questions(setup) -> None:  # type: igno
     assert "Question 1 of up to" in c.page(session_url).text
     assert c.post(f"{session_url}/next", data={"csrf_token": c.csrf, "skip": "1"}).status_code == 303
     assert "Question 2 of up to" in c.page(session_url).text
+
+
+def test_summary_shows_gains_but_does_not_dwell_on_a_drop(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    for user, answer in (("ana", "0.1"), ("ben", "3/4")):
+        c = client()
+        c.login(user)
+        session_url = c.page("/practice/skill/frac.add").headers["location"]
+        page = c.page(session_url)
+        assert "1/2 + 1/4 = ?" in page.text
+        c.post(f"{session_url}/answer", data={"csrf_token": c.csrf, "presentation_id": _field(page.text, "presentation_id"),
+                                              "attempt_id": _field(page.text, "attempt_id"), "response": answer})
+        during = c.page(session_url).text
+        summary = c.page(c.post(f"{session_url}/finish", data={"csrf_token": c.csrf}).headers["location"]).text
+        if answer == "0.1":  # wrong: the session page is honest, the summary stays calm
+            assert re.search(r"\(-\d+ since you started\)", during)
+            assert "since you started" not in summary and "Well done for practising" in summary
+        else:
+            assert re.search(r"\(\+\d+ since you started\)", summary)
