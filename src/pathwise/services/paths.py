@@ -433,19 +433,20 @@ def _profile_sets(uow: UnitOfWork, learner_id: str) -> tuple[frozenset[str], fro
 def _focus(uow: UnitOfWork, learner_id: str, sections: Sequence[str], now: datetime) -> frozenset[str]:
     if not sections:
         return frozenset()
-    q = select(tp.PathFocusRow).where(tp.PathFocusRow.section_id.in_(sections), tp.PathFocusRow.starts_at <= now,
-                                      tp.PathFocusRow.ends_at > now)
+    q = select(tp.PathFocusRow.learner_ids, tp.PathFocusRow.skill_codes).where(
+        tp.PathFocusRow.section_id.in_(sections), tp.PathFocusRow.starts_at <= now, tp.PathFocusRow.ends_at > now)
     out: set[str] = set()
-    for row in uow.session.scalars(q):
-        if not row.learner_ids or learner_id in row.learner_ids:
-            out.update(row.skill_codes)
+    for learners, codes in uow.session.execute(q):
+        if not learners or learner_id in learners:
+            out.update(codes or [])
     return frozenset(out)
 
 
 def _recent(uow: UnitOfWork, learner_id: str, n: int = 5) -> list[tuple[str, str, tuple[str, ...]]]:
-    q = (select(tp.PathChoiceRow).where(tp.PathChoiceRow.learner_id == learner_id)
+    q = (select(tp.PathChoiceRow.activity_id, tp.PathChoiceRow.kind, tp.PathChoiceRow.skill_codes)
+         .where(tp.PathChoiceRow.learner_id == learner_id)
          .order_by(tp.PathChoiceRow.chosen_at.desc(), tp.PathChoiceRow.id.desc()).limit(n))
-    return [(r.activity_id, r.kind, split_codes(r.skill_codes)) for r in uow.session.scalars(q)]
+    return [(a, k, split_codes(c)) for a, k, c in uow.session.execute(q)]
 
 
 def _view(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, sections: Sequence[str], now: datetime) -> LearnerView:
