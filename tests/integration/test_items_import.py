@@ -175,3 +175,22 @@ def test_cli_imports_yaml_and_qti(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert res.exit_code == 0 and "would import: 0 new, 0 updated, 2 unchanged" in res.output
     finally:
         get_settings.cache_clear()
+
+
+def test_json_authoring_reads_like_yaml(sqlite_app: App) -> None:
+    import json
+
+    import yaml
+
+    build_tiny(sqlite_app)
+    from_yaml = parse_items_document(GOOD, "good.yaml")
+    from_json = parse_items_document(json.dumps(yaml.safe_load(GOOD)).encode("utf-8"), "good.json")
+    assert not from_json.problems and from_json.framework_id == "fw1"
+    assert [i for i, _, _ in from_json.items] == [i for i, _, _ in from_yaml.items]
+    broken = json.loads(json.dumps(yaml.safe_load(GOOD)))
+    broken["items"][1]["answer"] = None
+    problems = [str(p) for p in parse_items_document(json.dumps(broken), "bad.json").problems]
+    assert problems and problems[0].startswith("bad.json: items[1].answer:")
+    with sqlite_app.uow() as uow:
+        rep = import_items(uow, system_actor(), from_json.items, from_json.problems, from_json.framework_id)
+        assert rep.stored and rep.created == 2
