@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import partial
 
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.framework import SkillGraph
@@ -200,7 +201,9 @@ def rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, w
     ready_set = frozenset(c for c in graph.codes() if c not in mastered and graph.is_ready(c, mastered))
     readiness: dict[str, float] = {}
 
-    recs: list[Recommendation] = []
+    # (score, activity id, activity, purpose, served skills, raw reasons): reason texts are
+    # written only for the few recommendations returned (the costly ones are deferred).
+    scored: list[tuple[float, str, Activity, str, tuple[str, ...], list[tuple[str, str | partial[str], float]]]] = []
     cands = list(activities)
     if view.check:
         cands.append(check_activity(view.check, titles))
@@ -232,12 +235,12 @@ def rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, w
             continue
         served = tuple(back or learn or review or act.skill_codes)
         purpose = "check" if is_check else "step_back" if back else "learn" if learn else "review"
-        reasons: list[Reason] = []
+        reasons: list[tuple[str, str | partial[str], float]] = []
         kind_gain = KIND_GAIN.get(act.kind, 1.0)
 
-        def add(code: str, weight: float, value: float, text: str) -> None:
+        def add(code: str, weight: float, value: float, text: str | partial[str]) -> None:
             if weight > 0 and value > 0:
-                reasons.append(Reason(code, text, weight * value))
+                reasons.append((code, text, weight * value))
 
         if is_check:
             add("check", w.check, 1.0, act.title.replace("Mastery check: ", "Mastery check: confirm "))
@@ -253,7 +256,7 @@ def rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, w
                 if s not in readiness:
                     readiness[s] = _readiness(graph, s, p) if s in ready_set else 0.3
             ready = min(readiness[s] for s in learn)
-            add("readiness", w.readiness, ready, _ready_text(graph, main, view, titles))
+            add("readiness", w.readiness, ready, partial(_ready_text, graph, main, view, titles))
         if review:
             r = min(view.retrievability.get(s, 0.9) for s in review)
             days = max(view.review_due[s] for s in review)
@@ -287,24 +290,29 @@ def rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, w
             same_skill = bool(set(last[2]) & set(act.skill_codes))
             var = 0.0 if same_act else 1.0 - 0.4 * same_kind - 0.3 * same_skill
             add("variety", w.variety, var, "Something different from your last activity")
-        reasons.sort(key=lambda r: -r.value)
-        score = sum(r.value for r in reasons)
-        recs.append(Recommendation(act, round(score, 6), purpose, served, tuple(reasons)))
+        reasons.sort(key=lambda r: -r[2])
+        score = sum(r[2] for r in reasons)
+        scored.append((round(score, 6), act.id, act, purpose, served, reasons))
 
-    recs.sort(key=lambda r: (-r.score, r.activity.id))
+    scored.sort(key=lambda c: (-c[0], c[1]))
     # A few good *choices*: prefer different skills before repeating one.
-    out: list[Recommendation] = []
+    picked: list[int] = []
     seen: set[tuple[str, ...]] = set()
-    for r in recs:
-        if len(out) >= k:
+    for i, c in enumerate(scored):
+        if len(picked) >= k:
             break
-        if r.skills not in seen:
-            out.append(r)
-            seen.add(r.skills)
-    for r in recs:
-        if len(out) >= k:
+        if c[4] not in seen:
+            picked.append(i)
+            seen.add(c[4])
+    for i in range(len(scored)):
+        if len(picked) >= k:
             break
-        if r not in out:
-            out.append(r)
+        if i not in picked:
+            picked.append(i)
+    out: list[Recommendation] = []
+    for i in picked:
+        score, _, act, purpose, served, raw = scored[i]
+        out.append(Recommendation(act, score, purpose, served, tuple(
+            Reason(code, text if isinstance(text, str) else text(), value) for code, text, value in raw)))
     return out
 
