@@ -352,3 +352,28 @@ def test_summary_shows_gains_but_does_not_dwell_on_a_drop(setup) -> None:  # typ
             assert "since you started" not in summary and "Well done for practising" in summary
         else:
             assert re.search(r"\(\+\d+ since you started\)", summary)
+
+
+def test_teacher_sees_the_misconceptions_of_their_classes(setup) -> None:  # type: ignore[no-untyped-def]
+    app, w, client = setup
+    for user in ("ana", "ben"):
+        c = client()
+        c.login(user)
+        session_url = c.page("/practice/skill/frac.add").headers["location"]
+        page = c.page(session_url)
+        for k in range(2 if user == "ana" else 1):
+            c.post(f"{session_url}/answer", data={"csrf_token": c.csrf, "attempt_id": f"m{k}",
+                                                  "presentation_id": _field(page.text, "presentation_id"),
+                                                  "response": "2/6"})
+    t = client()
+    t.login("rivera")
+    page = t.page("/teacher/assessments")
+    assert page.status_code == 200
+    block = page.text.split('data-misconception="add-denominators"', 1)[1].split("</li>", 1)[0]
+    assert "You added the denominators." in block and "2 students, 3 times: Ana Lopez, Ben Carter" in block
+    with app.uow() as uow:  # a teacher reading students' answers is audited
+        assert (w.teacher, "read:misconceptions") in {(r.actor_id, r.action) for r in uow.audit.recent(learner_id=w.ana)}
+    other = client()
+    other.login("okafor")  # teaches 5B: none of these students
+    page = other.page("/teacher/assessments")
+    assert page.status_code == 200 and "add-denominators" not in page.text and "Ana Lopez" not in page.text

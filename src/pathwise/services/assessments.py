@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +38,7 @@ from pathwise.services import practice
 from pathwise.services.access import Actor, Need, require_learner, require_role, require_section
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
+from pathwise.store import tables as t
 from pathwise.store import tables_practice as tp
 from pathwise.store.uow import UnitOfWork
 
@@ -637,3 +638,47 @@ def skill_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str]]:
         if fw is not None:
             out.update({s.code: s.title for s in fw.skills})
     return sorted(out.items(), key=lambda kv: kv[1])
+
+
+@dataclass(frozen=True, slots=True)
+class MisconceptionSeen:
+    code: str
+    message: str  # the feedback students saw, when the item still has it
+    learners: tuple[str, ...]  # display names
+    times: int
+
+
+def class_misconceptions(uow: UnitOfWork, actor: Actor, *, days: int = 30,
+                         now: datetime | None = None) -> list[tuple[ClassOption, list[MisconceptionSeen]]]:
+    """The misconceptions the actor's students showed in answers over the last ``days``,
+    per class, most widespread first: what to reteach and to whom."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    since = _now(now) - timedelta(days=days)
+    out: list[tuple[ClassOption, list[MisconceptionSeen]]] = []
+    for c in teaching_options(uow, actor):
+        names = {u.id: u.display_name for u in c.students}
+        if not names:
+            continue
+        q = select(t.EvidenceRow.learner_id, t.EvidenceRow.item_id, t.EvidenceRow.data).where(
+            t.EvidenceRow.learner_id.in_(list(names)), t.EvidenceRow.kind == EvidenceKind.ANSWER.value,
+            t.EvidenceRow.timestamp >= since)
+        seen: dict[str, tuple[set[str], list[int], str | None]] = {}
+        for learner_id, item_id, data in uow.session.execute(q):
+            code = (data or {}).get("misconception")
+            if not isinstance(code, str) or not code:
+                continue
+            who, times, example_item = seen.setdefault(code, (set(), [0], item_id))
+            who.add(learner_id)
+            times[0] += 1
+        rows = []
+        for code, (who, times, item_id) in seen.items():
+            for learner_id in who:
+                require_learner(uow, actor, learner_id, Need.READ, "misconceptions")
+            item = uow.items.get(item_id) if item_id else None
+            message = next((f.message for f in item.feedback if f.misconception == code), "") if item else ""
+            if "{" in message:  # a parameterised item's message names numbers of one attempt
+                message = ""
+            rows.append(MisconceptionSeen(code, message, tuple(sorted(names[x] for x in who)), times[0]))
+        rows.sort(key=lambda m: (-len(m.learners), -m.times, m.code))
+        out.append((c, rows))
+    return out

@@ -381,9 +381,12 @@ def _assessments_page(request: Request, actor: Actor, notice: str | None = None,
         rows = asm.teacher_assessments(uow, actor)
         classes = asm.teaching_options(uow, actor)
         skills = asm.skill_options(uow, actor)
+        misconceptions = asm.class_misconceptions(uow, actor)
+        uow.commit()  # audit rows for the learners' answers read
     names = {c.id: c.name for c in classes}
     return render(request, "practice/assessments.html", status_code=status_code, rows=rows, classes=classes,
                   class_names=names, skills=skills, notice=notice, problem=problem, title="Assessments",
+                  misconceptions=misconceptions,
                   observation_id=uuid.uuid4().hex)
 
 
