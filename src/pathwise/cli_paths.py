@@ -1,9 +1,11 @@
-"""``pathwise simulate``: the simulation benchmark of adaptive paths.
+"""``pathwise simulate`` and ``pathwise path-settings``: the commands of adaptive paths.
 
-Runs synthetic learners (a continuous-strength process with forgetting, not the
-model Pathwise fits) through a framework under the fixed curriculum order,
-Pathwise's path and an oracle, and prints opportunities to mastery and the share
-mastered after a fixed budget. Calls the paths service only; no tables here.
+``simulate`` runs synthetic learners (a continuous-strength process with forgetting,
+not the model Pathwise tracks them with) through a framework under the fixed
+curriculum order, Pathwise's path and an oracle, and prints opportunities to mastery
+and the share mastered after a fixed budget. ``path-settings`` shows or changes the
+scoring weights and path settings (stored as data, audited). Calls the paths service
+only; no tables here.
 """
 
 from __future__ import annotations
