@@ -25,6 +25,8 @@ WINDOWS: tuple[int, ...] = (3, 10, 30, 100)
 RECENT: tuple[int, ...] = (1, 3, 10)
 KEEP = max(WINDOWS)  # outcomes kept per skill, newest last
 KEEP_RECENT = max(RECENT)
+KEEP_ORDER = 5  # distinct skills remembered for transfer between skills
+COMBO_SEP = ";"
 
 
 @dataclass(slots=True)
@@ -46,6 +48,18 @@ class LearnerState:
     blk: list[str] = field(default_factory=list)  # skills of the current run of same-skill answers
     blk_a: int = 0
     blk_w: float = 0.0
+    blk_run: int = 0  # current run of successes inside the current run of same-skill answers
+    # finished runs of same-skill answers (a practice block): how many, their mean log
+    # length, how many ended on three successes in a row, successes on their first answer
+    nb: int = 0
+    nb_len: float = 0.0
+    nb_mast: int = 0
+    nb_first: float = 0.0
+    last_len: int = 0
+    last_mast: int = 0
+    combo_a: dict[str, int] = field(default_factory=dict)  # per exact skill combination
+    combo_w: dict[str, float] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # distinct skills, most recently practised last
 
     def observe(self, item: str | None, skills: Sequence[str], correct: float, expected: float = 0.0) -> None:
         pos = self.n
@@ -69,11 +83,29 @@ class LearnerState:
             self.item_a[item] = self.item_a.get(item, 0) + 1
             self.item_w[item] = self.item_w.get(item, 0) + correct
         sk = sorted(skills)
-        if sk == self.blk:
+        if sk == self.blk and self.blk_a:
             self.blk_a += 1
             self.blk_w += correct
         else:
-            self.blk, self.blk_a, self.blk_w = sk, 1, correct
+            if self.blk_a:
+                self.nb += 1
+                self.nb_len += _L(self.blk_a)
+                self.nb_mast += int(self.blk_run >= 3)
+                self.last_len = self.blk_a
+                self.last_mast = int(self.blk_run >= 3)
+            self.blk, self.blk_a, self.blk_w, self.blk_run = sk, 1, correct, 0
+            self.nb_first += correct
+        self.blk_run = self.blk_run + 1 if correct >= 0.5 else 0
+        key = COMBO_SEP.join(sk)
+        self.combo_a[key] = self.combo_a.get(key, 0) + 1
+        self.combo_w[key] = self.combo_w.get(key, 0) + correct
+        order = self.order
+        for s in sk:
+            if s in order:
+                order.remove(s)
+            order.append(s)
+        if len(order) > KEEP_ORDER:
+            del order[: len(order) - KEEP_ORDER]
         self.recent.append(correct)
         if len(self.recent) > KEEP_RECENT:
             del self.recent[0]
@@ -82,7 +114,10 @@ class LearnerState:
         return {"n": self.n, "w": self.w, "sa": self.skill_a, "sw": self.skill_w, "sl": self.skill_last,
                 "sh": self.skill_hist, "ia": self.item_a, "iw": self.item_w, "r": self.recent,
                 "res": self.res, "sr": self.skill_res, "rr": self.recent_res,
-                "b": self.blk, "ba": self.blk_a, "bw": self.blk_w}
+                "b": self.blk, "ba": self.blk_a, "bw": self.blk_w, "br": self.blk_run,
+                "nb": self.nb, "nbl": self.nb_len, "nbm": self.nb_mast, "nbf": self.nb_first,
+                "ll": self.last_len, "lm": self.last_mast, "ca": self.combo_a, "cw": self.combo_w,
+                "o": self.order}
 
     @classmethod
     def from_json(cls, d: dict[str, Any] | None) -> LearnerState:
@@ -92,7 +127,9 @@ class LearnerState:
                    dict(d.get("sl", {})), {k: [list(x) for x in v] for k, v in d.get("sh", {}).items()},
                    dict(d.get("ia", {})), dict(d.get("iw", {})), list(d.get("r", [])), float(d.get("res", 0.0)),
                    dict(d.get("sr", {})), list(d.get("rr", [])), list(d.get("b", [])), int(d.get("ba", 0)),
-                   float(d.get("bw", 0.0)))
+                   float(d.get("bw", 0.0)), int(d.get("br", 0)), int(d.get("nb", 0)), float(d.get("nbl", 0.0)),
+                   int(d.get("nbm", 0)), float(d.get("nbf", 0.0)), int(d.get("ll", 0)), int(d.get("lm", 0)),
+                   dict(d.get("ca", {})), dict(d.get("cw", {})), list(d.get("o", [])))
 
 
 _L = math.log1p
@@ -107,7 +144,56 @@ DENSE: tuple[str, ...] = (
     "streak_w", "streak_f", "n_skills",
     "res_tot", "res_sk", "res_rec3", "res_rec10",
     "blk_same", "blk_a", "blk_w", "blk_f",
+    "nb", "nb_len", "nb_mast", "nb_first", "last_len", "last_mast", "blk_new", "blk_run",
 )
+# Shared features whose weight is allowed to differ per skill (one column per skill each).
+PER_SKILL: tuple[str, ...] = ("res_tot", "res_rec10", "tot_rate", "rec10", "rec3", "blk_a", "blk_w", "blk_f",
+                              "it_a", "tot_a")
+_PER_SKILL_IDX = tuple(DENSE.index(x) for x in PER_SKILL)
+_NB = DENSE.index("nb")
+# Products of a measure of the learner's ability (first-answer success and length of
+# past practice blocks, running residual, success rate) with the practice context
+# (recent windows, where the learner is in the current block). The pairs are the ones a
+# score test ranked highest on the ASSISTments 2009 training split; each factor is
+# standardised with the training log's mean and spread before multiplying.
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("win3_w", "nb_len"), ("win3_a", "nb_first"), ("win3_w", "nb_first"),
+    ("nb_first", "blk_new"), ("blk_same", "nb_first"), ("win3_a", "nb_len"),
+    ("win10_w", "nb_first"), ("win3_a", "nb_mast"), ("blk_w", "nb_first"),
+    ("sk_since", "nb_first"), ("win30_w", "nb_first"), ("win3_w", "res_tot"),
+    ("win10_a", "nb_first"), ("nb_len", "blk_run"), ("blk_a", "nb_first"),
+    ("tot_rate", "win3_w"), ("nb_len", "blk_new"), ("blk_same", "nb_len"),
+    ("win30_a", "nb_first"), ("nb_mast", "blk_new"), ("blk_same", "nb_mast"),
+    ("win10_w", "nb_len"), ("win3_w", "nb_mast"), ("win100_w", "nb_first"),
+    ("win10_a", "nb_len"), ("res_tot", "blk_run"), ("blk_w", "nb_len"),
+    ("win10_w", "res_tot"), ("win100_a", "nb_first"), ("tot_rate", "blk_run"),
+    ("tot_rate", "win10_w"), ("win10_a", "nb_mast"), ("nb_mast", "blk_run"),
+    ("win30_w", "res_tot"), ("sk_w", "nb_first"), ("blk_a", "nb_len"),
+    ("tot_rate", "win30_w"), ("res_tot", "nb"), ("win30_w", "nb_len"),
+    ("sk_new", "nb_first"), ("nb_first", "blk_run"), ("win3_w", "nb"),
+    ("sk_a", "nb_first"), ("sk_since", "nb_len"), ("res_tot", "blk_w"),
+    ("sk_since", "nb_mast"), ("win30_a", "nb_len"), ("tot_rate", "blk_w"),
+    ("win3_a", "nb"), ("sk_new", "nb_mast"), ("tot_rate", "win3_a"),
+    ("win30_a", "res_tot"), ("tot_rate", "nb"), ("win3_a", "res_tot"),
+    ("nb", "blk_run"), ("win30_a", "nb_mast"), ("win10_a", "res_tot"),
+    ("sk_last", "res_tot"), ("sk_new", "nb_len"), ("win10_w", "nb_mast"),
+    ("tot_rate", "sk_last"), ("tot_rate", "win30_a"), ("win10_a", "nb"),
+    ("blk_a", "nb_mast"), ("tot_rate", "win10_a"), ("tot_rate", "blk_same"),
+    ("tot_rate", "blk_new"), ("res_tot", "blk_same"), ("res_tot", "blk_new"),
+    ("win100_w", "res_tot"), ("blk_f", "nb_first"), ("tot_a", "res_tot"),
+    ("tot_f", "res_tot"), ("res_tot", "nb_mast"), ("tot_w", "win3_w"),
+    ("win30_a", "nb"), ("res_tot", "blk_a"), ("tot_rate", "nb_mast"),
+    ("tot_rate", "win100_w"), ("tot_rate", "blk_a"), ("blk_a", "nb"),
+    ("win100_w", "nb_len"), ("sk_a", "nb_len"), ("blk_w", "nb_mast"),
+    ("nb", "blk_new"), ("blk_same", "nb"), ("win10_w", "nb"),
+    ("win100_a", "nb_len"), ("win100_a", "nb_mast"), ("sk_rate", "sk_since"),
+    ("nb_mast", "nb_first"), ("win100_a", "res_tot"), ("sk_w", "nb_len"),
+    ("res_tot", "nb_len"), ("tot_rate", "nb_len"), ("sk_w", "res_tot"),
+    ("win30_f", "nb_first"), ("sk_a", "nb_mast"), ("tot_w", "blk_run"),
+    ("tot_f", "tot_rate"),
+)
+_PAIR_IDX = tuple((DENSE.index(a), DENSE.index(b)) for a, b in PAIRS)
+PAIR_FACTORS: tuple[int, ...] = tuple(sorted({q for ab in _PAIR_IDX for q in ab}))
 # The Best-LR subset (Gervet et al. 2020): item, skills, log counts per skill, item, total.
 BEST_LR_DENSE = frozenset({"bias", "tot_a", "tot_w", "sk_a", "sk_w", "it_a", "it_w"})
 
@@ -125,7 +211,8 @@ class FeatureSpace:
 
     def __init__(self, items: Sequence[str], skills: Sequence[str], *, extended: bool = True,
                  item_logit: dict[str, float] | None = None, skill_logit: dict[str, float] | None = None,
-                 base_logit: float = 0.0) -> None:
+                 base_logit: float = 0.0, combos: Sequence[str] = (),
+                 scale: dict[int, tuple[float, float]] | None = None) -> None:
         self.extended = extended
         self.item_logits = item_logit or {}
         self.skill_logits = skill_logit or {}
@@ -145,7 +232,32 @@ class FeatureSpace:
         self.off_x_w = self.off_x_last + S
         self.off_x_f = self.off_x_w + S
         self.off_pat = self.off_x_f + S
-        self.n_features = self.off_pat + 64
+        self.combos = {c: i for i, c in enumerate(combos)} if extended else {}
+        C = len(self.combos)
+        self.off_skx = self.off_pat + 64
+        self.off_combo = self.off_skx + (len(PER_SKILL) * S if extended else 0)
+        self.off_trans = self.off_combo + 4 * C
+        self.off_pairs = self.off_trans + (S * S if extended else 0)
+        self.n_features = self.off_pairs + (len(PAIRS) if extended else 0)
+        # mean and spread of each pair factor on the training log; None until known
+        self.scale = scale
+
+    def pair_block(self, dense_cols: dict[int, Any]) -> list[Any]:
+        """Pair products from dense feature values (numbers or numpy columns)."""
+        assert self.scale is not None
+        z = {q: (dense_cols[q] - self.scale[q][0]) / self.scale[q][1] for q in PAIR_FACTORS}
+        return [z[a] * z[b] for a, b in _PAIR_IDX]
+
+    def penalties(self, l2: float) -> list[float]:
+        """L2 penalty per column: ``l2`` everywhere, none on the bias, more on the
+        skill-to-skill transfer block (many columns, little data each)."""
+        reg = [l2] * self.n_features
+        reg[0] = 0.0
+        for q in range(self.off_trans, self.off_pairs):
+            reg[q] = 3.0 * l2
+        for q in range(self.off_pairs, self.n_features):
+            reg[q] = 3.0 * l2
+        return reg
 
     def item_logit(self, item: str | None, skills: Sequence[str]) -> float:
         """Prior log-odds of success on an item (item, else its skills, else overall)."""
@@ -157,8 +269,10 @@ class FeatureSpace:
     def expected(self, item: str | None, skills: Sequence[str]) -> float:
         return 1.0 / (1.0 + math.exp(-self.item_logit(item, skills)))
 
-    def row(self, st: LearnerState, item: str | None, skills: Sequence[str]) -> tuple[list[int], list[float]]:
-        """Column indices and values of the row for ``st`` answering ``item`` next."""
+    def row(self, st: LearnerState, item: str | None, skills: Sequence[str], *,
+            pairs: bool = True) -> tuple[list[int], list[float]]:
+        """Column indices and values of the row for ``st`` answering ``item`` next
+        (without the pair products when ``pairs`` is false; ``pair_block`` adds them)."""
         ext = self.extended
         idx: list[int] = []
         val: list[float] = []
@@ -267,6 +381,45 @@ class FeatureSpace:
             dense[base + 6] = _L(st.blk_w)
             dense[base + 7] = _L(st.blk_a - st.blk_w)
         if ext:
+            nb = st.nb
+            dense[_NB] = _L(nb)
+            dense[_NB + 1] = (st.nb_len + 1.5) / (nb + 1.0)
+            dense[_NB + 2] = (st.nb_mast + 0.5) / (nb + 1.0)
+            dense[_NB + 3] = (st.nb_first + 0.6) / (nb + 1.0)
+            dense[_NB + 4] = _L(st.last_len)
+            dense[_NB + 5] = float(st.last_mast)
+            same = st.blk_a > 0 and sorted(skills) == st.blk
+            dense[_NB + 6] = 0.0 if same else 1.0
+            dense[_NB + 7] = _L(st.blk_run) if same else 0.0
+            S = len(self.skills)
+            cur = [j for j in (self.skills.get(s) for s in skills) if j is not None]
+            for j in cur:
+                for q, d in enumerate(_PER_SKILL_IDX):
+                    v = dense[d]
+                    if v != 0.0:
+                        idx.append(self.off_skx + q * S + j)
+                        val.append(v)
+            if cur:
+                inv_c = 1.0 / len(cur)
+                for s in st.order:
+                    if s in skills:
+                        continue
+                    kk = self.skills.get(s)
+                    if kk is None:
+                        continue
+                    v = ((st.skill_w[s] + 1.0) / (st.skill_a[s] + 2.0) - 0.6) * inv_c
+                    for j in cur:
+                        idx.append(self.off_trans + j * S + kk)
+                        val.append(v)
+            key = COMBO_SEP.join(sorted(skills))
+            cj = self.combos.get(key)
+            if cj is not None:
+                C = len(self.combos)
+                ca = st.combo_a.get(key, 0)
+                cw = st.combo_w.get(key, 0)
+                idx += [self.off_combo + cj, self.off_combo + C + cj, self.off_combo + 2 * C + cj,
+                        self.off_combo + 3 * C + cj]
+                val += [1.0, _L(ca), _L(cw), _L(ca - cw)]
             if len(r) >= 3:
                 idx.append(self.off_gram + 4 * round(r[-3]) + 2 * round(r[-2]) + round(r[-1]))
                 val.append(1.0)
@@ -278,5 +431,9 @@ class FeatureSpace:
         for q, v in enumerate(dense):
             if v != 0.0 and mask[q]:
                 idx.append(q)
+                val.append(v)
+        if ext and pairs and self.scale is not None:
+            for q, v in enumerate(self.pair_block(dict(enumerate(dense)))):
+                idx.append(self.off_pairs + q)
                 val.append(v)
         return idx, val

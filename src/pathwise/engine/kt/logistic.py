@@ -24,8 +24,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from pathwise.engine.kt.data import ResponseLog
-from pathwise.engine.kt.features import FeatureSpace, LearnerState
+from pathwise.engine.kt.features import COMBO_SEP, DENSE, PAIR_FACTORS, FeatureSpace, LearnerState
 from pathwise.engine.kt.optim import fit_logistic, sigmoid
+
+
+# Version of the column layout in ``FeatureSpace``; parameters fitted under another
+# layout cannot be read and must be refitted.
+LAYOUT = 2
 
 
 def _logit(p: float) -> float:
@@ -36,7 +41,7 @@ class LogisticKT:
     """Best-LR (``extended=False``) or Best-LR+ (``extended=True``) logistic model."""
 
     def __init__(self, *, extended: bool = True, l2: float = 1.0, prior_strength: float = 5.0,
-                 maxiter: int = 25, name: str | None = None) -> None:
+                 maxiter: int = 20, name: str | None = None) -> None:
         self.extended = extended
         self.l2 = l2
         self.prior_strength = prior_strength
@@ -53,7 +58,9 @@ class LogisticKT:
         ia: Counter[str] = Counter()
         iw: Counter[str] = Counter()
         isk: dict[str, tuple[str, ...]] = {}
+        combos: set[str] = set()
         for _s, it, sk, c, _t in log.rows():
+            combos.add(COMBO_SEP.join(sorted(sk)))
             for k in sk:
                 sa[k] += 1
                 sw[k] += c
@@ -68,9 +75,13 @@ class LogisticKT:
             prior = 1.0 / (1.0 + math.exp(-(sum(known) / len(known)))) if known else mean
             il[it] = _logit((iw[it] + prior * m) / (ia[it] + m))
         return FeatureSpace(sorted(ia), sorted(sa), extended=self.extended, item_logit=il, skill_logit=sl,
-                            base_logit=_logit(mean))
+                            base_logit=_logit(mean), combos=sorted(combos) if self.extended else ())
 
     def _design(self, log: ResponseLog, space: FeatureSpace) -> sp.csr_matrix:
+        """One sparse row per answer, each from the learner's earlier answers in ``log``.
+
+        The pair products are added as one numpy block (the same formula ``row`` uses
+        online); when fitting, their factors' mean and spread are taken from ``log``."""
         states: dict[str, LearnerState] = {}
         ind: list[int] = []
         vals: list[float] = []
@@ -79,13 +90,22 @@ class LogisticKT:
             st = states.get(s)
             if st is None:
                 st = states[s] = LearnerState()
-            i, v = space.row(st, it, sk)
+            i, v = space.row(st, it, sk, pairs=False)
             ind += i
             vals += v
             ptr.append(len(ind))
             st.observe(it, sk, c, space.expected(it, sk))
-        return sp.csr_matrix((np.asarray(vals, dtype=float), np.asarray(ind, dtype=np.int64), np.asarray(ptr)),
-                             shape=(len(log), space.n_features))
+        X = sp.csr_matrix((np.asarray(vals, dtype=float), np.asarray(ind, dtype=np.int64), np.asarray(ptr)),
+                          shape=(len(log), space.n_features))
+        if not space.extended or len(log) == 0:
+            return X
+        cols = {q: X[:, q].toarray().ravel() for q in PAIR_FACTORS}
+        if space.scale is None:
+            space.scale = {q: (float(v.mean()), float(v.std()) if v.std() > 1e-9 else 1.0) for q, v in cols.items()}
+        block = np.column_stack(space.pair_block(cols))
+        pairs = sp.csr_matrix(block)
+        left = X[:, : space.off_pairs]
+        return sp.hstack([left, pairs], format="csr")
 
     def fit(self, log: ResponseLog, progress: Callable[[float], None] | None = None) -> LogisticKT:
         if len(log) == 0:
@@ -94,8 +114,7 @@ class LogisticKT:
         X = self._design(log, space)
         if progress:
             progress(0.2)
-        reg = np.full(space.n_features, float(self.l2))
-        reg[0] = 0.0
+        reg = np.asarray(space.penalties(float(self.l2)), dtype=float)
         cb = (lambda k: progress(0.2 + 0.8 * min(k / self.maxiter, 1.0))) if progress else None
         w = fit_logistic(X, log.y(), reg, maxiter=self.maxiter, callback=cb)
         self.space_ = space
@@ -137,8 +156,9 @@ class LogisticKT:
     def to_params(self) -> dict[str, Any]:
         sp_ = self.space_
         return {"model": self.name, "extended": self.extended, "l2": self.l2,
-                "prior_strength": self.prior_strength,
-                "items": list(sp_.items), "skills": list(sp_.skills),
+                "prior_strength": self.prior_strength, "layout": LAYOUT,
+                "items": list(sp_.items), "skills": list(sp_.skills), "combos": list(sp_.combos),
+                "scale": {DENSE[q]: list(v) for q, v in (sp_.scale or {}).items()},
                 "item_logit": sp_.item_logits, "skill_logit": sp_.skill_logits, "base_logit": sp_.base_logit,
                 "coef": [float(x) for x in self.coef_]}
 
@@ -147,6 +167,12 @@ class LogisticKT:
         m = cls(extended=bool(d["extended"]), l2=float(d["l2"]), prior_strength=float(d["prior_strength"]),
                 name=d.get("model"))
         m.space_ = FeatureSpace(d["items"], d["skills"], extended=m.extended, item_logit=d["item_logit"],
-                                skill_logit=d["skill_logit"], base_logit=float(d["base_logit"]))
+                                skill_logit=d["skill_logit"], base_logit=float(d["base_logit"]),
+                                combos=d.get("combos", ()),
+                                scale={DENSE.index(k): (float(v[0]), float(v[1]))
+                                       for k, v in d.get("scale", {}).items()} or None)
         m.coef_ = np.asarray(d["coef"], dtype=float)
+        if int(d.get("layout", 1)) != LAYOUT or m.coef_.shape[0] != m.space_.n_features:
+            raise ValueError(f"these {m.name} parameters were fitted with an older feature layout "
+                             f"(layout {d.get('layout', 1)}, now {LAYOUT}); refit the model")
         return m

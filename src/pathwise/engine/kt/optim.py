@@ -1,8 +1,13 @@
-"""L2-regularised logistic regression on a sparse design matrix, fitted with scipy.
+"""L2-regularised logistic regression on a sparse design matrix, fitted with numpy and scipy.
 
-One function, ``fit_logistic``: Newton steps with conjugate gradients (trust region,
-Hessian-vector products only), which converges in a few dozen passes over the data
-where plain gradient methods need thousands. No feature engineering here, no I/O.
+One function, ``fit_logistic``: truncated Newton. Each step solves the Newton system
+approximately by conjugate gradients (Hessian-vector products only, never the
+Hessian itself) preconditioned by the Hessian's diagonal, with a cap on the inner
+iterations, then backtracks along the step until the objective drops enough. The
+diagonal preconditioner matters: the columns mix one-hot indicators, log counts and
+standardised products whose curvatures differ by orders of magnitude, and without it
+the inner solves take hundreds of passes over the data. No feature engineering here,
+no I/O.
 """
 
 from __future__ import annotations
@@ -11,45 +16,83 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+def _objective(z: np.ndarray, y: np.ndarray, sw: np.ndarray, reg: np.ndarray, w: np.ndarray) -> float:
+    return float(np.sum(sw * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.sum(reg * w * w))
+
+
 def fit_logistic(X: sp.csr_matrix, y: np.ndarray, reg: np.ndarray, *, weights: np.ndarray | None = None,
-                 maxiter: int = 100, tol: float = 1e-4,
+                 maxiter: int = 100, tol: float = 1e-4, max_cg: int = 40,
                  callback: Callable[[int], None] | None = None) -> np.ndarray:
-    """Weights minimising sum of logistic losses + 0.5 * sum(reg * w**2)."""
+    """Weights minimising sum of logistic losses + 0.5 * sum(reg * w**2).
+
+    Stops after ``maxiter`` Newton steps or when every gradient component is below
+    ``tol * sqrt(rows)``; each step uses at most ``max_cg`` inner iterations."""
     X = sp.csr_matrix(X)
     Xt = X.T.tocsr()
-    sw = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=float)
-    cache: dict[str, object] = {}
-
-    def fun(w: np.ndarray) -> tuple[float, np.ndarray]:
-        z = X @ w
+    X2t = Xt.multiply(Xt).tocsr()
+    n = X.shape[0]
+    y = np.asarray(y, dtype=float)
+    reg = np.asarray(reg, dtype=float)
+    sw = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    gtol = tol * max(1.0, float(n) ** 0.5)
+    w = np.zeros(X.shape[1])
+    z = np.zeros(n)
+    f = _objective(z, y, sw, reg, w)
+    for it in range(1, maxiter + 1):
         p = sigmoid(z)
-        loss = float(np.sum(sw * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.sum(reg * w * w))
-        return loss, Xt @ (sw * (p - y)) + reg * w
-
-    def hessp(w: np.ndarray, v: np.ndarray) -> np.ndarray:
-        key = w.tobytes()
-        if cache.get("key") != key:
-            p = sigmoid(X @ w)
-            cache["key"] = key
-            cache["d"] = sw * p * (1.0 - p)
-        d = cache["d"]
-        assert isinstance(d, np.ndarray)
-        return Xt @ (d * (X @ v)) + reg * v
-
-    it = [0]
-
-    def cb(_w: np.ndarray) -> None:
-        it[0] += 1
+        g = Xt @ (sw * (p - y)) + reg * w
+        gnorm = float(np.linalg.norm(g))
+        if float(np.max(np.abs(g))) < gtol:
+            break
+        d = sw * p * (1.0 - p)
+        diag = X2t @ d + reg
+        minv = 1.0 / np.maximum(diag, 1e-12)
+        # preconditioned conjugate gradients on H s = -g
+        s = np.zeros_like(w)
+        r = -g
+        q = minv * r
+        direction = q.copy()
+        rq = float(r @ q)
+        stop = min(0.5, gnorm ** 0.5) * gnorm
+        for _ in range(max_cg):
+            Hd = Xt @ (d * (X @ direction)) + reg * direction
+            curv = float(direction @ Hd)
+            if curv <= 0.0:
+                break
+            alpha = rq / curv
+            s += alpha * direction
+            r -= alpha * Hd
+            if float(np.linalg.norm(r)) < stop:
+                break
+            q = minv * r
+            rq_new = float(r @ q)
+            direction = q + (rq_new / rq) * direction
+            rq = rq_new
+        if not s.any():
+            s = -minv * g
+        # backtracking line search (Armijo)
+        Xs = X @ s
+        slope = float(g @ s)
+        t = 1.0
+        while True:
+            w_new = w + t * s
+            z_new = z + t * Xs
+            f_new = _objective(z_new, y, sw, reg, w_new)
+            if f_new <= f + 1e-4 * t * slope or t < 1e-6:
+                break
+            t *= 0.5
+        if f_new > f:
+            break
+        converged = f - f_new < 1e-9 * max(1.0, abs(f))
+        w, z, f = w_new, z_new, f_new
         if callback is not None:
-            callback(it[0])
-
-    res = minimize(fun, np.zeros(X.shape[1]), jac=True, hessp=hessp, method="trust-ncg",
-                   options={"maxiter": maxiter, "gtol": tol * max(1.0, float(len(y)) ** 0.5)}, callback=cb)
-    return np.asarray(res.x, dtype=float)
+            callback(it)
+        if converged:
+            break
+    return w
