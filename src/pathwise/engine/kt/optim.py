@@ -27,7 +27,7 @@ def _objective(z: np.ndarray, y: np.ndarray, sw: np.ndarray, reg: np.ndarray, w:
 
 
 def fit_logistic(X: sp.csr_matrix, y: np.ndarray, reg: np.ndarray, *, weights: np.ndarray | None = None,
-                 maxiter: int = 100, tol: float = 1e-4, max_cg: int = 40,
+                 maxiter: int = 100, tol: float = 1e-4, max_cg: int = 30,
                  callback: Callable[[int], None] | None = None) -> np.ndarray:
     """Weights minimising sum of logistic losses + 0.5 * sum(reg * w**2).
 
