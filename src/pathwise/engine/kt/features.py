@@ -204,7 +204,10 @@ class FeatureSpace:
     Blocks: dense shared features; item one-hot; skill one-hot; per-skill log counts
     of attempts, successes and failures (Best-LR); then, when ``extended``, the last
     three outcomes overall and on the skill as one-hot patterns, per-skill last outcome
-    and recent counts, and a one-hot of (successes, failures) on the skill, capped at 7.
+    and recent counts, and a one-hot of (successes, failures) on the skill, capped at 7;
+    per-skill weights of some shared features; the exact skill combination as its own
+    component (one-hot and counts); transfer from the learner's recent other skills
+    (one weight per current and earlier skill); and the products in ``PAIRS``.
     Items, skills never seen in fitting get no column of their own: their prediction
     rests on the shared features and the prior difficulty of their skills.
     """
