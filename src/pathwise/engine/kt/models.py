@@ -20,7 +20,8 @@ DEFAULT = "lr-plus"
 PRODUCT_SLOT = "learner-model"
 
 _FACTORIES: dict[str, tuple[str, Callable[[], Any]]] = {
-    "lr-plus": ("Best-LR+ logistic model: Best-LR counts plus recent windows, recency, patterns and "
+    "lr-plus": ("Best-LR+ logistic model: Best-LR counts plus recent windows, recency, patterns, per-skill "
+                "weights, skill-combination counts, transfer from recent skills, practice-block history and "
                 "ability against item difficulty; online (default)", lambda: LogisticKT(extended=True)),
     "best-lr": ("Best-LR logistic model (Gervet et al. 2020): item, skills, log counts per skill, item "
                 "and total", lambda: LogisticKT(extended=False, name="best-lr")),
