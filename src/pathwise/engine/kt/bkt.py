@@ -251,15 +251,26 @@ class BKT:
             return np.bincount(idx, weights=v.T.ravel(), minlength=R * n).reshape(R, n)
 
         n_by = group(np.ones((n_seq, R)), flat_first, S)
+        m_next = nxt[:, None].astype(float)
+        binary = bool(np.all((lay.obs == 0.0) | (lay.obs == 1.0)))
+        ob = lay.obs.astype(np.int64)
+        flat_eo = (np.arange(R)[:, None] * (2 * n_em) + (2 * resp_em + ob)[None, :]).ravel()
         T = lay.active.size
         offs = lay.offsets
         act = lay.active
         for it in range(self.max_iter):
             P0, L = init[:, sg].T, learn[:, sg].T
-            G, Sl = guess[:, resp_em].T, slip[:, resp_em].T
             # emission likelihoods for every response at once (known, unknown)
-            lk = o_col * (1 - Sl) + (1 - o_col) * Sl
-            lu = o_col * G + (1 - o_col) * (1 - G)
+            if binary:
+                tk = np.stack([slip, 1 - slip], axis=2).reshape(R, 2 * n_em)
+                tu = np.stack([1 - guess, guess], axis=2).reshape(R, 2 * n_em)
+                eo = 2 * resp_em + ob
+                lk = tk[:, eo].T
+                lu = tu[:, eo].T
+            else:
+                G, Sl = guess[:, resp_em].T, slip[:, resp_em].T
+                lk = o_col * (1 - Sl) + (1 - o_col) * Sl
+                lu = o_col * G + (1 - o_col) * (1 - G)
             dlt = lk - lu
             A = 1 - forget[:, sg].T - L
             post = np.empty((n_resp, R))
@@ -295,22 +306,31 @@ class BKT:
             gL = np.clip(post * bL, 0.0, 1.0)
             gU = 1.0 - gL
             ll = float(np.log(c).sum())
-            Lr = L[resp_seq]
             notp = 1 - post
-            m = nxt[:, None]
             init = clip("p_init", group(gL[first], flat_first, S) / np.maximum(n_by, 1e-12))
-            xi_ul = np.where(m, notp * Lr * WL, 0.0)
-            gu_tr = np.where(m, notp * bU, 0.0)
-            learn = clip("p_learn", group(xi_ul, flat_resp, S) / np.maximum(group(gu_tr, flat_resp, S), 1e-12))
+            # learn and forget are constant within a skill, so they factor out of the sums;
+            # WL and WU are zero where no response follows, bL and bU are one there
+            xi_ul = learn * group(notp * WL, flat_resp, S)
+            gu_tr = group(notp * (bU * m_next), flat_resp, S)
+            new_learn = xi_ul / np.maximum(gu_tr, 1e-12)
             if self.forgets:
-                Fr = Fs[resp_seq]
-                xi_lu = np.where(m, post * Fr * WU, 0.0)
-                gl_tr = np.where(m, post * bL, 0.0)
-                forget = clip("p_forget", group(xi_lu, flat_resp, S) / np.maximum(group(gl_tr, flat_resp, S), 1e-12))
-            den_u = group(gU, flat_em, n_em)
-            den_l = group(gL, flat_em, n_em)
-            guess = clip("p_guess", (group(gU * o_col, flat_em, n_em) + 1e-3) / (den_u + 2e-3))
-            slip = clip("p_slip", (group(gL * (1 - o_col), flat_em, n_em) + 1e-3) / (den_l + 2e-3))
+                xi_lu = forget * group(post * WU, flat_resp, S)
+                gl_tr = group(post * (bL * m_next), flat_resp, S)
+                forget = clip("p_forget", xi_lu / np.maximum(gl_tr, 1e-12))
+            learn = clip("p_learn", new_learn)
+            if binary:
+                # expected counts by (emission, outcome) in one pass each
+                cu = group(gU, flat_eo, 2 * n_em).reshape(R, n_em, 2)
+                cl = group(gL, flat_eo, 2 * n_em).reshape(R, n_em, 2)
+                num_g, den_u = cu[:, :, 1], cu.sum(axis=2)
+                num_s, den_l = cl[:, :, 0], cl.sum(axis=2)
+            else:
+                den_u = group(gU, flat_em, n_em)
+                den_l = group(gL, flat_em, n_em)
+                num_g = group(gU * o_col, flat_em, n_em)
+                num_s = group(gL * (1 - o_col), flat_em, n_em)
+            guess = clip("p_guess", (num_g + 1e-3) / (den_u + 2e-3))
+            slip = clip("p_slip", (num_s + 1e-3) / (den_l + 2e-3))
             if progress:
                 progress(min((it + 1) / self.max_iter, 1.0))
             if abs(ll - last_ll) < self.tol * max(1.0, abs(ll)) * 0.1:
