@@ -6,7 +6,9 @@ every skill and every random restart at once: sequences are sorted by length and
 laid out time-major, so each step of the forward and backward passes is a handful of
 numpy operations over all sequences still running at that step (no Python loop per
 response). Parameters are clipped to configurable bounds after each M-step; the
-restart with the best likelihood wins per skill; skills with too little data keep
+restart with the best likelihood wins per skill (all restarts run together for the first
+``n_warm`` iterations, then each skill goes on from its best start only: short runs from
+many starts, then one long run, which costs a fraction of running every start to the end); skills with too little data keep
 the defaults and say so in ``fallback_``.
 
 Multi-skill answers: ``multi="combination"`` treats the skill combination as one
@@ -128,13 +130,15 @@ class BKT:
     mastery_is_known = True  # mastery_state is P(skill known), not P(correct)
 
     def __init__(self, *, forgets: bool = False, item_guess_slip: bool = False, multi: str = "combination",
-                 n_restarts: int = 5, max_iter: int = 50, tol: float = 1e-4, min_responses: int = 10,
+                 n_restarts: int = 5, n_warm: int = 5, max_iter: int = 50, tol: float = 1e-4,
+                 min_responses: int = 10,
                  bounds: Bounds | None = None, defaults: SkillParams | None = None,
                  random_state: int | None = 0, name: str | None = None) -> None:
         self.forgets = forgets
         self.item_guess_slip = item_guess_slip
         self.multi = multi
         self.n_restarts = n_restarts
+        self.n_warm = n_warm
         self.max_iter = max_iter
         self.tol = tol
         self.min_responses = min_responses
@@ -153,9 +157,8 @@ class BKT:
 
     def _expand(self, log: ResponseLog) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(row index, unit code) per (answer, unit) pair, and the unit names."""
-        combos: dict[tuple[str, ...], int] = {}
-        combo_of_row = np.fromiter((combos.setdefault(sk, len(combos)) for sk in log.skills), dtype=np.int64,
-                                   count=len(log))
+        combos = {sk: i for i, sk in enumerate(dict.fromkeys(log.skills))}
+        combo_of_row = np.fromiter(map(combos.__getitem__, log.skills), dtype=np.int64, count=len(log))
         names: dict[str, int] = {}
         units = [[names.setdefault(u, len(names)) for u in self._units(sk)] for sk in combos]
         n_units = np.asarray([len(u) for u in units], dtype=np.int64)
@@ -171,8 +174,8 @@ class BKT:
 
     @staticmethod
     def _student_codes(log: ResponseLog) -> np.ndarray:
-        ids: dict[str, int] = {}
-        return np.fromiter((ids.setdefault(s, len(ids)) for s in log.students), dtype=np.int64, count=len(log))
+        ids = {s: i for i, s in enumerate(dict.fromkeys(log.students))}
+        return np.fromiter(map(ids.__getitem__, log.students), dtype=np.int64, count=len(log))
 
     @staticmethod
     def _sequences(students: np.ndarray, units: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
@@ -232,7 +235,7 @@ class BKT:
         init[0], learn[0], guess[0], slip[0] = dflt.p_init, dflt.p_learn, dflt.p_guess, dflt.p_slip
         sg = lay.seq_group
         n_seq = sg.size
-        flat_em = (np.arange(R)[:, None] * n_em + resp_em[None, :]).ravel()
+        flat_em = (np.arange(R)[None, :] * n_em + resp_em[:, None]).ravel()
         last_ll = -np.inf
         o_col = lay.obs[:, None]
         n_resp = lay.obs.size
@@ -243,30 +246,42 @@ class BKT:
         for t in range(lay.active.size - 1):
             nxt[lay.offsets[t]:lay.offsets[t] + lay.active[t + 1]] = True
         resp_unit_l = sg[resp_seq]
-        flat_resp = (np.arange(R)[:, None] * S + resp_unit_l[None, :]).ravel()
+        flat_resp = (np.arange(R)[None, :] * S + resp_unit_l[:, None]).ravel()
         first = slice(0, int(lay.active[0]))
-        flat_first = (np.arange(R)[:, None] * S + sg[None, :]).ravel()
+        flat_first = (np.arange(R)[None, :] * S + sg[:, None]).ravel()
 
         def group(v: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
-            return np.bincount(idx, weights=v.T.ravel(), minlength=R * n).reshape(R, n)
+            # idx enumerates (row, restart) pairs in v's own memory order, so no copy is made
+            return np.bincount(idx, weights=np.ascontiguousarray(v).ravel(), minlength=R * n).reshape(R, n)
 
         n_by = group(np.ones((n_seq, R)), flat_first, S)
         m_next = nxt[:, None].astype(float)
         binary = bool(np.all((lay.obs == 0.0) | (lay.obs == 1.0)))
         ob = lay.obs.astype(np.int64)
-        flat_eo = (np.arange(R)[:, None] * (2 * n_em) + (2 * resp_em + ob)[None, :]).ravel()
+        eo = 2 * resp_em + ob
+        flat_eo = (np.arange(R)[None, :] * (2 * n_em) + eo[:, None]).ravel()
         T = lay.active.size
         offs = lay.offsets
         act = lay.active
         for it in range(self.max_iter):
+            if it == self.n_warm and R > 1 and not self.item_guess_slip:
+                # short runs from every start, then each skill goes on from its best start only
+                llu = group(np.log(c), flat_resp, S)
+                pick = (np.argmax(llu, axis=0), np.arange(S))
+                init, learn, forget = init[pick][None], learn[pick][None], forget[pick][None]
+                guess, slip = guess[pick][None], slip[pick][None]
+                R = 1
+                flat_em, flat_resp, flat_first, flat_eo = resp_em, resp_unit_l, sg, eo
+                n_by = group(np.ones((n_seq, R)), flat_first, S)
+                last_ll = -np.inf
             P0, L = init[:, sg].T, learn[:, sg].T
             # emission likelihoods for every response at once (known, unknown)
             if binary:
-                tk = np.stack([slip, 1 - slip], axis=2).reshape(R, 2 * n_em)
-                tu = np.stack([1 - guess, guess], axis=2).reshape(R, 2 * n_em)
-                eo = 2 * resp_em + ob
-                lk = tk[:, eo].T
-                lu = tu[:, eo].T
+                # tables laid out (emission x outcome, restart) so the gathers come out row-major
+                tk = np.stack([slip, 1 - slip], axis=2).reshape(R, 2 * n_em).T.copy()
+                tu = np.stack([1 - guess, guess], axis=2).reshape(R, 2 * n_em).T.copy()
+                lk = tk[eo]
+                lu = tu[eo]
             else:
                 G, Sl = guess[:, resp_em].T, slip[:, resp_em].T
                 lk = o_col * (1 - Sl) + (1 - o_col) * Sl
@@ -303,7 +318,7 @@ class BKT:
                 WU[a:a + n1] = wu
                 bL[a:a + n1] = wl + Fs[:n1] * d if self.forgets else wl
                 bU[a:a + n1] = wu - L[:n1] * d
-            gL = np.clip(post * bL, 0.0, 1.0)
+            gL = np.minimum(post * bL, 1.0)  # both factors are non-negative
             gU = 1.0 - gL
             ll = float(np.log(c).sum())
             notp = 1 - post
