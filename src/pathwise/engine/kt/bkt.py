@@ -5,11 +5,11 @@ forgetting and with per-item guess/slip. Fitting runs expectation-maximisation f
 every skill and every random restart at once: sequences are sorted by length and
 laid out time-major, so each step of the forward and backward passes is a handful of
 numpy operations over all sequences still running at that step (no Python loop per
-response). Parameters are clipped to configurable bounds after each M-step; the
-restart with the best likelihood wins per skill (all restarts run together for the first
-``n_warm`` iterations, then each skill goes on from its best start only: short runs from
-many starts, then one long run, which costs a fraction of running every start to the end); skills with too little data keep
-the defaults and say so in ``fallback_``.
+response). Parameters are clipped to configurable bounds after each M-step. All random
+restarts run together for the first ``n_warm`` iterations; then each skill goes on from
+its best start only (short runs from many starts, then one long run, which costs a
+fraction of running every start to the end). Skills with too little data keep the
+defaults and say so in ``fallback_``.
 
 Multi-skill answers: ``multi="combination"`` treats the skill combination as one
 skill (as pyBKT does); ``multi="each"`` fits each skill on every answer that carries
