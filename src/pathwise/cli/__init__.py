@@ -281,14 +281,14 @@ def users_set_password(
 
 
 # Areas register their command groups here, one line each.
-from pathwise import cli_interop  # noqa: E402,F401
-from pathwise.cli_xapi import xapi_app  # noqa: E402
+from pathwise.cli import interop as _interop  # noqa: E402,F401
+from pathwise.cli.xapi import xapi_app  # noqa: E402
 app.add_typer(xapi_app, name="xapi")
-from pathwise import cli_items  # noqa: E402,F401
-from pathwise.cli_kt import kt_app  # noqa: E402
+from pathwise.cli import items as _items  # noqa: E402,F401
+from pathwise.cli.kt import kt_app  # noqa: E402
 app.add_typer(kt_app, name="kt")
-from pathwise.cli_paths import simulate; app.command("simulate")(simulate)  # noqa: E402,E702
-from pathwise.cli_paths import path_settings; app.command("path-settings")(path_settings)  # noqa: E402,E702
+from pathwise.cli.paths import simulate; app.command("simulate")(simulate)  # noqa: E402,E702
+from pathwise.cli.paths import path_settings; app.command("path-settings")(path_settings)  # noqa: E402,E702
 
 
 def main() -> None:
