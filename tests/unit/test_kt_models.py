@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import warnings
 
 import numpy as np
 import pytest
@@ -51,6 +52,22 @@ def test_bkt_fit_is_vectorised_across_skills_and_beats_chance() -> None:
     m = BKT(multi="each").fit(log)
     assert set(m.params_) == {"a", "b", "c"}
     assert auc(log.y(), m.predict_sequential(log)) > 0.6
+
+
+def test_bkt_em_keeps_probabilities_on_long_runs_after_mastery() -> None:
+    # Without forgetting, P(known) reaches exactly 1 after a long run of right answers;
+    # a later run of wrong answers must not push it past 1 (a negative likelihood).
+    log = ResponseLog()
+    for s in range(6):
+        pattern = [1.0] * (120 + 10 * s) + ([0.0] * 8 + [1.0] * 8) * 20
+        for t, c in enumerate(pattern):
+            log.append(f"s{s}", f"i{t % 7}", ("k",), c, float(t))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = BKT(n_restarts=3, max_iter=30).fit(log)
+    assert np.isfinite(m.log_likelihood_)
+    p = m.params_["k"]
+    assert all(0.0 <= v <= 1.0 for v in (p.p_init, p.p_learn, p.p_guess, p.p_slip))
 
 
 @pytest.mark.parametrize("name", sorted(models.describe()))

@@ -299,6 +299,9 @@ class BKT:
                 ps = pt * lk[a:b] / ct
                 post[a:b] = ps
                 p = L[:n_t] + ps * A[:n_t]
+                # ps may pass 1 by an ulp when p is 1 (no forgetting); left alone, a run of
+                # wrong answers magnifies that into p > 1 and a negative likelihood
+                np.minimum(p, 1.0, out=p)
             # backward pass (scaled); wl/wu: weights of the next response given known/unknown now
             lkc = lk / c
             luc = lu / c
