@@ -3,10 +3,12 @@ the skill map, reviews, teacher openings and focus (audited), wheel-spinning fla
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from pathwise.domain.content import Activity, ActivityKind, Item, ItemType
 from pathwise.domain.evidence import Evidence, EvidenceKind
@@ -17,6 +19,7 @@ from pathwise.services.context import App
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.services.evidence import record_evidence
 from pathwise.store import tables as t
+from pathwise.store import tables_paths as tp
 from tests.security.web_client import school  # noqa: F401
 from tests.security.web_school import SKILLS, WebSchool
 
@@ -169,3 +172,81 @@ def test_another_students_path_is_not_found(sch: tuple[App, WebSchool]) -> None:
             fn(uow, student(w, w.ben), w.ana)  # type: ignore[operator]
     with system.uow() as uow, pytest.raises(NotFound):
         paths.choose_activity(uow, student(w, w.ben), w.ana, "practice.dec.place")
+
+
+@contextmanager
+def writes(system: App) -> Iterator[list[str]]:
+    """The INSERT, UPDATE and DELETE statements sent to the database inside the block."""
+    seen: list[str] = []
+
+    def on(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            seen.append(statement)
+
+    event.listen(system.db.engine, "before_cursor_execute", on)
+    try:
+        yield seen
+    finally:
+        event.remove(system.db.engine, "before_cursor_execute", on)
+
+
+_FIELDS = ("status", "stability", "reviews", "lapses", "mastered_at", "last_review_at", "baseline_n", "spinning",
+           "updated_at")
+
+
+def _state(system: App, learner: str, skill: str) -> dict[str, object] | None:
+    """The stored review-schedule row of one skill, as plain values."""
+    with system.uow() as uow:
+        row = uow.session.get(tp.PathSkillStateRow, (learner, skill))
+        return None if row is None else {f: getattr(row, f) for f in _FIELDS}
+
+
+def test_recording_evidence_folds_the_review_schedule_so_reads_write_nothing(sch: tuple[App, WebSchool]) -> None:
+    system, w = sch
+    # Ana's evidence went in through record_evidence: her mastered skill already has a memory.
+    before = _state(system, w.ana, "frac.equiv")
+    assert before is not None and before["status"] == "mastered" and before["stability"] is not None
+    with system.uow() as uow:
+        due_at = paths.reviews(uow, student(w, w.ana), w.ana, now=NOW)[0].due_at
+    later = due_at + timedelta(days=1)
+    ev = Evidence("rv-1", w.ana, EvidenceKind.ANSWER, ("frac.equiv",), 1.0, later, item_id="q-frac.equiv")
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), [ev])
+        uow.commit()
+    after = _state(system, w.ana, "frac.equiv")
+    assert after is not None and after["reviews"] == before["reviews"] + 1 and after["last_review_at"] == later
+    assert after["stability"] > before["stability"]  # type: ignore[operator]  # a late right answer: longer memory
+    with writes(system) as seen:
+        for when in (later + timedelta(hours=1), later + timedelta(days=40)):
+            _next(system, student(w, w.ana), w.ana, now=when)
+            with system.uow() as uow:
+                paths.skill_map(uow, student(w, w.ana), w.ana, now=when)
+                paths.reviews(uow, student(w, w.ana), w.ana, now=when)
+                paths.wheel_spinning(uow, teacher(w), w.class_a, now=when)
+                uow.commit()
+    # The teacher's read of the class is audited (a row per learner read); the path itself writes nothing.
+    assert [s for s in seen if "audit" not in s.lower()] == []
+    assert _state(system, w.ana, "frac.equiv") == after
+
+
+def test_a_read_before_any_fold_shows_the_same_path_as_after_it(school: tuple[App, WebSchool]) -> None:  # noqa: F811
+    system, w = school
+    add_content(system)
+    with system.uow() as uow:  # as after a bulk import: schedules not folded yet
+        uow.session.query(tp.PathSkillStateRow).delete()
+        uow.session.query(tp.PathLearnerRow).delete()
+        uow.commit()
+    with writes(system) as seen:
+        cold = _next(system, student(w, w.ana), w.ana)
+        with system.uow() as uow:
+            cold_map = paths.skill_map(uow, student(w, w.ana), w.ana, now=NOW)
+    assert seen == []
+    with system.uow() as uow:
+        paths.sync_schedules(uow, {w.ana: NOW})
+        uow.commit()
+    assert _state(system, w.ana, "frac.equiv") is not None
+    warm = _next(system, student(w, w.ana), w.ana)
+    with system.uow() as uow:
+        warm_map = paths.skill_map(uow, student(w, w.ana), w.ana, now=NOW)
+    assert [a.activity_id for a in cold.items] == [a.activity_id for a in warm.items]
+    assert cold_map == warm_map and "mastered" in [s.status for s in warm_map.skills]

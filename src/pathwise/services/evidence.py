@@ -2,18 +2,20 @@
 
 Every door (practice pages, the API, xAPI, imports) records through
 ``record_evidence``; the same evidence id twice stores one row and changes nothing
-the second time.
+the second time. The learner's review schedule (``services.paths``) is folded here
+too, in the same transaction, so reading a path never writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role
 from pathwise.engine.kt.tracker import Tracker
-from pathwise.services import mastery
+from pathwise.services import mastery, paths
 from pathwise.services.access import Actor, Need, require_learner
 from pathwise.services.errors import Forbidden, NotFound
 from pathwise.store.uow import UnitOfWork
@@ -51,6 +53,10 @@ def record_evidence(uow: UnitOfWork, tracker: Tracker, actor: Actor, evidence: S
     uow.evidence.add_many(new)
     uow.flush()
     mastery.apply_evidence(uow, tracker, new)
+    newest: dict[str, datetime] = {}
+    for e in new:
+        newest[e.learner_id] = max(newest.get(e.learner_id, e.timestamp), e.timestamp)
+    paths.sync_schedules(uow, newest)
     return RecordResult(len(new), len(evidence) - len(new), tuple(e.id for e in new))
 
 

@@ -5,16 +5,17 @@ wheel-spinning flags teachers see, and the simulation benchmark behind
 
 The numbers live in ``engine.paths`` (scoring, frontier, memory model, cadence,
 guard); this module gathers one learner's data, keeps the review schedule (a
-projection of evidence through the memory model, folded in on each read) and asks
-the access policy before anything. It must not re-implement scoring or mastery, and
+projection of evidence through the memory model, folded in when evidence is recorded:
+``sync_schedules``, called by ``services.evidence``) and asks the access policy before
+anything. Reads never write. It must not re-implement scoring or mastery, and
 the mastery rows it reads belong to ``services.mastery``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -195,6 +196,32 @@ class FocusSet:
 # ---------------------------------------------------------------- the learner's context
 
 
+@dataclass(slots=True)
+class _SkillState:
+    """One skill's review-schedule state as plain data (a copy of its stored row, if any)."""
+
+    status: str = "learning"  # learning | mastered | reopened
+    stability: float | None = None
+    reviews: int = 0
+    lapses: int = 0
+    mastered_at: datetime | None = None
+    last_review_at: datetime | None = None
+    baseline_n: int = 0
+    spinning: bool = False
+    flagged_at: datetime | None = None
+    flag_total_n: int = 0
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(_SkillState))
+
+
+@dataclass(slots=True)
+class _LearnerState:
+    synced_at: datetime | None = None  # newest evidence folded into the schedule
+    last_check_at: datetime | None = None
+    newly_mastered: list[str] = field(default_factory=list)
+
+
 @dataclass
 class _Ctx:
     learner_id: str
@@ -205,12 +232,12 @@ class _Ctx:
     n: dict[str, int]
     n_correct: dict[str, int]
     last_at: dict[str, datetime | None]
-    states: dict[str, tp.PathSkillStateRow]
-    learner: tp.PathLearnerRow
+    states: dict[str, _SkillState]
+    learner: _LearnerState
     opened: frozenset[str]
     mastered: frozenset[str] = frozenset()
-    changed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)  # skills whose state differs from the stored row
+    learner_dirty: bool = False
 
 
 def _now(now: datetime | None) -> datetime:
@@ -299,46 +326,104 @@ def _days(a: datetime, b: datetime) -> float:
     return (a - b).total_seconds() / 86400.0
 
 
+_LID = bindparam("lid")
 _MASTERY = select(t.MasteryRow.skill_code, t.MasteryRow.p_mastery, t.MasteryRow.n_evidence, t.MasteryRow.n_correct,
-                  t.MasteryRow.last_evidence_at).where(t.MasteryRow.learner_id == bindparam("lid"))
+                  t.MasteryRow.last_evidence_at).where(t.MasteryRow.learner_id == _LID)
+_STATES = select(tp.PathSkillStateRow.skill_code, *(getattr(tp.PathSkillStateRow, f) for f in _STATE_FIELDS)).where(
+    tp.PathSkillStateRow.learner_id == _LID)
+_LEARNER = select(tp.PathLearnerRow.synced_at, tp.PathLearnerRow.last_check_at,
+                  tp.PathLearnerRow.newly_mastered).where(tp.PathLearnerRow.learner_id == _LID)
+_OPENED = select(tp.PathOpenedRow.skill_code).where(tp.PathOpenedRow.learner_id == _LID)
 
 
 def _context(uow: UnitOfWork, cfg: PathConfig, learner_id: str, content: _Content, now: datetime) -> _Ctx:
+    """The learner's numbers and review schedule, brought up to date *in memory*.
+
+    Nothing is written here: recording evidence folds it into the stored schedule
+    (``sync_schedules``), so a read normally finds nothing to fold. A read that does
+    (say, after a bulk import) computes the same result without storing it.
+    """
     s = uow.session
-    framework, graph = content.framework, content.graph
+    lid = {"lid": learner_id}
     # The projection's numbers only (not the learner-model state kept beside them).
-    rows = {r.skill_code: r for r in s.execute(_MASTERY, {"lid": learner_id})}
-    states = {r.skill_code: r for r in s.scalars(select(tp.PathSkillStateRow).where(
-        tp.PathSkillStateRow.learner_id == learner_id))}
-    plr = s.get(tp.PathLearnerRow, learner_id)
-    if plr is None:
-        plr = tp.PathLearnerRow(learner_id=learner_id, newly_mastered=[], updated_at=now)
-        s.add(plr)
-    opened = frozenset(s.scalars(select(tp.PathOpenedRow.skill_code).where(tp.PathOpenedRow.learner_id == learner_id)))
+    rows = s.execute(_MASTERY, lid).all()
+    states = {r[0]: _SkillState(*r[1:]) for r in s.execute(_STATES, lid)}
+    lr = s.execute(_LEARNER, lid).first()
+    learner = _LearnerState() if lr is None else _LearnerState(lr[0], lr[1], list(lr[2] or []))
+    opened = frozenset(s.scalars(_OPENED, lid))
     ctx = _Ctx(
-        learner_id, framework, graph, content.titles,
-        {c: r.p_mastery for c, r in rows.items()}, {c: r.n_evidence for c, r in rows.items()},
-        {c: r.n_correct for c, r in rows.items()}, {c: r.last_evidence_at for c, r in rows.items()},
-        states, plr, opened,
+        learner_id, content.framework, content.graph, content.titles,
+        {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}, {r[0]: r[3] for r in rows}, {r[0]: r[4] for r in rows},
+        states, learner, opened, learner_dirty=lr is None,
     )
     _sync(uow, cfg, ctx, now)
     return ctx
 
 
-def _state(uow: UnitOfWork, ctx: _Ctx, code: str, now: datetime) -> tp.PathSkillStateRow:
+def _persist(uow: UnitOfWork, ctx: _Ctx, now: datetime) -> None:
+    """Store what the last ``_sync`` (or a use case) changed in the learner's schedule."""
+    s = uow.session
+    if ctx.dirty:
+        q = select(tp.PathSkillStateRow).where(tp.PathSkillStateRow.learner_id == ctx.learner_id,
+                                               tp.PathSkillStateRow.skill_code.in_(sorted(ctx.dirty)))
+        stored = {r.skill_code: r for r in s.scalars(q)}
+        for code in sorted(ctx.dirty):
+            row = stored.get(code)
+            if row is None:
+                row = tp.PathSkillStateRow(learner_id=ctx.learner_id, skill_code=code)
+                s.add(row)
+            st = ctx.states[code]
+            for f in _STATE_FIELDS:
+                setattr(row, f, getattr(st, f))
+            row.updated_at = now
+        ctx.dirty.clear()
+    if ctx.learner_dirty:
+        plr = s.get(tp.PathLearnerRow, ctx.learner_id)
+        if plr is None:
+            plr = tp.PathLearnerRow(learner_id=ctx.learner_id)
+            s.add(plr)
+        lr = ctx.learner
+        plr.synced_at, plr.last_check_at, plr.newly_mastered = lr.synced_at, lr.last_check_at, list(lr.newly_mastered)
+        plr.updated_at = now
+        ctx.learner_dirty = False
+
+
+def sync_schedules(uow: UnitOfWork, learners: Mapping[str, datetime]) -> int:
+    """Fold the learners' new evidence into their stored review schedules (a write).
+
+    ``learners`` maps each learner to the time of the change (their newest evidence).
+    Evidence recording calls this in the same transaction, so "What's next" and the
+    other reads only read; it also brings schedules up to date after a bulk import.
+    Learners without a framework are skipped. Returns the number of learners synced.
+    No access check: callers have done theirs (this is a projection, like mastery).
+    """
+    if not learners:
+        return 0
+    cfg = load_config(uow)
+    done = 0
+    for learner_id, at in learners.items():
+        content = _framework_of(uow, learner_id, None)
+        if content is None:
+            continue
+        ctx = _context(uow, cfg, learner_id, content, at)
+        _persist(uow, ctx, at)
+        done += 1
+    return done
+
+
+def _state(ctx: _Ctx, code: str) -> _SkillState:
     st = ctx.states.get(code)
     if st is None:
-        st = tp.PathSkillStateRow(learner_id=ctx.learner_id, skill_code=code, status="learning", reviews=0,
-                                  lapses=0, baseline_n=0, spinning=False, flag_total_n=0, updated_at=now)
-        uow.session.add(st)
-        ctx.states[code] = st
+        st = ctx.states[code] = _SkillState()
+    ctx.dirty.add(code)
     return st
 
 
 def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
     """Fold evidence newer than the last sync into the review schedule, then mastery
     changes (new mastery starts a memory; a failed re-check reopens), then the
-    wheel-spinning flags."""
+    wheel-spinning flags. Changes go to ``ctx`` only (marked dirty); ``_persist``
+    stores them. A flag is dated by the newest evidence, the moment it was earned."""
     th = ctx.framework.mastery_threshold
     plr = ctx.learner
     newest = max((a for a in ctx.last_at.values() if a is not None), default=None)
@@ -364,9 +449,11 @@ def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
                 if reopened:
                     st.status = "reopened"
                     st.baseline_n = ctx.n.get(code, 0)
-                st.updated_at = now
-                ctx.changed = True
-    newly = list(plr.newly_mastered or [])
+                ctx.dirty.add(code)
+        plr.synced_at = newest
+        ctx.learner_dirty = True
+    flag_at = newest or now
+    newly = list(plr.newly_mastered)
     total_n = sum(ctx.n.values())
     mastered: set[str] = set()
     for code, p in ctx.p.items():
@@ -375,50 +462,50 @@ def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
         st = ctx.states.get(code)
         if p >= th:
             if st is None or st.status == "learning" or (st.status == "reopened" and ctx.n.get(code, 0) > st.baseline_n):
-                st = _state(uow, ctx, code, now)
+                st = _state(ctx, code)
                 start = cfg.memory.start(ctx.n_correct.get(code, 0), ctx.n.get(code, 0) - ctx.n_correct.get(code, 0))
                 st.stability = start.stability if st.stability is None else max(st.stability, cfg.memory.min_stability)
                 st.status = "mastered"
-                st.mastered_at = st.last_review_at = ctx.last_at.get(code) or now
+                st.mastered_at = st.last_review_at = ctx.last_at.get(code) or flag_at
                 st.spinning = False
-                st.updated_at = now
                 if code not in newly:
                     newly.append(code)
-                ctx.changed = True
             if st.status == "mastered":
                 mastered.add(code)
             continue
         if st is not None and st.status == "mastered":
+            st = _state(ctx, code)
             st.status = "reopened"
             st.baseline_n = ctx.n.get(code, 0)
-            st.updated_at = now
-            ctx.changed = True
         attempts = ctx.n.get(code, 0) - (st.baseline_n if st is not None else 0)
         if st is not None and st.spinning:
             if total_n - st.flag_total_n >= cfg.guard.step_back_items:
+                st = _state(ctx, code)
                 st.spinning = False
                 st.baseline_n = ctx.n.get(code, 0)
-                st.updated_at = now
-                ctx.changed = True
         elif cfg.guard.is_spinning(attempts, False):
-            st = _state(uow, ctx, code, now)
+            st = _state(ctx, code)
             st.spinning = True
-            st.flagged_at = now
+            st.flagged_at = flag_at
             st.flag_total_n = total_n
-            st.updated_at = now
-            ctx.changed = True
-    if newly != list(plr.newly_mastered or []):
+    if newly != plr.newly_mastered:
         plr.newly_mastered = newly
-        plr.updated_at = now
-    if pending and (ctx.changed or plr.synced_at is None):
-        # The watermark moves only with a change worth a write: evidence on skills that are
-        # still being learned is read again next time (cheaply) rather than costing a commit.
-        plr.synced_at = newest
+        ctx.learner_dirty = True
     ctx.mastered = frozenset(mastered)
 
 
+# Statements built once (building a statement costs more than running these small queries).
+_PROFILE = select(t.UserRow.profile).where(t.UserRow.id == _LID)
+_FOCUS = select(tp.PathFocusRow.learner_ids, tp.PathFocusRow.skill_codes).where(
+    tp.PathFocusRow.section_id.in_(bindparam("secs", expanding=True)), tp.PathFocusRow.starts_at <= bindparam("now"),
+    tp.PathFocusRow.ends_at > bindparam("now"))
+_RECENT = (select(tp.PathChoiceRow.activity_id, tp.PathChoiceRow.kind, tp.PathChoiceRow.skill_codes)
+           .where(tp.PathChoiceRow.learner_id == _LID)
+           .order_by(tp.PathChoiceRow.chosen_at.desc(), tp.PathChoiceRow.id.desc()).limit(bindparam("n")))
+
+
 def _profile_sets(uow: UnitOfWork, learner_id: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    prof = uow.users.profile(learner_id)
+    prof = dict(uow.session.scalar(_PROFILE, {"lid": learner_id}) or {})
     interests = frozenset(str(i).lower() for i in prof.get("interests", []) or [])
     modalities = frozenset(str(m).lower() for m in (prof.get("preferred_modalities") or prof.get("modalities") or []))
     goals: set[str] = set()
@@ -433,20 +520,15 @@ def _profile_sets(uow: UnitOfWork, learner_id: str) -> tuple[frozenset[str], fro
 def _focus(uow: UnitOfWork, learner_id: str, sections: Sequence[str], now: datetime) -> frozenset[str]:
     if not sections:
         return frozenset()
-    q = select(tp.PathFocusRow.learner_ids, tp.PathFocusRow.skill_codes).where(
-        tp.PathFocusRow.section_id.in_(sections), tp.PathFocusRow.starts_at <= now, tp.PathFocusRow.ends_at > now)
     out: set[str] = set()
-    for learners, codes in uow.session.execute(q):
+    for learners, codes in uow.session.execute(_FOCUS, {"secs": list(sections), "now": now}):
         if not learners or learner_id in learners:
             out.update(codes or [])
     return frozenset(out)
 
 
 def _recent(uow: UnitOfWork, learner_id: str, n: int = 5) -> list[tuple[str, str, tuple[str, ...]]]:
-    q = (select(tp.PathChoiceRow.activity_id, tp.PathChoiceRow.kind, tp.PathChoiceRow.skill_codes)
-         .where(tp.PathChoiceRow.learner_id == learner_id)
-         .order_by(tp.PathChoiceRow.chosen_at.desc(), tp.PathChoiceRow.id.desc()).limit(n))
-    return [(a, k, split_codes(c)) for a, k, c in uow.session.execute(q)]
+    return [(a, k, split_codes(c)) for a, k, c in uow.session.execute(_RECENT, {"lid": learner_id, "n": n})]
 
 
 def _view(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, sections: Sequence[str], now: datetime) -> LearnerView:
@@ -517,9 +599,7 @@ def _to_next(r: Recommendation, titles: dict[str, str]) -> NextActivity:
 def next_activities(uow: UnitOfWork, actor: Actor, learner_id: str, *, k: int | None = None,
                     framework_id: str | None = None, now: datetime | None = None,
                     config: PathConfig | None = None) -> NextActivities:
-    """The top few activities for the learner now, each with its reason.
-
-    Folds new evidence into the review schedule; the caller commits the unit of work."""
+    """The top few activities for the learner now, each with its reason. A pure read."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
     ids = _active_ids(uow)
     cfg = config or load_config(uow, ids)
@@ -558,7 +638,8 @@ def choose_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id:
     if pick.purpose == "check":
         ctx.learner.last_check_at = now
         ctx.learner.newly_mastered = []
-        ctx.learner.updated_at = now
+        ctx.learner_dirty = True
+    _persist(uow, ctx, now)  # a write: what the read computed in memory is stored with the choice
     return _to_next(pick, ctx.titles)
 
 
