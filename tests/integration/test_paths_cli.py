@@ -47,10 +47,13 @@ def test_path_settings_change_weights_and_refuse_bad_values(tmp_path: Path, monk
 
 
 def test_simulate_prints_each_policy_and_ratios() -> None:
-    res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "6", "--json"])
+    res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "6", "--pilot", "3", "--json"])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout)
-    assert set(rep["policies"]) == {"fixed", "pathwise", "oracle"}
-    assert rep["ratios"]["pathwise/oracle median"] > 0
+    assert set(rep["policies"]) == {"fixed", "pathwise", "pathwise-fit", "oracle"}
+    assert rep["pilot"]["learners"] == 3 and rep["pilot"]["model"] == "bkt"
+    assert rep["ratios"]["pathwise/oracle median"] > 0 and rep["ratios"]["pathwise-fit/oracle median"] > 0
+    res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "6", "--pilot", "0", "--json"])
+    assert set(json.loads(res.stdout)["policies"]) == {"fixed", "pathwise", "oracle"}
     res = runner.invoke(app, ["simulate", "--learners", "0"])
     assert res.exit_code == 2

@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pathwise.engine.simulate import FixedOrder, SimConfig, SimLearner, _Structure, compare, synthetic_framework
+from pathwise.engine.simulate import (
+    FixedOrder,
+    SimConfig,
+    SimLearner,
+    _Structure,
+    compare,
+    pilot_log,
+    pilot_seeds,
+    synthetic_framework,
+)
+from pathwise.services.errors import Invalid
+from pathwise.services.paths import run_simulation
 
 
 def test_the_synthetic_framework_has_and_or_prerequisites_and_no_cycles() -> None:
@@ -62,3 +73,37 @@ def test_bad_settings_are_refused() -> None:
         SimConfig(budget_per_skill=100, cap_per_skill=10)
     with pytest.raises(ValueError, match="unknown policy"):
         compare(SimConfig(n_skills=4, learners=1), policies=("random",))
+
+
+def test_the_pilot_cohort_is_other_learners_and_logs_only_what_the_product_sees() -> None:
+    cfg = SimConfig(n_skills=6, learners=4, seed=3, budget_per_skill=5, cap_per_skill=20)
+    seeds = pilot_seeds(cfg, 50)
+    evaluation = {cfg.seed * 1_000_003 + i for i in range(10_000)}
+    assert len(set(seeds)) == 50 and not set(seeds) & evaluation
+    log = pilot_log(cfg, 3)
+    assert len(log) == 3 * cfg.budget
+    assert set(log.students) == {"pilot0", "pilot1", "pilot2"}
+    codes = set(_Structure(synthetic_framework(6, 3).graph()).codes)
+    assert all(len(sk) == 1 and sk[0] in codes for sk in log.skills)
+    assert set(log.correct) <= {0.0, 1.0}
+    for who in set(log.students):
+        times = [t for s, t in zip(log.students, log.times, strict=True) if s == who]
+        assert times == sorted(times)
+    assert pilot_log(cfg, 3).correct == log.correct  # repeatable from the seed
+
+
+def test_pathwise_with_a_pilot_fit_meets_the_same_learners() -> None:
+    rep = run_simulation(learners=3, seed=1, skills=6, budget_per_skill=10, pilot=8)
+    assert list(rep["policies"]) == ["fixed", "pathwise", "pathwise-fit", "oracle"]
+    pilot = rep["pilot"]
+    assert pilot["model"] == "bkt" and pilot["rows"] == 8 * 60 and pilot["learners"] == 8
+    # the fit learned from the pilot's answers: not the textbook defaults (0.3 / 0.1)
+    assert pilot["median_params"]["p_init"] != 0.3 and pilot["median_params"]["p_learn"] != 0.1
+    assert {"pathwise-fit/oracle median", "pathwise/oracle median"} <= set(rep["ratios"])
+    plain = run_simulation(learners=3, seed=1, skills=6, budget_per_skill=10, pilot=0)
+    assert "pilot" not in plain and "pathwise-fit" not in plain["policies"]
+    assert plain["policies"]["pathwise"] == rep["policies"]["pathwise"]  # the pre-fit run is unchanged
+    with pytest.raises(Invalid, match="unknown model"):
+        run_simulation(learners=1, skills=4, pilot=2, pilot_model="nope")
+    with pytest.raises(ValueError, match="needs a fitted model"):
+        compare(SimConfig(n_skills=4, learners=1), policies=("pathwise-fit",))

@@ -2,7 +2,8 @@
 
 ``simulate`` runs synthetic learners (a continuous-strength process with forgetting,
 not the model Pathwise tracks them with) through a framework under the fixed
-curriculum order, Pathwise's path and an oracle, and prints opportunities to mastery
+curriculum order, Pathwise's path (before and after a pilot cohort's fit) and an
+oracle, and prints opportunities to mastery
 and the share mastered after a fixed budget. ``path-settings`` shows or changes the
 scoring weights and path settings (stored as data, audited). Calls the paths service
 only; no tables here.
@@ -33,11 +34,19 @@ def simulate(
                                           min=1.0)] = 20.0,
     fixed_items: Annotated[int, typer.Option("--fixed-items", help="Items per skill in the fixed order.",
                                              min=1)] = 8,
+    pilot: Annotated[int, typer.Option(help="Learners in a pilot cohort whose logged answers the model is fitted "
+                                                 "on before Pathwise runs again with it (0: pre-fit model only).",
+                                            min=0, max=100000)] = 200,
+    pilot_model: Annotated[str, typer.Option("--pilot-model", help="The learner model fitted on the pilot cohort "
+                                                                 "(see `pathwise kt models`).")] = "bkt",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Compare the fixed order, Pathwise's path and an oracle on synthetic learners.
 
-    Example: pathwise simulate --learners 200 --seed 1 --budget 20
+    Pathwise runs with the pre-fit model and, after a pilot cohort of other learners
+    worked through its path, with the model fitted on their answers (pathwise-fit).
+
+    Example: pathwise simulate --learners 200 --seed 1 --budget 20 --pilot 200
     """
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
@@ -49,7 +58,7 @@ def simulate(
         try:
             report = paths_service.run_simulation(learners=learners, seed=seed, skills=skills,
                                                   budget_per_skill=budget, fixed_items_per_skill=fixed_items,
-                                                  progress=tick)
+                                                  pilot=pilot, pilot_model=pilot_model, progress=tick)
         except Invalid as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
@@ -67,6 +76,10 @@ def simulate(
         table.add_row(name, f"{s['median']:.0f}", f"{s['p90']:.0f}", str(s["censored"]),
                       f"{100 * s['share_at_budget']:.1f}%")
     out.print(table)
+    if report.get("pilot"):
+        p = report["pilot"]
+        out.print(f"pilot cohort: {p['learners']} learners, {p['rows']} answers; {p['model']} fitted on them "
+                  "drives pathwise-fit")
     for k, v in report["ratios"].items():
         out.print(f"{k}: {v:.2f}x")
 

@@ -14,14 +14,23 @@ hidden Markov model): here knowledge is a real number that
 
 A skill is *truly mastered* when its current strength is at least ``mastery_strength``.
 
-Three policies meet the same learners (same draws, same response noise):
+The policies meet the same learners (same draws, same response noise):
 (a) ``fixed``: the curriculum order with a fixed number of items per skill, pass
 after pass; (b) ``pathwise``: the product's path (``engine.paths``: frontier,
 scoring, memory-model reviews, mastery checks, wheel-spinning guard) driven by the
 product's learner model through the same tracker contract the services use (by
 default the model the product runs before any fit: textbook Bayesian Knowledge
-Tracing per skill), online, on the observed answers only; (c) ``oracle``: sees the true strengths and always practises the first
-skill in curriculum order that is not truly mastered.
+Tracing per skill), online, on the observed answers only; (b') ``pathwise-fit``: the
+same path driven by a model fitted on a *pilot cohort* (see ``pilot_log``);
+(c) ``oracle``: sees the true strengths and always practises the first skill in
+curriculum order that is not truly mastered.
+
+The pilot cohort is how a school gets a fitted model: other learners drawn from the
+same population (seeds of their own, never the evaluation learners) work through the
+product's path with the pre-fit model for one budget, and their logged answers (only
+what the product sees) are what the model is fitted on. The fit itself is the
+caller's (the services run the product's fit); nothing here generates learners from
+a fitted model.
 
 Numbers only: no storage, no web. A run is repeatable from its seed.
 """
@@ -40,6 +49,7 @@ from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.framework import Framework, Skill, SkillGraph, Unit
 from pathwise.engine.kt.bkt import BKT
+from pathwise.engine.kt.data import ResponseLog
 from pathwise.engine.kt.tracker import ModelTracker, Tracker
 from pathwise.engine.paths.checks import CheckCadence, check_skills
 from pathwise.engine.paths.guard import WheelSpinGuard
@@ -47,7 +57,9 @@ from pathwise.engine.paths.review import MemoryModel, MemoryState
 from pathwise.engine.paths.scoring import LearnerView, ModelHints, Weights, rank
 
 POLICIES = ("fixed", "pathwise", "oracle")
+FITTED = "pathwise-fit"  # Pathwise with the model fitted on a pilot cohort (needs ``fitted_factory``)
 _T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+_PILOT_SEEDS = 7_000_000_000_000  # pilot learners' seeds start here: never an evaluation learner's seed
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,9 +351,9 @@ class SimReport:
             "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
             "policies": {p: {"median": s.median, "p90": s.p90, "censored": s.censored,
                              "share_at_budget": s.share_at_budget} for p, s in self.stats.items()},
-            "ratios": {f"pathwise/{b} {w}": self.ratio("pathwise", b, w)
-                       for b in ("fixed", "oracle") for w in ("median", "p90")
-                       if "pathwise" in self.stats and b in self.stats},
+            "ratios": {f"{a}/{b} {w}": self.ratio(a, b, w)
+                       for a in ("pathwise", FITTED) for b in ("fixed", "oracle") for w in ("median", "p90")
+                       if a in self.stats and b in self.stats},
         }
 
 
@@ -370,14 +382,55 @@ def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerR
 
 
 def make_policy(name: str, graph: SkillGraph, structure: _Structure, learner: SimLearner, cfg: SimConfig,
-                tracker_factory: Callable[[], Tracker], settings: PathSettings | None, learner_id: str) -> Policy:
+                tracker_factory: Callable[[], Tracker], settings: PathSettings | None, learner_id: str,
+                fitted_factory: Callable[[], Tracker] | None = None) -> Policy:
     if name == "fixed":
         return FixedOrder(structure, cfg.fixed_items_per_skill)
     if name == "oracle":
         return Oracle(learner)
     if name == "pathwise":
         return PathwisePolicy(graph, structure, tracker_factory(), cfg.threshold, settings, learner_id)
-    raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICIES)}")
+    if name == FITTED and fitted_factory is not None:
+        return PathwisePolicy(graph, structure, fitted_factory(), cfg.threshold, settings, learner_id)
+    raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICIES + (FITTED,))}"
+                     + (f" ({FITTED} needs a fitted model)" if name == FITTED else ""))
+
+
+def pilot_seeds(cfg: SimConfig, n: int) -> list[int]:
+    """The seeds of a pilot cohort of ``n`` learners: disjoint from every evaluation learner's."""
+    return [_PILOT_SEEDS + cfg.seed * 1_000_003 + i for i in range(n)]
+
+
+def pilot_log(cfg: SimConfig, n: int, framework: Framework | None = None,
+              tracker_factory: Callable[[], Tracker] | None = None, settings: PathSettings | None = None,
+              progress: Callable[[int, int], None] | None = None) -> ResponseLog:
+    """The answers a pilot cohort of ``n`` learners gives on Pathwise's path, as the product logs them.
+
+    Each pilot learner (same population, own seed) works ``cfg.budget`` items on the path
+    driven by ``tracker_factory`` (default: the pre-fit model). Rows are in time order per
+    learner, times in seconds; the hidden strengths are not in the log.
+    """
+    if n < 1:
+        raise ValueError("a pilot cohort needs at least 1 learner")
+    fw = framework or synthetic_framework(cfg.n_skills, cfg.seed)
+    graph = fw.graph()
+    structure = _Structure(graph)
+    factory = tracker_factory or default_tracker
+    log = ResponseLog()
+    for i, seed in enumerate(pilot_seeds(cfg, n)):
+        learner = SimLearner.draw(structure, seed, cfg.mastery_strength)
+        who = f"pilot{i}"
+        policy = PathwisePolicy(graph, structure, factory(), cfg.threshold, settings, who)
+        for k in range(1, cfg.budget + 1):
+            t = k / cfg.per_day
+            s = policy.next(t)
+            correct = learner.answer(s, t)
+            policy.observe(s, correct, t)
+            code = structure.codes[s]
+            log.append(who, f"i.{code}", (code,), 1.0 if correct else 0.0, t * 86400.0)
+        if progress:
+            progress(i + 1, n)
+    return log
 
 
 def _stats(name: str, runs: Sequence[LearnerRun], cap: int) -> PolicyStats:
@@ -389,8 +442,12 @@ def _stats(name: str, runs: Sequence[LearnerRun], cap: int) -> PolicyStats:
 
 def compare(cfg: SimConfig, policies: Sequence[str] = POLICIES, framework: Framework | None = None,
             tracker_factory: Callable[[], Tracker] | None = None, settings: PathSettings | None = None,
-            progress: Callable[[int, int], None] | None = None) -> SimReport:
-    """Run every policy on the same synthetic learners and summarise."""
+            progress: Callable[[int, int], None] | None = None,
+            fitted_factory: Callable[[], Tracker] | None = None) -> SimReport:
+    """Run every policy on the same synthetic learners and summarise.
+
+    ``fitted_factory`` makes the trackers of the ``pathwise-fit`` policy (a model fitted
+    on a pilot cohort's log, see ``pilot_log``)."""
     fw = framework or synthetic_framework(cfg.n_skills, cfg.seed)
     graph = fw.graph()
     structure = _Structure(graph)
@@ -402,7 +459,8 @@ def compare(cfg: SimConfig, policies: Sequence[str] = POLICIES, framework: Frame
         seed = cfg.seed * 1_000_003 + i
         for name in policies:
             learner = SimLearner.draw(structure, seed, cfg.mastery_strength)
-            policy = make_policy(name, graph, structure, learner, cfg, tracker_factory, settings, f"sim{i}")
+            policy = make_policy(name, graph, structure, learner, cfg, tracker_factory, settings, f"sim{i}",
+                                 fitted_factory)
             runs[name].append(run_learner(policy, learner, cfg))
             done += 1
             if progress:

@@ -843,19 +843,69 @@ def class_path(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime 
 # ---------------------------------------------------------------- the simulation benchmark
 
 
+def _pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
+    """Fit ``model`` on a pilot cohort's log as ``pathwise kt fit`` does (thin skills keep
+    the defaults), and load it back from its parameters as the live tracker would be."""
+    from pathwise.engine.kt import models as kt_models
+    from pathwise.engine.kt.tracker import ModelTracker
+    from pathwise.services import kt
+
+    fit_log, thin = kt.thin_skills(log, kt.MIN_RESPONSES)
+    est = kt_models.create(model)
+    if hasattr(est, "min_responses"):
+        est.min_responses = kt.MIN_RESPONSES
+    t0 = time.perf_counter()
+    est.fit(fit_log)
+    secs = time.perf_counter() - t0
+    params = est.to_params()
+    fallback = sorted(set(thin) | set(getattr(est, "fallback_", []) or []))
+    info: dict[str, Any] = {"model": model, "rows": len(log), "learners": len(set(log.students)),
+                            "fallback_skills": fallback, "fit_seconds": round(secs, 3)}
+    if isinstance(params.get("skills"), dict) and params["skills"]:
+        # BKT: the median fitted parameters, to show what the pilot taught the model
+        import numpy as np
+
+        info["median_params"] = {k: round(float(np.median([v[k] for v in params["skills"].values()])), 4)
+                                 for k in ("p_init", "p_learn", "p_guess", "p_slip")}
+    return ModelTracker(kt_models.from_params(params), f"{model}-pilot"), info
+
+
 def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,
                    fixed_items_per_skill: int = 8, policies: Sequence[str] | None = None,
+                   pilot: int = 200, pilot_model: str = "bkt",
                    progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Compare fixed order, Pathwise and the oracle on synthetic learners (no database)."""
-    from pathwise.engine.simulate import POLICIES, SimConfig, compare
+    """Compare fixed order, Pathwise and the oracle on synthetic learners (no database).
+
+    With ``pilot`` > 0, a pilot cohort of that many other learners first works through
+    Pathwise's path with the pre-fit model; ``pilot_model`` is fitted on their logged
+    answers with the product's fit, and ``pathwise-fit`` (Pathwise driven by that fitted
+    model) meets the evaluation learners too. ``pathwise`` stays the pre-fit model."""
+    from pathwise.engine.kt import models as kt_models
+    from pathwise.engine.simulate import FITTED, POLICIES, SimConfig, compare, pilot_log
 
     try:
         cfg = SimConfig(n_skills=skills, learners=learners, seed=seed, budget_per_skill=budget_per_skill,
                         cap_per_skill=max(60.0, budget_per_skill), fixed_items_per_skill=fixed_items_per_skill)
     except ValueError as exc:
         raise Invalid(str(exc), "simulate") from None
-    pols = tuple(policies or POLICIES)
-    unknown = [p for p in pols if p not in POLICIES]
+    if not 0 <= pilot <= 100_000:
+        raise Invalid("the pilot cohort must have 0 to 100000 learners", "pilot")
+    if pilot_model not in kt_models.describe():
+        raise Invalid(f"unknown model {pilot_model!r}; known: {', '.join(kt_models.describe())}", "pilot_model")
+    known = POLICIES + ((FITTED,) if pilot else ())
+    pols = tuple(policies or (("fixed", "pathwise", FITTED, "oracle") if pilot else POLICIES))
+    unknown = [p for p in pols if p not in known]
     if unknown:
-        raise Invalid(f"unknown policy {', '.join(unknown)}; known: {', '.join(POLICIES)}", "policies")
-    return compare(cfg, pols, progress=progress).to_dict()
+        raise Invalid(f"unknown policy {', '.join(unknown)}; known: {', '.join(known)}", "policies")
+    total = pilot + learners * len(pols)
+    fitted = None
+    info: dict[str, Any] | None = None
+    if pilot:
+        log = pilot_log(cfg, pilot, progress=(lambda d, _n: progress(d, total)) if progress else None)
+        tracker, info = _pilot_tracker(log, pilot_model)
+        fitted = lambda: tracker  # noqa: E731  (one live model for every learner, as in the product)
+    out = compare(cfg, pols, progress=(lambda d, _n: progress(pilot + d, total)) if progress else None,
+                  fitted_factory=fitted).to_dict()
+    if info is not None:
+        out["pilot"] = info
+    return out
