@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import warnings
+from dataclasses import astuple
 
 import numpy as np
 import pytest
@@ -68,6 +69,24 @@ def test_bkt_em_keeps_probabilities_on_long_runs_after_mastery() -> None:
     assert np.isfinite(m.log_likelihood_)
     p = m.params_["k"]
     assert all(0.0 <= v <= 1.0 for v in (p.p_init, p.p_learn, p.p_guess, p.p_slip))
+
+
+@pytest.mark.parametrize("options", [{}, {"forgets": True}, {"item_guess_slip": True}])
+def test_bkt_em_gives_the_same_fit_whatever_the_segment_length(options: dict) -> None:
+    # Long sequences are cut into segments joined by 2x2 transfer matrices; any cut must
+    # give the fit of the plain pass over whole sequences (segment = longest sequence).
+    rng = np.random.default_rng(5)
+    log = ResponseLog()
+    for s in range(30):
+        for t in range(int(rng.integers(1, 120))):
+            sk = ("a",) if t % 3 else ("b",)
+            log.append(f"s{s}", f"i{t % 5}", sk, float(rng.random() < 0.3 + 0.6 * t / 120), float(t))
+    fits = [BKT(segment=k, n_restarts=3, max_iter=15, **options).fit(log) for k in (200, 1, 7, 16)]
+    for m in fits[1:]:
+        for skill in ("a", "b"):
+            assert np.allclose(astuple(m.params_[skill]), astuple(fits[0].params_[skill]),
+                               atol=1e-9)
+        assert m.log_likelihood_ == pytest.approx(fits[0].log_likelihood_, abs=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(models.describe()))
