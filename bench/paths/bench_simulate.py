@@ -56,6 +56,16 @@ def main() -> int:
     for name, s in rep["policies"].items():
         print(f"| {name} | {s['median']:.0f} | {s['p90']:.0f} | {s['censored']} | {100 * s['share_at_budget']:.1f}% |")
     print()
+    spent = {n: s["spent"] for n, s in rep["policies"].items() if s.get("spent")}
+    if spent:
+        kinds = sorted({k for v in spent.values() for k in v})
+        print("Where Pathwise's opportunities until mastery go (mean per learner; \"truly\" is the hidden state "
+              "before the item):\n")
+        print("| served | " + " | ".join(spent) + " |")
+        print("|---|" + "---:|" * len(spent))
+        for k in kinds:
+            print(f"| {k} | " + " | ".join(f"{v.get(k, 0.0):.1f}" for v in spent.values()) + " |")
+        print()
     r = rep["ratios"]
     verdict = True
     for who in ("pathwise", "pathwise-fit"):

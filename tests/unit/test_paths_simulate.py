@@ -107,3 +107,14 @@ def test_pathwise_with_a_pilot_fit_meets_the_same_learners() -> None:
         run_simulation(learners=1, skills=4, pilot=2, pilot_model="nope")
     with pytest.raises(ValueError, match="needs a fitted model"):
         compare(SimConfig(n_skills=4, learners=1), policies=("pathwise-fit",))
+
+
+def test_pathwise_says_where_its_opportunities_went_until_mastery() -> None:
+    rep = compare(SimConfig(n_skills=8, learners=4, seed=5, budget_per_skill=20, cap_per_skill=60))
+    for run in rep.stats["pathwise"].runs:
+        assert run.steps_to_mastery is not None
+        spent = dict(run.spent)
+        assert sum(spent.values()) == run.steps_to_mastery  # every opportunity until mastery, once
+        assert spent.get("learn, not truly mastered", 0) > 0
+        assert all(k.split(", ")[0] in ("learn", "review", "check", "early re-check") for k in spent)
+    assert rep.stats["oracle"].spent() == {}  # the oracle does not say

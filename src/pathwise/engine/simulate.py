@@ -258,11 +258,13 @@ class PathwisePolicy:
         self.seq = 0
         self.activities = [Activity(f"a.{c}", graph.skill(c).title, ActivityKind.PRACTICE, (c,)) for c in self.codes]
         self.hints = ModelHints()
+        self.last_kind = ""  # what the last ``next`` served: learn | review | check | early re-check
 
     def p(self, code: str) -> float:
         return self.tracker.estimate(self.learner, code).p_mastery
 
     def next(self, t: float) -> int:
+        self.last_kind = "check"
         if self.queue:
             return self.index[self.queue.pop(0)]
         p = {c: self.p(c) for c in self.codes}
@@ -284,7 +286,9 @@ class PathwisePolicy:
                            retrievability=retr, spinning=spinning)
         recs = rank(self.graph, self.activities, view, self.cfg.weights, k=1, hints=self.hints)
         if recs:
+            self.last_kind = "review" if recs[0].purpose == "review" else "learn"
             return self.index[recs[0].skills[0]]
+        self.last_kind = "early re-check"
         if retr:  # everything believed mastered and nothing due: re-check the least certain early
             return self.index[min(retr, key=lambda c: (p[c] * retr[c], c))]
         return 0
@@ -326,6 +330,9 @@ class PathwisePolicy:
 class LearnerRun:
     steps_to_mastery: int | None  # None: not all skills truly mastered within the cap
     share_at_budget: float
+    # Where the opportunities until mastery went (policies that say what they serve):
+    # "<kind>, <truly mastered|not truly mastered> before the item" -> count.
+    spent: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +343,14 @@ class PolicyStats:
     censored: int  # learners who did not reach mastery of all skills within the cap
     share_at_budget: float
     runs: tuple[LearnerRun, ...]
+
+    def spent(self) -> dict[str, float]:
+        """Mean opportunities per learner until mastery (or the cap), by what they served."""
+        tot: dict[str, int] = {}
+        for r in self.runs:
+            for k, v in r.spent:
+                tot[k] = tot.get(k, 0) + v
+        return {k: tot[k] / max(len(self.runs), 1) for k in sorted(tot)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,7 +365,7 @@ class SimReport:
         return {
             "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
             "policies": {p: {"median": s.median, "p90": s.p90, "censored": s.censored,
-                             "share_at_budget": s.share_at_budget} for p, s in self.stats.items()},
+                             "share_at_budget": s.share_at_budget, "spent": s.spent()} for p, s in self.stats.items()},
             "ratios": {f"{a}/{b} {w}": self.ratio(a, b, w)
                        for a in ("pathwise", FITTED) for b in ("fixed", "oracle") for w in ("median", "p90")
                        if a in self.stats and b in self.stats},
@@ -366,9 +381,15 @@ def default_tracker() -> Tracker:
 def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerRun:
     steps: int | None = None
     share = 0.0
+    spent: dict[str, int] = {}
     for n in range(1, cfg.cap + 1):
         t = n / cfg.per_day
         s = policy.next(t)
+        kind = getattr(policy, "last_kind", "")
+        if kind and steps is None:
+            truly = bool(learner.strength(t)[s] >= learner.mastery_strength)
+            key = f"{kind}, {'truly mastered' if truly else 'not truly mastered'}"
+            spent[key] = spent.get(key, 0) + 1
         correct = learner.answer(s, t)
         policy.observe(s, correct, t)
         m = learner.mastered(t)
@@ -378,7 +399,7 @@ def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerR
             steps = n
         if steps is not None and n >= cfg.budget:
             break
-    return LearnerRun(steps, share)
+    return LearnerRun(steps, share, tuple(sorted(spent.items())))
 
 
 def make_policy(name: str, graph: SkillGraph, structure: _Structure, learner: SimLearner, cfg: SimConfig,
