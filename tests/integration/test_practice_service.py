@@ -10,7 +10,7 @@ import pytest
 
 from pathwise.domain.evidence import EvidenceKind
 from pathwise.domain.people import Role
-from pathwise.services import practice
+from pathwise.services import practice, school
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.errors import Conflict, Invalid, NotFound
@@ -130,6 +130,14 @@ def test_hints_lower_the_credit_of_a_right_answer(app: App) -> None:
         assert len(ans) == 1 and ans[0].score == 0.0 and ans[0].data["hints_used"] == 3
         again = practice.submit_answer(uow, tracker, Actor(t.bob, Role.STUDENT, t.school), helped.item.id, "3/4", "h3")
         assert again.outcome.duplicate and again.outcome.score == 0.0 and "worked solution" in again.outcome.message
+        # the profile's recent work says what happened, not "not yet correct" and a cross
+        teacher = Actor(t.teacher2, Role.TEACHER, t.school)
+        recent = {e.kind: e for e in school.learner_overview(uow, teacher, t.bob).recent}
+        assert recent["answer"].outcome == "correct after the worked solution (no credit)"
+        assert recent["answer"].tone == "part"
+        assert recent["hint"].outcome == "asked for a hint" and recent["hint"].tone == "hint"
+        alice = school.learner_overview(uow, Actor(t.teacher, Role.TEACHER, t.school), t.alice).recent
+        assert [(e.outcome, e.tone) for e in alice if e.kind == "answer"] == [("correct", "good")]
 
 
 def test_double_submit_counts_once(app: App) -> None:

@@ -83,14 +83,35 @@ class EvidenceItem:
     score: float
     timestamp: datetime
     source: str
+    checked_score: float | None = None  # an answer's score before hints took their share
+    hints_used: int = 0
+
+    @property
+    def helped(self) -> bool:
+        """A right answer whose credit hints lowered."""
+        return (self.kind == EvidenceKind.ANSWER and self.checked_score is not None
+                and self.checked_score >= 0.999 and self.score < 0.999 and self.hints_used > 0)
 
     @property
     def outcome(self) -> str:
+        if self.helped:
+            if self.score <= 0:
+                return "correct after the worked solution (no credit)"
+            return f"correct with {self.hints_used} hint{'s' if self.hints_used != 1 else ''}"
         if self.kind in (EvidenceKind.ANSWER, EvidenceKind.STATEMENT):
             return "correct" if self.score >= 0.999 else ("partly correct" if self.score > 0 else "not yet correct")
         if self.kind == EvidenceKind.HINT:
             return "asked for a hint"
         return f"{round(self.score * 100)}%"
+
+    @property
+    def tone(self) -> str:
+        """How the result is marked: good, part, not, or hint (help asked, not a result)."""
+        if self.kind == EvidenceKind.HINT:
+            return "hint"
+        if self.helped:
+            return "part"
+        return "good" if self.score >= 0.999 else ("part" if self.score > 0 else "not")
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,11 +282,16 @@ def _summary(learner: User, skills: Sequence[SkillStatus], activity: tuple[int, 
     return LearnerSummary(learner, len(skills), mastered, in_progress, needs, mean, activity[0], activity[1])
 
 
+def _number(v: object) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
 def _evidence_items(uow: UnitOfWork, evidence: Sequence[Evidence]) -> list[EvidenceItem]:
     titles = uow.frameworks.skill_titles({c for e in evidence for c in e.skill_codes})
     return [
         EvidenceItem(e.id, e.kind.value, e.item_id, e.skill_codes, tuple(titles.get(c, c) for c in e.skill_codes),
-                     e.score, e.timestamp, e.source)
+                     e.score, e.timestamp, e.source, _number(e.data.get("checked_score")),
+                     int(_number(e.data.get("hints_used")) or 0))
         for e in evidence
     ]
 
