@@ -101,3 +101,49 @@ def test_only_admins_delete(app) -> None:
         with pytest.raises((Forbidden, NotFound)):
             delete_learner(app, Actor.of(people[who]), ann)
     assert remaining_mentions(app, ann)
+
+
+def _focus_rows(app, ann: str, bob: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from pathwise.store import tables_paths as tp
+
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    ids = {}
+    with app.uow() as uow:
+        for name, group in (("pair", [ann, bob]), ("alone", [ann]), ("class", [])):
+            row = tp.PathFocusRow(section_id="c1", learner_ids=group, skill_codes=["frac.add"], note=name,
+                                  set_by="teacher-tess-01", starts_at=start, ends_at=start + timedelta(days=7))
+            uow.session.add(row)
+            uow.flush()
+            ids[name] = row.id
+        uow.commit()
+    return ids
+
+
+def test_deletion_takes_the_learner_out_of_group_focus_and_keeps_it_for_the_others(app) -> None:
+    from pathwise.store import tables_paths as tp
+
+    people = _school(app)
+    ann, bob = people["ann"].id, people["bob"].id
+    ids = _focus_rows(app, ann, bob)
+    delete_learner(app, Actor.of(people["ada"]), ann)
+    assert remaining_mentions(app, ann) == {}
+    with app.uow() as uow:
+        rows = {r.note: (r.id, list(r.learner_ids)) for r in uow.session.query(tp.PathFocusRow).all()}
+    # the pair's focus goes on for Bob; a focus on Ann alone goes (it must not widen to
+    # the whole class); the class focus is untouched
+    assert set(rows) == {"pair", "class"}
+    assert rows["pair"] == (ids["pair"], [bob])
+    assert rows["class"][1] == []
+
+
+def test_export_lists_the_focus_naming_the_learner_without_the_others(app) -> None:
+    people = _school(app)
+    ann, bob = people["ann"].id, people["bob"].id
+    _focus_rows(app, ann, bob)
+    data = export_learner(app, Actor.of(people["gus"]), ann)
+    focus = sorted(data["focus"], key=lambda f: f["note"])
+    assert [(f["note"], f["group_size"]) for f in focus] == [("alone", 1), ("pair", 2)]
+    assert focus[0]["skill_codes"] == ["frac.add"] and focus[0]["section_id"] == "c1"
+    assert bob not in repr(data)

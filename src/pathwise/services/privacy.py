@@ -18,7 +18,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, Text, cast, delete, func, or_, select
+from sqlalchemy import JSON, String, Table, Text, cast, delete, func, or_, select, update
 
 from pathwise.domain.people import Role
 from pathwise.services.access import Actor, Need, require_learner
@@ -32,6 +32,10 @@ PERSON_COLUMNS = {"learner_id", "user_id", "student_id", "guardian_id", "actor_i
                   "author_id", "created_by", "subject_user_id"}
 SECRET_COLUMNS = {"password_hash", "token_hash", "csrf_token", "private_pem", "failed_logins", "locked_until"}
 SECRET_TABLES = {"web_sessions", "api_tokens"}  # rows listed without their keys
+# JSON lists of learners that a row holds for a group (e.g. a teacher's focus for some
+# students of a class): a deletion takes the learner out of the list and keeps the row
+# for the others, and an export shows the row without the others' ids
+GROUP_LISTS = (("path_focus", "learner_ids"),)
 
 
 def _person_columns(table: Table) -> list[Any]:
@@ -76,6 +80,19 @@ def _reach(uow: Any, actor: Actor, learner_id: str, need: Need, resource: str) -
     return learner
 
 
+def _group_rows(session: Any, learner_id: str) -> list[tuple[Table, str, Any]]:
+    """(table, list column, row) for every group row whose list names the learner."""
+    out = []
+    for tname, cname in GROUP_LISTS:
+        table = Base.metadata.tables[tname]
+        col = table.c[cname]
+        for row in session.execute(select(table).where(cast(col, Text).contains(learner_id, autoescape=True))):
+            members = row._mapping[col]
+            if isinstance(members, list) and learner_id in members:
+                out.append((table, cname, row))
+    return out
+
+
 def export_learner(system: App, actor: Actor, learner_id: str) -> dict[str, Any]:
     """Everything about one learner, as JSON-ready data (the learner, a guardian or an admin)."""
     with system.uow() as uow:
@@ -89,6 +106,10 @@ def export_learner(system: App, actor: Actor, learner_id: str) -> dict[str, Any]
             rows = s.execute(select(table).where(or_(*[c == learner_id for c in cols]))).all()
             if rows:
                 records[table.name] = [_row_dict(table, r) for r in rows]
+        for table, cname, row in _group_rows(s, learner_id):
+            entry = _row_dict(table, row)
+            entry["group_size"] = len(entry.pop(cname))
+            records.setdefault(table.name, []).append(entry)
         school = uow.schools.get(learner.school_id)
         export = {
             "format": EXPORT_FORMAT,
@@ -105,6 +126,7 @@ def export_learner(system: App, actor: Actor, learner_id: str) -> dict[str, Any]
             "guardians": [{"id": g.id, "display_name": g.display_name} for g in uow.guardians.guardians_of(learner.id)],
             "evidence": records.get("evidence", []),
             "mastery": records.get("mastery", []),
+            "focus": records.get("path_focus", []),
             "records": records,
         }
         uow.commit()  # keeps the audit row written by the access check
@@ -126,6 +148,15 @@ def delete_learner(system: App, actor: Actor, learner_id: str) -> dict[str, Any]
         _reach(uow, actor, learner_id, Need.WRITE, "privacy-delete")
         s = uow.session
         s.flush()
+        for table, cname, row in _group_rows(s, learner_id):
+            rest = [m for m in row._mapping[cname] if m != learner_id]
+            key = table.c.id == row._mapping[table.c.id]
+            if rest:
+                s.execute(update(table).where(key).values({cname: rest}))
+                deleted[f"{table.name} (left the group)"] = deleted.get(f"{table.name} (left the group)", 0) + 1
+            else:  # a group of one: deleting it, not widening it to the whole class
+                s.execute(delete(table).where(key))
+                deleted[table.name] = deleted.get(table.name, 0) + 1
         tables = list(reversed(Base.metadata.sorted_tables))
         for table in tables:
             cols = _person_columns(table)
