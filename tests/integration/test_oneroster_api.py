@@ -92,3 +92,24 @@ def test_learner_export_and_delete(site) -> None:  # type: ignore[no-untyped-def
     r = client.delete(f"/api/v1/learners/{w.ana}/record", headers=bearer(admin))
     assert r.status_code == 200 and r.json()["deleted"]["evidence"] > 0
     assert remaining_mentions(app, w.ana) == {}
+
+
+def test_evidence_as_xapi_statements_over_the_api(site) -> None:  # type: ignore[no-untyped-def]
+    _, w, client = site
+    teacher = client.token(w.username(w.teacher))
+    r = client.get(f"/api/v1/learners/{w.ana}/evidence/xapi", headers=bearer(teacher))
+    assert r.status_code == 200
+    statements = r.json()
+    assert len(statements) == 8 and {s["actor"]["account"]["name"] for s in statements} == {"ana"}
+    assert statements[0]["actor"]["account"]["homePage"] == "http://testserver/users"
+    assert {s["verb"]["id"] for s in statements} == {"http://adlnet.gov/expapi/verbs/answered"}
+    # the teacher's whole reach: Ana and Ben have evidence in 5A; Dan (5B) is not theirs
+    r = client.get("/api/v1/evidence/xapi", headers=bearer(teacher))
+    assert r.status_code == 200
+    assert {s["actor"]["account"]["name"] for s in r.json()} == {"ana", "ben"}
+    # a guardian reads their child's, nobody else's; a student cannot list the class
+    guardian = client.token(w.username(w.guardian))
+    assert client.get(f"/api/v1/learners/{w.ana}/evidence/xapi", headers=bearer(guardian)).status_code == 200
+    assert client.get(f"/api/v1/learners/{w.ben}/evidence/xapi", headers=bearer(guardian)).status_code == 404
+    student = client.token(w.username(w.ben))
+    assert client.get("/api/v1/evidence/xapi", headers=bearer(student)).status_code == 404

@@ -1,5 +1,5 @@
 """REST doors for the standards: roster (OneRoster zip) import, CASE import and export,
-and a learner's privacy export and deletion.
+evidence as xAPI statements, and a learner's privacy export and deletion.
 
 Routes translate HTTP to the same interop and service calls the CLI makes; they hold
 no rules. Imports answer with the summary (created/updated/removed per entity and
@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pathwise.domain.people import Role
 from pathwise.interop import case, oneroster
-from pathwise.services import privacy, roster
+from pathwise.services import privacy, roster, xapi
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid
 from pathwise.web.auth import system_of
@@ -77,6 +77,23 @@ async def export_learner(request: Request, learner_id: str,
     """Everything Pathwise holds about a learner (the learner, a guardian or an administrator)."""
     data = await run_in_threadpool(privacy.export_learner, system_of(request), actor, learner_id)
     return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="learner-{learner_id}.json"'})
+
+
+@router.get("/learners/{learner_id}/evidence/xapi")
+def learner_evidence_xapi(request: Request, learner_id: str,
+                          actor: Actor = policy("evidence:read")) -> JSONResponse:
+    """A learner's evidence as xAPI statements (one per evidence record), for an LRS or analysis."""
+    home = str(request.base_url).rstrip("/") + "/users"
+    return JSONResponse(xapi.evidence_as_statements(system_of(request), actor, learner_id, home_page=home))
+
+
+@router.get("/evidence/xapi")
+def evidence_xapi(request: Request,
+                  actor: Actor = policy("evidence:read", Role.TEACHER, Role.ADMIN)) -> JSONResponse:
+    """The evidence of every learner the caller may see (a teacher's classes, an admin's
+    school) as xAPI statements."""
+    home = str(request.base_url).rstrip("/") + "/users"
+    return JSONResponse(xapi.evidence_as_statements(system_of(request), actor, home_page=home))
 
 
 @router.delete("/learners/{learner_id}/record")
