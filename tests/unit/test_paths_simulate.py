@@ -118,3 +118,29 @@ def test_pathwise_says_where_its_opportunities_went_until_mastery() -> None:
         assert spent.get("learn, not truly mastered", 0) > 0
         assert all(k.split(", ")[0] in ("learn", "review", "check", "early re-check") for k in spent)
     assert rep.stats["oracle"].spent() == {}  # the oracle does not say
+
+
+def test_the_late_truth_diagnostic_reads_mastery_exactly_k_items_after_it_happens() -> None:
+    from datetime import timedelta
+
+    from pathwise.domain.evidence import Evidence, EvidenceKind
+    from pathwise.engine.simulate import _T0, LateTruth
+
+    st = _Structure(synthetic_framework(6, seed=0).graph())
+    learner = SimLearner.draw(st, 11)
+    model = LateTruth(learner, st, delay=2)
+    state = model.new_learner()
+    truly: list[bool] = []
+    for k in range(40):
+        t = 0.1 * (k + 1)
+        correct = learner.answer(0, t)
+        model.observe(state, Evidence(f"e{k}", "x", EvidenceKind.ANSWER, (st.codes[0],), float(correct),
+                                      _T0 + timedelta(days=t)))
+        truly.append(bool(learner.strength(t)[0] >= 1.0))
+        read = model.estimate(state, st.codes[0]).p_mastery == 1.0
+        assert read == (len(truly) >= 3 and all(truly[-3:]))  # never early, exactly two items late
+    assert any(truly)  # the learner did master the skill on the way
+    rep = run_simulation(learners=2, seed=0, skills=6, pilot=0, late=[0, 3])
+    assert {"pathwise-late0", "pathwise-late3"} <= set(rep["policies"])
+    with pytest.raises(Invalid):
+        run_simulation(learners=1, skills=4, pilot=0, late=[-1])

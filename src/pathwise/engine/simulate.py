@@ -23,7 +23,10 @@ default the model the product runs before any fit: textbook Bayesian Knowledge
 Tracing per skill), online, on the observed answers only; (b') ``pathwise-fit``: the
 same path driven by a model fitted on a *pilot cohort* (see ``pilot_log``);
 (c) ``oracle``: sees the true strengths and always practises the first skill in
-curriculum order that is not truly mastered.
+curriculum order that is not truly mastered. A diagnostic family, ``pathwise-late<k>``,
+runs the same path on a learner model that reads the hidden truth ``k`` practice items
+late (``LateTruth``): no real model can do that, so it bounds what any estimate could
+give the path here.
 
 The pilot cohort is how a school gets a fitted model: other learners drawn from the
 same population (seeds of their own, never the evaluation learners) work through the
@@ -50,7 +53,7 @@ from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.framework import Framework, Skill, SkillGraph, Unit
 from pathwise.engine.kt.bkt import BKT
 from pathwise.engine.kt.data import ResponseLog
-from pathwise.engine.kt.tracker import ModelTracker, Tracker
+from pathwise.engine.kt.tracker import MasteryEstimate, ModelTracker, Tracker
 from pathwise.engine.paths.checks import CheckCadence, check_skills
 from pathwise.engine.paths.guard import WheelSpinGuard
 from pathwise.engine.paths.review import MemoryModel, MemoryState
@@ -402,6 +405,48 @@ def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerR
     return LearnerRun(steps, share, tuple(sorted(spent.items())))
 
 
+LATE = "pathwise-late"  # + k: Pathwise on the hidden truth, k items late (diagnostic)
+
+
+class LateTruth:
+    """A diagnostic learner model that reads the hidden truth, ``delay`` items late.
+
+    A skill reads as mastered (1.0) once the learner has answered ``delay`` more items
+    on it after the item that truly mastered it, and as not mastered (0.0) otherwise:
+    never early, and late by exactly ``delay``. Not a model of anything real: it shows
+    what the path would do with a near-perfect estimate.
+    """
+
+    name = "late-truth"
+
+    def __init__(self, learner: SimLearner, structure: _Structure, delay: int) -> None:
+        if delay < 0:
+            raise ValueError("delay must be >= 0")
+        self.sim = learner
+        self.index = structure.index
+        self.delay = delay
+        self.version = f"late-truth-{delay}"
+
+    def new_learner(self) -> dict[str, Any]:
+        return {"k": {}, "run": {}}
+
+    def observe(self, learner: dict[str, Any], ev: Evidence) -> list[str]:
+        t = (ev.timestamp - _T0).total_seconds() / 86400.0
+        strength = self.sim.strength(t)
+        for code in ev.skill_codes:
+            n, c = learner["k"].get(code, (0, 0))
+            learner["k"][code] = (n + 1, c + (1 if ev.score >= 0.5 else 0))
+            # items answered since the skill was (last) truly mastered, the mastering one first
+            ok = strength[self.index[code]] >= self.sim.mastery_strength
+            learner["run"][code] = learner["run"].get(code, 0) + 1 if ok else 0
+        return list(ev.skill_codes)
+
+    def estimate(self, learner: dict[str, Any], skill_code: str) -> MasteryEstimate:
+        n, c = learner["k"].get(skill_code, (0, 0))
+        p = 1.0 if learner["run"].get(skill_code, 0) > self.delay else 0.0
+        return MasteryEstimate(p, n, c, "")
+
+
 def make_policy(name: str, graph: SkillGraph, structure: _Structure, learner: SimLearner, cfg: SimConfig,
                 tracker_factory: Callable[[], Tracker], settings: PathSettings | None, learner_id: str,
                 fitted_factory: Callable[[], Tracker] | None = None) -> Policy:
@@ -413,6 +458,9 @@ def make_policy(name: str, graph: SkillGraph, structure: _Structure, learner: Si
         return PathwisePolicy(graph, structure, tracker_factory(), cfg.threshold, settings, learner_id)
     if name == FITTED and fitted_factory is not None:
         return PathwisePolicy(graph, structure, fitted_factory(), cfg.threshold, settings, learner_id)
+    if name.startswith(LATE) and name[len(LATE):].isdigit():
+        tracker = LateTruth(learner, structure, int(name[len(LATE):]))
+        return PathwisePolicy(graph, structure, tracker, cfg.threshold, settings, learner_id)
     raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICIES + (FITTED,))}"
                      + (f" ({FITTED} needs a fitted model)" if name == FITTED else ""))
 

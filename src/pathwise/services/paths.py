@@ -872,16 +872,18 @@ def _pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
 
 def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,
                    fixed_items_per_skill: int = 8, policies: Sequence[str] | None = None,
-                   pilot: int = 200, pilot_model: str = "bkt",
+                   pilot: int = 200, pilot_model: str = "bkt", late: Sequence[int] = (),
                    progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Compare fixed order, Pathwise and the oracle on synthetic learners (no database).
 
     With ``pilot`` > 0, a pilot cohort of that many other learners first works through
     Pathwise's path with the pre-fit model; ``pilot_model`` is fitted on their logged
     answers with the product's fit, and ``pathwise-fit`` (Pathwise driven by that fitted
-    model) meets the evaluation learners too. ``pathwise`` stays the pre-fit model."""
+    model) meets the evaluation learners too. ``pathwise`` stays the pre-fit model.
+    Each ``k`` in ``late`` adds the diagnostic ``pathwise-late<k>``: the same path on the
+    hidden truth read ``k`` items late (what a near-perfect estimate would give)."""
     from pathwise.engine.kt import models as kt_models
-    from pathwise.engine.simulate import FITTED, POLICIES, SimConfig, compare, pilot_log
+    from pathwise.engine.simulate import FITTED, LATE, POLICIES, SimConfig, compare, pilot_log
 
     try:
         cfg = SimConfig(n_skills=skills, learners=learners, seed=seed, budget_per_skill=budget_per_skill,
@@ -892,8 +894,11 @@ def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budg
         raise Invalid("the pilot cohort must have 0 to 100000 learners", "pilot")
     if pilot_model not in kt_models.describe():
         raise Invalid(f"unknown model {pilot_model!r}; known: {', '.join(kt_models.describe())}", "pilot_model")
-    known = POLICIES + ((FITTED,) if pilot else ())
-    pols = tuple(policies or (("fixed", "pathwise", FITTED, "oracle") if pilot else POLICIES))
+    if any(not isinstance(k, int) or not 0 <= k <= 50 for k in late):
+        raise Invalid("late delays must be whole numbers of items from 0 to 50", "late")
+    lates = tuple(f"{LATE}{k}" for k in dict.fromkeys(late))
+    known = POLICIES + ((FITTED,) if pilot else ()) + lates
+    pols = tuple(policies or (("fixed", "pathwise", FITTED, "oracle") if pilot else POLICIES) + lates)
     unknown = [p for p in pols if p not in known]
     if unknown:
         raise Invalid(f"unknown policy {', '.join(unknown)}; known: {', '.join(known)}", "policies")
