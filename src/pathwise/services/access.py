@@ -9,9 +9,11 @@ cannot be probed. Every read of a learner's record by someone else is audited.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pathwise.domain import profile as prof
 from pathwise.domain.people import Role, Section, User
 from pathwise.services.errors import Forbidden, NotFound
 from pathwise.store.uow import UnitOfWork
@@ -66,6 +68,35 @@ def require_learner(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need =
         raise NotFound(f"no learner {learner_id}")
     if actor.user_id != learner.id:
         uow.audit.add(actor.user_id, f"{need.value}:{resource}", learner.id, resource, {"via": actor.via})
+    return learner
+
+
+# Which profile fields each role may change for a learner it may write for: learners
+# their own interests, ways of learning and goals (never their accommodations); staff
+# the accommodations, and goals and interests on the learner's behalf.
+PROFILE_WRITES: dict[Role, frozenset[str]] = {
+    Role.STUDENT: frozenset({prof.INTERESTS, prof.MODALITIES, prof.GOALS}),
+    Role.TEACHER: frozenset({prof.INTERESTS, prof.GOALS, prof.ACCOMMODATIONS}),
+    Role.ADMIN: frozenset({prof.INTERESTS, prof.GOALS, prof.ACCOMMODATIONS}),
+}
+
+
+def profile_writable(actor: Actor) -> frozenset[str]:
+    """The profile fields the actor's role may change (for a learner they may write for)."""
+    if actor.is_system:
+        return frozenset(prof.FIELDS)
+    return PROFILE_WRITES.get(actor.role, frozenset()) if actor.role else frozenset()
+
+
+def require_profile_write(uow: UnitOfWork, actor: Actor, learner_id: str, fields: Iterable[str]) -> User:
+    """The learner if the actor may change these profile fields; ``NotFound`` for a
+    learner out of reach (a guardian's child included: guardians only read),
+    ``Forbidden`` naming the field when the role may not change it."""
+    learner = require_learner(uow, actor, learner_id, Need.WRITE, "profile")
+    allowed = profile_writable(actor)
+    refused = [f for f in fields if f not in allowed]
+    if refused:
+        raise Forbidden(f"{refused[0]}: your role may not change this part of the profile")
     return learner
 
 

@@ -1,0 +1,144 @@
+"""The learner profile as a product feature: see it, and change what your role may.
+
+``get_profile`` reads a learner's interests, ways of learning, goals (with the skill's
+title and whether it is mastered yet) and accommodations, with the fields the caller
+may change and the choices to offer; ``update_profile`` applies a merge-patch checked
+by ``domain.profile``. The access policy (``services.access``) decides who reaches the
+learner and which fields their role may write; every change is audited with what it
+was before and after. Other keys of the stored profile (grade, home language, ...)
+are kept. The readers of the profile (``services.paths`` scoring, ``services.practice``
+accommodations) read the same stored form; nothing here recomputes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pathwise.domain import profile as prof
+from pathwise.domain.errors import ValidationError
+from pathwise.domain.people import Role
+from pathwise.services.access import (
+    Actor,
+    Need,
+    learner_allowed,
+    profile_writable,
+    require_learner,
+    require_profile_write,
+)
+from pathwise.services.errors import Invalid
+from pathwise.services.mastery import mastery_rows
+from pathwise.store.uow import UnitOfWork
+
+MAX_SUGGESTIONS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class GoalView:
+    skill_code: str
+    title: str
+    target_date: date | None
+    mastered: bool
+    p_mastery: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    learner_id: str
+    learner_name: str
+    interests: tuple[str, ...]
+    modalities: tuple[str, ...]
+    goals: tuple[GoalView, ...]
+    accommodations: prof.Accommodations
+    home_language: str | None
+    grade: str | None
+    editable: frozenset[str]
+    skills: tuple[tuple[str, str], ...]  # (code, title) a goal may name, in framework order
+    suggestions: tuple[str, ...]  # interests that activities of the learner's framework are tagged with
+
+    def can_edit(self, field: str) -> bool:
+        return field in self.editable
+
+
+def _framework_ids(uow: UnitOfWork, learner_id: str) -> list[str]:
+    return list(dict.fromkeys(sec.framework_id for sec in uow.sections.sections_of(learner_id, Role.STUDENT)
+                              if sec.framework_id))
+
+
+def _skills(uow: UnitOfWork, framework_ids: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for fid in framework_ids:
+        fw = uow.frameworks.get(fid)
+        for sk in fw.skills if fw else ():
+            out.setdefault(sk.code, sk.title)
+    return out
+
+
+def _suggestions(uow: UnitOfWork, framework_ids: list[str], taken: tuple[str, ...]) -> tuple[str, ...]:
+    tags: set[str] = set()
+    for fid in framework_ids:
+        for act in uow.activities.in_framework(fid):
+            tags.update(t.strip().lower() for t in act.tags if t.strip())
+    return tuple(sorted(tags - set(taken))[:MAX_SUGGESTIONS])
+
+
+def _view(uow: UnitOfWork, actor: Actor, learner_id: str, learner_name: str, grade: str | None) -> ProfileView:
+    stored = uow.users.profile(learner_id)
+    p = prof.LearnerProfile.from_stored(stored)
+    fids = _framework_ids(uow, learner_id)
+    skills = _skills(uow, fids)
+    titles = {**uow.frameworks.skill_titles([g.skill_code for g in p.goals if g.skill_code not in skills]), **skills}
+    mastery = {m.skill_code: m for m in mastery_rows(uow, [learner_id]).get(learner_id, [])} if p.goals else {}
+    goals = tuple(GoalView(g.skill_code, titles.get(g.skill_code, g.skill_code), g.target_date,
+                           bool(mastery[g.skill_code].mastered) if g.skill_code in mastery else False,
+                           mastery[g.skill_code].p_mastery if g.skill_code in mastery else None) for g in p.goals)
+    learner = uow.users.get(learner_id)
+    editable = (profile_writable(actor) if learner is not None and learner_allowed(uow, actor, learner, Need.WRITE)
+                else frozenset())
+    return ProfileView(learner_id, learner_name, p.interests, p.modalities, goals, p.accommodations,
+                       p.home_language, stored.get("grade") or grade, editable, tuple(skills.items()),
+                       _suggestions(uow, fids, p.interests))
+
+
+def get_profile(uow: UnitOfWork, actor: Actor, learner_id: str) -> ProfileView:
+    """The learner's profile with what the caller may change (reads by others are audited)."""
+    learner = require_learner(uow, actor, learner_id, Need.READ, "profile")
+    return _view(uow, actor, learner.id, learner.display_name, learner.grade)
+
+
+def update_profile(uow: UnitOfWork, actor: Actor, learner_id: str, patch: Mapping[str, Any], *,
+                   today: date | None = None) -> ProfileView:
+    """Change profile fields (merge-patch: lists replace, accommodations merge key by key).
+
+    ``NotFound`` for a learner out of reach, ``Forbidden`` for a field the role may not
+    change, ``Invalid`` naming the field for bad input; nothing changes unless all is
+    well. A change is audited (``profile:update``) with the fields before and after.
+    """
+    try:
+        fields = prof.fields_of(patch)
+    except ValidationError as exc:
+        raise Invalid(str(exc), exc.field) from None
+    learner = require_profile_write(uow, actor, learner_id, fields)
+    if not fields:
+        raise Invalid("nothing to change: send interests, preferred_modalities, goals or accommodations", "profile")
+    uow.evidence.lock_learners([learner.id])  # two editors at once: the second reads the first's change
+    stored = uow.users.profile(learner.id)
+    known = _skills(uow, _framework_ids(uow, learner.id)) if prof.GOALS in fields else {}
+    try:
+        change = prof.apply_patch(stored, patch, known_skills=known.keys(), today=today or datetime.now(UTC).date())
+    except ValidationError as exc:
+        raise Invalid(str(exc), exc.field) from None
+    if change.changed:
+        uow.users.set_profile(learner.id, change.stored)
+        uow.audit.add(actor.user_id, "profile:update", learner.id, "profile",
+                      {"fields": list(change.changed), "before": change.before, "after": change.after,
+                       "via": actor.via})
+    return _view(uow, actor, learner.id, learner.display_name, learner.grade)
+
+
+def find_learner(uow: UnitOfWork, actor: Actor, id_or_username: str) -> str:
+    """A learner's id from their id or username (for the command line); ``NotFound`` otherwise."""
+    user = uow.users.get(id_or_username) or uow.users.by_username(id_or_username)
+    return require_learner(uow, actor, user.id if user else id_or_username, Need.READ, "profile").id
