@@ -40,7 +40,7 @@ router = APIRouter(include_in_schema=False)
 
 HOME = {Role.STUDENT: "/student", Role.TEACHER: "/teacher", Role.GUARDIAN: "/guardian", Role.ADMIN: "/admin"}
 NAV: dict[Role, list[tuple[str, str]]] = {
-    Role.STUDENT: [("/student", "My progress")],
+    Role.STUDENT: [("/student", "My progress"), ("/student/profile", "My profile")],
     Role.TEACHER: [("/teacher", "My classes")],
     Role.GUARDIAN: [("/guardian", "My children")],
     Role.ADMIN: [("/admin", "School")],
@@ -224,3 +224,8 @@ def admin_home(request: Request, actor: Actor = policy("school:read", Role.ADMIN
 @router.get("/api/v1/docs", dependencies=[policy("public")])
 def api_docs(request: Request) -> HTMLResponse:
     return render(request, "docs.html")
+
+
+# Areas whose pages live in their own module, included here.
+from pathwise.web.pages.profile import router as _profile_router  # noqa: E402
+router.include_router(_profile_router)
