@@ -289,6 +289,8 @@ from pathwise.cli.kt import kt_app  # noqa: E402
 app.add_typer(kt_app, name="kt")
 from pathwise.cli.paths import simulate; app.command("simulate")(simulate)  # noqa: E402,E702
 from pathwise.cli.paths import path_settings; app.command("path-settings")(path_settings)  # noqa: E402,E702
+from pathwise.cli.profile import profile_app  # noqa: E402
+app.add_typer(profile_app, name="profile")
 
 
 def main() -> None:
