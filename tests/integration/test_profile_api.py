@@ -72,6 +72,8 @@ def test_student_cannot_set_accommodations_teacher_can(school: tuple[App, WebSch
     r = c.request("PATCH", url, headers=rivera, json={"preferred_modalities": ["video"]})
     assert r.status_code == 403
     assert c.get(url, headers=ana).json()["accommodations"]["read_aloud"] is True  # the learner sees them
+    r = c.request("PATCH", url, headers=rivera, json={"accommodations": None})
+    assert r.status_code == 200 and not any(r.json()["accommodations"].values())
 
 
 def test_guardian_reads_only_and_strangers_get_404(school: tuple[App, WebSchool],  # noqa: F811

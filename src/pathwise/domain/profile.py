@@ -3,7 +3,8 @@
 ``LearnerProfile.from_stored`` reads whatever is stored (lists of names or dicts, as
 older writers left them) without failing; ``apply_patch`` checks a change and returns
 the new stored form. A change follows JSON merge-patch: a list given replaces the
-list, ``accommodations`` merges key by key (``None`` or ``False`` turns one off).
+list (``None`` empties it), ``accommodations`` merges key by key (``None`` or ``False``
+turns one off; ``None`` for the whole object turns all off).
 Messages name the field at fault. Whether a goal's skill exists, and what day it is,
 are passed in: no I/O here.
 """
@@ -235,7 +236,10 @@ def check_goals(value: Any, known_skills: Collection[str]) -> tuple[Goal, ...]:
 
 
 def merge_accommodations(current: Accommodations, patch: Any) -> Accommodations:
-    """Merge-patch the accommodations: keys given are set, ``None``/``False`` turns one off."""
+    """Merge-patch the accommodations: keys given are set, ``None``/``False`` turns one off;
+    ``None`` for the whole object turns all off."""
+    if patch is None:
+        return Accommodations()
     if not isinstance(patch, Mapping):
         raise ValidationError(ACCOMMODATIONS, "send an object, e.g. {\"extended_time\": 1.5}")
     unknown = [k for k in patch if k not in ACCOMMODATION_KEYS]

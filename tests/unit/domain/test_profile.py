@@ -46,6 +46,8 @@ def test_accommodations_merge_key_by_key() -> None:
     ch = patch(ch.stored, {"accommodations": {"fewer_choices": None, "read_aloud": False, "breaks": True}})
     assert ch.stored["accommodations"] == {"extended_time": 2.0, "breaks": True}
     assert patch(ch.stored, {"accommodations": {"breaks": True}}).changed == ()
+    cleared = patch(ch.stored, {"accommodations": None, "interests": None})
+    assert cleared.stored["accommodations"] == {} and cleared.stored["interests"] == []
 
 
 @pytest.mark.parametrize("change,field", [
