@@ -51,8 +51,12 @@ def test_bad_input_is_shown_and_changes_nothing(school: tuple[App, WebSchool],  
     c.login("ana")
     r = c.post("/student/profile", data=_form(c, fields=["interests"], new_interests="<b>bold</b>"))
     assert r.status_code == 422 and "interests.0" in r.text and 'role="alert"' in r.text
+    assert 'value="&lt;b&gt;bold&lt;/b&gt;" aria-invalid="true"' in r.text  # offered again to correct
     r = c.post("/student/profile", data=_form(c, fields=["goals"], goal_code=["alg.solve"], goal_date=[""]))
     assert r.status_code == 422 and "alg.solve" in r.text
+    r = c.post("/student/profile", data=_form(c, fields=["goals"], goal_code=["frac.add"], goal_date=["2001-01-01"]))
+    assert r.status_code == 422 and "in the past" in r.text
+    assert '<option value="frac.add" selected>' in r.text and 'value="2001-01-01"' in r.text
     r = c.post("/student/profile", data=_form(c, fields=["accommodations"]))
     assert r.status_code == 403
     r = c.post("/student/profile", data={"fields": ["interests"], "new_interests": "art"})  # no CSRF token

@@ -33,7 +33,7 @@ FEWER_CHOICES = (2, 3, 4)
 
 
 def _page(request: Request, actor: Actor, learner_id: str, mode: str, *, saved: bool = False,
-          problem: str | None = None, status_code: int = 200) -> HTMLResponse:
+          problem: str | None = None, status_code: int = 200, draft: dict[str, Any] | None = None) -> HTMLResponse:
     from pathwise.web.pages.routes import render  # routes includes this module's router
 
     with system_of(request).uow() as uow:
@@ -56,7 +56,8 @@ def _page(request: Request, actor: Actor, learner_id: str, mode: str, *, saved: 
                   action=action, back=back, saved=saved, problem=problem, modality_words=MODALITY_WORDS,
                   flag_words=FLAG_WORDS, modalities=prof.MODALITY_CHOICES, flags=prof.FLAGS,
                   new_goal_skills=[(c, t) for c, t in view.skills if c not in goal_codes], times=times,
-                  fewer=fewer, max_interests=prof.MAX_INTERESTS, max_length=prof.MAX_INTEREST_LENGTH)
+                  fewer=fewer, max_interests=prof.MAX_INTERESTS, max_length=prof.MAX_INTEREST_LENGTH,
+                  draft=draft or {})
 
 
 def _number(text: str, field: str, kind: type[float] | type[int]) -> float | int | None:
@@ -102,7 +103,12 @@ def _save(request: Request, actor: Actor, learner_id: str, mode: str, target: st
             svc.update_profile(uow, actor, learner_id, patch)
             uow.commit()
     except Invalid as exc:
-        return _page(request, actor, learner_id, mode, problem=str(exc), status_code=422)
+        # what was typed in the "add" fields is offered again, so nothing needs retyping
+        n = len(values["goal_code"])
+        draft = {"new_interests": values["new_interests"], "field": exc.field or "",
+                 "new_goal": values["goal_code"][-1] if n else "",
+                 "new_goal_date": values["goal_date"][n - 1] if 0 < n <= len(values["goal_date"]) else ""}
+        return _page(request, actor, learner_id, mode, problem=str(exc), status_code=422, draft=draft)
     return RedirectResponse(f"{target}?saved=1", status_code=303)
 
 
