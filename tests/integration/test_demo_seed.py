@@ -14,6 +14,7 @@ from pathwise.domain.people import Role
 from pathwise.services import demo, mastery
 from pathwise.services.errors import Conflict, Invalid
 from pathwise.store import tables as t
+from pathwise.store import tables_paths as tp
 
 ANCHOR = datetime(2026, 11, 16, tzinfo=UTC)
 
@@ -113,6 +114,10 @@ def test_full_demo_school(app) -> None:  # type: ignore[no-untyped-def]
         guardians = [by_name[u] for r, u, _ in logins if r == "guardian"]
         for g, child in zip(guardians, studs):
             assert uow.guardians.is_linked(g.id, child.id)
+        # review schedules are kept as if the evidence had been recorded one by one
+        synced = uow.session.scalar(select(func.count()).select_from(tp.PathLearnerRow)
+                                    .where(tp.PathLearnerRow.synced_at.is_not(None))) or 0
+        assert synced == len(uow.evidence.learner_ids())
 
     # a seeded database is reused, never seeded twice
     before = _snapshot(app)

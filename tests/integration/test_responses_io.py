@@ -117,3 +117,17 @@ def test_export_round_trips(app: App, tmp_path: Path) -> None:
     # exporting then importing into the same school stores nothing new
     rep = import_responses(app, Actor.system(), write(tmp_path, text, "again.csv"), school_id=t.school)
     assert rep.stored == 0 and rep.duplicates == 4
+
+
+def test_import_brings_review_schedules_up_to_date(app: App, tmp_path: Path) -> None:
+    # Recording evidence keeps each learner's review schedule; a bulk import does the
+    # same at its end, so reading a path afterwards has nothing left to fold.
+    from datetime import UTC, datetime
+
+    from pathwise.store import tables_paths as tp
+
+    t = build_tiny(app)
+    import_responses(app, Actor.system(), write(tmp_path, GOOD), school_id=t.school)
+    with app.uow() as uow:
+        row = uow.session.get(tp.PathLearnerRow, t.alice)
+        assert row is not None and row.synced_at == datetime(2025, 10, 1, 10, 2, tzinfo=UTC)
