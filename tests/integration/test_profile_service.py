@@ -159,3 +159,28 @@ def test_suggestions_come_from_the_framework_activities(school: tuple[App, WebSc
         view = get_profile(uow, student(w, w.ana), w.ana)
     assert view.suggestions == ("art", "music")
     assert ("frac.add", "Add fractions") in view.skills
+
+
+@pytest.mark.parametrize("who,field,outcome", [
+    ("ana", "interests", "ok"), ("ana", "preferred_modalities", "ok"), ("ana", "goals", "ok"),
+    ("ana", "accommodations", Forbidden),
+    ("teacher", "accommodations", "ok"), ("teacher", "goals", "ok"), ("teacher", "interests", "ok"),
+    ("teacher", "preferred_modalities", Forbidden),
+    ("admin", "accommodations", "ok"), ("guardian", "interests", NotFound), ("guardian", "accommodations", NotFound),
+    ("teacher_b", "accommodations", NotFound), ("ben", "interests", NotFound),
+])
+def test_the_policy_decides_who_writes_which_field(school: tuple[App, WebSchool],  # noqa: F811
+                                                   who: str, field: str, outcome: object) -> None:
+    system, w = school
+    role = {"ana": Role.STUDENT, "ben": Role.STUDENT, "teacher": Role.TEACHER, "teacher_b": Role.TEACHER,
+            "admin": Role.ADMIN, "guardian": Role.GUARDIAN}[who]
+    actor = Actor(getattr(w, who), role, w.school)
+    value = {"interests": ["art"], "preferred_modalities": ["video"], "goals": ["frac.add"],
+             "accommodations": {"breaks": True}}[field]
+    if outcome == "ok":
+        _update(system, actor, w.ana, {field: value})
+        assert field in _stored(system, w.ana)
+    else:
+        with system.uow() as uow, pytest.raises(outcome):  # type: ignore[call-overload]
+            update_profile(uow, actor, w.ana, {field: value}, today=TODAY)
+        assert _stored(system, w.ana) == {}
