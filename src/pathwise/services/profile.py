@@ -19,7 +19,7 @@ from typing import Any
 
 from pathwise.domain import profile as prof
 from pathwise.domain.errors import ValidationError
-from pathwise.domain.people import Role
+from pathwise.domain.people import Role, User
 from pathwise.services.access import (
     Actor,
     Need,
@@ -84,7 +84,8 @@ def _suggestions(uow: UnitOfWork, framework_ids: list[str], taken: tuple[str, ..
     return tuple(sorted(tags - set(taken))[:MAX_SUGGESTIONS])
 
 
-def _view(uow: UnitOfWork, actor: Actor, learner_id: str, learner_name: str, grade: str | None) -> ProfileView:
+def _view(uow: UnitOfWork, actor: Actor, learner: User) -> ProfileView:
+    learner_id = learner.id
     stored = uow.users.profile(learner_id)
     p = prof.LearnerProfile.from_stored(stored)
     fids = _framework_ids(uow, learner_id)
@@ -94,18 +95,16 @@ def _view(uow: UnitOfWork, actor: Actor, learner_id: str, learner_name: str, gra
     goals = tuple(GoalView(g.skill_code, titles.get(g.skill_code, g.skill_code), g.target_date,
                            bool(mastery[g.skill_code].mastered) if g.skill_code in mastery else False,
                            mastery[g.skill_code].p_mastery if g.skill_code in mastery else None) for g in p.goals)
-    learner = uow.users.get(learner_id)
-    editable = (profile_writable(actor) if learner is not None and learner_allowed(uow, actor, learner, Need.WRITE)
-                else frozenset())
-    return ProfileView(learner_id, learner_name, p.interests, p.modalities, goals, p.accommodations,
-                       p.home_language, stored.get("grade") or grade, editable, tuple(skills.items()),
+    editable = profile_writable(actor) if learner_allowed(uow, actor, learner, Need.WRITE) else frozenset()
+    return ProfileView(learner_id, learner.display_name, p.interests, p.modalities, goals, p.accommodations,
+                       p.home_language, stored.get("grade") or learner.grade, editable, tuple(skills.items()),
                        _suggestions(uow, fids, p.interests))
 
 
 def get_profile(uow: UnitOfWork, actor: Actor, learner_id: str) -> ProfileView:
     """The learner's profile with what the caller may change (reads by others are audited)."""
     learner = require_learner(uow, actor, learner_id, Need.READ, "profile")
-    return _view(uow, actor, learner.id, learner.display_name, learner.grade)
+    return _view(uow, actor, learner)
 
 
 def update_profile(uow: UnitOfWork, actor: Actor, learner_id: str, patch: Mapping[str, Any], *,
@@ -135,7 +134,7 @@ def update_profile(uow: UnitOfWork, actor: Actor, learner_id: str, patch: Mappin
         uow.audit.add(actor.user_id, "profile:update", learner.id, "profile",
                       {"fields": list(change.changed), "before": change.before, "after": change.after,
                        "via": actor.via})
-    return _view(uow, actor, learner.id, learner.display_name, learner.grade)
+    return _view(uow, actor, learner)
 
 
 def find_learner(uow: UnitOfWork, actor: Actor, id_or_username: str) -> str:
