@@ -227,6 +227,32 @@ def thin_skills(log: ResponseLog, min_responses: int = MIN_RESPONSES) -> tuple[R
     return out, thin
 
 
+@dataclass(slots=True)
+class FittedModel:
+    name: str
+    estimator: Any
+    params: dict[str, Any]
+    fallback: list[str]  # skills left on the defaults: too few answers
+    seconds: float
+
+
+def fit_on_log(log: ResponseLog, model: str | None = None, *, min_responses: int = MIN_RESPONSES,
+               progress: Callable[[float], None] | None = None) -> FittedModel:
+    """Fit ``model`` (default: the product's) on ``log`` as ``pathwise kt fit`` does: skills
+    with fewer than ``min_responses`` answers are left out and keep the defaults. Stores
+    nothing; the callers decide what becomes live."""
+    name = _check_model(model)
+    fit_log, thin = thin_skills(log, min_responses)
+    est = kt_models.create(name)
+    if hasattr(est, "min_responses"):
+        est.min_responses = min_responses
+    t0 = time.perf_counter()
+    est.fit(fit_log, progress=progress)
+    secs = time.perf_counter() - t0
+    fallback = sorted(set(thin) | set(getattr(est, "fallback_", []) or []))
+    return FittedModel(name, est, est.to_params(), fallback, secs)
+
+
 def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: str | None = None,
         activate: bool | None = None, min_responses: int = MIN_RESPONSES, rebuild: bool = True,
         progress: Callable[[str, float], None] | None = None) -> FitReport:
@@ -256,16 +282,9 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
             say("reading evidence", 1.0)
     if len(log) == 0:
         raise Invalid("there is no evidence to fit on", field="csv" if csv_path else "database")
-    fit_log, thin = thin_skills(log, min_responses)
-    est = kt_models.create(name)
-    if hasattr(est, "min_responses"):
-        est.min_responses = min_responses
-    t0 = time.perf_counter()
-    est.fit(fit_log, progress=lambda f: say("fitting", f))
-    secs = time.perf_counter() - t0
-    fallback = sorted(set(thin) | set(getattr(est, "fallback_", []) or []))
+    fitted = fit_on_log(log, name, min_responses=min_responses, progress=lambda f: say("fitting", f))
+    secs, fallback, params = fitted.seconds, fitted.fallback, fitted.params
     version = f"{name}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
-    params = est.to_params()
     summary = {"rows": len(log), "learners": len(set(log.students)), "skills": len(log.skill_set()),
                "fallback_skills": fallback, "fit_seconds": round(secs, 3),
                "source": "csv" if csv_path else "database"}
@@ -311,16 +330,11 @@ def fit_live_model(uow: UnitOfWork, log: ResponseLog, *, source: str, min_respon
     """
     from pathwise.engine.kt.tracker import ModelTracker
 
-    name = kt_models.DEFAULT
-    fit_log, thin = thin_skills(log, min_responses)
-    est = kt_models.create(name)
-    t0 = time.perf_counter()
-    est.fit(fit_log, progress=progress)
-    secs = time.perf_counter() - t0
+    fitted = fit_on_log(log, kt_models.DEFAULT, min_responses=min_responses, progress=progress)
+    name, est, params = fitted.name, fitted.estimator, fitted.params
     version = f"{name}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
     summary = {"rows": len(log), "learners": len(set(log.students)), "skills": len(log.skill_set()),
-               "fallback_skills": thin, "fit_seconds": round(secs, 3), "source": source}
-    params = est.to_params()
+               "fallback_skills": fitted.fallback, "fit_seconds": round(fitted.seconds, 3), "source": source}
     uow.model_params.add_active(name, version, params, summary)
     uow.model_params.add_active(kt_models.PRODUCT_SLOT, version, params, summary)
     uow.flush()

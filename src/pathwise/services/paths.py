@@ -850,17 +850,10 @@ def _pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
     from pathwise.engine.kt.tracker import ModelTracker
     from pathwise.services import kt
 
-    fit_log, thin = kt.thin_skills(log, kt.MIN_RESPONSES)
-    est = kt_models.create(model)
-    if hasattr(est, "min_responses"):
-        est.min_responses = kt.MIN_RESPONSES
-    t0 = time.perf_counter()
-    est.fit(fit_log)
-    secs = time.perf_counter() - t0
-    params = est.to_params()
-    fallback = sorted(set(thin) | set(getattr(est, "fallback_", []) or []))
+    fitted = kt.fit_on_log(log, model)
+    params = fitted.params
     info: dict[str, Any] = {"model": model, "rows": len(log), "learners": len(set(log.students)),
-                            "fallback_skills": fallback, "fit_seconds": round(secs, 3)}
+                            "fallback_skills": fitted.fallback, "fit_seconds": round(fitted.seconds, 3)}
     if isinstance(params.get("skills"), dict) and params["skills"]:
         # BKT: the median fitted parameters, to show what the pilot taught the model
         import numpy as np
