@@ -250,3 +250,27 @@ def test_a_read_before_any_fold_shows_the_same_path_as_after_it(school: tuple[Ap
         warm_map = paths.skill_map(uow, student(w, w.ana), w.ana, now=NOW)
     assert [a.activity_id for a in cold.items] == [a.activity_id for a in warm.items]
     assert cold_map == warm_map and "mastered" in [s.status for s in warm_map.skills]
+
+
+def test_with_everything_mastered_the_path_offers_reviews_ahead(sch: tuple[App, WebSchool]) -> None:
+    system, w = sch
+    start = NOW - timedelta(days=3)
+    evs = [Evidence(f"all-{code}-{i}", w.ben, EvidenceKind.ANSWER, (code,), 1.0,
+                    start + timedelta(minutes=20 * n + i), item_id=f"q-{code}")
+           for n, code in enumerate(SKILLS) for i in range(15)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    first = _next(system, student(w, w.ben), w.ben, k=3)
+    assert [a.purpose for a in first.items] == ["check"]  # four newly mastered skills: a check first
+    with system.uow() as uow:
+        paths.choose_activity(uow, student(w, w.ben), w.ben, first.items[0].activity_id, now=NOW)
+        uow.commit()
+    res = _next(system, student(w, w.ben), w.ben, k=3)
+    assert len(res.items) == 3 and all(a.purpose == "review" for a in res.items)
+    assert res.items[0].reason.startswith("Review ahead: everything open to you is mastered")
+    assert "reviews ahead of time" in res.message
+    with system.uow() as uow:
+        picked = paths.choose_activity(uow, student(w, w.ben), w.ben, res.items[0].activity_id, now=NOW)
+        uow.commit()
+    assert picked.purpose == "review"

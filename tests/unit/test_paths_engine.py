@@ -126,3 +126,14 @@ def test_mastery_check_cadence() -> None:
     assert check_skills(cad, [], 100.0, {"a": 0.5}) == []
     recs = rank(G, ACTS, view({"a", "b", "d"}, check=("a", "b")), k=3, titles=TITLES)
     assert recs[0].purpose == "check" and recs[0].reason == "Mastery check: confirm Alpha and Beta"
+
+
+def test_when_everything_is_mastered_reviews_ahead_are_offered_most_forgotten_first() -> None:
+    everything = {"a", "b", "c", "d", "e"}
+    v = view(everything, retrievability={"a": 0.97, "b": 0.80, "c": 0.95, "d": 0.99, "e": 0.90})
+    recs = rank(G, ACTS, v, k=3, titles=TITLES)
+    assert [r.activity.id for r in recs] == ["p.b", "p.e", "p.c"]
+    assert all(r.purpose == "review" for r in recs)
+    assert recs[0].reason == "Review ahead: everything open to you is mastered; keep Beta fresh"
+    # with anything left to learn or due, nothing is reviewed ahead
+    assert all(r.reasons[0].code != "ahead" for r in rank(G, ACTS, view(everything - {"e"}), k=5, titles=TITLES))

@@ -116,7 +116,7 @@ def test_pathwise_says_where_its_opportunities_went_until_mastery() -> None:
         spent = dict(run.spent)
         assert sum(spent.values()) == run.steps_to_mastery  # every opportunity until mastery, once
         assert spent.get("learn, not truly mastered", 0) > 0
-        assert all(k.split(", ")[0] in ("learn", "review", "check", "early re-check") for k in spent)
+        assert all(k.split(", ")[0] in ("learn", "review", "check", "review ahead") for k in spent)
     assert rep.stats["oracle"].spent() == {}  # the oracle does not say
 
 

@@ -261,7 +261,7 @@ class PathwisePolicy:
         self.seq = 0
         self.activities = [Activity(f"a.{c}", graph.skill(c).title, ActivityKind.PRACTICE, (c,)) for c in self.codes]
         self.hints = ModelHints()
-        self.last_kind = ""  # what the last ``next`` served: learn | review | check | early re-check
+        self.last_kind = ""  # what the last ``next`` served: learn | review | check | review ahead
 
     def p(self, code: str) -> float:
         return self.tracker.estimate(self.learner, code).p_mastery
@@ -289,10 +289,13 @@ class PathwisePolicy:
                            retrievability=retr, spinning=spinning)
         recs = rank(self.graph, self.activities, view, self.cfg.weights, k=1, hints=self.hints)
         if recs:
-            self.last_kind = "review" if recs[0].purpose == "review" else "learn"
+            if recs[0].reasons and recs[0].reasons[0].code == "ahead":
+                self.last_kind = "review ahead"  # everything believed mastered and nothing due
+            else:
+                self.last_kind = "review" if recs[0].purpose == "review" else "learn"
             return self.index[recs[0].skills[0]]
-        self.last_kind = "early re-check"
-        if retr:  # everything believed mastered and nothing due: re-check the least certain early
+        self.last_kind = "review ahead"
+        if retr:  # (the product's ranking offers reviews ahead itself; kept for activity-less skills)
             return self.index[min(retr, key=lambda c: (p[c] * retr[c], c))]
         return 0
 

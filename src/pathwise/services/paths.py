@@ -610,7 +610,13 @@ def next_activities(uow: UnitOfWork, actor: Actor, learner_id: str, *, k: int | 
     ctx, view, recs = _ranked(uow, cfg, learner_id, framework_id, now, k, ids)
     if ctx is None or view is None:
         return NextActivities(learner_id, None, (), (), "No framework is assigned to your classes yet.")
-    msg = "" if recs else "Everything open to you is mastered and nothing is due for review. Well done!"
+    if not recs:
+        msg = "No activities are available yet for the skills open to you: ask your teacher what to work on."
+    elif all(r.reasons and r.reasons[0].code == "ahead" for r in recs):
+        msg = ("Everything open to you is mastered and nothing is due for review. Well done! "
+               "If you want to keep going, these reviews ahead of time keep it fresh.")
+    else:
+        msg = ""
     return NextActivities(learner_id, ctx.framework.id, tuple(_to_next(r, ctx.titles) for r in recs),
                           view.check, msg)
 

@@ -37,7 +37,7 @@ MODALITY_WORDS = {"practice": "practice", "video": "videos", "reading": "reading
                   "check": "checks"}
 # Reasons that say *why this one*; generic ones (gain, difficulty, variety) headline only
 # when nothing more specific applies.
-_HEADLINE = ("check", "step_back", "focus", "review", "interest", "goal", "readiness", "modality")
+_HEADLINE = ("ahead", "check", "step_back", "focus", "review", "interest", "goal", "readiness", "modality")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +185,32 @@ def rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, w
 
     ``difficulty`` maps activity ids to a logit shift (positive = harder), e.g. the mean
     difficulty of its items. A due mastery check is offered as a synthetic activity.
+    When nothing is open to learn and nothing is due, mastered skills are offered for
+    review ahead of time, the one most likely forgotten first, rather than nothing.
     """
+    recs = _rank(graph, activities, view, weights, k, titles, difficulty, hints)
+    if recs or not view.mastered:
+        return recs
+    early = {s: view.review_due.get(s, 0.0) for s in view.mastered if s not in view.spinning}
+    ahead = _rank(graph, activities, _with(view, review_due=early), weights, k, titles, difficulty, hints)
+    out = []
+    for r in ahead:
+        title = (titles or {}).get(r.skills[0], r.skills[0]) if r.skills else "it"
+        lead = Reason("ahead", f"Review ahead: everything open to you is mastered; keep {title} fresh", 1.0)
+        out.append(Recommendation(r.activity, r.score, "review", r.skills,
+                                  (lead,) + tuple(x for x in r.reasons if x.code != "review")))
+    return out
+
+
+def _with(view: LearnerView, **changes: object) -> LearnerView:
+    d = {f.name: getattr(view, f.name) for f in fields(view)}
+    d.update(changes)
+    return LearnerView(**d)  # type: ignore[arg-type]
+
+
+def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, weights: Weights | None,
+          k: int, titles: Mapping[str, str] | None, difficulty: Mapping[str, float] | None,
+          hints: ModelHints | None) -> list[Recommendation]:
     w = weights or Weights()
     titles = titles or {}
     hints = hints or ModelHints()
