@@ -1,13 +1,23 @@
-"""The import contracts cover the whole package: every top-level module or package of
-``pathwise`` sits in a layer of the layers contract, so a new module cannot slip past
-the rules by living outside them (as the command modules once did, beside ``cli``)."""
+"""The import contracts cover the whole package and bite.
+
+Every top-level module or package of ``pathwise`` sits in a layer of the layers
+contract, so a new module cannot slip past the rules by living outside them (as the
+command modules once did, beside ``cli``). And each rule DESIGN.md draws is shown to
+hold by breaking it: a copy of the package gets one forbidden import per rule, and
+import-linter must name every one of them."""
 
 from __future__ import annotations
 
+import os
 import pkgutil
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 import pathwise
 
@@ -31,3 +41,53 @@ def test_the_doors_may_not_touch_storage_directly() -> None:
     doors = next(c for c in _contracts() if c["name"].startswith("Web, CLI and interop"))
     assert set(doors["source_modules"]) == {"pathwise.web", "pathwise.cli", "pathwise.interop"}
     assert {"pathwise.store", "sqlalchemy"} <= set(doors["forbidden_modules"])
+
+
+# (where the probe goes, what it imports): one forbidden import per rule
+PROBES = [
+    ("cli", "pathwise.web.app"),  # web and cli are independent doors
+    ("web", "pathwise.cli"),
+    ("interop", "pathwise.web.app"),  # standards adapters sit below the doors
+    ("services", "pathwise.interop.case"),  # services know no door
+    ("store", "pathwise.engine.kt.bkt"),  # storage, engine and config are independent
+    ("engine", "pathwise.config"),
+    ("engine", "pathwise.services.mastery"),
+    ("engine", "pydantic"),  # the engine is numbers: numpy and scipy only
+    ("domain", "numpy"),  # the domain is plain Python
+    ("domain", "pathwise.engine.kt.bkt"),
+    ("services", "fastapi"),  # use cases know no web framework
+    ("store", "typer"),
+    ("web", "sqlalchemy"),  # the doors reach storage only through services
+    ("cli", "pathwise.store.tables"),
+    ("interop", "pathwise.store.uow"),
+]
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    if exe is None:
+        pytest.fail("lint-imports is not installed (it comes with the test extras)")
+    env = dict(os.environ, PYTHONPATH=str(root))
+    return subprocess.run([exe, "--config", str(ROOT / "pyproject.toml"), "--no-cache"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_contracts_hold_on_the_package_as_it_is(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "src" / "pathwise", tmp_path / "pathwise")
+    res = _lint(tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_every_rule_catches_a_forbidden_import(tmp_path: Path) -> None:
+    pkg = tmp_path / "pathwise"
+    shutil.copytree(ROOT / "src" / "pathwise", pkg)
+    names = []
+    for n, (where, target) in enumerate(PROBES):
+        name = f"_probe{n}"
+        (pkg / where / f"{name}.py").write_text(f"import {target}\n", encoding="utf-8")
+        names.append((f"pathwise.{where}.{name}", target))
+    res = _lint(tmp_path)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out
+    missed = [f"{src} -> {dst}" for src, dst in names if f"{src} -> {dst}" not in out]
+    assert missed == [], f"forbidden imports no contract caught: {missed}\n{out}"
