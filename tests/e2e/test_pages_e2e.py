@@ -4,9 +4,6 @@ a wrong password shows an error; the pages fit a phone and work from the keyboar
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,41 +11,19 @@ import pytest
 
 from pathwise.config import Mode, Settings
 from pathwise.services.context import App
+from tests.e2e.live import launch, serve, sign_in
 from tests.security.web_school import PASSWORD, WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, WebSchool]]:
-    import uvicorn
-
-    from pathwise.web.app import create_app
-
     folder = tmp_path_factory.mktemp("pages-e2e")
     system = App.from_settings(Settings(database_url=f"sqlite:///{folder / 'e2e.db'}", mode=Mode.TEST))
     system.migrate()
     w = build_school(system)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(system), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", w
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(system) as base:
+        yield base, w
     system.close()
 
 
@@ -57,7 +32,7 @@ def browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        b = launch(p, chromium_path)
         yield b
         b.close()
 
@@ -81,18 +56,10 @@ def page_factory(browser: Any) -> Iterator[Any]:
         ctx.close()
 
 
-def _sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-
-
 def test_a_teacher_signs_in_and_sees_the_class_roster(site: tuple[str, WebSchool], page_factory: Any) -> None:
     base, _ = site
     page = page_factory()
-    _sign_in(page, base, "rivera")
+    sign_in(page, base, "rivera")
     assert page.url == base + "/teacher"
     assert page.get_by_role("heading", name="Maths 5A").is_visible()
     roster = page.get_by_role("table", name="Roster of Maths 5A")
@@ -114,7 +81,7 @@ def test_a_teacher_signs_in_and_sees_the_class_roster(site: tuple[str, WebSchool
 def test_a_guardian_sees_only_their_own_child(site: tuple[str, WebSchool], page_factory: Any) -> None:
     base, w = site
     page = page_factory()
-    _sign_in(page, base, "lopez")
+    sign_in(page, base, "lopez")
     assert page.url == base + "/guardian"
     text = page.locator("main").inner_text()
     assert "Ana Lopez" in text and "Ana has mastered" in text
@@ -133,7 +100,7 @@ def test_a_guardian_sees_only_their_own_child(site: tuple[str, WebSchool], page_
 def test_a_wrong_password_shows_an_error(site: tuple[str, WebSchool], page_factory: Any) -> None:
     base, _ = site
     page = page_factory()
-    _sign_in(page, base, "cara", "not-her-password")
+    sign_in(page, base, "cara", "not-her-password")
     assert page.url.startswith(base + "/")
     alert = page.get_by_role("alert")
     assert alert.inner_text() == "Wrong username or password."
@@ -172,7 +139,7 @@ def test_sign_in_with_the_keyboard_on_a_phone_and_sign_out(site: tuple[str, WebS
 def test_every_home_fits_a_phone(site: tuple[str, WebSchool], page_factory: Any, username: str, home: str) -> None:
     base, _ = site
     page = page_factory(390, 844)
-    _sign_in(page, base, username)
+    sign_in(page, base, username)
     assert page.url == base + home
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("main h1").is_visible()

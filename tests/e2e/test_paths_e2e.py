@@ -5,9 +5,6 @@ locked skill saying what unlocks it."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,40 +16,20 @@ from pathwise.services import paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from tests.integration.test_paths_service import add_content
-from tests.security.web_school import PASSWORD, WebSchool, build_school
+from tests.e2e.live import launch, serve, sign_in
+from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    import uvicorn
-
-    from pathwise.web.app import create_app
-
     system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
     system.migrate()
     w = build_school(system)
     add_content(system)
-    port = _free_port()
-    config = uvicorn.Config(create_app(system), host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                            access_log=False)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", system, w
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(system) as base:
+        yield base, system, w
     system.close()
 
 
@@ -61,14 +38,9 @@ def test_student_chooses_whats_next_and_reads_the_skill_map(server, chromium_pat
 
     base, system, w = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu",
-                                          "--disable-background-networking"])
+        browser = launch(p, chromium_path)
         page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
-        page.goto(f"{base}/")
-        page.get_by_label("Username").fill("ana")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "ana")
         expect(page).to_have_url(f"{base}/student")
         box = page.locator("#whats-next")
         expect(box.get_by_role("heading", name="What's next")).to_be_visible()
@@ -108,14 +80,9 @@ def test_a_locked_skill_says_what_unlocks_it(server, chromium_path: str) -> None
 
     base, system, w = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu",
-                                          "--disable-background-networking"])
+        browser = launch(p, chromium_path)
         page = browser.new_page()
-        page.goto(f"{base}/")
-        page.get_by_label("Username").fill("ben")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "ben")
         expect(page).to_have_url(f"{base}/student")
         offered = page.locator("#whats-next li.next-choice").all_inner_texts()
         assert offered and not any("Add fractions" in t for t in offered)  # locked: never offered

@@ -5,9 +5,6 @@ project with a rubric and the student's skill mastery changes."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +16,8 @@ from pathwise.services import assessments
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.items import import_items, parse_items_document
-from tests.security.web_school import PASSWORD, WebSchool, build_school
+from tests.e2e.live import launch, serve, sign_in
+from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -56,18 +54,8 @@ items:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    import uvicorn
-
-    from pathwise.web.app import create_app
-
     system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
     system.migrate()
     w = build_school(system, evidence=False)
@@ -83,33 +71,9 @@ def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSc
                                                    "kind": "project", "skill_codes": ["frac.add"],
                                                    "rubric_id": "poster"})
         uow.commit()
-    port = _free_port()
-    config = uvicorn.Config(create_app(system), host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                            access_log=False)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", system, w
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(system) as base:
+        yield base, system, w
     system.close()
-
-
-def _browser(p, chromium_path: str):  # type: ignore[no-untyped-def]
-    return p.chromium.launch(executable_path=chromium_path,
-                             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-
-
-def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def test_student_practises_a_recommended_activity(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]
@@ -117,10 +81,10 @@ def test_student_practises_a_recommended_activity(server, chromium_path: str) ->
 
     base, system, w = server
     with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
+        browser = launch(p, chromium_path)
         context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page = context.new_page()
-        _login(page, base, "ana")
+        sign_in(page, base, "ana")
         expect(page).to_have_url(f"{base}/student")
         page.locator("#practice-link").click()
         expect(page.get_by_role("heading", name="What's next for you")).to_be_visible()
@@ -165,9 +129,9 @@ def test_teacher_scores_a_project_and_mastery_changes(server, chromium_path: str
     with system.uow() as uow:
         assert not [m for m in uow.mastery.for_learner(w.ana) if m == "frac.add"]
     with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
+        browser = launch(p, chromium_path)
         page = browser.new_page()
-        _login(page, base, "rivera")
+        sign_in(page, base, "rivera")
         page.goto(f"{base}/teacher/projects")
         page.get_by_role("link", name="Fraction poster").click()
         page.get_by_role("link", name="Score Ana Lopez").click()
@@ -197,10 +161,10 @@ def test_markup_in_items_is_text_and_accommodations_apply(server, chromium_path:
         uow.commit()
     dialogs: list[str] = []
     with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
+        browser = launch(p, chromium_path)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        _login(page, base, "ana")
+        sign_in(page, base, "ana")
         page.goto(f"{base}/practice/skill/frac.compare")
         expect(page.locator("#prompt")).to_contain_text(
             'Which is larger? <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">')

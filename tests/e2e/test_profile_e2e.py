@@ -4,9 +4,6 @@ reasons; their teacher turns on extended time from the learner's page."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,24 +14,12 @@ from pathwise.domain.content import Activity, ActivityKind
 from pathwise.services import practice
 from pathwise.services.context import App
 from tests.integration.test_paths_service import add_content
-from tests.security.web_school import PASSWORD, WebSchool, build_school
+from tests.e2e.live import launch, serve, sign_in
+from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    import uvicorn
-
-    from pathwise.web.app import create_app
-
     system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
     system.migrate()
     w = build_school(system)
@@ -44,27 +29,9 @@ def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSc
         uow.activities.add(Activity("proj-league", "Decimals in a football league table", ActivityKind.PROJECT,
                                     ("dec.place",), minutes=30, tags=("sports",)), "fw-fractions")
         uow.commit()
-    port = _free_port()
-    config = uvicorn.Config(create_app(system), host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                            access_log=False)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", system, w
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(system) as base:
+        yield base, system, w
     system.close()
-
-
-def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_student_adds_an_interest_and_a_goal_teacher_turns_on_extended_time(  # type: ignore[no-untyped-def]
@@ -73,9 +40,9 @@ def test_student_adds_an_interest_and_a_goal_teacher_turns_on_extended_time(  # 
 
     base, system, w = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        browser = launch(p, chromium_path)
         page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
-        _login(page, base, "ana")
+        sign_in(page, base, "ana")
         expect(page).to_have_url(f"{base}/student")
         expect(page.locator("#whats-next")).not_to_contain_text("Matches your interest: sports")
         page.get_by_role("navigation", name="Main").get_by_role("link", name="My profile").click()
@@ -101,7 +68,7 @@ def test_student_adds_an_interest_and_a_goal_teacher_turns_on_extended_time(  # 
         expect(league).to_contain_text("Works toward your goal: Decimal place value")
 
         teacher = browser.new_page()
-        _login(teacher, base, "rivera")
+        sign_in(teacher, base, "rivera")
         teacher.goto(f"{base}/learners/{w.ana}")
         teacher.locator("#profile-link").click()
         expect(teacher).to_have_url(f"{base}/learners/{w.ana}/profile")
