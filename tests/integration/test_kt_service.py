@@ -124,3 +124,33 @@ def test_the_cli_evaluates_and_fits_from_a_csv(sqlite_url, tmp_path, monkeypatch
     res = runner.invoke(cli, ["kt", "status"])
     assert '"fitted": true' in res.output
     get_settings.cache_clear()
+
+
+def test_a_refit_brings_the_stored_review_schedule_in_line_with_the_new_estimates(app) -> None:  # type: ignore[no-untyped-def]
+    """After the rebuild, a skill is stored as mastered (with a memory to review) exactly
+    when the new model's stored estimate says so, as recording evidence would leave it."""
+    from pathwise.store import tables_paths as tp
+
+    t = build_tiny(app)
+    learners = (t.alice, t.bob)  # the learners in a class with a framework (the ones with a path)
+    with app.uow() as uow:
+        record_evidence(uow, app.tracker(), Actor.system("test"),
+                        [e for i, lid in enumerate(learners) for e in _history(lid, 60, 10 + i)])
+        uow.commit()
+
+    def stored() -> dict[tuple[str, str], bool]:
+        with app.uow() as uow:
+            rows = uow.session.query(tp.PathSkillStateRow).all()
+            return {(r.learner_id, r.skill_code): r.status == "mastered" for r in rows}
+
+    def estimates() -> dict[tuple[str, str], bool]:
+        with app.uow() as uow:
+            th = uow.frameworks.get("fw1").mastery_threshold
+            return {(lid, k): r.p_mastery >= th for lid in learners for k, r in uow.mastery.for_learner(lid).items()}
+
+    before = estimates()
+    assert {k for k, v in stored().items() if v} == {k for k, v in before.items() if v}
+    kt.fit(app, Actor.system("test"))
+    after = estimates()
+    assert before != after  # the refit changed which skills read as mastered: the case at hand
+    assert {k for k, v in stored().items() if v} == {k for k, v in after.items() if v}

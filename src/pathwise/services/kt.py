@@ -264,7 +264,7 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
     report names them.
     """
     from pathwise.domain.people import Role
-    from pathwise.services import mastery
+    from pathwise.services import mastery, paths
     from pathwise.services.access import require_role
 
     require_role(actor, Role.ADMIN)
@@ -303,6 +303,8 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
             for i in range(0, len(ids), 200):
                 with system.uow() as uow:
                     mastery.rebuild(uow, tracker, ids[i:i + 200])
+                    # the review schedule follows the new estimates, as it does after an import
+                    paths.sync_learners(uow, ids[i:i + 200])
                     uow.commit()
                 rebuilt += len(ids[i:i + 200])
                 say("rebuilding mastery", rebuilt / max(len(ids), 1))

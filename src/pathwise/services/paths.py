@@ -411,6 +411,21 @@ def sync_schedules(uow: UnitOfWork, learners: Mapping[str, datetime]) -> int:
     return done
 
 
+def sync_learners(uow: UnitOfWork, learner_ids: Sequence[str]) -> int:
+    """``sync_schedules`` for learners whose mastery was rebuilt in bulk (an import, a
+    refit of the learner model): each is dated by their newest evidence, so skills the
+    rebuilt estimates now call mastered start their memory, and those they no longer
+    call mastered are reopened, in the stored schedule. Returns the learners synced."""
+    done = 0
+    for i in range(0, len(learner_ids), 500):
+        chunk = list(learner_ids[i : i + 500])
+        newest = uow.session.execute(
+            select(t.EvidenceRow.learner_id, func.max(t.EvidenceRow.timestamp))
+            .where(t.EvidenceRow.learner_id.in_(chunk)).group_by(t.EvidenceRow.learner_id)).all()
+        done += sync_schedules(uow, {lid: at.replace(tzinfo=UTC) if at.tzinfo is None else at for lid, at in newest})
+    return done
+
+
 def _state(ctx: _Ctx, code: str) -> _SkillState:
     st = ctx.states.get(code)
     if st is None:

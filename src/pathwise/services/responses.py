@@ -14,11 +14,8 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
-
-from sqlalchemy import func, select
 
 from pathwise.domain.evidence import Evidence, EvidenceKind, derived_evidence_id
 from pathwise.domain.people import Role, User
@@ -168,19 +165,11 @@ def import_responses(system: App, actor: Actor, path: Path | str, school_id: str
         report.learners_rebuilt = len(ids)
         # review schedules, as recording evidence keeps them, so reads after an import only read
         for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            newest = uow.session.execute(
-                select(t.EvidenceRow.learner_id, func.max(t.EvidenceRow.timestamp))
-                .where(t.EvidenceRow.learner_id.in_(chunk)).group_by(t.EvidenceRow.learner_id)).all()
-            paths.sync_schedules(uow, {lid: _aware(at) for lid, at in newest})
+            paths.sync_learners(uow, ids[i : i + 500])
             if progress is not None:
                 progress(min(i + 500, len(ids)), len(ids), "updating review schedules")
         uow.commit()
     return report
-
-
-def _aware(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def export_responses(system: App, actor: Actor, out: IO[str], school_id: str | None = None) -> int:
