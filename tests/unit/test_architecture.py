@@ -57,6 +57,8 @@ PROBES = [
     ("domain", "pathwise.engine.kt.bkt"),
     ("services", "fastapi"),  # use cases know no web framework
     ("store", "typer"),
+    ("interop", "starlette"),  # standards adapters translate plain data; HTTP is the web's
+    ("interop", "fastapi"),
     ("web", "sqlalchemy"),  # the doors reach storage only through services
     ("cli", "pathwise.store.tables"),
     ("interop", "pathwise.store.uow"),
@@ -91,3 +93,25 @@ def test_every_rule_catches_a_forbidden_import(tmp_path: Path) -> None:
     assert res.returncode != 0, out
     missed = [f"{src} -> {dst}" for src, dst in names if f"{src} -> {dst}" not in out]
     assert missed == [], f"forbidden imports no contract caught: {missed}\n{out}"
+
+
+# What DESIGN.md lets the inner layers use beyond the standard library. A "forbidden"
+# contract can only list what is banned, so this allow-list closes the gap: any other
+# third-party import in these layers fails here, whatever its name.
+ALLOWED_OUTSIDE_STDLIB = {
+    "pathwise.engine": {"numpy", "scipy"},  # the numbers: numpy/scipy only
+    "pathwise.domain": set(),  # the vocabulary: plain Python
+}
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED_OUTSIDE_STDLIB))
+def test_inner_layers_use_only_what_the_design_allows(layer: str) -> None:
+    import grimp
+
+    graph = grimp.build_graph("pathwise", include_external_packages=True, cache_dir=None)
+    modules = {layer} | graph.find_descendants(layer)
+    assert len(modules) > 3, f"found too few modules under {layer}"
+    external = {dst.split(".")[0] for m in modules for dst in graph.find_modules_directly_imported_by(m)
+                if not dst.startswith("pathwise")}
+    third_party = {name for name in external if name not in sys.stdlib_module_names and name != "__future__"}
+    assert third_party <= ALLOWED_OUTSIDE_STDLIB[layer], sorted(third_party - ALLOWED_OUTSIDE_STDLIB[layer])

@@ -30,7 +30,7 @@ from pathwise.web.api.routes import router as api_router
 from pathwise.web.auth import CsrfFailed, NotSignedIn
 from pathwise.web.pages import routes as pages
 from pathwise.web.policy import policy, walk_routes
-from pathwise.interop.xapi import router as xapi_router
+from pathwise.web.xapi import router as xapi_router
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "pages" / "static"

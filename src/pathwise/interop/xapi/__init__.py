@@ -1,9 +1,7 @@
-"""The xAPI (Experience API) Learning Record Store door: ``router`` is mounted at /xapi.
+"""xAPI (Experience API) 1.0.3 / 2.0.0: the Learning Record Store (``lrs.handle``),
+statement validation and the statement resource.
 
-It translates xAPI 1.0.3 / 2.0.0 HTTP requests into calls of services/xapi*.py and
-never touches storage itself.
+It translates xAPI requests, as plain data, into calls of services/xapi*.py, and
+never touches storage or a web framework itself; ``pathwise.web.xapi`` serves it over
+HTTP at /xapi.
 """
-
-from pathwise.interop.xapi.routes import router
-
-__all__ = ["router"]

@@ -1,8 +1,11 @@
 """What every xAPI resource shares: the request as the LRS sees it (after alternate
-request syntax), the version header, basic-auth credentials, and error answers.
+request syntax), the answer it gives, the version header, basic-auth credentials, and
+error answers.
 
+Requests and answers are plain data (``XRequest``, ``XResponse``): the web layer reads
+HTTP into the one and writes the other back, so nothing here knows a web framework.
 Errors become 400/401/403/404/409/412 JSON answers carrying the
-X-Experience-API-Version header; never FastAPI's 422. No storage here.
+X-Experience-API-Version header; never a framework's 422. No storage here.
 """
 
 from __future__ import annotations
@@ -17,9 +20,6 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl
-
-from starlette.requests import Request
-from starlette.responses import Response
 
 from pathwise.services import xapi as xapi_service
 from pathwise.services.context import App
@@ -66,22 +66,38 @@ class XRequest:
         return self.headers.get(name.lower())
 
 
+@dataclass
+class XResponse:
+    """The LRS's answer: status, body, media type and headers (header names as sent)."""
+
+    body: bytes = b""
+    status: int = 200
+    media_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def has_header(self, name: str) -> bool:
+        return any(k.lower() == name.lower() for k in self.headers)
+
+
 def response_version(req: XRequest | None) -> str:
     return "2.0.0" if req is None or req.v2 else "1.0.3"
 
 
-async def read_request(request: Request) -> XRequest:
-    """The request the LRS answers: alternate request syntax (1.0.x only) unfolded."""
-    body = await request.body()
-    headers = {k.lower(): v for k, v in request.headers.items()}
+def request_from(method: str, query: list[tuple[str, str]], headers: list[tuple[str, str]], body: bytes,
+                 path: str) -> XRequest:
+    """The request as received: method, query items in order, headers, raw body, path."""
     multi: dict[str, list[str]] = {}
-    for k, v in request.query_params.multi_items():
+    for k, v in query:
         multi.setdefault(k, []).append(v)
     params = {k: v[-1] for k, v in multi.items()}
-    req = XRequest(request.method.upper(), params, headers, body, request.url.path, multi=multi)
-    if "method" in params:
+    return XRequest(method.upper(), params, {k.lower(): v for k, v in headers}, body, path, multi=multi)
+
+
+def unfold(req: XRequest) -> None:
+    """Alternate request syntax (1.0.x only): the real method, headers and content come
+    from the form body of a POST with ``?method=``."""
+    if "method" in req.params:
         _unfold_alternate(req)
-    return req
 
 
 def _unfold_alternate(req: XRequest) -> None:
@@ -163,7 +179,7 @@ def authenticate(system: App, req: XRequest) -> xapi_service.XapiClient:
     return client
 
 
-def error_response(exc: Exception, req: XRequest | None) -> Response:
+def error_response(exc: Exception, req: XRequest | None) -> XResponse:
     if isinstance(exc, HttpError):
         status, msg, headers = exc.status, str(exc), exc.headers
     elif isinstance(exc, Invalid):
@@ -180,9 +196,8 @@ def error_response(exc: Exception, req: XRequest | None) -> Response:
         status, msg, headers = 401, str(exc), {"WWW-Authenticate": 'Basic realm="xAPI"'}
     else:
         raise exc
-    body = json.dumps({"error": True, "message": msg, "code": status})
-    return Response(body, status_code=status, media_type="application/json",
-                    headers={**headers, "X-Experience-API-Version": response_version(req)})
+    body = json.dumps({"error": True, "message": msg, "code": status}).encode("utf-8")
+    return XResponse(body, status, "application/json", {**headers, "X-Experience-API-Version": response_version(req)})
 
 
 def http_date(stamp: str | None) -> str | None:
@@ -191,14 +206,13 @@ def http_date(stamp: str | None) -> str | None:
     return format_datetime(xapi_service.parse_iso(stamp), usegmt=True)
 
 
-def json_response(value: Any, req: XRequest, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(value: Any, req: XRequest, status: int = 200, headers: dict[str, str] | None = None) -> XResponse:
     body = b"" if req.method == "HEAD" else json.dumps(value, ensure_ascii=False).encode("utf-8")
-    return Response(body, status_code=status, media_type="application/json",
-                    headers={**(headers or {}), "X-Experience-API-Version": response_version(req)})
+    return XResponse(body, status, "application/json", {**(headers or {}), "X-Experience-API-Version": response_version(req)})
 
 
-def empty_response(req: XRequest, status: int = 204, headers: dict[str, str] | None = None) -> Response:
-    return Response(status_code=status, headers={**(headers or {}), "X-Experience-API-Version": response_version(req)})
+def empty_response(req: XRequest, status: int = 204, headers: dict[str, str] | None = None) -> XResponse:
+    return XResponse(b"", status, None, {**(headers or {}), "X-Experience-API-Version": response_version(req)})
 
 
 def allow_params(req: XRequest, allowed: set[str]) -> None:

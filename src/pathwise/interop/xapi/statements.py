@@ -1,7 +1,7 @@
 """The Statement resource: PUT, POST and GET of statements, with multipart/mixed
 attachments, signed statements, voiding, query parameters, paging and formats.
 
-Translates HTTP to calls of services/xapi.py; validation comes from validate.py.
+Translates xAPI requests to calls of services/xapi.py; validation comes from validate.py.
 Nothing here touches storage.
 """
 
@@ -16,12 +16,11 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.responses import Response
-
 from pathwise.interop.xapi import validate as v
 from pathwise.interop.xapi.common import (
     HttpError,
     XRequest,
+    XResponse,
     allow_params,
     empty_response,
     http_date,
@@ -159,7 +158,7 @@ def _check_signature(statement: dict[str, Any], jws: bytes) -> None:
         raise HttpError(400, "the JWS payload does not match the statement")
 
 
-def put_statement(system: App, req: XRequest) -> Response:
+def put_statement(system: App, req: XRequest) -> XResponse:
     allow_params(req, {"statementId"})
     sid = req.params.get("statementId")
     if not sid:
@@ -178,7 +177,7 @@ def put_statement(system: App, req: XRequest) -> Response:
     return empty_response(req)
 
 
-def post_statements(system: App, req: XRequest) -> Response:
+def post_statements(system: App, req: XRequest) -> XResponse:
     allow_params(req, set())
     body, attachments = _read_statements(req)
     statements = body if isinstance(body, list) else [body]
@@ -291,7 +290,7 @@ def _format(statements: list[dict[str, Any]], fmt: str, req: XRequest) -> list[d
     return statements
 
 
-def _multipart(req: XRequest, system: App, payload: Any, statements: list[dict[str, Any]]) -> Response:
+def _multipart(req: XRequest, system: App, payload: Any, statements: list[dict[str, Any]]) -> XResponse:
     assert req.client is not None
     shas = [a["sha2"].lower() for s in statements for a in s.get("attachments") or [] if "sha2" in a]
     found = svc.get_attachments(system, req.client, shas)
@@ -307,8 +306,8 @@ def _multipart(req: XRequest, system: App, payload: Any, statements: list[dict[s
         chunks.extend([data, b"\r\n"])
     chunks.append(f"--{boundary}--".encode())
     body = b"" if req.method == "HEAD" else b"".join(chunks)
-    return Response(body, status_code=200, media_type=f"multipart/mixed; boundary={boundary}",
-                    headers={"X-Experience-API-Version": response_version(req)})
+    return XResponse(body, 200, f"multipart/mixed; boundary={boundary}",
+                     {"X-Experience-API-Version": response_version(req)})
 
 
 def _cursor(raw: str) -> tuple[int, int]:
@@ -319,7 +318,7 @@ def _cursor(raw: str) -> tuple[int, int]:
         raise HttpError(400, "cursor is not one this LRS issued") from None
 
 
-def get_statements(system: App, req: XRequest) -> Response:
+def get_statements(system: App, req: XRequest) -> XResponse:
     allow_params(req, QUERY_PARAMS)
     assert req.client is not None
     fmt = req.params.get("format", "exact")

@@ -1,27 +1,25 @@
-"""The xAPI LRS door (mounted at /xapi): statements, state, activity and agent profiles,
+"""The xAPI Learning Record Store: statements, state, activity and agent profiles,
 activities, agents and about, for xAPI 1.0.3 and 2.0.0.
 
-Each route reads the raw request (bodies are parsed here, never by FastAPI, so bad
-input answers 400 and never 422), unfolds alternate request syntax, checks the version
-header and the integration's basic-auth credentials, then calls the services. Routes
-authenticate with xAPI credentials only, never with a person's session cookie.
+``handle`` answers one request for one resource: it unfolds alternate request syntax,
+checks the version header and the integration's basic-auth credentials, then calls the
+services. Requests and answers are plain data (``common.XRequest``/``XResponse``); the
+web layer (``pathwise.web.xapi``) carries them over HTTP, so bodies are parsed here,
+never by a framework, and bad input answers 400, never 422. Only xAPI credentials
+authenticate here, never a person's session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
-
-from fastapi import APIRouter, Request
-from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 
 from pathwise.interop.xapi import statements as st
 from pathwise.interop.xapi import validate as v
 from pathwise.interop.xapi.common import (
     HttpError,
     XRequest,
+    XResponse,
     allow_params,
     authenticate,
     check_version,
@@ -30,50 +28,29 @@ from pathwise.interop.xapi.common import (
     http_date,
     json_response,
     parse_json,
-    read_request,
     response_version,
+    unfold,
 )
 from pathwise.services import xapi_documents as docs
 from pathwise.services.context import App
 from pathwise.services.errors import ServiceError
 from pathwise.services.xapi import now_stored
 
-POLICY = "xapi:basic-auth"
 ABOUT_VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
+Handler = Callable[[App, XRequest], XResponse]
 
 
-class _XapiRoute(APIRoute):
-    """Routes whose callers are integrations with basic-auth credentials, never a session.
-
-    The application's route policy looks for a session or bearer caller; marking the
-    request as having no such caller keeps it from reading the Basic header as one.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        original = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            request.state.principal = None
-            return await original(request)
-
-        return handler
-
-
-router = APIRouter(tags=["xAPI"], route_class=_XapiRoute)
-
-Handler = Callable[[App, XRequest], Response]
-
-
-async def _serve(request: Request, handlers: dict[str, Handler], needs_version: bool = True) -> Response:
-    req: XRequest | None = None
+def handle(system: App, req: XRequest, resource: str) -> XResponse:
+    """The answer to ``req`` on ``resource`` (a key of ``RESOURCES``). Blocking: it
+    reaches the database through the services."""
+    handlers, needs_version = RESOURCES[resource]
     try:
-        req = await read_request(request)
+        unfold(req)
         handler = handlers.get("GET" if req.method == "HEAD" else req.method)
         if handler is None:
             raise HttpError(405, f"{req.method} is not allowed here")
-        system: App = request.app.state.system
         if needs_version:
             check_version(req)
         elif req.header("x-experience-api-version"):
@@ -81,22 +58,14 @@ async def _serve(request: Request, handlers: dict[str, Handler], needs_version: 
                 check_version(req)
             except HttpError:
                 req.version = "2.0.0"
-
-        def run() -> Response:
-            assert req is not None
-            if needs_version:
-                authenticate(system, req)
-            return handler(system, req)
-
-        response = await run_in_threadpool(run)
+        if needs_version:
+            authenticate(system, req)
+        response = handler(system, req)
     except (HttpError, ServiceError) as exc:
         response = error_response(exc, req)
-    if request.url.path.endswith("/statements") and "x-experience-api-consistent-through" not in response.headers:
+    if resource == "statements" and not response.has_header("x-experience-api-consistent-through"):
         response.headers["X-Experience-API-Consistent-Through"] = now_stored()
     return response
-
-
-# --------------------------------------------------------------------------- documents
 
 
 def _agent_param(req: XRequest, required: bool = True, allow_group: bool = False) -> dict[str, Any] | None:
@@ -127,7 +96,7 @@ def _since(req: XRequest) -> str | None:
     return format_stored(v.parse_timestamp(req.params["since"], "since"))
 
 
-def _doc_get(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> Response:
+def _doc_get(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> XResponse:
     assert req.client is not None
     if doc_id is None:
         ids = docs.list_documents(system, req.client, scope, _since(req))
@@ -141,11 +110,11 @@ def _doc_get(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | Non
         raise HttpError(404, f"no document {doc_id}")
     headers = {"ETag": f'"{doc.etag}"', "Last-Modified": http_date(doc.updated) or "",
                "X-Experience-API-Version": response_version(req)}
-    return Response(b"" if req.method == "HEAD" else doc.content, status_code=200,
-                    media_type=doc.content_type or "application/octet-stream", headers=headers)
+    return XResponse(b"" if req.method == "HEAD" else doc.content, 200,
+                     doc.content_type or "application/octet-stream", headers)
 
 
-def _doc_write(system: App, req: XRequest, scope: docs.DocScope, doc_id: str) -> Response:
+def _doc_write(system: App, req: XRequest, scope: docs.DocScope, doc_id: str) -> XResponse:
     assert req.client is not None
     ctype = req.content_type or "application/octet-stream"
     if docs.is_json_type(ctype) and req.method == "PUT":
@@ -161,7 +130,7 @@ def _doc_write(system: App, req: XRequest, scope: docs.DocScope, doc_id: str) ->
     return empty_response(req, headers={"ETag": f'"{etag}"'})
 
 
-def _doc_delete(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> Response:
+def _doc_delete(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> XResponse:
     assert req.client is not None
     if doc_id is None:
         docs.delete_documents(system, req.client, scope)
@@ -170,7 +139,7 @@ def _doc_delete(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | 
     return empty_response(req)
 
 
-def _state(system: App, req: XRequest) -> Response:
+def _state(system: App, req: XRequest) -> XResponse:
     allowed = {"activityId", "agent", "registration", "stateId"}
     if req.method in ("GET", "HEAD"):
         allowed.add("since")
@@ -189,7 +158,7 @@ def _state(system: App, req: XRequest) -> Response:
     return _doc_write(system, req, scope, _required(req, "stateId"))
 
 
-def _activity_profile(system: App, req: XRequest) -> Response:
+def _activity_profile(system: App, req: XRequest) -> XResponse:
     allowed = {"activityId", "profileId"}
     if req.method in ("GET", "HEAD"):
         allowed.add("since")
@@ -205,7 +174,7 @@ def _activity_profile(system: App, req: XRequest) -> Response:
     return _doc_write(system, req, scope, profile_id)
 
 
-def _agent_profile(system: App, req: XRequest) -> Response:
+def _agent_profile(system: App, req: XRequest) -> XResponse:
     allowed = {"agent", "profileId"}
     if req.method in ("GET", "HEAD"):
         allowed.add("since")
@@ -221,59 +190,34 @@ def _agent_profile(system: App, req: XRequest) -> Response:
     return _doc_write(system, req, scope, profile_id)
 
 
-def _agents(system: App, req: XRequest) -> Response:
+def _agents(system: App, req: XRequest) -> XResponse:
     allow_params(req, {"agent"})
     agent = _agent_param(req, allow_group=True)
     assert req.client is not None and agent is not None
     return json_response(docs.get_person(req.client, agent), req)
 
 
-def _activities(system: App, req: XRequest) -> Response:
+def _activities(system: App, req: XRequest) -> XResponse:
     allow_params(req, {"activityId"})
     activity = v.check_iri(_required(req, "activityId"), "activityId")
     assert req.client is not None
     return json_response(docs.get_activity(system, req.client, activity), req)
 
 
-def _about(system: App, req: XRequest) -> Response:
+def _about(system: App, req: XRequest) -> XResponse:
     return json_response({"version": ABOUT_VERSIONS, "extensions": {}}, req)
 
 
-# --------------------------------------------------------------------------- routes
+# --------------------------------------------------------------------------- resources
 
-_STATEMENTS: dict[str, Handler] = {"GET": st.get_statements, "PUT": st.put_statement, "POST": st.post_statements}
-
-
-@router.api_route("/statements", methods=METHODS, include_in_schema=False)
-async def statements(request: Request) -> Response:
-    return await _serve(request, _STATEMENTS)
-
-
-@router.api_route("/activities/state", methods=METHODS, include_in_schema=False)
-async def activity_state(request: Request) -> Response:
-    return await _serve(request, {m: _state for m in ("GET", "PUT", "POST", "DELETE")})
-
-
-@router.api_route("/activities/profile", methods=METHODS, include_in_schema=False)
-async def activity_profile(request: Request) -> Response:
-    return await _serve(request, {m: _activity_profile for m in ("GET", "PUT", "POST", "DELETE")})
-
-
-@router.api_route("/agents/profile", methods=METHODS, include_in_schema=False)
-async def agent_profile(request: Request) -> Response:
-    return await _serve(request, {m: _agent_profile for m in ("GET", "PUT", "POST", "DELETE")})
-
-
-@router.api_route("/agents", methods=METHODS, include_in_schema=False)
-async def agents(request: Request) -> Response:
-    return await _serve(request, {"GET": _agents})
-
-
-@router.api_route("/activities", methods=METHODS, include_in_schema=False)
-async def activities(request: Request) -> Response:
-    return await _serve(request, {"GET": _activities})
-
-
-@router.api_route("/about", methods=METHODS, include_in_schema=False)
-async def about(request: Request) -> Response:
-    return await _serve(request, {"GET": _about}, needs_version=False)
+_DOCS = ("GET", "PUT", "POST", "DELETE")
+# resource (its path under /xapi) -> (handlers by method, whether version and credentials are required)
+RESOURCES: dict[str, tuple[dict[str, Handler], bool]] = {
+    "statements": ({"GET": st.get_statements, "PUT": st.put_statement, "POST": st.post_statements}, True),
+    "activities/state": ({m: _state for m in _DOCS}, True),
+    "activities/profile": ({m: _activity_profile for m in _DOCS}, True),
+    "agents/profile": ({m: _agent_profile for m in _DOCS}, True),
+    "agents": ({"GET": _agents}, True),
+    "activities": ({"GET": _activities}, True),
+    "about": ({"GET": _about}, False),
+}
