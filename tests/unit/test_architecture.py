@@ -40,7 +40,7 @@ def test_every_top_level_module_is_in_a_layer() -> None:
 def test_the_doors_may_not_touch_storage_directly() -> None:
     doors = next(c for c in _contracts() if c["name"].startswith("Web, CLI and interop"))
     assert set(doors["source_modules"]) == {"pathwise.web", "pathwise.cli", "pathwise.interop"}
-    assert {"pathwise.store", "sqlalchemy"} <= set(doors["forbidden_modules"])
+    assert {"pathwise.store", "pathwise.engine", "sqlalchemy"} <= set(doors["forbidden_modules"])
 
 
 # (where the probe goes, what it imports): one forbidden import per rule
@@ -62,6 +62,8 @@ PROBES = [
     ("web", "sqlalchemy"),  # the doors reach storage only through services
     ("cli", "pathwise.store.tables"),
     ("interop", "pathwise.store.uow"),
+    ("web", "pathwise.engine.paths.scoring"),  # the doors reach the engine only through services
+    ("cli", "pathwise.engine.kt.bkt"),
 ]
 
 
