@@ -11,11 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from pathwise.config import get_settings
-from pathwise.services.context import App
+from pathwise.cli.common import err, fail, open_app, out, progress_bar, service_call
 
 app = typer.Typer(
     name="pathwise",
@@ -33,31 +29,13 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(users_app, name="users")
 
-out = Console()
-err = Console(stderr=True)
-
-
-def _system() -> App:
-    try:
-        system = App.from_settings(get_settings())
-    except ValueError as exc:  # unsafe settings
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    return system
-
-
-def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=False)
-
-
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest version.
 
     Example: PATHWISE_DATABASE_URL=postgresql://user@host/db pathwise db upgrade
     """
-    system = _system()
+    system = open_app()
     system.migrate()
     out.print(f"database at {system.safe_database_url()} is up to date")
 
@@ -74,7 +52,7 @@ def serve(
     """
     import uvicorn
 
-    system = _system()
+    system = open_app()
     system.migrate()
     system.close()
     out.print(f"Pathwise at http://{host}:{port}/  (API docs: http://{host}:{port}/api/v1/docs)")
@@ -95,7 +73,7 @@ def demo(
     """
     from pathwise.services import demo as demo_service
 
-    system = _system()
+    system = open_app()
     system.migrate()
     if demo_service.is_seeded(system):
         out.print("demo school already seeded: reusing it")
@@ -116,16 +94,6 @@ def demo(
         serve(host=host, port=port, workers=1)
 
 
-def _fail(exc: Exception, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
-    for problem in getattr(exc, "problems", [])[:50]:
-        err.print(f"  {problem}")
-    extra = len(getattr(exc, "problems", [])) - 50
-    if extra > 0:
-        err.print(f"  ... and {extra} more")
-    return typer.Exit(code)
-
-
 @import_app.command("responses")
 def import_responses_cmd(
     file: Annotated[Path, typer.Argument(help="Canonical response-log CSV (student_id,item_id,skill_ids,correct,timestamp).")],
@@ -138,12 +106,9 @@ def import_responses_cmd(
     Example: pathwise import responses ../shared/data/kt/assist09/train.csv --school sch_demo
     """
     from pathwise.services.access import Actor
-    from pathwise.services.errors import ServiceError
     from pathwise.services.responses import import_responses
 
-    system = _system()
-    system.migrate()
-    try:
+    with service_call(migrate=True) as system:
         with progress_bar() as bar:
             task = bar.add_task("reading", total=None)
 
@@ -152,10 +117,6 @@ def import_responses_cmd(
 
             report = import_responses(system, Actor.system(), file, school_id=school, skip_bad=skip_bad,
                                       create_students=create_students, progress=tick)
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
     for e in report.errors[:50]:
         err.print(f"  skipped {e}")
     out.print(report.summary())
@@ -171,20 +132,14 @@ def export_responses_cmd(
     Example: pathwise export responses --out responses.csv
     """
     from pathwise.services.access import Actor
-    from pathwise.services.errors import ServiceError
     from pathwise.services.responses import export_responses
 
-    system = _system()
-    try:
+    with service_call() as system:
         if out_file is None:
             n = export_responses(system, Actor.system(), sys.stdout, school)
         else:
             with out_file.open("w", encoding="utf-8", newline="") as fh:
                 n = export_responses(system, Actor.system(), fh, school)
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
     err.print(f"{n} rows exported")
 
 
@@ -203,27 +158,20 @@ def users_create(
     """
     from pathwise.domain.people import Role
     from pathwise.services.access import Actor
-    from pathwise.services.errors import ServiceError
     from pathwise.services.users import NewUser, create_user, default_school
 
     try:
         role_value = Role(role)
     except ValueError:
-        raise _fail(ValueError(f"role must be one of {', '.join(r.value for r in Role)}"), 2) from None
+        raise fail(ValueError(f"role must be one of {', '.join(r.value for r in Role)}"), 2) from None
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    system = _system()
-    system.migrate()
-    try:
+    with service_call(migrate=True) as system:
         with system.uow() as uow:
             school_id = school or default_school(uow).id
             user = create_user(uow, Actor.system(), NewUser(username, name, role_value, school_id, password,
                                                             email=email))
             uow.commit()
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
     out.print(f"created {user.role} {user.username} ({user.id}) in school {school_id}")
 
 
@@ -237,19 +185,12 @@ def users_create_school(
     Example: pathwise users create-school "Riverside Middle School" --id riverside
     """
     from pathwise.services.access import Actor
-    from pathwise.services.errors import ServiceError
     from pathwise.services.users import create_school
 
-    system = _system()
-    system.migrate()
-    try:
+    with service_call(migrate=True) as system:
         with system.uow() as uow:
             s = create_school(uow, Actor.system(), name, school_id)
             uow.commit()
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
     out.print(f"created school {s.name} ({s.id})")
 
 
@@ -263,20 +204,14 @@ def users_set_password(
     Example: pathwise users set-password ms.rivera
     """
     from pathwise.services.access import Actor
-    from pathwise.services.errors import ServiceError
     from pathwise.services.users import set_password
 
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    system = _system()
-    try:
+    with service_call() as system:
         with system.uow() as uow:
             set_password(uow, Actor.system(), username, password)
             uow.commit()
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
     out.print(f"password set for {username}")
 
 

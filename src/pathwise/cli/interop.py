@@ -16,10 +16,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pathwise.cli import _fail, _system, err, export_app, import_app, out, progress_bar
+from pathwise.cli import export_app, import_app
 from pathwise.cli import app as main_app
+from pathwise.cli.common import err, fail, out, progress_bar, service_call
 from pathwise.services.access import Actor
-from pathwise.services.errors import ServiceError
 
 lti_app = typer.Typer(help="LTI 1.3: platforms (LMSs) that launch Pathwise.", no_args_is_help=True)
 lti_platform_app = typer.Typer(help="Registered platforms.", no_args_is_help=True)
@@ -47,26 +47,20 @@ def import_roster_cmd(
     try:
         bundle = read_bundle(path)
     except BundleUnreadable as exc:
-        raise _fail(exc, 2) from None
-    system = _system()
-    system.migrate()
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("importing roster", total=max(1, bundle.count()))
+        raise fail(exc, 2) from None
+    with service_call(migrate=True) as system, progress_bar() as bar:
+        task = bar.add_task("importing roster", total=max(1, bundle.count()))
 
-            def tick(done: int, total: int, what: str) -> None:
-                bar.update(task, completed=done, total=total, description=what)
+        def tick(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
 
+        try:
             report = import_roster(system, Actor.system(), bundle, dry_run=dry_run, skip_bad=skip_bad,
                                    into_school=school, progress=tick)
-    except RosterRejected as exc:
-        for p in exc.report.warnings[:50]:
-            err.print(f"  [yellow]warning[/yellow] {p}")
-        raise _fail(exc) from None
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
+        except RosterRejected as exc:
+            for p in exc.report.warnings[:50]:
+                err.print(f"  [yellow]warning[/yellow] {p}")
+            raise  # the rejection itself is reported as any refusal is
     _print_problems(report)
     table = Table(title=f"OneRoster {report.version}" + (" (dry run: nothing stored)" if dry_run else ""))
     for col in ("entity", "created", "updated", "removed", "unchanged"):
@@ -95,16 +89,12 @@ def import_framework_cmd(
     """
     from pathwise.interop.case import import_package
 
-    system = _system()
-    system.migrate()
     try:
-        result = import_package(system, Actor.system(), file.read_bytes())
-    except ServiceError as exc:
-        raise _fail(exc) from None
+        data = file.read_bytes()
     except OSError as exc:
-        raise _fail(exc, 2) from None
-    finally:
-        system.close()
+        raise fail(exc, 2) from None
+    with service_call(migrate=True) as system:
+        result = import_package(system, Actor.system(), data)
     for w in result.warnings:
         err.print(f"  [yellow]warning[/yellow] {w}")
     s = result.skills
@@ -128,16 +118,12 @@ def export_framework_cmd(
     """
     from pathwise.interop.case import export_package
 
-    system = _system()
     try:
         schema_doc = json.loads(schema.read_text()) if schema else None
-        package = export_package(system, Actor.system(), framework_id, base_url=base_url, schema=schema_doc)
-    except ServiceError as exc:
-        raise _fail(exc) from None
     except (OSError, json.JSONDecodeError) as exc:
-        raise _fail(exc, 2) from None
-    finally:
-        system.close()
+        raise fail(exc, 2) from None
+    with service_call() as system:
+        package = export_package(system, Actor.system(), framework_id, base_url=base_url, schema=schema_doc)
     out_file.write_text(json.dumps(package, indent=2, ensure_ascii=False), encoding="utf-8")
     err.print(f"{len(package['CFItems'])} items, {len(package['CFAssociations'])} associations written to {out_file}"
               + (" (valid against the schema)" if schema else ""))
@@ -154,13 +140,8 @@ def export_learner_cmd(
     """
     from pathwise.services.privacy import export_learner
 
-    system = _system()
-    try:
+    with service_call() as system:
         data = export_learner(system, Actor.system(), learner_id)
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
     out_file.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     err.print(f"{sum(len(v) for v in data['records'].values())} rows from {len(data['records'])} tables "
               f"written to {out_file}")
@@ -180,13 +161,8 @@ def privacy_delete_cmd(
     if not yes:
         err.print("this deletes the learner's whole record for good: add --yes to go ahead")
         raise typer.Exit(2)
-    system = _system()
-    try:
+    with service_call() as system:
         result = delete_learner(system, Actor.system(), learner_id)
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
     out.print(f"deleted {sum(result['deleted'].values())} rows; no table mentions the learner any more "
               f"(reference {result['reference']})")
 
@@ -212,19 +188,14 @@ def lti_platform_add(
     """
     from pathwise.services.lti import add_platform
 
-    system = _system()
-    system.migrate()
     try:
         jwks = json.loads(jwks_file.read_text()) if jwks_file else None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise fail(exc, 2) from None
+    with service_call(migrate=True) as system:
         p = add_platform(system, Actor.system(), school_id=school, name=name, issuer=issuer, client_id=client_id,
                          auth_login_url=login_url, auth_token_url=token_url, jwks_url=jwks_url, jwks=jwks,
                          deployment_ids=deployment)
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise _fail(exc, 2) from None
-    finally:
-        system.close()
     out.print(f"platform {p.id} registered. Give the platform these tool settings:\n"
               "  login URL:   <pathwise address>/lti/login\n"
               "  launch URL:  <pathwise address>/lti/launch\n"
@@ -239,11 +210,8 @@ def lti_platform_list() -> None:
     """
     from pathwise.services.lti import list_platforms
 
-    system = _system()
-    try:
+    with service_call() as system:
         platforms = list_platforms(system, Actor.system())
-    finally:
-        system.close()
     table = Table()
     for col in ("id", "name", "issuer", "client id", "school", "deployments"):
         table.add_column(col)

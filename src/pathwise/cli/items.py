@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from pathwise.cli import _system, err, import_app, out
+from pathwise.cli import import_app
+from pathwise.cli.common import err, out, service_call
 
 
 @import_app.command("items")
@@ -29,7 +30,6 @@ def import_items_cmd(
     """
     from pathwise.interop import qti
     from pathwise.services.access import Actor
-    from pathwise.services.errors import ServiceError
     from pathwise.services.items import ItemProblem, ParsedItems, import_items, parse_items_document
 
     skill_codes = tuple(s.strip() for s in (skills or "").split(",") if s.strip())
@@ -49,19 +49,11 @@ def import_items_cmd(
             parsed.problems.extend(ItemProblem(p.source, p.path, p.message) for p in res.problems + res.unsupported)
         else:
             parsed.problems.append(ItemProblem(name, "/", "unknown file type (use .yaml, .yml, .json, .xml or .zip)"))
-    system = _system()
-    system.migrate()
-    try:
-        with system.uow() as uow:
-            report = import_items(uow, Actor.system(), parsed.items, parsed.problems,
-                                  framework_id=framework or parsed.framework_id, dry_run=dry_run)
-            if report.stored:
-                uow.commit()
-    except ServiceError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        system.close()
+    with service_call(migrate=True) as system, system.uow() as uow:
+        report = import_items(uow, Actor.system(), parsed.items, parsed.problems,
+                              framework_id=framework or parsed.framework_id, dry_run=dry_run)
+        if report.stored:
+            uow.commit()
     if report.problems:
         err.print(f"[red]error:[/red] {len(report.problems)} problem(s); nothing was stored")
         for p in report.problems[:100]:

@@ -7,26 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pathwise.cli.common import err, fail, out, service_call
+
 kt_app = typer.Typer(help="The learner model: list models, evaluate them, fit the live one.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description:<22}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                     console=err, transient=False)
-
-
-def _fail(exc: Exception) -> None:
-    problems = getattr(exc, "problems", None) or []
-    err.print(f"[red]error:[/red] {exc}")
-    for p in problems[1:]:
-        err.print(f"  {p}")
-    raise typer.Exit(1)
 
 
 @kt_app.command("models")
@@ -64,8 +55,7 @@ def evaluate_cmd(
             task = prog.add_task("fitting", total=1.0)
             res = evaluate(train, test, predictions, model, progress=lambda f: prog.update(task, completed=f))
     except ServiceError as exc:
-        _fail(exc)
-        return
+        raise fail(exc) from None
     print(summary_json(res))
 
 
@@ -81,28 +71,18 @@ def fit_cmd(
 
     Example: pathwise kt fit --csv ../shared/data/kt/assist09/train.csv
     """
-    from pathwise.cli import _system
     from pathwise.services.access import Actor
-    from pathwise.services.errors import ServiceError
     from pathwise.services.kt import fit
 
-    system = _system()
-    system.migrate()
     tasks: dict[str, int] = {}
-    try:
-        with _progress() as prog:
-            def tick(stage: str, f: float) -> None:
-                if stage not in tasks:
-                    tasks[stage] = prog.add_task(stage, total=1.0)
-                prog.update(tasks[stage], completed=f)
+    with service_call(migrate=True) as system, _progress() as prog:
+        def tick(stage: str, f: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = prog.add_task(stage, total=1.0)
+            prog.update(tasks[stage], completed=f)
 
-            report = fit(system, Actor.system(), csv_path=csv, model=model, activate=activate,
-                         min_responses=min_responses, progress=tick)
-    except ServiceError as exc:
-        _fail(exc)
-        return
-    finally:
-        system.close()
+        report = fit(system, Actor.system(), csv_path=csv, model=model, activate=activate,
+                     min_responses=min_responses, progress=tick)
     if as_json:
         print(json.dumps(report.summary()))
         return
@@ -124,12 +104,7 @@ def status_cmd() -> None:
 
     Example: pathwise kt status
     """
-    from pathwise.cli import _system
     from pathwise.services.kt import active_model
 
-    system = _system()
-    system.migrate()
-    try:
+    with service_call(migrate=True) as system:
         print(json.dumps(active_model(system), indent=2, default=str))
-    finally:
-        system.close()

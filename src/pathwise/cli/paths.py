@@ -15,16 +15,12 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pathwise.cli.common import err, fail, out, service_call
 from pathwise.services import paths as paths_service
 from pathwise.services.errors import Invalid
-
-out = Console()
-err = Console(stderr=True)
-
 
 def simulate(
     learners: Annotated[int, typer.Option(help="Synthetic learners per policy.", min=1, max=100000)] = 100,
@@ -110,7 +106,6 @@ def path_settings(
 
     Example: pathwise path-settings --weight review=1.5 --weight interest=0.5 --target-retention 0.9
     """
-    from pathwise.cli import _system
     from pathwise.services.access import Actor
 
     try:
@@ -118,28 +113,24 @@ def path_settings(
     except typer.BadParameter as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    system = _system()
-    system.migrate()
-    try:
-        with system.uow() as uow:
-            cfg = paths_service.load_config(uow)
-            if changes or k is not None or target_retention is not None or wheel_spin_limit is not None:
-                params = cfg.to_params()
-                params["weights"] = {**params["weights"], **changes}
-                if k is not None:
-                    params["k"] = k
-                if target_retention is not None:
-                    params["target_retention"] = target_retention
-                if wheel_spin_limit is not None:
-                    params["wheel_spin_limit"] = wheel_spin_limit
-                cfg = paths_service.set_config(uow, Actor.system("cli"), params)
-                uow.commit()
-                err.print("path settings saved")
-    except Invalid as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    finally:
-        system.close()
+    with service_call(migrate=True) as system:
+        try:
+            with system.uow() as uow:
+                cfg = paths_service.load_config(uow)
+                if changes or k is not None or target_retention is not None or wheel_spin_limit is not None:
+                    params = cfg.to_params()
+                    params["weights"] = {**params["weights"], **changes}
+                    if k is not None:
+                        params["k"] = k
+                    if target_retention is not None:
+                        params["target_retention"] = target_retention
+                    if wheel_spin_limit is not None:
+                        params["wheel_spin_limit"] = wheel_spin_limit
+                    cfg = paths_service.set_config(uow, Actor.system("cli"), params)
+                    uow.commit()
+                    err.print("path settings saved")
+        except Invalid as exc:  # a setting out of range: a usage error
+            raise fail(exc, 2) from None
     params = cfg.to_params()
     if as_json:
         out.print_json(json.dumps(params))

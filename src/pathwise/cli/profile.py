@@ -10,20 +10,15 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pathwise.cli.common import err, out, service_call
 from pathwise.domain import profile as prof
 from pathwise.services import profile as profile_service
 from pathwise.services.access import Actor
-from pathwise.services.errors import ServiceError
 
 profile_app = typer.Typer(help="Learner profiles: interests, ways of learning, goals, accommodations.",
                           no_args_is_help=True)
-
-out = Console()
-err = Console(stderr=True)
-
 
 def _as_dict(v: profile_service.ProfileView) -> dict[str, Any]:
     a = v.accommodations
@@ -61,23 +56,14 @@ def _print(v: profile_service.ProfileView, as_json: bool) -> None:
 
 
 def _run(learner: str, patch: dict[str, Any] | None, as_json: bool) -> None:
-    from pathwise.cli import _fail, _system
-
-    system = _system()
-    system.migrate()
     actor = Actor.system("cli")
-    try:
-        with system.uow() as uow:
-            learner_id = profile_service.find_learner(uow, actor, learner)
-            if patch is None:
-                view = profile_service.get_profile(uow, actor, learner_id)
-            else:
-                view = profile_service.update_profile(uow, actor, learner_id, patch)
-            uow.commit()
-    except ServiceError as exc:
-        raise _fail(exc) from None
-    finally:
-        system.close()
+    with service_call(migrate=True) as system, system.uow() as uow:
+        learner_id = profile_service.find_learner(uow, actor, learner)
+        if patch is None:
+            view = profile_service.get_profile(uow, actor, learner_id)
+        else:
+            view = profile_service.update_profile(uow, actor, learner_id, patch)
+        uow.commit()
     if patch is not None:
         err.print("profile saved")
     _print(view, as_json)

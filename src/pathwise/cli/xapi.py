@@ -11,36 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from pathwise.config import get_settings
+from pathwise.cli.common import out, service_call
 from pathwise.services import xapi as xapi_service
 from pathwise.services.access import Actor
-from pathwise.services.context import App
-from pathwise.services.errors import ServiceError
 
 xapi_app = typer.Typer(help="The xAPI Learning Record Store (/xapi).", no_args_is_help=True)
 credentials_app = typer.Typer(help="Basic-auth credentials of integrations.", no_args_is_help=True)
 xapi_app.add_typer(credentials_app, name="credentials")
-
-out = Console()
-err = Console(stderr=True)
-
-
-def _system() -> App:
-    try:
-        system = App.from_settings(get_settings())
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    system.migrate()
-    return system
-
-
-def _fail(exc: ServiceError) -> None:
-    err.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(1)
-
 
 @credentials_app.command("create")
 def create(
@@ -53,14 +31,8 @@ def create(
 
     Example: pathwise xapi credentials create "district LMS" --scope statements/write --scope statements/read
     """
-    system = _system()
-    try:
+    with service_call(migrate=True) as system:
         cred = xapi_service.create_credential(system, Actor.system(), name, scope)
-    except ServiceError as exc:
-        _fail(exc)
-        return
-    finally:
-        system.close()
     if as_json:
         print(json.dumps({"key": cred.key, "secret": cred.secret, "name": cred.name, "scopes": list(cred.scopes)}))
     else:
@@ -73,13 +45,10 @@ def list_() -> None:
 
     Example: pathwise xapi credentials list
     """
-    system = _system()
-    try:
+    with service_call(migrate=True) as system:
         for c in xapi_service.list_credentials(system, Actor.system()):
             state = "revoked" if c["revoked"] else "active"
             out.print(f"{c['key']}  {state:<8} {c['name']}  [{' '.join(c['scopes'])}]")
-    finally:
-        system.close()
 
 
 @credentials_app.command("revoke")
@@ -88,14 +57,9 @@ def revoke(key: Annotated[str, typer.Argument(help="The credential's key.")]) ->
 
     Example: pathwise xapi credentials revoke 3f2a9c1e
     """
-    system = _system()
-    try:
+    with service_call(migrate=True) as system:
         xapi_service.revoke_credential(system, Actor.system(), key)
         out.print(f"revoked {key}")
-    except ServiceError as exc:
-        _fail(exc)
-    finally:
-        system.close()
 
 
 @xapi_app.command("map")
@@ -111,14 +75,9 @@ def map_(
 
     Example: pathwise xapi map https://lms.example/q/17 --item frac-add-3
     """
-    system = _system()
-    try:
+    with service_call(migrate=True) as system:
         xapi_service.map_activity(system, Actor.system(), activity, skill, item, verb)
         out.print(f"mapped {activity}")
-    except ServiceError as exc:
-        _fail(exc)
-    finally:
-        system.close()
 
 
 @xapi_app.command("export")
@@ -130,13 +89,7 @@ def export(
 
     Example: pathwise xapi export -o evidence.json
     """
-    system = _system()
-    try:
+    with service_call(migrate=True) as system:
         statements = xapi_service.evidence_as_statements(system, Actor.system(), learner)
-    except ServiceError as exc:
-        _fail(exc)
-        return
-    finally:
-        system.close()
     output.write_text(json.dumps(statements, indent=1, ensure_ascii=False), encoding="utf-8")
     out.print(f"wrote {len(statements)} statements to {output}")
