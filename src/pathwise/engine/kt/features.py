@@ -110,6 +110,21 @@ class LearnerState:
         if len(self.recent) > KEEP_RECENT:
             del self.recent[0]
 
+    def fork(self, skills: Sequence[str]) -> LearnerState:
+        """A copy that ``observe`` on ``skills`` can change without touching this one.
+
+        Cheaper than a full copy: the per-skill histories of other skills are shared,
+        since observing ``skills`` never touches them."""
+        hist = dict(self.skill_hist)
+        for s in skills:
+            if s in hist:
+                hist[s] = list(hist[s])
+        return LearnerState(self.n, self.w, dict(self.skill_a), dict(self.skill_w), dict(self.skill_last), hist,
+                            dict(self.item_a), dict(self.item_w), list(self.recent), self.res, dict(self.skill_res),
+                            list(self.recent_res), list(self.blk), self.blk_a, self.blk_w, self.blk_run, self.nb,
+                            self.nb_len, self.nb_mast, self.nb_first, self.last_len, self.last_mast,
+                            dict(self.combo_a), dict(self.combo_w), list(self.order))
+
     def to_json(self) -> dict[str, Any]:
         return {"n": self.n, "w": self.w, "sa": self.skill_a, "sw": self.skill_w, "sl": self.skill_last,
                 "sh": self.skill_hist, "ia": self.item_a, "iw": self.item_w, "r": self.recent,

@@ -37,6 +37,25 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
+SKILL_ITEMS = 5  # items per skill over which mastery is read
+
+
+def skill_items(log: ResponseLog, top: int = SKILL_ITEMS) -> dict[str, list[tuple[str, float]]]:
+    """Per skill, its ``top`` most answered items and their shares (summing to 1)."""
+    counts: dict[str, Counter[str]] = {}
+    for _s, it, sk, _c, _t in log.rows():
+        if it is None:
+            continue
+        for k in sk:
+            counts.setdefault(k, Counter())[it] += 1
+    out: dict[str, list[tuple[str, float]]] = {}
+    for k, c in counts.items():
+        best = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        total = sum(n for _, n in best)
+        out[k] = [(it, n / total) for it, n in best]
+    return out
+
+
 class LogisticKT:
     """Best-LR (``extended=False``) or Best-LR+ (``extended=True``) logistic model."""
 
@@ -47,6 +66,9 @@ class LogisticKT:
         self.prior_strength = prior_strength
         self.maxiter = maxiter
         self.name = name or ("lr-plus" if extended else "best-lr")
+        # per skill, its most frequent items with their share of the skill's answers:
+        # the items a learner meets on that skill, over which mastery is read
+        self.skill_items_: dict[str, list[tuple[str, float]]] = {}
 
     # -- fitting ---------------------------------------------------------------
     def _space(self, log: ResponseLog) -> FeatureSpace:
@@ -119,6 +141,7 @@ class LogisticKT:
         w = fit_logistic(X, log.y(), reg, maxiter=self.maxiter, callback=cb)
         self.space_ = space
         self.coef_ = w
+        self.skill_items_ = skill_items(log)
         if progress:
             progress(1.0)
         return self
@@ -135,6 +158,11 @@ class LogisticKT:
     def dump_state(st: LearnerState) -> dict[str, Any]:
         return st.to_json()
 
+    @staticmethod
+    def fork_state(st: LearnerState, skills: Sequence[str]) -> LearnerState:
+        """A copy for hypothetical answers on ``skills`` (``st`` stays as it is)."""
+        return st.fork(skills)
+
     def predict_state(self, st: LearnerState, item: str | None, skills: Sequence[str]) -> float:
         idx, val = self.space_.row(st, item, skills)
         z = float(np.dot(self.coef_[idx], val))
@@ -144,8 +172,15 @@ class LogisticKT:
         st.observe(item, skills, correct, self.space_.expected(item, skills))
 
     def mastery_state(self, st: LearnerState, skill: str) -> float:
-        """P(correct) on an item of average difficulty for ``skill``, given the history."""
-        return self.predict_state(st, None, (skill,))
+        """P(correct) on the next item of ``skill``, given the history: the mean over the
+        skill's usual items, weighted by how often they were answered, each with the
+        learner's own record on it (an item-less row would drop the item's difficulty
+        and the learner's practice on it, and read low). A skill with no known items
+        reads as an item of its average difficulty."""
+        items = self.skill_items_.get(skill)
+        if not items:
+            return self.predict_state(st, None, (skill,))
+        return sum(w * self.predict_state(st, it, (skill,)) for it, w in items)
 
     def predict_sequential(self, log: ResponseLog) -> np.ndarray:
         """Evaluation protocol: each row predicted from that learner's earlier rows of ``log``."""
@@ -160,7 +195,8 @@ class LogisticKT:
                 "items": list(sp_.items), "skills": list(sp_.skills), "combos": list(sp_.combos),
                 "scale": {DENSE[q]: list(v) for q, v in (sp_.scale or {}).items()},
                 "item_logit": sp_.item_logits, "skill_logit": sp_.skill_logits, "base_logit": sp_.base_logit,
-                "coef": [float(x) for x in self.coef_]}
+                "coef": [float(x) for x in self.coef_],
+                "skill_items": {k: [[it, w] for it, w in v] for k, v in self.skill_items_.items()}}
 
     @classmethod
     def from_params(cls, d: dict[str, Any]) -> LogisticKT:
@@ -172,6 +208,7 @@ class LogisticKT:
                                 scale={DENSE.index(k): (float(v[0]), float(v[1]))
                                        for k, v in d.get("scale", {}).items()} or None)
         m.coef_ = np.asarray(d["coef"], dtype=float)
+        m.skill_items_ = {str(k): [(str(it), float(w)) for it, w in v] for k, v in (d.get("skill_items") or {}).items()}
         if int(d.get("layout", 1)) != LAYOUT or m.coef_.shape[0] != m.space_.n_features:
             raise ValueError(f"these {m.name} parameters were fitted with an older feature layout "
                              f"(layout {d.get('layout', 1)}, now {LAYOUT}); refit the model")

@@ -84,7 +84,6 @@ class ModelTracker:
         self.model = model
         self.name = str(getattr(model, "name", "model"))
         self.version = version
-        self._ceilings: dict[str, float] = {}
         # True when one answer moves only the estimates of its own skills (BKT); a
         # performance model's estimates of all skills move with the whole history
         self.local = bool(getattr(model, "mastery_is_known", False))
@@ -92,21 +91,24 @@ class ModelTracker:
     def new_learner(self) -> dict[str, Any]:
         return {"m": self.model.new_state(), "k": {}, "ov": {}}
 
-    def ceiling(self, skill: str) -> float:
-        """The predicted success on ``skill`` of a learner who just got it right CEILING_RUN times in a row.
+    def ceiling(self, state: Any, skill: str) -> float:
+        """The predicted success on ``skill`` of this learner after CEILING_RUN more right answers on it.
 
         Models that predict performance (not a probability of a known state, as BKT does)
-        report mastery as performance relative to this level, so a learner performing
-        like one with such a run reads as mastered, whatever the skill's slip rate.
+        report mastery as performance relative to this level: a learner whom a further
+        run of right answers would hardly lift is performing at the top of what the skill
+        allows them, whatever its slip rate, and reads as mastered. The level is taken
+        from where the learner stands (their whole history), not from a learner with no
+        history: the same run lifts a newcomer's prediction far more than a practised
+        learner's, and a context-free level reads newcomers as mastered too early and
+        practised learners too late.
         """
-        c = self._ceilings.get(skill)
-        if c is None:
-            m = self.model
-            st = m.load_state(m.new_state())
-            for _ in range(CEILING_RUN):
-                m.observe_state(st, None, (skill,), 1.0)
-            c = self._ceilings[skill] = max(float(m.mastery_state(st, skill)), 0.5)
-        return c
+        m = self.model
+        fork = getattr(m, "fork_state", None)
+        st = fork(state, (skill,)) if fork else m.load_state(m.dump_state(state))  # ``state`` stays untouched
+        for _ in range(CEILING_RUN):
+            m.observe_state(st, None, (skill,), 1.0)
+        return max(float(m.mastery_state(st, skill)), 0.5)
 
     def observe(self, learner: dict[str, Any], ev: Evidence) -> list[str]:
         if not ev.skill_codes:
@@ -139,9 +141,10 @@ class ModelTracker:
             text = f"Set to {round(100 * p)}% by a teacher."
         else:
             m = self.model
-            p = float(m.mastery_state(m.load_state(learner.get("m")), skill_code))
+            st = m.load_state(learner.get("m"))
+            p = float(m.mastery_state(st, skill_code))
             if not getattr(m, "mastery_is_known", False):
-                p = min(1.0, p / self.ceiling(skill_code))
+                p = min(1.0, p / max(self.ceiling(st, skill_code), p))
             text = explain(list(h), p)
         p = min(max(p, 0.0), 1.0)
         # Uncertainty: a binomial standard error that shrinks with the evidence on the skill.
