@@ -87,3 +87,22 @@ def test_a_fork_is_independent_of_its_origin() -> None:
     twin.observe("i0", ("a",), 1.0, 0.5)
     assert st.to_json() == before
     assert fork.to_json() == twin.to_json()
+
+
+@pytest.mark.parametrize("extended", [True, False])
+def test_predict_items_equals_one_prediction_per_item(extended: bool) -> None:
+    log = pilot_log(SimConfig(learners=1, seed=5), 6)
+    # two items per skill, so item columns and the learner's counts on each both vary
+    for i in range(len(log)):
+        if i % 3 == 0 and log.items[i]:
+            log.items[i] = log.items[i] + ".b"
+    model = kt_models.create("lr-plus" if extended else "best-lr").fit(log)
+    st = LearnerState()
+    for who, item, skills, correct, _t in log.rows():
+        if who != log.students[0]:
+            break
+        model.observe_state(st, item, skills, correct)
+    for skill in ("s00", "s03", "s07"):
+        items = [f"i.{skill}", f"i.{skill}.b", "never-seen"]
+        one_by_one = [model.predict_state(st, it, (skill,)) for it in items]
+        assert model.predict_items(st, items, (skill,)) == pytest.approx(one_by_one, abs=1e-12)

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pathwise.engine.kt.data import ResponseLog
-from pathwise.engine.kt.features import COMBO_SEP, DENSE, PAIR_FACTORS, FeatureSpace, LearnerState
+from pathwise.engine.kt.features import COMBO_SEP, DENSE, PAIR_FACTORS, PER_SKILL, FeatureSpace, LearnerState
 from pathwise.engine.kt.optim import fit_logistic, sigmoid
 
 
@@ -38,6 +38,12 @@ def _logit(p: float) -> float:
 
 
 SKILL_ITEMS = 5  # items per skill over which mastery is read
+_L = math.log1p
+_IT_A, _IT_W, _IT_F, _IT_SEEN = (DENSE.index(x) for x in ("it_a", "it_w", "it_f", "it_seen"))
+_IT_A_PER_SKILL = PER_SKILL.index("it_a")
+# ``predict_items`` adds an item's terms to the item-less row: that holds while "it_a" is
+# the only item feature with per-skill weights and no pair product reads an item feature
+# (tests/unit/test_kt_mastery_readout.py checks it against ``predict_state``).
 
 
 def skill_items(log: ResponseLog, top: int = SKILL_ITEMS) -> dict[str, list[tuple[str, float]]]:
@@ -180,7 +186,37 @@ class LogisticKT:
         items = self.skill_items_.get(skill)
         if not items:
             return self.predict_state(st, None, (skill,))
-        return sum(w * self.predict_state(st, it, (skill,)) for it, w in items)
+        ps = self.predict_items(st, [it for it, _ in items], (skill,))
+        return sum(w * p for (_, w), p in zip(items, ps, strict=True))
+
+    def predict_items(self, st: LearnerState, items: Sequence[str], skills: Sequence[str]) -> list[float]:
+        """``predict_state`` for each of ``items`` (same skills), sharing the item-free part of the row.
+
+        An item adds its own column and the learner's counts on it (and their
+        per-skill weights) to the item-less row, nothing else, so its log-odds is
+        the item-less log-odds plus those terms."""
+        sp_ = self.space_
+        coef = self.coef_
+        idx, val = sp_.row(st, None, skills)
+        z0 = float(np.dot(coef[idx], val))
+        S = len(sp_.skills)
+        cur = [j for j in (sp_.skills.get(s) for s in skills) if j is not None] if sp_.extended else []
+        out: list[float] = []
+        for item in items:
+            z = z0
+            ia = st.item_a.get(item, 0)
+            if ia:
+                iw = st.item_w[item]
+                for q, v in ((_IT_A, _L(ia)), (_IT_W, _L(iw)), (_IT_F, _L(ia - iw)), (_IT_SEEN, 1.0)):
+                    if v != 0.0 and sp_.dense_mask[q]:
+                        z += float(coef[q]) * v
+                for j in cur:
+                    z += float(coef[sp_.off_skx + _IT_A_PER_SKILL * S + j]) * _L(ia)
+            j_item = sp_.items.get(item)
+            if j_item is not None:
+                z += float(coef[sp_.off_item + j_item])
+            out.append(1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0)
+        return out
 
     def predict_sequential(self, log: ResponseLog) -> np.ndarray:
         """Evaluation protocol: each row predicted from that learner's earlier rows of ``log``."""

@@ -84,12 +84,26 @@ class ModelTracker:
         self.model = model
         self.name = str(getattr(model, "name", "model"))
         self.version = version
+        self._last: tuple[Any, Any] | None = None  # (stored state, loaded state): see ``_loaded``
         # True when one answer moves only the estimates of its own skills (BKT); a
         # performance model's estimates of all skills move with the whole history
         self.local = bool(getattr(model, "mastery_is_known", False))
 
     def new_learner(self) -> dict[str, Any]:
         return {"m": self.model.new_state(), "k": {}, "ov": {}}
+
+    def _loaded(self, stored: Any) -> Any:
+        """The model's state loaded from ``stored``, reused while the same stored state is
+        read again (refreshing every skill of a learner reads it once per skill).
+
+        Safe because ``observe`` replaces the stored state with a new object and nothing
+        here changes a loaded one (hypothetical answers go to a fork)."""
+        last = self._last
+        if last is not None and last[0] is stored and stored is not None:
+            return last[1]
+        st = self.model.load_state(stored)
+        self._last = (stored, st)
+        return st
 
     def ceiling(self, state: Any, skill: str) -> float:
         """The predicted success on ``skill`` of this learner after CEILING_RUN more right answers on it.
@@ -141,7 +155,7 @@ class ModelTracker:
             text = f"Set to {round(100 * p)}% by a teacher."
         else:
             m = self.model
-            st = m.load_state(learner.get("m"))
+            st = self._loaded(learner.get("m"))
             p = float(m.mastery_state(st, skill_code))
             if not getattr(m, "mastery_is_known", False):
                 p = min(1.0, p / max(self.ceiling(st, skill_code), p))
