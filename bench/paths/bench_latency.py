@@ -17,6 +17,11 @@ far less), with the machine's load average before and after, so a run on a busy
 machine can be read for what it is.
 
     .venv/bin/python bench/paths/bench_latency.py --requests 500
+    .venv/bin/python bench/paths/bench_latency.py --requests 500 --model lr-plus   # the default model, fitted
+
+With ``--model`` the school's answers first fit that model, which becomes the live one
+(a performance model such as the default ``lr-plus`` refreshes every skill of the
+learner on each answer, so recording costs more than with knowledge tracing).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from pathwise.domain.content import Activity, ActivityKind, Item, ItemType
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role, School, Section, User
 from pathwise.engine.simulate import synthetic_framework
-from pathwise.services import mastery, paths
+from pathwise.services import kt, mastery, paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.evidence import record_evidence
@@ -101,6 +106,9 @@ def main() -> None:
     ap.add_argument("--students", type=int, default=30)
     ap.add_argument("--answers", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--model", default="", help="fit this learner model on the school's answers and make it live "
+                                                "first, as `pathwise kt fit --model NAME --activate` does (default: "
+                                                "none, the framework defaults)")
     a = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="pathwise-bench-"))
     system = App.from_settings(Settings(database_url=f"sqlite:///{folder / 'bench.db'}", mode=Mode.TEST))
@@ -108,6 +116,12 @@ def main() -> None:
     t0 = time.perf_counter()
     ids = build(system, a.students, a.answers, a.seed)
     print(f"built: 60 skills, {a.students} students x {a.answers} answers in {time.perf_counter() - t0:.1f} s")
+    if a.model:
+        t0 = time.perf_counter()
+        rep = kt.fit(system, Actor.system(), model=a.model, activate=True)
+        print(f"live model: {rep.model} fitted on {rep.rows} answers and activated, mastery rebuilt "
+              f"({time.perf_counter() - t0:.1f} s)")
+    print(f"live model: {system.tracker().version}")
     rng = random.Random(a.seed)
     actors = {sid: Actor(sid, Role.STUDENT, "s1") for sid in ids}
     now = T0 + timedelta(days=120)

@@ -117,6 +117,29 @@ def test_wheel_spinning_routes_to_prerequisites() -> None:
         WheelSpinGuard(limit=1)
 
 
+def test_a_student_stuck_on_a_first_skill_is_never_left_with_nothing() -> None:
+    """Both skills open to a new student are wheel-spinning and have no prerequisites
+    to step back to: the path offers another way in first (a video), then another try,
+    never an empty list (that left the student with nothing to do)."""
+    video = Activity("v.a", "Video on Alpha", ActivityKind.VIDEO, ("a",))
+    v = view(set(), spinning=frozenset({"a", "d"}))
+    recs = rank(G, ACTS + [video], v, k=3, titles=TITLES)
+    assert [r.activity.id for r in recs] == ["v.a"] and recs[0].purpose == "step_back"
+    assert recs[0].reason == "Another way in: videos on Alpha, since more practice has not helped yet"
+    # with no other way in either, practice comes back rather than nothing
+    recs = rank(G, ACTS, v, k=3, titles=TITLES)
+    assert {r.activity.id for r in recs} == {"p.a", "p.d"}  # b, c, e stay locked
+    assert all(r.purpose == "learn" and "your teacher knows" in r.reason for r in recs)
+    # while other work is open, a stuck skill's practice stays off the path
+    v1 = view(set(), spinning=frozenset({"a"}))
+    assert [r.activity.id for r in rank(G, ACTS + [video], v1, k=5, titles=TITLES)] == ["v.a", "p.d"]
+    # with a way back open, nothing changes: the spinning skill's own work stays off the path
+    v2 = view({"a", "b"}, spinning=frozenset({"c"}), p={"a": 0.99, "b": 0.96})
+    ids2 = [r.activity.id for r in rank(G, ACTS + [Activity("v.c", "Video on Gamma", ActivityKind.VIDEO, ("c",))],
+                                        v2, k=5, titles=TITLES)]
+    assert "p.c" not in ids2 and "v.c" not in ids2
+
+
 def test_mastery_check_cadence() -> None:
     cad = CheckCadence(after_new_mastered=3, every_days=21, size=4)
     assert check_skills(cad, ["a", "b"], 5.0, {"a": 0.99, "b": 0.99, "d": 0.9}) == []

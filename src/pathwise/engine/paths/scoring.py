@@ -224,11 +224,20 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
                 step.setdefault(pre, s)
     last = view.recent[0] if view.recent else None
     ready_set = frozenset(c for c in graph.codes() if c not in mastered and graph.is_ready(c, mastered))
+    # A spinning skill with no way back it could be routed to (no prerequisites, or none
+    # open) stays on the path through other ways in (videos, readings...); its practice
+    # comes back only when nothing else at all is open, so the student is never left with
+    # nothing to do. The teacher has the flag either way.
+    stuck = frozenset(s for s in view.spinning if s in graph and (s in view.opened or s in ready_set)
+                      and not any(pre not in view.spinning and (pre in mastered or pre in view.opened
+                                                                or pre in ready_set)
+                                  for pre in step_back_targets(graph, s, p)))
     readiness: dict[str, float] = {}
 
     # (score, activity id, activity, purpose, served skills, raw reasons): reason texts are
     # written only for the few recommendations returned (the costly ones are deferred).
     scored: list[tuple[float, str, Activity, str, tuple[str, ...], list[tuple[str, str | partial[str], float]]]] = []
+    last_resort: list[tuple[float, str, Activity, str, tuple[str, ...], list[tuple[str, str | partial[str], float]]]] = []
     cands = list(activities)
     if view.check:
         cands.append(check_activity(view.check, titles))
@@ -237,6 +246,7 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
         learn: list[str] = []
         review: list[str] = []
         back: list[str] = []
+        again: list[str] = []  # stuck skills (see ``stuck``)
         ok = True
         for s in act.skill_codes:
             if s not in graph:
@@ -249,6 +259,9 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
                     review.append(s)
                 continue
             if s in view.spinning:
+                if s in stuck:
+                    again.append(s)
+                    continue
                 ok = False
                 break
             if s in view.opened or s in ready_set:
@@ -256,10 +269,14 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
             else:
                 ok = False  # locked: never offered
                 break
-        if not ok or not (learn or review or back or is_check):
+        if not ok or not (learn or review or back or again or is_check):
             continue
+        other_way = bool(again) and act.kind not in (ActivityKind.PRACTICE, ActivityKind.CHECK)
+        if again and not (back or learn or review):
+            learn = again  # scored as learning; the stuck reason below says why it is here
         served = tuple(back or learn or review or act.skill_codes)
-        purpose = "check" if is_check else "step_back" if back else "learn" if learn else "review"
+        purpose = ("check" if is_check else "step_back" if back or other_way else "learn" if learn
+                   else "review")
         reasons: list[tuple[str, str | partial[str], float]] = []
         kind_gain = KIND_GAIN.get(act.kind, 1.0)
 
@@ -269,6 +286,14 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
 
         if is_check:
             add("check", w.check, 1.0, act.title.replace("Mastery check: ", "Mastery check: confirm "))
+        if again:
+            name = titles.get(again[0], again[0])
+            if other_way:
+                add("step_back", w.step_back, 1.0, f"Another way in: {MODALITY_WORDS.get(act.kind.value, act.kind.value)} "
+                                                   f"on {name}, since more practice has not helped yet")
+            else:
+                add("step_back", w.step_back, 0.3, f"Try {name} again: there is nothing to step back to, "
+                                                   "and your teacher knows it is hard going")
         if back:
             pre = back[0]
             add("step_back", w.step_back, 1.0,
@@ -281,7 +306,8 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
                 if s not in readiness:
                     readiness[s] = _readiness(graph, s, p) if s in ready_set else 0.3
             ready = min(readiness[s] for s in learn)
-            add("readiness", w.readiness, ready, partial(_ready_text, graph, main, view, titles))
+            if learn is not again:  # a stuck skill's reason is that it is stuck (below)
+                add("readiness", w.readiness, ready, partial(_ready_text, graph, main, view, titles))
         if review:
             r = min(view.retrievability.get(s, 0.9) for s in review)
             days = max(view.review_due[s] for s in review)
@@ -317,8 +343,11 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
             add("variety", w.variety, var, "Something different from your last activity")
         reasons.sort(key=lambda r: -r[2])
         score = sum(r[2] for r in reasons)
-        scored.append((round(score, 6), act.id, act, purpose, served, reasons))
+        (last_resort if again and not other_way else scored).append(
+            (round(score, 6), act.id, act, purpose, served, reasons))
 
+    if not scored:
+        scored = last_resort
     scored.sort(key=lambda c: (-c[0], c[1]))
     # A few good *choices*: prefer different skills before repeating one.
     picked: list[int] = []
