@@ -226,8 +226,8 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
     ready_set = frozenset(c for c in graph.codes() if c not in mastered and graph.is_ready(c, mastered))
     # A spinning skill with no way back it could be routed to (no prerequisites, or none
     # open) stays on the path through other ways in (videos, readings...); its practice
-    # comes back only when nothing else at all is open, so the student is never left with
-    # nothing to do. The teacher has the flag either way.
+    # comes back only when nothing else is open (other ways in do not clear the flag, so
+    # they alone would be a dead end too). The teacher has the flag either way.
     stuck = frozenset(s for s in view.spinning if s in graph and (s in view.opened or s in ready_set)
                       and not any(pre not in view.spinning and (pre in mastered or pre in view.opened
                                                                 or pre in ready_set)
@@ -238,6 +238,7 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
     # written only for the few recommendations returned (the costly ones are deferred).
     scored: list[tuple[float, str, Activity, str, tuple[str, ...], list[tuple[str, str | partial[str], float]]]] = []
     last_resort: list[tuple[float, str, Activity, str, tuple[str, ...], list[tuple[str, str | partial[str], float]]]] = []
+    only_other_ways = True  # so far, nothing scored but other ways into stuck skills
     cands = list(activities)
     if view.check:
         cands.append(check_activity(view.check, titles))
@@ -343,11 +344,15 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
             add("variety", w.variety, var, "Something different from your last activity")
         reasons.sort(key=lambda r: -r[2])
         score = sum(r[2] for r in reasons)
-        (last_resort if again and not other_way else scored).append(
-            (round(score, 6), act.id, act, purpose, served, reasons))
+        row = (round(score, 6), act.id, act, purpose, served, reasons)
+        if again and not other_way:
+            last_resort.append(row)
+        else:
+            scored.append(row)
+            only_other_ways = only_other_ways and other_way
 
-    if not scored:
-        scored = last_resort
+    if only_other_ways:  # nothing open but other ways into stuck skills: their practice too
+        scored += last_resort
     scored.sort(key=lambda c: (-c[0], c[1]))
     # A few good *choices*: prefer different skills before repeating one.
     picked: list[int] = []
