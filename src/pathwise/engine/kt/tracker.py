@@ -114,8 +114,8 @@ class ModelTracker:
         allows them, whatever its slip rate, and reads as mastered. The level is taken
         from where the learner stands (their whole history), not from a learner with no
         history: the same run lifts a newcomer's prediction far more than a practised
-        learner's, and a context-free level reads newcomers as mastered too early and
-        practised learners too late.
+        learner's, so one level for all reads some learners as mastered early and others
+        late (docs/decisions/0003).
         """
         m = self.model
         fork = getattr(m, "fork_state", None)
