@@ -165,6 +165,34 @@ def test_wheel_spinning_is_flagged_for_the_teacher_and_not_served_again(sch: tup
         paths.wheel_spinning(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.class_a)
 
 
+def test_a_student_stuck_on_every_open_skill_still_has_a_path(sch: tuple[App, WebSchool]) -> None:
+    """Ten misses on each skill open to a new student, none with anything to step back
+    to: the path offers another way in and another try, never nothing."""
+    system, w = sch
+    first = _next(system, student(w, w.cara), w.cara)
+    open_skills = {s for a in first.items for s in a.skills}
+    assert "dec.place" in open_skills
+    evs = [Evidence(f"stuck-{code}-{i}", w.cara, EvidenceKind.ANSWER, (code,), 0.0,
+                    NOW + timedelta(minutes=len(open_skills) * i + n), item_id=f"q-{code}")
+           for i in range(10) for n, code in enumerate(sorted(open_skills))]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    later = NOW + timedelta(hours=3)
+    with system.uow() as uow:
+        flagged = {f.skill_code for f in paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
+                   if f.learner_id == w.cara and f.active}
+        uow.commit()
+    assert flagged == open_skills
+    res = _next(system, student(w, w.cara), w.cara, now=later)
+    assert res.items and res.message == ""
+    by_id = {a.activity_id: a for a in res.items}
+    assert by_id["vid-dec"].purpose == "step_back"
+    assert by_id["vid-dec"].reason.startswith("Another way in: videos on")
+    assert any(a.kind == "practice" and "again" in a.reason for a in res.items)
+    assert {s for a in res.items for s in a.skills} <= open_skills
+
+
 def test_another_students_path_is_not_found(sch: tuple[App, WebSchool]) -> None:
     system, w = sch
     for fn in (paths.next_activities, paths.skill_map, paths.reviews, paths.choices):
