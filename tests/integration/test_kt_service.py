@@ -154,3 +154,44 @@ def test_a_refit_brings_the_stored_review_schedule_in_line_with_the_new_estimate
     after = estimates()
     assert before != after  # the refit changed which skills read as mastered: the case at hand
     assert {k for k, v in stored().items() if v} == {k for k, v in after.items() if v}
+
+
+def test_a_model_that_learns_the_learners_pace_refreshes_every_skill_they_worked_on(app) -> None:  # type: ignore[no-untyped-def]
+    """An answer on one skill moves a paced model's estimate of the others: the stored rows
+    follow at once (not at the learner's next answer on them), equal to a replay."""
+    from pathwise.engine.kt.bkt import BKT
+    from pathwise.engine.kt.paced import PacedBKT
+    from pathwise.engine.kt.tracker import ModelTracker
+
+    t = build_tiny(app)
+    tracker = ModelTracker(PacedBKT(spread=0.75, base=BKT.from_params({"model": "bkt", "multi": "each"})), "paced-v1")
+    with app.uow() as uow:
+        record_evidence(uow, tracker, Actor.system("test"), answers(t.alice, "frac.add", [0, 0, 1]))
+        uow.commit()
+    before = _live(app, t.alice)["frac.add"]
+    with app.uow() as uow:
+        record_evidence(uow, tracker, Actor.system("test"),
+                        answers(t.alice, "frac.equiv", [1, 1, 1, 1, 1], start=T0 + timedelta(days=1), prefix="q"))
+        uow.commit()
+    live = _live(app, t.alice)
+    assert live["frac.add"][1] == before[1] == 3  # no new answer on it ...
+    assert live["frac.add"][0] > before[0] + 0.005  # ... but a quick learner elsewhere reads higher on it
+    with app.uow() as uow:
+        replayed = mastery.replay(tracker, uow.evidence.for_learner(t.alice))
+    assert live == {k: (round(v["p_mastery"], 12), v["n_evidence"]) for k, v in replayed.items()}
+
+
+def test_the_paced_model_can_be_fitted_and_made_live(app) -> None:  # type: ignore[no-untyped-def]
+    t = build_tiny(app)
+    with app.uow() as uow:
+        record_evidence(uow, app.tracker(), Actor.system("test"),
+                        _history(t.alice, 60, 1) + _history(t.bob, 60, 2) + _history(t.carol, 60, 3))
+        uow.commit()
+    report = kt.fit(app, Actor.system("test"), model="bkt-pace", activate=True, min_responses=10)
+    assert report.active and app.tracker().version == report.version
+    with app.uow() as uow:
+        stored = uow.model_params.active(kt_models.PRODUCT_SLOT)
+        assert stored is not None and stored.params["model"] == "bkt-pace"
+        assert stored.params["pace"]["spread"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+        replayed = mastery.replay(app.tracker(), uow.evidence.for_learner(t.bob))
+    assert _live(app, t.bob) == {k: (round(v["p_mastery"], 12), v["n_evidence"]) for k, v in replayed.items()}

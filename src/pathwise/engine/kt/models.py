@@ -14,6 +14,7 @@ from typing import Any
 from pathwise.engine.kt.bkt import BKT
 from pathwise.engine.kt.elo import EloKT
 from pathwise.engine.kt.logistic import LogisticKT
+from pathwise.engine.kt.paced import PacedBKT
 
 DEFAULT = "lr-plus"
 # The slot under which the model that drives mastery in the product keeps its fitted parameters.
@@ -27,6 +28,8 @@ _FACTORIES: dict[str, tuple[str, Callable[[], Any]]] = {
                 "and total", lambda: LogisticKT(extended=False, name="best-lr")),
     "bkt": ("Bayesian Knowledge Tracing per skill (prior, learn, guess, slip), fitted by EM",
             lambda: BKT()),
+    "bkt-pace": ("Bayesian Knowledge Tracing per skill plus each learner's pace, learned from all their "
+                 "skills (the spread of paces chosen by the fit)", lambda: PacedBKT()),
     "bkt-forget": ("Bayesian Knowledge Tracing with forgetting", lambda: BKT(forgets=True)),
     "bkt-item": ("Bayesian Knowledge Tracing with per-item guess and slip",
                  lambda: BKT(item_guess_slip=True)),

@@ -86,8 +86,9 @@ class ModelTracker:
         self.version = version
         self._last: tuple[Any, Any] | None = None  # (stored state, loaded state): see ``_loaded``
         # True when one answer moves only the estimates of its own skills (BKT); a
-        # performance model's estimates of all skills move with the whole history
-        self.local = bool(getattr(model, "mastery_is_known", False))
+        # performance model's estimates of all skills move with the whole history, and so
+        # do those of a model that learns something of the learner from every skill
+        self.local = bool(getattr(model, "mastery_is_local", getattr(model, "mastery_is_known", False)))
 
     def new_learner(self) -> dict[str, Any]:
         return {"m": self.model.new_state(), "k": {}, "ov": {}}
