@@ -5,7 +5,7 @@ Runs, side by side in one process run and on the protocol of ../shared/data/READ
 that learner's earlier test rows; one prediction per answer, with all its skills):
 
 * our models (``pathwise kt models``): the default model, Best-LR, BKT, BKT with
-  forgetting, Elo;
+  forgetting, BKT with each learner's pace, Elo;
 * the anchors, in their own environment (bench/kt/anchor_env.sh): pyBKT 1.4.3 built
   with its C++ extension, and a Best-LR logistic regression written from the paper;
 * online cost of the default model: 10,000 (update + next prediction) steps in process,
@@ -42,7 +42,7 @@ from pathwise.services.kt import evaluate_logs, read_response_csv
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATA = Path(os.environ.get("PATHWISE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "kt"
-OURS = ("lr-plus", "best-lr", "bkt", "bkt-forget", "elo")
+OURS = ("lr-plus", "best-lr", "bkt", "bkt-forget", "bkt-pace", "elo")
 ANCHORS = ("pybkt", "pybkt-forgets", "best-lr")
 # fits compared for speed: timed --fit-repeats times each, median reported
 TIMED = ("bkt", "bkt-forget")

@@ -51,7 +51,7 @@ def test_simulate_prints_each_policy_and_ratios() -> None:
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout)
     assert set(rep["policies"]) == {"fixed", "pathwise", "pathwise-fit", "oracle"}
-    assert rep["pilot"]["learners"] == 3 and rep["pilot"]["model"] == "bkt"
+    assert rep["pilot"]["learners"] == 3 and rep["pilot"]["model"] == "bkt-pace"
     assert rep["ratios"]["pathwise/oracle median"] > 0 and rep["ratios"]["pathwise-fit/oracle median"] > 0
     res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "6", "--pilot", "0", "--json"])
     assert set(json.loads(res.stdout)["policies"]) == {"fixed", "pathwise", "oracle"}

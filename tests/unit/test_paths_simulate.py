@@ -96,7 +96,8 @@ def test_pathwise_with_a_pilot_fit_meets_the_same_learners() -> None:
     rep = run_simulation(learners=3, seed=1, skills=6, budget_per_skill=10, pilot=8)
     assert list(rep["policies"]) == ["fixed", "pathwise", "pathwise-fit", "oracle"]
     pilot = rep["pilot"]
-    assert pilot["model"] == "bkt" and pilot["rows"] == 8 * 60 and pilot["learners"] == 8
+    assert pilot["model"] == "bkt-pace" and pilot["rows"] == 8 * 60 and pilot["learners"] == 8
+    assert pilot["pace_spread"] in (0.0, 0.25, 0.5, 0.75, 1.0)  # the fit chose the spread of paces
     # the fit learned from the pilot's answers: not the textbook defaults (0.3 / 0.1)
     assert pilot["median_params"]["p_init"] != 0.3 and pilot["median_params"]["p_learn"] != 0.1
     assert {"pathwise-fit/oracle median", "pathwise/oracle median"} <= set(rep["ratios"])

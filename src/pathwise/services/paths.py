@@ -881,12 +881,14 @@ def _pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
 
         info["median_params"] = {k: round(float(np.median([v[k] for v in params["skills"].values()])), 4)
                                  for k in ("p_init", "p_learn", "p_guess", "p_slip")}
+    if isinstance(params.get("pace"), dict):
+        info["pace_spread"] = params["pace"].get("spread")  # the spread of learners' paces the fit chose
     return ModelTracker(kt_models.from_params(params), f"{model}-pilot"), info
 
 
 def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,
                    fixed_items_per_skill: int = 8, policies: Sequence[str] | None = None,
-                   pilot: int = 200, pilot_model: str = "bkt", late: Sequence[int] = (),
+                   pilot: int = 200, pilot_model: str = "bkt-pace", late: Sequence[int] = (),
                    progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Compare fixed order, Pathwise and the oracle on synthetic learners (no database).
 

@@ -68,7 +68,7 @@ class PacedBKT:
             raise ValueError("the pace spread must be >= 0")
         if not paces or any(p <= 0 for p in paces):
             raise ValueError("paces must be positive")
-        self.base = base or BKT(multi="each")
+        self.base = base or BKT()
         self.paces = tuple(float(p) for p in paces)
         self.spread = spread  # None: chosen by ``fit`` (DEFAULT_SPREAD until then)
         self._choose = spread is None
