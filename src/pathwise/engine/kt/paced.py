@@ -44,6 +44,12 @@ SPREADS = (0.0, 0.25, 0.5, 0.75, 1.0)  # candidate prior spreads (sd of log pace
 DEFAULT_SPREAD = 0.5
 
 
+def at_pace(p: SkillParams, pace: float) -> SkillParams:
+    """A skill's parameters for a learner of ``pace``: one item does what ``pace`` items do
+    for the typical learner."""
+    return SkillParams(p.p_init, 1 - (1 - p.p_learn) ** pace, p.p_guess, p.p_slip, p.p_forget)
+
+
 def pace_prior(spread: float, paces: Sequence[float] = PACES) -> np.ndarray:
     """Prior weights of the grid's paces: log-normal around 1 with sd ``spread`` (0: all on 1)."""
     x = np.log(np.asarray(paces, dtype=float))
@@ -78,6 +84,7 @@ class PacedBKT:
 
     # -- the grid ------------------------------------------------------------------
     def _set_prior(self) -> None:
+        self._cache: dict[tuple[str, int], SkillParams] = {}
         s = DEFAULT_SPREAD if self.spread is None else self.spread
         self._logprior = np.log(np.maximum(pace_prior(s, self.paces), 1e-300))
 
@@ -95,13 +102,9 @@ class PacedBKT:
 
     def _paced(self, pace: float) -> BKT:
         """The base model with every skill's learning chance at ``pace``."""
-        def at(p: SkillParams) -> SkillParams:
-            return SkillParams(p.p_init, 1 - (1 - p.p_learn) ** pace, p.p_guess, p.p_slip, p.p_forget)
-
-        d = self.base.to_params()
-        m = BKT.from_params(d)
-        m.default_ = at(self.base.default_)
-        m.params_ = {k: at(v) for k, v in self.base.params_.items()}
+        m = BKT.from_params(self.base.to_params())
+        m.default_ = at_pace(self.base.default_, pace)
+        m.params_ = {k: at_pace(v, pace) for k, v in self.base.params_.items()}
         return m
 
     # -- fitting ---------------------------------------------------------------------
@@ -188,8 +191,13 @@ class PacedBKT:
         """The learner's pace distribution now: pace -> probability."""
         return dict(zip(self.paces, self._weights(st), strict=True))
 
-    def _learn(self, p: SkillParams, h: int) -> float:
-        return 1 - (1 - p.p_learn) ** self.paces[h]
+    def _at(self, unit: str, h: int) -> SkillParams:
+        """The unit's parameters at the grid's ``h``-th pace (cached)."""
+        key = (unit, h)
+        sp = self._cache.get(key)
+        if sp is None:
+            sp = self._cache[key] = at_pace(self.base._p(unit), self.paces[h])
+        return sp
 
     def _predict_h(self, st: dict[str, Any], h: int, item: str | None, units: tuple[str, ...]) -> float:
         b = self.base
@@ -220,13 +228,9 @@ class PacedBKT:
             st["ll"][h] += y * math.log(pc) + (1 - y) * math.log(1 - pc)
             ps = st["p"][h]
             for u in units:
-                p = b._p(u)
                 g, s = b._gs(u, item)
-                m = ps.get(u, p.p_init)
-                lk = y * (1 - s) + (1 - y) * s
-                lu = y * g + (1 - y) * (1 - g)
-                post = m * lk / max(m * lk + (1 - m) * lu, 1e-300)
-                ps[u] = min(post * (1 - p.p_forget) + (1 - post) * self._learn(p, h), 1.0)
+                sp = self._at(u, h)
+                ps[u] = min(sp.update(ps.get(u, sp.p_init), y, g, s), 1.0)
         # keep the log likelihoods near zero (only their differences matter)
         top = max(st["ll"])
         st["ll"] = [v - top for v in st["ll"]]
