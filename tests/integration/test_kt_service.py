@@ -123,6 +123,9 @@ def test_the_cli_evaluates_and_fits_from_a_csv(sqlite_url, tmp_path, monkeypatch
     assert '"active": true' in res.output
     res = runner.invoke(cli, ["kt", "status"])
     assert '"fitted": true' in res.output
+    res = runner.invoke(cli, ["kt", "fit", "--csv", str(train), "--model", "bkt-pace", "--no-activate"])
+    assert res.exit_code == 0, res.output
+    assert "learners' paces: spread" in res.output and "not activated" in res.output
     get_settings.cache_clear()
 
 
@@ -189,6 +192,8 @@ def test_the_paced_model_can_be_fitted_and_made_live(app) -> None:  # type: igno
         uow.commit()
     report = kt.fit(app, Actor.system("test"), model="bkt-pace", activate=True, min_responses=10)
     assert report.active and app.tracker().version == report.version
+    assert report.learned["pace_spread"] in (0.0, 0.25, 0.5, 0.75, 1.0)  # the report says what the fit chose
+    assert kt.active_model(app)["learned"] == report.learned
     with app.uow() as uow:
         stored = uow.model_params.active(kt_models.PRODUCT_SLOT)
         assert stored is not None and stored.params["model"] == "bkt-pace"

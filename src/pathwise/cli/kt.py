@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -88,6 +89,11 @@ def fit_cmd(
         return
     out.print(f"fitted {report.model} on {report.rows} answers from {report.learners} learners, "
               f"{report.skills} skills, in {report.fit_seconds:.1f} s; version {report.version}")
+    if "pace_spread" in report.learned:
+        spread = report.learned["pace_spread"]
+        out.print(f"learners' paces: spread {spread} (standard deviation of the log of the pace; "
+                  + ("0: one pace fits all learners)" if spread == 0 else
+                     f"a learner one spread quicker than typical learns in {math.exp(-spread):.0%} of the items)"))
     if report.fallback_skills:
         shown = ", ".join(report.fallback_skills[:12]) + (" ..." if len(report.fallback_skills) > 12 else "")
         out.print(f"[yellow]{len(report.fallback_skills)} skill(s) had fewer than {min_responses} answers "

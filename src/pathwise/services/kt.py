@@ -189,12 +189,13 @@ class FitReport:
     fit_seconds: float
     active: bool
     learners_rebuilt: int
+    learned: dict[str, Any] = field(default_factory=dict)  # what the model says it learned (e.g. a pace spread)
 
     def summary(self) -> dict[str, Any]:
         return {"model": self.model, "version": self.version, "rows": self.rows, "learners": self.learners,
                 "skills": self.skills, "fallback_skills": self.fallback_skills,
                 "fit_seconds": round(self.fit_seconds, 3), "active": self.active,
-                "learners_rebuilt": self.learners_rebuilt}
+                "learners_rebuilt": self.learners_rebuilt, "learned": self.learned}
 
 
 def log_from_database(uow: UnitOfWork, school_id: str | None = None) -> ResponseLog:
@@ -234,6 +235,11 @@ class FittedModel:
     params: dict[str, Any]
     fallback: list[str]  # skills left on the defaults: too few answers
     seconds: float
+
+    def learned(self) -> dict[str, Any]:
+        """What the model reports having learned beyond its per-skill parameters, if anything."""
+        summary = getattr(self.estimator, "fit_summary", None)
+        return dict(summary()) if summary else {}
 
 
 def fit_on_log(log: ResponseLog, model: str | None = None, *, min_responses: int = MIN_RESPONSES,
@@ -285,9 +291,10 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
     fitted = fit_on_log(log, name, min_responses=min_responses, progress=lambda f: say("fitting", f))
     secs, fallback, params = fitted.seconds, fitted.fallback, fitted.params
     version = f"{name}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+    learned = fitted.learned()
     summary = {"rows": len(log), "learners": len(set(log.students)), "skills": len(log.skill_set()),
                "fallback_skills": fallback, "fit_seconds": round(secs, 3),
-               "source": "csv" if csv_path else "database"}
+               "source": "csv" if csv_path else "database", **({"learned": learned} if learned else {})}
     rebuilt = 0
     with system.uow() as uow:
         uow.model_params.add_active(name, version, params, summary)
@@ -309,7 +316,7 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
                 rebuilt += len(ids[i:i + 200])
                 say("rebuilding mastery", rebuilt / max(len(ids), 1))
     return FitReport(name, version, len(log), len(set(log.students)), len(log.skill_set()), fallback, secs, act,
-                     rebuilt)
+                     rebuilt, learned)
 
 
 def active_model(system: Any) -> dict[str, Any]:

@@ -240,6 +240,10 @@ class PacedBKT:
         w = self._weights(st)
         return float(sum(w[h] * st["p"][h].get(skill, init) for h in range(len(self.paces))))
 
+    def fit_summary(self) -> dict[str, Any]:
+        """What the fit learned beyond the per-skill parameters: the spread of paces."""
+        return {"pace_spread": DEFAULT_SPREAD if self.spread is None else self.spread}
+
     # -- parameters as data ----------------------------------------------------------------
     def to_params(self) -> dict[str, Any]:
         d = self.base.to_params()
