@@ -18,6 +18,9 @@ every skill the learner has worked on tells how to read their answers on the nex
 one. Mastery is the weighted mean of the grid points' estimates. With ``spread`` 0
 the model is plain BKT.
 
+Each skill of a multi-skill answer is tracked on its own (``multi="each"``), as the
+product's per-skill mastery needs: every answer that carries a skill informs it.
+
 ``fit`` runs BKT's EM, then picks the spread from ``SPREADS`` that best predicts the
 training answers in order (each answer from the learner's earlier ones): one
 hyperparameter, chosen on honest sequential predictions. Spread 0 is a candidate,
@@ -74,7 +77,7 @@ class PacedBKT:
             raise ValueError("the pace spread must be >= 0")
         if not paces or any(p <= 0 for p in paces):
             raise ValueError("paces must be positive")
-        self.base = base or BKT()
+        self.base = base or BKT(multi="each")
         self.paces = tuple(float(p) for p in paces)
         self.spread = spread  # None: chosen by ``fit`` (DEFAULT_SPREAD until then)
         self._choose = spread is None
