@@ -32,17 +32,23 @@ def _history(learner: str, n: int, seed: int) -> list[Evidence]:
     return out
 
 
+def _tiny_with_histories(app):  # type: ignore[no-untyped-def]
+    """The tiny school with 60 answers each from Alice, Bob and Carol, through the live model."""
+    t = build_tiny(app)
+    with app.uow() as uow:
+        record_evidence(uow, app.tracker(), Actor.system("test"),
+                        _history(t.alice, 60, 1) + _history(t.bob, 60, 2) + _history(t.carol, 60, 3))
+        uow.commit()
+    return t
+
+
 def _live(app, learner: str) -> dict[str, tuple[float, int]]:  # type: ignore[no-untyped-def]
     with app.uow() as uow:
         return {k: (round(r.p_mastery, 12), r.n_evidence) for k, r in uow.mastery.for_learner(learner).items()}
 
 
 def test_fit_from_the_database_activates_the_default_and_replay_equals_live(app) -> None:  # type: ignore[no-untyped-def]
-    t = build_tiny(app)
-    with app.uow() as uow:
-        record_evidence(uow, app.tracker(), Actor.system("test"),
-                        _history(t.alice, 60, 1) + _history(t.bob, 60, 2) + _history(t.carol, 60, 3))
-        uow.commit()
+    t = _tiny_with_histories(app)
     assert app.tracker().version == mastery.FALLBACK_VERSION
     stages: list[str] = []
     report = kt.fit(app, Actor.system("test"), progress=lambda s, f: stages.append(s))
@@ -185,11 +191,7 @@ def test_a_model_that_learns_the_learners_pace_refreshes_every_skill_they_worked
 
 
 def test_the_paced_model_can_be_fitted_and_made_live(app) -> None:  # type: ignore[no-untyped-def]
-    t = build_tiny(app)
-    with app.uow() as uow:
-        record_evidence(uow, app.tracker(), Actor.system("test"),
-                        _history(t.alice, 60, 1) + _history(t.bob, 60, 2) + _history(t.carol, 60, 3))
-        uow.commit()
+    t = _tiny_with_histories(app)
     report = kt.fit(app, Actor.system("test"), model="bkt-pace", activate=True, min_responses=10)
     assert report.active and app.tracker().version == report.version
     assert report.learned["pace_spread"] in (0.0, 0.25, 0.5, 0.75, 1.0)  # the report says what the fit chose

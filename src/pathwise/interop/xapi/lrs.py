@@ -139,55 +139,48 @@ def _doc_delete(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | 
     return empty_response(req)
 
 
-def _state(system: App, req: XRequest) -> XResponse:
-    allowed = {"activityId", "agent", "registration", "stateId"}
+def _doc_params(req: XRequest, *names: str) -> None:
+    """Refuse parameters a document resource does not take (``since`` only when reading)."""
+    allow_params(req, set(names) | ({"since"} if req.method in ("GET", "HEAD") else set()))
+
+
+def _doc_dispatch(system: App, req: XRequest, scope: docs.DocScope, id_name: str, *,
+                  delete_many: bool = False) -> XResponse:
+    """Read, delete or write the documents of ``scope``. Without its id (``id_name``), a
+    read lists the ids and, where ``delete_many`` allows it, a delete removes them all;
+    a write always needs the id."""
+    doc_id = req.params.get(id_name)
     if req.method in ("GET", "HEAD"):
-        allowed.add("since")
-    allow_params(req, allowed)
+        return _doc_get(system, req, scope, doc_id)
+    if req.method == "DELETE" and delete_many:
+        return _doc_delete(system, req, scope, doc_id)
+    doc_id = _required(req, id_name)
+    if req.method == "DELETE":
+        return _doc_delete(system, req, scope, doc_id)
+    return _doc_write(system, req, scope, doc_id)
+
+
+def _state(system: App, req: XRequest) -> XResponse:
+    _doc_params(req, "activityId", "agent", "registration", "stateId")
     activity = v.check_iri(_required(req, "activityId"), "activityId")
     agent = _agent_param(req)
     registration = req.params.get("registration")
     if registration is not None:
         v.check_uuid(registration, "registration")
     scope = docs.DocScope(docs.STATE, activity, agent, registration)
-    state_id = req.params.get("stateId")
-    if req.method in ("GET", "HEAD"):
-        return _doc_get(system, req, scope, state_id)
-    if req.method == "DELETE":
-        return _doc_delete(system, req, scope, state_id)
-    return _doc_write(system, req, scope, _required(req, "stateId"))
+    return _doc_dispatch(system, req, scope, "stateId", delete_many=True)
 
 
 def _activity_profile(system: App, req: XRequest) -> XResponse:
-    allowed = {"activityId", "profileId"}
-    if req.method in ("GET", "HEAD"):
-        allowed.add("since")
-    allow_params(req, allowed)
+    _doc_params(req, "activityId", "profileId")
     activity = v.check_iri(_required(req, "activityId"), "activityId")
-    scope = docs.DocScope(docs.ACTIVITY_PROFILE, activity)
-    profile_id = req.params.get("profileId")
-    if req.method in ("GET", "HEAD"):
-        return _doc_get(system, req, scope, profile_id)
-    profile_id = _required(req, "profileId")
-    if req.method == "DELETE":
-        return _doc_delete(system, req, scope, profile_id)
-    return _doc_write(system, req, scope, profile_id)
+    return _doc_dispatch(system, req, docs.DocScope(docs.ACTIVITY_PROFILE, activity), "profileId")
 
 
 def _agent_profile(system: App, req: XRequest) -> XResponse:
-    allowed = {"agent", "profileId"}
-    if req.method in ("GET", "HEAD"):
-        allowed.add("since")
-    allow_params(req, allowed)
+    _doc_params(req, "agent", "profileId")
     agent = _agent_param(req, allow_group=True)
-    scope = docs.DocScope(docs.AGENT_PROFILE, None, agent)
-    profile_id = req.params.get("profileId")
-    if req.method in ("GET", "HEAD"):
-        return _doc_get(system, req, scope, profile_id)
-    profile_id = _required(req, "profileId")
-    if req.method == "DELETE":
-        return _doc_delete(system, req, scope, profile_id)
-    return _doc_write(system, req, scope, profile_id)
+    return _doc_dispatch(system, req, docs.DocScope(docs.AGENT_PROFILE, None, agent), "profileId")
 
 
 def _agents(system: App, req: XRequest) -> XResponse:
