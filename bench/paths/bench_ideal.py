@@ -40,6 +40,7 @@ import time
 import numpy as np
 
 from pathwise.engine.simulate import (
+    LearnerRun,
     Oracle,
     PathwisePolicy,
     SimConfig,
@@ -47,6 +48,7 @@ from pathwise.engine.simulate import (
     _Structure,
     default_tracker,
     run_learner,
+    summarise,
     synthetic_framework,
 )
 
@@ -183,8 +185,7 @@ def main() -> int:
     names = ("oracle", "ideal, learner told", "ideal, learner pooled", "ideal, learner from prior", "pathwise")
     modes = {"ideal, learner told": ("told", a.particles), "ideal, learner pooled": ("pooled", a.grid_particles),
              "ideal, learner from prior": ("prior", a.particles)}
-    steps: dict[str, list[int]] = {n: [] for n in names}
-    share: dict[str, list[float]] = {n: [] for n in names}
+    runs: dict[str, list[LearnerRun]] = {n: [] for n in names}
     t0 = time.perf_counter()
     for i in range(cfg.learners):
         seed = cfg.seed * 1_000_003 + i  # the learners of `pathwise simulate` with this seed
@@ -197,24 +198,24 @@ def main() -> int:
             else:
                 mode, size = modes[name]
                 policy = IdealObserver(learner, structure, a.tau, seed, size, mode)
-            run = run_learner(policy, learner, cfg)
-            steps[name].append(run.steps_to_mastery or cfg.cap)
-            share[name].append(run.share_at_budget)
+            runs[name].append(run_learner(policy, learner, cfg))
         done = i + 1
         bar = "#" * (30 * done // cfg.learners)
         print(f"\r[{bar:<30}] {done}/{cfg.learners} learners", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     secs = time.perf_counter() - t0
-    oracle = float(np.median(steps["oracle"]))
+    rep = summarise(cfg, runs)
     print(f"{cfg.learners} learners x {cfg.n_skills} skills, seed {cfg.seed}, tau {a.tau}, "
           f"{a.particles} particles per skill, budget {cfg.budget}, cap {cfg.cap} ({secs:.0f} s)")
     print()
-    print("| policy | opportunities to mastery, median | p90 | / oracle (median) | share mastered after budget |")
-    print("|---|---:|---:|---:|---:|")
+    print("| policy | opportunities to mastery, median | p90 | / oracle (median) | 95% interval over learners "
+          "| share mastered after budget |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name in names:
-        med = float(np.median(steps[name]))
-        print(f"| {name} | {med:.0f} | {np.percentile(steps[name], 90):.0f} | {med / oracle:.2f} | "
-              f"{100 * float(np.mean(share[name])):.1f}% |")
+        s = rep.stats[name]
+        lo, hi = rep.ratio_interval(name, "oracle")
+        print(f"| {name} | {s.median:.0f} | {s.p90:.0f} | {rep.ratio(name, 'oracle'):.2f} | {lo:.2f}-{hi:.2f} | "
+              f"{100 * s.share_at_budget:.1f}% |")
     return 0
 
 

@@ -53,7 +53,11 @@ def test_simulate_prints_each_policy_and_ratios() -> None:
     assert set(rep["policies"]) == {"fixed", "pathwise", "pathwise-fit", "oracle"}
     assert rep["pilot"]["learners"] == 3 and rep["pilot"]["model"] == "bkt-pace"
     assert rep["ratios"]["pathwise/oracle median"] > 0 and rep["ratios"]["pathwise-fit/oracle median"] > 0
+    lo, hi = rep["ratio_intervals"]["pathwise/oracle median"]
+    assert lo <= hi
     res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "6", "--pilot", "0", "--json"])
     assert set(json.loads(res.stdout)["policies"]) == {"fixed", "pathwise", "oracle"}
+    res = runner.invoke(app, ["simulate", "--learners", "3", "--skills", "6", "--pilot", "0"])
+    assert res.exit_code == 0 and "pathwise/oracle median" in res.output and "95% interval" in res.output
     res = runner.invoke(app, ["simulate", "--learners", "0"])
     assert res.exit_code == 2

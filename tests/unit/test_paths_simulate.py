@@ -7,8 +7,11 @@ import pytest
 
 from pathwise.engine.simulate import (
     FixedOrder,
+    LearnerRun,
     SimConfig,
     SimLearner,
+    SimReport,
+    _stats,
     _Structure,
     compare,
     pilot_log,
@@ -145,3 +148,36 @@ def test_the_late_truth_diagnostic_reads_mastery_exactly_k_items_after_it_happen
     assert {"pathwise-late0", "pathwise-late3"} <= set(rep["policies"])
     with pytest.raises(Invalid):
         run_simulation(learners=1, skills=4, pilot=0, late=[-1])
+
+
+def _report(steps: dict[str, list[int | None]], cap: int = 100) -> SimReport:
+    cfg = SimConfig(n_skills=2, learners=len(next(iter(steps.values()))), budget_per_skill=10, cap_per_skill=50)
+    assert cfg.cap == cap
+    return SimReport(cfg, {p: _stats(p, [LearnerRun(s, 1.0) for s in v], cfg.cap) for p, v in steps.items()})
+
+
+def test_a_ratio_comes_with_a_paired_bootstrap_interval() -> None:
+    rng = np.random.default_rng(4)
+    base = rng.integers(200, 600, 60)
+    # Every learner takes exactly twice as long under "slow": resampling learners in pairs
+    # can never move the ratio, while resampling each policy on its own would.
+    rep = _report({"slow": [int(2 * b) for b in base], "quick": [int(b) for b in base]}, cap=100)
+    assert rep.ratio("slow", "quick") == 2.0
+    assert rep.ratio_interval("slow", "quick") == (2.0, 2.0)
+    noisy = _report({"a": [int(b * rng.uniform(1.1, 1.6)) for b in base], "b": [int(b) for b in base]})
+    lo, hi = noisy.ratio_interval("a", "b")
+    assert 1.1 <= lo < noisy.ratio("a", "b") < hi <= 1.6
+    assert noisy.ratio_interval("a", "b") == (lo, hi)  # repeatable
+    lo90, hi90 = noisy.ratio_interval("a", "b", "p90")
+    assert lo90 < noisy.ratio("a", "b", "p90") < hi90
+    # censored learners count at the cap, in the interval as in the ratio
+    capped = _report({"a": [None, None, 80, 90], "b": [50, 50, 50, 50]})
+    assert capped.ratio_interval("a", "b")[1] == 2.0
+
+
+def test_the_report_gives_each_ratio_its_interval() -> None:
+    rep = compare(SimConfig(n_skills=6, learners=6, seed=1, budget_per_skill=20, cap_per_skill=60))
+    d = rep.to_dict()
+    assert set(d["ratio_intervals"]) == set(d["ratios"])
+    for key, (lo, hi) in d["ratio_intervals"].items():
+        assert lo <= hi and lo > 0, key

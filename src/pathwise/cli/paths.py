@@ -76,8 +76,10 @@ def simulate(
         p = report["pilot"]
         out.print(f"pilot cohort: {p['learners']} learners, {p['rows']} answers; {p['model']} fitted on them "
                   "drives pathwise-fit")
+    spans = report.get("ratio_intervals", {})
     for k, v in report["ratios"].items():
-        out.print(f"{k}: {v:.2f}x")
+        span = f" (95% interval over learners {spans[k][0]:.2f}-{spans[k][1]:.2f})" if k in spans else ""
+        out.print(f"{k}: {v:.2f}x{span}")
 
 
 def _value(text: str) -> tuple[str, float]:

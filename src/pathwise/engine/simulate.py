@@ -41,7 +41,7 @@ Numbers only: no storage, no web. A run is repeatable from its seed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -367,14 +367,37 @@ class SimReport:
     def ratio(self, a: str, b: str, what: str = "median") -> float:
         return float(getattr(self.stats[a], what)) / max(float(getattr(self.stats[b], what)), 1e-9)
 
+    def ratio_interval(self, a: str, b: str, what: str = "median", level: float = 0.95, draws: int = 2000,
+                       seed: int = 0) -> tuple[float, float]:
+        """A paired bootstrap interval for ``ratio(a, b)``: the learners are resampled with
+        replacement, each keeping its own run under both policies (they met the same
+        learner), so the interval reflects which learners happened to be drawn, not the
+        noise between policies that the pairing removes. Censored runs count at the cap."""
+        x, y = self._steps(a), self._steps(b)
+        if len(x) != len(y) or not len(x):
+            raise ValueError("both policies must have run on the same learners")
+        idx = np.random.default_rng(seed).integers(0, len(x), (draws, len(x)))
+        q = 50.0 if what == "median" else 90.0 if what == "p90" else None
+        if q is None:
+            raise ValueError(f"no interval for {what!r}: median or p90")
+        r = np.percentile(x[idx], q, axis=1) / np.maximum(np.percentile(y[idx], q, axis=1), 1e-9)
+        tail = 100.0 * (1.0 - level) / 2.0
+        lo, hi = np.percentile(r, [tail, 100.0 - tail])
+        return round(float(lo), 6), round(float(hi), 6)
+
+    def _steps(self, policy: str) -> np.ndarray:
+        return _steps(self.stats[policy].runs, self.config.cap)
+
     def to_dict(self) -> dict[str, Any]:
+        pairs = [(a, b, w) for a in ("pathwise", FITTED) for b in ("fixed", "oracle") for w in ("median", "p90")
+                 if a in self.stats and b in self.stats]
         return {
             "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
             "policies": {p: {"median": s.median, "p90": s.p90, "censored": s.censored,
                              "share_at_budget": s.share_at_budget, "spent": s.spent()} for p, s in self.stats.items()},
-            "ratios": {f"{a}/{b} {w}": self.ratio(a, b, w)
-                       for a in ("pathwise", FITTED) for b in ("fixed", "oracle") for w in ("median", "p90")
-                       if a in self.stats and b in self.stats},
+            "ratios": {f"{a}/{b} {w}": self.ratio(a, b, w) for a, b, w in pairs},
+            # 95% paired bootstrap intervals of the same ratios (learners resampled)
+            "ratio_intervals": {f"{a}/{b} {w}": list(self.ratio_interval(a, b, w)) for a, b, w in pairs},
         }
 
 
@@ -505,8 +528,13 @@ def pilot_log(cfg: SimConfig, n: int, framework: Framework | None = None,
     return log
 
 
+def _steps(runs: Sequence[LearnerRun], cap: int) -> np.ndarray:
+    """Opportunities to mastery per learner; a run censored at the cap counts at the cap."""
+    return np.array([r.steps_to_mastery if r.steps_to_mastery is not None else cap for r in runs], dtype=float)
+
+
 def _stats(name: str, runs: Sequence[LearnerRun], cap: int) -> PolicyStats:
-    steps = np.array([r.steps_to_mastery if r.steps_to_mastery is not None else cap for r in runs], dtype=float)
+    steps = _steps(runs, cap)
     return PolicyStats(name, float(np.median(steps)), float(np.percentile(steps, 90)),
                        sum(r.steps_to_mastery is None for r in runs),
                        float(np.mean([r.share_at_budget for r in runs])), tuple(runs))
@@ -537,5 +565,10 @@ def compare(cfg: SimConfig, policies: Sequence[str] = POLICIES, framework: Frame
             done += 1
             if progress:
                 progress(done, total)
-    # Censored runs count at the cap, so a policy that never finishes cannot look fast.
+    return summarise(cfg, runs)
+
+
+def summarise(cfg: SimConfig, runs: Mapping[str, Sequence[LearnerRun]]) -> SimReport:
+    """The report of policies that each met the same learners, in the same order.
+    Censored runs count at the cap, so a policy that never finishes cannot look fast."""
     return SimReport(cfg, {p: _stats(p, r, cfg.cap) for p, r in runs.items()})
