@@ -165,6 +165,40 @@ def test_wheel_spinning_is_flagged_for_the_teacher_and_not_served_again(sch: tup
         paths.wheel_spinning(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.class_a)
 
 
+def test_a_slow_learner_making_progress_is_not_flagged_until_progress_stalls(sch: tuple[App, WebSchool]) -> None:
+    """Ten tries without mastery, but three of the last five right: learning, only
+    slowly. The flag comes when progress stalls (two of the last five), not before."""
+    system, w = sch
+    scores = [0, 0, 0, 0, 0, 1, 0, 1, 0, 1]
+    evs = [Evidence(f"slow-{i}", w.cara, EvidenceKind.ANSWER, ("frac.equiv",), float(x), NOW + timedelta(minutes=i),
+                    item_id="q-frac.equiv") for i, x in enumerate(scores)]
+    # evidence of another kind on the skill (a hint) is no answer and does not count
+    evs.append(Evidence("slow-hint", w.cara, EvidenceKind.HINT, ("frac.equiv",), 0.0, NOW + timedelta(minutes=11)))
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    later = NOW + timedelta(hours=1)
+    with system.uow() as uow:
+        flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
+        m = paths.skill_map(uow, student(w, w.cara), w.cara, now=later)
+        uow.commit()
+    assert next(s for s in m.skills if s.code == "frac.equiv").status == "in_progress"  # not mastered
+    assert not [f for f in flags if f.learner_id == w.cara and f.active]
+    assert "practice.frac.equiv" in [a.activity_id for a in _next(system, student(w, w.cara), w.cara, now=later).items]
+    stall = [Evidence(f"slow-{10 + i}", w.cara, EvidenceKind.ANSWER, ("frac.equiv",), 0.0,
+                      later + timedelta(minutes=i), item_id="q-frac.equiv") for i in range(2)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), stall)
+        uow.commit()
+    later2 = later + timedelta(hours=1)
+    with system.uow() as uow:
+        flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later2)
+        uow.commit()
+    assert [(f.skill_code, f.active) for f in flags if f.learner_id == w.cara] == [("frac.equiv", True)]
+    assert "practice.frac.equiv" not in [a.activity_id for a in _next(system, student(w, w.cara), w.cara,
+                                                                      now=later2).items]
+
+
 def test_a_student_stuck_on_every_open_skill_still_has_a_path(sch: tuple[App, WebSchool]) -> None:
     """Ten misses on each skill open to a new student, none with anything to step back
     to: the path offers another way in and another try, never nothing."""

@@ -117,6 +117,25 @@ def test_wheel_spinning_routes_to_prerequisites() -> None:
         WheelSpinGuard(limit=1)
 
 
+def test_a_slow_learner_who_is_getting_there_is_not_wheel_spinning() -> None:
+    guard = WheelSpinGuard(limit=10)
+    rising = [0, 0, 0, 0, 0, 1, 0, 1, 1, 1]  # 3 of the last 5 right: learning, only slowly
+    stuck = [0, 1, 0, 0, 0, 1, 0, 0, 1, 0]  # 2 of the last 5
+    assert not guard.is_spinning(10, False, rising)
+    assert guard.is_spinning(10, False, stuck)
+    assert not guard.is_spinning(12, False, rising + [0, 0])  # still 3 of the last 5
+    assert guard.is_spinning(13, False, rising + [0, 0, 0])  # progress stalled: flagged at once
+    assert not guard.is_spinning(9, False, stuck)  # too few tries yet
+    assert not guard.is_spinning(15, True, stuck)  # mastered
+    assert guard.is_spinning(10, False, [1, 1, 1])  # fewer answers than the window show nothing
+    assert guard.spinning({"c": 10, "d": 11}, set(), {"c": rising, "d": stuck}) == {"d"}
+    assert WheelSpinGuard(limit=10, min_right=0).is_spinning(10, False, rising)  # progress not asked
+    assert WheelSpinGuard(limit=10, window=3, min_right=3).is_spinning(10, False, [1, 0, 1, 1, 0])
+    for bad in ({"window": 0}, {"min_right": 6}, {"min_right": -1}):
+        with pytest.raises(ValueError):
+            WheelSpinGuard(**bad)  # type: ignore[arg-type]
+
+
 def test_a_student_stuck_on_a_first_skill_is_never_left_with_nothing() -> None:
     """Both skills open to a new student are wheel-spinning and have no prerequisites
     to step back to: the path offers another way in first (a video), then another try,

@@ -253,6 +253,7 @@ class PathwisePolicy:
         self.learner_id = learner_id
         self.learner = tracker.new_learner()
         self.attempts: dict[str, int] = {}
+        self.recent: dict[str, list[float]] = {}  # the latest answers per skill (progress, for the guard)
         self.memory: dict[str, tuple[MemoryState, float]] = {}  # mastered skill -> (state, last review day)
         self.newly: list[str] = []
         self.last_check: float | None = None
@@ -284,7 +285,7 @@ class PathwisePolicy:
                 self.queue = picked[1:]
                 return self.index[picked[0]]
         due = {c: t - last for c, (st, last) in self.memory.items() if self.cfg.memory.is_due(st, t - last)}
-        spinning = frozenset(self.cfg.guard.spinning(self.attempts, mastered))
+        spinning = frozenset(self.cfg.guard.spinning(self.attempts, mastered, self.recent))
         view = LearnerView(p_mastery=p, mastered=mastered, attempts=self.attempts, review_due=due,
                            retrievability=retr, spinning=spinning)
         recs = rank(self.graph, self.activities, view, self.cfg.weights, k=1, hints=self.hints)
@@ -305,6 +306,7 @@ class PathwisePolicy:
         ev = Evidence(f"{self.learner_id}-{self.seq}", self.learner_id, EvidenceKind.ANSWER, (code,),
                       1.0 if correct else 0.0, _T0 + timedelta(days=t), item_id=f"i.{code}")
         self.tracker.observe(self.learner, ev)
+        self.recent[code] = (self.recent.get(code, []) + [ev.score])[-self.cfg.guard.window:]
         for spinning, done in list(self.step_back.items()):
             # Other work (the step-back to prerequisites first, by the scoring) clears the flag.
             if code != spinning:
@@ -328,7 +330,7 @@ class PathwisePolicy:
             self.newly.append(code)
             self.attempts[code] = 0
             self.step_back.pop(code, None)
-        elif self.cfg.guard.is_spinning(self.attempts[code], False) and code not in self.step_back:
+        elif self.cfg.guard.is_spinning(self.attempts[code], False, self.recent[code]) and code not in self.step_back:
             self.step_back[code] = 0
 
 

@@ -26,6 +26,7 @@ from pathwise.domain.framework import Framework, SkillGraph
 from pathwise.domain.people import Role
 from pathwise.engine.paths.checks import CheckCadence, check_skills
 from pathwise.engine.paths.frontier import SkillStatus, skill_map as engine_skill_map
+from pathwise.engine.kt.tracker import SCORED
 from pathwise.engine.paths.guard import WheelSpinGuard, step_back_targets
 from pathwise.engine.paths.review import MemoryModel, MemoryState
 from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, Weights, ago, rank
@@ -434,6 +435,25 @@ def _state(ctx: _Ctx, code: str) -> _SkillState:
     return st
 
 
+_SCORED_KINDS = tuple(k.value for k in SCORED)
+
+
+def _recent_scores(uow: UnitOfWork, learner_id: str, code: str, n: int) -> list[float]:
+    """The scores of the learner's latest ``n`` scored answers on ``code``, oldest first
+    (asked only of a skill tried ``limit`` times without mastery: is it progressing?)."""
+    q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score)
+         .where(t.EvidenceRow.learner_id == learner_id, t.EvidenceRow.kind.in_(_SCORED_KINDS),
+                t.EvidenceRow.skill_codes.contains(code, autoescape=True))
+         .order_by(t.EvidenceRow.timestamp.desc(), t.EvidenceRow.seq.desc()))
+    out: list[float] = []
+    for codes, score in uow.session.execute(q):
+        if code in split_codes(codes):  # "contains" also finds longer codes that hold this one
+            out.append(float(score))
+            if len(out) == n:
+                break
+    return out[::-1]
+
+
 def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
     """Fold evidence newer than the last sync into the review schedule, then mastery
     changes (new mastery starts a memory; a failed re-check reopens), then the
@@ -498,7 +518,8 @@ def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
                 st = _state(ctx, code)
                 st.spinning = False
                 st.baseline_n = ctx.n.get(code, 0)
-        elif cfg.guard.is_spinning(attempts, False):
+        elif attempts >= cfg.guard.limit and cfg.guard.is_spinning(
+                attempts, False, _recent_scores(uow, ctx.learner_id, code, cfg.guard.window)):
             st = _state(ctx, code)
             st.spinning = True
             st.flagged_at = flag_at
