@@ -74,6 +74,11 @@ def main() -> int:
         for k in kinds:
             print(f"| {k} | " + " | ".join(f"{v.get(k, 0.0):.1f}" for v in spent.values()) + " |")
         print()
+    flags = {n: s["flags"] for n, s in rep["policies"].items() if n.startswith("pathwise")}
+    if flags:
+        print("Wheel-spinning flags raised per learner until mastery (mean): "
+              + ", ".join(f"{n} {v:.2f}" for n, v in flags.items()))
+        print()
     r = rep["ratios"]
     ci = rep["ratio_intervals"]
     verdict = True

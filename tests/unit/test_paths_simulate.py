@@ -181,3 +181,17 @@ def test_the_report_gives_each_ratio_its_interval() -> None:
     assert set(d["ratio_intervals"]) == set(d["ratios"])
     for key, (lo, hi) in d["ratio_intervals"].items():
         assert lo <= hi and lo > 0, key
+
+
+def test_the_report_counts_wheel_spinning_flags_until_mastery() -> None:
+    from pathwise.engine.paths.guard import WheelSpinGuard
+    from pathwise.engine.simulate import PathSettings
+
+    cfg = SimConfig(n_skills=8, learners=6, seed=5, budget_per_skill=20, cap_per_skill=60)
+    touchy = compare(cfg, ("pathwise",), settings=PathSettings(guard=WheelSpinGuard(limit=2, min_right=0)))
+    patient = compare(cfg, ("pathwise",), settings=PathSettings(guard=WheelSpinGuard(limit=40)))
+    flags_touchy = [r.flags for r in touchy.stats["pathwise"].runs]
+    assert sum(flags_touchy) > 3 * sum(r.flags for r in patient.stats["pathwise"].runs)
+    d = touchy.to_dict()["policies"]["pathwise"]
+    assert d["flags"] == sum(flags_touchy) / len(flags_touchy)
+    assert compare(cfg, ("oracle",)).to_dict()["policies"]["oracle"]["flags"] == 0.0

@@ -260,6 +260,7 @@ class PathwisePolicy:
         self.queue: list[str] = []
         self.step_back: dict[str, int] = {}  # spinning skill -> prerequisite items done since
         self.seq = 0
+        self.flags = 0  # times a skill was flagged as wheel-spinning (the teacher is told each time)
         self.activities = [Activity(f"a.{c}", graph.skill(c).title, ActivityKind.PRACTICE, (c,)) for c in self.codes]
         self.hints = ModelHints()
         self.last_kind = ""  # what the last ``next`` served: learn | review | check | review ahead
@@ -332,6 +333,7 @@ class PathwisePolicy:
             self.step_back.pop(code, None)
         elif self.cfg.guard.is_spinning(self.attempts[code], False, self.recent[code]) and code not in self.step_back:
             self.step_back[code] = 0
+            self.flags += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +343,7 @@ class LearnerRun:
     # Where the opportunities until mastery went (policies that say what they serve):
     # "<kind>, <truly mastered|not truly mastered> before the item" -> count.
     spent: tuple[tuple[str, int], ...] = ()
+    flags: int = 0  # wheel-spinning flags raised until mastery (or the cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +354,10 @@ class PolicyStats:
     censored: int  # learners who did not reach mastery of all skills within the cap
     share_at_budget: float
     runs: tuple[LearnerRun, ...]
+
+    def flags(self) -> float:
+        """Mean wheel-spinning flags per learner until mastery (or the cap)."""
+        return sum(r.flags for r in self.runs) / max(len(self.runs), 1)
 
     def spent(self) -> dict[str, float]:
         """Mean opportunities per learner until mastery (or the cap), by what they served."""
@@ -396,7 +403,8 @@ class SimReport:
         return {
             "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
             "policies": {p: {"median": s.median, "p90": s.p90, "censored": s.censored,
-                             "share_at_budget": s.share_at_budget, "spent": s.spent()} for p, s in self.stats.items()},
+                             "share_at_budget": s.share_at_budget, "spent": s.spent(), "flags": s.flags()}
+                         for p, s in self.stats.items()},
             "ratios": {f"{a}/{b} {w}": self.ratio(a, b, w) for a, b, w in pairs},
             # 95% paired bootstrap intervals of the same ratios (learners resampled)
             "ratio_intervals": {f"{a}/{b} {w}": list(self.ratio_interval(a, b, w)) for a, b, w in pairs},
@@ -412,6 +420,7 @@ def default_tracker() -> Tracker:
 def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerRun:
     steps: int | None = None
     share = 0.0
+    flags = 0
     spent: dict[str, int] = {}
     for n in range(1, cfg.cap + 1):
         t = n / cfg.per_day
@@ -426,11 +435,13 @@ def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerR
         m = learner.mastered(t)
         if n == cfg.budget:
             share = float(m.mean())
-        if steps is None and bool(m.all()):
-            steps = n
+        if steps is None:
+            flags = int(getattr(policy, "flags", 0))
+            if bool(m.all()):
+                steps = n
         if steps is not None and n >= cfg.budget:
             break
-    return LearnerRun(steps, share, tuple(sorted(spent.items())))
+    return LearnerRun(steps, share, tuple(sorted(spent.items())), flags)
 
 
 LATE = "pathwise-late"  # + k: Pathwise on the hidden truth, k items late (diagnostic)

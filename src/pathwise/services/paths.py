@@ -885,7 +885,7 @@ def class_path(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime 
 # ---------------------------------------------------------------- the simulation benchmark
 
 
-def _pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
+def pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
     """Fit ``model`` on a pilot cohort's log as ``pathwise kt fit`` does (thin skills keep
     the defaults), and load it back from its parameters as the live tracker would be."""
     from pathwise.engine.kt import models as kt_models
@@ -944,7 +944,7 @@ def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budg
     info: dict[str, Any] | None = None
     if pilot:
         log = pilot_log(cfg, pilot, progress=(lambda d, _n: progress(d, total)) if progress else None)
-        tracker, info = _pilot_tracker(log, pilot_model)
+        tracker, info = pilot_tracker(log, pilot_model)
         fitted = lambda: tracker  # noqa: E731  (one live model for every learner, as in the product)
     out = compare(cfg, pols, progress=(lambda d, _n: progress(pilot + d, total)) if progress else None,
                   fitted_factory=fitted).to_dict()
