@@ -9,7 +9,7 @@ with its interval, the share mastered after the budget and the wheel-spinning fl
 per learner (each one a "stuck" alert to the teacher).
 
 The path is driven by the model a school would run (fitted on a pilot cohort, as in
-``bench_simulate.py``). The first setting is the baseline. A setting is written
+``bench_simulate.py``), or with ``--pilot 0`` by the model the product runs before any fit. The first setting is the baseline. A setting is written
 ``name:key=value,key=value``; keys: ``limit``, ``window`` and ``min_right`` (the
 wheel-spinning guard), ``checks`` (0 or 1), ``check_after`` and ``check_size`` (the
 mastery-check cadence), ``retention`` (the reviews' target retention), ``threshold``
@@ -38,6 +38,7 @@ from pathwise.engine.simulate import (
     SimConfig,
     SimLearner,
     _Structure,
+    default_tracker,
     pilot_log,
     run_learner,
     summarise,
@@ -85,7 +86,8 @@ def main() -> int:
     ap.add_argument("--learners", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skills", type=int, default=30)
-    ap.add_argument("--pilot", type=int, default=200, help="learners in the pilot cohort the model is fitted on")
+    ap.add_argument("--pilot", type=int, default=200, help="learners in the pilot cohort the model is fitted on "
+                                                           "(0: the model the product runs before any fit)")
     ap.add_argument("--pilot-model", default="bkt-pace")
     a = ap.parse_args()
     cfg = SimConfig(n_skills=a.skills, learners=a.learners, seed=a.seed)
@@ -96,7 +98,11 @@ def main() -> int:
     graph = fw.graph()
     structure = _Structure(graph)
     t0 = time.perf_counter()
-    tracker, info = pilot_tracker(pilot_log(cfg, a.pilot), a.pilot_model)
+    if a.pilot > 0:
+        tracker, info = pilot_tracker(pilot_log(cfg, a.pilot), a.pilot_model)
+        driven = f"{info['model']} fitted on a pilot cohort of {a.pilot}"
+    else:
+        tracker, driven = default_tracker(), "the model the product runs before any fit"
     runs: dict[str, list[LearnerRun]] = {"oracle": []} | {v[0]: [] for v in variants}
     for i in range(cfg.learners):
         seed = cfg.seed * 1_000_003 + i  # the learners of `pathwise simulate` with this seed
@@ -111,8 +117,8 @@ def main() -> int:
     print(file=sys.stderr)
     rep = summarise(cfg, runs)
     base = variants[0][0]
-    print(f"{cfg.learners} learners x {cfg.n_skills} skills, seed {cfg.seed}; path driven by {info['model']} fitted "
-          f"on a pilot cohort of {a.pilot} ({time.perf_counter() - t0:.0f} s)")
+    print(f"{cfg.learners} learners x {cfg.n_skills} skills, seed {cfg.seed}; path driven by {driven} "
+          f"({time.perf_counter() - t0:.0f} s)")
     print()
     print(f"| setting | median | / oracle | 95% interval | share after budget | flags per learner "
           f"| paired difference from {base}: median (95% interval) | mean |")
