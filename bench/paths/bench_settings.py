@@ -25,8 +25,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
 from pathwise.engine.paths.checks import CheckCadence
 from pathwise.engine.paths.guard import WheelSpinGuard
 from pathwise.engine.paths.review import MemoryModel
@@ -123,17 +121,13 @@ def main() -> int:
     print(f"| setting | median | / oracle | 95% interval | share after budget | flags per learner "
           f"| paired difference from {base}: median (95% interval) | mean |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    rng = np.random.default_rng(0)
-    idx = rng.integers(0, cfg.learners, (2000, cfg.learners))
-    steps = {n: np.array([r.steps_to_mastery or cfg.cap for r in rs], dtype=float) for n, rs in runs.items()}
     for name, _, _ in variants:
         s = rep.stats[name]
         lo, hi = rep.ratio_interval(name, "oracle")
-        d = steps[name] - steps[base]
-        dlo, dhi = np.percentile(np.median(d[idx], axis=1), [2.5, 97.5])
+        med, dlo, dhi, mean = rep.difference(name, base)
         print(f"| {name} | {s.median:.0f} | {rep.ratio(name, 'oracle'):.3f} | {lo:.3f}-{hi:.3f} | "
-              f"{100 * s.share_at_budget:.1f}% | {s.flags():.2f} | {np.median(d):+.1f} ({dlo:+.1f} to {dhi:+.1f}) "
-              f"| {d.mean():+.1f} |")
+              f"{100 * s.share_at_budget:.1f}% | {s.flags():.2f} | {med:+.1f} ({dlo:+.1f} to {dhi:+.1f}) "
+              f"| {mean:+.1f} |")
     print(f"| oracle | {rep.stats['oracle'].median:.0f} | 1.000 | | {100 * rep.stats['oracle'].share_at_budget:.1f}% "
           "| | | |")
     return 0

@@ -168,6 +168,9 @@ def test_a_ratio_comes_with_a_paired_bootstrap_interval() -> None:
     lo, hi = noisy.ratio_interval("a", "b")
     assert 1.1 <= lo < noisy.ratio("a", "b") < hi <= 1.6
     assert noisy.ratio_interval("a", "b") == (lo, hi)  # repeatable
+    med, dlo, dhi, mean = noisy.difference("a", "b")
+    assert 0 < dlo <= med <= dhi and mean > 0
+    assert rep.difference("quick", "quick") == (0.0, 0.0, 0.0, 0.0)
     lo90, hi90 = noisy.ratio_interval("a", "b", "p90")
     assert lo90 < noisy.ratio("a", "b", "p90") < hi90
     # censored learners count at the cap, in the interval as in the ratio

@@ -394,6 +394,18 @@ class SimReport:
         lo, hi = np.percentile(r, [tail, 100.0 - tail])
         return round(float(lo), 6), round(float(hi), 6)
 
+    def difference(self, a: str, b: str, level: float = 0.95, draws: int = 2000,
+                   seed: int = 0) -> tuple[float, float, float, float]:
+        """Each learner's opportunities under ``a`` minus under ``b`` (the same learner met
+        both): the median difference, its paired bootstrap interval, and the mean."""
+        d = self._steps(a) - self._steps(b)
+        if not len(d):
+            raise ValueError("no learners")
+        idx = np.random.default_rng(seed).integers(0, len(d), (draws, len(d)))
+        tail = 100.0 * (1.0 - level) / 2.0
+        lo, hi = np.percentile(np.median(d[idx], axis=1), [tail, 100.0 - tail])
+        return float(np.median(d)), float(lo), float(hi), float(d.mean())
+
     def _steps(self, policy: str) -> np.ndarray:
         return _steps(self.stats[policy].runs, self.config.cap)
 
