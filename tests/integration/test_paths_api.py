@@ -77,3 +77,24 @@ def test_teacher_opens_a_skill_and_sets_a_focus_audited(
     with system.uow() as uow:
         actions = {(a.action, a.actor_id) for a in uow.audit.recent(limit=50)}
     assert ("paths:open_skill", w.teacher) in actions and ("paths:set_focus", w.teacher) in actions
+
+
+def test_a_wheel_spinning_flag_says_why(sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    from pathwise.domain.evidence import Evidence, EvidenceKind
+    from pathwise.services.access import Actor
+    from pathwise.services.evidence import record_evidence
+
+    system, w = sch
+    start = datetime.now(UTC) - timedelta(hours=2)
+    scores = [0, 0, 0, 0, 0, 0, 1, 0, 0, 1]  # ten tries, two of the last five right
+    evs = [Evidence(f"ws-api-{i}", w.cara, EvidenceKind.ANSWER, ("frac.equiv",), float(x),
+                    start + timedelta(minutes=i), item_id="q-frac.equiv") for i, x in enumerate(scores)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    c = web()
+    flags = c.get(f"/api/v1/classes/{w.class_a}/wheel-spinning", headers=bearer(c.token("rivera"))).json()
+    assert [(f["learner_id"], f["skill_id"], f["attempts"], f["active"], f["recent_right"], f["recent_answers"])
+            for f in flags] == [(w.cara, "frac.equiv", 10, True, 2, 5)]

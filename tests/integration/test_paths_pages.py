@@ -148,6 +148,7 @@ def test_teacher_sees_who_is_stuck_sets_a_focus_and_opens_a_skill_audited(
     assert page.status_code == 200
     assert re.findall(r'class="flag" data-learner="([^"]+)" data-skill="([^"]+)"', page.text) == [
         (w.cara, "frac.equiv")]
+    assert "0 of the last 5 right" in page.text  # why the flag: no progress
     r = c.post(f"{url}/focus", data={"csrf_token": c.csrf, "skill_codes": ["dec.place"], "learner_ids": [w.ana],
                                      "days": "5"})
     assert r.status_code == 303

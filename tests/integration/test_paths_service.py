@@ -161,6 +161,7 @@ def test_wheel_spinning_is_flagged_for_the_teacher_and_not_served_again(sch: tup
         flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
         uow.commit()
     assert [(f.learner_id, f.skill_code, f.active) for f in flags] == [(w.cara, "frac.equiv", True)]
+    assert (flags[0].recent_right, flags[0].recent_answers) == (0, 5)  # why: none of the last five right
     with system.uow() as uow, pytest.raises(NotFound):
         paths.wheel_spinning(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.class_a)
 
@@ -194,7 +195,8 @@ def test_a_slow_learner_making_progress_is_not_flagged_until_progress_stalls(sch
     with system.uow() as uow:
         flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later2)
         uow.commit()
-    assert [(f.skill_code, f.active) for f in flags if f.learner_id == w.cara] == [("frac.equiv", True)]
+    assert [(f.skill_code, f.active, f.recent_right, f.recent_answers) for f in flags
+            if f.learner_id == w.cara] == [("frac.equiv", True, 2, 5)]
     assert "practice.frac.equiv" not in [a.activity_id for a in _next(system, student(w, w.cara), w.cara,
                                                                       now=later2).items]
 

@@ -183,6 +183,8 @@ class SpinFlag:
     flagged_at: datetime | None
     active: bool
     step_back_to: tuple[str, ...]
+    recent_right: int = 0  # right answers among the latest ones on the skill (why: no progress)
+    recent_answers: int = 0  # how many latest answers that counts (the guard's window, or fewer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -847,10 +849,12 @@ def wheel_spinning(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datet
         for code, st in sorted(ctx.states.items()):
             recent = st.flagged_at is not None and _days(now, st.flagged_at) <= 14
             if st.spinning or (recent and code not in ctx.mastered):
+                latest = _recent_scores(uow, u.id, code, cfg.guard.window)
                 out.append(SpinFlag(u.id, u.display_name, code, ctx.titles.get(code, code),
                                     ctx.n.get(code, 0) - st.baseline_n if st.spinning else ctx.n.get(code, 0),
                                     st.flagged_at, st.spinning,
-                                    tuple(step_back_targets(ctx.graph, code, ctx.p))))
+                                    tuple(step_back_targets(ctx.graph, code, ctx.p)),
+                                    sum(x >= 0.5 for x in latest), len(latest)))
     return out
 
 

@@ -140,6 +140,8 @@ class SpinFlagOut(BaseModel):
     flagged_at: datetime | None
     active: bool
     step_back_to: list[str]
+    recent_right: int = Field(description="right answers among the latest ones on the skill")
+    recent_answers: int = Field(description="how many latest answers that counts (the guard's window, or fewer)")
 
 
 @router.get("/learners/{learner_id}/next", responses=ERRORS)
@@ -241,4 +243,5 @@ def wheel_spinning(class_id: str, request: Request,
         uow.commit()
     return [SpinFlagOut(learner_id=f.learner_id, learner_name=f.learner_name, skill_id=f.skill_code,
                         skill_title=f.skill_title, attempts=f.attempts, flagged_at=f.flagged_at, active=f.active,
-                        step_back_to=list(f.step_back_to)) for f in flags]
+                        step_back_to=list(f.step_back_to), recent_right=f.recent_right,
+                        recent_answers=f.recent_answers) for f in flags]
