@@ -50,6 +50,20 @@ def sch(school: tuple[App, WebSchool]) -> tuple[App, WebSchool]:  # noqa: F811
     return school
 
 
+def _record(system: App, evs: list[Evidence]) -> None:
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+
+
+def _flags(system: App, w: WebSchool, now: datetime) -> list[paths.SpinFlag]:
+    """The class's wheel-spinning flags as its teacher reads them (the read is audited)."""
+    with system.uow() as uow:
+        flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=now)
+        uow.commit()
+    return flags
+
+
 def _next(system: App, actor: Actor, learner: str, now: datetime = NOW, k: int = 10) -> paths.NextActivities:
     with system.uow() as uow:
         res = paths.next_activities(uow, actor, learner, k=k, now=now)
@@ -135,9 +149,7 @@ def test_reviews_fall_due_and_a_failed_recheck_reopens(sch: tuple[App, WebSchool
     assert review.purpose == "review" and review.reason.startswith("Review: last practised")
     evs = [Evidence(f"rc-{i}", w.ana, EvidenceKind.ANSWER, ("frac.equiv",), 0.0, later + timedelta(minutes=i),
                     item_id="q-frac.equiv") for i in range(2)]
-    with system.uow() as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-        uow.commit()
+    _record(system, evs)
     with system.uow() as uow:
         m = paths.skill_map(uow, student(w, w.ana), w.ana, now=later + timedelta(hours=1))
         due = paths.reviews(uow, student(w, w.ana), w.ana, now=later + timedelta(hours=1))
@@ -151,15 +163,11 @@ def test_wheel_spinning_is_flagged_for_the_teacher_and_not_served_again(sch: tup
     system, w = sch
     evs = [Evidence(f"ws-{i}", w.cara, EvidenceKind.ANSWER, ("frac.equiv",), 0.0, NOW + timedelta(minutes=i),
                     item_id="q-frac.equiv") for i in range(10)]
-    with system.uow() as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-        uow.commit()
+    _record(system, evs)
     later = NOW + timedelta(hours=1)
     ids = [a.activity_id for a in _next(system, student(w, w.cara), w.cara, now=later).items]
     assert "practice.frac.equiv" not in ids and "practice.dec.place" in ids
-    with system.uow() as uow:
-        flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
-        uow.commit()
+    flags = _flags(system, w, later)
     assert [(f.learner_id, f.skill_code, f.active) for f in flags] == [(w.cara, "frac.equiv", True)]
     assert (flags[0].recent_right, flags[0].recent_answers) == (0, 5)  # why: none of the last five right
     with system.uow() as uow, pytest.raises(NotFound):
@@ -175,9 +183,7 @@ def test_a_slow_learner_making_progress_is_not_flagged_until_progress_stalls(sch
                     item_id="q-frac.equiv") for i, x in enumerate(scores)]
     # evidence of another kind on the skill (a hint) is no answer and does not count
     evs.append(Evidence("slow-hint", w.cara, EvidenceKind.HINT, ("frac.equiv",), 0.0, NOW + timedelta(minutes=11)))
-    with system.uow() as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-        uow.commit()
+    _record(system, evs)
     later = NOW + timedelta(hours=1)
     with system.uow() as uow:
         flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
@@ -188,13 +194,9 @@ def test_a_slow_learner_making_progress_is_not_flagged_until_progress_stalls(sch
     assert "practice.frac.equiv" in [a.activity_id for a in _next(system, student(w, w.cara), w.cara, now=later).items]
     stall = [Evidence(f"slow-{10 + i}", w.cara, EvidenceKind.ANSWER, ("frac.equiv",), 0.0,
                       later + timedelta(minutes=i), item_id="q-frac.equiv") for i in range(2)]
-    with system.uow() as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), stall)
-        uow.commit()
+    _record(system, stall)
     later2 = later + timedelta(hours=1)
-    with system.uow() as uow:
-        flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later2)
-        uow.commit()
+    flags = _flags(system, w, later2)
     assert [(f.skill_code, f.active, f.recent_right, f.recent_answers) for f in flags
             if f.learner_id == w.cara] == [("frac.equiv", True, 2, 5)]
     assert "practice.frac.equiv" not in [a.activity_id for a in _next(system, student(w, w.cara), w.cara,
@@ -211,9 +213,7 @@ def test_a_student_stuck_on_every_open_skill_still_has_a_path(sch: tuple[App, We
     evs = [Evidence(f"stuck-{code}-{i}", w.cara, EvidenceKind.ANSWER, (code,), 0.0,
                     NOW + timedelta(minutes=len(open_skills) * i + n), item_id=f"q-{code}")
            for i in range(10) for n, code in enumerate(sorted(open_skills))]
-    with system.uow() as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-        uow.commit()
+    _record(system, evs)
     later = NOW + timedelta(hours=3)
     with system.uow() as uow:
         flagged = {f.skill_code for f in paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
@@ -274,9 +274,7 @@ def test_recording_evidence_folds_the_review_schedule_so_reads_write_nothing(sch
         due_at = paths.reviews(uow, student(w, w.ana), w.ana, now=NOW)[0].due_at
     later = due_at + timedelta(days=1)
     ev = Evidence("rv-1", w.ana, EvidenceKind.ANSWER, ("frac.equiv",), 1.0, later, item_id="q-frac.equiv")
-    with system.uow() as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), [ev])
-        uow.commit()
+    _record(system, [ev])
     after = _state(system, w.ana, "frac.equiv")
     assert after is not None and after["reviews"] == before["reviews"] + 1 and after["last_review_at"] == later
     assert after["stability"] > before["stability"]  # type: ignore[operator]  # a late right answer: longer memory
@@ -322,9 +320,7 @@ def test_with_everything_mastered_the_path_offers_reviews_ahead(sch: tuple[App, 
     evs = [Evidence(f"all-{code}-{i}", w.ben, EvidenceKind.ANSWER, (code,), 1.0,
                     start + timedelta(minutes=20 * n + i), item_id=f"q-{code}")
            for n, code in enumerate(SKILLS) for i in range(15)]
-    with system.uow() as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-        uow.commit()
+    _record(system, evs)
     first = _next(system, student(w, w.ben), w.ben, k=3)
     assert [a.purpose for a in first.items] == ["check"]  # four newly mastered skills: a check first
     with system.uow() as uow:
