@@ -90,9 +90,7 @@ def test_student_practises_a_recommended_activity(server, chromium_path: str) ->
         expect(page.get_by_role("heading", name="What's next for you")).to_be_visible()
         page.locator("a.recommended", has_text="Equivalent fractions").first.click()
         expect(page.get_by_text("Fill the gap: 1/2 = ?/8")).to_be_visible()
-        meter = page.locator("#mastery-meter")
-        before = int(meter.get_attribute("data-percent") or "-1")
-        expect(page.locator("#mastery-text")).to_contain_text("%")
+        expect(page.locator("#mastery-text")).to_have_text("Not started yet")  # no number before any evidence
         # keyboard only: the answer box has focus; type and press Enter
         answer = page.get_by_role("textbox", name="Fill the gap: 1/2 = ?/8")
         expect(answer).to_be_focused()
@@ -102,8 +100,8 @@ def test_student_practises_a_recommended_activity(server, chromium_path: str) ->
         expect(page.locator("#feedback-message")).to_have_text(
             "You added 6 to the top and the bottom. Multiply both by the same number instead.")
         after_wrong = int(page.locator("#mastery-meter").get_attribute("data-percent") or "-1")
-        assert after_wrong != before, "the meter did not move after the wrong answer"
         expect(page.locator("#mastery-text")).to_contain_text(f"{after_wrong}%")
+        assert after_wrong < 30, "a first wrong answer cannot read as progress"
         page.get_by_role("button", name="Get a hint").click()
         expect(page.locator("#hint-1")).to_have_text("What do you multiply 2 by to get 8?")
         page.get_by_role("textbox", name="Fill the gap: 1/2 = ?/8").fill("4")
@@ -111,7 +109,7 @@ def test_student_practises_a_recommended_activity(server, chromium_path: str) ->
         expect(page.get_by_role("heading", name="✓ Correct")).to_be_visible()
         expect(page.locator("#feedback-message")).to_contain_text("1 of 2 hints")
         after = int(page.locator("#mastery-meter").get_attribute("data-percent") or "-1")
-        assert after > after_wrong, (before, after_wrong, after)
+        assert after > after_wrong, (after_wrong, after)  # a right answer with a hint: less credit, never against
         expect(page.locator("#mastery-text")).to_contain_text(f"{after}%")
         page.get_by_role("button", name="Finish and see my summary").click()
         expect(page.get_by_role("heading", name="What improved")).to_be_visible()

@@ -342,16 +342,27 @@ def test_summary_shows_gains_but_does_not_dwell_on_a_drop(setup) -> None:  # typ
         c.login(user)
         session_url = c.page("/practice/skill/frac.add").headers["location"]
         page = c.page(session_url)
-        assert "1/2 + 1/4 = ?" in page.text
+        assert "Not started yet" in page.text  # no number before any evidence
+        # a first answer starts the skill: the meter shows the estimate, with no change to claim
+        c.post(f"{session_url}/answer", data={"csrf_token": c.csrf, "presentation_id": _field(page.text, "presentation_id"),
+                                              "attempt_id": _field(page.text, "attempt_id"), "response": "3/4"})
+        first = c.page(c.post(f"{session_url}/finish", data={"csrf_token": c.csrf}).headers["location"]).text
+        assert "since you started" not in first and "went from" not in first
+        # a second session: the change since it began follows the evidence
+        session_url = c.page("/practice/skill/frac.add").headers["location"]
+        page = c.page(session_url)
+        if "1/3 + 1/3" in page.text:  # the other item of the skill: the same right or wrong answer in its form
+            answer = {"0.1": "2/6", "3/4": "2/3"}[answer]
         c.post(f"{session_url}/answer", data={"csrf_token": c.csrf, "presentation_id": _field(page.text, "presentation_id"),
                                               "attempt_id": _field(page.text, "attempt_id"), "response": answer})
         during = c.page(session_url).text
         summary = c.page(c.post(f"{session_url}/finish", data={"csrf_token": c.csrf}).headers["location"]).text
-        if answer == "0.1":  # wrong: the session page is honest, the summary stays calm
+        if answer in ("0.1", "2/6"):  # wrong: the session page is honest, the summary stays calm and claims no gain
             assert re.search(r"\(-\d+ since you started\)", during)
-            assert "since you started" not in summary and "Well done for practising" in summary
+            assert "since you started" not in summary and "went from" not in summary
+            assert "Well done for practising" in summary
         else:
-            assert re.search(r"\(\+\d+ since you started\)", summary)
+            assert re.search(r"\(\+\d+ since you started\)", summary) and "went from" in summary
 
 
 def test_teacher_sees_the_misconceptions_of_their_classes(setup) -> None:  # type: ignore[no-untyped-def]

@@ -1,25 +1,21 @@
-"""How a performance model (the default ``lr-plus``) reads mastery.
+"""The logistic predictor's per-skill readout (its ``mastery_state``) and its online state.
 
-Fitted on answers from the learner simulator (a process unlike the model), the
-mastery read for a skill must match how learners actually do on it, and the tracker's
-mastery must tell a newcomer's short run from a practised learner's steady success.
+The product's mastery comes from the mastery model (``engine.kt.mastery``); this readout
+is the predictor's own: its predicted success on a skill's usual items. Fitted on
+answers from the learner simulator (a process unlike the model), it must match how
+learners actually do on the skill.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pytest
 
-from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.engine.kt import models as kt_models
 from pathwise.engine.kt.features import LearnerState
-from pathwise.engine.kt.tracker import ModelTracker
 from pathwise.engine.paths.guard import WheelSpinGuard
 from pathwise.engine.simulate import PathSettings, SimConfig, pilot_log
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 # The answers these tests fit on: a pilot cohort on the path whose wheel-spinning guard
@@ -65,25 +61,6 @@ def test_mastery_matches_how_unseen_learners_do(fitted) -> None:
         y.append(correct)
         fitted.observe_state(st, item, skills, correct)
     assert abs(float(np.mean(read)) - float(np.mean(y))) < 0.03
-
-
-def _estimate(tracker: ModelTracker, answers: list[int], skill: str = "s05") -> float:
-    learner = tracker.new_learner()
-    for i, c in enumerate(answers):
-        tracker.observe(learner, Evidence(f"e{i}", "l1", EvidenceKind.ANSWER, (skill,), float(c), T0,
-                                          item_id=f"i.{skill}"))
-    before = repr(learner)
-    p = tracker.estimate(learner, skill).p_mastery
-    assert repr(learner) == before  # reading mastery changes nothing
-    return p
-
-
-def test_mastery_tells_steady_success_from_half_right(fitted) -> None:
-    tracker = ModelTracker(fitted, "test")
-    steady = _estimate(tracker, [0 if i % 5 == 0 else 1 for i in range(25)] + [1, 1, 1])
-    halves = _estimate(tracker, [i % 2 for i in range(20)])
-    assert steady >= 0.95
-    assert halves < 0.8 and steady - halves > 0.2
 
 
 def test_a_fork_is_independent_of_its_origin() -> None:

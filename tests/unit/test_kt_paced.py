@@ -17,7 +17,6 @@ from pathwise.engine.kt.bkt import BKT
 from pathwise.engine.kt.data import ResponseLog
 from pathwise.engine.kt.metrics import auc
 from pathwise.engine.kt.paced import PACES, PacedBKT, pace_prior
-from pathwise.engine.kt.tracker import ModelTracker
 
 
 def _paced_log(seed: int, learners: int, pace_sd: float, skills: int = 6, length: int = 12) -> ResponseLog:
@@ -97,7 +96,7 @@ def test_a_quick_learner_reads_as_mastered_sooner_on_a_new_skill() -> None:
     assert m.mastery_state(quick, "k5") > m.mastery_state(slow, "k5") + 0.1
 
 
-def test_an_answer_on_one_skill_moves_the_others_and_the_tracker_refreshes_them() -> None:
+def test_an_answer_on_one_skill_moves_the_others_through_the_pace() -> None:
     m = PacedBKT().fit(_paced_log(5, 200, 0.8))
     st = m.new_state()
     m.observe_state(st, None, ("k1",), 0.0)  # once worked on, paces read k1 differently
@@ -106,8 +105,6 @@ def test_an_answer_on_one_skill_moves_the_others_and_the_tracker_refreshes_them(
         m.observe_state(st, None, ("k0",), 1.0)
     assert m.mastery_state(st, "k1") > before + 0.01  # a quick start on k0: k1 was likely learnt too
     assert m.mastery_state(st, "k2") == pytest.approx(m.base.params_["k2"].p_init)  # untouched: the prior
-    assert ModelTracker(m, "v").local is False
-    assert ModelTracker(BKT.from_params({"model": "bkt"}), "v").local is True
 
 
 def test_parameters_and_state_are_plain_data_and_a_foreign_state_starts_afresh() -> None:

@@ -51,9 +51,9 @@ import numpy as np
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.framework import Framework, Skill, SkillGraph, Unit
-from pathwise.engine.kt.bkt import BKT
 from pathwise.engine.kt.data import ResponseLog
-from pathwise.engine.kt.tracker import MasteryEstimate, ModelTracker, Tracker
+from pathwise.engine.kt.mastery import MasteryModel
+from pathwise.engine.kt.tracker import MasteryEstimate, MasteryTracker, Tracker
 from pathwise.engine.paths.checks import CheckCadence, check_skills
 from pathwise.engine.paths.guard import WheelSpinGuard
 from pathwise.engine.paths.review import MemoryModel, MemoryState
@@ -288,7 +288,7 @@ class PathwisePolicy:
         due = {c: t - last for c, (st, last) in self.memory.items() if self.cfg.memory.is_due(st, t - last)}
         spinning = frozenset(self.cfg.guard.spinning(self.attempts, mastered, self.recent))
         view = LearnerView(p_mastery=p, mastered=mastered, attempts=self.attempts, review_due=due,
-                           retrievability=retr, spinning=spinning)
+                           retrievability=retr, spinning=spinning, started=frozenset(self.recent))
         recs = rank(self.graph, self.activities, view, self.cfg.weights, k=1, hints=self.hints)
         if recs:
             if recs[0].reasons and recs[0].reasons[0].code == "ahead":
@@ -316,9 +316,11 @@ class PathwisePolicy:
                     self.attempts[spinning] = 0
                     del self.step_back[spinning]
         if code in self.memory:
+            # as the product: a review updates the memory; the skill is reopened only when
+            # the mastery estimate falls below the threshold
             st, last = self.memory[code]
-            new, reopened = self.cfg.memory.review(st, t - last, correct)
-            if reopened:
+            new, _failed = self.cfg.memory.review(st, t - last, correct)
+            if self.tracker.estimate(self.learner, code).p_mastery < self.threshold:
                 del self.memory[code]
                 self.attempts[code] = 0
             else:
@@ -424,9 +426,9 @@ class SimReport:
 
 
 def default_tracker() -> Tracker:
-    """The learner model the product runs before any model is fitted (textbook BKT per
-    skill, as ``services.mastery.default_tracker``), behind the same tracker contract."""
-    return ModelTracker(BKT.from_params({"model": "bkt", "multi": "each"}), "bkt-textbook")
+    """The learner model the product runs before any model is fitted (the mastery model
+    with its default parameters, as ``services.mastery.default_tracker``)."""
+    return MasteryTracker(MasteryModel(), None, "mastery-defaults")
 
 
 def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerRun:

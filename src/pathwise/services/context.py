@@ -40,7 +40,7 @@ class App:
         if self._tracker is not None and now - self._checked < 5.0:
             return self._tracker
         with self.uow() as uow:
-            if self._tracker is None or active_version(uow) != getattr(self._tracker, "version", None):
+            if self._tracker is None or active_version(uow) != getattr(self._tracker, "source", None):
                 self._tracker = load_tracker(uow)
         self._checked = now
         return self._tracker

@@ -259,15 +259,59 @@ def fit_on_log(log: ResponseLog, model: str | None = None, *, min_responses: int
     return FittedModel(name, est, est.to_params(), fallback, secs)
 
 
+def fit_product(log: ResponseLog, model: str | None = None, *, min_responses: int = MIN_RESPONSES,
+                progress: Callable[[str, float], None] | None = None) -> tuple[FittedModel | None, FittedModel]:
+    """Fit the product's learner model on ``log``: the predictor ``model`` (default: the
+    default predictor; none when ``model`` is the mastery model itself) and the mastery
+    model, from the same evidence. Stores nothing."""
+    name = _check_model(model)
+    say = progress or (lambda _stage, _f: None)
+    predictor = None
+    if name != kt_models.MASTERY_MODEL:
+        predictor = fit_on_log(log, name, min_responses=min_responses,
+                               progress=lambda f: say("fitting the predictor", f))
+    mastery = fit_on_log(log, kt_models.MASTERY_MODEL, min_responses=min_responses,
+                         progress=lambda f: say("fitting mastery", f))
+    return predictor, mastery
+
+
+def _product_summary(log: ResponseLog, predictor: FittedModel | None, mastery: FittedModel,
+                     source: str) -> dict[str, Any]:
+    learned = {**(predictor.learned() if predictor else {}), **mastery.learned()}
+    fallback = sorted(set(mastery.fallback) | set(predictor.fallback if predictor else []))
+    return {"rows": len(log), "learners": len(set(log.students)), "skills": len(log.skill_set()),
+            "fallback_skills": fallback,
+            "fit_seconds": round(mastery.seconds + (predictor.seconds if predictor else 0.0), 3),
+            "predictor": predictor.name if predictor else None, "mastery_model": kt_models.MASTERY_MODEL,
+            "source": source, **({"learned": learned} if learned else {})}
+
+
+def _store_product(uow: UnitOfWork, predictor: FittedModel | None, mastery: FittedModel, summary: dict[str, Any],
+                   activate: bool) -> str:
+    """Store the fitted parameters as data with one version; the product's slot if ``activate``."""
+    name = predictor.name if predictor else mastery.name
+    version = f"{name}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+    if predictor is not None:
+        uow.model_params.add_active(predictor.name, version, predictor.params, summary)
+    uow.model_params.add_active(mastery.name, version, mastery.params, summary)
+    if activate:
+        uow.model_params.add_active(kt_models.PRODUCT_SLOT, version,
+                                    kt_models.product_params(mastery.params, predictor.params if predictor else None),
+                                    summary)
+    return version
+
+
 def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: str | None = None,
         activate: bool | None = None, min_responses: int = MIN_RESPONSES, rebuild: bool = True,
         progress: Callable[[str, float], None] | None = None) -> FitReport:
-    """Fit a model on a response CSV or on the stored evidence, store its parameters as data.
+    """Fit the product's learner model on a response CSV or on the stored evidence and
+    store its parameters as data: the predictor ``model`` (default: the default
+    predictor) and the mastery model, fitted from the same evidence, under one version.
 
-    The default model becomes the product's live model (``activate``), and every learner's
-    mastery is rebuilt by replaying their evidence through it. Skills with fewer than
-    ``min_responses`` answers are not fitted: they keep the framework defaults and the
-    report names them.
+    Fitting the default predictor (or ``activate``) makes the pair the live learner
+    model, and every learner's mastery is rebuilt by replaying their evidence through
+    it. Skills with fewer than ``min_responses`` answers are not fitted: they keep the
+    framework defaults and the report names them.
     """
     from pathwise.domain.people import Role
     from pathwise.services import mastery, paths
@@ -275,7 +319,7 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
 
     require_role(actor, Role.ADMIN)
     name = _check_model(model)
-    act = (name == kt_models.DEFAULT) if activate is None else activate
+    act = (name in (kt_models.DEFAULT, kt_models.MASTERY_MODEL)) if activate is None else activate
     say = progress or (lambda _stage, _f: None)
     if csv_path is not None:
         say("reading responses", 0.0)
@@ -288,18 +332,11 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
             say("reading evidence", 1.0)
     if len(log) == 0:
         raise Invalid("there is no evidence to fit on", field="csv" if csv_path else "database")
-    fitted = fit_on_log(log, name, min_responses=min_responses, progress=lambda f: say("fitting", f))
-    secs, fallback, params = fitted.seconds, fitted.fallback, fitted.params
-    version = f"{name}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
-    learned = fitted.learned()
-    summary = {"rows": len(log), "learners": len(set(log.students)), "skills": len(log.skill_set()),
-               "fallback_skills": fallback, "fit_seconds": round(secs, 3),
-               "source": "csv" if csv_path else "database", **({"learned": learned} if learned else {})}
+    predictor, mastery_fit = fit_product(log, name, min_responses=min_responses, progress=say)
+    summary = _product_summary(log, predictor, mastery_fit, "csv" if csv_path else "database")
     rebuilt = 0
     with system.uow() as uow:
-        uow.model_params.add_active(name, version, params, summary)
-        if act:
-            uow.model_params.add_active(kt_models.PRODUCT_SLOT, version, params, summary)
+        version = _store_product(uow, predictor, mastery_fit, summary, act)
         uow.commit()
     if act:
         system.reset_tracker()
@@ -315,36 +352,39 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
                     uow.commit()
                 rebuilt += len(ids[i:i + 200])
                 say("rebuilding mastery", rebuilt / max(len(ids), 1))
-    return FitReport(name, version, len(log), len(set(log.students)), len(log.skill_set()), fallback, secs, act,
-                     rebuilt, learned)
+    return FitReport(name, version, len(log), len(set(log.students)), len(log.skill_set()),
+                     summary["fallback_skills"], summary["fit_seconds"], act, rebuilt, summary.get("learned", {}))
 
 
 def active_model(system: Any) -> dict[str, Any]:
-    """The model that drives mastery now: its name, version and fit summary."""
+    """The learner model live now: its mastery model and predictor, version and fit summary."""
     with system.uow() as uow:
         row = uow.model_params.active(kt_models.PRODUCT_SLOT)
         if row is None:
-            return {"model": "bkt", "version": "bkt-defaults", "fitted": False,
-                    "note": "no fitted model yet: framework defaults (standard BKT) drive mastery"}
-        return {"model": row.params.get("model"), "version": row.version, "fitted": True,
-                "fitted_at": row.fitted_at.isoformat(), **(row.summary or {})}
+            return {"mastery_model": kt_models.MASTERY_MODEL, "predictor": None, "version": "mastery-defaults",
+                    "fitted": False,
+                    "note": "no fitted model yet: the mastery model's default parameters drive mastery and predictions"}
+        params = row.params or {}
+        if params.get("model") == kt_models.PRODUCT:
+            pred = (params.get("prediction") or {}).get("model")
+        else:  # stored before mastery had its own model: a predictor alone
+            pred = params.get("model")
+        return {**(row.summary or {}), "mastery_model": kt_models.MASTERY_MODEL, "predictor": pred,
+                "version": row.version, "fitted": True, "fitted_at": row.fitted_at.isoformat()}
 
 
 def fit_live_model(uow: UnitOfWork, log: ResponseLog, *, source: str, min_responses: int = MIN_RESPONSES,
                    progress: Callable[[float], None] | None = None) -> Any:
-    """Fit the default model on ``log`` inside ``uow``, make it the live model, return its tracker.
+    """Fit the product's learner model on ``log`` inside ``uow``, make it live, return its tracker.
 
     For callers that write evidence and mastery in one transaction (the demo seed): the
     caller replays evidence through the returned tracker and commits.
     """
-    from pathwise.engine.kt.tracker import ModelTracker
-
-    fitted = fit_on_log(log, kt_models.DEFAULT, min_responses=min_responses, progress=progress)
-    name, est, params = fitted.name, fitted.estimator, fitted.params
-    version = f"{name}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
-    summary = {"rows": len(log), "learners": len(set(log.students)), "skills": len(log.skill_set()),
-               "fallback_skills": fitted.fallback, "fit_seconds": round(fitted.seconds, 3), "source": source}
-    uow.model_params.add_active(name, version, params, summary)
-    uow.model_params.add_active(kt_models.PRODUCT_SLOT, version, params, summary)
+    predictor, mastery_fit = fit_product(
+        log, kt_models.DEFAULT, min_responses=min_responses,
+        progress=(lambda stage, f: progress(0.8 * f if "predictor" in stage else 0.8 + 0.2 * f)) if progress else None)
+    summary = _product_summary(log, predictor, mastery_fit, source)
+    version = _store_product(uow, predictor, mastery_fit, summary, True)
     uow.flush()
-    return ModelTracker(est, version)
+    return kt_models.product_tracker(kt_models.product_params(mastery_fit.params,
+                                                              predictor.params if predictor else None), version)

@@ -10,6 +10,7 @@ The model itself lives in the engine; this module only stores and reads its outp
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,15 +21,14 @@ from sqlalchemy import delete, select
 
 from pathwise.domain.evidence import Evidence
 from pathwise.engine.kt import models as kt_models
-from pathwise.engine.kt.bkt import BKT
-from pathwise.engine.kt.tracker import ModelTracker, Tracker
+from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.access import Actor, Need, require_learner
 from pathwise.store import tables as t
 from pathwise.store.tables_kt import LearnerModelStateRow
 from pathwise.store.uow import UnitOfWork
 
 DEFAULT_THRESHOLD = 0.95
-FALLBACK_VERSION = "bkt-defaults"
+FALLBACK_VERSION = "mastery-defaults"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +46,8 @@ class SkillMastery:
 
 
 def default_tracker() -> Tracker:
-    """Framework defaults: standard BKT with textbook parameters, per skill."""
-    return ModelTracker(BKT.from_params({"model": "bkt", "multi": "each"}), FALLBACK_VERSION)
+    """Before any fit: the mastery model with its default parameters, no separate predictor."""
+    return kt_models.product_tracker(None, FALLBACK_VERSION)
 
 
 def active_version(uow: UnitOfWork) -> str:
@@ -64,10 +64,9 @@ def load_tracker(uow: UnitOfWork) -> Tracker:
     if row is None or not row.params:
         return default_tracker()
     try:
-        model = kt_models.from_params(row.params)
+        return kt_models.product_tracker(row.params, row.version)
     except (KeyError, TypeError, ValueError):
         return default_tracker()
-    return ModelTracker(model, row.version)
 
 
 def _order(ev: Evidence) -> tuple[datetime, str]:
@@ -121,18 +120,16 @@ def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidenc
         if stale or late or orphan:
             rebuild(uow, tracker, [learner_id])  # replay everything in canonical order
             continue
-        learner = dict(row.state) if row is not None and row.state else tracker.new_learner()
+        # a deep copy: the tracker changes the state in place, and the stored value must stay
+        # as loaded so the row sees the change
+        learner = copy.deepcopy(row.state) if row is not None and row.state else tracker.new_learner()
         touched: dict[str, datetime] = {}
         for ev in evs:
             for skill in tracker.observe(learner, ev):
                 touched[skill] = ev.timestamp
+        # mastery is local: only the skills the evidence names move (engine.kt.mastery)
         for skill, at in touched.items():
             uow.mastery.upsert(learner_id, skill, **_row_values(tracker, learner, skill, at))
-        if not getattr(tracker, "local", True):
-            # a performance model reads every skill from the whole history: refresh the others too
-            for skill, r in uow.mastery.for_learner(learner_id).items():
-                if skill not in touched:
-                    uow.mastery.upsert(learner_id, skill, **_row_values(tracker, learner, skill, r.last_evidence_at))
         _save_state(uow, learner_id, tracker, learner, evs[-1])
     uow.flush()
 

@@ -480,12 +480,11 @@ def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
                 if at <= st.last_review_at:
                     continue
                 mem = MemoryState(st.stability, st.reviews, st.lapses)
-                new, reopened = cfg.memory.review(mem, _days(at, st.last_review_at), score >= 0.5)
+                # a failed review shortens the memory; whether the skill is still mastered is
+                # the mastery estimate's to say (below), so the path and every page agree
+                new, _failed = cfg.memory.review(mem, _days(at, st.last_review_at), score >= 0.5)
                 st.stability, st.reviews, st.lapses = new.stability, new.reviews, new.lapses
                 st.last_review_at = at
-                if reopened:
-                    st.status = "reopened"
-                    st.baseline_n = ctx.n.get(code, 0)
                 ctx.dirty.add(code)
         plr.synced_at = newest
         ctx.learner_dirty = True
@@ -595,6 +594,7 @@ def _view(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, sections: Sequence[str], 
         attempts=attempts, review_due=due, retrievability=retr, spinning=spinning,
         focus=_focus(uow, ctx.learner_id, sections, now), goals=goals, interests=interests, modalities=modalities,
         recent=_recent(uow, ctx.learner_id), check=check,
+        started=frozenset(c for c, n in ctx.n.items() if n > 0),
     )
 
 
@@ -890,25 +890,28 @@ def class_path(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime 
 
 
 def pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
-    """Fit ``model`` on a pilot cohort's log as ``pathwise kt fit`` does (thin skills keep
-    the defaults), and load it back from its parameters as the live tracker would be."""
+    """Fit the product's learner model (the predictor ``model`` and the mastery model) on a
+    pilot cohort's log as ``pathwise kt fit`` does (thin skills keep the defaults), and load
+    it back from its parameters as the live tracker would be."""
     from pathwise.engine.kt import models as kt_models
-    from pathwise.engine.kt.tracker import ModelTracker
     from pathwise.services import kt
 
-    fitted = kt.fit_on_log(log, model)
-    params = fitted.params
+    predictor, mastery_fit = kt.fit_product(log, model)
     info: dict[str, Any] = {"model": model, "rows": len(log), "learners": len(set(log.students)),
-                            "fallback_skills": fitted.fallback, "fit_seconds": round(fitted.seconds, 3)}
-    if isinstance(params.get("skills"), dict) and params["skills"]:
-        # BKT: the median fitted parameters, to show what the pilot taught the model
+                            "fallback_skills": mastery_fit.fallback,
+                            "fit_seconds": round(mastery_fit.seconds + (predictor.seconds if predictor else 0.0), 3)}
+    skills = mastery_fit.params.get("skills") or {}
+    if skills:
+        # the mastery model's median fitted parameters: what the pilot taught it
         import numpy as np
 
-        info["median_params"] = {k: round(float(np.median([v[k] for v in params["skills"].values()])), 4)
+        info["median_params"] = {k: round(float(np.median([v[k] for v in skills.values()])), 4)
                                  for k in ("p_init", "p_learn", "p_guess", "p_slip")}
-    if isinstance(params.get("pace"), dict):
-        info["pace_spread"] = params["pace"].get("spread")  # the spread of learners' paces the fit chose
-    return ModelTracker(kt_models.from_params(params), f"{model}-pilot"), info
+    pace = (predictor.params.get("pace") if predictor else None) or {}
+    if isinstance(pace, dict) and "spread" in pace:
+        info["pace_spread"] = pace.get("spread")  # the spread of learners' paces the predictor's fit chose
+    params = kt_models.product_params(mastery_fit.params, predictor.params if predictor else None)
+    return kt_models.product_tracker(params, f"{model}-pilot"), info
 
 
 def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,

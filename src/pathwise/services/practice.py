@@ -20,7 +20,7 @@ Only the learner (or the system actor) works in their own sessions; anyone else 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,7 +43,7 @@ from pathwise.domain.assessment import extended_minutes
 from pathwise.domain.content import Item, ItemType
 from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind
 from pathwise.domain.people import Role
-from pathwise.engine.kt.tracker import BKTParams, Tracker
+from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.access import Actor, Need, require_learner
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
@@ -68,7 +68,7 @@ class Meter:
     title: str
     p_mastery: float
     threshold: float
-    start_p: float
+    start_p: float | None  # the estimate when the session began; None: the skill was not started then
     n_evidence: int
 
     @property
@@ -76,16 +76,18 @@ class Meter:
         return round(100 * self.p_mastery)
 
     @property
-    def start_percent(self) -> int:
-        return round(100 * self.start_p)
+    def start_percent(self) -> int | None:
+        return None if self.start_p is None else round(100 * self.start_p)
 
     @property
     def mastered(self) -> bool:
-        return self.p_mastery >= self.threshold
+        return self.n_evidence > 0 and self.p_mastery >= self.threshold
 
     @property
     def change(self) -> int:
-        return self.percent - self.start_percent
+        """Points gained (or lost) since the session began; 0 for a skill started in it."""
+        start = self.start_percent
+        return 0 if start is None or self.n_evidence == 0 else self.percent - start
 
     @property
     def label(self) -> str:
@@ -101,6 +103,8 @@ class Meter:
 
     @property
     def text(self) -> str:
+        if self.n_evidence == 0:
+            return f"{self.title}: not started yet (mastered at {round(100 * self.threshold)}%)"
         return f"{self.title}: {self.percent}% ({self.label.lower()}; mastered at {round(100 * self.threshold)}%)"
 
 
@@ -275,18 +279,22 @@ def accommodations(uow: UnitOfWork, learner_id: str) -> dict[str, Any]:
     return out
 
 
-def _meter(uow: UnitOfWork, learner_id: str, skill_code: str, start_p: float | None = None) -> Meter:
+def _meter(uow: UnitOfWork, learner_id: str, skill_code: str, start: Mapping[str, Any] | None = None) -> Meter:
+    """The skill's meter from the stored mastery (the one number every page shows).
+
+    ``start`` is a session's ``start_mastery``: the estimate when it began (None there: not
+    started yet). Without it the meter starts now."""
     row = uow.session.get(t.MasteryRow, (learner_id, skill_code))
     titles = uow.frameworks.skill_titles([skill_code])
     th = thresholds(uow, [skill_code]).get(skill_code, DEFAULT_THRESHOLD)
-    p = row.p_mastery if row else _prior(uow)
     n = row.n_evidence if row else 0
-    return Meter(skill_code, titles.get(skill_code, skill_code), p, th, p if start_p is None else start_p, n)
-
-
-def _prior(uow: UnitOfWork) -> float:
-    """The model's starting estimate before any evidence (shown as "not started yet")."""
-    return BKTParams().p_init
+    p = row.p_mastery if row else 0.0
+    if start is None:
+        start_p = p if n else None
+    else:
+        v = start.get(skill_code)
+        start_p = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    return Meter(skill_code, titles.get(skill_code, skill_code), p, th, start_p, n)
 
 
 def _answer_format(item: Item) -> str:
@@ -348,7 +356,7 @@ def _answered(uow: UnitOfWork, session_id: str) -> int:
 
 
 def _view(uow: UnitOfWork, sess: tp.PracticeSessionRow) -> SessionView:
-    start_p = (sess.start_mastery or {}).get(sess.skill_code)
+    start_p = sess.start_mastery or {}
     return SessionView(
         id=sess.id, learner_id=sess.learner_id, skill_code=sess.skill_code, mode=sess.mode,
         assessment_id=sess.assessment_id, started_at=sess.started_at, ended_at=sess.ended_at,
@@ -398,7 +406,7 @@ def start_session(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: st
         settings["item_ids"] = list(item_ids)
     row = tp.PracticeSessionRow(id=uuid.uuid4().hex, learner_id=learner_id, skill_code=skill_code, mode=mode,
                                 assessment_id=assessment_id, assignment_id=assignment_id, started_at=now,
-                                deadline_at=deadline, start_mastery={skill_code: start.p_mastery}, settings=settings,
+                                deadline_at=deadline, start_mastery={skill_code: start.start_p}, settings=settings,
                                 summary={})
     uow.session.add(row)
     uow.flush()
@@ -538,7 +546,7 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
     """
     attempt_id = _check_attempt_id(client_attempt_id)
     pres, sess = _presentation_row(uow, actor, presentation_id)
-    start_p = (sess.start_mastery or {}).get(sess.skill_code)
+    start_p = sess.start_mastery or {}
     prior = uow.session.scalar(select(tp.PracticeResponseRow).where(
         tp.PracticeResponseRow.learner_id == sess.learner_id, tp.PracticeResponseRow.client_attempt_id == attempt_id))
     if prior is not None:
@@ -586,7 +594,8 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
         sess = _session_row(uow, actor, pres.session_id)
         return _duplicate(uow, prior, sess, start_p)
     data = {"session_id": sess.id, "presentation_id": pres.id, "attempt": attempt_no,
-            "hints_used": pres.hints_shown, "mode": sess.mode, "response": _response_text(response)}
+            "hints_used": pres.hints_shown, "hints_total": len(inst.hints), "mode": sess.mode,
+            "response": _response_text(response)}
     if result.misconception:
         data["misconception"] = result.misconception
     if pres.params:
@@ -618,7 +627,7 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
 
 
 def _duplicate(uow: UnitOfWork, prior: tp.PracticeResponseRow, sess: tp.PracticeSessionRow,
-               start_p: float | None) -> AnswerResult:
+               start_p: Mapping[str, Any]) -> AnswerResult:
     pres = uow.session.get(tp.PracticePresentationRow, prior.presentation_id)
     assert pres is not None
     out = _outcome(prior, attempt=None, duplicate=True)
@@ -689,14 +698,14 @@ def summarise(uow: UnitOfWork, sess: tp.PracticeSessionRow) -> Summary:
     eventually = len(correct_pres)
     kept_going = sum(1 for p in answered if not p.first_correct and p.id in correct_pres)
     hints = sum(p.hints_shown for p in pres_rows)
-    start_p = (sess.start_mastery or {}).get(sess.skill_code)
-    meter = _meter(uow, sess.learner_id, sess.skill_code, start_p)
+    meter = _meter(uow, sess.learner_id, sess.skill_code, sess.start_mastery or {})
     improved: list[str] = []
+    # words follow the evidence: a gain is named only when the estimate rose
     if meter.change > 0:
         improved.append(f"{meter.title} went from {meter.start_percent}% to {meter.percent}%.")
     if kept_going:
         improved.append(f"You fixed {kept_going} answer{'s' if kept_going != 1 else ''} after a first miss.")
-    if meter.mastered and meter.start_p < meter.threshold:
+    if meter.mastered and (meter.start_p is None or meter.start_p < meter.threshold):
         improved.append(f"You have mastered {meter.title}.")
     review: list[str] = []
     seen: set[str] = set()

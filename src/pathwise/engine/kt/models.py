@@ -14,11 +14,15 @@ from typing import Any
 from pathwise.engine.kt.bkt import BKT
 from pathwise.engine.kt.elo import EloKT
 from pathwise.engine.kt.logistic import LogisticKT
+from pathwise.engine.kt.mastery import MODEL as MASTERY_MODEL
+from pathwise.engine.kt.mastery import MasteryModel
 from pathwise.engine.kt.paced import PacedBKT
+from pathwise.engine.kt.tracker import MasteryTracker
 
-DEFAULT = "lr-plus"
-# The slot under which the model that drives mastery in the product keeps its fitted parameters.
+DEFAULT = "lr-plus"  # the default predictor
+# The slot under which the product's learner model (mastery model + predictor) keeps its fitted parameters.
 PRODUCT_SLOT = "learner-model"
+PRODUCT = "pathwise"  # the "model" name of the product's parameters: {"mastery": ..., "prediction": ...}
 
 _FACTORIES: dict[str, tuple[str, Callable[[], Any]]] = {
     "lr-plus": ("Best-LR+ logistic model: Best-LR counts plus recent windows, recency, patterns, per-skill "
@@ -34,6 +38,9 @@ _FACTORIES: dict[str, tuple[str, Callable[[], Any]]] = {
     "bkt-item": ("Bayesian Knowledge Tracing with per-item guess and slip",
                  lambda: BKT(item_guess_slip=True)),
     "elo": ("Elo-style ability and item difficulty, updated online from the first answer", lambda: EloKT()),
+    MASTERY_MODEL: ("the mastery model: knowledge tracing per skill whose estimate moves only with the evidence "
+                    "on the skill (learning credited by right answers; help weakens evidence); what people see "
+                    "as mastery", lambda: MasteryModel()),
 }
 
 
@@ -52,3 +59,26 @@ def create(name: str) -> Any:
 def from_params(params: dict[str, Any]) -> Any:
     name = params.get("model", DEFAULT)
     return type(create(name)).from_params(params)
+
+
+def product_params(mastery: dict[str, Any], prediction: dict[str, Any] | None) -> dict[str, Any]:
+    """The product's learner model as data: the mastery model and the predictor, fitted together."""
+    return {"model": PRODUCT, "mastery": mastery, "prediction": prediction}
+
+
+def product_tracker(params: dict[str, Any] | None, version: str) -> MasteryTracker:
+    """The tracker the services run, from stored parameters (``product_params``).
+
+    Parameters stored before mastery had its own model hold a predictor alone: it keeps
+    predicting, mastery comes from the mastery model's defaults, and the version says so
+    (so the stored projections are rebuilt).
+    """
+    if not params:
+        return MasteryTracker(MasteryModel(), None, version)
+    if params.get("model") == PRODUCT:
+        mastery = MasteryModel.from_params(params.get("mastery") or {})
+        pred = params.get("prediction")
+        return MasteryTracker(mastery, from_params(pred) if pred else None, version)
+    if params.get("model") == MASTERY_MODEL:
+        return MasteryTracker(MasteryModel.from_params(params), None, version)
+    return MasteryTracker(MasteryModel(), from_params(params), f"{version}+{MASTERY_MODEL}-defaults", version)

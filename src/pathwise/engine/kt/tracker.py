@@ -1,23 +1,28 @@
-"""The online tracker contract the services use, and the tracker that wraps any model.
+"""The online tracker contract the services use, and the product's tracker.
 
 A tracker keeps one JSON-able state per learner, folds one piece of evidence in at a
-time (``observe``, which returns the skills it touched), and reads a mastery estimate
-per skill with its amount of evidence, an uncertainty and an explanation in plain
-words (``estimate``). ``ModelTracker`` adapts any learner model of ``models`` (the
-default logistic model, BKT, Elo) to this contract. Fitted parameters come in as plain
-data, never pickles. No storage, no web.
+time (``observe``, which returns the skills whose mastery it touched), reads a mastery
+estimate per skill with its amount of evidence, an uncertainty and an explanation in
+plain words (``estimate``), and predicts the learner's next answer on an item
+(``predict``). Mastery and prediction are two questions: ``MasteryTracker`` reads
+mastery from the mastery model (``engine.kt.mastery``: the probability the skill is
+known now, moved only by the evidence on it) and predictions from the best predictor
+of the catalogue (``models``), both fitted from the same evidence. Fitted parameters
+come in as plain data, never pickles. No storage, no web.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.engine.kt.mastery import MODEL as MASTERY_MODEL
+from pathwise.engine.kt.mastery import MasteryModel, Signal, toward
 
 HISTORY = 10  # outcomes kept per skill for explanations
-CEILING_RUN = 5  # correct answers in a row that define the "mastered" level of performance models
 
 # Evidence that carries a score about the learner's skill; hints and self-assessments do not.
 SCORED = frozenset({EvidenceKind.ANSWER, EvidenceKind.RUBRIC, EvidenceKind.OBSERVATION, EvidenceKind.STATEMENT})
@@ -43,6 +48,10 @@ class Tracker(Protocol):
         ...
 
     def estimate(self, learner: dict[str, Any], skill_code: str) -> MasteryEstimate: ...
+
+    def predict(self, learner: dict[str, Any], item_id: str | None, skill_codes: Sequence[str]) -> float:
+        """P(the learner answers this item right next)."""
+        ...
 
 
 def explain(history: list[int], p: float, skill: str | None = None) -> str:
@@ -72,156 +81,136 @@ def explain(history: list[int], p: float, skill: str | None = None) -> str:
     return head + f" (estimate now {round(100 * p)}%)."
 
 
-class ModelTracker:
-    """Any online learner model behind the tracker contract.
+def signal(ev: Evidence) -> Signal:
+    """What one piece of evidence says to the mastery model, and with what weight.
 
-    Learner state: ``{"m": model state, "k": {skill: [n, n_correct, [recent 0/1...]]},
-    "ov": {skill: overridden estimate}}``. A teacher's override holds until the next
-    scored evidence on that skill.
+    * answers and scored statements update the estimate as evidence (Bayes), counted
+      less when help was taken: a right answer whose credit hints lowered counts with
+      the share of credit left (none after the worked solution) at its checked score,
+      so help weakens it and never turns it against the learner; an imported row with
+      ``hints`` counts 1 / (1 + hints); a later try at the same item (after feedback)
+      counts 1 / attempt;
+    * a teacher's observation and a rubric score move it toward their level;
+    * an override sets it; hints and self-assessments are not evidence of mastery.
+    """
+    if ev.kind == EvidenceKind.OVERRIDE:
+        return Signal("set", float(ev.score))
+    if ev.kind in (EvidenceKind.OBSERVATION, EvidenceKind.RUBRIC):
+        return Signal("level", float(ev.score))
+    if ev.kind not in (EvidenceKind.ANSWER, EvidenceKind.STATEMENT):
+        return Signal("none")
+    d = ev.data or {}
+    score, weight = float(ev.score), 1.0
+    checked = _number(d.get("checked_score"))
+    if checked is not None and checked > score:
+        weight = score / checked if checked > 0 else 0.0
+        score = checked
+    else:
+        used = _number(d.get("hints_used"))
+        total = _number(d.get("hints_total"))
+        if used and used > 0:
+            weight = max(0.0, (total - used) / total) if total and total > 0 else 1.0 / (1.0 + used)
+        elif (h := _number(d.get("hints"))) and h > 0:
+            weight = 1.0 / (1.0 + h)
+    attempt = _number(d.get("attempt"))
+    if attempt is not None and attempt > 1:
+        weight /= attempt
+    return Signal("answer", min(max(score, 0.0), 1.0), min(max(weight, 0.0), 1.0))
+
+
+def _number(v: object) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+class MasteryTracker:
+    """The product's learner model behind the tracker contract: mastery from the mastery
+    model (``engine.kt.mastery``), predictions from the best predictor fitted (or, before
+    any fit, from the mastery model itself).
+
+    Learner state, plain JSON: ``{"b": {skill: P(known)}, "m": the predictor's state,
+    "k": {skill: [n, n_correct, [recent 0/1 ...]]}, "t": {skill: what last moved it, when
+    not an answer}}``. Each answer changes the estimates of its own skills only.
     """
 
-    def __init__(self, model: Any, version: str) -> None:
-        self.model = model
-        self.name = str(getattr(model, "name", "model"))
-        self.version = version
-        self._last: tuple[Any, Any] | None = None  # (stored state, loaded state): see ``_loaded``
-        # True when one answer moves only the estimates of its own skills (BKT); a
-        # performance model's estimates of all skills move with the whole history, and so
-        # do those of a model that learns something of the learner from every skill
-        self.local = bool(getattr(model, "mastery_is_local", getattr(model, "mastery_is_known", False)))
+    local = True  # an answer moves only its own skills' mastery
+
+    def __init__(self, mastery: MasteryModel, predictor: Any | None, version: str, source: str | None = None) -> None:
+        self.mastery = mastery
+        self.predictor = predictor
+        self.version = version  # what the stored projections record
+        self.source = source or version  # the stored parameters' version it was built from
+        self.name = f"{MASTERY_MODEL}+{getattr(predictor, 'name', 'none')}" if predictor is not None else MASTERY_MODEL
 
     def new_learner(self) -> dict[str, Any]:
-        return {"m": self.model.new_state(), "k": {}, "ov": {}}
-
-    def _loaded(self, stored: Any) -> Any:
-        """The model's state loaded from ``stored``, reused while the same stored state is
-        read again (refreshing every skill of a learner reads it once per skill).
-
-        Safe because ``observe`` replaces the stored state with a new object and nothing
-        here changes a loaded one (hypothetical answers go to a fork)."""
-        last = self._last
-        if last is not None and last[0] is stored and stored is not None:
-            return last[1]
-        st = self.model.load_state(stored)
-        self._last = (stored, st)
-        return st
-
-    def ceiling(self, state: Any, skill: str) -> float:
-        """The predicted success on ``skill`` of this learner after CEILING_RUN more right answers on it.
-
-        Models that predict performance (not a probability of a known state, as BKT does)
-        report mastery as performance relative to this level: a learner whom a further
-        run of right answers would hardly lift is performing at the top of what the skill
-        allows them, whatever its slip rate, and reads as mastered. The level is taken
-        from where the learner stands (their whole history), not from a learner with no
-        history: the same run lifts a newcomer's prediction far more than a practised
-        learner's, so one level for all reads some learners as mastered early and others
-        late (docs/decisions/0003).
-        """
-        m = self.model
-        fork = getattr(m, "fork_state", None)
-        st = fork(state, (skill,)) if fork else m.load_state(m.dump_state(state))  # ``state`` stays untouched
-        for _ in range(CEILING_RUN):
-            m.observe_state(st, None, (skill,), 1.0)
-        return max(float(m.mastery_state(st, skill)), 0.5)
+        return {"b": {}, "m": self.predictor.new_state() if self.predictor is not None else None, "k": {}, "t": {}}
 
     def observe(self, learner: dict[str, Any], ev: Evidence) -> list[str]:
+        """Fold one evidence in (in place); returns the skills whose mastery it touched."""
         if not ev.skill_codes:
             return []
-        if ev.kind == EvidenceKind.OVERRIDE:
-            ov = learner.setdefault("ov", {})
-            for s in ev.skill_codes:
-                ov[s] = float(ev.score)
-            return list(ev.skill_codes)
-        if ev.kind not in SCORED:
+        sig = signal(ev)
+        if sig.how == "none":
             return []
-        m = self.model
-        st = m.load_state(learner.get("m"))
-        m.observe_state(st, ev.item_id, ev.skill_codes, float(ev.score))
-        learner["m"] = m.dump_state(st)
+        skills = list(dict.fromkeys(ev.skill_codes))
+        b = learner.setdefault("b", {})
         k = learner.setdefault("k", {})
-        ov = learner.setdefault("ov", {})
-        for s in ev.skill_codes:
+        why = learner.setdefault("t", {})
+        for s in skills:
+            p = float(b.get(s, self.mastery.prior(s)))
             n, c, h = k.get(s, [0, 0, []])
+            if sig.how == "set":
+                b[s] = min(max(sig.score, 0.0), 1.0)
+                why[s] = ["set", round(b[s], 4)]
+                k[s] = [int(n) + 1, int(c), list(h)]
+                continue
+            if sig.how == "level":
+                b[s] = toward(p, sig.score)
+                why[s] = ["level", round(sig.score, 4)]
+            else:
+                b[s] = self.mastery.answer(p, s, sig.score, sig.weight)
+                why.pop(s, None)
             h = (list(h) + [1 if ev.correct else 0])[-HISTORY:]
             k[s] = [int(n) + 1, int(c) + (1 if ev.correct else 0), h]
-            ov.pop(s, None)
-        return list(ev.skill_codes)
+        if self.predictor is not None and ev.kind in SCORED:
+            m = self.predictor
+            st = m.load_state(learner.get("m"))
+            m.observe_state(st, ev.item_id, ev.skill_codes, float(ev.score))
+            learner["m"] = m.dump_state(st)
+        return skills
 
     def estimate(self, learner: dict[str, Any], skill_code: str) -> MasteryEstimate:
         n, c, h = (learner.get("k") or {}).get(skill_code, [0, 0, []])
-        ov = (learner.get("ov") or {}).get(skill_code)
-        if ov is not None:
-            p = float(ov)
-            text = f"Set to {round(100 * p)}% by a teacher."
-        else:
-            m = self.model
-            st = self._loaded(learner.get("m"))
-            p = float(m.mastery_state(st, skill_code))
-            if not getattr(m, "mastery_is_known", False):
-                p = min(1.0, p / max(self.ceiling(st, skill_code), p))
-            text = explain(list(h), p)
+        p = float((learner.get("b") or {}).get(skill_code, self.mastery.prior(skill_code)))
         p = min(max(p, 0.0), 1.0)
+        why = (learner.get("t") or {}).get(skill_code)
+        if why and why[0] == "set":
+            text = f"Set to {round(100 * p)}% by a teacher; new work on this skill moves it from there."
+        elif why and why[0] == "level":
+            text = f"A teacher's observation ({_level_words(float(why[1]))}) moved the estimate to {round(100 * p)}%."
+        else:
+            text = explain(list(h), p)
         # Uncertainty: a binomial standard error that shrinks with the evidence on the skill.
         unc = math.sqrt(max(p * (1 - p), 0.01) / (int(n) + 2))
         return MasteryEstimate(p, int(n), int(c), text, round(unc, 6))
 
+    def predict(self, learner: dict[str, Any], item_id: str | None, skill_codes: Sequence[str]) -> float:
+        """P(the learner answers this item right now), from the predictor (its whole history)."""
+        if self.predictor is None:
+            b = learner.get("b") or {}
+            ks = list(dict.fromkeys(skill_codes))
+            if not ks:
+                return self.mastery.default_.p_correct(self.mastery.default_.p_init)
+            return sum(self.mastery.p_correct(float(b.get(s, self.mastery.prior(s))), s) for s in ks) / len(ks)
+        m = self.predictor
+        return float(m.predict_state(m.load_state(learner.get("m")), item_id, tuple(skill_codes)))
 
-# -- per-skill BKT with textbook defaults, used by the learner simulator --------------------
 
-@dataclass(frozen=True, slots=True)
-class BKTParams:
-    p_init: float = 0.2
-    p_learn: float = 0.15
-    p_guess: float = 0.2
-    p_slip: float = 0.1
-    p_forget: float = 0.0
-
-
-class BKTTracker:
-    """Standard BKT per skill with one state per skill (the learner simulator's tracker).
-
-    Per-skill contract: ``initial_state(skill)``, ``observe(states, ev)`` -> changed states,
-    ``estimate(skill, state)``. The product uses ``ModelTracker`` (learner-level state).
-    """
-
-    name = "bkt"
-
-    def __init__(self, params: dict[str, BKTParams] | None = None, default: BKTParams | None = None,
-                 version: str = "bkt-default") -> None:
-        self.params = params or {}
-        self.default = default or BKTParams()
-        self.version = version
-
-    def _p(self, skill: str) -> BKTParams:
-        return self.params.get(skill, self.default)
-
-    def initial_state(self, skill_code: str) -> dict[str, Any]:
-        return {"p": self._p(skill_code).p_init, "n": 0, "c": 0, "h": []}
-
-    def observe(self, states: dict[str, dict[str, Any]], ev: Evidence) -> dict[str, dict[str, Any]]:
-        changed: dict[str, dict[str, Any]] = {}
-        if ev.kind not in (EvidenceKind.ANSWER, EvidenceKind.RUBRIC, EvidenceKind.OBSERVATION,
-                           EvidenceKind.STATEMENT, EvidenceKind.OVERRIDE):
-            return changed
-        for skill in ev.skill_codes:
-            st = dict(states.get(skill) or self.initial_state(skill))
-            pr = self._p(skill)
-            p = float(st["p"])
-            if ev.kind == EvidenceKind.OVERRIDE:
-                p = ev.score
-            else:
-                s = ev.score
-                like_k = s * (1 - pr.p_slip) + (1 - s) * pr.p_slip
-                like_u = s * pr.p_guess + (1 - s) * (1 - pr.p_guess)
-                post = p * like_k / max(p * like_k + (1 - p) * like_u, 1e-12)
-                p = post * (1 - pr.p_forget) + (1 - post) * pr.p_learn
-            h = (list(st.get("h", [])) + [1 if ev.score >= 0.5 else 0])[-10:]
-            st.update(p=min(max(p, 0.0), 1.0), n=int(st["n"]) + 1, c=int(st["c"]) + (ev.score >= 0.5), h=h)
-            states[skill] = st
-            changed[skill] = st
-        return changed
-
-    def estimate(self, skill_code: str, state: dict[str, Any]) -> MasteryEstimate:
-        p = float(state.get("p", self._p(skill_code).p_init))
-        return MasteryEstimate(p, int(state.get("n", 0)), int(state.get("c", 0)), explain(list(state.get("h", [])), p))
+def _level_words(level: float) -> str:
+    if level >= 0.75:
+        return "secure"
+    if level >= 0.25:
+        return "partly there"
+    return "not yet"

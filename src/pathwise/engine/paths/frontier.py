@@ -2,7 +2,10 @@
 
 A skill is *ready* when every prerequisite group has a mastered skill (the AND/OR
 rule of ``SkillGraph``); a skill that is not ready is *locked* unless a teacher has
-opened it. Nothing here decides mastery: callers pass the set of mastered skills.
+opened it or the learner has already begun it: locking keeps new skills for later, and
+never takes away a skill the learner is working on (a prerequisite that slips below
+mastery after a wrong answer does not lock what was built on it). Nothing here decides
+mastery: callers pass the set of mastered skills.
 No storage, no web.
 """
 
@@ -31,17 +34,21 @@ class SkillState:
     unlocks: tuple[str, ...] = ()
 
 
-def open_skills(graph: SkillGraph, mastered: Collection[str], opened: Collection[str] = ()) -> list[str]:
+def open_skills(graph: SkillGraph, mastered: Collection[str], opened: Collection[str] = (),
+                started: Collection[str] = ()) -> list[str]:
     """Skills a learner may work on now, in curriculum order: the frontier plus skills
-    a teacher opened, never a locked skill, never a mastered one."""
+    a teacher opened or the learner has begun, never a locked skill, never a mastered one."""
     have = frozenset(mastered)
-    opened_set = frozenset(opened)
-    return [c for c in graph.codes() if c not in have and (c in opened_set or graph.is_ready(c, have))]
+    free = frozenset(opened) | frozenset(started)
+    return [c for c in graph.codes() if c not in have and (c in free or graph.is_ready(c, have))]
 
 
 def skill_map(graph: SkillGraph, mastered: Collection[str], attempts: Mapping[str, int] | None = None,
               opened: Collection[str] = ()) -> list[SkillState]:
-    """Every skill with its status; a locked skill names the groups that would unlock it."""
+    """Every skill with its status; a locked skill names the groups that would unlock it.
+
+    ``attempts`` counts the learner's evidence per skill: a skill with any is in progress,
+    never locked."""
     have = frozenset(mastered)
     opened_set = frozenset(opened)
     attempts = attempts or {}
@@ -52,7 +59,7 @@ def skill_map(graph: SkillGraph, mastered: Collection[str], attempts: Mapping[st
             out.append(SkillState(code, SkillStatus.MASTERED, code in opened_set, (), unlocks))
             continue
         missing = tuple(tuple(sorted(g)) for g in graph.missing_groups(code, have))
-        if missing and code not in opened_set:
+        if missing and code not in opened_set and attempts.get(code, 0) <= 0:
             out.append(SkillState(code, SkillStatus.LOCKED, False, missing, unlocks))
         elif attempts.get(code, 0) > 0:
             out.append(SkillState(code, SkillStatus.IN_PROGRESS, code in opened_set, missing, unlocks))

@@ -112,6 +112,7 @@ class LearnerView:
     modalities: frozenset[str] = frozenset()
     recent: Sequence[tuple[str, str, tuple[str, ...]]] = ()  # (activity id, kind, skills), newest first
     check: tuple[str, ...] = ()  # skills of a mastery check that is due
+    started: frozenset[str] = frozenset()  # skills with evidence: once begun, a skill is never locked again
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +266,7 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
                     continue
                 ok = False
                 break
-            if s in view.opened or s in ready_set:
+            if s in view.opened or s in ready_set or s in view.started:
                 (back if s in step else learn).append(s)
             else:
                 ok = False  # locked: never offered
@@ -297,8 +298,12 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
                                                    "and your teacher knows it is hard going")
         if back:
             pre = back[0]
-            add("step_back", w.step_back, 1.0,
-                f"Step back: strengthen {titles.get(pre, pre)} before more {titles.get(step[pre], step[pre])}")
+            if pre in mastered:  # the words follow the number: a mastered skill is refreshed, not strengthened
+                text = (f"Step back: refresh {titles.get(pre, pre)} (mastered), which "
+                        f"{titles.get(step[pre], step[pre])} builds on")
+            else:
+                text = f"Step back: strengthen {titles.get(pre, pre)} before more {titles.get(step[pre], step[pre])}"
+            add("step_back", w.step_back, 1.0, text)
         if learn:
             gain = sum(1.0 - p.get(s, 0.0) for s in learn) / len(learn) * kind_gain
             main = learn[0]

@@ -60,8 +60,10 @@ class HintIn(_In):
 class MeterOut(BaseModel):
     skill_code: str
     title: str
-    percent: int
-    start_percent: int
+    percent: int = Field(description="The stored mastery estimate, as on every page (0 before any evidence).")
+    start_percent: int | None = Field(description="The estimate when the session began; null if the skill "
+                                                  "was not started then.")
+    n_evidence: int = Field(0, description="Pieces of evidence behind the estimate (0: not started).")
     mastered: bool
     label: str
     text: str
@@ -69,7 +71,7 @@ class MeterOut(BaseModel):
     @classmethod
     def of(cls, m: practice.Meter) -> MeterOut:
         return cls(skill_code=m.skill_code, title=m.title, percent=m.percent, start_percent=m.start_percent,
-                   mastered=m.mastered, label=m.label, text=m.text)
+                   n_evidence=m.n_evidence, mastered=m.mastered, label=m.label, text=m.text)
 
 
 class OutcomeOut(BaseModel):
