@@ -34,7 +34,8 @@ SKILLS = ("a", "b", "c")
 def params(draw: st.DrawFn) -> MasteryParams:
     slip = draw(st.floats(0.01, 0.4))
     guess = draw(st.floats(0.01, min(0.45, 0.98 - slip)))
-    return MasteryParams(draw(st.floats(0.005, 0.995)), draw(st.floats(0.0, 0.95)), guess, slip)
+    return MasteryParams(draw(st.floats(0.005, 0.995)), draw(st.floats(0.0, 0.95)), guess, slip,
+                         draw(st.floats(0.0, 0.5)))
 
 
 @st.composite
@@ -73,7 +74,7 @@ def _tracker(prm: MasteryParams | None = None, per_skill: bool = False) -> Maste
     if prm is not None:
         m.default_ = prm
         if per_skill:  # a different (but related) set for one skill, as a fit leaves them
-            m.params_ = {"b": MasteryParams(prm.p_init / 2, prm.p_learn / 2, prm.p_guess, prm.p_slip)}
+            m.params_ = {"b": MasteryParams(prm.p_init / 2, prm.p_learn / 2, prm.p_guess, prm.p_slip, prm.p_lose / 2)}
     return MasteryTracker(m, None, "test")
 
 
@@ -201,10 +202,10 @@ def test_signal_reads_help_from_the_evidence() -> None:
 
 
 def test_the_fit_recovers_the_parameters_it_generated_from() -> None:
-    true = MasteryParams(0.25, 0.3, 0.15, 0.1)
-    m = MasteryModel().fit(simulate(1500, 20, true, random_state=3))
+    true = MasteryParams(0.25, 0.3, 0.15, 0.1, 0.1)
+    m = MasteryModel().fit(simulate(3000, 20, true, random_state=3))
     got = m.params_["k"]
-    for name in ("p_init", "p_learn", "p_guess", "p_slip"):
+    for name in ("p_init", "p_learn", "p_guess", "p_slip", "p_lose"):
         assert getattr(got, name) == pytest.approx(getattr(true, name), abs=0.04), name
 
 

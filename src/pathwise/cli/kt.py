@@ -104,6 +104,44 @@ def fit_cmd(
         out.print("stored, not activated (the live model is unchanged)")
 
 
+@kt_app.command("replay")
+def replay_cmd(
+    log: Annotated[Path, typer.Argument(help="Response-log CSV (canonical format) to replay.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write mastery before and after each answer.")] = Path("replay.csv"),
+    threshold: Annotated[float | None, typer.Option(help="Mastered from this estimate (default: the framework's, else 0.95).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Replay a response log through the live learner model and check that mastery moves with the evidence.
+
+    Writes, for each answer, its skills' mastery before and after and how many of the
+    learner's other skills changed mastered state; prints how many right answers lowered
+    a skill or wrong ones raised it (direction violations) and how many other skills
+    flipped (cross-skill flips). Stores nothing.
+
+    Example: pathwise kt replay ../shared/data/kt/statics/test.csv --out statics-replay.csv
+    """
+    from pathwise.services.errors import ServiceError
+    from pathwise.services.kt import replay
+
+    try:
+        with service_call(migrate=True) as system, _progress() as prog:
+            task = prog.add_task("replaying", total=1.0)
+            report = replay(system, log, out_file, threshold=threshold,
+                            progress=lambda f: prog.update(task, completed=f))
+    except ServiceError as exc:
+        raise fail(exc) from None
+    if as_json:
+        print(json.dumps(report.summary()))
+        return
+    out.print(f"replayed {report.answers} answers of {report.learners} learners through {report.version} "
+              f"in {report.seconds:.1f} s; wrote {out_file}")
+    out.print(f"direction violations: {report.direction_violations} (right answers that lowered a skill's mastery "
+              f"or wrong ones that raised it, of {report.skill_readings} readings)")
+    out.print(f"cross-skill flips: {report.cross_skill_flips} (other skills that changed mastered state at an answer)")
+    if report.direction_violations or report.cross_skill_flips:
+        raise typer.Exit(1)
+
+
 @kt_app.command("status")
 def status_cmd() -> None:
     """Show which model drives mastery now, its version and what it was fitted on.

@@ -146,6 +146,12 @@ class MapSkill:
     opened_by_teacher: bool
     locked_reason: str
     unlocks: tuple[str, ...]
+    n_evidence: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        """The stored estimate as a whole percent, as every page shows it; None before any evidence."""
+        return round(100 * self.p_mastery) if self.n_evidence else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -735,8 +741,8 @@ def skill_map(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: s
     units = {s.code: s.unit for s in fw.skills}
     out = tuple(
         MapSkill(st.code, ctx.titles.get(st.code, st.code), units.get(st.code), st.status.value,
-                 round(ctx.p.get(st.code, 0.0), 4), st.opened_by_teacher, _locked_text(st.missing, ctx.titles),
-                 st.unlocks)
+                 ctx.p.get(st.code, 0.0), st.opened_by_teacher, _locked_text(st.missing, ctx.titles),
+                 st.unlocks, ctx.n.get(st.code, 0))
         for st in states
     )
     return SkillMap(learner_id, fw.id, fw.title, tuple((u.code, u.title) for u in fw.units), out)
@@ -916,7 +922,7 @@ def pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
 
 def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,
                    fixed_items_per_skill: int = 8, policies: Sequence[str] | None = None,
-                   pilot: int = 200, pilot_model: str = "bkt-pace", late: Sequence[int] = (),
+                   pilot: int = 200, pilot_model: str = "lr-plus", late: Sequence[int] = (),
                    progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Compare fixed order, Pathwise and the oracle on synthetic learners (no database).
 

@@ -63,6 +63,13 @@ def _lines(stream: IO[str], size: int, progress: Progress | None) -> Iterator[st
         yield line
 
 
+def answer_evidence(r: ResponseRow, learner_id: str, evidence_id: str) -> Evidence:
+    """The ANSWER evidence a response-log row stands for (its hints and attempt kept as data)."""
+    data = {k: v for k, v in (("duration_s", r.duration_s), ("hints", r.hints), ("attempt", r.attempt)) if v is not None}
+    return Evidence(evidence_id, learner_id, EvidenceKind.ANSWER, r.skill_codes, r.correct, r.timestamp,
+                    item_id=r.item_id, source="import", data=data)
+
+
 def read_responses(lines: Iterable[str]) -> tuple[list[ResponseRow], list[RowError]]:
     rows: list[ResponseRow] = []
     errors: list[RowError] = []
@@ -122,9 +129,7 @@ def import_responses(system: App, actor: Actor, path: Path | str, school_id: str
                 report.duplicates += 1
                 continue
             seen.add(eid)
-            data = {k: v for k, v in (("duration_s", r.duration_s), ("hints", r.hints), ("attempt", r.attempt)) if v is not None}
-            evidence.append(Evidence(eid, known[r.student_id], EvidenceKind.ANSWER, r.skill_codes, r.correct,
-                                     r.timestamp, item_id=r.item_id, source="import", data=data))
+            evidence.append(answer_evidence(r, known[r.student_id], eid))
             seqs.append(r.line)
         total = len(evidence)
         stored = 0

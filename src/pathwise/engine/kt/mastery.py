@@ -10,12 +10,13 @@ The model is knowledge tracing per skill (a two-state hidden Markov model: the s
 known or not yet known; a known skill is answered right unless the learner slips, an
 unknown one only by a guess) with two changes that make its reading sound:
 
-* **Learning is credited by success.** A not-yet-known skill becomes known, with the
-  skill's learn rate, after an answer that shows it (a right answer; a partial score in
-  proportion above one half). A wrong answer teaches nothing the estimate counts until
-  later answers show it. So a right answer never lowers the estimate and a wrong one
-  never raises it, on any history (standard knowledge tracing adds the learn rate after
-  every answer, so a wrong answer at a low estimate raises it).
+* **Change is credited by the evidence that shows it.** A not-yet-known skill becomes
+  known, with the skill's learn rate, after an answer that shows it (a right answer; a
+  partial score in proportion above one half); a known skill is lost, with the skill's
+  loss rate, only after an answer that shows that (a wrong one). So a right answer never
+  lowers the estimate and a wrong one never raises it, on any history (standard
+  knowledge tracing adds the learn rate after every answer, so a wrong answer at a low
+  estimate raises it), and a run of misses after early success does pull it down.
 * **Help weakens evidence, never reverses it.** An answer reached after hints or on a
   later try counts with a weight in [0, 1]: its likelihood ratio is raised to that power
   and its learning credit scaled by it. A right answer after the worked solution counts
@@ -54,15 +55,17 @@ OBSERVATION_STEP = 0.5  # how far one teacher observation moves the estimate tow
 
 @dataclass(frozen=True, slots=True)
 class MasteryParams:
-    """One skill's parameters: prior, learn rate (per credited right answer), guess, slip."""
+    """One skill's parameters: prior, learn rate (per right answer), guess, slip, loss rate
+    (per wrong answer)."""
 
     p_init: float = 0.3
     p_learn: float = 0.2
     p_guess: float = 0.2
     p_slip: float = 0.1
+    p_lose: float = 0.05
 
     def __post_init__(self) -> None:
-        for name in ("p_init", "p_learn", "p_guess", "p_slip"):
+        for name in ("p_init", "p_learn", "p_guess", "p_slip", "p_lose"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0 and math.isfinite(v)):
                 raise ValueError(f"{name} must be a probability, got {v!r}")
@@ -80,6 +83,7 @@ class Bounds:
     p_learn: tuple[float, float] = (0.005, 0.95)
     p_guess: tuple[float, float] = (0.01, 0.45)
     p_slip: tuple[float, float] = (0.01, 0.4)
+    p_lose: tuple[float, float] = (0.0, 0.5)
 
 
 def answer_update(p: float, score: float, weight: float, prm: MasteryParams) -> float:
@@ -101,8 +105,9 @@ def answer_update(p: float, score: float, weight: float, prm: MasteryParams) -> 
         # the likelihood ratio raised to the weight: help weakens the evidence, never reverses it
         log_odds = math.log(p / (1.0 - p)) + w * (math.log(lk) - math.log(lu))
         post = 1.0 / (1.0 + math.exp(-log_odds)) if log_odds > -700 else 0.0
-    credit = prm.p_learn * w * max(0.0, 2.0 * s - 1.0)
-    return min(1.0, post + (1.0 - post) * credit)
+    gain = prm.p_learn * w * max(0.0, 2.0 * s - 1.0)
+    loss = prm.p_lose * w * max(0.0, 1.0 - 2.0 * s)
+    return min(1.0, max(0.0, post * (1.0 - loss) + (1.0 - post) * gain))
 
 
 def toward(p: float, level: float, step: float = OBSERVATION_STEP) -> float:
@@ -219,6 +224,7 @@ class MasteryModel:
         lay = _Layout.build(seq, skill_of_seq)
         obs = np.asarray(log.correct, dtype=float)[rows][lay.order]
         gain = np.maximum(0.0, 2.0 * obs - 1.0)[:, None]  # learning credit of each answer
+        lossw = np.maximum(0.0, 1.0 - 2.0 * obs)[:, None]  # loss credit of each answer
         rng = np.random.default_rng(self.random_state)
         R = max(1, int(self.n_restarts))
 
@@ -230,7 +236,9 @@ class MasteryModel:
         learn = clip("p_learn", rng.uniform(0.05, 0.5, (R, S)))
         guess = clip("p_guess", rng.uniform(0.05, 0.35, (R, S)))
         slip = clip("p_slip", rng.uniform(0.05, 0.3, (R, S)))
-        init[0], learn[0], guess[0], slip[0] = dflt.p_init, dflt.p_learn, dflt.p_guess, dflt.p_slip
+        lose = clip("p_lose", rng.uniform(0.0, 0.15, (R, S)))
+        init[0], learn[0], guess[0], slip[0], lose[0] = dflt.p_init, dflt.p_learn, dflt.p_guess, dflt.p_slip, \
+            dflt.p_lose
         ps = lay.pair_skill
         first_skill = lay.seq_skill[: lay.active[0]] if lay.active.size else np.zeros(0, dtype=np.int64)
         flat = (np.arange(R)[None, :] * S + ps[:, None]).ravel()
@@ -246,18 +254,19 @@ class MasteryModel:
         last_ll = -np.inf
         ll_rs = np.zeros((R, S))
         for it in range(self.max_iter):
-            G, Sl, L = guess[:, ps].T, slip[:, ps].T, learn[:, ps].T
+            G, Sl, L, F = guess[:, ps].T, slip[:, ps].T, learn[:, ps].T, lose[:, ps].T
             lk = o * (1 - Sl) + (1 - o) * Sl
             lu = o * G + (1 - o) * (1 - G)
-            a = L * gain
-            post, c = self._forward(lay, init[:, lay.seq_skill].T, lk, lu, a)
-            bK, bU, xi = self._backward(lay, post, lk / c, lu / c, a)
+            a, b = L * gain, F * lossw
+            post, c = self._forward(lay, init[:, lay.seq_skill].T, lk, lu, a, b)
+            bK, bU, xi, xl = self._backward(lay, post, lk / c, lu / c, a, b)
             gK = np.clip(post * bK, 0.0, 1.0)
             gU = 1.0 - gK
             ll_rs = group(np.log(c), flat)
             ll = float(ll_rs.sum())
             init = clip("p_init", group(gK[lay.first], flat_first) / np.maximum(n_first, 1e-12))
             learn = clip("p_learn", (group(xi, flat) + 1e-4) / (group(gU * gain * has_next, flat) + 2e-3))
+            lose = clip("p_lose", (group(xl, flat) + 1e-4) / (group(gK * lossw * has_next, flat) + 2e-3))
             guess = clip("p_guess", (group(gU * o, flat) + 1e-3) / (group(gU, flat) + 2e-3))
             slip = clip("p_slip", (group(gK * (1 - o), flat) + 1e-3) / (group(gK, flat) + 2e-3))
             # keep a known skill answered right more often than an unknown one
@@ -268,16 +277,16 @@ class MasteryModel:
                 break
             last_ll = ll
         # the final parameters' likelihood per skill and restart; the best restart wins each skill
-        G, Sl, L = guess[:, ps].T, slip[:, ps].T, learn[:, ps].T
+        G, Sl, L, F = guess[:, ps].T, slip[:, ps].T, learn[:, ps].T, lose[:, ps].T
         _, c = self._forward(lay, init[:, lay.seq_skill].T, o * (1 - Sl) + (1 - o) * Sl,
-                             o * G + (1 - o) * (1 - G), L * gain)
+                             o * G + (1 - o) * (1 - G), L * gain, F * lossw)
         ll_rs = group(np.log(c), flat)
         best = np.argmax(ll_rs, axis=0)
         self.log_likelihood_ = float(ll_rs[best, np.arange(S)].sum())
         for k, nm in enumerate(fit_names):
             r = int(best[k])
             self.params_[nm] = MasteryParams(float(init[r, k]), float(learn[r, k]), float(guess[r, k]),
-                                             float(slip[r, k]))
+                                             float(slip[r, k]), float(lose[r, k]))
         return self
 
     @staticmethod
@@ -289,8 +298,8 @@ class MasteryModel:
         return out
 
     @staticmethod
-    def _forward(lay: _Layout, p0: np.ndarray, lk: np.ndarray, lu: np.ndarray,
-                 a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(lay: _Layout, p0: np.ndarray, lk: np.ndarray, lu: np.ndarray, a: np.ndarray,
+                 b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Filtered P(known) at each answer (after it) and each answer's probability."""
         post = np.empty_like(lk)
         c = np.empty_like(lk)
@@ -303,16 +312,18 @@ class MasteryModel:
             ps = num / ct
             post[s:e] = ps
             c[s:e] = ct
-            p[:n_t] = ps + (1 - ps) * a[s:e]
+            p[:n_t] = ps * (1 - b[s:e]) + (1 - ps) * a[s:e]
         return post, c
 
     @staticmethod
-    def _backward(lay: _Layout, post: np.ndarray, ek: np.ndarray, eu: np.ndarray,
-                  a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Scaled backward variables and the expected not-known -> known transitions."""
+    def _backward(lay: _Layout, post: np.ndarray, ek: np.ndarray, eu: np.ndarray, a: np.ndarray,
+                  b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Scaled backward variables and the expected transitions: not known -> known
+        (learning) and known -> not known (loss)."""
         bK = np.ones_like(post)
         bU = np.ones_like(post)
         xi = np.zeros_like(post)
+        xl = np.zeros_like(post)
         for t in range(lay.active.size - 2, -1, -1):
             n1 = lay.active[t + 1]
             if not n1:
@@ -321,10 +332,12 @@ class MasteryModel:
             fK = ek[s1 : s1 + n1] * bK[s1 : s1 + n1]
             fU = eu[s1 : s1 + n1] * bU[s1 : s1 + n1]
             at = a[s : s + n1]
-            bK[s : s + n1] = fK
+            bt = b[s : s + n1]
+            bK[s : s + n1] = (1 - bt) * fK + bt * fU
             bU[s : s + n1] = at * fK + (1 - at) * fU
             xi[s : s + n1] = (1 - post[s : s + n1]) * at * fK
-        return bK, bU, xi
+            xl[s : s + n1] = post[s : s + n1] * bt * fU
+        return bK, bU, xi, xl
 
     # -- reading -----------------------------------------------------------------------
     def params_for(self, skill: str) -> MasteryParams:
@@ -349,7 +362,7 @@ class MasteryModel:
         if not n:
             return out
         prm = [self.params_for(nm) for nm in names]
-        tab = np.asarray([[p.p_init, p.p_learn, p.p_guess, p.p_slip] for p in prm])
+        tab = np.asarray([[p.p_init, p.p_learn, p.p_guess, p.p_slip, p.p_lose] for p in prm])
         skill_of_seq = np.zeros(int(seq.max()) + 1, dtype=np.int64)
         skill_of_seq[seq] = codes
         lay = _Layout.build(seq, skill_of_seq)
@@ -359,9 +372,10 @@ class MasteryModel:
         lk = o * (1 - Sl) + (1 - o) * Sl
         lu = o * G + (1 - o) * (1 - G)
         a = L * np.maximum(0.0, 2.0 * o - 1.0)
-        post, c = self._forward(lay, tab[lay.seq_skill, 0:1], lk, lu, a)
+        b = tab[ps, 4:5] * np.maximum(0.0, 1.0 - 2.0 * o)
+        post, c = self._forward(lay, tab[lay.seq_skill, 0:1], lk, lu, a, b)
         prior = post * c / lk  # P(known) before the answer: (p * lk / c) * c / lk
-        after = post + (1 - post) * a
+        after = post * (1 - b) + (1 - post) * a
         for key, v in (("before", prior[:, 0]), ("after", after[:, 0]),
                        ("p_correct", prior[:, 0] * (1 - Sl[:, 0]) + (1 - prior[:, 0]) * G[:, 0])):
             arr = np.empty(n)
@@ -409,10 +423,11 @@ class MasteryModel:
     def fit_summary(self) -> dict[str, Any]:
         if not self.params_:
             return {}
-        arr = np.asarray([[p.p_init, p.p_learn, p.p_guess, p.p_slip] for p in self.params_.values()])
+        names = ("p_init", "p_learn", "p_guess", "p_slip", "p_lose")
+        arr = np.asarray([[getattr(p, n) for n in names] for p in self.params_.values()])
         med = np.median(arr, axis=0)
         return {"mastery_skills": len(self.params_),
-                "mastery_median": dict(zip(("p_init", "p_learn", "p_guess", "p_slip"),
+                "mastery_median": dict(zip(names,
                                            (round(float(x), 4) for x in med), strict=True))}
 
     # -- parameters as data --------------------------------------------------------------
@@ -448,7 +463,9 @@ def simulate(n_students: int, n_steps: int, params: MasteryParams, skill: str = 
     obs = np.empty((n_steps, n_students))
     for t in range(n_steps):
         obs[t] = rng.random(n_students) < np.where(known, 1 - params.p_slip, params.p_guess)
-        known = known | ((obs[t] > 0.5) & (rng.random(n_students) < params.p_learn))
+        u = rng.random(n_students)
+        right = obs[t] > 0.5
+        known = np.where(known, ~(~right & (u < params.p_lose)), right & (u < params.p_learn))
     for s in range(n_students):
         for t in range(n_steps):
             log.append(f"s{s}", f"i{t}", (skill,), float(obs[t, s]), float(t))

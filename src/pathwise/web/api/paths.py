@@ -100,7 +100,8 @@ class MapSkillOut(BaseModel):
     title: str
     unit: str | None
     status: str = Field(description="mastered | in_progress | ready | locked")
-    p_mastery: float
+    p_mastery: float = Field(description="The stored mastery estimate, the same on every page (0 before any evidence).")
+    n_evidence: int = Field(0, description="Pieces of evidence behind the estimate (0: not started).")
     opened_by_teacher: bool
     locked_reason: str
     unlocks: list[str]
@@ -186,7 +187,7 @@ def skill_map(learner_id: str, request: Request, actor: Actor = policy("learner:
     return SkillMapOut(learner_id=m.learner_id, framework_id=m.framework_id, framework_title=m.framework_title,
                        counts=m.counts(), skills=[MapSkillOut(
                            skill_id=s.code, title=s.title, unit=s.unit, status=s.status, p_mastery=s.p_mastery,
-                           opened_by_teacher=s.opened_by_teacher, locked_reason=s.locked_reason,
+                           n_evidence=s.n_evidence, opened_by_teacher=s.opened_by_teacher, locked_reason=s.locked_reason,
                            unlocks=list(s.unlocks)) for s in m.skills])
 
 

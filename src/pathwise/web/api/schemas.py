@@ -109,7 +109,7 @@ class SkillMasteryOut(BaseModel):
 
     @classmethod
     def of(cls, m: SkillMastery) -> SkillMasteryOut:
-        return cls(skill_id=m.skill_code, title=m.title, p_mastery=round(m.p_mastery, 4), mastered=m.mastered,
+        return cls(skill_id=m.skill_code, title=m.title, p_mastery=m.p_mastery, mastered=m.mastered,
                    level=mastery_level(m.p_mastery, m.threshold, m.n_evidence), threshold=m.threshold,
                    n_evidence=m.n_evidence, n_correct=m.n_correct, explanation=m.explanation,
                    last_evidence_at=m.last_evidence_at)
