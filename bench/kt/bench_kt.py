@@ -36,13 +36,14 @@ import numpy as np
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.engine.kt import models as kt_models
-from pathwise.engine.kt.tracker import ModelTracker
+from pathwise.engine.kt.mastery import MasteryModel
+from pathwise.engine.kt.tracker import MasteryTracker
 from pathwise.services.kt import evaluate_logs, read_response_csv
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATA = Path(os.environ.get("PATHWISE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "kt"
-OURS = ("lr-plus", "best-lr", "bkt", "bkt-forget", "bkt-pace", "elo")
+OURS = ("lr-plus", "best-lr", "bkt", "bkt-forget", "bkt-pace", "elo", "bkt-mastery")
 ANCHORS = ("pybkt", "pybkt-forgets", "best-lr")
 # fits compared for speed: timed --fit-repeats times each, median reported
 TIMED = ("bkt", "bkt-forget")
@@ -65,8 +66,9 @@ def run_anchor(python: Path, data: Path, model: str, fit_repeats: int = 1) -> di
     return json.loads(out.read_text())
 
 
-def online_latency(model: Any, test_csv: Path, n: int = 10_000) -> dict[str, float]:
-    """Microseconds per step: (update + next prediction) on the model; (update + estimate) via the tracker."""
+def online_latency(model: Any, mastery_model: Any, test_csv: Path, n: int = 10_000) -> dict[str, float]:
+    """Microseconds per step: (update + next prediction) on the model; through the product's
+    tracker (the predictor and the mastery model), update + mastery estimate of the skills touched."""
     test = read_response_csv(test_csv)
     rows = list(test.rows())[:n]
     states: dict[str, Any] = {}
@@ -79,7 +81,7 @@ def online_latency(model: Any, test_csv: Path, n: int = 10_000) -> dict[str, flo
         model.observe_state(st, it, sk, c)
         model.predict_state(st, it, sk)
         steps[i] = time.perf_counter_ns() - t0
-    tracker = ModelTracker(model, "bench")
+    tracker = MasteryTracker(mastery_model, model, "bench")
     learners: dict[str, dict[str, Any]] = {}
     tsteps = np.empty(len(rows))
     t_base = datetime(2026, 1, 1, tzinfo=UTC)
@@ -141,7 +143,7 @@ def main() -> int:
         if ds == args.datasets[0]:
             log("  online latency of the default model")
             model = kt_models.create(kt_models.DEFAULT).fit(train)
-            entry["online"] = online_latency(model, folder / "test.csv")
+            entry["online"] = online_latency(model, MasteryModel().fit(train), folder / "test.csv")
         results["datasets"][ds] = entry
     report(results)
     if args.json:

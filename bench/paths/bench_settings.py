@@ -86,7 +86,7 @@ def main() -> int:
     ap.add_argument("--skills", type=int, default=30)
     ap.add_argument("--pilot", type=int, default=200, help="learners in the pilot cohort the model is fitted on "
                                                            "(0: the model the product runs before any fit)")
-    ap.add_argument("--pilot-model", default="bkt-pace")
+    ap.add_argument("--pilot-model", default="lr-plus")
     a = ap.parse_args()
     cfg = SimConfig(n_skills=a.skills, learners=a.learners, seed=a.seed)
     variants = [parse(s, cfg.threshold) for s in a.settings]

@@ -34,7 +34,8 @@ def main() -> int:
     ap.add_argument("--budget", type=float, default=20.0, help="opportunities per skill for the share mastered")
     ap.add_argument("--fixed-items", type=int, default=8)
     ap.add_argument("--pilot", type=int, default=200, help="learners in the pilot cohort (0: no fitted run)")
-    ap.add_argument("--pilot-model", default="bkt-pace", help="the learner model fitted on the pilot cohort")
+    ap.add_argument("--pilot-model", default="lr-plus",
+                    help="the predictor fitted (with the mastery model) on the pilot cohort")
     ap.add_argument("--late", default="", help="diagnostic: comma-separated delays k; adds pathwise-late<k>, the "
                                                "path on the hidden truth read k items late")
     a = ap.parse_args()
@@ -54,8 +55,9 @@ def main() -> int:
         params = pilot.get("median_params")
         print(f"pilot cohort: {pilot['learners']} other learners, {pilot['rows']} answers on Pathwise's path; "
               f"{pilot['model']} fitted in {pilot['fit_seconds']:.2f} s"
-              + (f", median p_init {params['p_init']}, p_learn {params['p_learn']}, p_guess {params['p_guess']}, "
-                 f"p_slip {params['p_slip']}" if params else "")
+              + (f"; mastery model's median p_init {params['p_init']}, p_learn {params['p_learn']}, "
+                 f"p_guess {params['p_guess']}, p_slip {params['p_slip']}, p_lose {params.get('p_lose')}"
+                 if params else "")
               + (f", pace spread {pilot['pace_spread']}" if pilot.get("pace_spread") is not None else "")
               + (f"; {len(pilot['fallback_skills'])} skills left at the defaults" if pilot["fallback_skills"] else ""))
     print()

@@ -354,3 +354,38 @@ def test_simultaneous_double_submit_counts_once(app: App) -> None:
     with app.uow() as uow:
         assert uow.evidence.count(t.alice) == 1
         assert uow.mastery.for_learner(t.alice)["frac.add"].n_evidence == 1
+
+
+def test_after_a_fit_the_predictor_pitches_the_next_item(sqlite_app: App) -> None:
+    """With a fitted predictor live, a new item is the one it expects the learner to answer
+    right closest to 7 times in 10; before any fit the difficulty rule above decides."""
+    import random
+
+    from pathwise.domain.evidence import Evidence
+    from pathwise.services import kt
+    from pathwise.services.evidence import record_evidence
+    from pathwise.services.mastery import learner_state
+
+    t = seed(sqlite_app)
+    rng = random.Random(3)
+    rate = {"add.easy": 0.9, "add.mid": 0.7, "add.hard": 0.35}
+    history = [Evidence(f"fit-{k}", t.bob, EvidenceKind.ANSWER, ("frac.add",), float(rng.random() < rate[it]),
+                        T0 - timedelta(days=2, minutes=300 - k), item_id=it)
+               for k, it in enumerate(rng.choice(list(rate)) for _ in range(240))]
+    with sqlite_app.uow() as uow:
+        record_evidence(uow, sqlite_app.tracker(), Actor.system(), history)
+        uow.commit()
+    kt.fit(sqlite_app, Actor.system("test"))
+    tracker = sqlite_app.tracker()
+    assert tracker.predictor is not None
+    with sqlite_app.uow() as uow:
+        state = learner_state(uow, t.bob)
+        assert state is not None and state["model_version"] == tracker.version
+        expect = min(rate, key=lambda i: (abs(tracker.predict(state["state"], i, ("frac.add",)) - 0.7), i))
+        me = Actor(t.bob, Role.STUDENT, t.school)
+        s = practice.start_session(uow, me, t.bob, "frac.add", now=T0)
+        item = practice.next_item(uow, me, s.id, now=T0, tracker=tracker)
+        assert item is not None and item.item_id == expect
+        predicted = {i: tracker.predict(state["state"], i, ("frac.add",)) for i in rate}
+        assert predicted["add.easy"] > predicted["add.hard"]  # the predictor tells the items apart
+        uow.rollback()

@@ -260,3 +260,15 @@ def test_predictions_come_from_the_predictor_and_mastery_does_not() -> None:
     expect = p
     assert tracker.estimate(learner, "k").p_mastery == pytest.approx(expect)  # mastery: the mastery model's
     assert math.isfinite(tracker.predict(learner, None, ("k",)))
+
+
+def test_the_explanation_says_when_a_right_answer_came_with_help() -> None:
+    tracker = _tracker()
+    learner = _run(tracker, [_answer(1, ("a",), 0.0),
+                             _answer(2, ("a",), 0.0, checked_score=1.0, hints_used=2, hints_total=2)])
+    text = tracker.estimate(learner, "a").explanation
+    assert text.startswith("Correct with help on the last try, after 1 miss")
+    learner = _run(tracker, [_answer(1, ("a",), 1.0), _answer(2, ("a",), 1.0, attempt=2)])
+    assert tracker.estimate(learner, "a").explanation.startswith("2 correct in a row (the last with help)")
+    learner = _run(tracker, [_answer(1, ("a",), 1.0), _answer(2, ("a",), 0.0)])
+    assert tracker.estimate(learner, "a").explanation.startswith("Missed the last try, after 1 correct answer")

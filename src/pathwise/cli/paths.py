@@ -34,7 +34,7 @@ def simulate(
                                                  "on before Pathwise runs again with it (0: pre-fit model only).",
                                             min=0, max=100000)] = 200,
     pilot_model: Annotated[str, typer.Option("--pilot-model", help="The learner model fitted on the pilot cohort "
-                                                                 "(see `pathwise kt models`).")] = "bkt-pace",
+                                                                 "(see `pathwise kt models`).")] = "lr-plus",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Compare the fixed order, Pathwise's path and an oracle on synthetic learners.

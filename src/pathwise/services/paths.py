@@ -912,7 +912,7 @@ def pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
         import numpy as np
 
         info["median_params"] = {k: round(float(np.median([v[k] for v in skills.values()])), 4)
-                                 for k in ("p_init", "p_learn", "p_guess", "p_slip")}
+                                 for k in ("p_init", "p_learn", "p_guess", "p_slip", "p_lose")}
     pace = (predictor.params.get("pace") if predictor else None) or {}
     if isinstance(pace, dict) and "spread" in pace:
         info["pace_spread"] = pace.get("spread")  # the spread of learners' paces the predictor's fit chose

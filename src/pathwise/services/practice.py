@@ -451,7 +451,8 @@ def _open_presentation(uow: UnitOfWork, session_id: str) -> tp.PracticePresentat
     return uow.session.scalars(q).first()
 
 
-def _choose(uow: UnitOfWork, sess: tp.PracticeSessionRow, used_in_session: list[str]) -> Item | None:
+def _choose(uow: UnitOfWork, sess: tp.PracticeSessionRow, used_in_session: list[str],
+            tracker: Tracker | None = None) -> Item | None:
     fixed = (sess.settings or {}).get("item_ids")
     if fixed:
         for iid in fixed:
@@ -477,6 +478,10 @@ def _choose(uow: UnitOfWork, sess: tp.PracticeSessionRow, used_in_session: list[
         last_seen = {iid: n for n, iid in enumerate(used_in_session)}
         pool.sort(key=lambda i: last_seen.get(i.id, -1))
         pool = pool[: max(1, len(pool) // 2)]
+    if tracker is not None:
+        by_prediction = _by_prediction(uow, tracker, sess.learner_id, pool)
+        if by_prediction is not None:
+            return by_prediction
     # target the learner's current level: the item whose difficulty rank matches mastery
     p = _meter(uow, sess.learner_id, sess.skill_code).p_mastery
     ranked = sorted(pool, key=lambda i: (i.difficulty, i.id))
@@ -484,9 +489,30 @@ def _choose(uow: UnitOfWork, sess: tp.PracticeSessionRow, used_in_session: list[
     return ranked[idx]
 
 
+TARGET_SUCCESS = 0.7  # practice is best pitched where the learner is predicted to succeed about 7 times in 10
+
+
+def _by_prediction(uow: UnitOfWork, tracker: Tracker, learner_id: str, pool: Sequence[Item]) -> Item | None:
+    """The item the predictor expects this learner to answer right closest to ``TARGET_SUCCESS``
+    of the time (ties: the easier), or None when it cannot tell the items apart (no
+    predictor fitted, no state yet in its version)."""
+    from pathwise.services.mastery import learner_state
+
+    stored = learner_state(uow, learner_id)
+    if stored is None or stored["model_version"] != tracker.version or not stored["state"]:
+        return None
+    predicted = [(tracker.predict(stored["state"], i.id, i.skill_codes), i) for i in pool]
+    if max(p for p, _ in predicted) - min(p for p, _ in predicted) < 1e-6:
+        return None
+    return min(predicted, key=lambda x: (abs(x[0] - TARGET_SUCCESS), x[1].difficulty, x[1].id))[1]
+
+
 def next_item(uow: UnitOfWork, actor: Actor, session_id: str, *, skip: bool = False,
-              now: datetime | None = None) -> Presented | None:
-    """The item to work on now: the unfinished one, or a newly chosen one; None when done."""
+              now: datetime | None = None, tracker: Tracker | None = None) -> Presented | None:
+    """The item to work on now: the unfinished one, or a newly chosen one; None when done.
+
+    With the live ``tracker``, a new item is the one its predictor expects the learner to
+    answer right about 7 times in 10 (else the item whose difficulty rank matches mastery)."""
     sess = _session_row(uow, actor, session_id)
     if sess.ended_at is not None:
         return None
@@ -503,7 +529,7 @@ def next_item(uow: UnitOfWork, actor: Actor, session_id: str, *, skip: bool = Fa
     length = int((sess.settings or {}).get("length", SESSION_LENGTH))
     if len(used) >= length:
         return None
-    item = _choose(uow, sess, used)
+    item = _choose(uow, sess, used, tracker)
     if item is None:
         return None
     pid = uuid.uuid4().hex

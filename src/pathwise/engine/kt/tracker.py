@@ -54,21 +54,29 @@ class Tracker(Protocol):
         ...
 
 
+HELPED = 2  # in a skill's recent outcomes: right, reached with help (hints or a later try)
+
+
 def explain(history: list[int], p: float, skill: str | None = None) -> str:
-    """Plain words for the last few outcomes (1 right, 0 wrong), newest last."""
+    """Plain words for the last few outcomes (1 right, 0 wrong, 2 right with help), newest last."""
     if not history:
         return "No work on this skill yet."
     on = f" on {skill}" if skill else ""
-    last = history[-1]
+    right = [0 if h == 0 else 1 for h in history]
+    last = right[-1]
     run = 0
-    for h in reversed(history):
+    for h in reversed(right):
         if h == last:
             run += 1
         else:
             break
-    before = history[: len(history) - run][-5:]
+    before = right[: len(right) - run][-5:]
+    helped = history[-1] == HELPED
     if last == 1:
-        head = f"{run} correct in a row{on}" if run > 1 else f"Correct on the last try{on}"
+        if run > 1:
+            head = f"{run} correct in a row{on}" + (" (the last with help)" if helped else "")
+        else:
+            head = f"Correct with help on the last try{on}" if helped else f"Correct on the last try{on}"
     else:
         head = f"{run} misses in a row{on}" if run > 1 else f"Missed the last try{on}"
     if before:
@@ -172,7 +180,9 @@ class MasteryTracker:
             else:
                 b[s] = self.mastery.answer(p, s, sig.score, sig.weight)
                 why.pop(s, None)
-            h = (list(h) + [1 if ev.correct else 0])[-HISTORY:]
+            outcome = (HELPED if sig.weight < 1.0 else 1) if sig.how == "answer" and sig.score > 0.5 else \
+                (1 if ev.correct else 0)
+            h = (list(h) + [outcome])[-HISTORY:]
             k[s] = [int(n) + 1, int(c) + (1 if ev.correct else 0), h]
         if self.predictor is not None and ev.kind in SCORED:
             m = self.predictor

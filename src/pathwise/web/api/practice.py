@@ -187,7 +187,7 @@ def start(body: StartIn, request: Request, actor: Actor = policy("practice:self"
     """Start practising a skill (or resume the open session on it); the first item comes with it."""
     with system_of(request).uow() as uow:
         view = practice.start_session(uow, actor, actor.user_id or "", body.skill_code)
-        current = practice.next_item(uow, actor, view.id)
+        current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker())
         view = practice.get_session(uow, actor, view.id)
         uow.commit()
     return SessionOut.of(view, current)
@@ -205,7 +205,7 @@ def next_item(session_id: str, body: NextIn, request: Request,
               actor: Actor = policy("practice:self", Role.STUDENT)) -> Any:
     """The item to work on: the unfinished one, or a new one at the student's level; 204 when done."""
     with system_of(request).uow() as uow:
-        item = practice.next_item(uow, actor, session_id, skip=body.skip)
+        item = practice.next_item(uow, actor, session_id, skip=body.skip, tracker=system_of(request).tracker())
         uow.commit()
     if item is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -360,7 +360,7 @@ def start_assessment(assessment_id: str, request: Request,
     """Take an assigned assessment (or a mastery check) on the practice engine."""
     with system_of(request).uow() as uow:
         view = asm.start_assessment(uow, actor, assessment_id)
-        current = practice.next_item(uow, actor, view.id)
+        current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker())
         uow.commit()
     return SessionOut.of(view, current)
 

@@ -105,7 +105,7 @@ def _session_page(request: Request, actor: Actor, session_id: str, problem: str 
         if current is None:
             finished = practice.last_finished(uow, actor, session_id)
             if finished is None:  # a fresh session: show its first item
-                current = practice.next_item(uow, actor, session_id)
+                current = practice.next_item(uow, actor, session_id, tracker=system_of(request).tracker())
                 uow.commit()
         view = practice.get_session(uow, actor, session_id)
     return render(request, "practice/session.html", status_code=status_code, s=view, item=current,
@@ -172,7 +172,7 @@ def hint(session_id: str, request: Request,
 def next_question(session_id: str, request: Request, skip: Annotated[str, Form(max_length=5)] = "",
                   actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     with system_of(request).uow() as uow:
-        item = practice.next_item(uow, actor, session_id, skip=bool(skip))
+        item = practice.next_item(uow, actor, session_id, skip=bool(skip), tracker=system_of(request).tracker())
         if item is None:
             practice.finish_session(uow, actor, session_id)
             uow.commit()
