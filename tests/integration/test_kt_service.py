@@ -144,13 +144,19 @@ def test_a_refit_brings_the_stored_review_schedule_in_line_with_the_new_estimate
     t = build_tiny(app)
     learners = (t.alice, t.bob)  # the learners in a class with a framework (the ones with a path)
     with app.uow() as uow:
-        # Bob answers at chance for a long time: the fit learns that right answers come cheap
-        # (a high guess rate), so Alice's three right answers, mastered under the defaults,
-        # are not enough after the fit
-        rng = random.Random(11)
-        coin = [int(rng.random() < 0.5) for _ in range(40)]
-        record_evidence(uow, app.tracker(), Actor.system("test"),
-                        answers(t.bob, "frac.add", coin, prefix="coin") + answers(t.alice, "frac.add", [1, 1, 1]))
+        # earlier learners for whom a right answer came cheap and learning was slow teach the
+        # fit a low prior, a high guess rate and a low learn rate: Alice's three right
+        # answers, mastered under the defaults, are not enough after the fit
+        from pathwise.domain.people import User
+        from pathwise.engine.kt.mastery import MasteryParams, simulate
+
+        sim = simulate(12, 30, MasteryParams(0.05, 0.08, 0.4, 0.1, 0.02), skill="frac.add", random_state=11)
+        for k in range(12):
+            uow.users.add(User(f"u_sim{k}", t.school, f"sim{k}", f"Sim {k}", Role.STUDENT))
+        uow.flush()
+        evs = [Evidence(f"sim-{i}", f"u_sim{who[1:]}", EvidenceKind.ANSWER, ("frac.add",), c, T0 + timedelta(minutes=tm),
+                        item_id=f"q{int(tm) % 5}") for i, (who, _it, _sk, c, tm) in enumerate(sim.rows())]
+        record_evidence(uow, app.tracker(), Actor.system("test"), evs + answers(t.alice, "frac.add", [1, 1, 1]))
         uow.commit()
 
     def stored() -> dict[tuple[str, str], bool]:
@@ -208,3 +214,26 @@ def test_the_paced_model_can_be_fitted_and_made_live_as_the_predictor(app) -> No
         assert stored.params["mastery"]["model"] == kt_models.MASTERY_MODEL
         replayed = mastery.replay(app.tracker(), uow.evidence.for_learner(t.bob))
     assert _live(app, t.bob) == {k: (round(v["p_mastery"], 12), v["n_evidence"]) for k, v in replayed.items()}
+
+
+def test_estimates_stored_by_an_earlier_model_version_are_rebuilt(app) -> None:  # type: ignore[no-untyped-def]
+    """After an upgrade the live tracker's version differs from the stored rows': `kt
+    rebuild` replays those learners (and only those) through the live model."""
+    t = _tiny_with_histories(app)
+    with app.uow() as uow:
+        # parameters stored before mastery had its own model: a predictor alone
+        uow.model_params.add_active(kt_models.PRODUCT_SLOT, "elo-old", {"model": "elo"}, {})
+        uow.commit()
+    app.reset_tracker()
+    tracker = app.tracker()
+    assert tracker.source == "elo-old" and tracker.version != "elo-old"
+    with app.uow() as uow:
+        assert {r.model_version for r in uow.mastery.for_learner(t.alice).values()} == {mastery.FALLBACK_VERSION}
+    assert kt.rebuild(app, Actor.system("test")) == 3
+    with app.uow() as uow:
+        assert {r.model_version for r in uow.mastery.for_learner(t.alice).values()} == {tracker.version}
+        replayed = mastery.replay(tracker, uow.evidence.for_learner(t.alice))
+    assert _live(app, t.alice) == {k: (round(v["p_mastery"], 12), v["n_evidence"]) for k, v in replayed.items()}
+    assert kt.rebuild(app, Actor.system("test")) == 0  # nothing left out of date
+    with pytest.raises(Forbidden):
+        kt.rebuild(app, Actor(t.teacher, Role.TEACHER, t.school))

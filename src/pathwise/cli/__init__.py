@@ -76,7 +76,14 @@ def demo(
     system = open_app()
     system.migrate()
     if demo_service.is_seeded(system):
+        from pathwise.services.access import Actor
+        from pathwise.services.kt import rebuild
+
         out.print("demo school already seeded: reusing it")
+        # estimates stored by an earlier version of the learner model are replayed through this one
+        n = rebuild(system, Actor.system())
+        if n:
+            out.print(f"mastery rebuilt for {n} learners (stored by an earlier version of the learner model)")
     else:
         with progress_bar() as bar:
             task = bar.add_task("seeding the demo school", total=None)

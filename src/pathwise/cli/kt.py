@@ -142,6 +142,23 @@ def replay_cmd(
         raise typer.Exit(1)
 
 
+@kt_app.command("rebuild")
+def rebuild_cmd(
+    everyone: Annotated[bool, typer.Option("--all", help="Rebuild every learner, not only those out of date.")] = False,
+) -> None:
+    """Rebuild mastery from the evidence for learners whose estimates came from another model version.
+
+    Example: pathwise kt rebuild          (after an upgrade; `--all` to replay everyone)
+    """
+    from pathwise.services.access import Actor
+    from pathwise.services.kt import rebuild
+
+    with service_call(migrate=True) as system, _progress() as prog:
+        task = prog.add_task("rebuilding mastery", total=1.0)
+        n = rebuild(system, Actor.system(), everyone=everyone, progress=lambda f: prog.update(task, completed=f))
+    out.print(f"mastery rebuilt for {n} learner{'s' if n != 1 else ''}")
+
+
 @kt_app.command("status")
 def status_cmd() -> None:
     """Show which model drives mastery now, its version and what it was fitted on.

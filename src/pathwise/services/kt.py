@@ -314,7 +314,6 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
     framework defaults and the report names them.
     """
     from pathwise.domain.people import Role
-    from pathwise.services import mastery, paths
     from pathwise.services.access import require_role
 
     require_role(actor, Role.ADMIN)
@@ -340,20 +339,53 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
         uow.commit()
     if act:
         system.reset_tracker()
-        tracker = system.tracker()
         if rebuild:
             with system.uow() as uow:
                 ids = uow.evidence.learner_ids()
-            for i in range(0, len(ids), 200):
-                with system.uow() as uow:
-                    mastery.rebuild(uow, tracker, ids[i:i + 200])
-                    # the review schedule follows the new estimates, as it does after an import
-                    paths.sync_learners(uow, ids[i:i + 200])
-                    uow.commit()
-                rebuilt += len(ids[i:i + 200])
-                say("rebuilding mastery", rebuilt / max(len(ids), 1))
+            rebuilt = _rebuild(system, ids, lambda f: say("rebuilding mastery", f))
     return FitReport(name, version, len(log), len(set(log.students)), len(log.skill_set()),
                      summary["fallback_skills"], summary["fit_seconds"], act, rebuilt, summary.get("learned", {}))
+
+
+def _rebuild(system: Any, ids: list[str], progress: Callable[[float], None] | None = None) -> int:
+    """Replay the learners' evidence through the live model, 200 at a time, each chunk in
+    its own transaction; their review schedules follow the new estimates."""
+    from pathwise.services import mastery, paths
+
+    tracker = system.tracker()
+    done = 0
+    for i in range(0, len(ids), 200):
+        chunk = ids[i:i + 200]
+        with system.uow() as uow:
+            mastery.rebuild(uow, tracker, chunk)
+            # the review schedule follows the new estimates, as it does after an import
+            paths.sync_learners(uow, chunk)
+            uow.commit()
+        done += len(chunk)
+        if progress is not None:
+            progress(done / max(len(ids), 1))
+    return done
+
+
+def rebuild(system: Any, actor: Any, *, everyone: bool = False,
+            progress: Callable[[float], None] | None = None) -> int:
+    """Rebuild the mastery projection of learners whose stored estimates came from another
+    version of the learner model (after an upgrade, say), or of everyone; returns how many."""
+    from sqlalchemy import select
+
+    from pathwise.domain.people import Role
+    from pathwise.services.access import require_role
+    from pathwise.store import tables as t
+
+    require_role(actor, Role.ADMIN)
+    version = system.tracker().version
+    with system.uow() as uow:
+        if everyone:
+            ids = uow.evidence.learner_ids()
+        else:
+            q = select(t.MasteryRow.learner_id).where(t.MasteryRow.model_version != version).distinct()
+            ids = sorted(uow.session.scalars(q))
+    return _rebuild(system, ids, progress)
 
 
 def active_model(system: Any) -> dict[str, Any]:
