@@ -237,3 +237,41 @@ def test_estimates_stored_by_an_earlier_model_version_are_rebuilt(app) -> None: 
     assert kt.rebuild(app, Actor.system("test")) == 0  # nothing left out of date
     with pytest.raises(Forbidden):
         kt.rebuild(app, Actor(t.teacher, Role.TEACHER, t.school))
+
+
+def test_kt_replay_writes_mastery_before_and_after_each_answer_and_counts_violations(sqlite_url, tmp_path,
+                                                                                     monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import csv as csv_mod
+
+    from pathwise.cli import app as cli
+    from pathwise.config import get_settings
+
+    log = tmp_path / "log.csv"
+    log.write_text("student_id,item_id,skill_ids,correct,timestamp,hints\n"
+                   "s1,i1,k1,1,2025-10-02T10:00:00Z,\n"
+                   "s1,i2,k1;k2,0,2025-10-02T10:01:00Z,\n"
+                   "s2,i1,k1,1,2025-10-02T10:00:00Z,2\n"
+                   "s1,i3,k2,1,2025-10-02T10:02:00Z,\n")
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    out = tmp_path / "replay.csv"
+    res = runner.invoke(cli, ["kt", "replay", str(log), "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    assert '"direction_violations": 0' in res.output and '"cross_skill_flips": 0' in res.output
+    with out.open() as fh:
+        rows = list(csv_mod.DictReader(fh))
+    assert [r["line"] for r in rows] == ["2", "3", "4", "5"]
+    first, wrong, helped = rows[0], rows[1], rows[2]
+    assert float(first["mastery_after"]) > float(first["mastery_before"])
+    before = [float(x) for x in wrong["mastery_before"].split(";")]
+    after = [float(x) for x in wrong["mastery_after"].split(";")]
+    assert len(before) == 2 and all(a <= b for a, b in zip(after, before, strict=True))
+    # the same right answer after two hints counts for less than s1's unhelped one
+    assert float(helped["mastery_before"]) == float(first["mastery_before"])
+    assert float(first["mastery_before"]) < float(helped["mastery_after"]) < float(first["mastery_after"])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("student_id,item_id,skill_ids,correct,timestamp\ns1,i1,k1,7,2025-10-02T10:00:00Z\n")
+    res = runner.invoke(cli, ["kt", "replay", str(bad), "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code == 1 and "line 2" in res.output
+    get_settings.cache_clear()

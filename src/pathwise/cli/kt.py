@@ -87,7 +87,8 @@ def fit_cmd(
     if as_json:
         print(json.dumps(report.summary()))
         return
-    out.print(f"fitted {report.model} on {report.rows} answers from {report.learners} learners, "
+    what = "the mastery model" if report.model == "bkt-mastery" else f"{report.model} (predictions) and the mastery model"
+    out.print(f"fitted {what} on {report.rows} answers from {report.learners} learners, "
               f"{report.skills} skills, in {report.fit_seconds:.1f} s; version {report.version}")
     if "pace_spread" in report.learned:
         spread = report.learned["pace_spread"]

@@ -98,8 +98,10 @@ class PersonOut(BaseModel):
 class SkillMasteryOut(BaseModel):
     skill_id: str
     title: str
-    p_mastery: float
-    mastered: bool
+    p_mastery: float = Field(description="The probability that the learner knows the skill now, from the evidence "
+                                         "on it: a right answer never lowers it, a wrong one never raises it, and "
+                                         "every page shows this same stored value.")
+    mastered: bool = Field(description="p_mastery is at or above the framework's threshold.")
     level: str
     threshold: float
     n_evidence: int
