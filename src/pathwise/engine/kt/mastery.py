@@ -33,7 +33,9 @@ schedule (``engine.paths.review``) says when a mastered skill is due for review.
 Fitting is expectation-maximisation over all learners' sequences per skill at once
 (time-major, vectorised; random restarts run together), with the guess and slip
 bounded so that a known skill is always answered right more often than an unknown one
-(which keeps the direction property). Parameters are plain data. Numbers only: no
+(which keeps the direction property), and each parameter pulled toward its default by a
+few pseudo-observations (a maximum a posteriori fit), so that a skill with little
+evidence keeps sane values. Parameters are plain data. Numbers only: no
 storage, no I/O.
 """
 
@@ -182,9 +184,10 @@ class MasteryModel:
     mastery_is_local = True
 
     def __init__(self, *, n_restarts: int = 4, max_iter: int = 60, tol: float = 1e-5, min_responses: int = 10,
-                 bounds: Bounds | None = None, defaults: MasteryParams | None = None,
+                 prior_weight: float = 5.0, bounds: Bounds | None = None, defaults: MasteryParams | None = None,
                  random_state: int | None = 0) -> None:
         self.n_restarts = n_restarts
+        self.prior_weight = prior_weight
         self.max_iter = max_iter
         self.tol = tol
         self.min_responses = min_responses
@@ -264,11 +267,16 @@ class MasteryModel:
             gU = 1.0 - gK
             ll_rs = group(np.log(c), flat)
             ll = float(ll_rs.sum())
-            init = clip("p_init", group(gK[lay.first], flat_first) / np.maximum(n_first, 1e-12))
-            learn = clip("p_learn", (group(xi, flat) + 1e-4) / (group(gU * gain * has_next, flat) + 2e-3))
-            lose = clip("p_lose", (group(xl, flat) + 1e-4) / (group(gK * lossw * has_next, flat) + 2e-3))
-            guess = clip("p_guess", (group(gU * o, flat) + 1e-3) / (group(gU, flat) + 2e-3))
-            slip = clip("p_slip", (group(gK * (1 - o), flat) + 1e-3) / (group(gK, flat) + 2e-3))
+            # maximum a posteriori: each parameter is pulled toward its default by ``prior_weight``
+            # pseudo-observations, which settles skills with little evidence on sane values (a
+            # few dozen answers can otherwise fit "everyone knows it already") and is negligible
+            # once a skill has hundreds of answers
+            k = self.prior_weight
+            init = clip("p_init", (group(gK[lay.first], flat_first) + k * dflt.p_init) / (n_first + k))
+            learn = clip("p_learn", (group(xi, flat) + k * dflt.p_learn) / (group(gU * gain * has_next, flat) + k))
+            lose = clip("p_lose", (group(xl, flat) + k * dflt.p_lose) / (group(gK * lossw * has_next, flat) + k))
+            guess = clip("p_guess", (group(gU * o, flat) + k * dflt.p_guess) / (group(gU, flat) + k))
+            slip = clip("p_slip", (group(gK * (1 - o), flat) + k * dflt.p_slip) / (group(gK, flat) + k))
             # keep a known skill answered right more often than an unknown one
             guess = np.minimum(guess, 1.0 - slip - 0.05)
             if progress:
