@@ -51,7 +51,7 @@ def test_simulate_prints_each_policy_and_ratios() -> None:
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout)
     assert set(rep["policies"]) == {"fixed", "pathwise", "pathwise-fit", "oracle"}
-    assert rep["pilot"]["learners"] == 3 and rep["pilot"]["model"] == "bkt-pace"
+    assert rep["pilot"]["learners"] == 3 and rep["pilot"]["model"] == "lr-plus"  # the product's default predictor, fitted with the mastery model
     assert rep["ratios"]["pathwise/oracle median"] > 0 and rep["ratios"]["pathwise-fit/oracle median"] > 0
     lo, hi = rep["ratio_intervals"]["pathwise/oracle median"]
     assert lo <= hi

@@ -111,7 +111,9 @@ def test_wheel_spinning_routes_to_prerequisites() -> None:
     ids = [r.activity.id for r in recs]
     assert "p.c" not in ids
     assert recs[0].purpose == "step_back" and recs[0].activity.id in {"p.a", "p.b"}
-    assert recs[0].reason.startswith("Step back: strengthen") and "before more Gamma" in recs[0].reason
+    # the prerequisites are mastered: the words say refresh, never "strengthen" a mastered skill
+    assert recs[0].reason == "Step back: refresh Beta (mastered), which Gamma builds on"
+    assert not any("strengthen" in r.reason for r in recs)
     assert step_back_targets(G, "c", {"a": 0.99, "b": 0.96, "d": 0.2}) == ["b", "a"]
     with pytest.raises(ValueError):
         WheelSpinGuard(limit=1)

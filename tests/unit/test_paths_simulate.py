@@ -96,13 +96,13 @@ def test_the_pilot_cohort_is_other_learners_and_logs_only_what_the_product_sees(
 
 
 def test_pathwise_with_a_pilot_fit_meets_the_same_learners() -> None:
-    rep = run_simulation(learners=3, seed=1, skills=6, budget_per_skill=10, pilot=8)
+    rep = run_simulation(learners=3, seed=1, skills=6, budget_per_skill=10, pilot=8, pilot_model="bkt-pace")
     assert list(rep["policies"]) == ["fixed", "pathwise", "pathwise-fit", "oracle"]
     pilot = rep["pilot"]
     assert pilot["model"] == "bkt-pace" and pilot["rows"] == 8 * 60 and pilot["learners"] == 8
-    assert pilot["pace_spread"] in (0.0, 0.25, 0.5, 0.75, 1.0)  # the fit chose the spread of paces
-    # the fit learned from the pilot's answers: not the textbook defaults (0.3 / 0.1)
-    assert pilot["median_params"]["p_init"] != 0.3 and pilot["median_params"]["p_learn"] != 0.1
+    assert pilot["pace_spread"] in (0.0, 0.25, 0.5, 0.75, 1.0)  # the predictor's fit chose the spread of paces
+    # the mastery model learned from the pilot's answers: not its defaults (0.3 / 0.2)
+    assert pilot["median_params"]["p_init"] != 0.3 and pilot["median_params"]["p_learn"] != 0.2
     assert {"pathwise-fit/oracle median", "pathwise/oracle median"} <= set(rep["ratios"])
     plain = run_simulation(learners=3, seed=1, skills=6, budget_per_skill=10, pilot=0)
     assert "pilot" not in plain and "pathwise-fit" not in plain["policies"]

@@ -64,7 +64,7 @@ class MasteryParams:
     p_learn: float = 0.2
     p_guess: float = 0.2
     p_slip: float = 0.1
-    p_lose: float = 0.05
+    p_lose: float = 0.02  # below 1 - threshold: one slip after a strong record does not undo mastery
 
     def __post_init__(self) -> None:
         for name in ("p_init", "p_learn", "p_guess", "p_slip", "p_lose"):
