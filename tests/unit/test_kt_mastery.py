@@ -272,3 +272,13 @@ def test_the_explanation_says_when_a_right_answer_came_with_help() -> None:
     assert tracker.estimate(learner, "a").explanation.startswith("2 correct in a row (the last with help)")
     learner = _run(tracker, [_answer(1, ("a",), 1.0), _answer(2, ("a",), 0.0)])
     assert tracker.estimate(learner, "a").explanation.startswith("Missed the last try, after 1 correct answer")
+
+
+def test_with_the_defaults_one_slip_after_a_long_run_keeps_mastery_and_two_misses_do_not() -> None:
+    tracker = _tracker()
+    run = [_answer(i, ("a",), 1.0) for i in range(10)]
+    assert tracker.estimate(_run(tracker, run + [_answer(20, ("a",), 0.0)]), "a").p_mastery >= 0.95
+    assert tracker.estimate(_run(tracker, run + [_answer(20 + i, ("a",), 0.0) for i in range(2)]), "a").p_mastery < 0.95
+    short = [_answer(i, ("a",), 1.0) for i in range(3)]
+    assert tracker.estimate(_run(tracker, short), "a").p_mastery >= 0.95
+    assert tracker.estimate(_run(tracker, short + [_answer(9, ("a",), 0.0)]), "a").p_mastery < 0.95
