@@ -2,7 +2,8 @@
 
 After a varied history (answers right and wrong, an answer helped by hints, a teacher's
 observation and an override), the student's home page, the practice page, the skill
-map, the teacher's class grid, the guardian's page and the API all show the same
+map, the teacher's class grid and learner page, the guardian's page, the API and the
+export all show the same
 percent for every skill of the learner, the same skills as not started, and the same
 count of mastered skills, read from the one stored projection.
 """
@@ -85,6 +86,9 @@ def test_every_page_and_the_api_show_the_same_number(school: tuple[App, WebSchoo
     api = teacher.get(f"/api/v1/learners/{w.ana}/mastery", headers=h).json()
     pages["API"] = {m["skill_id"]: str(round(100 * m["p_mastery"])) for m in api}
     api_map = teacher.get(f"/api/v1/learners/{w.ana}/skill-map", headers=h).json()
+    admin = web()
+    export = admin.get(f"/api/v1/learners/{w.ana}/export", headers=bearer(admin.token("admin"))).json()
+    pages["export"] = {m["skill_code"]: str(round(100 * m["p_mastery"])) for m in export["mastery"]}
     pages["API skill map"] = {s["skill_id"]: str(round(100 * s["p_mastery"])) if s["n_evidence"] else ""
                               for s in api_map["skills"]}
 
