@@ -3,9 +3,9 @@
 After a varied history (answers right and wrong, an answer helped by hints, a teacher's
 observation and an override), the student's home page, the practice page, the skill
 map, the teacher's class grid and learner page, the guardian's page, the API and the
-export all show the same
-percent for every skill of the learner, the same skills as not started, and the same
-count of mastered skills, read from the one stored projection.
+learner's data export all show the same percent for every skill of the learner and the
+same skills as not started, and the pages and the API the same count of mastered skills,
+read from the one stored projection.
 """
 
 from __future__ import annotations
