@@ -63,12 +63,12 @@ def evaluate_cmd(
 @kt_app.command("fit")
 def fit_cmd(
     csv: Annotated[Path | None, typer.Option("--csv", help="Fit on this response-log CSV instead of the stored evidence.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name; the default model drives mastery in the product.")] = None,
-    activate: Annotated[bool | None, typer.Option("--activate/--no-activate", help="Make this fit the live model (default: only for the default model).")] = None,
+    model: Annotated[str | None, typer.Option(help="The predictor to fit beside the mastery model (default: the default predictor; bkt-mastery: the mastery model alone).")] = None,
+    activate: Annotated[bool | None, typer.Option("--activate/--no-activate", help="Make this fit the live model (default: for the default predictor or bkt-mastery).")] = None,
     min_responses: Annotated[int, typer.Option(help="Skills with fewer answers keep the framework defaults.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Refit a learner model from the database (or a CSV), store its parameters with a version, rebuild mastery.
+    """Refit the mastery model and a predictor from the database (or a CSV), store them with a version, rebuild mastery.
 
     Example: pathwise kt fit --csv ../shared/data/kt/assist09/train.csv
     """
@@ -162,7 +162,7 @@ def rebuild_cmd(
 
 @kt_app.command("status")
 def status_cmd() -> None:
-    """Show which model drives mastery now, its version and what it was fitted on.
+    """Show the live learner model (its mastery model and predictor), its version and what it was fitted on.
 
     Example: pathwise kt status
     """
