@@ -165,6 +165,12 @@ def test_peer_review_then_teacher_confirms(sqlite_app: App) -> None:
     dora = Actor("u_dora", Role.STUDENT, t.school)
     bob = Actor(t.bob, Role.STUDENT, t.school)
     with sqlite_app.uow() as uow:
+        with pytest.raises(NotFound):  # not assigned: no peer review to store
+            asm.score_project(uow, sqlite_app.tracker(), dora, "poster", t.alice, {"acc": 1}, now=T0)
+        asm.assign(uow, teacher, "poster", t.class1, T0, T0 + timedelta(days=1))
+        with pytest.raises(NotFound):  # the window has closed
+            asm.score_project(uow, sqlite_app.tracker(), dora, "poster", t.alice, {"acc": 1},
+                              now=T0 + timedelta(days=2))
         res = asm.score_project(uow, sqlite_app.tracker(), dora, "poster", t.alice, {"acc": 1}, now=T0)
         assert res.state == "peer" and res.evidence_ids == ()
         assert uow.evidence.count(t.alice) == 0  # a peer score is not evidence yet

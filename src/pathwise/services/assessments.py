@@ -290,18 +290,14 @@ def _project(uow: UnitOfWork, actor: Actor, assessment_id: str) -> tuple[Assessm
     return a, get_rubric(uow, actor, a.rubric_id)
 
 
-def _classmates(uow: UnitOfWork, a: str, b: str) -> bool:
-    mine = {s.id for s in uow.sections.sections_of(a, Role.STUDENT)}
-    return any(s.id in mine for s in uow.sections.sections_of(b, Role.STUDENT))
-
-
 def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id: str, learner_id: str,
                   scores: Mapping[str, int], comment: str = "", *, now: datetime | None = None) -> ScoreResult:
     """Score criteria of a project for a learner.
 
     A teacher's (or admin's) scores are confirmed at once: each becomes RUBRIC evidence on
     the criterion's skills with score points / max points. A classmate's scores (when the
-    project allows peer review) are stored as a peer review, to be confirmed by the teacher.
+    project allows peer review, was assigned to both and its window is open) are stored as
+    a peer review, to be confirmed by the teacher.
     """
     now = _now(now)
     a, rubric = _project(uow, actor, assessment_id)
@@ -316,8 +312,10 @@ def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id
             raise _invalid(exc) from None
         checked.append((crit, int(points)))
     if actor.role == Role.STUDENT:
-        if not a.peer_review or actor.user_id == learner_id or not _classmates(uow, actor.user_id or "", learner_id):
-            raise NotFound(f"no learner {learner_id}")
+        # A student scores only an open peer review of a classmate the project was assigned
+        # with: the rule lives here, so the page and the API cannot differ (anything else is
+        # "not found").
+        peer_review_form(uow, actor, assessment_id, learner_id, now=now)
         for crit, points in checked:
             uow.session.add(tp.RubricScoreRow(id=uuid.uuid4().hex, assessment_id=a.id, learner_id=learner_id,
                                               criterion_id=crit.id, points=points, state=ReviewState.PEER.value,

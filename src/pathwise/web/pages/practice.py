@@ -280,7 +280,6 @@ async def peer_post(assessment_id: str, learner_id: str, request: Request,
             raise Invalid(bad, "scores")
         system = system_of(request)
         with system.uow() as uow:
-            asm.peer_review_form(uow, actor, assessment_id, learner_id)  # only an open review of a classmate
             asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
             uow.commit()
 
