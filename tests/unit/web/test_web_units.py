@@ -12,7 +12,7 @@ from pathwise.services.auth import csrf_matches
 from pathwise.services.school import LearnerSummary, SkillStatus, in_plain_words, mastery_level
 from pathwise.web.api.schemas import EvidenceBatchIn, EvidenceIn, TokenRequest
 from pathwise.web.app import _field_of
-from pathwise.web.pages.routes import _safe_next
+from pathwise.web.pages.links import safe_link, same_site_path
 from pathwise.web.policy import Policy, policy
 
 
@@ -58,7 +58,16 @@ def test_summary_averages_are_put_in_words() -> None:
     ("/\\evil.example", False), ("", False), (None, False), ("teacher", False),
 ])
 def test_only_same_site_paths_are_followed(target: str | None, ok: bool) -> None:
-    assert _safe_next(target) == (target if ok else None)
+    assert same_site_path(target) == (target if ok else None)
+
+
+@pytest.mark.parametrize("url,ok", [
+    ("/practice/activity/a1", True), ("https://video.example/x", True), ("http://a.example", True),
+    ("//evil.example", False), ("/\\evil.example", False), ("javascript:alert(1)", False),
+    ("data:text/html,x", False), ("", False), (None, False), ("https://a.example\\@evil", False),
+])
+def test_rendered_links_are_this_site_or_http(url: str | None, ok: bool) -> None:
+    assert safe_link(url) == (url.strip() if ok and url else None)
 
 
 def test_error_fields_drop_the_location_prefix() -> None:

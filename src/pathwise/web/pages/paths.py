@@ -11,7 +11,6 @@ practice or mastery-check session goes through ``services.practice``. No rules h
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,22 +22,13 @@ from pathwise.services.errors import Invalid, NotFound, ServiceError
 from pathwise.web.auth import system_of
 from pathwise.web.pages.routes import render
 from pathwise.web.policy import policy
+from pathwise.web.pages.links import safe_link
 
 router = APIRouter(include_in_schema=False)
 
 STATUS_WORDS = {"mastered": "Mastered", "in_progress": "In progress", "ready": "Ready to learn", "locked": "Locked"}
 STATUS_SYMBOL = {"mastered": "✓", "in_progress": "◐", "ready": "○", "locked": "🔒"}
 PURPOSE_WORDS = {"learn": "Learn", "review": "Review", "step_back": "Step back", "check": "Mastery check"}
-
-
-def _safe_link(url: str | None) -> str | None:
-    """Only same-site paths and http(s) addresses are followed."""
-    if not url:
-        return None
-    u = url.strip()
-    if u.startswith("/") and not u.startswith("//") and "\\" not in u:
-        return u
-    return u if urlsplit(u).scheme in ("http", "https") else None
 
 
 def whats_next(uow: Any, actor: Actor, learner_id: str) -> dict[str, Any]:
@@ -113,7 +103,7 @@ def _opening(uow: Any, actor: Actor, learner: str, picked: paths.NextActivity) -
                 view = practice.start_session(uow, actor, learner, picked.skills[0], mode="check", item_ids=ids,
                                               hints=False)
                 return f"/practice/session/{view.id}"
-    link = _safe_link(picked.url)
+    link = safe_link(picked.url)
     return link or "/student?chosen=1#whats-next"
 
 

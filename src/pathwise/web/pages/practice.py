@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,6 +27,7 @@ from pathwise.services.errors import Invalid, ServiceError
 from pathwise.web.auth import system_of
 from pathwise.web.pages.routes import render
 from pathwise.web.policy import policy
+from pathwise.web.pages.links import safe_link
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,16 +61,6 @@ def open_activity(activity_id: str, request: Request, actor: Actor = policy("pra
     return _see_other(f"/practice/session/{view.id}")
 
 
-def _safe_link(url: str | None) -> str | None:
-    """Only same-site paths and http(s) addresses are rendered as links."""
-    if not url:
-        return None
-    u = url.strip()
-    if u.startswith("/") and not u.startswith("//"):
-        return u
-    return u if urlsplit(u).scheme in ("http", "https") else None
-
-
 def _next_up(uow, actor: Actor, learner: str) -> tuple[list[dict[str, str]], str]:  # type: ignore[no-untyped-def]
     try:
         na = paths.next_activities(uow, actor, learner)
@@ -78,7 +68,7 @@ def _next_up(uow, actor: Actor, learner: str) -> tuple[list[dict[str, str]], str
         return [], ""
     out = []
     for a in na.items:
-        href = f"/practice/activity/{a.activity_id}" if a.kind in ("practice", "check") else _safe_link(a.url)
+        href = f"/practice/activity/{a.activity_id}" if a.kind in ("practice", "check") else safe_link(a.url)
         if href:
             out.append({"href": href, "title": a.title, "reason": a.reason, "minutes": str(a.minutes)})
     return out, na.message

@@ -33,6 +33,7 @@ from pathwise.web.auth import (
     set_session_cookie,
     system_of,
 )
+from pathwise.web.pages.links import same_site_path
 from pathwise.web.policy import policy
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -68,13 +69,6 @@ def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
                   message=message, status=status)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths (no scheme, no //host) are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 # -- login and logout ---------------------------------------------------------------------------
 
 
@@ -82,7 +76,7 @@ def _login_form(request: Request, status_code: int = 200, error: str | None = No
                 next_path: str | None = None, notice: str | None = None) -> HTMLResponse:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
     response = render(request, "login.html", status_code=status_code, error=error, username=username,
-                      login_csrf=token, next_path=_safe_next(next_path) or "", notice=notice)
+                      login_csrf=token, next_path=same_site_path(next_path) or "", notice=notice)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, path="/", httponly=True, samesite="strict",
                         secure=system_of(request).settings.secure_cookies)
     return response
@@ -93,7 +87,7 @@ async def login_page(request: Request, next: str | None = None, expired: str | N
                      bye: str | None = None) -> Response:
     who = await principal(request)
     if who is not None:
-        return RedirectResponse(_safe_next(next) or HOME[who.user.role], status_code=303)
+        return RedirectResponse(same_site_path(next) or HOME[who.user.role], status_code=303)
     notice = None
     if expired:
         notice = "Your session ended. Please sign in again."
@@ -120,7 +114,7 @@ def login(request: Request,
         message = ("Wrong username or password." if str(exc) == auth_service.WRONG_CREDENTIALS else
                    "Too many failed attempts. This account is locked for a while; try again later.")
         return _login_form(request, 401, message, username, next)
-    response = RedirectResponse(_safe_next(next) or HOME[session.user.role], status_code=303)
+    response = RedirectResponse(same_site_path(next) or HOME[session.user.role], status_code=303)
     set_session_cookie(response, system, session.cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
