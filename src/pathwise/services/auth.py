@@ -31,6 +31,7 @@ from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.errors import AuthFailed, Invalid, NotFound
 from pathwise.store.tables import utcnow
+from pathwise.store.uow import UnitOfWork
 
 TOKEN_PREFIX = "pw_"
 MIN_PASSWORD_LENGTH = 8
@@ -131,8 +132,20 @@ def authenticate(system: App, username: str, password: str, now: datetime | None
 # -- web sessions -------------------------------------------------------------------------------
 
 
-def _digest(value: str) -> str:
+def secret_digest(value: str) -> str:
+    """The stored form of a secret Pathwise hands out (a session cookie, an API token, an xAPI
+    credential's secret): SHA-256 in hex. The secrets are long and random, so a fast hash is
+    enough; only the holder has the value. One function for all of them."""
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def open_session(uow: UnitOfWork, user_id: str, now: datetime) -> tuple[str, str]:
+    """A new web session for ``user_id`` in the caller's unit of work: (cookie, CSRF token).
+    Signing in with a password and an LTI launch both open sessions here."""
+    cookie = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    uow.web_sessions.add(secret_digest(cookie), user_id, csrf, now)
+    return cookie, csrf
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +172,8 @@ def login(system: App, username: str, password: str, now: datetime | None = None
     """Check the credentials and open a web session (``AuthFailed`` otherwise)."""
     now = now or utcnow()
     user = authenticate(system, username, password, now)
-    cookie = secrets.token_urlsafe(32)
-    csrf = secrets.token_urlsafe(32)
     with system.uow() as uow:
-        uow.web_sessions.add(_digest(cookie), user.id, csrf, now)
+        cookie, csrf = open_session(uow, user.id, now)
         uow.commit()
     return NewSession(cookie, csrf, user)
 
@@ -173,7 +184,7 @@ def resolve_session(system: App, cookie: str | None, now: datetime | None = None
         return None
     now = now or utcnow()
     s = system.settings
-    key = _digest(cookie)
+    key = secret_digest(cookie)
     with system.uow() as uow:
         row = uow.web_sessions.get(key)
         if row is None or row.revoked_at is not None:
@@ -200,7 +211,7 @@ def logout(system: App, cookie: str | None, now: datetime | None = None) -> None
     if not cookie:
         return
     with system.uow() as uow:
-        key = _digest(cookie)
+        key = secret_digest(cookie)
         if uow.web_sessions.get(key) is not None:
             uow.web_sessions.revoke(key, now or utcnow())
             uow.commit()
@@ -251,7 +262,7 @@ def issue_token(system: App, actor: Actor, name: str) -> NewToken:
     with system.uow() as uow:
         if uow.users.get(actor.user_id) is None:
             raise NotFound(f"no user {actor.user_id}")
-        uow.tokens.add(token_id, actor.user_id, name, _digest(token), [])
+        uow.tokens.add(token_id, actor.user_id, name, secret_digest(token), [])
         uow.commit()
     return NewToken(token_id, name, token, utcnow())
 
@@ -269,7 +280,7 @@ def resolve_token(system: App, token: str | None, now: datetime | None = None) -
         return None
     now = now or utcnow()
     with system.uow() as uow:
-        row = uow.tokens.by_hash(_digest(token))
+        row = uow.tokens.by_hash(secret_digest(token))
         if row is None or row.revoked_at is not None:
             return None
         user = uow.users.get(row.user_id)

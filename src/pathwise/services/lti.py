@@ -36,6 +36,7 @@ from sqlalchemy import delete, select
 
 from pathwise.domain.people import Role
 from pathwise.services.access import Actor, require_learner, require_role, require_school
+from pathwise.services.auth import open_session
 from pathwise.services.context import App
 from pathwise.services.errors import AuthFailed, Conflict, Invalid, NotFound
 from pathwise.store import tables as t
@@ -300,10 +301,6 @@ def tool_public_keys(system: App) -> list[tuple[str, str]]:
 # -- launches -------------------------------------------------------------------------------------
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def _username(s: Any, platform: LtiPlatformRow, subject: str) -> str:
     base = "lti-" + hashlib.sha256(f"{platform.id}|{subject}".encode()).hexdigest()[:12]
     name, n = base, 1
@@ -389,8 +386,7 @@ def complete_launch(system: App, claims: LaunchClaims, now: datetime | None = No
         if activity_id:
             act = s.get(t.ActivityRow, activity_id)
             skills = tuple(c for c in (act.skill_codes or "").split(";") if c) if act else ()
-        cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        uow.web_sessions.add(_digest(cookie), user.id, csrf, now)
+        cookie, csrf = open_session(uow, user.id, now)
         uow.audit.add(user.id, "lti:launch", user.id if user_role == Role.STUDENT else None, "lti",
                       {"platform": platform.id, "message_type": claims.message_type})
         result = LaunchResult(user.id, user_role, section_id, activity_id, cookie, csrf, created, skills)

@@ -11,7 +11,6 @@ person's session.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -29,6 +28,7 @@ from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role
 from pathwise.services import evidence as evidence_service
 from pathwise.services.access import Actor, Need, require_learner, require_role, visible_learners
+from pathwise.services.auth import secret_digest
 from pathwise.services.context import App
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
 from pathwise.store import tables as t
@@ -130,10 +130,6 @@ def require_scope(client: XapiClient, *needed: str, read: bool = False) -> None:
     raise Forbidden(f"this credential lacks the scope {needed[0]}")
 
 
-def _hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class NewCredential:
     key: str
@@ -154,7 +150,7 @@ def create_credential(system: App, actor: Actor, name: str, scopes: Sequence[str
     key = secrets.token_hex(10)
     secret = secrets.token_urlsafe(24)
     with system.uow() as uow:
-        uow.session.add(x.XapiCredentialRow(key=key, name=name, secret_hash=_hash_secret(secret),
+        uow.session.add(x.XapiCredentialRow(key=key, name=name, secret_hash=secret_digest(secret),
                                             scopes=list(dict.fromkeys(scopes))))
         uow.commit()
     return NewCredential(key, secret, name, tuple(dict.fromkeys(scopes)))
@@ -180,7 +176,7 @@ def revoke_credential(system: App, actor: Actor, key: str) -> None:
 
 def authenticate(system: App, key: str, secret: str) -> XapiClient:
     """The integration whose key and secret these are, else ``AuthFailed``."""
-    digest = _hash_secret(secret)
+    digest = secret_digest(secret)
     with system.uow() as uow:
         row = uow.session.get(x.XapiCredentialRow, key)
         if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, digest):
