@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pathwise.domain import profile as prof
+from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role, Section, User
 from pathwise.services.errors import Forbidden, NotFound
 from pathwise.store.uow import UnitOfWork
@@ -154,3 +155,59 @@ def require_school(actor: Actor, school_id: str) -> None:
         return
     if actor.role != Role.ADMIN or actor.school_id != school_id:
         raise NotFound(f"no school {school_id}")
+
+
+# -- rules about a learner's own work --------------------------------------------------------------
+
+
+def require_self(uow: UnitOfWork, actor: Actor, need: Need = Need.WRITE, resource: str = "learner") -> User:
+    """The acting student, for what only a student does about themself (taking assigned
+    work, peer reviews, handing in learning done elsewhere); anyone else: ``NotFound``."""
+    if actor.role != Role.STUDENT or not actor.user_id:
+        raise NotFound("no learner")
+    return require_learner(uow, actor, actor.user_id, need, resource)
+
+
+def require_own_work(uow: UnitOfWork, actor: Actor, learner_id: str, resource: str = "practice") -> User:
+    """The learner, when the actor is that learner (or the system actor): only a learner
+    works in their own practice sessions and path; anyone else: ``NotFound``."""
+    learner = require_learner(uow, actor, learner_id, Need.WRITE, resource)
+    if not actor.is_system and actor.user_id != learner_id:
+        raise NotFound(f"no learner {learner_id}")
+    return learner
+
+
+# What each role may record about a learner it can reach (students: their own answers,
+# hints and self-assessments; guardians nothing; staff everything).
+RECORDABLE: dict[Role, frozenset[EvidenceKind]] = {
+    Role.STUDENT: frozenset({EvidenceKind.ANSWER, EvidenceKind.HINT, EvidenceKind.SELF_ASSESSMENT}),
+    Role.TEACHER: frozenset(EvidenceKind),
+    Role.ADMIN: frozenset(EvidenceKind),
+    Role.GUARDIAN: frozenset(),
+}
+
+
+def require_record(uow: UnitOfWork, actor: Actor, ev: Evidence) -> None:
+    """May the actor record this evidence? The learner must be in reach for writing
+    (``NotFound``), the kind the actor's role may record, and a student's evidence
+    attributed to the student (``Forbidden``)."""
+    require_learner(uow, actor, ev.learner_id, Need.WRITE, "evidence")
+    if actor.is_system:
+        return
+    if actor.role is None or ev.kind not in RECORDABLE.get(actor.role, frozenset()):
+        raise Forbidden(f"a {actor.role} may not record {ev.kind} evidence")
+    if actor.role == Role.STUDENT and ev.recorded_by not in (None, actor.user_id):
+        raise Forbidden("evidence must be attributed to its author")
+
+
+def visible_sections(uow: UnitOfWork, actor: Actor) -> list[Section]:
+    """Classes the actor may open: taught, attended, or in the admin's school."""
+    if actor.is_system:
+        return [s for school in uow.schools.list() for s in uow.sections.in_school(school.id)]
+    if actor.role == Role.TEACHER:
+        return uow.sections.sections_of(actor.user_id or "", Role.TEACHER)
+    if actor.role == Role.STUDENT:
+        return uow.sections.sections_of(actor.user_id or "", Role.STUDENT)
+    if actor.role == Role.ADMIN:
+        return uow.sections.in_school(actor.school_id or "")
+    return []

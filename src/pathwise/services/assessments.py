@@ -35,7 +35,7 @@ from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind
 from pathwise.domain.people import Role, User
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import practice
-from pathwise.services.access import Actor, Need, require_learner, require_role, require_section
+from pathwise.services.access import Actor, Need, require_learner, require_role, require_section, require_self
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
 from pathwise.store import tables as t
@@ -258,7 +258,7 @@ def start_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
     """Take an assessment on the practice engine: assigned ones only inside their window;
     a mastery check may also be taken on the student's own initiative."""
     if actor.role != Role.STUDENT or not actor.user_id:
-        raise NotFound(f"no assessment {assessment_id}")
+        raise NotFound(f"no assessment {assessment_id}")  # only a student takes an assessment
     now = _now(now)
     row = _assessment_row(uow, actor, assessment_id)
     a = _assessment_from(row)
@@ -371,10 +371,7 @@ class PeerTask:
 def peer_tasks(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> list[PeerTask]:
     """The peer-reviewed projects assigned to the student's class (or group) and open now,
     each with the other students of that class (or group)."""
-    if actor.role != Role.STUDENT or not actor.user_id:
-        raise NotFound("no learner")
-    me = actor.user_id
-    require_learner(uow, actor, me, Need.READ, "assignments")
+    me = require_self(uow, actor, Need.READ, "assignments").id
     now = _now(now)
     by_project: dict[str, tuple[Assessment, dict[str, User]]] = {}
     for x in _assignments_for(uow, me):
@@ -401,11 +398,9 @@ def peer_tasks(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) ->
 def outside_skill_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str]]:
     """(code, title) of the skills a student may name for learning done elsewhere: the
     skills of their classes' frameworks."""
-    if actor.role != Role.STUDENT or not actor.user_id:
-        raise NotFound("no learner")
-    require_learner(uow, actor, actor.user_id, Need.READ, "submission")
+    me = require_self(uow, actor, Need.READ, "submission").id
     out: dict[str, str] = {}
-    for sec in uow.sections.sections_of(actor.user_id, Role.STUDENT):
+    for sec in uow.sections.sections_of(me, Role.STUDENT):
         fw = uow.frameworks.get(sec.framework_id) if sec.framework_id else None
         if fw is not None:
             out.update({sk.code: sk.title for sk in fw.skills})
@@ -512,9 +507,7 @@ def _submission(row: tp.EvidenceSubmissionRow, name: str) -> Submission:
 def submit_outside_evidence(uow: UnitOfWork, actor: Actor, title: str, description: str, artefact_url: str | None,
                             skill_codes: Sequence[str], *, now: datetime | None = None) -> Submission:
     """A student submits learning done elsewhere; it counts once a teacher approves it."""
-    if actor.role != Role.STUDENT or not actor.user_id:
-        raise NotFound("no learner")
-    learner = require_learner(uow, actor, actor.user_id, Need.WRITE, "submission")
+    learner = require_self(uow, actor, Need.WRITE, "submission")
     if not title.strip():
         raise Invalid("give the submission a title", "title")
     if not description.strip() and not (artefact_url or "").strip():

@@ -12,22 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pathwise.domain.evidence import Evidence, EvidenceKind
-from pathwise.domain.people import Role
+from pathwise.domain.evidence import Evidence
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import mastery, paths
-from pathwise.services.access import Actor, Need, require_learner
-from pathwise.services.errors import Forbidden, NotFound
+from pathwise.services.access import Actor, Need, require_learner, require_record
+from pathwise.services.errors import NotFound
 from pathwise.store.uow import UnitOfWork
-
-# What each role may record about a learner it can reach.
-_MAY_RECORD: dict[Role, set[EvidenceKind]] = {
-    Role.STUDENT: {EvidenceKind.ANSWER, EvidenceKind.HINT, EvidenceKind.SELF_ASSESSMENT},
-    Role.TEACHER: set(EvidenceKind),
-    Role.ADMIN: set(EvidenceKind),
-    Role.GUARDIAN: set(),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class RecordResult:
@@ -40,11 +30,7 @@ def record_evidence(uow: UnitOfWork, tracker: Tracker, actor: Actor, evidence: S
     """Store new evidence and update mastery; the caller commits the unit of work."""
     uow.evidence.lock_learners(ev.learner_id for ev in evidence)
     for ev in evidence:
-        require_learner(uow, actor, ev.learner_id, Need.WRITE, "evidence")
-        if not actor.is_system and ev.kind not in _MAY_RECORD.get(actor.role, set()):  # type: ignore[arg-type]
-            raise Forbidden(f"a {actor.role} may not record {ev.kind} evidence")
-        if not actor.is_system and actor.role == Role.STUDENT and ev.recorded_by not in (None, actor.user_id):
-            raise Forbidden("evidence must be attributed to its author")
+        require_record(uow, actor, ev)
     unique: dict[str, Evidence] = {}
     for ev in evidence:
         unique.setdefault(ev.id, ev)

@@ -44,7 +44,7 @@ from pathwise.domain.content import Item, ItemType
 from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind
 from pathwise.domain.people import Role
 from pathwise.engine.kt.tracker import Tracker
-from pathwise.services.access import Actor, Need, require_learner
+from pathwise.services.access import Actor, Need, require_learner, require_own_work
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
 from pathwise.services.mastery import DEFAULT_THRESHOLD, thresholds
@@ -226,19 +226,12 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _own(uow: UnitOfWork, actor: Actor, learner_id: str) -> None:
-    """Only the learner works in their sessions (the system actor for tools and tests)."""
-    require_learner(uow, actor, learner_id, Need.WRITE, "practice")
-    if not actor.is_system and actor.user_id != learner_id:
-        raise NotFound(f"no learner {learner_id}")
-
-
 def _session_row(uow: UnitOfWork, actor: Actor, session_id: str) -> tp.PracticeSessionRow:
     row = uow.session.get(tp.PracticeSessionRow, session_id)
     if row is None:
         raise NotFound(f"no practice session {session_id}")
     try:
-        _own(uow, actor, row.learner_id)
+        require_own_work(uow, actor, row.learner_id)
     except NotFound:
         raise NotFound(f"no practice session {session_id}") from None
     return row
@@ -375,7 +368,7 @@ def start_session(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: st
                   item_ids: Sequence[str] | None = None, time_limit_minutes: int | None = None,
                   hints: bool = True, now: datetime | None = None) -> SessionView:
     """Open a session on a skill (or resume the learner's open one from the last hours)."""
-    _own(uow, actor, learner_id)
+    require_own_work(uow, actor, learner_id)
     if mode not in MODES:
         raise Invalid(f"unknown mode {mode!r}", "mode")
     now = _now(now)
@@ -420,7 +413,7 @@ def start_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id: 
     A stored activity with items practises those items; the path's generated
     ``practice.<skill>`` activities practise the skill's item bank.
     """
-    _own(uow, actor, learner_id)
+    require_own_work(uow, actor, learner_id)
     act = uow.activities.get(activity_id)
     if act is not None:
         if act.kind.value not in ("practice", "check"):

@@ -352,19 +352,6 @@ def recent_evidence(uow: UnitOfWork, actor: Actor, learner_id: str, limit: int =
 # -- classes ------------------------------------------------------------------------------------
 
 
-def visible_classes(uow: UnitOfWork, actor: Actor) -> list[Section]:
-    """Classes the actor may open: taught, attended, or in the admin's school."""
-    if actor.is_system:
-        return [s for school in uow.schools.list() for s in uow.sections.in_school(school.id)]
-    if actor.role == Role.TEACHER:
-        return uow.sections.sections_of(actor.user_id or "", Role.TEACHER)
-    if actor.role == Role.STUDENT:
-        return uow.sections.sections_of(actor.user_id or "", Role.STUDENT)
-    if actor.role == Role.ADMIN:
-        return uow.sections.in_school(actor.school_id or "")
-    return []
-
-
 def class_roster(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassRoster:
     """A class with its teachers and students; a student sees only themself in it."""
     sec = require_section(uow, actor, section_id, Need.READ)

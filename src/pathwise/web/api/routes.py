@@ -18,7 +18,7 @@ from pathwise.domain.errors import ValidationError
 from pathwise.domain.evidence import Evidence
 from pathwise.services import auth as auth_service
 from pathwise.services import school
-from pathwise.services.access import Actor
+from pathwise.services.access import Actor, visible_sections
 from pathwise.services.errors import Invalid
 from pathwise.services.evidence import record_evidence
 from pathwise.services.mastery import learner_mastery
@@ -160,7 +160,7 @@ def post_evidence(body: s.EvidenceBatchIn, request: Request, response: Response,
 def list_classes(request: Request, actor: Actor = policy("class:list")) -> list[s.ClassOut]:
     """Classes the caller teaches, attends, or (admins) all classes of their school."""
     with system_of(request).uow() as uow:
-        return [s.ClassOut.of(c) for c in school.visible_classes(uow, actor)]
+        return [s.ClassOut.of(c) for c in visible_sections(uow, actor)]
 
 
 @router.get("/classes/{class_id}", tags=["classes"], responses=ERRORS)
