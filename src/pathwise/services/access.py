@@ -142,6 +142,24 @@ def require_section(uow: UnitOfWork, actor: Actor, section_id: str, need: Need =
     return sec
 
 
+def require_class_learners(uow: UnitOfWork, actor: Actor, section_id: str, need: Need = Need.READ,
+                           resource: str = "class") -> tuple[Section, list[User]]:
+    """A class and its students, for staff who may open it (its teacher, an admin of its
+    school): the same answer ``require_learner`` gives for each student, decided in one
+    pass (a teacher of the class teaches all its students; an admin reaches the students of
+    the school), and each read audited as ``require_learner`` audits it. Students and
+    guardians: ``NotFound``."""
+    if not actor.is_system and actor.role not in (Role.TEACHER, Role.ADMIN):
+        raise NotFound(f"no class {section_id}")
+    sec = require_section(uow, actor, section_id, need)
+    students = [s for s in uow.sections.members(sec.id, Role.STUDENT)
+                if s.role == Role.STUDENT and (actor.is_system or s.school_id == actor.school_id)]
+    for s in students:
+        if actor.user_id != s.id:
+            uow.audit.add(actor.user_id, f"{need.value}:{resource}", s.id, resource, {"via": actor.via})
+    return sec, students
+
+
 def require_role(actor: Actor, *roles: Role) -> None:
     """For actions that belong to roles, not to a learner (e.g. creating accounts)."""
     if actor.is_system:

@@ -22,6 +22,7 @@ from pathwise.domain.people import Role, School, Section, User
 from pathwise.services.access import (
     Actor,
     Need,
+    require_class_learners,
     require_learner,
     require_role,
     require_section,
@@ -364,12 +365,8 @@ def class_roster(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassRoster:
 
 def class_view(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassView:
     """A class's roster with each student's mastery summary and the class x skill grid."""
-    if not actor.is_system and actor.role not in (Role.TEACHER, Role.ADMIN):
-        raise NotFound(f"no class {section_id}")
-    sec = require_section(uow, actor, section_id, Need.READ)
+    sec, students = require_class_learners(uow, actor, section_id, Need.READ, "class-mastery")
     teachers = uow.sections.members(sec.id, Role.TEACHER)
-    students = [require_learner(uow, actor, s.id, Need.READ, "class-mastery")
-                for s in uow.sections.members(sec.id, Role.STUDENT)]
     catalogue, ths, fw_title = _skill_catalogue(uow, [sec.framework_id])
     ids = [s.id for s in students]
     mastery = mastery_rows(uow, ids)
