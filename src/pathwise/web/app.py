@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,13 +26,37 @@ from pathwise import __version__
 from pathwise.domain.errors import ValidationError
 from pathwise.services.context import App
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
-from pathwise.web.api.routes import router as api_router
 from pathwise.web.auth import CsrfFailed, NotSignedIn
 from pathwise.web.pages import routes as pages
 from pathwise.web.policy import policy, walk_routes
-from pathwise.web.xapi import router as xapi_router
 
 API_PREFIX = "/api/v1"
+
+
+def _routers() -> list[tuple[Any, str, list[Any]]]:
+    from pathwise.web import lti, xapi
+    from pathwise.web.api import interop as api_interop
+    from pathwise.web.api import paths as api_paths
+    from pathwise.web.api import practice as api_practice
+    from pathwise.web.api import profile as api_profile
+    from pathwise.web.api import routes as api_routes
+    from pathwise.web.pages import paths as pages_paths
+    from pathwise.web.pages import practice as pages_practice
+    from pathwise.web.pages import profile as pages_profile
+
+    return [
+        (api_routes.router, API_PREFIX, []),
+        (api_profile.router, API_PREFIX, []),
+        (pages.router, "", []),
+        (pages_profile.router, "", []),
+        (api_paths.router, API_PREFIX, []),
+        (pages_paths.router, "", []),
+        (api_practice.router, API_PREFIX, []),
+        (pages_practice.router, "", []),
+        (xapi.router, "/xapi", [policy("public")]),  # xAPI checks its own basic auth inside
+        (lti.router, "/lti", []),
+        (api_interop.router, API_PREFIX, []),
+    ]
 STATIC = Path(__file__).parent / "pages" / "static"
 
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -163,15 +187,10 @@ def create_app(system: App | None = None) -> FastAPI:
         return response
 
     application.mount("/static", StaticFiles(directory=STATIC), name="static")
-    application.include_router(api_router, prefix=API_PREFIX)
-    application.include_router(pages.router)
-    # Other areas mount their routers here, one line each (and declare their policies).
-    from pathwise.web.api import paths as paths_api; application.include_router(paths_api.router)  # noqa: E702
-    from pathwise.web.pages import paths as paths_pages; application.include_router(paths_pages.router)  # noqa: E702
-    from pathwise.web.api import practice as practice_api; application.include_router(practice_api.router)  # noqa: E702
-    application.include_router(xapi_router, prefix="/xapi", dependencies=[policy("public")])  # xAPI basic auth inside
-    from pathwise.web import lti as lti_web; application.include_router(lti_web.router)  # noqa: E702
-    from pathwise.web.api import interop as interop_api; application.include_router(interop_api.router, prefix=API_PREFIX)  # noqa: E702,E501
+    # Every area's router, mounted one way: the area declares its routes and their policies,
+    # this table says where they live (in this order: the first match wins).
+    for area_router, prefix, deps in _routers():
+        application.include_router(area_router, prefix=prefix, dependencies=deps)
 
     def openapi() -> dict[str, Any]:
         if application.openapi_schema:

@@ -26,7 +26,7 @@ from pathwise.services.errors import AuthFailed, Invalid
 from pathwise.web.auth import set_session_cookie, system_of
 from pathwise.web.policy import policy
 
-router = APIRouter(prefix="/lti", tags=["lti"])
+router = APIRouter(tags=["lti"])
 STATE_COOKIE = "pathwise_lti_state"
 
 

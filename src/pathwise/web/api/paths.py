@@ -21,7 +21,7 @@ from pathwise.services.access import Actor
 from pathwise.web.auth import system_of
 from pathwise.web.policy import policy
 
-router = APIRouter(prefix="/api/v1", tags=["paths"])
+router = APIRouter(tags=["paths"])
 
 
 class _In(BaseModel):

@@ -22,10 +22,9 @@ from pathwise.services import assessments as asm
 from pathwise.services import practice
 from pathwise.services.access import Actor
 from pathwise.web.auth import system_of
-from pathwise.web.pages import practice as practice_pages
 from pathwise.web.policy import policy
 
-api = APIRouter(prefix="/api/v1", tags=["practice"])
+router = APIRouter(tags=["practice"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Missing, or not yours (the two look the same)."},
@@ -182,7 +181,7 @@ class CalibrationOut(BaseModel):
 # -- practice -----------------------------------------------------------------------------------
 
 
-@api.post("/practice/sessions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/practice/sessions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def start(body: StartIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """Start practising a skill (or resume the open session on it); the first item comes with it."""
     with system_of(request).uow() as uow:
@@ -193,14 +192,14 @@ def start(body: StartIn, request: Request, actor: Actor = policy("practice:self"
     return SessionOut.of(view, current)
 
 
-@api.get("/practice/sessions/{session_id}", responses=ERRORS)
+@router.get("/practice/sessions/{session_id}", responses=ERRORS)
 def read_session(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """A session with its meter and the item on screen (if any)."""
     with system_of(request).uow() as uow:
         return SessionOut.of(practice.get_session(uow, actor, session_id), practice.current_item(uow, actor, session_id))
 
 
-@api.post("/practice/sessions/{session_id}/next", responses={**ERRORS, 204: {"description": "No more items."}})
+@router.post("/practice/sessions/{session_id}/next", responses={**ERRORS, 204: {"description": "No more items."}})
 def next_item(session_id: str, body: NextIn, request: Request,
               actor: Actor = policy("practice:self", Role.STUDENT)) -> Any:
     """The item to work on: the unfinished one, or a new one at the student's level; 204 when done."""
@@ -212,7 +211,7 @@ def next_item(session_id: str, body: NextIn, request: Request,
     return ItemOut.of(item)
 
 
-@api.post("/practice/items/{presentation_id}/answer", responses=ERRORS)
+@router.post("/practice/items/{presentation_id}/answer", responses=ERRORS)
 def answer(presentation_id: str, body: AnswerIn, request: Request,
            actor: Actor = policy("practice:self", Role.STUDENT)) -> AnswerOut:
     """Check an answer: feedback at once, evidence recorded, mastery updated. Idempotent by attempt_id."""
@@ -225,7 +224,7 @@ def answer(presentation_id: str, body: AnswerIn, request: Request,
                      session_complete=res.session_complete)
 
 
-@api.post("/practice/items/{presentation_id}/hints", responses=ERRORS)
+@router.post("/practice/items/{presentation_id}/hints", responses=ERRORS)
 def hint(presentation_id: str, body: HintIn, request: Request,
          actor: Actor = policy("practice:self", Role.STUDENT)) -> HintOut:
     """Reveal the next hint (recorded as evidence); the last hint is the worked solution."""
@@ -236,7 +235,7 @@ def hint(presentation_id: str, body: HintIn, request: Request,
     return HintOut(number=h.number, total=h.total, text=h.text, bottom_out=h.bottom_out, item=ItemOut.of(h.item))
 
 
-@api.post("/practice/sessions/{session_id}/finish", responses=ERRORS)
+@router.post("/practice/sessions/{session_id}/finish", responses=ERRORS)
 def finish(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SummaryOut:
     """End the session and get its summary: what improved, what to review, effort."""
     with system_of(request).uow() as uow:
@@ -245,7 +244,7 @@ def finish(session_id: str, request: Request, actor: Actor = policy("practice:se
     return SummaryOut.of(s)
 
 
-@api.get("/learners/{learner_id}/calibration", responses=ERRORS)
+@router.get("/learners/{learner_id}/calibration", responses=ERRORS)
 def calibration(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> CalibrationOut:
     """How well the learner's confidence before checking matches their results."""
     with system_of(request).uow() as uow:
@@ -323,7 +322,7 @@ class ReviewIn(_In):
     note: str = Field("", max_length=5000)
 
 
-@api.post("/rubrics", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/rubrics", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def create_rubric(body: RubricIn, request: Request,
                   actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Create or replace a rubric: criteria mapped to skills, each with scored levels."""
@@ -333,7 +332,7 @@ def create_rubric(body: RubricIn, request: Request,
     return {"id": r.id, "title": r.title, "criteria": [c.id for c in r.criteria]}
 
 
-@api.post("/assessments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/assessments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def create_assessment(body: AssessmentIn, request: Request,
                       actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Create or replace a mastery check, unit assessment or project."""
@@ -343,7 +342,7 @@ def create_assessment(body: AssessmentIn, request: Request,
     return {"id": a.id, "title": a.title, "kind": a.kind.value}
 
 
-@api.post("/assessments/{assessment_id}/assignments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/assessments/{assessment_id}/assignments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def assign(assessment_id: str, body: AssignIn, request: Request,
            actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Assign to a class (or a group in it) with a window."""
@@ -354,7 +353,7 @@ def assign(assessment_id: str, body: AssignIn, request: Request,
             "opens_at": a.window.opens, "closes_at": a.window.closes, "student_ids": list(a.student_ids)}
 
 
-@api.post("/assessments/{assessment_id}/start", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/assessments/{assessment_id}/start", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def start_assessment(assessment_id: str, request: Request,
                      actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """Take an assigned assessment (or a mastery check) on the practice engine."""
@@ -365,7 +364,7 @@ def start_assessment(assessment_id: str, request: Request,
     return SessionOut.of(view, current)
 
 
-@api.post("/assessments/{assessment_id}/scores", responses=ERRORS)
+@router.post("/assessments/{assessment_id}/scores", responses=ERRORS)
 def score(assessment_id: str, body: ScoreIn, request: Request,
           actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN, Role.STUDENT)) -> dict[str, Any]:
     """Score a project with its rubric. A teacher's score is evidence at once; a classmate's
@@ -377,7 +376,7 @@ def score(assessment_id: str, body: ScoreIn, request: Request,
     return {"state": res.state, "evidence_ids": list(res.evidence_ids)}
 
 
-@api.post("/observations", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/observations", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def observe(body: ObservationIn, request: Request,
             actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Record a teacher's observation as evidence on skills."""
@@ -389,7 +388,7 @@ def observe(body: ObservationIn, request: Request,
     return {"evidence_id": ev_id}
 
 
-@api.post("/submissions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/submissions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def submit(body: SubmissionIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> dict[str, Any]:
     """Submit learning done elsewhere, with an artefact link and the skills it shows."""
     with system_of(request).uow() as uow:
@@ -398,7 +397,7 @@ def submit(body: SubmissionIn, request: Request, actor: Actor = policy("practice
     return {"id": sub.id, "state": sub.state}
 
 
-@api.post("/submissions/{submission_id}/review", responses=ERRORS)
+@router.post("/submissions/{submission_id}/review", responses=ERRORS)
 def review(submission_id: str, body: ReviewIn, request: Request,
            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Approve (it becomes evidence) or reject a student's outside-evidence submission."""
@@ -408,7 +407,3 @@ def review(submission_id: str, body: ReviewIn, request: Request,
         uow.commit()
     return {"id": sub.id, "state": sub.state, "evidence_ids": list(sub.evidence_ids)}
 
-
-router = APIRouter()
-router.include_router(api)
-router.include_router(practice_pages.router)

@@ -169,7 +169,3 @@ def get_class(class_id: str, request: Request, actor: Actor = policy("class:read
     with system_of(request).uow() as uow:
         return s.ClassRosterOut.of_roster(school.class_roster(uow, actor, class_id))
 
-
-# Areas whose routes live in their own module, included here under /api/v1.
-from pathwise.web.api.profile import router as _profile_router  # noqa: E402
-router.include_router(_profile_router)

@@ -219,7 +219,3 @@ def admin_home(request: Request, actor: Actor = policy("school:read", Role.ADMIN
 def api_docs(request: Request) -> HTMLResponse:
     return render(request, "docs.html")
 
-
-# Areas whose pages live in their own module, included here.
-from pathwise.web.pages.profile import router as _profile_router  # noqa: E402
-router.include_router(_profile_router)
