@@ -108,3 +108,6 @@ def test_every_page_and_the_api_show_the_same_number(school: tuple[App, WebSchoo
     assert n_home == n_api == api_map["counts"]["mastered"]
     path_page = student.page("/student/path").text
     assert path_page.count('data-status="mastered"') == n_home
+    # "in progress" means the same on both: begun and not yet mastered
+    n_progress = int(re.search(r'id="stat-in-progress">(\d+)<', home).group(1))  # type: ignore[union-attr]
+    assert n_progress == path_page.count('data-status="in_progress"') == api_map["counts"]["in_progress"]
