@@ -37,6 +37,7 @@ items:
 ANSWER = 30  # check the answer, store it and its evidence, fold it into mastery and the review schedule
 WHATS_NEXT = 11
 LEARNER_PAGE = 13
+PATH_PAGE = 11  # the skill map, reviews and What's next from one reading of the learner's numbers
 CLASS_GRID = 12  # the class, its teachers and students, their mastery and activity, the framework
 
 
@@ -142,3 +143,18 @@ def test_the_class_grid_costs_the_same_whatever_the_class_size(world) -> None:  
         big_view = school.class_view(uow, teacher2, t.class2)
     assert len(big_view.roster) > len(small_view.roster) + 8
     assert len(small) == len(big) == CLASS_GRID, (len(small), len(big))
+
+
+def test_the_path_page_reads_the_learners_numbers_once(world) -> None:  # type: ignore[no-untyped-def]
+    """The path page's overview equals the three separate reads and costs less than them."""
+    app, _t, short, long_ = world
+    now = T0 + timedelta(days=2)
+    for learner in (short, long_):
+        me = Actor(learner, Role.STUDENT, "sch1")
+        with counting(app) as three, app.uow() as uow:
+            parts = (paths.skill_map(uow, me, learner, now=now), tuple(paths.reviews(uow, me, learner, now=now)),
+                     paths.next_activities(uow, me, learner, now=now))
+        with counting(app) as one, app.uow() as uow:
+            ov = paths.path_overview(uow, me, learner, now=now)
+        assert (ov.skill_map, ov.reviews, ov.next) == parts
+        assert len(one) == PATH_PAGE < len(three), (len(one), len(three))

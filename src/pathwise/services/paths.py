@@ -652,6 +652,11 @@ def next_activities(uow: UnitOfWork, actor: Actor, learner_id: str, *, k: int | 
         raise Invalid("k must be between 1 and 20", "k")
     now = _now(now)
     ctx, view, recs = _ranked(uow, cfg, learner_id, framework_id, now, k, ids)
+    return _next_of(learner_id, ctx, view, recs)
+
+
+def _next_of(learner_id: str, ctx: _Ctx | None, view: LearnerView | None,
+             recs: Sequence[Recommendation]) -> NextActivities:
     if ctx is None or view is None:
         return NextActivities(learner_id, None, (), (), "No framework is assigned to your classes yet.")
     if not recs:
@@ -733,8 +738,11 @@ def skill_map(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: s
     content = _framework_of(uow, learner_id, framework_id)
     if content is None:
         return SkillMap(learner_id, None, "", (), ())
+    return _map_of(learner_id, content, _context(uow, cfg, learner_id, content, now))
+
+
+def _map_of(learner_id: str, content: _Content, ctx: _Ctx) -> SkillMap:
     fw = content.framework
-    ctx = _context(uow, cfg, learner_id, content, now)
     states = engine_skill_map(ctx.graph, ctx.mastered, ctx.n, ctx.opened)
     units = {s.code: s.unit for s in fw.skills}
     out = tuple(
@@ -755,7 +763,10 @@ def reviews(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: str
     content = _framework_of(uow, learner_id, framework_id)
     if content is None:
         return []
-    ctx = _context(uow, cfg, learner_id, content, now)
+    return _reviews_of(cfg, _context(uow, cfg, learner_id, content, now), now)
+
+
+def _reviews_of(cfg: PathConfig, ctx: _Ctx, now: datetime) -> list[ReviewItem]:
     out: list[ReviewItem] = []
     for code in ctx.mastered:
         st = ctx.states[code]
@@ -768,6 +779,34 @@ def reviews(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: str
                               round(cfg.memory.retrievability(mem, elapsed), 4), ago(elapsed)))
     out.sort(key=lambda r: (r.due_at, r.skill_code))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class PathOverview:
+    """Everything the learner's path page shows, read from one context."""
+
+    skill_map: SkillMap
+    reviews: tuple[ReviewItem, ...]
+    next: NextActivities
+
+
+def path_overview(uow: UnitOfWork, actor: Actor, learner_id: str, *, now: datetime | None = None,
+                  config: PathConfig | None = None) -> PathOverview:
+    """The skill map, the reviews coming up and What's next, from one reading of the
+    learner's numbers and schedule (the three reads above each build it again). A pure read."""
+    require_learner(uow, actor, learner_id, Need.READ, "path")
+    ids = _active_ids(uow)
+    cfg = config or load_config(uow, ids)
+    now = _now(now)
+    secs = uow.sections.sections_of(learner_id, Role.STUDENT)
+    content = _framework_of(uow, learner_id, None, [sec.framework_id for sec in secs])
+    if content is None:
+        return PathOverview(SkillMap(learner_id, None, "", (), ()), (), _next_of(learner_id, None, None, []))
+    ctx = _context(uow, cfg, learner_id, content, now)
+    view = _view(uow, cfg, ctx, [sec.id for sec in secs], now)
+    recs = rank(ctx.graph, content.activities, view, cfg.weights, k=cfg.k, titles=ctx.titles, hints=_hints(uow, ids))
+    return PathOverview(_map_of(learner_id, content, ctx), tuple(_reviews_of(cfg, ctx, now)),
+                        _next_of(learner_id, ctx, view, recs))
 
 
 def open_skill(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: str, note: str = "", *,

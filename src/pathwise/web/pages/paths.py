@@ -37,6 +37,10 @@ def whats_next(uow: Any, actor: Actor, learner_id: str) -> dict[str, Any]:
         na = paths.next_activities(uow, actor, learner_id)
     except ServiceError:
         return {"items": [], "message": ""}
+    return _next_box(na)
+
+
+def _next_box(na: Any) -> dict[str, Any]:
     items = [{"id": a.activity_id, "title": a.title, "kind": a.kind, "purpose": PURPOSE_WORDS.get(a.purpose, ""),
               "reason": a.reason, "others": [r for r in a.reasons if r != a.reason][:2], "minutes": a.minutes}
              for a in na.items]
@@ -46,10 +50,8 @@ def whats_next(uow: Any, actor: Actor, learner_id: str) -> dict[str, Any]:
 def _map_page(request: Request, actor: Actor, problem: str | None = None, status_code: int = 200) -> HTMLResponse:
     learner = actor.user_id or ""
     with system_of(request).uow() as uow:
-        m = paths.skill_map(uow, actor, learner)
-        due = paths.reviews(uow, actor, learner)
-        nxt = whats_next(uow, actor, learner)
-        uow.commit()
+        overview = paths.path_overview(uow, actor, learner)  # a read: nothing to commit
+    m, due, nxt = overview.skill_map, list(overview.reviews), _next_box(overview.next)
     units = [(code, title, [s for s in m.skills if s.unit == code]) for code, title in m.units]
     loose = [s for s in m.skills if s.unit not in {u for u, _ in m.units}]
     if loose:
