@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,12 +24,22 @@ from sqlalchemy import bindparam, func, select
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.framework import Framework, SkillGraph
 from pathwise.domain.people import Role
-from pathwise.engine.paths.checks import CheckCadence, check_skills
 from pathwise.engine.paths.frontier import SkillStatus, skill_map as engine_skill_map
 from pathwise.engine.kt.tracker import SCORED
-from pathwise.engine.paths.guard import WheelSpinGuard, step_back_targets
-from pathwise.engine.paths.review import MemoryModel, MemoryState
-from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, Weights, ago, rank
+from pathwise.engine.paths.guard import step_back_targets
+from pathwise.engine.paths.review import MemoryState
+from pathwise.engine.paths.schedule import (
+    SKILL_FIELDS,
+    LearnerPath,
+    Numbers,
+    PathSettings,
+    PathState,
+    SkillPath,
+    choose_check,
+    fold,
+)
+from pathwise.engine.paths.schedule import view as path_view
+from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, ago, rank
 from pathwise.services.access import Actor, Need, require_learner, require_role, require_section
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.store import tables as t
@@ -40,36 +50,14 @@ from pathwise.store.uow import UnitOfWork
 CONFIG_MODEL = "paths"
 
 
-@dataclass(frozen=True, slots=True)
-class PathConfig:
-    """Path settings: stored as data (model_params "paths"), defaults here."""
+PathConfig = PathSettings  # the path's settings: one type, ``engine.paths.schedule.PathSettings``
 
-    weights: Weights = Weights()
-    k: int = 3
-    memory: MemoryModel = MemoryModel()
-    cadence: CheckCadence = CheckCadence()
-    guard: WheelSpinGuard = WheelSpinGuard()
-    focus_days: int = 7
 
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> PathConfig:
-        try:
-            return cls(
-                weights=Weights.from_mapping(params.get("weights", {})),
-                k=int(params.get("k", 3)),
-                memory=MemoryModel(target_retention=float(params.get("target_retention", 0.9))),
-                cadence=CheckCadence(**params.get("cadence", {})),
-                guard=WheelSpinGuard(limit=int(params.get("wheel_spin_limit", 10))),
-                focus_days=int(params.get("focus_days", 7)),
-            )
-        except (TypeError, ValueError) as exc:
-            raise Invalid(f"path settings: {exc}", "paths") from None
-
-    def to_params(self) -> dict[str, Any]:
-        return {"weights": self.weights.to_dict(), "k": self.k, "target_retention": self.memory.target_retention,
-                "cadence": {"after_new_mastered": self.cadence.after_new_mastered,
-                            "every_days": self.cadence.every_days, "size": self.cadence.size},
-                "wheel_spin_limit": self.guard.limit, "focus_days": self.focus_days}
+def _parse_config(params: dict[str, Any]) -> PathSettings:
+    try:
+        return PathSettings.from_params(params)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"path settings: {exc}", "paths") from None
 
 
 _ACTIVE = (select(t.ModelParamsRow.model, t.ModelParamsRow.id)
@@ -96,14 +84,14 @@ def _parsed(uow: UnitOfWork, model_id: int, parse: Any) -> Any:
 def load_config(uow: UnitOfWork, ids: dict[str, int] | None = None) -> PathConfig:
     ids = _active_ids(uow) if ids is None else ids
     if CONFIG_MODEL not in ids:
-        return PathConfig()
-    return _parsed(uow, ids[CONFIG_MODEL], PathConfig.from_params)  # type: ignore[no-any-return]
+        return PathSettings()
+    return _parsed(uow, ids[CONFIG_MODEL], _parse_config)  # type: ignore[no-any-return]
 
 
 def set_config(uow: UnitOfWork, actor: Actor, params: dict[str, Any]) -> PathConfig:
     """Store new path settings (weights etc.); admins only, audited."""
     require_role(actor, Role.ADMIN)
-    cfg = PathConfig.from_params(params)
+    cfg = _parse_config(params)
     uow.model_params.add_active(CONFIG_MODEL, datetime.now(UTC).strftime("%Y%m%d%H%M%S"), cfg.to_params(), {})
     uow.audit.add(actor.user_id, "paths:set_config", None, "paths:config", cfg.to_params())
     return cfg
@@ -205,48 +193,34 @@ class FocusSet:
 # ---------------------------------------------------------------- the learner's context
 
 
-@dataclass(slots=True)
-class _SkillState:
-    """One skill's review-schedule state as plain data (a copy of its stored row, if any)."""
-
-    status: str = "learning"  # learning | mastered | reopened
-    stability: float | None = None
-    reviews: int = 0
-    lapses: int = 0
-    mastered_at: datetime | None = None
-    last_review_at: datetime | None = None
-    baseline_n: int = 0
-    spinning: bool = False
-    flagged_at: datetime | None = None
-    flag_total_n: int = 0
-
-
-_STATE_FIELDS = tuple(f.name for f in fields(_SkillState))
-
-
-@dataclass(slots=True)
-class _LearnerState:
-    synced_at: datetime | None = None  # newest evidence folded into the schedule
-    last_check_at: datetime | None = None
-    newly_mastered: list[str] = field(default_factory=list)
-
-
-@dataclass
 class _Ctx:
-    learner_id: str
-    framework: Framework
-    graph: SkillGraph
-    titles: dict[str, str]
-    p: dict[str, float]
-    n: dict[str, int]
-    n_correct: dict[str, int]
-    last_at: dict[str, datetime | None]
-    states: dict[str, _SkillState]
-    learner: _LearnerState
-    opened: frozenset[str]
-    mastered: frozenset[str] = frozenset()
-    dirty: set[str] = field(default_factory=set)  # skills whose state differs from the stored row
-    learner_dirty: bool = False
+    """One learner's path context: the framework, the mastery numbers, the path state."""
+
+    def __init__(self, learner_id: str, framework: Framework, graph: SkillGraph, titles: dict[str, str],
+                 numbers: Numbers, state: PathState, opened: frozenset[str]) -> None:
+        self.learner_id = learner_id
+        self.framework = framework
+        self.graph = graph
+        self.titles = titles
+        self.numbers = numbers
+        self.state = state
+        self.opened = opened
+
+    @property
+    def p(self) -> Mapping[str, float]:
+        return self.numbers.p
+
+    @property
+    def n(self) -> Mapping[str, int]:
+        return self.numbers.n
+
+    @property
+    def states(self) -> dict[str, SkillPath]:
+        return self.state.skills
+
+    @property
+    def mastered(self) -> frozenset[str]:
+        return self.state.mastered
 
 
 def _now(now: datetime | None) -> datetime:
@@ -338,17 +312,18 @@ def _days(a: datetime, b: datetime) -> float:
 _LID = bindparam("lid")
 _MASTERY = select(t.MasteryRow.skill_code, t.MasteryRow.p_mastery, t.MasteryRow.n_evidence, t.MasteryRow.n_correct,
                   t.MasteryRow.last_evidence_at).where(t.MasteryRow.learner_id == _LID)
-_STATES = select(tp.PathSkillStateRow.skill_code, *(getattr(tp.PathSkillStateRow, f) for f in _STATE_FIELDS)).where(
+_STATES = select(tp.PathSkillStateRow.skill_code, *(getattr(tp.PathSkillStateRow, f) for f in SKILL_FIELDS)).where(
     tp.PathSkillStateRow.learner_id == _LID)
 _LEARNER = select(tp.PathLearnerRow.synced_at, tp.PathLearnerRow.last_check_at,
                   tp.PathLearnerRow.newly_mastered).where(tp.PathLearnerRow.learner_id == _LID)
 _OPENED = select(tp.PathOpenedRow.skill_code).where(tp.PathOpenedRow.learner_id == _LID)
 
 
-def _context(uow: UnitOfWork, cfg: PathConfig, learner_id: str, content: _Content, now: datetime) -> _Ctx:
-    """The learner's numbers and review schedule, brought up to date *in memory*.
+def _context(uow: UnitOfWork, cfg: PathSettings, learner_id: str, content: _Content, now: datetime) -> _Ctx:
+    """The learner's numbers and path state, brought up to date *in memory* by the engine's
+    fold (``engine.paths.schedule``).
 
-    Nothing is written here: recording evidence folds it into the stored schedule
+    Nothing is written here: recording evidence folds it into the stored state
     (``sync_schedules``), so a read normally finds nothing to fold. A read that does
     (say, after a bulk import) computes the same result without storing it.
     """
@@ -356,45 +331,55 @@ def _context(uow: UnitOfWork, cfg: PathConfig, learner_id: str, content: _Conten
     lid = {"lid": learner_id}
     # The projection's numbers only (not the learner-model state kept beside them).
     rows = s.execute(_MASTERY, lid).all()
-    states = {r[0]: _SkillState(*r[1:]) for r in s.execute(_STATES, lid)}
+    skills = {r[0]: SkillPath(*r[1:]) for r in s.execute(_STATES, lid)}
     lr = s.execute(_LEARNER, lid).first()
-    learner = _LearnerState() if lr is None else _LearnerState(lr[0], lr[1], list(lr[2] or []))
+    learner = LearnerPath() if lr is None else LearnerPath(lr[0], lr[1], list(lr[2] or []))
     opened = frozenset(s.scalars(_OPENED, lid))
-    ctx = _Ctx(
-        learner_id, content.framework, content.graph, content.titles,
-        {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}, {r[0]: r[3] for r in rows}, {r[0]: r[4] for r in rows},
-        states, learner, opened, learner_dirty=lr is None,
-    )
-    _sync(uow, cfg, ctx, now)
+    numbers = Numbers({r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}, {r[0]: r[3] for r in rows},
+                      {r[0]: r[4] for r in rows})
+    state = PathState(skills, learner, learner_dirty=lr is None)
+    ctx = _Ctx(learner_id, content.framework, content.graph, content.titles, numbers, state, opened)
+
+    def evidence_since(at: datetime | None) -> list[tuple[tuple[str, ...], float, datetime]]:
+        q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score, t.EvidenceRow.timestamp)
+             .where(t.EvidenceRow.learner_id == learner_id)
+             .order_by(t.EvidenceRow.timestamp, t.EvidenceRow.seq))
+        if at is not None:
+            q = q.where(t.EvidenceRow.timestamp > at)
+        return [(split_codes(codes), float(score), ts) for codes, score, ts in s.execute(q)]
+
+    fold(state, numbers, content.graph, content.framework.mastery_threshold, cfg, evidence_since,
+         lambda code, k: _recent_scores(uow, learner_id, code, k), now)
     return ctx
 
 
 def _persist(uow: UnitOfWork, ctx: _Ctx, now: datetime) -> None:
     """Store what the last ``_sync`` (or a use case) changed in the learner's schedule."""
     s = uow.session
-    if ctx.dirty:
+    state = ctx.state
+    if state.dirty:
         q = select(tp.PathSkillStateRow).where(tp.PathSkillStateRow.learner_id == ctx.learner_id,
-                                               tp.PathSkillStateRow.skill_code.in_(sorted(ctx.dirty)))
+                                               tp.PathSkillStateRow.skill_code.in_(sorted(state.dirty)))
         stored = {r.skill_code: r for r in s.scalars(q)}
-        for code in sorted(ctx.dirty):
+        for code in sorted(state.dirty):
             row = stored.get(code)
             if row is None:
                 row = tp.PathSkillStateRow(learner_id=ctx.learner_id, skill_code=code)
                 s.add(row)
-            st = ctx.states[code]
-            for f in _STATE_FIELDS:
+            st = state.skills[code]
+            for f in SKILL_FIELDS:
                 setattr(row, f, getattr(st, f))
             row.updated_at = now
-        ctx.dirty.clear()
-    if ctx.learner_dirty:
+        state.dirty.clear()
+    if state.learner_dirty:
         plr = s.get(tp.PathLearnerRow, ctx.learner_id)
         if plr is None:
             plr = tp.PathLearnerRow(learner_id=ctx.learner_id)
             s.add(plr)
-        lr = ctx.learner
+        lr = state.learner
         plr.synced_at, plr.last_check_at, plr.newly_mastered = lr.synced_at, lr.last_check_at, list(lr.newly_mastered)
         plr.updated_at = now
-        ctx.learner_dirty = False
+        state.learner_dirty = False
 
 
 def sync_schedules(uow: UnitOfWork, learners: Mapping[str, datetime]) -> int:
@@ -435,14 +420,6 @@ def sync_learners(uow: UnitOfWork, learner_ids: Sequence[str]) -> int:
     return done
 
 
-def _state(ctx: _Ctx, code: str) -> _SkillState:
-    st = ctx.states.get(code)
-    if st is None:
-        st = ctx.states[code] = _SkillState()
-    ctx.dirty.add(code)
-    return st
-
-
 _SCORED_KINDS = tuple(k.value for k in SCORED)
 
 
@@ -460,81 +437,6 @@ def _recent_scores(uow: UnitOfWork, learner_id: str, code: str, n: int) -> list[
             if len(out) == n:
                 break
     return out[::-1]
-
-
-def _sync(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, now: datetime) -> None:
-    """Fold evidence newer than the last sync into the review schedule, then mastery
-    changes (new mastery starts a memory; a failed re-check reopens), then the
-    wheel-spinning flags. Changes go to ``ctx`` only (marked dirty); ``_persist``
-    stores them. A flag is dated by the newest evidence, the moment it was earned."""
-    th = ctx.framework.mastery_threshold
-    plr = ctx.learner
-    newest = max((a for a in ctx.last_at.values() if a is not None), default=None)
-    pending = newest is not None and (plr.synced_at is None or newest > plr.synced_at)
-    if pending:
-        watching = any(st.status == "mastered" for st in ctx.states.values())
-        q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score, t.EvidenceRow.timestamp)
-             .where(t.EvidenceRow.learner_id == ctx.learner_id)
-             .order_by(t.EvidenceRow.timestamp, t.EvidenceRow.seq))
-        if plr.synced_at is not None:
-            q = q.where(t.EvidenceRow.timestamp > plr.synced_at)
-        for codes, score, at in (uow.session.execute(q) if watching else ()):
-            for code in split_codes(codes):
-                st = ctx.states.get(code)
-                if st is None or st.status != "mastered" or st.last_review_at is None or st.stability is None:
-                    continue
-                if at <= st.last_review_at:
-                    continue
-                mem = MemoryState(st.stability, st.reviews, st.lapses)
-                # a failed review shortens the memory; whether the skill is still mastered is
-                # the mastery estimate's to say (below), so the path and every page agree
-                new, _failed = cfg.memory.review(mem, _days(at, st.last_review_at), score >= 0.5)
-                st.stability, st.reviews, st.lapses = new.stability, new.reviews, new.lapses
-                st.last_review_at = at
-                ctx.dirty.add(code)
-        plr.synced_at = newest
-        ctx.learner_dirty = True
-    flag_at = newest or now
-    newly = list(plr.newly_mastered)
-    total_n = sum(ctx.n.values())
-    mastered: set[str] = set()
-    for code, p in ctx.p.items():
-        if code not in ctx.graph:
-            continue
-        st = ctx.states.get(code)
-        if p >= th:
-            if st is None or st.status == "learning" or (st.status == "reopened" and ctx.n.get(code, 0) > st.baseline_n):
-                st = _state(ctx, code)
-                start = cfg.memory.start(ctx.n_correct.get(code, 0), ctx.n.get(code, 0) - ctx.n_correct.get(code, 0))
-                st.stability = start.stability if st.stability is None else max(st.stability, cfg.memory.min_stability)
-                st.status = "mastered"
-                st.mastered_at = st.last_review_at = ctx.last_at.get(code) or flag_at
-                st.spinning = False
-                if code not in newly:
-                    newly.append(code)
-            if st.status == "mastered":
-                mastered.add(code)
-            continue
-        if st is not None and st.status == "mastered":
-            st = _state(ctx, code)
-            st.status = "reopened"
-            st.baseline_n = ctx.n.get(code, 0)
-        attempts = ctx.n.get(code, 0) - (st.baseline_n if st is not None else 0)
-        if st is not None and st.spinning:
-            if total_n - st.flag_total_n >= cfg.guard.step_back_items:
-                st = _state(ctx, code)
-                st.spinning = False
-                st.baseline_n = ctx.n.get(code, 0)
-        elif attempts >= cfg.guard.limit and cfg.guard.is_spinning(
-                attempts, False, _recent_scores(uow, ctx.learner_id, code, cfg.guard.window)):
-            st = _state(ctx, code)
-            st.spinning = True
-            st.flagged_at = flag_at
-            st.flag_total_n = total_n
-    if newly != plr.newly_mastered:
-        plr.newly_mastered = newly
-        ctx.learner_dirty = True
-    ctx.mastered = frozenset(mastered)
 
 
 # Statements built once (building a statement costs more than running these small queries).
@@ -574,34 +476,11 @@ def _recent(uow: UnitOfWork, learner_id: str, n: int = 5) -> list[tuple[str, str
     return [(a, k, split_codes(c)) for a, k, c in uow.session.execute(_RECENT, {"lid": learner_id, "n": n})]
 
 
-def _view(uow: UnitOfWork, cfg: PathConfig, ctx: _Ctx, sections: Sequence[str], now: datetime) -> LearnerView:
-    retr: dict[str, float] = {}
-    due: dict[str, float] = {}
-    for code in ctx.mastered:
-        st = ctx.states[code]
-        if st.stability is None or st.last_review_at is None:
-            continue
-        mem = MemoryState(st.stability, st.reviews, st.lapses)
-        elapsed = _days(now, st.last_review_at)
-        retr[code] = cfg.memory.retrievability(mem, elapsed)
-        if cfg.memory.is_due(mem, elapsed):
-            due[code] = elapsed
-    plr = ctx.learner
-    newly = [c for c in (plr.newly_mastered or []) if c in ctx.mastered]
-    since_ref = plr.last_check_at or min((ctx.states[c].mastered_at for c in newly if ctx.states[c].mastered_at),
-                                         default=None)
-    since = _days(now, since_ref) if since_ref else None
-    check = tuple(check_skills(cfg.cadence, newly, since, retr))
-    attempts = {c: ctx.n.get(c, 0) - (ctx.states[c].baseline_n if c in ctx.states else 0) for c in ctx.n}
-    spinning = frozenset(c for c, st in ctx.states.items() if st.spinning and c not in ctx.mastered)
+def _view(uow: UnitOfWork, cfg: PathSettings, ctx: _Ctx, sections: Sequence[str], now: datetime) -> LearnerView:
     interests, modalities, goals = _profile_sets(uow, ctx.learner_id)
-    return LearnerView(
-        p_mastery={c: ctx.p.get(c, 0.0) for c in ctx.graph.codes()}, mastered=ctx.mastered, opened=ctx.opened,
-        attempts=attempts, review_due=due, retrievability=retr, spinning=spinning,
-        focus=_focus(uow, ctx.learner_id, sections, now), goals=goals, interests=interests, modalities=modalities,
-        recent=_recent(uow, ctx.learner_id), check=check,
-        started=frozenset(c for c, n in ctx.n.items() if n > 0),
-    )
+    return path_view(ctx.state, ctx.numbers, ctx.graph, cfg, now, opened=ctx.opened,
+                     focus=_focus(uow, ctx.learner_id, sections, now), goals=goals, interests=interests,
+                     modalities=modalities, recent=_recent(uow, ctx.learner_id))
 
 
 def _hints_of(params: dict[str, Any]) -> ModelHints:
@@ -618,7 +497,7 @@ def _hints(uow: UnitOfWork, ids: dict[str, int] | None = None) -> ModelHints:
     return _parsed(uow, ids["bkt"], _hints_of) if "bkt" in ids else ModelHints()  # type: ignore[no-any-return]
 
 
-def _ranked(uow: UnitOfWork, cfg: PathConfig, learner_id: str, framework_id: str | None, now: datetime,
+def _ranked(uow: UnitOfWork, cfg: PathSettings, learner_id: str, framework_id: str | None, now: datetime,
             k: int, ids: dict[str, int] | None = None) -> tuple[_Ctx | None, LearnerView | None, list[Recommendation]]:
     secs = uow.sections.sections_of(learner_id, Role.STUDENT)
     content = _framework_of(uow, learner_id, framework_id, [sec.framework_id for sec in secs])
@@ -642,7 +521,7 @@ def _to_next(r: Recommendation, titles: dict[str, str]) -> NextActivity:
 
 def next_activities(uow: UnitOfWork, actor: Actor, learner_id: str, *, k: int | None = None,
                     framework_id: str | None = None, now: datetime | None = None,
-                    config: PathConfig | None = None) -> NextActivities:
+                    config: PathSettings | None = None) -> NextActivities:
     """The top few activities for the learner now, each with its reason. A pure read."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
     ids = _active_ids(uow)
@@ -672,7 +551,7 @@ def _next_of(learner_id: str, ctx: _Ctx | None, view: LearnerView | None,
 
 def choose_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id: str, *,
                     framework_id: str | None = None, now: datetime | None = None,
-                    config: PathConfig | None = None) -> NextActivity:
+                    config: PathSettings | None = None) -> NextActivity:
     """Record the learner's choice of one activity offered on their path now."""
     require_learner(uow, actor, learner_id, Need.WRITE, "path")  # guardians only read: "not found"
     if not isinstance(activity_id, str) or not activity_id.strip() or len(activity_id) > 200:
@@ -689,9 +568,7 @@ def choose_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id:
                                      skill_codes=";".join(pick.skills), purpose=pick.purpose, reason=pick.reason,
                                      offered=offered, chosen_at=now))
     if pick.purpose == "check":
-        ctx.learner.last_check_at = now
-        ctx.learner.newly_mastered = []
-        ctx.learner_dirty = True
+        choose_check(ctx.state, now)
     _persist(uow, ctx, now)  # a write: what the read computed in memory is stored with the choice
     return _to_next(pick, ctx.titles)
 
@@ -730,7 +607,7 @@ def _locked_text(missing: Sequence[Sequence[str]], titles: dict[str, str]) -> st
 
 
 def skill_map(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: str | None = None,
-              now: datetime | None = None, config: PathConfig | None = None) -> SkillMap:
+              now: datetime | None = None, config: PathSettings | None = None) -> SkillMap:
     """Every skill of the framework: mastered, in progress, ready, or locked (with what unlocks it)."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
     cfg = config or load_config(uow)
@@ -755,7 +632,7 @@ def _map_of(learner_id: str, content: _Content, ctx: _Ctx) -> SkillMap:
 
 
 def reviews(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: str | None = None,
-            now: datetime | None = None, config: PathConfig | None = None) -> list[ReviewItem]:
+            now: datetime | None = None, config: PathSettings | None = None) -> list[ReviewItem]:
     """Mastered skills with their next re-check, soonest first (due ones flagged)."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
     cfg = config or load_config(uow)
@@ -766,7 +643,7 @@ def reviews(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: str
     return _reviews_of(cfg, _context(uow, cfg, learner_id, content, now), now)
 
 
-def _reviews_of(cfg: PathConfig, ctx: _Ctx, now: datetime) -> list[ReviewItem]:
+def _reviews_of(cfg: PathSettings, ctx: _Ctx, now: datetime) -> list[ReviewItem]:
     out: list[ReviewItem] = []
     for code in ctx.mastered:
         st = ctx.states[code]
@@ -791,7 +668,7 @@ class PathOverview:
 
 
 def path_overview(uow: UnitOfWork, actor: Actor, learner_id: str, *, now: datetime | None = None,
-                  config: PathConfig | None = None) -> PathOverview:
+                  config: PathSettings | None = None) -> PathOverview:
     """The skill map, the reviews coming up and What's next, from one reading of the
     learner's numbers and schedule (the three reads above each build it again). A pure read."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
@@ -877,7 +754,7 @@ def set_focus(uow: UnitOfWork, actor: Actor, section_id: str, skill_codes: Seque
 
 
 def wheel_spinning(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime | None = None,
-                   config: PathConfig | None = None) -> list[SpinFlag]:
+                   config: PathSettings | None = None) -> list[SpinFlag]:
     """Learners of a class who tried a skill many times without progress (teachers, admins)."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     sec = require_section(uow, actor, section_id, Need.READ)
@@ -912,7 +789,7 @@ class ClassPath:
 
 
 def class_path(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime | None = None,
-               config: PathConfig | None = None) -> ClassPath:
+               config: PathSettings | None = None) -> ClassPath:
     """A class's path overview for its teacher: wheel-spinning flags with the prerequisites
     to step back to, the focus in force, and the students and skills to open or focus on."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
