@@ -42,7 +42,7 @@ from pathwise.engine.simulate import (
     summarise,
     synthetic_framework,
 )
-from pathwise.services.paths import pilot_tracker
+from pathwise.services.simulation import pilot_tracker
 
 _KEYS = {"limit", "window", "min_right", "checks", "check_after", "check_size", "retention", "threshold"}
 

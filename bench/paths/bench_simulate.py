@@ -23,7 +23,7 @@ import argparse
 import sys
 import time
 
-from pathwise.services.paths import run_simulation
+from pathwise.services.simulation import run_simulation
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from pathwise.engine.simulate import (
     synthetic_framework,
 )
 from pathwise.services.errors import Invalid
-from pathwise.services.paths import run_simulation
+from pathwise.services.simulation import run_simulation
 
 
 def test_the_synthetic_framework_has_and_or_prerequisites_and_no_cycles() -> None:

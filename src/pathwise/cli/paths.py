@@ -20,6 +20,7 @@ from rich.table import Table
 
 from pathwise.cli.common import err, fail, out, service_call
 from pathwise.services import paths as paths_service
+from pathwise.services import simulation
 from pathwise.services.errors import Invalid
 
 def simulate(
@@ -52,7 +53,7 @@ def simulate(
             bar.update(task, completed=done, total=total)
 
         try:
-            report = paths_service.run_simulation(learners=learners, seed=seed, skills=skills,
+            report = simulation.run_simulation(learners=learners, seed=seed, skills=skills,
                                                   budget_per_skill=budget, fixed_items_per_skill=fixed_items,
                                                   pilot=pilot, pilot_model=pilot_model, progress=tick)
         except Invalid as exc:

@@ -54,10 +54,9 @@ from pathwise.domain.framework import Framework, Skill, SkillGraph, Unit
 from pathwise.engine.kt.data import ResponseLog
 from pathwise.engine.kt.mastery import MasteryModel
 from pathwise.engine.kt.tracker import MasteryEstimate, MasteryTracker, Tracker
-from pathwise.engine.paths.checks import CheckCadence, check_skills
-from pathwise.engine.paths.guard import WheelSpinGuard
-from pathwise.engine.paths.review import MemoryModel, MemoryState
-from pathwise.engine.paths.scoring import LearnerView, ModelHints, Weights, rank
+from pathwise.engine.paths.schedule import Numbers, PathSettings, PathState, choose_check, fold
+from pathwise.engine.paths.schedule import view as path_view
+from pathwise.engine.paths.scoring import ModelHints, rank
 
 POLICIES = ("fixed", "pathwise", "oracle")
 FITTED = "pathwise-fit"  # Pathwise with the model fitted on a pilot cohort (needs ``fitted_factory``)
@@ -230,17 +229,10 @@ class Oracle:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class PathSettings:
-    weights: Weights = Weights()
-    memory: MemoryModel = MemoryModel()
-    cadence: CheckCadence = CheckCadence()
-    guard: WheelSpinGuard = WheelSpinGuard()
-    checks: bool = True
-
-
 class PathwisePolicy:
-    """The product's path on observed answers only, through the tracker's public contract."""
+    """The product's path on observed answers only: the tracker's mastery estimates, and
+    the very fold, view and ranking the services run (``engine.paths.schedule``), on a
+    learner whose clock is the simulation's."""
 
     def __init__(self, graph: SkillGraph, structure: _Structure, tracker: Tracker, threshold: float,
                  settings: PathSettings | None = None, learner_id: str = "sim") -> None:
@@ -252,13 +244,10 @@ class PathwisePolicy:
         self.cfg = settings or PathSettings()
         self.learner_id = learner_id
         self.learner = tracker.new_learner()
-        self.attempts: dict[str, int] = {}
-        self.recent: dict[str, list[float]] = {}  # the latest answers per skill (progress, for the guard)
-        self.memory: dict[str, tuple[MemoryState, float]] = {}  # mastered skill -> (state, last review day)
-        self.newly: list[str] = []
-        self.last_check: float | None = None
-        self.queue: list[str] = []
-        self.step_back: dict[str, int] = {}  # spinning skill -> prerequisite items done since
+        self.state = PathState()
+        self.numbers = Numbers({}, {}, {}, {})
+        self.answers: list[tuple[tuple[str, ...], float, datetime]] = []  # the learner's evidence, in order
+        self.queue: list[str] = []  # the rest of a mastery check being taken
         self.seq = 0
         self.flags = 0  # times a skill was flagged as wheel-spinning (the teacher is told each time)
         self.activities = [Activity(f"a.{c}", graph.skill(c).title, ActivityKind.PRACTICE, (c,)) for c in self.codes]
@@ -272,70 +261,58 @@ class PathwisePolicy:
         self.last_kind = "check"
         if self.queue:
             return self.index[self.queue.pop(0)]
-        p = {c: self.p(c) for c in self.codes}
-        mastered = frozenset(self.memory)
-        retr = {c: self.cfg.memory.retrievability(st, t - last) for c, (st, last) in self.memory.items()}
-        if self.cfg.checks:
-            since = None if self.last_check is None else t - self.last_check
-            if self.last_check is None and self.newly:
-                since = t
-            picked = check_skills(self.cfg.cadence, self.newly, since, retr)
-            if picked:
-                self.newly = []
-                self.last_check = t
-                self.queue = picked[1:]
-                return self.index[picked[0]]
-        due = {c: t - last for c, (st, last) in self.memory.items() if self.cfg.memory.is_due(st, t - last)}
-        spinning = frozenset(self.cfg.guard.spinning(self.attempts, mastered, self.recent))
-        view = LearnerView(p_mastery=p, mastered=mastered, attempts=self.attempts, review_due=due,
-                           retrievability=retr, spinning=spinning, started=frozenset(self.recent))
+        now = _T0 + timedelta(days=t)
+        view = path_view(self.state, self.numbers, self.graph, self.cfg, now)
         recs = rank(self.graph, self.activities, view, self.cfg.weights, k=1, hints=self.hints)
         if recs:
-            if recs[0].reasons and recs[0].reasons[0].code == "ahead":
+            top = recs[0]
+            if top.purpose == "check":  # taking the check, as choosing it does in the product
+                choose_check(self.state, now)
+                skills = list(top.activity.skill_codes)
+                self.queue = skills[1:]
+                return self.index[skills[0]]
+            if top.reasons and top.reasons[0].code == "ahead":
                 self.last_kind = "review ahead"  # everything believed mastered and nothing due
             else:
-                self.last_kind = "review" if recs[0].purpose == "review" else "learn"
-            return self.index[recs[0].skills[0]]
+                self.last_kind = "review" if top.purpose == "review" else "learn"
+            return self.index[top.skills[0]]
         self.last_kind = "review ahead"
-        if retr:  # (the product's ranking offers reviews ahead itself; kept for activity-less skills)
-            return self.index[min(retr, key=lambda c: (p[c] * retr[c], c))]
         return 0
 
     def observe(self, skill: int, correct: bool, t: float) -> None:
         code = self.codes[skill]
         self.seq += 1
+        at = _T0 + timedelta(days=t)
         ev = Evidence(f"{self.learner_id}-{self.seq}", self.learner_id, EvidenceKind.ANSWER, (code,),
-                      1.0 if correct else 0.0, _T0 + timedelta(days=t), item_id=f"i.{code}")
-        self.tracker.observe(self.learner, ev)
-        self.recent[code] = (self.recent.get(code, []) + [ev.score])[-self.cfg.guard.window:]
-        for spinning, done in list(self.step_back.items()):
-            # Other work (the step-back to prerequisites first, by the scoring) clears the flag.
-            if code != spinning:
-                self.step_back[spinning] = done + 1
-                if done + 1 >= self.cfg.guard.step_back_items:
-                    self.attempts[spinning] = 0
-                    del self.step_back[spinning]
-        if code in self.memory:
-            # as the product: a review updates the memory; the skill is reopened only when
-            # the mastery estimate falls below the threshold
-            st, last = self.memory[code]
-            new, _failed = self.cfg.memory.review(st, t - last, correct)
-            if self.tracker.estimate(self.learner, code).p_mastery < self.threshold:
-                del self.memory[code]
-                self.attempts[code] = 0
-            else:
-                self.memory[code] = (new, t)
-            return
-        self.attempts[code] = self.attempts.get(code, 0) + 1
-        est = self.tracker.estimate(self.learner, code)
-        if est.p_mastery >= self.threshold:
-            self.memory[code] = (self.cfg.memory.start(est.n_correct, est.n_evidence - est.n_correct), t)
-            self.newly.append(code)
-            self.attempts[code] = 0
-            self.step_back.pop(code, None)
-        elif self.cfg.guard.is_spinning(self.attempts[code], False, self.recent[code]) and code not in self.step_back:
-            self.step_back[code] = 0
-            self.flags += 1
+                      1.0 if correct else 0.0, at, item_id=f"i.{code}")
+        for touched in self.tracker.observe(self.learner, ev):
+            est = self.tracker.estimate(self.learner, touched)
+            self.numbers.p[touched] = est.p_mastery  # type: ignore[index]
+            self.numbers.n[touched] = est.n_evidence  # type: ignore[index]
+            self.numbers.n_correct[touched] = est.n_correct  # type: ignore[index]
+            self.numbers.last_at[touched] = at  # type: ignore[index]
+        self.answers.append(((code,), ev.score, at))
+        was = {c for c, st in self.state.skills.items() if st.spinning}
+
+        def since(when: datetime | None) -> list[tuple[tuple[str, ...], float, datetime]]:
+            out = []
+            for a in reversed(self.answers):  # newest first, back to ``when``
+                if when is not None and a[2] <= when:
+                    break
+                out.append(a)
+            return out[::-1]
+
+        def recent(c: str, k: int) -> list[float]:
+            out: list[float] = []
+            for codes, score, _at in reversed(self.answers):
+                if c in codes:
+                    out.append(score)
+                    if len(out) == k:
+                        break
+            return out[::-1]
+
+        fold(self.state, self.numbers, self.graph, self.threshold, self.cfg, since, recent, at)
+        self.flags += len({c for c, st in self.state.skills.items() if st.spinning} - was)
 
 
 @dataclass(frozen=True, slots=True)
