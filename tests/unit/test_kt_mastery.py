@@ -282,3 +282,18 @@ def test_with_the_defaults_one_slip_after_a_long_run_keeps_mastery_and_two_misse
     short = [_answer(i, ("a",), 1.0) for i in range(3)]
     assert tracker.estimate(_run(tracker, short), "a").p_mastery >= 0.95
     assert tracker.estimate(_run(tracker, short + [_answer(9, ("a",), 0.0)]), "a").p_mastery < 0.95
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["k0", "k1", "k0;k1"]),
+                          st.sampled_from([0.0, 1.0, 1.0, 0.5])), min_size=0, max_size=80))
+def test_the_fit_always_gives_parameters_the_model_accepts(rows) -> None:
+    log = ResponseLog()
+    for i, (who, skills, y) in enumerate(rows):
+        log.append(f"s{who}", f"i{i % 7}", tuple(skills.split(";")), y, float(i))
+    m = MasteryModel(min_responses=3, max_iter=15).fit(log)
+    again = MasteryModel.from_params(json.loads(json.dumps(m.to_params())))  # validates every parameter set
+    for prm in again.params_.values():
+        assert prm.p_guess < 1 - prm.p_slip
+    p = m.predict_sequential(log)
+    assert p.shape == (len(log),) and np.all((p > 0) & (p < 1))
