@@ -30,14 +30,15 @@ def import_items_cmd(
     """
     from pathwise.interop import qti
     from pathwise.services.access import Actor
-    from pathwise.services.items import ItemProblem, ParsedItems, import_items, parse_items_document
+    from pathwise.domain.problems import Problem
+    from pathwise.services.items import ParsedItems, import_items, parse_items_document
 
     skill_codes = tuple(s.strip() for s in (skills or "").split(",") if s.strip())
     parsed = ParsedItems()
     for path in files:
         name = str(path)
         if not path.is_file():
-            parsed.problems.append(ItemProblem(name, "/", "no such file"))
+            parsed.problems.append(Problem(name, "no such file", path="/"))
             continue
         data = path.read_bytes()
         suffix = path.suffix.lower()
@@ -46,9 +47,9 @@ def import_items_cmd(
         elif suffix in (".xml", ".zip"):
             res = qti.parse_package(data, name, skill_codes) if suffix == ".zip" else qti.parse_item_xml(data, name, skill_codes)
             parsed.items.extend(res.items)
-            parsed.problems.extend(ItemProblem(p.source, p.path, p.message) for p in res.problems + res.unsupported)
+            parsed.problems.extend(res.problems + res.unsupported)
         else:
-            parsed.problems.append(ItemProblem(name, "/", "unknown file type (use .yaml, .yml, .json, .xml or .zip)"))
+            parsed.problems.append(Problem(name, "unknown file type (use .yaml, .yml, .json, .xml or .zip)", path="/"))
     with service_call(migrate=True) as system, system.uow() as uow:
         report = import_items(uow, Actor.system(), parsed.items, parsed.problems,
                               framework_id=framework or parsed.framework_id, dry_run=dry_run)

@@ -1,7 +1,7 @@
 """The canonical response-log CSV (DESIGN.md §3): parsing rows and reporting bad ones.
 
 ``parse_responses`` takes the lines of a file (any iterable of strings) and yields a
-``ResponseRow`` for each good row and a ``RowError`` (line number, field, message) for
+``ResponseRow`` for each good row and a ``Problem`` (line number, field, message) for
 each bad one, so a caller can report every problem before storing anything. It does
 no I/O itself.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pathwise.domain.framework import _CODE
+from pathwise.domain.problems import Problem
 
 REQUIRED = ("student_id", "item_id", "skill_ids", "correct", "timestamp")
 OPTIONAL = ("duration_s", "hints", "attempt", "evidence_id")
@@ -34,16 +35,6 @@ class ResponseRow:
     hints: int | None = None
     attempt: int | None = None
     evidence_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, field {self.field}: {self.message}"
 
 
 class HeaderError(ValueError):
@@ -101,7 +92,7 @@ def _code(value: str, field: str) -> str:
     return v
 
 
-def parse_responses(lines: Iterable[str]) -> Iterator[ResponseRow | RowError]:
+def parse_responses(lines: Iterable[str]) -> Iterator[ResponseRow | Problem]:
     """Yield a row or an error for each data line; raise ``HeaderError`` on a bad header."""
     reader = csv.reader(iter(lines))
     try:
@@ -121,18 +112,18 @@ def parse_responses(lines: Iterable[str]) -> Iterator[ResponseRow | RowError]:
             return
         except csv.Error as exc:
             line_no = reader.line_num
-            yield RowError(line_no, "row", f"unreadable CSV: {exc}")
+            yield Problem("", line=line_no, field="row", message=f"unreadable CSV: {exc}")
             continue
         line_no = reader.line_num
         if not rec or (len(rec) == 1 and not rec[0].strip()):
             continue
         if len(rec) != width:
-            yield RowError(line_no, "row", f"has {len(rec)} fields, the header has {width}")
+            yield Problem("", line=line_no, field="row", message=f"has {len(rec)} fields, the header has {width}")
             continue
         yield _parse_one(line_no, rec, idx)
 
 
-def _parse_one(line: int, rec: list[str], idx: dict[str, int]) -> ResponseRow | RowError:
+def _parse_one(line: int, rec: list[str], idx: dict[str, int]) -> ResponseRow | Problem:
     def get(name: str) -> str | None:
         i = idx.get(name)
         return None if i is None else rec[i]
@@ -170,7 +161,7 @@ def _parse_one(line: int, rec: list[str], idx: dict[str, int]) -> ResponseRow | 
         if ev is not None and len(ev) > MAX_FIELD:
             raise ValueError(f"is longer than {MAX_FIELD} characters")
     except ValueError as exc:
-        return RowError(line, field, str(exc))
+        return Problem("", line=line, field=field, message=str(exc))
     return ResponseRow(line, student, item, skills, correct, ts, duration, hints, attempt, ev)
 
 

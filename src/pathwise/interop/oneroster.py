@@ -21,6 +21,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pathwise.domain.problems import Problem
+
 MAX_BUNDLE_BYTES = 200 * 1024 * 1024
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
@@ -94,25 +96,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One problem, located: ``file``, ``line`` (1 is the header) and ``field``."""
-
-    file: str
-    line: int | None
-    field: str | None
-    message: str
-    severity: str = "error"  # error | warning
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line is not None else "")
-        return f"{where}: {self.field + ': ' if self.field else ''}{self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message,
-                "severity": self.severity}
-
-
 @dataclass(slots=True)
 class Record:
     """One row of a rostering file, with its values checked and normalised."""
@@ -134,15 +117,15 @@ class Bundle:
     version: str
     modes: dict[str, str]  # kind -> bulk | delta | absent
     records: dict[str, list[Record]] = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Problem] = field(default_factory=list)
     rejected: dict[str, set[str]] = field(default_factory=dict)  # kind -> sourcedIds of bad rows
 
     @property
-    def errors(self) -> list[Issue]:
+    def errors(self) -> list[Problem]:
         return [i for i in self.issues if i.severity == "error"]
 
     @property
-    def warnings(self) -> list[Issue]:
+    def warnings(self) -> list[Problem]:
         return [i for i in self.issues if i.severity == "warning"]
 
     def of(self, kind: str) -> list[Record]:
@@ -217,7 +200,7 @@ def parse_files(files: dict[str, bytes]) -> Bundle:
     if "manifest.csv" not in by_lower:
         raise BundleUnreadable("manifest.csv is missing: is this a OneRoster CSV bundle?")
     manifest_name = by_lower["manifest.csv"]
-    issues: list[Issue] = []
+    issues: list[Problem] = []
     manifest = _read_manifest(manifest_name, _decode(manifest_name, files[manifest_name]), issues)
     version = manifest.get("oneroster.version", "")
     if version not in ("1.1", "1.2"):
@@ -233,12 +216,11 @@ def parse_files(files: dict[str, bytes]) -> Bundle:
         actual = by_lower.get(fname.lower())
         if mode == "absent":
             if actual is not None:
-                issues.append(Issue(actual, None, None, "present but the manifest says absent: ignored", "warning"))
+                issues.append(Problem(actual, "present but the manifest says absent: ignored", line=None, field=None, severity="warning"))
             modes[kind] = "absent"
             continue
         if actual is None:
-            issues.append(Issue(manifest_name, None, "file." + fname[:-4],
-                                f"the manifest lists {fname} as {mode} but the bundle has no such file"))
+            issues.append(Problem(manifest_name, f"the manifest lists {fname} as {mode} but the bundle has no such file", line=None, field="file." + fname[:-4]))
             modes[kind] = "absent"
             continue
         modes[kind] = mode
@@ -253,7 +235,7 @@ def parse_files(files: dict[str, bytes]) -> Bundle:
     return bundle
 
 
-def _read_manifest(name: str, text: str, issues: list[Issue]) -> dict[str, str]:
+def _read_manifest(name: str, text: str, issues: list[Problem]) -> dict[str, str]:
     reader = csv.reader(io.StringIO(text))
     out: dict[str, str] = {}
     header = next(reader, None)
@@ -266,11 +248,10 @@ def _read_manifest(name: str, text: str, issues: list[Issue]) -> dict[str, str]:
         value = row[1].strip() if len(row) > 1 else ""
         if prop.startswith("file."):
             if value == "":
-                issues.append(Issue(name, reader.line_num, prop, "no value given: read as absent", "warning"))
+                issues.append(Problem(name, "no value given: read as absent", line=reader.line_num, field=prop, severity="warning"))
                 value = "absent"
             elif value not in MANIFEST_MODES:
-                issues.append(Issue(name, reader.line_num, prop,
-                                    f"{value!r} is not one of absent, bulk, delta"))
+                issues.append(Problem(name, f"{value!r} is not one of absent, bulk, delta", line=reader.line_num, field=prop))
                 value = "absent"
         out[prop] = value
     return out
@@ -281,24 +262,24 @@ def _suggest(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def _read_file(kind: str, name: str, text: str, version: str, mode: str, issues: list[Issue],
+def _read_file(kind: str, name: str, text: str, version: str, mode: str, issues: list[Problem],
                rejected: set[str]) -> list[Record]:
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header is None:
-        issues.append(Issue(name, 1, None, "the file is empty (no header row)"))
+        issues.append(Problem(name, "the file is empty (no header row)", line=1, field=None))
         return []
     header = [h.strip() for h in header]
     known = KNOWN_COLUMNS[kind]
     for pos, col in enumerate(header):
         if col == "":
-            issues.append(Issue(name, 1, None, f"column {pos + 1} has no name: ignored", "warning"))
+            issues.append(Problem(name, f"column {pos + 1} has no name: ignored", line=1, field=None, severity="warning"))
         elif col not in known:
-            issues.append(Issue(name, 1, col, "unknown column: ignored" + _suggest(col, known), "warning"))
+            issues.append(Problem(name, "unknown column: ignored" + _suggest(col, known), line=1, field=col, severity="warning"))
     missing = [c for c in REQUIRED_COLUMNS[version][kind] if c not in header]
     for col in missing:
-        issues.append(Issue(name, 1, col, "required column is missing from the header"
-                            + _suggest(col, [h for h in header if h not in known])))
+        issues.append(Problem(name, "required column is missing from the header"
+                            + _suggest(col, [h for h in header if h not in known]), line=1, field=col))
     records: list[Record] = []
     start_line = 2
     for row in reader:
@@ -309,7 +290,7 @@ def _read_file(kind: str, name: str, text: str, version: str, mode: str, issues:
         raw = {header[i]: row[i].strip() for i in range(min(len(header), len(row))) if header[i]}
         for extra in range(len(header), len(row)):
             if row[extra].strip():
-                issues.append(Issue(name, line, None, f"value in column {extra + 1} has no header", "warning"))
+                issues.append(Problem(name, f"value in column {extra + 1} has no header", line=line, field=None, severity="warning"))
         for col in REQUIRED_COLUMNS[version][kind]:
             raw.setdefault(col, "")
         rec = _check_row(kind, name, line, raw, version, mode, issues)
@@ -321,15 +302,15 @@ def _read_file(kind: str, name: str, text: str, version: str, mode: str, issues:
 
 
 class _RowProblems:
-    def __init__(self, name: str, line: int, issues: list[Issue]) -> None:
+    def __init__(self, name: str, line: int, issues: list[Problem]) -> None:
         self.name, self.line, self.issues, self.bad = name, line, issues, False
 
     def error(self, fld: str, message: str) -> None:
-        self.issues.append(Issue(self.name, self.line, fld, message))
+        self.issues.append(Problem(self.name, message, line=self.line, field=fld))
         self.bad = True
 
     def warn(self, fld: str, message: str) -> None:
-        self.issues.append(Issue(self.name, self.line, fld, message, "warning"))
+        self.issues.append(Problem(self.name, message, line=self.line, field=fld, severity="warning"))
 
 
 def _list(value: str) -> list[str]:
@@ -377,7 +358,7 @@ def _bool(p: _RowProblems, raw: dict[str, str], fld: str, default: bool | None) 
 
 
 def _check_row(kind: str, name: str, line: int, raw: dict[str, str], version: str, mode: str,
-               issues: list[Issue]) -> Record | None:
+               issues: list[Problem]) -> Record | None:
     p = _RowProblems(name, line, issues)
     sid = raw.get("sourcedId", "")
     if not sid:
@@ -496,8 +477,7 @@ def _check_duplicates(bundle: Bundle) -> None:
         keep: list[Record] = []
         for r in recs:
             if r.sourced_id in seen:
-                bundle.issues.append(Issue(r.file, r.line, "sourcedId",
-                                           f"{r.sourced_id!r} already appears on line {seen[r.sourced_id]}"))
+                bundle.issues.append(Problem(r.file, f"{r.sourced_id!r} already appears on line {seen[r.sourced_id]}", line=r.line, field="sourcedId"))
                 continue
             seen[r.sourced_id] = r.line
             keep.append(r)
@@ -513,8 +493,7 @@ def _apply_roles(bundle: Bundle) -> None:
     users = {u.sourced_id for u in bundle.of("user")} | bundle.rejected.get("user", set())
     for r in bundle.of("role"):
         if r.values["userSourcedId"] not in users and bundle.modes.get("user") == "bulk":
-            bundle.issues.append(Issue(r.file, r.line, "userSourcedId",
-                                       f"no user {r.values['userSourcedId']!r} in users.csv", "warning"))
+            bundle.issues.append(Problem(r.file, f"no user {r.values['userSourcedId']!r} in users.csv", line=r.line, field="userSourcedId", severity="warning"))
     for u in bundle.of("user"):
         roles = sorted(by_user.get(u.sourced_id, []), key=lambda r: (r.values["roleType"] != "primary", r.line))
         if roles:
@@ -523,7 +502,7 @@ def _apply_roles(bundle: Bundle) -> None:
         orgs = [u.values.get("primaryOrgSourcedId")] + [r.values["orgSourcedId"] for r in roles]
         u.values["orgs"] = list(dict.fromkeys(o for o in orgs if o))
         if "role" not in u.values and not u.removed:
-            bundle.issues.append(Issue(u.file, u.line, "role", "the user has no role in roles.csv"))
+            bundle.issues.append(Problem(u.file, "the user has no role in roles.csv", line=u.line, field="role"))
             u.values["_bad"] = True
             bundle.rejected.setdefault("user", set()).add(u.sourced_id)
     bundle.records["user"] = [u for u in bundle.of("user") if not u.values.pop("_bad", False)]

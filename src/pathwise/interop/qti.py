@@ -24,6 +24,7 @@ from defusedxml.common import DefusedXmlException
 from pathwise.domain.answers import validate_item
 from pathwise.domain.content import Feedback, Item, ItemType
 from pathwise.domain.errors import ValidationError
+from pathwise.domain.problems import Problem
 
 MAX_XML_BYTES = 2_000_000
 MAX_ZIP_BYTES = 50_000_000
@@ -35,20 +36,10 @@ _NOT_TEXT = {"feedbackInline", "feedbackBlock", "modalFeedback", "responseDeclar
 
 
 @dataclass
-class QtiProblem:
-    source: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.path}: {self.message}"
-
-
-@dataclass
 class QtiResult:
     items: list[tuple[Item, str, str]] = field(default_factory=list)  # (item, source, path)
-    problems: list[QtiProblem] = field(default_factory=list)
-    unsupported: list[QtiProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unsupported: list[Problem] = field(default_factory=list)
 
 
 def _local(tag: str) -> str:
@@ -122,18 +113,18 @@ def parse_item_xml(data: bytes | str, source: str, skill_codes: tuple[str, ...] 
     res = result or QtiResult()
     raw = data.encode() if isinstance(data, str) else data
     if len(raw) > MAX_XML_BYTES:
-        res.problems.append(QtiProblem(source, "/", f"file is larger than {MAX_XML_BYTES} bytes"))
+        res.problems.append(Problem(source, f"file is larger than {MAX_XML_BYTES} bytes", path="/"))
         return res
     try:
         root = SafeET.fromstring(raw, forbid_dtd=True)
     except DefusedXmlException as exc:
-        res.problems.append(QtiProblem(source, "/", f"refused unsafe XML ({exc.__class__.__name__})"))
+        res.problems.append(Problem(source, f"refused unsafe XML ({exc.__class__.__name__})", path="/"))
         return res
     except SafeET.ParseError as exc:
-        res.problems.append(QtiProblem(source, "/", f"not well-formed XML: {exc}"))
+        res.problems.append(Problem(source, f"not well-formed XML: {exc}", path="/"))
         return res
     if _local(root.tag) != "assessmentItem":
-        res.problems.append(QtiProblem(source, "/", f"expected an assessment item, found <{root.tag.rsplit('}', 1)[-1]}>"))
+        res.problems.append(Problem(source, f"expected an assessment item, found <{root.tag.rsplit('}', 1)[-1]}>", path="/"))
         return res
     _translate(root, source, skill_codes, res)
     return res
@@ -144,32 +135,32 @@ def _translate(root: Element, source: str, skill_codes: tuple[str, ...], res: Qt
     item_id = _code(ident, "")
     path = f"item {ident or '?'}"
     if not item_id:
-        res.problems.append(QtiProblem(source, "identifier", "the item has no usable identifier"))
+        res.problems.append(Problem(source, "the item has no usable identifier", path="identifier"))
         return
     bodies = [c for c in root.iter() if _local(c.tag) == "itemBody"]
     if not bodies:
-        res.problems.append(QtiProblem(source, path, "the item has no item body"))
+        res.problems.append(Problem(source, "the item has no item body", path=path))
         return
     body = bodies[0]
     interactions = [e for e in body.iter() if _local(e.tag).endswith("Interaction")]
     bad = [e for e in interactions if _local(e.tag) not in SUPPORTED]
     for e in bad:
-        res.unsupported.append(QtiProblem(source, path, f"unsupported interaction <{e.tag.rsplit('}', 1)[-1]}>"))
+        res.unsupported.append(Problem(source, f"unsupported interaction <{e.tag.rsplit('}', 1)[-1]}>", path=path))
     good = [e for e in interactions if _local(e.tag) in SUPPORTED]
     if bad:
         return
     if not good:
-        res.problems.append(QtiProblem(source, path, "the item has no interaction"))
+        res.problems.append(Problem(source, "the item has no interaction", path=path))
         return
     if len(good) > 1:
         names = ", ".join(e.tag.rsplit("}", 1)[-1] for e in good)
-        res.problems.append(QtiProblem(source, path, f"one interaction per item is supported; found {names}"))
+        res.problems.append(Problem(source, f"one interaction per item is supported; found {names}", path=path))
         return
     inter = good[0]
     rid = _attr(inter, "responseIdentifier") or "RESPONSE"
     decl = next((d for d in root.iter() if _local(d.tag) == "responseDeclaration" and _attr(d, "identifier") == rid), None)
     if decl is None:
-        res.problems.append(QtiProblem(source, path, f"no response declaration for {rid}"))
+        res.problems.append(Problem(source, f"no response declaration for {rid}", path=path))
         return
     correct = [(_text(v, set()) if len(v) else (v.text or "").strip()) for cr in _children(decl, "correctResponse")
                for v in _children(cr, "value")]
@@ -183,24 +174,24 @@ def _translate(root: Element, source: str, skill_codes: tuple[str, ...], res: Qt
         elif name in ("textEntryInteraction", "extendedTextInteraction"):
             kw = _text_entry(decl, correct, modal, name)
     except ValueError as exc:
-        res.problems.append(QtiProblem(source, path, str(exc)))
+        res.problems.append(Problem(source, str(exc), path=path))
         return
     title = _attr(root, "title")
     if not prompt:
         prompt = title or ""
     if not skill_codes:
-        res.problems.append(QtiProblem(source, path, "QTI items carry no skill: give the skill codes when importing (--skills)"))
+        res.problems.append(Problem(source, "QTI items carry no skill: give the skill codes when importing (--skills)", path=path))
         return
     try:
         item = Item(id=item_id, skill_codes=skill_codes, prompt=prompt, **kw)
     except ValidationError as exc:
-        res.problems.append(QtiProblem(source, f"{path}: {exc.field}", exc.message))
+        res.problems.append(Problem(source, exc.message, path=f"{path}: {exc.field}"))
         return
     found = validate_item(item)  # the same checks as authored items: a usable key, distinct choices
     if found:
         for p in found:
             field_name, _, msg = p.partition(": ")
-            res.problems.append(QtiProblem(source, f"{path}: {field_name}", msg or p))
+            res.problems.append(Problem(source, msg or p, path=f"{path}: {field_name}"))
         return
     res.items.append((item, source, path))
 
@@ -279,20 +270,20 @@ def parse_package(data: bytes, source: str, skill_codes: tuple[str, ...] = ()) -
     """A QTI content package (zip): every item XML inside it (manifests and tests skipped)."""
     res = QtiResult()
     if len(data) > MAX_ZIP_BYTES:
-        res.problems.append(QtiProblem(source, "/", f"package is larger than {MAX_ZIP_BYTES} bytes"))
+        res.problems.append(Problem(source, f"package is larger than {MAX_ZIP_BYTES} bytes", path="/"))
         return res
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        res.problems.append(QtiProblem(source, "/", "not a zip package"))
+        res.problems.append(Problem(source, "not a zip package", path="/"))
         return res
     members = [m for m in zf.infolist() if m.filename.lower().endswith(".xml") and not m.is_dir()]
     if len(members) > MAX_ZIP_MEMBERS:
-        res.problems.append(QtiProblem(source, "/", f"more than {MAX_ZIP_MEMBERS} XML files"))
+        res.problems.append(Problem(source, f"more than {MAX_ZIP_MEMBERS} XML files", path="/"))
         return res
     for m in members:
         if m.file_size > MAX_XML_BYTES:
-            res.problems.append(QtiProblem(f"{source}:{m.filename}", "/", f"file is larger than {MAX_XML_BYTES} bytes"))
+            res.problems.append(Problem(f"{source}:{m.filename}", f"file is larger than {MAX_XML_BYTES} bytes", path="/"))
             continue
         raw = zf.read(m)
         head = raw[:4000].decode("utf-8", "replace")

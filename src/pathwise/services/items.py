@@ -24,6 +24,7 @@ from pathwise.domain.answers import validate_item
 from pathwise.domain.content import Feedback, Item, ItemType
 from pathwise.domain.errors import ValidationError
 from pathwise.domain.people import Role
+from pathwise.domain.problems import Problem
 from pathwise.services.access import Actor, require_role
 from pathwise.store import tables as t
 from pathwise.store.repositories import item_from_row, item_to_spec
@@ -36,20 +37,10 @@ ITEM_KEYS = {"id", "skills", "skill_codes", "type", "prompt", "answer", "choices
 FEEDBACK_KEYS = {"answer", "message", "misconception"}
 
 
-@dataclass(frozen=True, slots=True)
-class ItemProblem:
-    source: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.path}: {self.message}"
-
-
 @dataclass
 class ParsedItems:
     items: list[tuple[Item, str, str]] = field(default_factory=list)  # (item, source, path)
-    problems: list[ItemProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     framework_id: str | None = None
 
 
@@ -58,7 +49,7 @@ class ImportReport:
     created: int
     updated: int
     unchanged: int
-    problems: tuple[ItemProblem, ...]
+    problems: tuple[Problem, ...]
     stored: bool
 
     @property
@@ -77,44 +68,44 @@ def parse_items_document(data: bytes | str, source: str, into: ParsedItems | Non
     out = into or ParsedItems()
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
     if len(raw) > MAX_FILE_BYTES:
-        out.problems.append(ItemProblem(source, "/", f"file is larger than {MAX_FILE_BYTES} bytes"))
+        out.problems.append(Problem(source, f"file is larger than {MAX_FILE_BYTES} bytes", path="/"))
         return out
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        out.problems.append(ItemProblem(source, "/", f"not UTF-8 text (byte {exc.start})"))
+        out.problems.append(Problem(source, f"not UTF-8 text (byte {exc.start})", path="/"))
         return out
     try:
         doc = _load(text, source)
     except json.JSONDecodeError as exc:
-        out.problems.append(ItemProblem(source, f"line {exc.lineno}", f"not valid JSON: {exc.msg}"))
+        out.problems.append(Problem(source, f"not valid JSON: {exc.msg}", path=f"line {exc.lineno}"))
         return out
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "/"
-        out.problems.append(ItemProblem(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+        out.problems.append(Problem(source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", path=where))
         return out
     if isinstance(doc, Mapping):
         unknown = set(doc) - {"framework", "items"}
         if unknown:
-            out.problems.append(ItemProblem(source, "/", f"unknown key(s) {', '.join(sorted(map(str, unknown)))} "
-                                                          "(expected framework and items)"))
+            out.problems.append(Problem(source, f"unknown key(s) {', '.join(sorted(map(str, unknown)))} "
+                                                          "(expected framework and items)", path="/"))
         fw = doc.get("framework")
         if fw is not None:
             if not isinstance(fw, str) or not fw.strip():
-                out.problems.append(ItemProblem(source, "framework", "give the framework id as text"))
+                out.problems.append(Problem(source, "give the framework id as text", path="framework"))
             elif out.framework_id not in (None, fw):
-                out.problems.append(ItemProblem(source, "framework", "all files of one import must name the same framework"))
+                out.problems.append(Problem(source, "all files of one import must name the same framework", path="framework"))
             else:
                 out.framework_id = fw
         entries = doc.get("items")
     else:
         entries = doc
     if not isinstance(entries, list):
-        out.problems.append(ItemProblem(source, "items", "expected a list of items"))
+        out.problems.append(Problem(source, "expected a list of items", path="items"))
         return out
     if len(entries) > MAX_ITEMS:
-        out.problems.append(ItemProblem(source, "items", f"more than {MAX_ITEMS} items in one file"))
+        out.problems.append(Problem(source, f"more than {MAX_ITEMS} items in one file", path="items"))
         return out
     for i, entry in enumerate(entries):
         path = f"items[{i}]"
@@ -124,9 +115,9 @@ def parse_items_document(data: bytes | str, source: str, into: ParsedItems | Non
     return out
 
 
-def _item_from(entry: Any, source: str, path: str, problems: list[ItemProblem]) -> Item | None:
+def _item_from(entry: Any, source: str, path: str, problems: list[Problem]) -> Item | None:
     def bad(field_name: str, msg: str) -> None:
-        problems.append(ItemProblem(source, f"{path}.{field_name}" if field_name else path, msg))
+        problems.append(Problem(source, msg, path=f"{path}.{field_name}" if field_name else path))
 
     if not isinstance(entry, Mapping):
         bad("", "each item is a mapping of fields")
@@ -218,7 +209,7 @@ def _known_skills(uow: UnitOfWork, codes: Iterable[str], framework_id: str | Non
 
 
 def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str, str]],
-                 problems: Sequence[ItemProblem | Any] = (), framework_id: str | None = None,
+                 problems: Sequence[Problem] = (), framework_id: str | None = None,
                  dry_run: bool = False) -> ImportReport:
     """Check and store items; nothing is stored when any problem is found.
 
@@ -226,14 +217,13 @@ def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str
     report lists everything at once. The caller commits the unit of work.
     """
     require_role(actor, Role.ADMIN, Role.TEACHER)
-    found: list[ItemProblem] = [p if isinstance(p, ItemProblem) else ItemProblem(p.source, p.path, p.message)
-                                for p in problems]
+    found: list[Problem] = list(problems)
     if framework_id and uow.frameworks.get(framework_id) is None:
-        found.append(ItemProblem("-", "framework", f"no framework {framework_id}"))
+        found.append(Problem("-", f"no framework {framework_id}", path="framework"))
     seen: dict[str, str] = {}
     for item, source, path in parsed:
         if item.id in seen:
-            found.append(ItemProblem(source, path, f"item id {item.id} is also used at {seen[item.id]}"))
+            found.append(Problem(source, f"item id {item.id} is also used at {seen[item.id]}", path=path))
         else:
             seen[item.id] = f"{source}: {path}"
     known = _known_skills(uow, (c for it, _, _ in parsed for c in it.skill_codes), framework_id)
@@ -241,10 +231,10 @@ def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str
         missing = [c for c in item.skill_codes if c not in known]
         if missing:
             where = f" in framework {framework_id}" if framework_id else ""
-            found.append(ItemProblem(source, f"{path}.skills", f"unknown skill(s) {', '.join(missing)}{where}"))
+            found.append(Problem(source, f"unknown skill(s) {', '.join(missing)}{where}", path=f"{path}.skills"))
     if found or not parsed:
         if not parsed and not found:
-            found.append(ItemProblem("-", "items", "no items to import"))
+            found.append(Problem("-", "no items to import", path="items"))
         return ImportReport(0, 0, 0, tuple(found), False)
     created = updated = unchanged = 0
     for item, _, _ in parsed:

@@ -19,7 +19,8 @@ from typing import IO
 
 from pathwise.domain.evidence import Evidence, EvidenceKind, derived_evidence_id
 from pathwise.domain.people import Role, User
-from pathwise.domain.responses import HEADER, HeaderError, ResponseRow, RowError, format_row, parse_responses
+from pathwise.domain.problems import Problem
+from pathwise.domain.responses import HEADER, HeaderError, ResponseRow, format_row, parse_responses
 from pathwise.services import mastery, paths
 from pathwise.services.access import Actor, require_role, require_school
 from pathwise.services.context import App
@@ -40,7 +41,7 @@ class ImportReport:
     skipped_bad: int = 0
     students_created: int = 0
     learners_rebuilt: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"{self.rows} rows read", f"{self.stored} evidence stored", f"{self.duplicates} already present"]
@@ -70,12 +71,12 @@ def answer_evidence(r: ResponseRow, learner_id: str, evidence_id: str) -> Eviden
                     item_id=r.item_id, source="import", data=data)
 
 
-def read_responses(lines: Iterable[str]) -> tuple[list[ResponseRow], list[RowError]]:
+def read_responses(lines: Iterable[str]) -> tuple[list[ResponseRow], list[Problem]]:
     rows: list[ResponseRow] = []
-    errors: list[RowError] = []
+    errors: list[Problem] = []
     try:
         for r in parse_responses(lines):
-            (errors if isinstance(r, RowError) else rows).append(r)  # type: ignore[arg-type]
+            (errors if isinstance(r, Problem) else rows).append(r)  # type: ignore[arg-type]
     except HeaderError as exc:
         raise Invalid(str(exc), field="header") from None
     return rows, errors

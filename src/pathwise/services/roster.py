@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from pathwise.domain.people import Role
+from pathwise.domain.problems import Problem
 from pathwise.services.access import Actor, require_role
 from pathwise.services.context import App
 from pathwise.services.errors import Invalid, NotFound
@@ -55,23 +56,6 @@ class Counts:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    file: str
-    line: int | None
-    field: str | None
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line is not None else "")
-        return f"{where}: {self.field + ': ' if self.field else ''}{self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message,
-                "severity": self.severity}
 
 
 @dataclass
@@ -168,7 +152,7 @@ class _Sync:
     # -- helpers ----------------------------------------------------------------------------
 
     def problem(self, rec: Any, fld: str | None, message: str, severity: str = "error") -> None:
-        self.r.problems.append(Problem(rec.file, rec.line, fld, message, severity))
+        self.r.problems.append(Problem(rec.file, message, line=rec.line, field=fld, severity=severity))
         if severity == "error":
             self.bad.setdefault(rec.kind, set()).add(rec.sourced_id)
 
@@ -582,7 +566,7 @@ def import_roster(system: App, actor: Actor, bundle: Any, *, dry_run: bool = Fal
         into_school = actor.school_id
     report = RosterReport(version=bundle.version, dry_run=dry_run, skip_bad=skip_bad)
     for i in bundle.issues:
-        report.problems.append(Problem(i.file, i.line, i.field, i.message, i.severity))
+        report.problems.append(i)
     with system.uow() as uow:
         if into_school is not None and uow.schools.get(into_school) is None:
             raise NotFound(f"no school {into_school}")

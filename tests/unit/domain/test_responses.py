@@ -4,12 +4,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pathwise.domain.responses import HeaderError, ResponseRow, RowError, format_row, parse_responses, parse_timestamp
+from pathwise.domain.problems import Problem
+from pathwise.domain.responses import HeaderError, ResponseRow, format_row, parse_responses, parse_timestamp
 
 HEAD = "student_id,item_id,skill_ids,correct,timestamp\n"
 
 
-def parse(text: str) -> list[ResponseRow | RowError]:
+def parse(text: str) -> list[ResponseRow | Problem]:
     return list(parse_responses(text.splitlines(keepends=True)))
 
 
@@ -40,7 +41,7 @@ def test_good_rows() -> None:
 )
 def test_bad_rows_name_line_and_field(row: str, field: str) -> None:
     (err,) = parse(HEAD + row + "\n")
-    assert isinstance(err, RowError)
+    assert isinstance(err, Problem)
     assert err.line == 2
     assert err.field == field
     assert f"line 2, field {field}" in str(err)
@@ -51,7 +52,7 @@ def test_optional_columns() -> None:
            "s1,i1,k1,1,0,12.5,2,1,ev-1\ns1,i1,k1,1,1,-3,,,\n"
     good, bad = parse(text)
     assert isinstance(good, ResponseRow) and good.duration_s == 12.5 and good.hints == 2 and good.evidence_id == "ev-1"
-    assert isinstance(bad, RowError) and bad.field == "duration_s"
+    assert isinstance(bad, Problem) and bad.field == "duration_s"
 
 
 def test_header_problems() -> None:
