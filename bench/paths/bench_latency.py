@@ -40,7 +40,7 @@ from pathwise.domain.content import Activity, ActivityKind, Item, ItemType
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role, School, Section, User
 from pathwise.engine.simulate import synthetic_framework
-from pathwise.services import kt, mastery, paths
+from pathwise.services import kt, mastery, path_state, paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.evidence import record_evidence
@@ -126,7 +126,7 @@ def main() -> None:
     actors = {sid: Actor(sid, Role.STUDENT, "s1") for sid in ids}
     now = T0 + timedelta(days=120)
     with system.uow() as uow:  # review schedules up to date, as after an import (not timed)
-        paths.sync_schedules(uow, dict.fromkeys(ids, now))
+        path_state.sync_schedules(uow, dict.fromkeys(ids, now))
         uow.commit()
     steady: list[float] = []
     after: list[float] = []

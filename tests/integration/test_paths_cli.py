@@ -17,7 +17,7 @@ runner = CliRunner()
 
 def test_path_settings_change_weights_and_refuse_bad_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pathwise.config import Settings, get_settings
-    from pathwise.services import paths
+    from pathwise.services import path_state as paths
     from pathwise.services.context import App
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"

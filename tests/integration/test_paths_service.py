@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from pathwise.domain.content import Activity, ActivityKind, Item, ItemType
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role
-from pathwise.services import paths
+from pathwise.services import class_paths, path_state, paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.errors import Invalid, NotFound
@@ -56,10 +56,10 @@ def _record(system: App, evs: list[Evidence]) -> None:
         uow.commit()
 
 
-def _flags(system: App, w: WebSchool, now: datetime) -> list[paths.SpinFlag]:
+def _flags(system: App, w: WebSchool, now: datetime) -> list[class_paths.SpinFlag]:
     """The class's wheel-spinning flags as its teacher reads them (the read is audited)."""
     with system.uow() as uow:
-        flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=now)
+        flags = class_paths.wheel_spinning(uow, teacher(w), w.class_a, now=now)
         uow.commit()
     return flags
 
@@ -104,9 +104,9 @@ def test_a_locked_skill_appears_only_once_a_teacher_opens_it_and_that_is_audited
     locked = {s.code: s for s in m.skills if s.status == "locked"}
     assert locked["frac.add"].locked_reason == "Unlocks when you master Equivalent fractions"
     with system.uow() as uow, pytest.raises(NotFound):
-        paths.open_skill(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.ben, "frac.add")
+        class_paths.open_skill(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.ben, "frac.add")
     with system.uow() as uow:
-        paths.open_skill(uow, teacher(w), w.ben, "frac.add", "ready in class")
+        class_paths.open_skill(uow, teacher(w), w.ben, "frac.add", "ready in class")
         uow.commit()
     res = _next(system, student(w, w.ben), w.ben)
     opened = next(a for a in res.items if a.activity_id == "practice.frac.add")
@@ -119,7 +119,7 @@ def test_a_locked_skill_appears_only_once_a_teacher_opens_it_and_that_is_audited
 def test_teacher_focus_is_audited_and_shows_as_the_reason(sch: tuple[App, WebSchool]) -> None:
     system, w = sch
     with system.uow() as uow:
-        f = paths.set_focus(uow, teacher(w), w.class_a, ["dec.place"], now=NOW - timedelta(hours=1))
+        f = class_paths.set_focus(uow, teacher(w), w.class_a, ["dec.place"], now=NOW - timedelta(hours=1))
         uow.commit()
     assert f.skill_codes == ("dec.place",)
     with system.uow() as uow:
@@ -130,11 +130,11 @@ def test_teacher_focus_is_audited_and_shows_as_the_reason(sch: tuple[App, WebSch
     top = res.items[0]
     assert top.skills == ("dec.place",) and top.reason == "Your teacher's focus this week"
     with system.uow() as uow, pytest.raises(NotFound):
-        paths.set_focus(uow, teacher(w), w.class_b, ["dec.place"])
+        class_paths.set_focus(uow, teacher(w), w.class_b, ["dec.place"])
     with system.uow() as uow, pytest.raises(Invalid):
-        paths.set_focus(uow, teacher(w), w.class_a, ["no.such"])
+        class_paths.set_focus(uow, teacher(w), w.class_a, ["no.such"])
     with system.uow() as uow, pytest.raises(Invalid):
-        paths.set_focus(uow, teacher(w), w.class_a, ["dec.place"], learner_ids=[w.dan])
+        class_paths.set_focus(uow, teacher(w), w.class_a, ["dec.place"], learner_ids=[w.dan])
 
 
 def test_reviews_fall_due_and_a_failed_recheck_reopens(sch: tuple[App, WebSchool]) -> None:
@@ -173,7 +173,7 @@ def test_wheel_spinning_is_flagged_for_the_teacher_and_not_served_again(sch: tup
     assert [(f.learner_id, f.skill_code, f.active) for f in flags] == [(w.cara, "frac.equiv", True)]
     assert (flags[0].recent_right, flags[0].recent_answers) == (0, 5)  # why: none of the last five right
     with system.uow() as uow, pytest.raises(NotFound):
-        paths.wheel_spinning(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.class_a)
+        class_paths.wheel_spinning(uow, Actor(w.teacher_b, Role.TEACHER, w.school), w.class_a)
 
 
 def test_a_slow_learner_making_progress_is_not_flagged_until_progress_stalls(sch: tuple[App, WebSchool]) -> None:
@@ -188,7 +188,7 @@ def test_a_slow_learner_making_progress_is_not_flagged_until_progress_stalls(sch
     _record(system, evs)
     later = NOW + timedelta(hours=1)
     with system.uow() as uow:
-        flags = paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
+        flags = class_paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
         m = paths.skill_map(uow, student(w, w.cara), w.cara, now=later)
         uow.commit()
     assert next(s for s in m.skills if s.code == "frac.equiv").status == "in_progress"  # not mastered
@@ -218,7 +218,7 @@ def test_a_student_stuck_on_every_open_skill_still_has_a_path(sch: tuple[App, We
     _record(system, evs)
     later = NOW + timedelta(hours=3)
     with system.uow() as uow:
-        flagged = {f.skill_code for f in paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
+        flagged = {f.skill_code for f in class_paths.wheel_spinning(uow, teacher(w), w.class_a, now=later)
                    if f.learner_id == w.cara and f.active}
         uow.commit()
     assert flagged == open_skills
@@ -286,7 +286,7 @@ def test_recording_evidence_folds_the_review_schedule_so_reads_write_nothing(sch
             with system.uow() as uow:
                 paths.skill_map(uow, student(w, w.ana), w.ana, now=when)
                 paths.reviews(uow, student(w, w.ana), w.ana, now=when)
-                paths.wheel_spinning(uow, teacher(w), w.class_a, now=when)
+                class_paths.wheel_spinning(uow, teacher(w), w.class_a, now=when)
                 uow.commit()
     # The teacher's read of the class is audited (a row per learner read); the path itself writes nothing.
     assert [s for s in seen if "audit" not in s.lower()] == []
@@ -306,7 +306,7 @@ def test_a_read_before_any_fold_shows_the_same_path_as_after_it(school: tuple[Ap
             cold_map = paths.skill_map(uow, student(w, w.ana), w.ana, now=NOW)
     assert seen == []
     with system.uow() as uow:
-        paths.sync_schedules(uow, {w.ana: NOW})
+        path_state.sync_schedules(uow, {w.ana: NOW})
         uow.commit()
     assert _state(system, w.ana, "frac.equiv") is not None
     warm = _next(system, student(w, w.ana), w.ana)

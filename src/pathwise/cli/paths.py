@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pathwise.cli.common import err, fail, out, service_call
-from pathwise.services import paths as paths_service
+from pathwise.services import path_state
 from pathwise.services import simulation
 from pathwise.services.errors import Invalid
 
@@ -119,7 +119,7 @@ def path_settings(
     with service_call(migrate=True) as system:
         try:
             with system.uow() as uow:
-                cfg = paths_service.load_config(uow)
+                cfg = path_state.load_config(uow)
                 if changes or k is not None or target_retention is not None or wheel_spin_limit is not None:
                     params = cfg.to_params()
                     params["weights"] = {**params["weights"], **changes}
@@ -129,7 +129,7 @@ def path_settings(
                         params["target_retention"] = target_retention
                     if wheel_spin_limit is not None:
                         params["wheel_spin_limit"] = wheel_spin_limit
-                    cfg = paths_service.set_config(uow, Actor.system("cli"), params)
+                    cfg = path_state.set_config(uow, Actor.system("cli"), params)
                     uow.commit()
                     err.print("path settings saved")
         except Invalid as exc:  # a setting out of range: a usage error

@@ -36,7 +36,7 @@ from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
 from pathwise.engine.simulate_school import SimItem, SimRecord, make_students, simulate
 from pathwise.services import kt as kt_service
-from pathwise.services import mastery, paths
+from pathwise.services import mastery, path_state
 from pathwise.services.context import App
 from pathwise.services.demo_data import load_activities, load_framework, load_items, load_people
 from pathwise.services.errors import Conflict, Invalid
@@ -166,7 +166,7 @@ def seed_demo(system: App, seed: int = 7, progress: Progress | None = None, *,
         newest: dict[str, datetime] = {}
         for ev in evidence:
             newest[ev.learner_id] = max(newest.get(ev.learner_id, ev.timestamp), ev.timestamp)
-        paths.sync_schedules(uow, newest)
+        path_state.sync_schedules(uow, newest)
         tick(done, n_steps, "saving")
         uow.commit()
         system.reset_tracker()

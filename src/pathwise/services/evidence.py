@@ -14,7 +14,7 @@ from datetime import datetime
 
 from pathwise.domain.evidence import Evidence
 from pathwise.engine.kt.tracker import Tracker
-from pathwise.services import mastery, paths
+from pathwise.services import mastery, path_state
 from pathwise.services.access import Actor, Need, require_learner, require_record
 from pathwise.services.errors import NotFound
 from pathwise.store.uow import UnitOfWork
@@ -42,7 +42,7 @@ def record_evidence(uow: UnitOfWork, tracker: Tracker, actor: Actor, evidence: S
     newest: dict[str, datetime] = {}
     for e in new:
         newest[e.learner_id] = max(newest.get(e.learner_id, e.timestamp), e.timestamp)
-    paths.sync_schedules(uow, newest)
+    path_state.sync_schedules(uow, newest)
     return RecordResult(len(new), len(evidence) - len(new), tuple(e.id for e in new))
 
 

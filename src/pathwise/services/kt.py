@@ -350,7 +350,7 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
 def _rebuild(system: Any, ids: list[str], progress: Callable[[float], None] | None = None) -> int:
     """Replay the learners' evidence through the live model, 200 at a time, each chunk in
     its own transaction; their review schedules follow the new estimates."""
-    from pathwise.services import mastery, paths
+    from pathwise.services import mastery, path_state
 
     tracker = system.tracker()
     done = 0
@@ -359,7 +359,7 @@ def _rebuild(system: Any, ids: list[str], progress: Callable[[float], None] | No
         with system.uow() as uow:
             mastery.rebuild(uow, tracker, chunk)
             # the review schedule follows the new estimates, as it does after an import
-            paths.sync_learners(uow, chunk)
+            path_state.sync_learners(uow, chunk)
             uow.commit()
         done += len(chunk)
         if progress is not None:

@@ -21,7 +21,7 @@ from pathwise.domain.evidence import Evidence, EvidenceKind, derived_evidence_id
 from pathwise.domain.people import Role, User
 from pathwise.domain.problems import Problem
 from pathwise.domain.responses import HEADER, HeaderError, ResponseRow, format_row, parse_responses
-from pathwise.services import mastery, paths
+from pathwise.services import mastery, path_state
 from pathwise.services.access import Actor, require_role, require_school
 from pathwise.services.context import App
 from pathwise.services.errors import Invalid, NotFound
@@ -171,7 +171,7 @@ def import_responses(system: App, actor: Actor, path: Path | str, school_id: str
         report.learners_rebuilt = len(ids)
         # review schedules, as recording evidence keeps them, so reads after an import only read
         for i in range(0, len(ids), 500):
-            paths.sync_learners(uow, ids[i : i + 500])
+            path_state.sync_learners(uow, ids[i : i + 500])
             if progress is not None:
                 progress(min(i + 500, len(ids)), len(ids), "updating review schedules")
         uow.commit()

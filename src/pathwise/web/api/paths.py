@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pathwise.domain.people import Role
+from pathwise.services import class_paths
 from pathwise.services import paths as svc
 from pathwise.services.access import Actor
 from pathwise.web.auth import system_of
@@ -207,7 +208,7 @@ def open_skill(learner_id: str, skill_id: str, request: Request, body: OpenSkill
                actor: Actor = policy("path:open-skill", Role.TEACHER, Role.ADMIN)) -> Response:
     """Open a locked skill for one learner (audited)."""
     with system_of(request).uow() as uow:
-        svc.open_skill(uow, actor, learner_id, skill_id, body.note if body else "")
+        class_paths.open_skill(uow, actor, learner_id, skill_id, body.note if body else "")
         uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -218,7 +219,7 @@ def close_skill(learner_id: str, skill_id: str, request: Request,
                 actor: Actor = policy("path:open-skill", Role.TEACHER, Role.ADMIN)) -> Response:
     """Undo an opening (audited)."""
     with system_of(request).uow() as uow:
-        svc.close_skill(uow, actor, learner_id, skill_id)
+        class_paths.close_skill(uow, actor, learner_id, skill_id)
         uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -228,7 +229,7 @@ def set_focus(class_id: str, body: FocusIn, request: Request,
               actor: Actor = policy("path:focus", Role.TEACHER, Role.ADMIN)) -> FocusOut:
     """Set this week's focus for a class, or for a group of its learners (audited)."""
     with system_of(request).uow() as uow:
-        f = svc.set_focus(uow, actor, class_id, body.skill_ids, learner_ids=body.learner_ids, days=body.days,
+        f = class_paths.set_focus(uow, actor, class_id, body.skill_ids, learner_ids=body.learner_ids, days=body.days,
                           note=body.note)
         uow.commit()
     return FocusOut(id=f.id, class_id=f.section_id, skill_ids=list(f.skill_codes), learner_ids=list(f.learner_ids),
@@ -240,7 +241,7 @@ def wheel_spinning(class_id: str, request: Request,
                    actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> list[SpinFlagOut]:
     """Learners who tried a skill many times without progress, with the prerequisites to step back to."""
     with system_of(request).uow() as uow:
-        flags = svc.wheel_spinning(uow, actor, class_id)
+        flags = class_paths.wheel_spinning(uow, actor, class_id)
         uow.commit()
     return [SpinFlagOut(learner_id=f.learner_id, learner_name=f.learner_name, skill_id=f.skill_code,
                         skill_title=f.skill_title, attempts=f.attempts, flagged_at=f.flagged_at, active=f.active,

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pathwise.domain.people import Role
-from pathwise.services import paths, practice
+from pathwise.services import class_paths, paths, practice
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid, NotFound, ServiceError
 from pathwise.web.auth import system_of
@@ -115,7 +115,7 @@ def _opening(uow: Any, actor: Actor, learner: str, picked: paths.NextActivity) -
 def _class_page(request: Request, actor: Actor, class_id: str, notice: str | None = None,
                 problem: str | None = None, status_code: int = 200) -> HTMLResponse:
     with system_of(request).uow() as uow:
-        view = paths.class_path(uow, actor, class_id)
+        view = class_paths.class_path(uow, actor, class_id)
         uow.commit()  # the review schedules folded in while reading the flags
     names = dict(view.students)
     titles = dict(view.skills)
@@ -146,7 +146,7 @@ def focus_post(class_id: str, request: Request,
                            status_code=422)
     try:
         with system_of(request).uow() as uow:
-            paths.set_focus(uow, actor, class_id, skill_codes or [], learner_ids=learner_ids or [], days=n_days,
+            class_paths.set_focus(uow, actor, class_id, skill_codes or [], learner_ids=learner_ids or [], days=n_days,
                             note=note)
             uow.commit()
     except Invalid as exc:
@@ -162,10 +162,10 @@ def open_post(class_id: str, request: Request,
               actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> Response:
     try:
         with system_of(request).uow() as uow:
-            view = paths.class_path(uow, actor, class_id)
+            view = class_paths.class_path(uow, actor, class_id)
             if learner_id not in dict(view.students):
                 raise Invalid("choose a student of this class", "learner_id")
-            paths.open_skill(uow, actor, learner_id, skill_code, note)
+            class_paths.open_skill(uow, actor, learner_id, skill_code, note)
             uow.commit()
     except Invalid as exc:
         return _class_page(request, actor, class_id, problem=str(exc), status_code=422)

@@ -1,0 +1,410 @@
+"""A learner's path data: the path settings, the framework's content, and the path state
+kept as a projection of evidence.
+
+``load_context`` loads one learner's mastery numbers and path state and has the engine fold
+in what is new (``engine.paths.schedule.fold``, the same fold the simulation runs);
+``persist`` stores what changed; ``sync_schedules`` and ``sync_learners`` do both when
+evidence is recorded or rebuilt. The use cases that read and change paths are
+``services.paths`` (learners) and ``services.class_paths`` (teachers); this module asks no
+access question of its own: its callers have.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+
+from pathwise.domain.content import Activity, ActivityKind
+from pathwise.domain.framework import Framework, SkillGraph
+from pathwise.domain.people import Role
+from pathwise.engine.kt.tracker import SCORED
+from pathwise.engine.paths.schedule import (
+    SKILL_FIELDS,
+    LearnerPath,
+    Numbers,
+    PathSettings,
+    PathState,
+    SkillPath,
+    fold,
+)
+from pathwise.engine.paths.schedule import view as path_view
+from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, rank
+from pathwise.services.access import Actor, require_role
+from pathwise.services.errors import Invalid, NotFound
+from pathwise.store import tables as t
+from pathwise.store import tables_paths as tp
+from pathwise.store.repositories import split_codes
+from pathwise.store.uow import UnitOfWork
+
+CONFIG_MODEL = "paths"
+
+
+PathConfig = PathSettings  # the path's settings: one type, ``engine.paths.schedule.PathSettings``
+
+
+def _parse_config(params: dict[str, Any]) -> PathSettings:
+    try:
+        return PathSettings.from_params(params)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"path settings: {exc}", "paths") from None
+
+
+_ACTIVE = (select(t.ModelParamsRow.model, t.ModelParamsRow.id)
+           .where(t.ModelParamsRow.model.in_((CONFIG_MODEL, "bkt")), t.ModelParamsRow.active.is_(True))
+           .order_by(t.ModelParamsRow.fitted_at))
+_PARSED: dict[tuple[str, int], Any] = {}  # (database, model_params id) -> parsed settings; rows never change
+
+
+def active_ids(uow: UnitOfWork) -> dict[str, int]:
+    """The ids of the active path settings and BKT parameters (one light query)."""
+    return {m: int(i) for m, i in uow.session.execute(_ACTIVE)}
+
+
+def _parsed(uow: UnitOfWork, model_id: int, parse: Any) -> Any:
+    key = (str(uow.session.get_bind().url), model_id)
+    if key not in _PARSED:
+        row = uow.session.get(t.ModelParamsRow, model_id)
+        if len(_PARSED) > 64:
+            _PARSED.clear()
+        _PARSED[key] = parse(dict(row.params) if row else {})
+    return _PARSED[key]
+
+
+def load_config(uow: UnitOfWork, ids: dict[str, int] | None = None) -> PathConfig:
+    ids = active_ids(uow) if ids is None else ids
+    if CONFIG_MODEL not in ids:
+        return PathSettings()
+    return _parsed(uow, ids[CONFIG_MODEL], _parse_config)  # type: ignore[no-any-return]
+
+
+def set_config(uow: UnitOfWork, actor: Actor, params: dict[str, Any]) -> PathConfig:
+    """Store new path settings (weights etc.); admins only, audited."""
+    require_role(actor, Role.ADMIN)
+    cfg = _parse_config(params)
+    uow.model_params.add_active(CONFIG_MODEL, datetime.now(UTC).strftime("%Y%m%d%H%M%S"), cfg.to_params(), {})
+    uow.audit.add(actor.user_id, "paths:set_config", None, "paths:config", cfg.to_params())
+    return cfg
+
+
+# ---------------------------------------------------------------- the learner's context
+
+
+class Ctx:
+    """One learner's path context: the framework, the mastery numbers, the path state."""
+
+    def __init__(self, learner_id: str, framework: Framework, graph: SkillGraph, titles: dict[str, str],
+                 numbers: Numbers, state: PathState, opened: frozenset[str]) -> None:
+        self.learner_id = learner_id
+        self.framework = framework
+        self.graph = graph
+        self.titles = titles
+        self.numbers = numbers
+        self.state = state
+        self.opened = opened
+
+    @property
+    def p(self) -> Mapping[str, float]:
+        return self.numbers.p
+
+    @property
+    def n(self) -> Mapping[str, int]:
+        return self.numbers.n
+
+    @property
+    def states(self) -> dict[str, SkillPath]:
+        return self.state.skills
+
+    @property
+    def mastered(self) -> frozenset[str]:
+        return self.state.mastered
+
+
+def now_or(now: datetime | None) -> datetime:
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise Invalid("now must carry a time zone", "now")
+    return now
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    framework: Framework
+    graph: SkillGraph
+    titles: dict[str, str]
+    activities: tuple[Activity, ...]
+
+
+_CACHE: dict[tuple[str, str], tuple[tuple[int, ...], float, Content]] = {}
+_CACHE_SECONDS = 60.0
+
+
+_FID = bindparam("fid")
+_STAMP = select(
+    select(func.count()).select_from(t.FrameworkRow).where(t.FrameworkRow.id == _FID).scalar_subquery(),
+    select(func.count()).select_from(t.SkillRow).where(t.SkillRow.framework_id == _FID).scalar_subquery(),
+    select(func.count()).select_from(t.PrerequisiteRow).where(t.PrerequisiteRow.framework_id == _FID)
+    .scalar_subquery(),
+    select(func.count()).select_from(t.ActivityRow).where(t.ActivityRow.framework_id == _FID).scalar_subquery(),
+    select(func.count()).select_from(t.ItemRow).where(t.ItemRow.framework_id == _FID).scalar_subquery(),
+)
+
+
+def _stamp(uow: UnitOfWork, framework_id: str) -> tuple[int, ...] | None:
+    """A cheap fingerprint of a framework's content (one query), to know a cached copy is current."""
+    row = uow.session.execute(_STAMP, {"fid": framework_id}).one()
+    return None if not row[0] else tuple(int(x or 0) for x in row)
+
+
+def content_of(uow: UnitOfWork, framework_id: str) -> Content | None:
+    """The framework, its graph and candidate activities, cached per database for a minute
+    and refreshed at once when the content's fingerprint changes."""
+    stamp = _stamp(uow, framework_id)
+    if stamp is None:
+        return None
+    key = (str(uow.session.get_bind().url), framework_id)
+    hit = _CACHE.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] == stamp and hit[1] > now:
+        return hit[2]
+    fw = uow.frameworks.get(framework_id)
+    if fw is None:
+        return None
+    graph = fw.graph()
+    titles = {sk.code: sk.title for sk in fw.skills}
+    acts = uow.activities.in_framework(fw.id)
+    with_items: set[str] = set()
+    for codes in uow.session.scalars(select(t.ItemRow.skill_codes).where(t.ItemRow.framework_id == fw.id)):
+        with_items.update(split_codes(codes))
+    for code in graph.codes():
+        if code in with_items:
+            acts.append(Activity(f"practice.{code}", f"Practise: {titles.get(code, code)}",
+                                 ActivityKind.PRACTICE, (code,), minutes=10))
+    content = Content(fw, graph, titles, tuple(acts))
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    _CACHE[key] = (stamp, now + _CACHE_SECONDS, content)
+    return content
+
+
+def framework_of(uow: UnitOfWork, learner_id: str, framework_id: str | None,
+                  sections: Sequence[str | None] | None = None) -> Content | None:
+    if framework_id is not None:
+        c = content_of(uow, framework_id)
+        if c is None:
+            raise NotFound(f"no framework {framework_id}")
+        return c
+    fids = sections if sections is not None else [sec.framework_id for sec in
+                                                  uow.sections.sections_of(learner_id, Role.STUDENT)]
+    for fid in fids:
+        if fid:
+            return content_of(uow, fid)
+    return None
+
+
+def days_between(a: datetime, b: datetime) -> float:
+    return (a - b).total_seconds() / 86400.0
+
+
+_LID = bindparam("lid")
+_MASTERY = select(t.MasteryRow.skill_code, t.MasteryRow.p_mastery, t.MasteryRow.n_evidence, t.MasteryRow.n_correct,
+                  t.MasteryRow.last_evidence_at).where(t.MasteryRow.learner_id == _LID)
+_STATES = select(tp.PathSkillStateRow.skill_code, *(getattr(tp.PathSkillStateRow, f) for f in SKILL_FIELDS)).where(
+    tp.PathSkillStateRow.learner_id == _LID)
+_LEARNER = select(tp.PathLearnerRow.synced_at, tp.PathLearnerRow.last_check_at,
+                  tp.PathLearnerRow.newly_mastered).where(tp.PathLearnerRow.learner_id == _LID)
+_OPENED = select(tp.PathOpenedRow.skill_code).where(tp.PathOpenedRow.learner_id == _LID)
+
+
+def load_context(uow: UnitOfWork, cfg: PathSettings, learner_id: str, content: Content, now: datetime) -> Ctx:
+    """The learner's numbers and path state, brought up to date *in memory* by the engine's
+    fold (``engine.paths.schedule``).
+
+    Nothing is written here: recording evidence folds it into the stored state
+    (``sync_schedules``), so a read normally finds nothing to fold. A read that does
+    (say, after a bulk import) computes the same result without storing it.
+    """
+    s = uow.session
+    lid = {"lid": learner_id}
+    # The projection's numbers only (not the learner-model state kept beside them).
+    rows = s.execute(_MASTERY, lid).all()
+    skills = {r[0]: SkillPath(*r[1:]) for r in s.execute(_STATES, lid)}
+    lr = s.execute(_LEARNER, lid).first()
+    learner = LearnerPath() if lr is None else LearnerPath(lr[0], lr[1], list(lr[2] or []))
+    opened = frozenset(s.scalars(_OPENED, lid))
+    numbers = Numbers({r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}, {r[0]: r[3] for r in rows},
+                      {r[0]: r[4] for r in rows})
+    state = PathState(skills, learner, learner_dirty=lr is None)
+    ctx = Ctx(learner_id, content.framework, content.graph, content.titles, numbers, state, opened)
+
+    def evidence_since(at: datetime | None) -> list[tuple[tuple[str, ...], float, datetime]]:
+        q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score, t.EvidenceRow.timestamp)
+             .where(t.EvidenceRow.learner_id == learner_id)
+             .order_by(t.EvidenceRow.timestamp, t.EvidenceRow.seq))
+        if at is not None:
+            q = q.where(t.EvidenceRow.timestamp > at)
+        return [(split_codes(codes), float(score), ts) for codes, score, ts in s.execute(q)]
+
+    fold(state, numbers, content.graph, content.framework.mastery_threshold, cfg, evidence_since,
+         lambda code, k: recent_scores(uow, learner_id, code, k), now)
+    return ctx
+
+
+def persist(uow: UnitOfWork, ctx: Ctx, now: datetime) -> None:
+    """Store what the last ``_sync`` (or a use case) changed in the learner's schedule."""
+    s = uow.session
+    state = ctx.state
+    if state.dirty:
+        q = select(tp.PathSkillStateRow).where(tp.PathSkillStateRow.learner_id == ctx.learner_id,
+                                               tp.PathSkillStateRow.skill_code.in_(sorted(state.dirty)))
+        stored = {r.skill_code: r for r in s.scalars(q)}
+        for code in sorted(state.dirty):
+            row = stored.get(code)
+            if row is None:
+                row = tp.PathSkillStateRow(learner_id=ctx.learner_id, skill_code=code)
+                s.add(row)
+            st = state.skills[code]
+            for f in SKILL_FIELDS:
+                setattr(row, f, getattr(st, f))
+            row.updated_at = now
+        state.dirty.clear()
+    if state.learner_dirty:
+        plr = s.get(tp.PathLearnerRow, ctx.learner_id)
+        if plr is None:
+            plr = tp.PathLearnerRow(learner_id=ctx.learner_id)
+            s.add(plr)
+        lr = state.learner
+        plr.synced_at, plr.last_check_at, plr.newly_mastered = lr.synced_at, lr.last_check_at, list(lr.newly_mastered)
+        plr.updated_at = now
+        state.learner_dirty = False
+
+
+def sync_schedules(uow: UnitOfWork, learners: Mapping[str, datetime]) -> int:
+    """Fold the learners' new evidence into their stored review schedules (a write).
+
+    ``learners`` maps each learner to the time of the change (their newest evidence).
+    Evidence recording calls this in the same transaction, so "What's next" and the
+    other reads only read; it also brings schedules up to date after a bulk import.
+    Learners without a framework are skipped. Returns the number of learners synced.
+    No access check: callers have done theirs (this is a projection, like mastery).
+    """
+    if not learners:
+        return 0
+    cfg = load_config(uow)
+    done = 0
+    for learner_id, at in learners.items():
+        content = framework_of(uow, learner_id, None)
+        if content is None:
+            continue
+        ctx = load_context(uow, cfg, learner_id, content, at)
+        persist(uow, ctx, at)
+        done += 1
+    return done
+
+
+def sync_learners(uow: UnitOfWork, learner_ids: Sequence[str]) -> int:
+    """``sync_schedules`` for learners whose mastery was rebuilt in bulk (an import, a
+    refit of the learner model): each is dated by their newest evidence, so skills the
+    rebuilt estimates now call mastered start their memory, and those they no longer
+    call mastered are reopened, in the stored schedule. Returns the learners synced."""
+    done = 0
+    for i in range(0, len(learner_ids), 500):
+        chunk = list(learner_ids[i : i + 500])
+        newest = uow.session.execute(
+            select(t.EvidenceRow.learner_id, func.max(t.EvidenceRow.timestamp))
+            .where(t.EvidenceRow.learner_id.in_(chunk)).group_by(t.EvidenceRow.learner_id)).all()
+        done += sync_schedules(uow, {lid: at.replace(tzinfo=UTC) if at.tzinfo is None else at for lid, at in newest})
+    return done
+
+
+_SCORED_KINDS = tuple(k.value for k in SCORED)
+
+
+def recent_scores(uow: UnitOfWork, learner_id: str, code: str, n: int) -> list[float]:
+    """The scores of the learner's latest ``n`` scored answers on ``code``, oldest first
+    (asked only of a skill tried ``limit`` times without mastery: is it progressing?)."""
+    q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score)
+         .where(t.EvidenceRow.learner_id == learner_id, t.EvidenceRow.kind.in_(_SCORED_KINDS),
+                t.EvidenceRow.skill_codes.contains(code, autoescape=True))
+         .order_by(t.EvidenceRow.timestamp.desc(), t.EvidenceRow.seq.desc()))
+    out: list[float] = []
+    for codes, score in uow.session.execute(q):
+        if code in split_codes(codes):  # "contains" also finds longer codes that hold this one
+            out.append(float(score))
+            if len(out) == n:
+                break
+    return out[::-1]
+
+
+# Statements built once (building a statement costs more than running these small queries).
+_PROFILE = select(t.UserRow.profile).where(t.UserRow.id == _LID)
+_FOCUS = select(tp.PathFocusRow.learner_ids, tp.PathFocusRow.skill_codes).where(
+    tp.PathFocusRow.section_id.in_(bindparam("secs", expanding=True)), tp.PathFocusRow.starts_at <= bindparam("now"),
+    tp.PathFocusRow.ends_at > bindparam("now"))
+_RECENT = (select(tp.PathChoiceRow.activity_id, tp.PathChoiceRow.kind, tp.PathChoiceRow.skill_codes)
+           .where(tp.PathChoiceRow.learner_id == _LID)
+           .order_by(tp.PathChoiceRow.chosen_at.desc(), tp.PathChoiceRow.id.desc()).limit(bindparam("n")))
+
+
+def _profile_sets(uow: UnitOfWork, learner_id: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    prof = dict(uow.session.scalar(_PROFILE, {"lid": learner_id}) or {})
+    interests = frozenset(str(i).lower() for i in prof.get("interests", []) or [])
+    modalities = frozenset(str(m).lower() for m in (prof.get("preferred_modalities") or prof.get("modalities") or []))
+    goals: set[str] = set()
+    for g in prof.get("goals", []) or []:
+        if isinstance(g, str):
+            goals.add(g)
+        elif isinstance(g, dict):
+            goals.update(str(x) for x in (g.get("skill_codes") or [g.get("skill_code") or g.get("skill") or ""]) if x)
+    return interests, modalities, frozenset(goals)
+
+
+def _focus(uow: UnitOfWork, learner_id: str, sections: Sequence[str], now: datetime) -> frozenset[str]:
+    if not sections:
+        return frozenset()
+    out: set[str] = set()
+    for learners, codes in uow.session.execute(_FOCUS, {"secs": list(sections), "now": now}):
+        if not learners or learner_id in learners:
+            out.update(codes or [])
+    return frozenset(out)
+
+
+def _recent(uow: UnitOfWork, learner_id: str, n: int = 5) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(a, k, split_codes(c)) for a, k, c in uow.session.execute(_RECENT, {"lid": learner_id, "n": n})]
+
+
+def learner_view(uow: UnitOfWork, cfg: PathSettings, ctx: Ctx, sections: Sequence[str], now: datetime) -> LearnerView:
+    interests, modalities, goals = _profile_sets(uow, ctx.learner_id)
+    return path_view(ctx.state, ctx.numbers, ctx.graph, cfg, now, opened=ctx.opened,
+                     focus=_focus(uow, ctx.learner_id, sections, now), goals=goals, interests=interests,
+                     modalities=modalities, recent=_recent(uow, ctx.learner_id))
+
+
+def _hints_of(params: dict[str, Any]) -> ModelHints:
+    d = params.get("default") or {}
+    try:
+        return ModelHints(guess=float(d.get("p_guess", 0.2)), slip=float(d.get("p_slip", 0.1)),
+                          learn=float(d.get("p_learn", 0.15)))
+    except (TypeError, ValueError, AttributeError):
+        return ModelHints()
+
+
+def model_hints(uow: UnitOfWork, ids: dict[str, int] | None = None) -> ModelHints:
+    ids = active_ids(uow) if ids is None else ids
+    return _parsed(uow, ids["bkt"], _hints_of) if "bkt" in ids else ModelHints()  # type: ignore[no-any-return]
+
+
+def ranked(uow: UnitOfWork, cfg: PathSettings, learner_id: str, framework_id: str | None, now: datetime,
+            k: int, ids: dict[str, int] | None = None) -> tuple[Ctx | None, LearnerView | None, list[Recommendation]]:
+    secs = uow.sections.sections_of(learner_id, Role.STUDENT)
+    content = framework_of(uow, learner_id, framework_id, [sec.framework_id for sec in secs])
+    if content is None:
+        return None, None, []
+    ctx = load_context(uow, cfg, learner_id, content, now)
+    view = learner_view(uow, cfg, ctx, [sec.id for sec in secs], now)
+    recs = rank(ctx.graph, content.activities, view, cfg.weights, k=k, titles=ctx.titles, hints=model_hints(uow, ids))
+    return ctx, view, recs
