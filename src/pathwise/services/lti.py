@@ -28,6 +28,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -413,6 +414,21 @@ def activity_choices(system: App, actor: Actor, limit: int = 500) -> list[Activi
         rows = uow.session.scalars(select(t.ActivityRow).order_by(t.ActivityRow.title).limit(limit))
         return [ActivityChoice(r.id, r.title, r.kind, r.minutes, tuple(c for c in r.skill_codes.split(";") if c))
                 for r in rows]
+
+
+def deep_link_choices(system: App, actor: Actor, platform_school_id: str | None,
+                      activity_ids: Sequence[str]) -> list[ActivityChoice]:
+    """The activities a teacher picked to place in a course of a platform registered by
+    their own school (Deep Linking), in the order picked; unknown ids are refused."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    if not actor.is_system and platform_school_id != actor.school_id:
+        raise AuthFailed("deep linking: this course belongs to another school")
+    by_id = {c.id: c for c in activity_choices(system, actor)}
+    unknown = [a for a in activity_ids if a not in by_id]
+    if unknown or not activity_ids:
+        raise Invalid(f"activity_ids: unknown activities {unknown}" if unknown else "activity_ids: choose one",
+                      field="activity_ids")
+    return [by_id[a] for a in dict.fromkeys(activity_ids)]
 
 
 @dataclass(frozen=True, slots=True)

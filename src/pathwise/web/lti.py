@@ -22,7 +22,7 @@ from pathwise.domain.people import Role
 from pathwise.interop.lti import tool
 from pathwise.services import lti as lti_service
 from pathwise.services.access import Actor
-from pathwise.services.errors import AuthFailed, Invalid
+from pathwise.services.errors import AuthFailed
 from pathwise.web.auth import set_session_cookie, system_of
 from pathwise.web.policy import policy
 
@@ -120,15 +120,8 @@ def deep_link(request: Request, context: Annotated[str, Form()], activity_ids: A
     """Answer the platform's Deep Linking request with the chosen activities (signed JWT)."""
     system = system_of(request)
     platform, deployment, settings = tool.read_picker_context(system, context)
-    if not actor.is_system and platform.school_id != actor.school_id:
-        raise AuthFailed("deep linking: this course belongs to another school")
-    by_id = {c.id: c for c in lti_service.activity_choices(system, actor)}
-    unknown = [a for a in activity_ids if a not in by_id]
-    if unknown or not activity_ids:
-        raise Invalid(f"activity_ids: unknown activities {unknown}" if unknown else "activity_ids: choose one",
-                      field="activity_ids")
-    url, token = tool.deep_linking_response(system, platform, deployment, settings,
-                                            [by_id[a] for a in dict.fromkeys(activity_ids)], _launch_url(request))
+    chosen = lti_service.deep_link_choices(system, actor, platform.school_id, activity_ids)
+    url, token = tool.deep_linking_response(system, platform, deployment, settings, chosen, _launch_url(request))
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"return_url": url, "jwt": token})
     return HTMLResponse(
