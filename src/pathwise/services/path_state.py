@@ -44,7 +44,6 @@ from pathwise.store.uow import UnitOfWork
 CONFIG_MODEL = "paths"
 
 
-PathConfig = PathSettings  # the path's settings: one type, ``engine.paths.schedule.PathSettings``
 
 
 def _parse_config(params: dict[str, Any]) -> PathSettings:
@@ -75,14 +74,14 @@ def _parsed(uow: UnitOfWork, model_id: int, parse: Any) -> Any:
     return _PARSED[key]
 
 
-def load_config(uow: UnitOfWork, ids: dict[str, int] | None = None) -> PathConfig:
+def load_config(uow: UnitOfWork, ids: dict[str, int] | None = None) -> PathSettings:
     ids = active_ids(uow) if ids is None else ids
     if CONFIG_MODEL not in ids:
         return PathSettings()
     return _parsed(uow, ids[CONFIG_MODEL], _parse_config)  # type: ignore[no-any-return]
 
 
-def set_config(uow: UnitOfWork, actor: Actor, params: dict[str, Any]) -> PathConfig:
+def set_config(uow: UnitOfWork, actor: Actor, params: dict[str, Any]) -> PathSettings:
     """Store new path settings (weights etc.); admins only, audited."""
     require_role(actor, Role.ADMIN)
     cfg = _parse_config(params)
