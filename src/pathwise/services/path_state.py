@@ -44,8 +44,6 @@ from pathwise.store.uow import UnitOfWork
 CONFIG_MODEL = "paths"
 
 
-
-
 def _parse_config(params: dict[str, Any]) -> PathSettings:
     try:
         return PathSettings.from_params(params)
