@@ -147,6 +147,7 @@ class SimLearner:
     difficulty: np.ndarray = field(init=False)
     rate: float = field(init=False)
     tau0: float = field(init=False)
+    last_p: float = field(init=False, default=float("nan"))
 
     @classmethod
     def draw(cls, structure: _Structure, seed: int, mastery_strength: float = 1.0) -> SimLearner:
@@ -178,6 +179,7 @@ class SimLearner:
         now = self.strength(t)
         d = self.difficulty[skill] + self.rng.normal(0.0, 0.3)
         p = self.guess + (1 - self.guess - self.slip) / (1 + math.exp(-1.7 * (now[skill] - d)))
+        self.last_p = p  # the true probability of this answer (for benchmarks of prediction)
         correct = bool(self.rng.random() < p)
         ready = 1.0
         for group in self.structure.groups[skill]:
