@@ -198,3 +198,17 @@ def test_the_report_counts_wheel_spinning_flags_until_mastery() -> None:
     d = touchy.to_dict()["policies"]["pathwise"]
     assert d["flags"] == sum(flags_touchy) / len(flags_touchy)
     assert compare(cfg, ("oracle",)).to_dict()["policies"]["oracle"]["flags"] == 0.0
+
+
+def test_a_simulated_answer_records_its_true_probability() -> None:
+    from pathwise.engine.simulate import SimLearner, _Structure, synthetic_framework
+
+    structure = _Structure(synthetic_framework(6, 0).graph())
+    learner = SimLearner.draw(structure, 11)
+    outcomes, probs = [], []
+    for k in range(400):
+        outcomes.append(learner.answer(k % 6, k / 10))
+        probs.append(learner.last_p)
+    assert all(learner.guess <= p <= 1 - learner.slip for p in probs)
+    # the recorded probabilities are the ones the answers were drawn with: their mean matches
+    assert abs(sum(outcomes) / len(outcomes) - sum(probs) / len(probs)) < 0.06
