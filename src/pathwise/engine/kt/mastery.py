@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from pathwise.engine.kt.bkt import _Layout  # answers of all sequences laid out time-major, longest first
 from pathwise.engine.kt.data import ResponseLog
 
 MODEL = "bkt-mastery"
@@ -115,38 +116,6 @@ def answer_update(p: float, score: float, weight: float, prm: MasteryParams) -> 
 def toward(p: float, level: float, step: float = OBSERVATION_STEP) -> float:
     """A teacher's judgement at ``level``: the estimate moves ``step`` of the way toward it."""
     return float(p) + min(max(step, 0.0), 1.0) * (min(max(float(level), 0.0), 1.0) - float(p))
-
-
-@dataclass(slots=True)
-class _Layout:
-    """(answer, skill) pairs of all sequences (learner x skill), time-major, longest first."""
-
-    order: np.ndarray  # layout position -> pair index
-    seq_skill: np.ndarray  # per sequence (by length rank): skill index
-    pair_skill: np.ndarray  # per layout position: skill index
-    offsets: np.ndarray  # start of each time step in the layout
-    active: np.ndarray  # sequences still running at each time step (the first ``active[t]``)
-    first: np.ndarray  # layout positions of each sequence's first pair
-
-    @classmethod
-    def build(cls, seq: np.ndarray, skill_of_seq: np.ndarray) -> _Layout:
-        n_seq = int(seq.max()) + 1 if seq.size else 0
-        lengths = np.bincount(seq, minlength=n_seq)
-        by_len = np.argsort(-lengths, kind="stable")
-        rank = np.empty(n_seq, dtype=np.int64)
-        rank[by_len] = np.arange(n_seq)
-        o = np.argsort(seq, kind="stable")
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        pos = np.empty(seq.size, dtype=np.int64)
-        pos[o] = np.arange(seq.size) - np.repeat(starts, lengths)
-        order = np.argsort(pos * max(n_seq, 1) + rank[seq], kind="stable")
-        t_max = int(lengths.max()) if n_seq else 0
-        active = n_seq - np.searchsorted(np.sort(lengths), np.arange(t_max), side="right")
-        offsets = np.concatenate(([0], np.cumsum(active))).astype(np.int64)
-        seq_skill = skill_of_seq[by_len]
-        pair_skill = seq_skill[rank[seq[order]]]
-        first = np.arange(active[0]) if t_max else np.zeros(0, dtype=np.int64)
-        return cls(order, seq_skill, pair_skill, offsets, active, first)
 
 
 def _pairs(log: ResponseLog) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
@@ -224,8 +193,8 @@ class MasteryModel:
         S = len(fit_names)
         skill_of_seq = np.zeros(int(seq.max()) + 1, dtype=np.int64)
         skill_of_seq[seq] = codes
-        lay = _Layout.build(seq, skill_of_seq)
-        obs = np.asarray(log.correct, dtype=float)[rows][lay.order]
+        lay = _Layout.build(seq, np.asarray(log.correct, dtype=float)[rows], skill_of_seq, codes)
+        obs = lay.obs
         gain = np.maximum(0.0, 2.0 * obs - 1.0)[:, None]  # learning credit of each answer
         lossw = np.maximum(0.0, 1.0 - 2.0 * obs)[:, None]  # loss credit of each answer
         rng = np.random.default_rng(self.random_state)
@@ -242,8 +211,9 @@ class MasteryModel:
         lose = clip("p_lose", rng.uniform(0.0, 0.15, (R, S)))
         init[0], learn[0], guess[0], slip[0], lose[0] = dflt.p_init, dflt.p_learn, dflt.p_guess, dflt.p_slip, \
             dflt.p_lose
-        ps = lay.pair_skill
-        first_skill = lay.seq_skill[: lay.active[0]] if lay.active.size else np.zeros(0, dtype=np.int64)
+        ps = lay.resp_group
+        first = np.arange(lay.active[0]) if lay.active.size else np.zeros(0, dtype=np.int64)  # each sequence's first
+        first_skill = lay.seq_group[first]
         flat = (np.arange(R)[None, :] * S + ps[:, None]).ravel()
         flat_first = (np.arange(R)[None, :] * S + first_skill[:, None]).ravel()
 
@@ -261,7 +231,7 @@ class MasteryModel:
             lk = o * (1 - Sl) + (1 - o) * Sl
             lu = o * G + (1 - o) * (1 - G)
             a, b = L * gain, F * lossw
-            post, c = self._forward(lay, init[:, lay.seq_skill].T, lk, lu, a, b)
+            post, c = self._forward(lay, init[:, lay.seq_group].T, lk, lu, a, b)
             bK, bU, xi, xl = self._backward(lay, post, lk / c, lu / c, a, b)
             gK = np.clip(post * bK, 0.0, 1.0)
             gU = 1.0 - gK
@@ -272,7 +242,7 @@ class MasteryModel:
             # few dozen answers can otherwise fit "everyone knows it already") and is negligible
             # once a skill has hundreds of answers
             k = self.prior_weight
-            init = clip("p_init", (group(gK[lay.first], flat_first) + k * dflt.p_init) / (n_first + k))
+            init = clip("p_init", (group(gK[first], flat_first) + k * dflt.p_init) / (n_first + k))
             learn = clip("p_learn", (group(xi, flat) + k * dflt.p_learn) / (group(gU * gain * has_next, flat) + k))
             lose = clip("p_lose", (group(xl, flat) + k * dflt.p_lose) / (group(gK * lossw * has_next, flat) + k))
             guess = clip("p_guess", (group(gU * o, flat) + k * dflt.p_guess) / (group(gU, flat) + k))
@@ -286,7 +256,7 @@ class MasteryModel:
             last_ll = ll
         # the final parameters' likelihood per skill and restart; the best restart wins each skill
         G, Sl, L, F = guess[:, ps].T, slip[:, ps].T, learn[:, ps].T, lose[:, ps].T
-        _, c = self._forward(lay, init[:, lay.seq_skill].T, o * (1 - Sl) + (1 - o) * Sl,
+        _, c = self._forward(lay, init[:, lay.seq_group].T, o * (1 - Sl) + (1 - o) * Sl,
                              o * G + (1 - o) * (1 - G), L * gain, F * lossw)
         ll_rs = group(np.log(c), flat)
         best = np.argmax(ll_rs, axis=0)
@@ -373,15 +343,15 @@ class MasteryModel:
         tab = np.asarray([[p.p_init, p.p_learn, p.p_guess, p.p_slip, p.p_lose] for p in prm])
         skill_of_seq = np.zeros(int(seq.max()) + 1, dtype=np.int64)
         skill_of_seq[seq] = codes
-        lay = _Layout.build(seq, skill_of_seq)
-        ps = lay.pair_skill
-        o = np.asarray(log.correct, dtype=float)[rows][lay.order][:, None]
+        lay = _Layout.build(seq, np.asarray(log.correct, dtype=float)[rows], skill_of_seq, codes)
+        ps = lay.resp_group
+        o = lay.obs[:, None]
         G, Sl, L = tab[ps, 2:3], tab[ps, 3:4], tab[ps, 1:2]
         lk = o * (1 - Sl) + (1 - o) * Sl
         lu = o * G + (1 - o) * (1 - G)
         a = L * np.maximum(0.0, 2.0 * o - 1.0)
         b = tab[ps, 4:5] * np.maximum(0.0, 1.0 - 2.0 * o)
-        post, c = self._forward(lay, tab[lay.seq_skill, 0:1], lk, lu, a, b)
+        post, c = self._forward(lay, tab[lay.seq_group, 0:1], lk, lu, a, b)
         prior = post * c / lk  # P(known) before the answer: (p * lk / c) * c / lk
         after = post * (1 - b) + (1 - post) * a
         for key, v in (("before", prior[:, 0]), ("after", after[:, 0]),
