@@ -46,6 +46,9 @@ def test_and_or_readiness() -> None:
     assert "c" in open_skills(G, {"a", "b"})
     assert "c" not in open_skills(G, {"b", "d"})  # the AND group a is missing
     assert open_skills(G, {"a", "b", "c", "d", "e"}) == []
+    # a skill the learner has begun stays open though its prerequisites are not mastered
+    assert "e" in open_skills(G, {"a"}, started={"e"}) and "e" not in open_skills(G, {"a"})
+    assert skill_map(G, {"a"}, {"e": 1})[4].status == SkillStatus.IN_PROGRESS
 
 
 def test_skill_map_names_what_unlocks_a_locked_skill() -> None:

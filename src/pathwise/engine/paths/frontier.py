@@ -34,13 +34,19 @@ class SkillState:
     unlocks: tuple[str, ...] = ()
 
 
+def is_open(graph: SkillGraph, code: str, mastered: Collection[str], opened: Collection[str] = (),
+            started: Collection[str] = ()) -> bool:
+    """The one lock rule: a skill not mastered is open when each prerequisite group has a
+    mastered skill, a teacher opened it, or the learner has begun it."""
+    return code in opened or code in started or graph.is_ready(code, mastered)
+
+
 def open_skills(graph: SkillGraph, mastered: Collection[str], opened: Collection[str] = (),
                 started: Collection[str] = ()) -> list[str]:
-    """Skills a learner may work on now, in curriculum order: the frontier plus skills
-    a teacher opened or the learner has begun, never a locked skill, never a mastered one."""
+    """Skills a learner may work on now, in curriculum order: never a locked skill, never a
+    mastered one."""
     have = frozenset(mastered)
-    free = frozenset(opened) | frozenset(started)
-    return [c for c in graph.codes() if c not in have and (c in free or graph.is_ready(c, have))]
+    return [c for c in graph.codes() if c not in have and is_open(graph, c, have, opened, started)]
 
 
 def skill_map(graph: SkillGraph, mastered: Collection[str], attempts: Mapping[str, int] | None = None,
@@ -52,6 +58,7 @@ def skill_map(graph: SkillGraph, mastered: Collection[str], attempts: Mapping[st
     have = frozenset(mastered)
     opened_set = frozenset(opened)
     attempts = attempts or {}
+    started = frozenset(c for c, n in attempts.items() if n > 0)
     out: list[SkillState] = []
     for code in graph.codes():
         unlocks = tuple(sorted(graph.unlocks(code)))
@@ -59,9 +66,9 @@ def skill_map(graph: SkillGraph, mastered: Collection[str], attempts: Mapping[st
             out.append(SkillState(code, SkillStatus.MASTERED, code in opened_set, (), unlocks))
             continue
         missing = tuple(tuple(sorted(g)) for g in graph.missing_groups(code, have))
-        if missing and code not in opened_set and attempts.get(code, 0) <= 0:
+        if not is_open(graph, code, have, opened_set, started):
             out.append(SkillState(code, SkillStatus.LOCKED, False, missing, unlocks))
-        elif attempts.get(code, 0) > 0:
+        elif code in started:
             out.append(SkillState(code, SkillStatus.IN_PROGRESS, code in opened_set, missing, unlocks))
         else:
             out.append(SkillState(code, SkillStatus.READY, code in opened_set, missing, unlocks))

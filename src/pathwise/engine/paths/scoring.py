@@ -23,6 +23,7 @@ from functools import partial
 
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.framework import SkillGraph
+from pathwise.engine.paths.frontier import is_open
 from pathwise.engine.paths.guard import step_back_targets
 
 # How much an activity of each kind moves mastery, relative to practice.
@@ -266,7 +267,7 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
                     continue
                 ok = False
                 break
-            if s in view.opened or s in ready_set or s in view.started:
+            if s in ready_set or is_open(graph, s, mastered, view.opened, view.started):
                 (back if s in step else learn).append(s)
             else:
                 ok = False  # locked: never offered
