@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.framework import Framework, Skill, Unit
@@ -71,3 +75,20 @@ def answers(learner: str, skill: str, outcomes: list[int], start: datetime = T0,
                  start + timedelta(minutes=i), item_id=f"{skill}-item{i % 3}")
         for i, o in enumerate(outcomes)
     ]
+
+
+@contextmanager
+def statements(system: App, kinds: tuple[str, ...] | None = None) -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block (only those starting with
+    one of ``kinds``, e.g. ("INSERT", "UPDATE", "DELETE"), when given)."""
+    seen: list[str] = []
+
+    def on(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if kinds is None or statement.lstrip().split(None, 1)[0].upper() in kinds:
+            seen.append(statement)
+
+    event.listen(system.db.engine, "before_cursor_execute", on)
+    try:
+        yield seen
+    finally:
+        event.remove(system.db.engine, "before_cursor_execute", on)

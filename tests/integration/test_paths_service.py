@@ -3,12 +3,10 @@ the skill map, reviews, teacher openings and focus (audited), wheel-spinning fla
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from pathwise.domain.content import Activity, ActivityKind, Item, ItemType
 from pathwise.domain.evidence import Evidence, EvidenceKind
@@ -20,6 +18,7 @@ from pathwise.services.errors import Invalid, NotFound
 from pathwise.services.evidence import record_evidence
 from pathwise.store import tables as t
 from pathwise.store import tables_paths as tp
+from tests.integration.factories import statements
 from tests.security.web_client import school  # noqa: F401
 from tests.security.web_school import SKILLS, WebSchool
 
@@ -240,20 +239,9 @@ def test_another_students_path_is_not_found(sch: tuple[App, WebSchool]) -> None:
         paths.choose_activity(uow, student(w, w.ben), w.ana, "practice.dec.place")
 
 
-@contextmanager
-def writes(system: App) -> Iterator[list[str]]:
+def writes(system: App):  # type: ignore[no-untyped-def]
     """The INSERT, UPDATE and DELETE statements sent to the database inside the block."""
-    seen: list[str] = []
-
-    def on(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            seen.append(statement)
-
-    event.listen(system.db.engine, "before_cursor_execute", on)
-    try:
-        yield seen
-    finally:
-        event.remove(system.db.engine, "before_cursor_execute", on)
+    return statements(system, ("INSERT", "UPDATE", "DELETE"))
 
 
 _FIELDS = ("status", "stability", "reviews", "lapses", "mastered_at", "last_review_at", "baseline_n", "spinning",

@@ -5,12 +5,9 @@ of the class. A change that adds a query per answer, per skill or per student fa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role, User
@@ -19,7 +16,7 @@ from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.evidence import record_evidence
 from pathwise.services.items import import_items, parse_items_document
-from tests.integration.factories import T0, build_tiny
+from tests.integration.factories import T0, build_tiny, statements
 
 ITEMS = """
 framework: fw1
@@ -41,18 +38,8 @@ PATH_PAGE = 11  # the skill map, reviews and What's next from one reading of the
 CLASS_GRID = 12  # the class, its teachers and students, their mastery and activity, the framework
 
 
-@contextmanager
-def counting(app: App) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(app.db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(app.db.engine, "before_cursor_execute", before)
+def counting(app: App):  # type: ignore[no-untyped-def]
+    return statements(app)
 
 
 def _history(learner: str, n: int, prefix: str) -> list[Evidence]:
