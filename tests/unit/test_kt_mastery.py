@@ -252,14 +252,15 @@ def test_predictions_come_from_the_predictor_and_mastery_does_not() -> None:
     for i in range(4):
         tracker.observe(learner, _answer(i, ("k",), 1.0))
     st_ = pred.load_state(learner["m"])
-    assert tracker.predict(learner, "i1", ("k",)) == pytest.approx(pred.predict_state(st_, "i1", ("k",)))
+    assert tracker.predict(learner, [("i1", ("k",)), ("i2", ("k",))]) == pytest.approx(
+        [pred.predict_state(st_, "i1", ("k",)), pred.predict_state(st_, "i2", ("k",))])
     expect = 0.0
     p = tracker.mastery.prior("k")
     for _ in range(4):
         p = tracker.mastery.answer(p, "k", 1.0)
     expect = p
     assert tracker.estimate(learner, "k").p_mastery == pytest.approx(expect)  # mastery: the mastery model's
-    assert math.isfinite(tracker.predict(learner, None, ("k",)))
+    assert all(math.isfinite(x) for x in tracker.predict(learner, [(None, ("k",)), (None, ())]))
 
 
 def test_the_explanation_says_when_a_right_answer_came_with_help() -> None:

@@ -247,7 +247,12 @@ class PathwisePolicy:
         self.learner_id = learner_id
         self.learner = tracker.new_learner()
         self.state = PathState()
-        self.numbers = Numbers({}, {}, {}, {})
+        # the mastery projection the product stores, kept here as it would be stored
+        self.p_: dict[str, float] = {}
+        self.n_: dict[str, int] = {}
+        self.n_correct_: dict[str, int] = {}
+        self.last_at_: dict[str, datetime | None] = {}
+        self.numbers = Numbers(self.p_, self.n_, self.n_correct_, self.last_at_)
         self.answers: list[tuple[tuple[str, ...], float, datetime]] = []  # the learner's evidence, in order
         self.queue: list[str] = []  # the rest of a mastery check being taken
         self.seq = 0
@@ -289,10 +294,10 @@ class PathwisePolicy:
                       1.0 if correct else 0.0, at, item_id=f"i.{code}")
         for touched in self.tracker.observe(self.learner, ev):
             est = self.tracker.estimate(self.learner, touched)
-            self.numbers.p[touched] = est.p_mastery  # type: ignore[index]
-            self.numbers.n[touched] = est.n_evidence  # type: ignore[index]
-            self.numbers.n_correct[touched] = est.n_correct  # type: ignore[index]
-            self.numbers.last_at[touched] = at  # type: ignore[index]
+            self.p_[touched] = est.p_mastery
+            self.n_[touched] = est.n_evidence
+            self.n_correct_[touched] = est.n_correct
+            self.last_at_[touched] = at
         self.answers.append(((code,), ev.score, at))
         was = {c for c, st in self.state.skills.items() if st.spinning}
 

@@ -494,7 +494,7 @@ def _by_prediction(uow: UnitOfWork, tracker: Tracker, learner_id: str, pool: Seq
     stored = learner_state(uow, learner_id)
     if stored is None or stored["model_version"] != tracker.version or not stored["state"]:
         return None
-    predicted = [(tracker.predict(stored["state"], i.id, i.skill_codes), i) for i in pool]
+    predicted = list(zip(tracker.predict(stored["state"], [(i.id, i.skill_codes) for i in pool]), pool, strict=True))
     if max(p for p, _ in predicted) - min(p for p, _ in predicted) < 1e-6:
         return None
     return min(predicted, key=lambda x: (abs(x[0] - TARGET_SUCCESS), x[1].difficulty, x[1].id))[1]

@@ -49,8 +49,8 @@ class Tracker(Protocol):
 
     def estimate(self, learner: dict[str, Any], skill_code: str) -> MasteryEstimate: ...
 
-    def predict(self, learner: dict[str, Any], item_id: str | None, skill_codes: Sequence[str]) -> float:
-        """P(the learner answers this item right next)."""
+    def predict(self, learner: dict[str, Any], items: Sequence[tuple[str | None, Sequence[str]]]) -> list[float]:
+        """P(the learner answers each item right next), for (item id, skills) pairs."""
         ...
 
 
@@ -206,16 +206,20 @@ class MasteryTracker:
         unc = math.sqrt(max(p * (1 - p), 0.01) / (int(n) + 2))
         return MasteryEstimate(p, int(n), int(c), text, round(unc, 6))
 
-    def predict(self, learner: dict[str, Any], item_id: str | None, skill_codes: Sequence[str]) -> float:
-        """P(the learner answers this item right now), from the predictor (its whole history)."""
+    def predict(self, learner: dict[str, Any], items: Sequence[tuple[str | None, Sequence[str]]]) -> list[float]:
+        """P(the learner answers each item right now), for (item id, skills) pairs: from the
+        predictor (the learner's whole history, its state loaded once), else the mastery model."""
         if self.predictor is None:
             b = learner.get("b") or {}
-            ks = list(dict.fromkeys(skill_codes))
-            if not ks:
-                return self.mastery.default_.p_correct(self.mastery.default_.p_init)
-            return sum(self.mastery.p_correct(float(b.get(s, self.mastery.prior(s))), s) for s in ks) / len(ks)
-        m = self.predictor
-        return float(m.predict_state(m.load_state(learner.get("m")), item_id, tuple(skill_codes)))
+            m = self.mastery
+            out = []
+            for _item, skills in items:
+                ks = list(dict.fromkeys(skills))
+                out.append(sum(m.p_correct(float(b.get(s, m.prior(s))), s) for s in ks) / len(ks) if ks
+                           else m.default_.p_correct(m.default_.p_init))
+            return out
+        st = self.predictor.load_state(learner.get("m"))
+        return [float(self.predictor.predict_state(st, item, tuple(skills))) for item, skills in items]
 
 
 def _level_words(level: float) -> str:
