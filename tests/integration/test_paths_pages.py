@@ -129,6 +129,33 @@ def test_a_due_mastery_check_is_offered_and_opens_a_mixed_skill_session(
     assert 'value="check.' not in again[again.index('id="whats-next"'):]  # done: not offered again at once
 
 
+def test_the_practice_pages_link_to_a_due_mastery_check_opens_it(
+        sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
+    """The practice page links the check the path offers; the link opens a check session
+    (it answered 404 once) and the check counts as taken."""
+    from datetime import UTC, datetime, timedelta
+
+    from pathwise.domain.evidence import Evidence, EvidenceKind
+    from pathwise.services.evidence import record_evidence
+
+    system, w = sch
+    start = datetime.now(UTC) - timedelta(hours=2)
+    evs = [Evidence(f"mc-{code}-{i}", w.ana, EvidenceKind.ANSWER, (code,), 1.0, start + timedelta(minutes=10 * n + i),
+                    item_id=f"q-{code}") for n, code in enumerate(("dec.place", "frac.compare")) for i in range(8)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    c = web()
+    assert c.login("ana").status_code == 303
+    link = re.search(r'href="(/practice/activity/check\.[^"]+)"', c.page("/practice").text)
+    assert link, "the practice page does not offer the check"
+    opened = c.page(link.group(1))
+    assert opened.status_code == 303 and opened.headers["location"].startswith("/practice/session/")
+    assert _choices(system, w, w.ana)[0]["purpose"] == "check"
+    home = c.page("/student").text
+    assert 'value="check.' not in home[home.index('id="whats-next"'):]  # taken: not offered again at once
+
+
 def test_teacher_sees_who_is_stuck_sets_a_focus_and_opens_a_skill_audited(
         sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
     from datetime import UTC, datetime, timedelta

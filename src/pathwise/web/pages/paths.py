@@ -16,13 +16,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pathwise.domain.people import Role
-from pathwise.services import class_paths, paths, practice
+from pathwise.services import class_paths, paths
 from pathwise.services.access import Actor
-from pathwise.services.errors import Invalid, NotFound, ServiceError
+from pathwise.services.errors import Invalid, ServiceError
 from pathwise.web.auth import system_of
 from pathwise.web.pages.routes import render
 from pathwise.web.policy import policy
-from pathwise.web.pages.links import safe_link
+from pathwise.web.pages.practice import opening
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,29 +84,11 @@ def choose(request: Request, activity_id: Annotated[str, Form(max_length=200)],
             problem = str(exc)
         else:
             problem = None
-            target = _opening(uow, actor, learner, picked)
+            target = opening(uow, actor, learner, picked)
             uow.commit()
     if problem is not None:
         return _map_page(request, actor, problem=problem, status_code=422)
     return _see_other(target)
-
-
-def _opening(uow: Any, actor: Actor, learner: str, picked: paths.NextActivity) -> str:
-    """Where the chosen activity opens: a practice or check session, its link, or back home."""
-    if picked.kind in ("practice", "check"):
-        try:
-            view = practice.start_activity(uow, actor, learner, picked.activity_id)
-            return f"/practice/session/{view.id}"
-        except NotFound:
-            pass
-        if picked.purpose == "check":
-            ids = paths.check_items(uow, actor, learner, picked.skills)
-            if ids:
-                view = practice.start_session(uow, actor, learner, picked.skills[0], mode="check", item_ids=ids,
-                                              hints=False)
-                return f"/practice/session/{view.id}"
-    link = safe_link(picked.url)
-    return link or "/student?chosen=1#whats-next"
 
 
 # -- teachers: who is stuck, this week's focus, opening a skill early ----------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,7 +23,7 @@ from pathwise.domain.people import Role
 from pathwise.services import assessments as asm
 from pathwise.services import paths, practice
 from pathwise.services.access import Actor
-from pathwise.services.errors import Invalid, ServiceError
+from pathwise.services.errors import Invalid, NotFound, ServiceError
 from pathwise.web.auth import system_of
 from pathwise.web.pages.routes import render
 from pathwise.web.policy import policy
@@ -52,13 +52,36 @@ def open_activity(activity_id: str, request: Request, actor: Actor = policy("pra
     """Open a practice activity offered on the student's path (the choice is recorded)."""
     learner = actor.user_id or ""
     with system_of(request).uow() as uow:
-        view = practice.start_activity(uow, actor, learner, activity_id)
         try:
-            paths.choose_activity(uow, actor, learner, activity_id)
+            picked = paths.choose_activity(uow, actor, learner, activity_id)
         except ServiceError:
-            pass  # not on today's list (an old link): practising is still fine
+            picked = None  # not on today's list (an old link): practising is still fine
+        if picked is not None:
+            target = opening(uow, actor, learner, picked)
+        else:
+            target = f"/practice/session/{practice.start_activity(uow, actor, learner, activity_id).id}"
         uow.commit()
-    return _see_other(f"/practice/session/{view.id}")
+    return _see_other(target)
+
+
+def opening(uow: Any, actor: Actor, learner: str, picked: paths.NextActivity) -> str:
+    """Where a chosen activity opens: a practice or check session (a mastery check is a
+    mixed session of the checked skills' items), its link, or back home. The path page's
+    choice and the practice page's links both open activities here."""
+    if picked.kind in ("practice", "check"):
+        try:
+            view = practice.start_activity(uow, actor, learner, picked.activity_id)
+            return f"/practice/session/{view.id}"
+        except NotFound:
+            pass
+        if picked.purpose == "check":
+            ids = paths.check_items(uow, actor, learner, picked.skills)
+            if ids:
+                view = practice.start_session(uow, actor, learner, picked.skills[0], mode="check", item_ids=ids,
+                                              hints=False)
+                return f"/practice/session/{view.id}"
+    link = safe_link(picked.url)
+    return link or "/student?chosen=1#whats-next"
 
 
 def _next_up(uow, actor: Actor, learner: str) -> tuple[list[dict[str, str]], str]:  # type: ignore[no-untyped-def]
