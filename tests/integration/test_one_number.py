@@ -111,3 +111,25 @@ def test_every_page_and_the_api_show_the_same_number(school: tuple[App, WebSchoo
     # "in progress" means the same on both: begun and not yet mastered
     n_progress = int(re.search(r'id="stat-in-progress">(\d+)<', home).group(1))  # type: ignore[union-attr]
     assert n_progress == path_page.count('data-status="in_progress"') == api_map["counts"]["in_progress"]
+
+
+def test_the_practice_page_and_the_home_page_use_the_same_words(school: tuple[App, WebSchool],  # noqa: F811
+                                                                 web: Callable[[], WebClient]) -> None:  # noqa: F811
+    system, w = school
+    parsed = parse_items_document(ITEMS, "one.yaml")
+    with system.uow() as uow:
+        import_items(uow, Actor.system(), parsed.items, parsed.problems)
+        record_evidence(uow, system.tracker(), Actor.system("test"), _history(w))
+        uow.commit()
+    student = web()
+    student.login("ana")
+    home = student.page("/student").text
+    practice = student.page("/practice").text
+    for skill in SKILLS:
+        pct = _percents(home)[skill]
+        if not pct:
+            continue
+        word = re.search(rf'data-skill="{re.escape(skill)}" data-percent="{pct}">.*?{pct}% — ([a-z ]+)<', home, re.S)
+        said = re.search(rf'data-skill="{re.escape(skill)}" data-percent="{pct}">.*?{pct}% — ([a-z ]+)<', practice,
+                         re.S)
+        assert word and said and word.group(1).strip() == said.group(1).strip(), (skill, word, said)

@@ -29,6 +29,19 @@ from pathwise.store.uow import UnitOfWork
 
 DEFAULT_THRESHOLD = 0.95
 FALLBACK_VERSION = "mastery-defaults"
+IN_PROGRESS_FROM = 0.4  # below this (with some evidence) a skill "needs practice"
+
+
+def mastery_level(p_mastery: float | None, threshold: float, n_evidence: int) -> str:
+    """Plain words for a mastery estimate, the same on every page: not started, needs
+    practice, in progress, mastered."""
+    if p_mastery is None or n_evidence == 0:
+        return "not started"
+    if p_mastery >= threshold:
+        return "mastered"
+    if p_mastery >= IN_PROGRESS_FROM:
+        return "in progress"
+    return "needs practice"
 
 
 @dataclass(frozen=True, slots=True)

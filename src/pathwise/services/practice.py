@@ -47,7 +47,7 @@ from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.access import Actor, Need, require_learner, require_own_work
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
-from pathwise.services.mastery import DEFAULT_THRESHOLD, thresholds
+from pathwise.services.mastery import DEFAULT_THRESHOLD, mastery_level, thresholds
 from pathwise.store import tables as t
 from pathwise.store import tables_practice as tp
 from pathwise.store.uow import UnitOfWork
@@ -91,15 +91,8 @@ class Meter:
 
     @property
     def label(self) -> str:
-        if self.n_evidence == 0:
-            return "Not started yet"
-        if self.mastered:
-            return "Mastered"
-        if self.p_mastery >= 0.7:
-            return "Nearly there"
-        if self.p_mastery >= 0.4:
-            return "Getting there"
-        return "Just starting"
+        """The same words as every other page (``mastery.mastery_level``), capitalised."""
+        return mastery_level(self.p_mastery, self.threshold, self.n_evidence).capitalize()
 
     @property
     def text(self) -> str:

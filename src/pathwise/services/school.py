@@ -30,23 +30,11 @@ from pathwise.services.access import (
 )
 from pathwise.services.errors import NotFound
 from pathwise.services.evidence import learner_evidence
-from pathwise.services.mastery import DEFAULT_THRESHOLD, SkillMastery, mastery_rows
+from pathwise.services.mastery import IN_PROGRESS_FROM, DEFAULT_THRESHOLD, SkillMastery, mastery_level, mastery_rows
 from pathwise.store import tables as t
 from pathwise.store.uow import UnitOfWork
 
-IN_PROGRESS_FROM = 0.4  # below this (with some evidence) a skill "needs practice"
 STRONG_FROM = 0.8  # an average mastery from here on is called "strong"
-
-
-def mastery_level(p_mastery: float | None, threshold: float, n_evidence: int) -> str:
-    """Plain words for a mastery estimate: not started, needs practice, in progress, mastered."""
-    if p_mastery is None or n_evidence == 0:
-        return "not started"
-    if p_mastery >= threshold:
-        return "mastered"
-    if p_mastery >= IN_PROGRESS_FROM:
-        return "in progress"
-    return "needs practice"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ from pydantic import ValidationError as PydanticError
 
 from pathwise.domain.people import Role, User
 from pathwise.services.auth import csrf_matches
-from pathwise.services.school import LearnerSummary, SkillStatus, in_plain_words, mastery_level
+from pathwise.services.mastery import mastery_level
+from pathwise.services.school import LearnerSummary, SkillStatus, in_plain_words
 from pathwise.web.api.schemas import EvidenceBatchIn, EvidenceIn, TokenRequest
 from pathwise.web.app import _field_of
 from pathwise.web.pages.links import safe_link, same_site_path

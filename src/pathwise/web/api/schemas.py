@@ -18,7 +18,8 @@ from pathwise.domain.people import Role, Section, User
 from pathwise.services.auth import NewToken, TokenInfo
 from pathwise.services.evidence import RecordResult
 from pathwise.services.mastery import SkillMastery
-from pathwise.services.school import ClassRoster, EvidenceItem, mastery_level
+from pathwise.services.mastery import mastery_level
+from pathwise.services.school import ClassRoster, EvidenceItem
 
 
 class _In(BaseModel):
