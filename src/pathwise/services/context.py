@@ -1,10 +1,16 @@
 """The running system: settings, the database and the learner model, built once.
 
-Doors (web, CLI, interop) create one ``App`` and pass it to the use cases.
+Doors (web, CLI, interop) create one ``App``. Use cases take a unit of work (and the
+live tracker when they move mastery); a door opens the unit of work with
+``transaction(system)``, which commits when the block ends normally and rolls back
+when it raises. The web's typed dependency (``web.deps.Tx``) is this same helper
+around one request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pathwise.config import Settings, get_settings
@@ -59,3 +65,11 @@ class App:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+@contextmanager
+def transaction(system: App) -> Iterator[UnitOfWork]:
+    """One unit of work: committed when the block ends normally, rolled back if it raises."""
+    with system.uow() as uow:
+        yield uow
+        uow.commit()

@@ -38,6 +38,10 @@ class UnitOfWork:
         self.web_sessions = r.SessionRepository(s)
         self.tokens = r.TokenRepository(s)
         self.jobs = r.JobRepository(s)
+        # -- practice and assessments repositories (store/repositories_practice.py)
+        # -- paths, classes, mastery and items repositories (store/repositories_paths.py)
+        # -- standards repositories: xAPI, LTI, rosters, privacy (store/repositories_interop.py)
+        # -- frameworks repositories (store/repositories_frameworks.py)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
