@@ -24,6 +24,7 @@ from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role, School, User
 from pathwise.interop.lti.ags import post_mastery
 from pathwise.services import auth as auth_service
+from pathwise.services.context import transaction
 from pathwise.services import lti as lti_service
 from pathwise.services.access import Actor
 from pathwise.services.evidence import record_evidence
@@ -121,6 +122,11 @@ def world(app):  # type: ignore[no-untyped-def]
     http.close()
 
 
+def _session(app, cookie):  # type: ignore[no-untyped-def]
+    with transaction(app) as uow:
+        return auth_service.resolve_session(uow, app.settings, cookie)
+
+
 def _login(client: WebClient) -> tuple[str, str]:
     r = client.get("/lti/login", params={"iss": ISS, "login_hint": "u-1", "client_id": CLIENT,
                                          "target_link_uri": "http://testserver/lti/launch",
@@ -141,7 +147,7 @@ def test_login_launch_signs_the_learner_into_the_class_and_activity(world) -> No
     assert r.status_code == 303, r.text
     assert r.headers["location"] == "/practice/skill/frac.add"
     cookie = r.cookies.get("pathwise_session")
-    session = auth_service.resolve_session(app, cookie)
+    session = _session(app, cookie)
     assert session is not None
     user = session.user
     assert user.role == Role.STUDENT and user.display_name == "Lena Learner" and user.school_id == "s1"
@@ -155,7 +161,7 @@ def test_login_launch_signs_the_learner_into_the_class_and_activity(world) -> No
     state, nonce = _login(client)
     r = client.post("/lti/launch", data={"id_token": platform.id_token(nonce), "state": state})
     assert r.status_code == 303
-    again = auth_service.resolve_session(app, r.cookies.get("pathwise_session"))
+    again = _session(app, r.cookies.get("pathwise_session"))
     assert again is not None and again.user.id == user.id
     with app.uow() as uow:
         assert len(uow.sections.sections_of(user.id)) == 1
@@ -257,7 +263,7 @@ def test_ags_passback_posts_mastery_to_the_line_item(world) -> None:  # type: ig
     client, platform, app, http = world["client"], world["platform"], world["app"], world["http"]
     state, nonce = _login(client)
     r = client.post("/lti/launch", data={"id_token": platform.id_token(nonce), "state": state})
-    learner = auth_service.resolve_session(app, r.cookies.get("pathwise_session")).user  # type: ignore[union-attr]
+    learner = _session(app, r.cookies.get("pathwise_session")).user  # type: ignore[union-attr]
     t0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
     with app.uow() as uow:
         record_evidence(uow, app.tracker(), Actor.system(), [
@@ -284,7 +290,7 @@ def test_teacher_sends_the_class_scores_through_the_api(world) -> None:  # type:
         assert r.status_code == 303
     # the teacher's session (last launch) sends the scores; CSRF token from the session row
     cookie = r.cookies.get("pathwise_session")
-    session = auth_service.resolve_session(app, cookie)
+    session = _session(app, cookie)
     assert session is not None and session.user.role == Role.TEACHER
     url = f"/api/v1/lti/platforms/{world['reg'].id}/resource-links/rl-1/scores"
     assert client.post(url).status_code == 403  # no CSRF token

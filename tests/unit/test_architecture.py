@@ -117,3 +117,41 @@ def test_inner_layers_use_only_what_the_design_allows(layer: str) -> None:
                 if not dst.startswith("pathwise")}
     third_party = {name for name in external if name not in sys.stdlib_module_names and name != "__future__"}
     assert third_party <= ALLOWED_OUTSIDE_STDLIB[layer], sorted(third_party - ALLOWED_OUTSIDE_STDLIB[layer])
+
+
+# -- one transaction convention ------------------------------------------------------------------
+# Use cases take a unit of work; the doors open it: the web through ``web.deps.Tx`` (and the
+# sign-in lookup in ``web.auth``), the CLI and the interop adapters through
+# ``services.context.transaction``. Nobody else commits.
+
+SRC = ROOT / "src" / "pathwise"
+_OPENS = re.compile(r"\.uow\(\)|\.commit\(\)")
+
+
+def _offenders(folder: Path, allowed: set[str]) -> list[str]:
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if rel in allowed:
+            continue
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if _OPENS.search(line.split("#", 1)[0]):
+                found.append(f"{rel}:{no}: {line.strip()}")
+    return found
+
+
+def test_views_never_open_or_commit_a_transaction() -> None:
+    assert (SRC / "web" / "deps.py").is_file()
+    assert _offenders(SRC / "web", allowed={"web/deps.py"}) == []
+
+
+def test_a_probe_view_that_commits_is_caught(tmp_path: Path) -> None:
+    probe = tmp_path / "web" / "probe.py"
+    probe.parent.mkdir()
+    probe.write_text("def view(uow):\n    uow.commit()\n", encoding="utf-8")
+    global SRC
+    saved, SRC = SRC, tmp_path
+    try:
+        assert _offenders(tmp_path / "web", allowed=set()) == ["web/probe.py:2: uow.commit()"]
+    finally:
+        SRC = saved

@@ -186,6 +186,18 @@ def require_self(uow: UnitOfWork, actor: Actor, need: Need = Need.WRITE, resourc
     return require_learner(uow, actor, actor.user_id, need, resource)
 
 
+def require_account(uow: UnitOfWork, actor: Actor, user_id: str) -> User:
+    """A user's account (its password, its sessions) is managed by the user themself, an
+    admin of their school, or the system; anyone else finds no such user."""
+    user = uow.users.get(user_id)
+    allowed = actor.is_system or actor.user_id == user_id or (
+        user is not None and actor.role == Role.ADMIN and user.school_id == actor.school_id
+    )
+    if user is None or not allowed:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
 def require_own_work(uow: UnitOfWork, actor: Actor, learner_id: str, resource: str = "practice") -> User:
     """The learner, when the actor is that learner (or the system actor): only a learner
     works in their own practice sessions and path; anyone else: ``NotFound``."""

@@ -26,15 +26,15 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from pathwise.domain.people import Role, User
-from pathwise.services.access import Actor
-from pathwise.services.context import App
+from pathwise.domain.people import User
+from pathwise.services.access import Actor, require_account
+from pathwise.config import Settings
+from pathwise.domain.clock import utcnow
 from pathwise.services.errors import AuthFailed, Invalid, NotFound
-from pathwise.store.tables import utcnow
 from pathwise.store.uow import UnitOfWork
 
 TOKEN_PREFIX = "pw_"
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
 _TOUCH_EVERY = timedelta(seconds=60)  # write last-seen times at most this often
 
 WRONG_CREDENTIALS = "wrong username or password"
@@ -77,56 +77,48 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def set_password(system: App, actor: Actor, user_id: str, password: str) -> None:
+def set_password(uow: UnitOfWork, actor: Actor, user_id: str, password: str) -> None:
     """Set a user's password (themself, an admin of their school, or the system)."""
     new_hash = hash_password(password)
-    with system.uow() as uow:
-        user = uow.users.get(user_id)
-        allowed = actor.is_system or actor.user_id == user_id or (
-            user is not None and actor.role == Role.ADMIN and user.school_id == actor.school_id
-        )
-        if user is None or not allowed:
-            raise NotFound(f"no user {user_id}")
-        uow.users.set_password_hash(user_id, new_hash)
-        uow.users.reset_login_failures(user_id)
-        uow.web_sessions.revoke_all(user_id, utcnow())
-        uow.commit()
+    require_account(uow, actor, user_id)
+    uow.users.set_password_hash(user_id, new_hash)
+    uow.users.reset_login_failures(user_id)
+    uow.web_sessions.revoke_all(user_id, utcnow())
 
 
 # -- login with throttle ------------------------------------------------------------------------
 
 
-def authenticate(system: App, username: str, password: str, now: datetime | None = None) -> User:
+def authenticate(uow: UnitOfWork, settings: Settings, username: str, password: str,
+                 now: datetime | None = None) -> User:
     """The user whose credentials these are, or ``AuthFailed``.
 
-    A wrong password counts against the account (committed even though we fail);
-    a locked account is refused even with the right password until the lock ends.
+    A wrong password counts against the account: ``AuthFailed`` keeps the work before it,
+    so the door's transaction stores the count though the call fails. A locked account
+    is refused even with the right password until the lock ends.
     """
     now = now or utcnow()
-    s = system.settings
     username = (username or "").strip().lower()
-    with system.uow() as uow:
-        creds = uow.users.credentials(username) if username else None
-        if creds is None:
-            verify_password(None, password or "")
-            raise AuthFailed(WRONG_CREDENTIALS)
-        user, password_hash, failures, locked_until = creds
-        if locked_until is not None and locked_until > now:
-            raise AuthFailed(LOCKED)
-        if locked_until is not None:  # the lock has run out: start counting afresh
-            failures = 0
-        if not user.active or not verify_password(password_hash, password or ""):
-            failures += 1
-            lock = now + timedelta(minutes=s.login_lockout_minutes) if failures >= s.login_max_failures else None
-            uow.users.record_login_failure(user.id, failures, lock)
-            uow.commit()
-            raise AuthFailed(LOCKED if lock else WRONG_CREDENTIALS)
-        if failures or locked_until is not None:
-            uow.users.reset_login_failures(user.id)
-        if password_hash and _hasher.check_needs_rehash(password_hash):
-            uow.users.set_password_hash(user.id, _hasher.hash(password))
-        uow.commit()
-        return user
+    creds = uow.users.credentials(username) if username else None
+    if creds is None:
+        verify_password(None, password or "")
+        raise AuthFailed(WRONG_CREDENTIALS)
+    user, password_hash, failures, locked_until = creds
+    if locked_until is not None and locked_until > now:
+        raise AuthFailed(LOCKED)
+    if locked_until is not None:  # the lock has run out: start counting afresh
+        failures = 0
+    if not user.active or not verify_password(password_hash, password or ""):
+        failures += 1
+        lock = now + timedelta(minutes=settings.login_lockout_minutes) if failures >= settings.login_max_failures \
+            else None
+        uow.users.record_login_failure(user.id, failures, lock)
+        raise AuthFailed(LOCKED if lock else WRONG_CREDENTIALS)
+    if failures or locked_until is not None:
+        uow.users.reset_login_failures(user.id)
+    if password_hash and _hasher.check_needs_rehash(password_hash):
+        uow.users.set_password_hash(user.id, _hasher.hash(password))
+    return user
 
 
 # -- web sessions -------------------------------------------------------------------------------
@@ -168,53 +160,47 @@ class ActiveSession:
         return Actor.of(self.user, via="web")
 
 
-def login(system: App, username: str, password: str, now: datetime | None = None) -> NewSession:
+def login(uow: UnitOfWork, settings: Settings, username: str, password: str,
+          now: datetime | None = None) -> NewSession:
     """Check the credentials and open a web session (``AuthFailed`` otherwise)."""
     now = now or utcnow()
-    user = authenticate(system, username, password, now)
-    with system.uow() as uow:
-        cookie, csrf = open_session(uow, user.id, now)
-        uow.commit()
+    user = authenticate(uow, settings, username, password, now)
+    cookie, csrf = open_session(uow, user.id, now)
     return NewSession(cookie, csrf, user)
 
 
-def resolve_session(system: App, cookie: str | None, now: datetime | None = None) -> ActiveSession | None:
+def resolve_session(uow: UnitOfWork, settings: Settings, cookie: str | None,
+                    now: datetime | None = None) -> ActiveSession | None:
     """The live session for a cookie value, or None if unknown, revoked or expired."""
     if not cookie or len(cookie) > 200:
         return None
     now = now or utcnow()
-    s = system.settings
     key = secret_digest(cookie)
-    with system.uow() as uow:
-        row = uow.web_sessions.get(key)
-        if row is None or row.revoked_at is not None:
-            return None
-        idle_end = row.last_seen_at + timedelta(minutes=s.session_idle_minutes)
-        absolute_end = row.created_at + timedelta(hours=s.session_absolute_hours)
-        if now >= idle_end or now >= absolute_end:
-            uow.web_sessions.revoke(key, now)
-            uow.commit()
-            return None
-        user = uow.users.get(row.user_id)
-        if user is None or not user.active:
-            return None
-        csrf = row.csrf_token
-        if now - row.last_seen_at >= _TOUCH_EVERY:
-            uow.web_sessions.touch(key, now)
-            uow.commit()
-            idle_end = now + timedelta(minutes=s.session_idle_minutes)
-        return ActiveSession(user, csrf, min(idle_end, absolute_end))
+    row = uow.web_sessions.get(key)
+    if row is None or row.revoked_at is not None:
+        return None
+    idle_end = row.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    absolute_end = row.created_at + timedelta(hours=settings.session_absolute_hours)
+    if now >= idle_end or now >= absolute_end:
+        uow.web_sessions.revoke(key, now)
+        return None
+    user = uow.users.get(row.user_id)
+    if user is None or not user.active:
+        return None
+    csrf = row.csrf_token
+    if now - row.last_seen_at >= _TOUCH_EVERY:
+        uow.web_sessions.touch(key, now)
+        idle_end = now + timedelta(minutes=settings.session_idle_minutes)
+    return ActiveSession(user, csrf, min(idle_end, absolute_end))
 
 
-def logout(system: App, cookie: str | None, now: datetime | None = None) -> None:
+def logout(uow: UnitOfWork, cookie: str | None, now: datetime | None = None) -> None:
     """Revoke the session behind a cookie value (nothing happens for an unknown one)."""
     if not cookie:
         return
-    with system.uow() as uow:
-        key = secret_digest(cookie)
-        if uow.web_sessions.get(key) is not None:
-            uow.web_sessions.revoke(key, now or utcnow())
-            uow.commit()
+    key = secret_digest(cookie)
+    if uow.web_sessions.get(key) is not None:
+        uow.web_sessions.revoke(key, now or utcnow())
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
@@ -252,63 +238,57 @@ def _check_token_name(name: str) -> str:
     return name
 
 
-def issue_token(system: App, actor: Actor, name: str) -> NewToken:
+def issue_token(uow: UnitOfWork, actor: Actor, name: str) -> NewToken:
     """A new bearer token that acts as ``actor``'s user."""
     if actor.user_id is None:
         raise Invalid("tokens belong to a user; the system actor has none")
     name = _check_token_name(name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = uuid.uuid4().hex
-    with system.uow() as uow:
-        if uow.users.get(actor.user_id) is None:
-            raise NotFound(f"no user {actor.user_id}")
-        uow.tokens.add(token_id, actor.user_id, name, secret_digest(token), [])
-        uow.commit()
+    if uow.users.get(actor.user_id) is None:
+        raise NotFound(f"no user {actor.user_id}")
+    uow.tokens.add(token_id, actor.user_id, name, secret_digest(token), [])
     return NewToken(token_id, name, token, utcnow())
 
 
-def token_for_credentials(system: App, username: str, password: str, name: str) -> NewToken:
+def token_for_credentials(uow: UnitOfWork, settings: Settings, username: str, password: str,
+                          name: str) -> NewToken:
     """Log in with a username and password (throttled) and get a named bearer token."""
     name = _check_token_name(name)
-    user = authenticate(system, username, password)
-    return issue_token(system, Actor.of(user, via="api"), name)
+    user = authenticate(uow, settings, username, password)
+    return issue_token(uow, Actor.of(user, via="api"), name)
 
 
-def resolve_token(system: App, token: str | None, now: datetime | None = None) -> User | None:
+def resolve_token(uow: UnitOfWork, token: str | None, now: datetime | None = None) -> User | None:
     """The user behind a bearer token, or None if unknown or revoked."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     now = now or utcnow()
-    with system.uow() as uow:
-        row = uow.tokens.by_hash(secret_digest(token))
-        if row is None or row.revoked_at is not None:
-            return None
-        user = uow.users.get(row.user_id)
-        if user is None or not user.active:
-            return None
-        if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
-            uow.tokens.mark_used(row.id, now)
-            uow.commit()
-        return user
+    row = uow.tokens.by_hash(secret_digest(token))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = uow.users.get(row.user_id)
+    if user is None or not user.active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
+        uow.tokens.mark_used(row.id, now)
+    return user
 
 
-def list_tokens(system: App, actor: Actor) -> list[TokenInfo]:
+def list_tokens(uow: UnitOfWork, actor: Actor) -> list[TokenInfo]:
     """The actor's own tokens (never the secrets)."""
     if actor.user_id is None:
         return []
-    with system.uow() as uow:
-        rows = uow.tokens.for_user(actor.user_id)
-        return sorted(
-            (TokenInfo(r.id, r.name, r.created_at, r.last_used_at, r.revoked_at is not None) for r in rows),
-            key=lambda t: t.created_at,
-        )
+    rows = uow.tokens.for_user(actor.user_id)
+    return sorted(
+        (TokenInfo(r.id, r.name, r.created_at, r.last_used_at, r.revoked_at is not None) for r in rows),
+        key=lambda t: t.created_at,
+    )
 
 
-def revoke_token(system: App, actor: Actor, token_id: str) -> None:
+def revoke_token(uow: UnitOfWork, actor: Actor, token_id: str) -> None:
     """Revoke one of the actor's own tokens; someone else's answers ``NotFound``."""
-    with system.uow() as uow:
-        mine = {r.id for r in uow.tokens.for_user(actor.user_id or "")}
-        if token_id not in mine:
-            raise NotFound(f"no token {token_id}")
-        uow.tokens.revoke(token_id, utcnow())
-        uow.commit()
+    mine = {r.id for r in uow.tokens.for_user(actor.user_id or "")}
+    if token_id not in mine:
+        raise NotFound(f"no token {token_id}")
+    uow.tokens.revoke(token_id, utcnow())

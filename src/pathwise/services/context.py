@@ -69,7 +69,17 @@ class App:
 
 @contextmanager
 def transaction(system: App) -> Iterator[UnitOfWork]:
-    """One unit of work: committed when the block ends normally, rolled back if it raises."""
+    """One unit of work: committed when the block ends normally, rolled back if it raises.
+
+    An error whose class sets ``keeps_work = True`` is an outcome worth keeping (a wrong
+    password counts against the account): the work done before it is committed, then
+    the error goes on to the door.
+    """
     with system.uow() as uow:
-        yield uow
+        try:
+            yield uow
+        except BaseException as exc:
+            if getattr(exc, "keeps_work", False):
+                uow.commit()
+            raise
         uow.commit()

@@ -28,4 +28,7 @@ class Conflict(ServiceError):
 
 
 class AuthFailed(ServiceError):
-    pass
+    """Wrong credentials or a locked account. The failed attempt itself is stored (it counts
+    towards the lock), so the transaction keeps the work done before this error."""
+
+    keeps_work = True

@@ -11,25 +11,13 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-
 from pathwise.domain.errors import ValidationError
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
+from pathwise.services import auth
 from pathwise.services.access import Actor, require_role, require_school
+from pathwise.services.auth import hash_password
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.store.uow import UnitOfWork
-
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-MIN_PASSWORD = 10
-
-
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(f"password must have at least {MIN_PASSWORD} characters", field="password")
-    if len(password) > 1024:
-        raise Invalid("password is too long (1024 characters at most)", field="password")
-    return _hasher.hash(password)
-
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:16]}"
@@ -86,13 +74,11 @@ def create_user(uow: UnitOfWork, actor: Actor, new: NewUser) -> User:
 
 
 def set_password(uow: UnitOfWork, actor: Actor, username: str, password: str) -> None:
-    require_role(actor, Role.ADMIN)
+    """Set the password of the user with this login name (``auth.set_password`` by id)."""
     user = uow.users.by_username(username.lower())
     if user is None:
         raise NotFound(f"no user {username}")
-    require_school(actor, user.school_id)
-    uow.users.set_password_hash(user.id, hash_password(password))
-    uow.web_sessions.revoke_all(user.id, _now())
+    auth.set_password(uow, actor, user.id, password)
 
 
 def create_section(uow: UnitOfWork, actor: Actor, school_id: str, name: str, framework_id: str | None = None,
@@ -134,9 +120,3 @@ _USERNAME_BAD = re.compile(r"[^a-z0-9._@-]+")
 def username_for(external_id: str, school_id: str) -> str:
     base = _USERNAME_BAD.sub("-", f"{external_id}@{school_id}".lower()).strip("-._@")
     return (base or "learner")[:64]
-
-
-def _now():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from pathwise.domain.people import User
 from pathwise.services import auth as auth_service
 from pathwise.services.access import Actor
-from pathwise.services.context import App
+from pathwise.services.context import App, transaction
 from pathwise.services.errors import AuthFailed
 
 SESSION_COOKIE = "pathwise_session"
@@ -68,22 +68,36 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
+def _resolve_token(system: App, token: str) -> User | None:
+    with transaction(system) as uow:
+        return auth_service.resolve_token(uow, token)
+
+
+def _resolve_session(system: App, cookie: str) -> auth_service.ActiveSession | None:
+    with transaction(system) as uow:
+        return auth_service.resolve_session(uow, system.settings, cookie)
+
+
 async def principal(request: Request) -> Principal | None:
-    """The caller, or None when anonymous (cached for the request)."""
+    """The caller, or None when anonymous (cached for the request).
+
+    Finding who calls comes before any use case, in a short transaction of its own
+    (it may mark a session or token as just used); the view's work has its own.
+    """
     if hasattr(request.state, "principal"):
         return request.state.principal  # type: ignore[no-any-return]
     system = system_of(request)
     found: Principal | None = None
     token = _bearer(request)
     if token is not None:
-        user = await run_in_threadpool(auth_service.resolve_token, system, token)
+        user = await run_in_threadpool(_resolve_token, system, token)
         if user is None:
             raise AuthFailed("the bearer token is unknown or revoked")
         found = Principal(user, "api")
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
-            session = await run_in_threadpool(auth_service.resolve_session, system, cookie)
+            session = await run_in_threadpool(_resolve_session, system, cookie)
             if session is not None:
                 found = Principal(session.user, "web", session.csrf_token)
             else:

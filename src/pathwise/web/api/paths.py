@@ -19,8 +19,8 @@ from pathwise.domain.people import Role
 from pathwise.services import class_paths
 from pathwise.services import paths as svc
 from pathwise.services.access import Actor
-from pathwise.web.auth import system_of
 from pathwise.web.policy import policy
+from pathwise.web.deps import Tx
 
 router = APIRouter(tags=["paths"])
 
@@ -147,44 +147,36 @@ class SpinFlagOut(BaseModel):
 
 
 @router.get("/learners/{learner_id}/next", responses=ERRORS)
-def next_activities(learner_id: str, request: Request, k: int = Query(3, ge=1, le=20),
+def next_activities(uow: Tx, learner_id: str, request: Request, k: int = Query(3, ge=1, le=20),
                     actor: Actor = policy("learner:read")) -> NextActivitiesOut:
     """What's next: the top few activities recommended now, each with its reason."""
-    with system_of(request).uow() as uow:
-        res = svc.next_activities(uow, actor, learner_id, k=k)
-        uow.commit()  # the review schedule and the audit row
+    res = svc.next_activities(uow, actor, learner_id, k=k)
     return NextActivitiesOut(learner_id=res.learner_id, framework_id=res.framework_id,
                              activities=[NextActivityOut.of(a) for a in res.items], check_due=list(res.check_due),
                              message=res.message)
 
 
 @router.post("/learners/{learner_id}/choices", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def choose(learner_id: str, body: ChoiceIn, request: Request,
+def choose(uow: Tx, learner_id: str, body: ChoiceIn, request: Request,
            actor: Actor = policy("path:choose", Role.STUDENT, Role.TEACHER, Role.ADMIN)) -> NextActivityOut:
     """Record the learner's choice of one of the activities offered now."""
-    with system_of(request).uow() as uow:
-        picked = svc.choose_activity(uow, actor, learner_id, body.activity_id)
-        uow.commit()
+    picked = svc.choose_activity(uow, actor, learner_id, body.activity_id)
     return NextActivityOut.of(picked)
 
 
 @router.get("/learners/{learner_id}/choices", responses=ERRORS)
-def list_choices(learner_id: str, request: Request, limit: int = Query(20, ge=1, le=200),
+def list_choices(uow: Tx, learner_id: str, request: Request, limit: int = Query(20, ge=1, le=200),
                  actor: Actor = policy("learner:read")) -> list[ChoiceOut]:
     """The learner's recent choices, newest first, with what was offered."""
-    with system_of(request).uow() as uow:
-        rows = svc.choices(uow, actor, learner_id, limit)
-        uow.commit()
+    rows = svc.choices(uow, actor, learner_id, limit)
     return [ChoiceOut(activity_id=r["activity_id"], kind=r["kind"], skill_ids=r["skills"], purpose=r["purpose"],
                       reason=r["reason"], offered=r["offered"], chosen_at=r["chosen_at"]) for r in rows]
 
 
 @router.get("/learners/{learner_id}/skill-map", responses=ERRORS)
-def skill_map(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> SkillMapOut:
+def skill_map(uow: Tx, learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> SkillMapOut:
     """The skill map: mastered, in progress, ready to learn, locked (with what unlocks it)."""
-    with system_of(request).uow() as uow:
-        m = svc.skill_map(uow, actor, learner_id)
-        uow.commit()
+    m = svc.skill_map(uow, actor, learner_id)
     return SkillMapOut(learner_id=m.learner_id, framework_id=m.framework_id, framework_title=m.framework_title,
                        counts=m.counts(), skills=[MapSkillOut(
                            skill_id=s.code, title=s.title, unit=s.unit, status=s.status, p_mastery=s.p_mastery,
@@ -193,56 +185,46 @@ def skill_map(learner_id: str, request: Request, actor: Actor = policy("learner:
 
 
 @router.get("/learners/{learner_id}/reviews", responses=ERRORS)
-def reviews(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> list[ReviewOut]:
+def reviews(uow: Tx, learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> list[ReviewOut]:
     """Mastered skills with their next re-check (soonest first); ``due`` marks those due now."""
-    with system_of(request).uow() as uow:
-        items = svc.reviews(uow, actor, learner_id)
-        uow.commit()
+    items = svc.reviews(uow, actor, learner_id)
     return [ReviewOut(skill_id=r.skill_code, title=r.title, due_at=r.due_at, due=r.due, recall=r.recall,
                       last_practised=r.last_practised) for r in items]
 
 
 @router.put("/learners/{learner_id}/opened-skills/{skill_id}", status_code=status.HTTP_204_NO_CONTENT,
             responses=ERRORS)
-def open_skill(learner_id: str, skill_id: str, request: Request, body: OpenSkillIn | None = None,
+def open_skill(uow: Tx, learner_id: str, skill_id: str, request: Request, body: OpenSkillIn | None = None,
                actor: Actor = policy("path:open-skill", Role.TEACHER, Role.ADMIN)) -> Response:
     """Open a locked skill for one learner (audited)."""
-    with system_of(request).uow() as uow:
-        class_paths.open_skill(uow, actor, learner_id, skill_id, body.note if body else "")
-        uow.commit()
+    class_paths.open_skill(uow, actor, learner_id, skill_id, body.note if body else "")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("/learners/{learner_id}/opened-skills/{skill_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=ERRORS)
-def close_skill(learner_id: str, skill_id: str, request: Request,
+def close_skill(uow: Tx, learner_id: str, skill_id: str, request: Request,
                 actor: Actor = policy("path:open-skill", Role.TEACHER, Role.ADMIN)) -> Response:
     """Undo an opening (audited)."""
-    with system_of(request).uow() as uow:
-        class_paths.close_skill(uow, actor, learner_id, skill_id)
-        uow.commit()
+    class_paths.close_skill(uow, actor, learner_id, skill_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/classes/{class_id}/focus", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def set_focus(class_id: str, body: FocusIn, request: Request,
+def set_focus(uow: Tx, class_id: str, body: FocusIn, request: Request,
               actor: Actor = policy("path:focus", Role.TEACHER, Role.ADMIN)) -> FocusOut:
     """Set this week's focus for a class, or for a group of its learners (audited)."""
-    with system_of(request).uow() as uow:
-        f = class_paths.set_focus(uow, actor, class_id, body.skill_ids, learner_ids=body.learner_ids, days=body.days,
-                          note=body.note)
-        uow.commit()
+    f = class_paths.set_focus(uow, actor, class_id, body.skill_ids, learner_ids=body.learner_ids, days=body.days,
+                      note=body.note)
     return FocusOut(id=f.id, class_id=f.section_id, skill_ids=list(f.skill_codes), learner_ids=list(f.learner_ids),
                     ends_at=f.ends_at)
 
 
 @router.get("/classes/{class_id}/wheel-spinning", responses=ERRORS)
-def wheel_spinning(class_id: str, request: Request,
+def wheel_spinning(uow: Tx, class_id: str, request: Request,
                    actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> list[SpinFlagOut]:
     """Learners who tried a skill many times without progress, with the prerequisites to step back to."""
-    with system_of(request).uow() as uow:
-        flags = class_paths.wheel_spinning(uow, actor, class_id)
-        uow.commit()
+    flags = class_paths.wheel_spinning(uow, actor, class_id)
     return [SpinFlagOut(learner_id=f.learner_id, learner_name=f.learner_name, skill_id=f.skill_code,
                         skill_title=f.skill_title, attempts=f.attempts, flagged_at=f.flagged_at, active=f.active,
                         step_back_to=list(f.step_back_to), recent_right=f.recent_right,

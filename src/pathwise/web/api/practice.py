@@ -23,6 +23,7 @@ from pathwise.services import practice
 from pathwise.services.access import Actor
 from pathwise.web.auth import system_of
 from pathwise.web.policy import policy
+from pathwise.web.deps import Tx
 
 router = APIRouter(tags=["practice"])
 
@@ -182,74 +183,61 @@ class CalibrationOut(BaseModel):
 
 
 @router.post("/practice/sessions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def start(body: StartIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
+def start(uow: Tx, body: StartIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """Start practising a skill (or resume the open session on it); the first item comes with it."""
-    with system_of(request).uow() as uow:
-        view = practice.start_session(uow, actor, actor.user_id or "", body.skill_code)
-        current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker())
-        view = practice.get_session(uow, actor, view.id)
-        uow.commit()
+    view = practice.start_session(uow, actor, actor.user_id or "", body.skill_code)
+    current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker())
+    view = practice.get_session(uow, actor, view.id)
     return SessionOut.of(view, current)
 
 
 @router.get("/practice/sessions/{session_id}", responses=ERRORS)
-def read_session(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
+def read_session(uow: Tx, session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """A session with its meter and the item on screen (if any)."""
-    with system_of(request).uow() as uow:
-        return SessionOut.of(practice.get_session(uow, actor, session_id), practice.current_item(uow, actor, session_id))
+    return SessionOut.of(practice.get_session(uow, actor, session_id), practice.current_item(uow, actor, session_id))
 
 
 @router.post("/practice/sessions/{session_id}/next", responses={**ERRORS, 204: {"description": "No more items."}})
-def next_item(session_id: str, body: NextIn, request: Request,
+def next_item(uow: Tx, session_id: str, body: NextIn, request: Request,
               actor: Actor = policy("practice:self", Role.STUDENT)) -> Any:
     """The item to work on: the unfinished one, or a new one at the student's level; 204 when done."""
-    with system_of(request).uow() as uow:
-        item = practice.next_item(uow, actor, session_id, skip=body.skip, tracker=system_of(request).tracker())
-        uow.commit()
+    item = practice.next_item(uow, actor, session_id, skip=body.skip, tracker=system_of(request).tracker())
     if item is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return ItemOut.of(item)
 
 
 @router.post("/practice/items/{presentation_id}/answer", responses=ERRORS)
-def answer(presentation_id: str, body: AnswerIn, request: Request,
+def answer(uow: Tx, presentation_id: str, body: AnswerIn, request: Request,
            actor: Actor = policy("practice:self", Role.STUDENT)) -> AnswerOut:
     """Check an answer: feedback at once, evidence recorded, mastery updated. Idempotent by attempt_id."""
     system = system_of(request)
-    with system.uow() as uow:
-        res = practice.submit_answer(uow, system.tracker(), actor, presentation_id, body.response, body.attempt_id,
-                                     confidence=body.confidence)
-        uow.commit()
+    res = practice.submit_answer(uow, system.tracker(), actor, presentation_id, body.response, body.attempt_id,
+                                 confidence=body.confidence)
     return AnswerOut(outcome=OutcomeOut.of(res.outcome), item=ItemOut.of(res.item), meter=MeterOut.of(res.meter),
                      session_complete=res.session_complete)
 
 
 @router.post("/practice/items/{presentation_id}/hints", responses=ERRORS)
-def hint(presentation_id: str, body: HintIn, request: Request,
+def hint(uow: Tx, presentation_id: str, body: HintIn, request: Request,
          actor: Actor = policy("practice:self", Role.STUDENT)) -> HintOut:
     """Reveal the next hint (recorded as evidence); the last hint is the worked solution."""
     system = system_of(request)
-    with system.uow() as uow:
-        h = practice.request_hint(uow, system.tracker(), actor, presentation_id, body.number)
-        uow.commit()
+    h = practice.request_hint(uow, system.tracker(), actor, presentation_id, body.number)
     return HintOut(number=h.number, total=h.total, text=h.text, bottom_out=h.bottom_out, item=ItemOut.of(h.item))
 
 
 @router.post("/practice/sessions/{session_id}/finish", responses=ERRORS)
-def finish(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SummaryOut:
+def finish(uow: Tx, session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SummaryOut:
     """End the session and get its summary: what improved, what to review, effort."""
-    with system_of(request).uow() as uow:
-        s = practice.finish_session(uow, actor, session_id)
-        uow.commit()
+    s = practice.finish_session(uow, actor, session_id)
     return SummaryOut.of(s)
 
 
 @router.get("/learners/{learner_id}/calibration", responses=ERRORS)
-def calibration(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> CalibrationOut:
+def calibration(uow: Tx, learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> CalibrationOut:
     """How well the learner's confidence before checking matches their results."""
-    with system_of(request).uow() as uow:
-        c = practice.calibration(uow, actor, learner_id)
-        uow.commit()
+    c = practice.calibration(uow, actor, learner_id)
     return CalibrationOut(n=c.n, mean_confidence=c.mean_confidence, accuracy=c.accuracy, brier=c.brier, label=c.label)
 
 
@@ -323,87 +311,71 @@ class ReviewIn(_In):
 
 
 @router.post("/rubrics", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def create_rubric(body: RubricIn, request: Request,
+def create_rubric(uow: Tx, body: RubricIn, request: Request,
                   actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Create or replace a rubric: criteria mapped to skills, each with scored levels."""
-    with system_of(request).uow() as uow:
-        r = asm.save_rubric(uow, actor, body.model_dump())
-        uow.commit()
+    r = asm.save_rubric(uow, actor, body.model_dump())
     return {"id": r.id, "title": r.title, "criteria": [c.id for c in r.criteria]}
 
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def create_assessment(body: AssessmentIn, request: Request,
+def create_assessment(uow: Tx, body: AssessmentIn, request: Request,
                       actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Create or replace a mastery check, unit assessment or project."""
-    with system_of(request).uow() as uow:
-        a = asm.save_assessment(uow, actor, body.model_dump())
-        uow.commit()
+    a = asm.save_assessment(uow, actor, body.model_dump())
     return {"id": a.id, "title": a.title, "kind": a.kind.value}
 
 
 @router.post("/assessments/{assessment_id}/assignments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def assign(assessment_id: str, body: AssignIn, request: Request,
+def assign(uow: Tx, assessment_id: str, body: AssignIn, request: Request,
            actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Assign to a class (or a group in it) with a window."""
-    with system_of(request).uow() as uow:
-        a = asm.assign(uow, actor, assessment_id, body.class_id, body.opens_at, body.closes_at, body.student_ids)
-        uow.commit()
+    a = asm.assign(uow, actor, assessment_id, body.class_id, body.opens_at, body.closes_at, body.student_ids)
     return {"id": a.id, "assessment_id": a.assessment_id, "class_id": a.section_id,
             "opens_at": a.window.opens, "closes_at": a.window.closes, "student_ids": list(a.student_ids)}
 
 
 @router.post("/assessments/{assessment_id}/start", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def start_assessment(assessment_id: str, request: Request,
+def start_assessment(uow: Tx, assessment_id: str, request: Request,
                      actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """Take an assigned assessment (or a mastery check) on the practice engine."""
-    with system_of(request).uow() as uow:
-        view = asm.start_assessment(uow, actor, assessment_id)
-        current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker())
-        uow.commit()
+    view = asm.start_assessment(uow, actor, assessment_id)
+    current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker())
     return SessionOut.of(view, current)
 
 
 @router.post("/assessments/{assessment_id}/scores", responses=ERRORS)
-def score(assessment_id: str, body: ScoreIn, request: Request,
+def score(uow: Tx, assessment_id: str, body: ScoreIn, request: Request,
           actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN, Role.STUDENT)) -> dict[str, Any]:
     """Score a project with its rubric. A teacher's score is evidence at once; a classmate's
     score is a peer review that counts once the teacher confirms it."""
     system = system_of(request)
-    with system.uow() as uow:
-        res = asm.score_project(uow, system.tracker(), actor, assessment_id, body.learner_id, body.scores, body.comment)
-        uow.commit()
+    res = asm.score_project(uow, system.tracker(), actor, assessment_id, body.learner_id, body.scores, body.comment)
     return {"state": res.state, "evidence_ids": list(res.evidence_ids)}
 
 
 @router.post("/observations", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def observe(body: ObservationIn, request: Request,
+def observe(uow: Tx, body: ObservationIn, request: Request,
             actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Record a teacher's observation as evidence on skills."""
     system = system_of(request)
-    with system.uow() as uow:
-        ev_id = asm.record_observation(uow, system.tracker(), actor, body.learner_id, body.skill_codes, body.score,
-                                       body.note, body.id)
-        uow.commit()
+    ev_id = asm.record_observation(uow, system.tracker(), actor, body.learner_id, body.skill_codes, body.score,
+                                   body.note, body.id)
     return {"evidence_id": ev_id}
 
 
 @router.post("/submissions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def submit(body: SubmissionIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> dict[str, Any]:
+def submit(uow: Tx, body: SubmissionIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> dict[str, Any]:
     """Submit learning done elsewhere, with an artefact link and the skills it shows."""
-    with system_of(request).uow() as uow:
-        sub = asm.submit_outside_evidence(uow, actor, body.title, body.description, body.artefact_url, body.skill_codes)
-        uow.commit()
+    sub = asm.submit_outside_evidence(uow, actor, body.title, body.description, body.artefact_url, body.skill_codes)
     return {"id": sub.id, "state": sub.state}
 
 
 @router.post("/submissions/{submission_id}/review", responses=ERRORS)
-def review(submission_id: str, body: ReviewIn, request: Request,
+def review(uow: Tx, submission_id: str, body: ReviewIn, request: Request,
            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Approve (it becomes evidence) or reject a student's outside-evidence submission."""
     system = system_of(request)
-    with system.uow() as uow:
-        sub = asm.review_submission(uow, system.tracker(), actor, submission_id, body.approve, body.score, body.note)
-        uow.commit()
+    sub = asm.review_submission(uow, system.tracker(), actor, submission_id, body.approve, body.score, body.note)
     return {"id": sub.id, "state": sub.state, "evidence_ids": list(sub.evidence_ids)}
 

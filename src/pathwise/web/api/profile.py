@@ -17,8 +17,8 @@ from pathwise.domain.people import Role
 from pathwise.services import profile as svc
 from pathwise.services.access import Actor
 from pathwise.web.api.schemas import ErrorOut
-from pathwise.web.auth import system_of
 from pathwise.web.policy import policy
+from pathwise.web.deps import Tx
 
 router = APIRouter(tags=["profile"])
 
@@ -105,16 +105,14 @@ class ProfileOut(BaseModel):
 
 
 @router.get("/learners/{learner_id}/profile", responses=ERRORS)
-def get_profile(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> ProfileOut:
+def get_profile(uow: Tx, learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> ProfileOut:
     """The learner's interests, ways of learning, goals and accommodations (reads by others are audited)."""
-    with system_of(request).uow() as uow:
-        view = svc.get_profile(uow, actor, learner_id)
-        uow.commit()  # the audit row
+    view = svc.get_profile(uow, actor, learner_id)
     return ProfileOut.of(view)
 
 
 @router.patch("/learners/{learner_id}/profile", responses=ERRORS)
-def patch_profile(learner_id: str, body: ProfilePatch, request: Request,
+def patch_profile(uow: Tx, learner_id: str, body: ProfilePatch, request: Request,
                   actor: Actor = policy("profile:write", Role.STUDENT, Role.TEACHER, Role.ADMIN)) -> ProfileOut:
     """Change the profile (audited). Learners change their interests, ways of learning and goals;
     teachers and admins the accommodations, goals and interests. Nothing changes if anything is refused.
@@ -122,7 +120,5 @@ def patch_profile(learner_id: str, body: ProfilePatch, request: Request,
     patch = body.model_dump(exclude_unset=True, mode="json")
     if "accommodations" in patch and body.accommodations is not None:
         patch["accommodations"] = body.accommodations.model_dump(exclude_unset=True)
-    with system_of(request).uow() as uow:
-        view = svc.update_profile(uow, actor, learner_id, patch)
-        uow.commit()
+    view = svc.update_profile(uow, actor, learner_id, patch)
     return ProfileOut.of(view)

@@ -25,6 +25,7 @@ from pathwise.services.mastery import learner_mastery
 from pathwise.web.api import schemas as s
 from pathwise.web.auth import system_of
 from pathwise.web.policy import policy
+from pathwise.web.deps import Tx
 
 router = APIRouter()
 
@@ -36,10 +37,9 @@ ERRORS = {
 
 
 @router.get("/health", tags=["system"], dependencies=[policy("public")])
-def health(request: Request) -> s.Health:
+def health(uow: Tx, request: Request) -> s.Health:
     """Is the service up and its database reachable?"""
-    with system_of(request).uow() as uow:
-        ok = school.database_ok(uow)
+    ok = school.database_ok(uow)
     return s.Health(status="ok" if ok else "degraded", version=__version__, database="ok" if ok else "unreachable")
 
 
@@ -48,84 +48,76 @@ def health(request: Request) -> s.Health:
 
 @router.post("/auth/token", tags=["auth"], status_code=status.HTTP_201_CREATED, responses=ERRORS,
              dependencies=[policy("public")])
-def token_for_credentials(body: s.TokenRequest, request: Request) -> s.TokenOut:
+def token_for_credentials(uow: Tx, body: s.TokenRequest, request: Request) -> s.TokenOut:
     """Exchange a username and password for a named bearer token (for integrations).
 
     Wrong passwords count towards the account's lockout, as on the login page.
     """
-    return s.TokenOut.of(auth_service.token_for_credentials(system_of(request), body.username, body.password,
+    return s.TokenOut.of(auth_service.token_for_credentials(uow, system_of(request).settings, body.username, body.password,
                                                             body.name))
 
 
 @router.post("/auth/tokens", tags=["auth"], status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def create_token(body: s.NamedTokenRequest, request: Request, actor: Actor = policy("self")) -> s.TokenOut:
+def create_token(uow: Tx, body: s.NamedTokenRequest, request: Request, actor: Actor = policy("self")) -> s.TokenOut:
     """Make another named bearer token for the signed-in user."""
-    return s.TokenOut.of(auth_service.issue_token(system_of(request), actor, body.name))
+    return s.TokenOut.of(auth_service.issue_token(uow, actor, body.name))
 
 
 @router.get("/auth/tokens", tags=["auth"], responses=ERRORS)
-def list_tokens(request: Request, actor: Actor = policy("self")) -> list[s.TokenInfoOut]:
+def list_tokens(uow: Tx, request: Request, actor: Actor = policy("self")) -> list[s.TokenInfoOut]:
     """The signed-in user's tokens (names and dates; never the secrets)."""
-    return [s.TokenInfoOut.of(t) for t in auth_service.list_tokens(system_of(request), actor)]
+    return [s.TokenInfoOut.of(t) for t in auth_service.list_tokens(uow, actor)]
 
 
 @router.delete("/auth/tokens/{token_id}", tags=["auth"], status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def revoke_token(token_id: str, request: Request, actor: Actor = policy("self")) -> Response:
+def revoke_token(uow: Tx, token_id: str, request: Request, actor: Actor = policy("self")) -> Response:
     """Revoke one of the signed-in user's tokens; it stops working at once."""
-    auth_service.revoke_token(system_of(request), actor, token_id)
+    auth_service.revoke_token(uow, actor, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", tags=["auth"], responses=ERRORS)
-def me(request: Request, actor: Actor = policy("self")) -> s.UserOut:
+def me(uow: Tx, request: Request, actor: Actor = policy("self")) -> s.UserOut:
     """Who the credentials belong to."""
-    with system_of(request).uow() as uow:
-        return s.UserOut.of(school.me(uow, actor))
+    return s.UserOut.of(school.me(uow, actor))
 
 
 # -- learners -----------------------------------------------------------------------------------
 
 
 @router.get("/learners", tags=["learners"], responses=ERRORS)
-def list_learners(request: Request, actor: Actor = policy("learner:list")) -> list[s.LearnerOut]:
+def list_learners(uow: Tx, request: Request, actor: Actor = policy("learner:list")) -> list[s.LearnerOut]:
     """Learners the caller may see: themself, their children, their classes' students or their school's."""
-    with system_of(request).uow() as uow:
-        return [s.LearnerOut.of(u) for u in school.learners(uow, actor)]
+    return [s.LearnerOut.of(u) for u in school.learners(uow, actor)]
 
 
 @router.get("/learners/{learner_id}", tags=["learners"], responses=ERRORS)
-def get_learner(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> s.LearnerOut:
+def get_learner(uow: Tx, learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> s.LearnerOut:
     """One learner's account details (the read is audited)."""
-    with system_of(request).uow() as uow:
-        out = s.LearnerOut.of(school.learner(uow, actor, learner_id))
-        uow.commit()  # the audit row
+    out = s.LearnerOut.of(school.learner(uow, actor, learner_id))
     return out
 
 
 @router.get("/learners/{learner_id}/mastery", tags=["learners"], responses=ERRORS)
-def get_mastery(learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> list[s.SkillMasteryOut]:
+def get_mastery(uow: Tx, learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> list[s.SkillMasteryOut]:
     """The learner's current mastery estimate for every skill with evidence."""
-    with system_of(request).uow() as uow:
-        out = [s.SkillMasteryOut.of(m) for m in learner_mastery(uow, actor, learner_id)]
-        uow.commit()
+    out = [s.SkillMasteryOut.of(m) for m in learner_mastery(uow, actor, learner_id)]
     return out
 
 
 @router.get("/learners/{learner_id}/evidence", tags=["learners"], responses=ERRORS)
-def get_evidence(learner_id: str, request: Request,
+def get_evidence(uow: Tx, learner_id: str, request: Request,
                  limit: Annotated[int, Query(ge=1, le=500, description="Newest first, at most this many.")] = 50,
                  actor: Actor = policy("learner:read")) -> list[s.EvidenceOut]:
     """The learner's most recent evidence, newest first."""
-    with system_of(request).uow() as uow:
-        out = [s.EvidenceOut.of(e) for e in school.recent_evidence(uow, actor, learner_id, limit)]
-        uow.commit()
+    out = [s.EvidenceOut.of(e) for e in school.recent_evidence(uow, actor, learner_id, limit)]
     return out
 
 
 @router.post("/evidence", tags=["evidence"], responses={**ERRORS, 200: {"model": s.RecordOut,
              "description": "Every id was already stored; nothing changed."}},
              status_code=status.HTTP_201_CREATED)
-def post_evidence(body: s.EvidenceBatchIn, request: Request, response: Response,
+def post_evidence(uow: Tx, body: s.EvidenceBatchIn, request: Request, response: Response,
                   actor: Actor = policy("learner:write")) -> s.RecordOut:
     """Record answers, observations or scores; all or nothing, idempotent by evidence id.
 
@@ -145,9 +137,7 @@ def post_evidence(body: s.EvidenceBatchIn, request: Request, response: Response,
             field = f"evidence.{i}.{exc.field}"
             raise Invalid(f"{field}: {exc.message}", field=field) from None
     system = system_of(request)
-    with system.uow() as uow:
-        result = record_evidence(uow, system.tracker(), actor, evidence)
-        uow.commit()
+    result = record_evidence(uow, system.tracker(), actor, evidence)
     if result.stored == 0:
         response.status_code = status.HTTP_200_OK
     return s.RecordOut.of(result)
@@ -157,15 +147,13 @@ def post_evidence(body: s.EvidenceBatchIn, request: Request, response: Response,
 
 
 @router.get("/classes", tags=["classes"], responses=ERRORS)
-def list_classes(request: Request, actor: Actor = policy("class:list")) -> list[s.ClassOut]:
+def list_classes(uow: Tx, request: Request, actor: Actor = policy("class:list")) -> list[s.ClassOut]:
     """Classes the caller teaches, attends, or (admins) all classes of their school."""
-    with system_of(request).uow() as uow:
-        return [s.ClassOut.of(c) for c in visible_sections(uow, actor)]
+    return [s.ClassOut.of(c) for c in visible_sections(uow, actor)]
 
 
 @router.get("/classes/{class_id}", tags=["classes"], responses=ERRORS)
-def get_class(class_id: str, request: Request, actor: Actor = policy("class:read")) -> s.ClassRosterOut:
+def get_class(uow: Tx, class_id: str, request: Request, actor: Actor = policy("class:read")) -> s.ClassRosterOut:
     """A class with its teachers and roster (a student sees only themself in it)."""
-    with system_of(request).uow() as uow:
-        return s.ClassRosterOut.of_roster(school.class_roster(uow, actor, class_id))
+    return s.ClassRosterOut.of_roster(school.class_roster(uow, actor, class_id))
 

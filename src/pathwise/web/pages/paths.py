@@ -19,10 +19,11 @@ from pathwise.domain.people import Role
 from pathwise.services import class_paths, paths
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid, ServiceError
-from pathwise.web.auth import system_of
 from pathwise.web.pages.routes import render
 from pathwise.web.policy import policy
 from pathwise.web.pages.practice import opening
+from pathwise.services.context import UnitOfWork
+from pathwise.web.deps import Tx
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,10 +48,9 @@ def _next_box(na: Any) -> dict[str, Any]:
     return {"items": items, "message": na.message, "framework": na.framework_id}
 
 
-def _map_page(request: Request, actor: Actor, problem: str | None = None, status_code: int = 200) -> HTMLResponse:
+def _map_page(uow: UnitOfWork, request: Request, actor: Actor, problem: str | None = None, status_code: int = 200) -> HTMLResponse:
     learner = actor.user_id or ""
-    with system_of(request).uow() as uow:
-        overview = paths.path_overview(uow, actor, learner)  # a read: nothing to commit
+    overview = paths.path_overview(uow, actor, learner)  # a read: nothing to commit
     m, due, nxt = overview.skill_map, list(overview.reviews), _next_box(overview.next)
     units = [(code, title, [s for s in m.skills if s.unit == code]) for code, title in m.units]
     loose = [s for s in m.skills if s.unit not in {u for u, _ in m.units}]
@@ -63,9 +63,9 @@ def _map_page(request: Request, actor: Actor, problem: str | None = None, status
 
 
 @router.get("/student/path")
-def path_page(request: Request, actor: Actor = policy("path:self", Role.STUDENT)) -> HTMLResponse:
+def path_page(uow: Tx, request: Request, actor: Actor = policy("path:self", Role.STUDENT)) -> HTMLResponse:
     """The skill map of the student's framework and the reviews coming up."""
-    return _map_page(request, actor)
+    return _map_page(uow, request, actor)
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -73,32 +73,28 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 @router.post("/student/path/choose")
-def choose(request: Request, activity_id: Annotated[str, Form(max_length=200)],
+def choose(uow: Tx, request: Request, activity_id: Annotated[str, Form(max_length=200)],
            actor: Actor = policy("path:self", Role.STUDENT)) -> Response:
     """Record the student's choice among the activities offered, then open it."""
     learner = actor.user_id or ""
-    with system_of(request).uow() as uow:
-        try:
-            picked = paths.choose_activity(uow, actor, learner, activity_id)
-        except Invalid as exc:
-            problem = str(exc)
-        else:
-            problem = None
-            target = opening(uow, actor, learner, picked)
-            uow.commit()
+    try:
+        picked = paths.choose_activity(uow, actor, learner, activity_id)
+    except Invalid as exc:
+        problem = str(exc)
+    else:
+        problem = None
+        target = opening(uow, actor, learner, picked)
     if problem is not None:
-        return _map_page(request, actor, problem=problem, status_code=422)
+        return _map_page(uow, request, actor, problem=problem, status_code=422)
     return _see_other(target)
 
 
 # -- teachers: who is stuck, this week's focus, opening a skill early ----------------------------
 
 
-def _class_page(request: Request, actor: Actor, class_id: str, notice: str | None = None,
+def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, notice: str | None = None,
                 problem: str | None = None, status_code: int = 200) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        view = class_paths.class_path(uow, actor, class_id)
-        uow.commit()  # the review schedules folded in while reading the flags
+    view = class_paths.class_path(uow, actor, class_id)
     names = dict(view.students)
     titles = dict(view.skills)
     back = ("/teacher", "My classes") if actor.role == Role.TEACHER else ("/admin", "School")
@@ -107,15 +103,15 @@ def _class_page(request: Request, actor: Actor, class_id: str, notice: str | Non
 
 
 @router.get("/teacher/classes/{class_id}/path")
-def class_path_page(class_id: str, request: Request, done: str | None = None,
+def class_path_page(uow: Tx, class_id: str, request: Request, done: str | None = None,
                     actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
     """Wheel-spinning flags with where to step back, the focus in force, and the forms to set one."""
     notice = {"focus": "Focus saved.", "open": "Skill opened."}.get(done or "")
-    return _class_page(request, actor, class_id, notice=notice)
+    return _class_page(uow, request, actor, class_id, notice=notice)
 
 
 @router.post("/teacher/classes/{class_id}/path/focus")
-def focus_post(class_id: str, request: Request,
+def focus_post(uow: Tx, class_id: str, request: Request,
                skill_codes: Annotated[list[str] | None, Form(max_length=20)] = None,
                learner_ids: Annotated[list[str] | None, Form(max_length=200)] = None,
                days: Annotated[str, Form(max_length=10)] = "7",
@@ -124,31 +120,27 @@ def focus_post(class_id: str, request: Request,
     try:
         n_days = int(days)
     except ValueError:
-        return _class_page(request, actor, class_id, problem=f"days: {days!r} is not a whole number",
+        return _class_page(uow, request, actor, class_id, problem=f"days: {days!r} is not a whole number",
                            status_code=422)
     try:
-        with system_of(request).uow() as uow:
-            class_paths.set_focus(uow, actor, class_id, skill_codes or [], learner_ids=learner_ids or [], days=n_days,
-                            note=note)
-            uow.commit()
+        class_paths.set_focus(uow, actor, class_id, skill_codes or [], learner_ids=learner_ids or [], days=n_days,
+                        note=note)
     except Invalid as exc:
-        return _class_page(request, actor, class_id, problem=str(exc), status_code=422)
+        return _class_page(uow, request, actor, class_id, problem=str(exc), status_code=422)
     return _see_other(f"/teacher/classes/{class_id}/path?done=focus")
 
 
 @router.post("/teacher/classes/{class_id}/path/open")
-def open_post(class_id: str, request: Request,
+def open_post(uow: Tx, class_id: str, request: Request,
               learner_id: Annotated[str, Form(max_length=64)],
               skill_code: Annotated[str, Form(max_length=128)],
               note: Annotated[str, Form(max_length=500)] = "",
               actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> Response:
     try:
-        with system_of(request).uow() as uow:
-            view = class_paths.class_path(uow, actor, class_id)
-            if learner_id not in dict(view.students):
-                raise Invalid("choose a student of this class", "learner_id")
-            class_paths.open_skill(uow, actor, learner_id, skill_code, note)
-            uow.commit()
+        view = class_paths.class_path(uow, actor, class_id)
+        if learner_id not in dict(view.students):
+            raise Invalid("choose a student of this class", "learner_id")
+        class_paths.open_skill(uow, actor, learner_id, skill_code, note)
     except Invalid as exc:
-        return _class_page(request, actor, class_id, problem=str(exc), status_code=422)
+        return _class_page(uow, request, actor, class_id, problem=str(exc), status_code=422)
     return _see_other(f"/teacher/classes/{class_id}/path?done=open")

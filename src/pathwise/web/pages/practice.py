@@ -28,6 +28,8 @@ from pathwise.web.auth import system_of
 from pathwise.web.pages.routes import render
 from pathwise.web.policy import policy
 from pathwise.web.pages.links import safe_link
+from pathwise.services.context import UnitOfWork
+from pathwise.web.deps import Tx
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,28 +41,24 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 @router.get("/practice/skill/{skill_code}")
-def open_practice(skill_code: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+def open_practice(uow: Tx, skill_code: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     """Start practising a skill (or resume the open session on it)."""
-    with system_of(request).uow() as uow:
-        view = practice.start_session(uow, actor, actor.user_id or "", skill_code)
-        uow.commit()
+    view = practice.start_session(uow, actor, actor.user_id or "", skill_code)
     return _see_other(f"/practice/session/{view.id}")
 
 
 @router.get("/practice/activity/{activity_id}")
-def open_activity(activity_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+def open_activity(uow: Tx, activity_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     """Open a practice activity offered on the student's path (the choice is recorded)."""
     learner = actor.user_id or ""
-    with system_of(request).uow() as uow:
-        try:
-            picked = paths.choose_activity(uow, actor, learner, activity_id)
-        except ServiceError:
-            picked = None  # not on today's list (an old link): practising is still fine
-        if picked is not None:
-            target = opening(uow, actor, learner, picked)
-        else:
-            target = f"/practice/session/{practice.start_activity(uow, actor, learner, activity_id).id}"
-        uow.commit()
+    try:
+        picked = paths.choose_activity(uow, actor, learner, activity_id)
+    except ServiceError:
+        picked = None  # not on today's list (an old link): practising is still fine
+    if picked is not None:
+        target = opening(uow, actor, learner, picked)
+    else:
+        target = f"/practice/session/{practice.start_activity(uow, actor, learner, activity_id).id}"
     return _see_other(target)
 
 
@@ -98,41 +96,37 @@ def _next_up(uow, actor: Actor, learner: str) -> tuple[list[dict[str, str]], str
 
 
 @router.get("/practice/assessment/{assessment_id}")
-def open_assessment(assessment_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
-    with system_of(request).uow() as uow:
-        view = asm.start_assessment(uow, actor, assessment_id)
-        uow.commit()
+def open_assessment(uow: Tx, assessment_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    view = asm.start_assessment(uow, actor, assessment_id)
     return _see_other(f"/practice/session/{view.id}")
 
 
-def _session_page(request: Request, actor: Actor, session_id: str, problem: str | None = None,
+def _session_page(uow: UnitOfWork, request: Request, actor: Actor, session_id: str, problem: str | None = None,
                   status_code: int = 200, typed: str | None = None) -> Response:
     """The session's page; after an unusable answer, ``typed`` puts the student's text back
     in the box (escaped like all text) so they can correct it rather than retype it."""
-    with system_of(request).uow() as uow:
-        view = practice.get_session(uow, actor, session_id)
-        if view.finished:
-            return _see_other(f"/practice/session/{session_id}/summary")
-        current = practice.current_item(uow, actor, session_id)
-        finished = None
-        if current is None:
-            finished = practice.last_finished(uow, actor, session_id)
-            if finished is None:  # a fresh session: show its first item
-                current = practice.next_item(uow, actor, session_id, tracker=system_of(request).tracker())
-                uow.commit()
-        view = practice.get_session(uow, actor, session_id)
+    view = practice.get_session(uow, actor, session_id)
+    if view.finished:
+        return _see_other(f"/practice/session/{session_id}/summary")
+    current = practice.current_item(uow, actor, session_id)
+    finished = None
+    if current is None:
+        finished = practice.last_finished(uow, actor, session_id)
+        if finished is None:  # a fresh session: show its first item
+            current = practice.next_item(uow, actor, session_id, tracker=system_of(request).tracker())
+    view = practice.get_session(uow, actor, session_id)
     return render(request, "practice/session.html", status_code=status_code, s=view, item=current,
                   finished=finished, problem=problem, attempt_id=uuid.uuid4().hex, confidence=CONFIDENCE,
                   title=view.meter.title, typed=typed)
 
 
 @router.get("/practice/session/{session_id}")
-def session_page(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
-    return _session_page(request, actor, session_id)
+def session_page(uow: Tx, session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    return _session_page(uow, request, actor, session_id)
 
 
 @router.post("/practice/session/{session_id}/answer")
-def answer(session_id: str, request: Request,
+def answer(uow: Tx, session_id: str, request: Request,
            presentation_id: Annotated[str, Form(max_length=64)],
            attempt_id: Annotated[str, Form(max_length=64)],
            response: Annotated[list[str] | None, Form(max_length=1000)] = None,
@@ -148,81 +142,69 @@ def answer(session_id: str, request: Request,
             conf = float(confidence)
         except ValueError:
             conf = None
-    with system.uow() as uow:
-        cur = practice.current_item(uow, actor, session_id)
-        if cur is not None and cur.id == presentation_id:
-            item_type = cur.type
-        if item_type in ("multiple_choice", "ordering") and isinstance(value, str):
-            value = [value]
-        if not values:
-            value = "" if item_type not in ("multiple_choice", "ordering") else []
-        try:
-            res = practice.submit_answer(uow, system.tracker(), actor, presentation_id, value, attempt_id,
-                                         confidence=conf)
-        except Invalid as exc:
-            return _session_page(request, actor, session_id, problem=str(exc), status_code=422)
-        if res.outcome.status == "invalid":
-            typed = value[:500] if isinstance(value, str) else None
-            return _session_page(request, actor, session_id, problem=res.outcome.message, status_code=422,
-                                 typed=typed)
-        uow.commit()
+    cur = practice.current_item(uow, actor, session_id)
+    if cur is not None and cur.id == presentation_id:
+        item_type = cur.type
+    if item_type in ("multiple_choice", "ordering") and isinstance(value, str):
+        value = [value]
+    if not values:
+        value = "" if item_type not in ("multiple_choice", "ordering") else []
+    try:
+        res = practice.submit_answer(uow, system.tracker(), actor, presentation_id, value, attempt_id,
+                                     confidence=conf)
+    except Invalid as exc:
+        return _session_page(uow, request, actor, session_id, problem=str(exc), status_code=422)
+    if res.outcome.status == "invalid":
+        typed = value[:500] if isinstance(value, str) else None
+        return _session_page(uow, request, actor, session_id, problem=res.outcome.message, status_code=422,
+                             typed=typed)
     return _see_other(f"/practice/session/{session_id}#feedback")
 
 
 @router.post("/practice/session/{session_id}/hint")
-def hint(session_id: str, request: Request,
+def hint(uow: Tx, session_id: str, request: Request,
          presentation_id: Annotated[str, Form(max_length=64)],
          number: Annotated[int, Form(ge=1, le=50)],
          actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     system = system_of(request)
-    with system.uow() as uow:
-        h = practice.request_hint(uow, system.tracker(), actor, presentation_id, number)
-        uow.commit()
+    h = practice.request_hint(uow, system.tracker(), actor, presentation_id, number)
     return _see_other(f"/practice/session/{session_id}#hint-{h.number}")
 
 
 @router.post("/practice/session/{session_id}/next")
-def next_question(session_id: str, request: Request, skip: Annotated[str, Form(max_length=5)] = "",
+def next_question(uow: Tx, session_id: str, request: Request, skip: Annotated[str, Form(max_length=5)] = "",
                   actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
-    with system_of(request).uow() as uow:
-        item = practice.next_item(uow, actor, session_id, skip=bool(skip), tracker=system_of(request).tracker())
-        if item is None:
-            practice.finish_session(uow, actor, session_id)
-            uow.commit()
-            return _see_other(f"/practice/session/{session_id}/summary")
-        uow.commit()
+    item = practice.next_item(uow, actor, session_id, skip=bool(skip), tracker=system_of(request).tracker())
+    if item is None:
+        practice.finish_session(uow, actor, session_id)
+        return _see_other(f"/practice/session/{session_id}/summary")
     return _see_other(f"/practice/session/{session_id}")
 
 
 @router.post("/practice/session/{session_id}/finish")
-def finish(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
-    with system_of(request).uow() as uow:
-        practice.finish_session(uow, actor, session_id)
-        uow.commit()
+def finish(uow: Tx, session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    practice.finish_session(uow, actor, session_id)
     return _see_other(f"/practice/session/{session_id}/summary")
 
 
 @router.get("/practice/session/{session_id}/summary")
-def summary(session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        s = practice.session_summary(uow, actor, session_id)
-        cal = practice.calibration(uow, actor, actor.user_id or "")
+def summary(uow: Tx, session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> HTMLResponse:
+    s = practice.session_summary(uow, actor, session_id)
+    cal = practice.calibration(uow, actor, actor.user_id or "")
     return render(request, "practice/summary.html", summary=s, calibration=cal, title="Session summary")
 
 
 @router.get("/practice")
-def practice_home(request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> HTMLResponse:
+def practice_home(uow: Tx, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> HTMLResponse:
     """The skills a student can practise, their assessments, and their outside-evidence submissions."""
     learner = actor.user_id or ""
-    with system_of(request).uow() as uow:
-        skills = practice.practice_skills(uow, actor, learner)
-        assigned = asm.my_assignments(uow, actor, learner)
-        subs = asm.my_submissions(uow, actor, learner)
-        cal = practice.calibration(uow, actor, learner)
-        next_up, next_message = _next_up(uow, actor, learner)
-        peer = asm.peer_tasks(uow, actor)
-        outside_skills = asm.outside_skill_options(uow, actor)
-        uow.commit()
+    skills = practice.practice_skills(uow, actor, learner)
+    assigned = asm.my_assignments(uow, actor, learner)
+    subs = asm.my_submissions(uow, actor, learner)
+    cal = practice.calibration(uow, actor, learner)
+    next_up, next_message = _next_up(uow, actor, learner)
+    peer = asm.peer_tasks(uow, actor)
+    outside_skills = asm.outside_skill_options(uow, actor)
     return render(request, "practice/home.html", skills=skills, assigned=assigned, submissions=subs, calibration=cal,
                   next_up=next_up, next_message=next_message, peer=peer, outside_skills=outside_skills,
                   title="Practice",
@@ -231,26 +213,24 @@ def practice_home(request: Request, actor: Actor = policy("practice:self", Role.
 
 
 @router.post("/practice/evidence")
-def submit_evidence(request: Request,
+def submit_evidence(uow: Tx, request: Request,
                     title: Annotated[str, Form(max_length=300)] = "",
                     description: Annotated[str, Form(max_length=5000)] = "",
                     artefact_url: Annotated[str, Form(max_length=1000)] = "",
                     skill_codes: Annotated[list[str] | None, Form(max_length=20)] = None,
                     actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
-    with system_of(request).uow() as uow:
-        try:
-            asm.submit_outside_evidence(uow, actor, title, description, artefact_url or None, skill_codes or [])
-        except Invalid as exc:
-            learner = actor.user_id or ""
-            return render(request, "practice/home.html", status_code=422, problem=str(exc),
-                          skills=practice.practice_skills(uow, actor, learner),
-                          assigned=asm.my_assignments(uow, actor, learner),
-                          submissions=asm.my_submissions(uow, actor, learner),
-                          calibration=practice.calibration(uow, actor, learner), title="Practice",
-                          peer=asm.peer_tasks(uow, actor), outside_skills=asm.outside_skill_options(uow, actor),
-                          form={"title": title, "description": description, "artefact_url": artefact_url,
-                                "skill_codes": skill_codes or []})
-        uow.commit()
+    try:
+        asm.submit_outside_evidence(uow, actor, title, description, artefact_url or None, skill_codes or [])
+    except Invalid as exc:
+        learner = actor.user_id or ""
+        return render(request, "practice/home.html", status_code=422, problem=str(exc),
+                      skills=practice.practice_skills(uow, actor, learner),
+                      assigned=asm.my_assignments(uow, actor, learner),
+                      submissions=asm.my_submissions(uow, actor, learner),
+                      calibration=practice.calibration(uow, actor, learner), title="Practice",
+                      peer=asm.peer_tasks(uow, actor), outside_skills=asm.outside_skill_options(uow, actor),
+                      form={"title": title, "description": description, "artefact_url": artefact_url,
+                            "skill_codes": skill_codes or []})
     return _see_other("/practice?submitted=1#outside")
 
 
@@ -266,23 +246,22 @@ def _rubric_scores(form) -> tuple[dict[str, int], str | None]:  # type: ignore[n
     return scores, None
 
 
-def _peer_page(request: Request, actor: Actor, assessment_id: str, learner_id: str, problem: str | None = None,
+def _peer_page(uow: UnitOfWork, request: Request, actor: Actor, assessment_id: str, learner_id: str, problem: str | None = None,
                status_code: int = 200) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        a, rubric, mate, mine = asm.peer_review_form(uow, actor, assessment_id, learner_id)
+    a, rubric, mate, mine = asm.peer_review_form(uow, actor, assessment_id, learner_id)
     return render(request, "practice/peer.html", status_code=status_code, a=a, rubric=rubric, mate=mate, mine=mine,
                   problem=problem, title=f"Review {a.title}")
 
 
 @router.get("/practice/peer/{assessment_id}/{learner_id}")
-def peer_page(assessment_id: str, learner_id: str, request: Request,
+def peer_page(uow: Tx, assessment_id: str, learner_id: str, request: Request,
               actor: Actor = policy("peer:write", Role.STUDENT)) -> HTMLResponse:
     """A student scores a classmate's project with its rubric (the teacher confirms it later)."""
-    return _peer_page(request, actor, assessment_id, learner_id)
+    return _peer_page(uow, request, actor, assessment_id, learner_id)
 
 
 @router.post("/practice/peer/{assessment_id}/{learner_id}")
-async def peer_post(assessment_id: str, learner_id: str, request: Request,
+async def peer_post(uow: Tx, assessment_id: str, learner_id: str, request: Request,
                     actor: Actor = policy("peer:write", Role.STUDENT)) -> Response:
     form = await request.form()
     scores, bad = _rubric_scores(form)
@@ -292,14 +271,12 @@ async def peer_post(assessment_id: str, learner_id: str, request: Request,
         if bad:
             raise Invalid(bad, "scores")
         system = system_of(request)
-        with system.uow() as uow:
-            asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
-            uow.commit()
+        asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
 
     try:
         await run_in_threadpool(work)
     except Invalid as exc:
-        return await run_in_threadpool(_peer_page, request, actor, assessment_id, learner_id, problem=str(exc),
+        return await run_in_threadpool(_peer_page, uow, request, actor, assessment_id, learner_id, problem=str(exc),
                                        status_code=422)
     return _see_other("/practice?reviewed=1#peer")
 
@@ -308,93 +285,81 @@ async def peer_post(assessment_id: str, learner_id: str, request: Request,
 
 
 @router.get("/teacher/projects")
-def projects(request: Request, actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        items = asm.teacher_projects(uow, actor)
-        pending = asm.pending_submissions(uow, actor)
-        uow.commit()
+def projects(uow: Tx, request: Request, actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    items = asm.teacher_projects(uow, actor)
+    pending = asm.pending_submissions(uow, actor)
     return render(request, "practice/projects.html", projects=items, pending=pending, title="Projects and evidence")
 
 
 @router.get("/teacher/projects/{assessment_id}")
-def project_page(assessment_id: str, request: Request,
+def project_page(uow: Tx, assessment_id: str, request: Request,
                  actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        a, rubric, rows = asm.project_roster(uow, actor, assessment_id)
-        uow.commit()
+    a, rubric, rows = asm.project_roster(uow, actor, assessment_id)
     return render(request, "practice/project.html", a=a, rubric=rubric, rows=rows, title=a.title)
 
 
-def _score_page(request: Request, actor: Actor, assessment_id: str, learner_id: str, saved: bool = False,
+def _score_page(uow: UnitOfWork, request: Request, actor: Actor, assessment_id: str, learner_id: str, saved: bool = False,
                 problem: str | None = None, status_code: int = 200) -> HTMLResponse:
     from pathwise.services.mastery import learner_mastery
 
-    with system_of(request).uow() as uow:
-        a = asm.get_assessment(uow, actor, assessment_id)
-        rubric = asm.get_rubric(uow, actor, a.rubric_id or "")
-        scores = asm.project_scores(uow, actor, assessment_id, learner_id)
-        wanted = set(rubric.skill_codes)
-        mastery = [m for m in learner_mastery(uow, actor, learner_id) if m.skill_code in wanted]
-        uow.commit()
+    a = asm.get_assessment(uow, actor, assessment_id)
+    rubric = asm.get_rubric(uow, actor, a.rubric_id or "")
+    scores = asm.project_scores(uow, actor, assessment_id, learner_id)
+    wanted = set(rubric.skill_codes)
+    mastery = [m for m in learner_mastery(uow, actor, learner_id) if m.skill_code in wanted]
     return render(request, "practice/score.html", status_code=status_code, a=a, rubric=rubric, scores=scores,
                   mastery=mastery, saved=saved, problem=problem, title=f"Score {a.title}")
 
 
 @router.get("/teacher/projects/{assessment_id}/learners/{learner_id}")
-def score_page(assessment_id: str, learner_id: str, request: Request, saved: str | None = None,
+def score_page(uow: Tx, assessment_id: str, learner_id: str, request: Request, saved: str | None = None,
                actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
-    return _score_page(request, actor, assessment_id, learner_id, saved=bool(saved))
+    return _score_page(uow, request, actor, assessment_id, learner_id, saved=bool(saved))
 
 
 @router.post("/teacher/projects/{assessment_id}/learners/{learner_id}")
-async def score_post(assessment_id: str, learner_id: str, request: Request,
+async def score_post(uow: Tx, assessment_id: str, learner_id: str, request: Request,
                      actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     form = await request.form()
     scores, bad = _rubric_scores(form)
     comment = str(form.get("comment", ""))[:5000]
     if bad:
-        return await run_in_threadpool(_score_page, request, actor, assessment_id, learner_id, problem=bad,
+        return await run_in_threadpool(_score_page, uow, request, actor, assessment_id, learner_id, problem=bad,
                                        status_code=422)
 
     def work() -> None:
         system = system_of(request)
-        with system.uow() as uow:
-            asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
-            uow.commit()
+        asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
 
     try:
         await run_in_threadpool(work)
     except Invalid as exc:
-        return await run_in_threadpool(_score_page, request, actor, assessment_id, learner_id, problem=str(exc),
+        return await run_in_threadpool(_score_page, uow, request, actor, assessment_id, learner_id, problem=str(exc),
                                        status_code=422)
     return _see_other(f"/teacher/projects/{assessment_id}/learners/{learner_id}?saved=1")
 
 
 @router.post("/teacher/submissions/{submission_id}")
-def review(submission_id: str, request: Request, decision: Annotated[str, Form(pattern="^(approve|reject)$")],
+def review(uow: Tx, submission_id: str, request: Request, decision: Annotated[str, Form(pattern="^(approve|reject)$")],
            note: Annotated[str, Form(max_length=5000)] = "",
            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     system = system_of(request)
-    with system.uow() as uow:
-        asm.review_submission(uow, system.tracker(), actor, submission_id, decision == "approve", note=note)
-        uow.commit()
+    asm.review_submission(uow, system.tracker(), actor, submission_id, decision == "approve", note=note)
     return _see_other("/teacher/projects#submissions")
 
 
 @router.get("/teacher/assessments")
-def assessments_page(request: Request, done: str | None = None,
+def assessments_page(uow: Tx, request: Request, done: str | None = None,
                      actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
-    return _assessments_page(request, actor, notice="Saved." if done else None)
+    return _assessments_page(uow, request, actor, notice="Saved." if done else None)
 
 
-def _assessments_page(request: Request, actor: Actor, notice: str | None = None, problem: str | None = None,
+def _assessments_page(uow: UnitOfWork, request: Request, actor: Actor, notice: str | None = None, problem: str | None = None,
                       status_code: int = 200) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        rows = asm.teacher_assessments(uow, actor)
-        classes = asm.teaching_options(uow, actor)
-        skills = asm.skill_options(uow, actor)
-        misconceptions = asm.class_misconceptions(uow, actor)
-        uow.commit()  # audit rows for the learners' answers read
+    rows = asm.teacher_assessments(uow, actor)
+    classes = asm.teaching_options(uow, actor)
+    skills = asm.skill_options(uow, actor)
+    misconceptions = asm.class_misconceptions(uow, actor)
     names = {c.id: c.name for c in classes}
     return render(request, "practice/assessments.html", status_code=status_code, rows=rows, classes=classes,
                   class_names=names, skills=skills, notice=notice, problem=problem, title="Assessments",
@@ -413,7 +378,7 @@ def _utc(text: str) -> datetime | None:
 
 
 @router.post("/teacher/assessments/{assessment_id}/assign")
-def assign_post(assessment_id: str, request: Request,
+def assign_post(uow: Tx, assessment_id: str, request: Request,
                 class_id: Annotated[str, Form(max_length=64)],
                 opens_at: Annotated[str, Form(max_length=40)] = "",
                 closes_at: Annotated[str, Form(max_length=40)] = "",
@@ -422,18 +387,16 @@ def assign_post(assessment_id: str, request: Request,
     try:
         opens = _utc(opens_at) or datetime.now(UTC)
         closes = _utc(closes_at)
-        with system_of(request).uow() as uow:
-            options = {c.id: {s.id for s in c.students} for c in asm.teaching_options(uow, actor)}
-            group = [sid for sid in (student_ids or []) if sid in options.get(class_id, set())]
-            asm.assign(uow, actor, assessment_id, class_id, opens, closes, group)
-            uow.commit()
+        options = {c.id: {s.id for s in c.students} for c in asm.teaching_options(uow, actor)}
+        group = [sid for sid in (student_ids or []) if sid in options.get(class_id, set())]
+        asm.assign(uow, actor, assessment_id, class_id, opens, closes, group)
     except Invalid as exc:
-        return _assessments_page(request, actor, problem=str(exc), status_code=422)
+        return _assessments_page(uow, request, actor, problem=str(exc), status_code=422)
     return _see_other("/teacher/assessments?done=1")
 
 
 @router.post("/teacher/observations")
-def observation_post(request: Request,
+def observation_post(uow: Tx, request: Request,
                      learner_id: Annotated[str, Form(max_length=64)],
                      skill_code: Annotated[str, Form(max_length=128)],
                      level: Annotated[str, Form(pattern="^(0|0.5|1)$")],
@@ -442,10 +405,8 @@ def observation_post(request: Request,
                      actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     system = system_of(request)
     try:
-        with system.uow() as uow:
-            asm.record_observation(uow, system.tracker(), actor, learner_id, [skill_code], float(level), note,
-                                   observation_id or None)
-            uow.commit()
+        asm.record_observation(uow, system.tracker(), actor, learner_id, [skill_code], float(level), note,
+                               observation_id or None)
     except Invalid as exc:
-        return _assessments_page(request, actor, problem=str(exc), status_code=422)
+        return _assessments_page(uow, request, actor, problem=str(exc), status_code=422)
     return _see_other("/teacher/assessments?done=1#observe")

@@ -19,8 +19,9 @@ from pathwise.domain.people import Role
 from pathwise.services import profile as svc
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid
-from pathwise.web.auth import system_of
 from pathwise.web.policy import policy
+from pathwise.services.context import UnitOfWork
+from pathwise.web.deps import Tx
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,13 +33,11 @@ EXTENDED_TIME = (1.25, 1.5, 2.0, 3.0, 4.0)
 FEWER_CHOICES = (2, 3, 4)
 
 
-def _page(request: Request, actor: Actor, learner_id: str, mode: str, *, saved: bool = False,
+def _page(uow: UnitOfWork, request: Request, actor: Actor, learner_id: str, mode: str, *, saved: bool = False,
           problem: str | None = None, status_code: int = 200, draft: dict[str, Any] | None = None) -> HTMLResponse:
     from pathwise.web.pages.routes import render  # routes includes this module's router
 
-    with system_of(request).uow() as uow:
-        view = svc.get_profile(uow, actor, learner_id)
-        uow.commit()  # the audit row of a read by someone else
+    view = svc.get_profile(uow, actor, learner_id)
     if mode == "self":
         title, action, back = "My profile", "/student/profile", ("/student", "My progress")
     elif mode == "family":
@@ -95,20 +94,18 @@ def _patch(fields: list[str], interests: list[str], new_interests: str, modaliti
 Words = Annotated[list[str] | None, Form(max_length=60)]
 
 
-def _save(request: Request, actor: Actor, learner_id: str, mode: str, target: str, fields: list[str],
+def _save(uow: UnitOfWork, request: Request, actor: Actor, learner_id: str, mode: str, target: str, fields: list[str],
           values: dict[str, Any]) -> Response:
     try:
         patch = _patch(fields, **values)
-        with system_of(request).uow() as uow:
-            svc.update_profile(uow, actor, learner_id, patch)
-            uow.commit()
+        svc.update_profile(uow, actor, learner_id, patch)
     except Invalid as exc:
         # what was typed in the "add" fields is offered again, so nothing needs retyping
         n = len(values["goal_code"])
         draft = {"new_interests": values["new_interests"], "field": exc.field or "",
                  "new_goal": values["goal_code"][-1] if n else "",
                  "new_goal_date": values["goal_date"][n - 1] if 0 < n <= len(values["goal_date"]) else ""}
-        return _page(request, actor, learner_id, mode, problem=str(exc), status_code=422, draft=draft)
+        return _page(uow, request, actor, learner_id, mode, problem=str(exc), status_code=422, draft=draft)
     return RedirectResponse(f"{target}?saved=1", status_code=303)
 
 
@@ -121,30 +118,30 @@ def _values(interests: list[str] | None, new_interests: str, modalities: list[st
 
 
 @router.get("/student/profile")
-def my_profile(request: Request, saved: str | None = None,
+def my_profile(uow: Tx, request: Request, saved: str | None = None,
                actor: Actor = policy("self", Role.STUDENT)) -> HTMLResponse:
     """The student's own profile: interests, ways of learning, goals; accommodations shown."""
-    return _page(request, actor, actor.user_id or "", "self", saved=bool(saved))
+    return _page(uow, request, actor, actor.user_id or "", "self", saved=bool(saved))
 
 
 @router.post("/student/profile")
-def my_profile_post(request: Request, fields: Words = None, interests: Words = None,
+def my_profile_post(uow: Tx, request: Request, fields: Words = None, interests: Words = None,
                     new_interests: Annotated[str, Form(max_length=500)] = "", modalities: Words = None,
                     goal_code: Words = None, goal_date: Words = None, goal_remove: Words = None,
                     actor: Actor = policy("profile:write", Role.STUDENT)) -> Response:
     values = _values(interests, new_interests, modalities, goal_code, goal_date, goal_remove, "", "", None)
-    return _save(request, actor, actor.user_id or "", "self", "/student/profile", fields or [], values)
+    return _save(uow, request, actor, actor.user_id or "", "self", "/student/profile", fields or [], values)
 
 
 @router.get("/learners/{learner_id}/profile")
-def learner_profile(learner_id: str, request: Request, saved: str | None = None,
+def learner_profile(uow: Tx, learner_id: str, request: Request, saved: str | None = None,
                     actor: Actor = policy("learner:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
     """A learner's profile for their teachers and school admins, with the accommodations form."""
-    return _page(request, actor, learner_id, "staff", saved=bool(saved))
+    return _page(uow, request, actor, learner_id, "staff", saved=bool(saved))
 
 
 @router.post("/learners/{learner_id}/profile")
-def learner_profile_post(learner_id: str, request: Request, fields: Words = None, interests: Words = None,
+def learner_profile_post(uow: Tx, learner_id: str, request: Request, fields: Words = None, interests: Words = None,
                          new_interests: Annotated[str, Form(max_length=500)] = "", goal_code: Words = None,
                          goal_date: Words = None, goal_remove: Words = None,
                          extended_time: Annotated[str, Form(max_length=20)] = "",
@@ -152,11 +149,11 @@ def learner_profile_post(learner_id: str, request: Request, fields: Words = None
                          actor: Actor = policy("profile:write", Role.TEACHER, Role.ADMIN)) -> Response:
     values = _values(interests, new_interests, None, goal_code, goal_date, goal_remove, extended_time,
                      fewer_choices, flags)
-    return _save(request, actor, learner_id, "staff", f"/learners/{learner_id}/profile", fields or [], values)
+    return _save(uow, request, actor, learner_id, "staff", f"/learners/{learner_id}/profile", fields or [], values)
 
 
 @router.get("/guardian/children/{learner_id}/profile")
-def child_profile(learner_id: str, request: Request,
+def child_profile(uow: Tx, learner_id: str, request: Request,
                   actor: Actor = policy("learner:read", Role.GUARDIAN)) -> HTMLResponse:
     """A child's profile for their guardian, read only."""
-    return _page(request, actor, learner_id, "family")
+    return _page(uow, request, actor, learner_id, "family")

@@ -35,6 +35,8 @@ from pathwise.web.auth import (
 )
 from pathwise.web.pages.links import same_site_path
 from pathwise.web.policy import policy
+from pathwise.services.context import UnitOfWork
+from pathwise.web.deps import Tx
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -97,7 +99,7 @@ async def login_page(request: Request, next: str | None = None, expired: str | N
 
 
 @router.post("/login", dependencies=[policy("public")])
-def login(request: Request,
+def login(uow: Tx, request: Request,
           username: Annotated[str, Form(max_length=200)] = "",
           password: Annotated[str, Form(max_length=1024)] = "",
           csrf_token: Annotated[str, Form(max_length=200)] = "",
@@ -109,7 +111,7 @@ def login(request: Request,
         return _login_form(request, 400, "Enter your username and your password.", username, next)
     system = system_of(request)
     try:
-        session = auth_service.login(system, username, password)
+        session = auth_service.login(uow, system.settings, username, password)
     except AuthFailed as exc:
         message = ("Wrong username or password." if str(exc) == auth_service.WRONG_CREDENTIALS else
                    "Too many failed attempts. This account is locked for a while; try again later.")
@@ -121,9 +123,9 @@ def login(request: Request,
 
 
 @router.post("/logout")
-def logout(request: Request, actor: Actor = policy("self")) -> Response:
+def logout(uow: Tx, request: Request, actor: Actor = policy("self")) -> Response:
     system = system_of(request)
-    auth_service.logout(system, request.cookies.get(SESSION_COOKIE))
+    auth_service.logout(uow, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/?bye=1", status_code=303)
     clear_session_cookie(response, system)
     return response
@@ -137,78 +139,65 @@ def _recent_limit(recent: int | None) -> int:
 
 
 @router.get("/student")
-def student_home(request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
+def student_home(uow: Tx, request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
                  actor: Actor = policy("self", Role.STUDENT)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        overview = school.student_home(uow, actor, recent=_recent_limit(recent))
-        calibration = practice.calibration(uow, actor, overview.learner.id)
-        from pathwise.web.pages.paths import whats_next
-        next_up = whats_next(uow, actor, overview.learner.id)
-        uow.commit()  # the review schedule folded in by the path
+    overview = school.student_home(uow, actor, recent=_recent_limit(recent))
+    calibration = practice.calibration(uow, actor, overview.learner.id)
+    from pathwise.web.pages.paths import whats_next
+    next_up = whats_next(uow, actor, overview.learner.id)
     return render(request, "learner.html", overview=overview, mode="self", title="My progress",
                   more_url="/student?recent=50", calibration=calibration, next_up=next_up)
 
 
 @router.get("/teacher")
-def teacher_home(request: Request, actor: Actor = policy("class:read", Role.TEACHER)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        classes = school.teacher_home(uow, actor)
-        uow.commit()  # audit rows for the rosters' mastery reads
+def teacher_home(uow: Tx, request: Request, actor: Actor = policy("class:read", Role.TEACHER)) -> HTMLResponse:
+    classes = school.teacher_home(uow, actor)
     return render(request, "teacher.html", classes=classes)
 
 
-def _class_page(request: Request, actor: Actor, class_id: str, back: tuple[str, str]) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        view = school.class_view(uow, actor, class_id)
-        uow.commit()
+def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, back: tuple[str, str]) -> HTMLResponse:
+    view = school.class_view(uow, actor, class_id)
     return render(request, "class.html", view=view, back=back)
 
 
 @router.get("/teacher/classes/{class_id}")
-def teacher_class(class_id: str, request: Request,
+def teacher_class(uow: Tx, class_id: str, request: Request,
                   actor: Actor = policy("class:read", Role.TEACHER)) -> HTMLResponse:
-    return _class_page(request, actor, class_id, ("/teacher", "My classes"))
+    return _class_page(uow, request, actor, class_id, ("/teacher", "My classes"))
 
 
 @router.get("/admin/classes/{class_id}")
-def admin_class(class_id: str, request: Request, actor: Actor = policy("class:read", Role.ADMIN)) -> HTMLResponse:
-    return _class_page(request, actor, class_id, ("/admin", "School"))
+def admin_class(uow: Tx, class_id: str, request: Request, actor: Actor = policy("class:read", Role.ADMIN)) -> HTMLResponse:
+    return _class_page(uow, request, actor, class_id, ("/admin", "School"))
 
 
 @router.get("/learners/{learner_id}")
-def learner_page(learner_id: str, request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
+def learner_page(uow: Tx, learner_id: str, request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
                  actor: Actor = policy("learner:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        overview = school.learner_overview(uow, actor, learner_id, recent=_recent_limit(recent))
-        calibration = practice.calibration(uow, actor, learner_id)
-        uow.commit()
+    overview = school.learner_overview(uow, actor, learner_id, recent=_recent_limit(recent))
+    calibration = practice.calibration(uow, actor, learner_id)
     back = ("/teacher", "My classes") if actor.role == Role.TEACHER else ("/admin", "School")
     return render(request, "learner.html", overview=overview, mode="staff", title=overview.learner.display_name,
                   back=back, more_url=f"/learners/{learner_id}?recent=50", calibration=calibration)
 
 
 @router.get("/guardian")
-def guardian_home(request: Request, actor: Actor = policy("learner:read", Role.GUARDIAN)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        children = school.guardian_home(uow, actor)
-        uow.commit()
+def guardian_home(uow: Tx, request: Request, actor: Actor = policy("learner:read", Role.GUARDIAN)) -> HTMLResponse:
+    children = school.guardian_home(uow, actor)
     return render(request, "guardian.html", children=children)
 
 
 @router.get("/guardian/children/{learner_id}")
-def guardian_child(learner_id: str, request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
+def guardian_child(uow: Tx, learner_id: str, request: Request, recent: Annotated[int | None, Query(ge=1, le=50)] = None,
                    actor: Actor = policy("learner:read", Role.GUARDIAN)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        overview = school.learner_overview(uow, actor, learner_id, recent=_recent_limit(recent))
-        uow.commit()
+    overview = school.learner_overview(uow, actor, learner_id, recent=_recent_limit(recent))
     return render(request, "learner.html", overview=overview, mode="family", title=overview.learner.display_name,
                   back=("/guardian", "My children"), more_url=f"/guardian/children/{learner_id}?recent=50")
 
 
 @router.get("/admin")
-def admin_home(request: Request, actor: Actor = policy("school:read", Role.ADMIN)) -> HTMLResponse:
-    with system_of(request).uow() as uow:
-        home = school.admin_home(uow, actor)
+def admin_home(uow: Tx, request: Request, actor: Actor = policy("school:read", Role.ADMIN)) -> HTMLResponse:
+    home = school.admin_home(uow, actor)
     return render(request, "admin.html", home=home)
 
 
