@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pathwise.cli.common import err, fail, open_app, out, progress_bar, service_call
+from pathwise.cli.common import err, fail, open_app, out, progress_bar, service_call, transaction
 
 app = typer.Typer(
     name="pathwise",
@@ -174,11 +174,10 @@ def users_create(
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with service_call(migrate=True) as system:
-        with system.uow() as uow:
+        with transaction(system) as uow:
             school_id = school or default_school(uow).id
             user = create_user(uow, Actor.system(), NewUser(username, name, role_value, school_id, password,
                                                             email=email))
-            uow.commit()
     out.print(f"created {user.role} {user.username} ({user.id}) in school {school_id}")
 
 
@@ -195,9 +194,8 @@ def users_create_school(
     from pathwise.services.users import create_school
 
     with service_call(migrate=True) as system:
-        with system.uow() as uow:
+        with transaction(system) as uow:
             s = create_school(uow, Actor.system(), name, school_id)
-            uow.commit()
     out.print(f"created school {s.name} ({s.id})")
 
 
@@ -216,9 +214,8 @@ def users_set_password(
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with service_call() as system:
-        with system.uow() as uow:
+        with transaction(system) as uow:
             set_password(uow, Actor.system(), username, password)
-            uow.commit()
     out.print(f"password set for {username}")
 
 

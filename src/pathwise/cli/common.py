@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pathwise.config import get_settings
 from pathwise.services.context import App
 from pathwise.services.errors import ServiceError
+from pathwise.services.context import transaction  # noqa: F401 (the commands' one way to open a unit of work)
 
 out = Console()
 err = Console(stderr=True)

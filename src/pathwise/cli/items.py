@@ -14,6 +14,7 @@ import typer
 
 from pathwise.cli import import_app
 from pathwise.cli.common import err, out, service_call
+from pathwise.cli.common import transaction
 
 
 @import_app.command("items")
@@ -50,11 +51,9 @@ def import_items_cmd(
             parsed.problems.extend(res.problems + res.unsupported)
         else:
             parsed.problems.append(Problem(name, "unknown file type (use .yaml, .yml, .json, .xml or .zip)", path="/"))
-    with service_call(migrate=True) as system, system.uow() as uow:
+    with service_call(migrate=True) as system, transaction(system) as uow:
         report = import_items(uow, Actor.system(), parsed.items, parsed.problems,
                               framework_id=framework or parsed.framework_id, dry_run=dry_run)
-        if report.stored:
-            uow.commit()
     if report.problems:
         err.print(f"[red]error:[/red] {len(report.problems)} problem(s); nothing was stored")
         for p in report.problems[:100]:

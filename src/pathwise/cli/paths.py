@@ -22,6 +22,7 @@ from pathwise.cli.common import err, fail, out, service_call
 from pathwise.services import path_state
 from pathwise.services import simulation
 from pathwise.services.errors import Invalid
+from pathwise.cli.common import transaction
 
 def simulate(
     learners: Annotated[int, typer.Option(help="Synthetic learners per policy.", min=1, max=100000)] = 100,
@@ -118,7 +119,7 @@ def path_settings(
         raise typer.Exit(2) from None
     with service_call(migrate=True) as system:
         try:
-            with system.uow() as uow:
+            with transaction(system) as uow:
                 cfg = path_state.load_config(uow)
                 if changes or k is not None or target_retention is not None or wheel_spin_limit is not None:
                     params = cfg.to_params()
@@ -130,7 +131,6 @@ def path_settings(
                     if wheel_spin_limit is not None:
                         params["wheel_spin_limit"] = wheel_spin_limit
                     cfg = path_state.set_config(uow, Actor.system("cli"), params)
-                    uow.commit()
                     err.print("path settings saved")
         except Invalid as exc:  # a setting out of range: a usage error
             raise fail(exc, 2) from None

@@ -16,6 +16,7 @@ from pathwise.cli.common import err, out, service_call
 from pathwise.domain import profile as prof
 from pathwise.services import profile as profile_service
 from pathwise.services.access import Actor
+from pathwise.cli.common import transaction
 
 profile_app = typer.Typer(help="Learner profiles: interests, ways of learning, goals, accommodations.",
                           no_args_is_help=True)
@@ -57,13 +58,12 @@ def _print(v: profile_service.ProfileView, as_json: bool) -> None:
 
 def _run(learner: str, patch: dict[str, Any] | None, as_json: bool) -> None:
     actor = Actor.system("cli")
-    with service_call(migrate=True) as system, system.uow() as uow:
+    with service_call(migrate=True) as system, transaction(system) as uow:
         learner_id = profile_service.find_learner(uow, actor, learner)
         if patch is None:
             view = profile_service.get_profile(uow, actor, learner_id)
         else:
             view = profile_service.update_profile(uow, actor, learner_id, patch)
-        uow.commit()
     if patch is not None:
         err.print("profile saved")
     _print(view, as_json)
