@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from pathwise.engine.kt.data import ResponseLog
+from pathwise.engine.kt.data import ResponseLog, SkillProbabilityState, row_means
 
 PARAMS = ("p_init", "p_learn", "p_guess", "p_slip", "p_forget")
 
@@ -364,7 +364,7 @@ class _Segments:
         return bL, bU, WL, WU
 
 
-class BKT:
+class BKT(SkillProbabilityState):
     """Bayesian Knowledge Tracing estimator (scikit-learn style: fit -> self, learned attrs end in _)."""
 
     mastery_is_known = True  # mastery_state is P(skill known), not P(correct)
@@ -619,26 +619,12 @@ class BKT:
             pred, *_ = _forward(lay, spl[:, :1], spl[:, 1:2], spl[:, 2:3], gsl[:, :1], gsl[:, 1:2], keep=False)
             per = np.empty(rows.size)
             per[lay.order] = pred[:, 0]
-            sums = np.bincount(rows, weights=per, minlength=len(log))
-            cnt = np.bincount(rows, minlength=len(log))
-            has = cnt > 0
-            out[has] = sums[has] / cnt[has]
+            out = row_means(rows, per, len(log), float("nan"))
         # answers with no skill: P(correct) under the default parameters
         out[np.isnan(out)] = self.default_.p_correct(self.default_.p_init)
         return out
 
-    # -- online use ----------------------------------------------------------------
-    def new_state(self) -> dict[str, Any]:
-        return {}
-
-    @staticmethod
-    def load_state(d: dict[str, Any] | None) -> dict[str, float]:
-        return {k: float(v) for k, v in (d or {}).items()}
-
-    @staticmethod
-    def dump_state(st: dict[str, float]) -> dict[str, Any]:
-        return dict(st)
-
+    # -- online use (state: one P(known) per skill, from SkillProbabilityState) --------
     def predict_state(self, st: dict[str, float], item: str | None, skills: Sequence[str]) -> float:
         us = self._units(tuple(skills))
         if not us:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -49,3 +50,31 @@ class ResponseLog:
         for s, i, sk, c, t in rows:
             log.append(s, i, sk, c, t)
         return log
+
+
+def row_means(rows: np.ndarray, values: np.ndarray, n_rows: int, fill: float) -> np.ndarray:
+    """The mean of ``values`` per log row (a multi-skill answer has one value per skill);
+    ``fill`` for rows with none."""
+    out = np.full(n_rows, fill, dtype=float)
+    if rows.size:
+        sums = np.bincount(rows, weights=values, minlength=n_rows)
+        cnt = np.bincount(rows, minlength=n_rows)
+        has = cnt > 0
+        out[has] = sums[has] / cnt[has]
+    return out
+
+
+class SkillProbabilityState:
+    """The online state of a model that keeps one probability per skill: a plain dict,
+    stored as JSON as it is."""
+
+    def new_state(self) -> dict[str, float]:
+        return {}
+
+    @staticmethod
+    def load_state(d: dict[str, Any] | None) -> dict[str, float]:
+        return {k: float(v) for k, v in (d or {}).items()}
+
+    @staticmethod
+    def dump_state(st: dict[str, float]) -> dict[str, Any]:
+        return dict(st)

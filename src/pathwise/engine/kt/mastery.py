@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from pathwise.engine.kt.bkt import _Layout  # answers of all sequences laid out time-major, longest first
-from pathwise.engine.kt.data import ResponseLog
+from pathwise.engine.kt.data import ResponseLog, SkillProbabilityState, row_means
 
 MODEL = "bkt-mastery"
 MIN_WEIGHT = 0.0
@@ -141,7 +141,7 @@ def _pairs(log: ResponseLog) -> tuple[np.ndarray, np.ndarray, list[str], np.ndar
     return r_arr, c_arr, list(names), seq.ravel()
 
 
-class MasteryModel:
+class MasteryModel(SkillProbabilityState):
     """Knowledge tracing built for the mastery people see (scikit-learn style estimator).
 
     ``fit(log) -> self``; learned ``params_`` (skill -> ``MasteryParams``), ``default_``,
@@ -364,25 +364,9 @@ class MasteryModel:
     def predict_sequential(self, log: ResponseLog) -> np.ndarray:
         """P(right) of each row from the learner's earlier rows (the mean over its skills)."""
         tr = self.trace(log)
-        out = np.full(len(log), self.default_.p_correct(self.default_.p_init))
-        if tr["row"].size:
-            sums = np.bincount(tr["row"], weights=tr["p_correct"], minlength=len(log))
-            cnt = np.bincount(tr["row"], minlength=len(log))
-            has = cnt > 0
-            out[has] = sums[has] / cnt[has]
-        return out
+        return row_means(tr["row"], tr["p_correct"], len(log), self.default_.p_correct(self.default_.p_init))
 
-    # -- the online contract shared with the other models -------------------------------
-    def new_state(self) -> dict[str, float]:
-        return {}
-
-    @staticmethod
-    def load_state(d: dict[str, Any] | None) -> dict[str, float]:
-        return {k: float(v) for k, v in (d or {}).items()}
-
-    @staticmethod
-    def dump_state(st: dict[str, float]) -> dict[str, Any]:
-        return dict(st)
+    # -- the online contract shared with the other models (state: SkillProbabilityState) --
 
     def observe_state(self, st: dict[str, float], item: str | None, skills: Sequence[str], correct: float,
                       weight: float = 1.0) -> None:
