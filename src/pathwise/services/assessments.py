@@ -18,8 +18,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
 from pathwise.domain.assessment import (
     Assessment,
     AssessmentKind,
@@ -33,23 +31,22 @@ from pathwise.domain.assessment import (
 from pathwise.domain.errors import ValidationError
 from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind
 from pathwise.domain.people import Role, User
+from pathwise.domain.practice import Assignment, OutsideWork, RubricScore
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import practice
 from pathwise.services.access import Actor, Need, require_learner, require_role, require_section, require_self
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
-from pathwise.store import tables as t
-from pathwise.store import tables_practice as tp
 from pathwise.store.uow import UnitOfWork
 
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    id: str
-    assessment_id: str
-    section_id: str
-    window: Window
-    student_ids: tuple[str, ...]
+__all__ = [
+    "Assignment", "ClassOption", "CriterionScore", "MisconceptionSeen", "PeerTask", "ProjectLearner", "ScoreResult",
+    "Submission", "assign", "class_misconceptions", "confirm_peer_review", "get_assessment", "get_rubric",
+    "my_assignments", "my_submissions", "outside_skill_options", "peer_review_form", "peer_tasks",
+    "pending_submissions", "project_roster", "project_scores", "record_observation", "review_submission",
+    "save_assessment", "save_rubric", "score_project", "skill_options", "start_assessment",
+    "submit_outside_evidence", "teacher_assessments", "teacher_projects", "teaching_options",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,22 +104,15 @@ def _check_skills(uow: UnitOfWork, codes: Sequence[str]) -> None:
 # -- rubrics and assessments ---------------------------------------------------------------------
 
 
-def _rubric_from(row: tp.RubricRow) -> Rubric:
-    return Rubric(row.id, row.title, tuple(
-        Criterion(c["id"], c["title"], tuple(c["skill_codes"]),
-                  tuple(Level(lv["points"], lv["label"], lv.get("description", "")) for lv in c["levels"]))
-        for c in row.criteria))
-
-
 def _visible(actor: Actor, school_id: str | None) -> bool:
     return actor.is_system or school_id is None or school_id == actor.school_id
 
 
 def get_rubric(uow: UnitOfWork, actor: Actor, rubric_id: str) -> Rubric:
-    row = uow.session.get(tp.RubricRow, rubric_id)
-    if row is None or not _visible(actor, row.school_id):
+    found = uow.assessments.rubric(rubric_id)
+    if found is None or not _visible(actor, found[1]):
         raise NotFound(f"no rubric {rubric_id}")
-    return _rubric_from(row)
+    return found[0]
 
 
 def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubric:
@@ -139,36 +129,22 @@ def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubri
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(f"rubric: missing or malformed {exc}", "rubric") from None
     _check_skills(uow, rubric.skill_codes)
-    row = uow.session.get(tp.RubricRow, rubric.id)
-    criteria = [{"id": c.id, "title": c.title, "skill_codes": list(c.skill_codes),
-                 "levels": [{"points": lv.points, "label": lv.label, "description": lv.description} for lv in c.levels]}
-                for c in rubric.criteria]
-    if row is None:
-        uow.session.add(tp.RubricRow(id=rubric.id, title=rubric.title, criteria=criteria, school_id=actor.school_id,
-                                     created_by=actor.user_id))
-    elif not _visible(actor, row.school_id):
+    stored = uow.assessments.rubric(rubric.id)
+    if stored is None:
+        uow.assessments.add_rubric(rubric, actor.school_id, actor.user_id)
+    elif not _visible(actor, stored[1]):
         raise Conflict(f"rubric id {rubric.id} is taken")
     else:
-        row.title, row.criteria = rubric.title, criteria
+        uow.assessments.replace_rubric(rubric)
     uow.flush()
     return rubric
 
 
-def _assessment_from(row: tp.AssessmentRow) -> Assessment:
-    return Assessment(row.id, row.title, AssessmentKind(row.kind), tuple(c for c in row.skill_codes.split(";") if c),
-                      tuple(row.item_ids or ()), row.rubric_id, row.time_limit_minutes, row.hints_allowed,
-                      row.peer_review, row.description)
-
-
-def _assessment_row(uow: UnitOfWork, actor: Actor, assessment_id: str) -> tp.AssessmentRow:
-    row = uow.session.get(tp.AssessmentRow, assessment_id)
-    if row is None or not _visible(actor, row.school_id):
-        raise NotFound(f"no assessment {assessment_id}")
-    return row
-
-
 def get_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str) -> Assessment:
-    return _assessment_from(_assessment_row(uow, actor, assessment_id))
+    found = uow.assessments.assessment(assessment_id)
+    if found is None or not _visible(actor, found[1]):
+        raise NotFound(f"no assessment {assessment_id}")
+    return found[0]
 
 
 def save_assessment(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Assessment:
@@ -189,17 +165,13 @@ def save_assessment(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> A
         raise Invalid(f"unknown item(s) {', '.join(missing)}", "item_ids")
     if a.rubric_id:
         get_rubric(uow, actor, a.rubric_id)
-    row = uow.session.get(tp.AssessmentRow, a.id)
-    values = dict(title=a.title, kind=a.kind.value, skill_codes=";".join(a.skill_codes), item_ids=list(a.item_ids),
-                  rubric_id=a.rubric_id, time_limit_minutes=a.time_limit_minutes, hints_allowed=a.hints_allowed,
-                  peer_review=a.peer_review, description=a.description)
-    if row is None:
-        uow.session.add(tp.AssessmentRow(id=a.id, school_id=actor.school_id, created_by=actor.user_id, **values))
-    elif not _visible(actor, row.school_id):
+    stored = uow.assessments.assessment(a.id)
+    if stored is None:
+        uow.assessments.add_assessment(a, actor.school_id, actor.user_id)
+    elif not _visible(actor, stored[1]):
         raise Conflict(f"assessment id {a.id} is taken")
     else:
-        for k, v in values.items():
-            setattr(row, k, v)
+        uow.assessments.replace_assessment(a)
     uow.flush()
     return a
 
@@ -208,7 +180,7 @@ def assign(uow: UnitOfWork, actor: Actor, assessment_id: str, section_id: str, o
            closes: datetime | None = None, student_ids: Sequence[str] = ()) -> Assignment:
     """Assign to a class the actor teaches (or a group of its students) for a window."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    row = _assessment_row(uow, actor, assessment_id)
+    a = get_assessment(uow, actor, assessment_id)
     require_section(uow, actor, section_id, Need.WRITE)
     try:
         window = Window(opens, closes)
@@ -218,26 +190,18 @@ def assign(uow: UnitOfWork, actor: Actor, assessment_id: str, section_id: str, o
     for sid in group:
         if not uow.sections.is_member(section_id, sid, Role.STUDENT):
             raise Invalid(f"student {sid} is not in this class", "student_ids")
-    a = tp.AssignmentRow(id=uuid.uuid4().hex, assessment_id=row.id, section_id=section_id, student_ids=list(group),
-                         opens_at=window.opens, closes_at=window.closes, assigned_by=actor.user_id)
-    uow.session.add(a)
+    assignment = Assignment(uuid.uuid4().hex, a.id, section_id, window, group)
+    uow.assessments.add_assignment(assignment, actor.user_id)
     uow.flush()
-    return Assignment(a.id, row.id, section_id, window, group)
+    return assignment
 
 
 def _assignments_for(uow: UnitOfWork, learner_id: str, assessment_id: str | None = None) -> list[Assignment]:
     sections = {s.id for s in uow.sections.sections_of(learner_id, Role.STUDENT)}
     if not sections:
         return []
-    q = select(tp.AssignmentRow).where(tp.AssignmentRow.section_id.in_(sections))
-    if assessment_id is not None:
-        q = q.where(tp.AssignmentRow.assessment_id == assessment_id)
-    out = []
-    for r in uow.session.scalars(q.order_by(tp.AssignmentRow.opens_at)):
-        if r.student_ids and learner_id not in r.student_ids:
-            continue
-        out.append(Assignment(r.id, r.assessment_id, r.section_id, Window(r.opens_at, r.closes_at), tuple(r.student_ids)))
-    return out
+    return [a for a in uow.assessments.assignments_to(sections, assessment_id)
+            if not a.student_ids or learner_id in a.student_ids]
 
 
 def my_assignments(uow: UnitOfWork, actor: Actor, learner_id: str,
@@ -245,12 +209,9 @@ def my_assignments(uow: UnitOfWork, actor: Actor, learner_id: str,
     """The learner's assigned assessments with whether each window is open now."""
     require_learner(uow, actor, learner_id, Need.READ, "assignments")
     now = _now(now)
-    out = []
-    for a in _assignments_for(uow, learner_id):
-        row = uow.session.get(tp.AssessmentRow, a.assessment_id)
-        if row is not None:
-            out.append((a, _assessment_from(row), a.window.is_open(now)))
-    return out
+    assigned = _assignments_for(uow, learner_id)
+    found = uow.assessments.assessments_by_id(a.assessment_id for a in assigned)
+    return [(a, found[a.assessment_id][0], a.window.is_open(now)) for a in assigned if a.assessment_id in found]
 
 
 def start_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
@@ -260,8 +221,7 @@ def start_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
     if actor.role != Role.STUDENT or not actor.user_id:
         raise NotFound(f"no assessment {assessment_id}")  # only a student takes an assessment
     now = _now(now)
-    row = _assessment_row(uow, actor, assessment_id)
-    a = _assessment_from(row)
+    a = get_assessment(uow, actor, assessment_id)
     if a.kind == AssessmentKind.PROJECT:
         raise Conflict("a project is handed in to the teacher, not taken here")
     assigned = _assignments_for(uow, actor.user_id, a.id)
@@ -316,21 +276,16 @@ def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id
         # with: the rule lives here, so the page and the API cannot differ (anything else is
         # "not found").
         peer_review_form(uow, actor, assessment_id, learner_id, now=now)
-        for crit, points in checked:
-            uow.session.add(tp.RubricScoreRow(id=uuid.uuid4().hex, assessment_id=a.id, learner_id=learner_id,
-                                              criterion_id=crit.id, points=points, state=ReviewState.PEER.value,
-                                              scorer_id=actor.user_id, comment=comment[:5000], created_at=now))
+        uow.assessments.add_rubric_scores(
+            RubricScore(a.id, learner_id, crit.id, points, ReviewState.PEER.value, actor.user_id, now, comment[:5000])
+            for crit, points in checked)
         uow.flush()
         return ScoreResult(ReviewState.PEER.value, ())
     require_role(actor, Role.TEACHER, Role.ADMIN)
     require_learner(uow, actor, learner_id, Need.WRITE, "rubric")
     # The confirmed scores so far, per criterion: (latest points, its evidence id, how many).
     so_far: dict[str, tuple[int, str | None, int]] = {}
-    q = (select(tp.RubricScoreRow).where(tp.RubricScoreRow.assessment_id == a.id,
-                                         tp.RubricScoreRow.learner_id == learner_id,
-                                         tp.RubricScoreRow.state == ReviewState.CONFIRMED.value)
-         .order_by(tp.RubricScoreRow.created_at, tp.RubricScoreRow.id))
-    for r in uow.session.scalars(q):
+    for r in uow.assessments.rubric_scores(a.id, learner_id, state=ReviewState.CONFIRMED.value):
         so_far[r.criterion_id] = (r.points, r.evidence_id, so_far.get(r.criterion_id, (0, None, 0))[2] + 1)
     evidence: list[Evidence] = []
     ids: list[str] = []
@@ -349,12 +304,10 @@ def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id
                                        "points": points, "max_points": crit.max_points,
                                        "level": crit.level(points).label, "comment": comment[:2000]}))
     new = set(record_evidence(uow, tracker, actor, evidence).ids) if evidence else set()
-    for ev in evidence:
-        if ev.id in new:
-            uow.session.add(tp.RubricScoreRow(id=uuid.uuid4().hex, assessment_id=a.id, learner_id=learner_id,
-                                              criterion_id=ev.data["criterion"], points=ev.data["points"],
-                                              state=ReviewState.CONFIRMED.value, scorer_id=actor.user_id,
-                                              comment=comment[:5000], evidence_id=ev.id, created_at=now))
+    uow.assessments.add_rubric_scores(
+        RubricScore(a.id, learner_id, ev.data["criterion"], ev.data["points"], ReviewState.CONFIRMED.value,
+                    actor.user_id, now, comment[:5000], ev.id)
+        for ev in evidence if ev.id in new)
     uow.flush()
     return ScoreResult(ReviewState.CONFIRMED.value, tuple(ids))
 
@@ -374,25 +327,20 @@ def peer_tasks(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) ->
     me = require_self(uow, actor, Need.READ, "assignments").id
     now = _now(now)
     by_project: dict[str, tuple[Assessment, dict[str, User]]] = {}
-    for x in _assignments_for(uow, me):
-        if not x.window.is_open(now):
+    open_now = [x for x in _assignments_for(uow, me) if x.window.is_open(now)]
+    found = uow.assessments.assessments_by_id(x.assessment_id for x in open_now)
+    for x in open_now:
+        stored = found.get(x.assessment_id)
+        if stored is None or stored[0].kind != AssessmentKind.PROJECT or not stored[0].peer_review:
             continue
-        row = uow.session.get(tp.AssessmentRow, x.assessment_id)
-        if row is None or row.kind != AssessmentKind.PROJECT.value or not row.peer_review:
-            continue
-        a, mates = by_project.setdefault(row.id, (_assessment_from(row), {}))
+        a, mates = by_project.setdefault(x.assessment_id, (stored[0], {}))
         for u in uow.sections.members(x.section_id, Role.STUDENT):
             if u.id != me and (not x.student_ids or u.id in x.student_ids):
                 mates[u.id] = u
-    out = []
-    for a, m in sorted(by_project.values(), key=lambda v: v[0].title):
-        if not m:
-            continue
-        done = uow.session.scalars(select(tp.RubricScoreRow.learner_id).where(
-            tp.RubricScoreRow.assessment_id == a.id, tp.RubricScoreRow.scorer_id == me,
-            tp.RubricScoreRow.state == ReviewState.PEER.value))
-        out.append(PeerTask(a, tuple(sorted(m.values(), key=lambda u: u.display_name)), frozenset(done)))
-    return out
+    tasks = [(a, m) for a, m in sorted(by_project.values(), key=lambda v: v[0].title) if m]
+    done = uow.assessments.peer_scored([a.id for a, _ in tasks], me, ReviewState.PEER.value)
+    return [PeerTask(a, tuple(sorted(m.values(), key=lambda u: u.display_name)), frozenset(done.get(a.id, ())))
+            for a, m in tasks]
 
 
 def outside_skill_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str]]:
@@ -417,12 +365,9 @@ def peer_review_form(uow: UnitOfWork, actor: Actor, assessment_id: str, learner_
         mate = next((u for u in task.classmates if u.id == learner_id), None)
         if mate is None:
             break
-        q = (select(tp.RubricScoreRow).where(tp.RubricScoreRow.assessment_id == assessment_id,
-                                             tp.RubricScoreRow.learner_id == learner_id,
-                                             tp.RubricScoreRow.scorer_id == actor.user_id,
-                                             tp.RubricScoreRow.state == ReviewState.PEER.value)
-             .order_by(tp.RubricScoreRow.created_at, tp.RubricScoreRow.id))
-        mine = {r.criterion_id: r.points for r in uow.session.scalars(q)}
+        mine = {r.criterion_id: r.points
+                for r in uow.assessments.rubric_scores(assessment_id, learner_id, state=ReviewState.PEER.value,
+                                                       scorer_id=actor.user_id)}
         return task.assessment, get_rubric(uow, actor, task.assessment.rubric_id or ""), mate, mine
     raise NotFound(f"no peer review of {learner_id} in {assessment_id}")
 
@@ -441,12 +386,9 @@ def confirm_peer_review(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessm
 def project_scores(uow: UnitOfWork, actor: Actor, assessment_id: str, learner_id: str) -> ProjectLearner:
     """The latest confirmed and peer scores per criterion for one learner."""
     learner = require_learner(uow, actor, learner_id, Need.READ, "rubric")
-    q = (select(tp.RubricScoreRow).where(tp.RubricScoreRow.assessment_id == assessment_id,
-                                         tp.RubricScoreRow.learner_id == learner_id)
-         .order_by(tp.RubricScoreRow.created_at, tp.RubricScoreRow.id))
     confirmed: dict[str, int] = {}
     peer: dict[str, int] = {}
-    for r in uow.session.scalars(q):
+    for r in uow.assessments.rubric_scores(assessment_id, learner_id):
         (confirmed if r.state == ReviewState.CONFIRMED.value else peer)[r.criterion_id] = r.points
     return ProjectLearner(learner, confirmed, peer)
 
@@ -463,9 +405,8 @@ def project_roster(uow: UnitOfWork, actor: Actor, assessment_id: str) -> tuple[A
 
 def teacher_projects(uow: UnitOfWork, actor: Actor) -> list[Assessment]:
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    q = select(tp.AssessmentRow).where(tp.AssessmentRow.kind == AssessmentKind.PROJECT.value)
-    return [_assessment_from(r) for r in uow.session.scalars(q.order_by(tp.AssessmentRow.title))
-            if _visible(actor, r.school_id)]
+    return [a for a, school_id in uow.assessments.assessments(AssessmentKind.PROJECT)
+            if _visible(actor, school_id)]
 
 
 # -- observations and outside evidence -----------------------------------------------------------
@@ -498,10 +439,9 @@ def _check_url(url: str | None) -> str | None:
     return u
 
 
-def _submission(row: tp.EvidenceSubmissionRow, name: str) -> Submission:
-    return Submission(row.id, row.learner_id, name, row.title, row.description, row.artefact_url,
-                      tuple(c for c in row.skill_codes.split(";") if c), row.state, row.review_note,
-                      tuple(row.evidence_ids or ()), row.created_at)
+def _submission(w: OutsideWork, name: str) -> Submission:
+    return Submission(w.id, w.learner_id, name, w.title, w.description, w.artefact_url, w.skill_codes, w.state,
+                      w.review_note, w.evidence_ids, w.created_at)
 
 
 def submit_outside_evidence(uow: UnitOfWork, actor: Actor, title: str, description: str, artefact_url: str | None,
@@ -517,12 +457,11 @@ def submit_outside_evidence(uow: UnitOfWork, actor: Actor, title: str, descripti
     if not codes:
         raise Invalid("name at least one skill it shows", "skill_codes")
     _check_skills(uow, codes)
-    row = tp.EvidenceSubmissionRow(id=uuid.uuid4().hex, learner_id=learner.id, title=title.strip()[:300],
-                                   description=description[:5000], artefact_url=url, skill_codes=";".join(codes),
-                                   state=SubmissionState.PENDING.value, created_at=_now(now))
-    uow.session.add(row)
+    work = OutsideWork(uuid.uuid4().hex, learner.id, title.strip()[:300], description[:5000], url, codes,
+                       SubmissionState.PENDING.value, _now(now))
+    uow.outside_work.add(work)
     uow.flush()
-    return _submission(row, learner.display_name)
+    return _submission(work, learner.display_name)
 
 
 def pending_submissions(uow: UnitOfWork, actor: Actor) -> list[Submission]:
@@ -533,27 +472,22 @@ def pending_submissions(uow: UnitOfWork, actor: Actor) -> list[Submission]:
     learners = {u.id: u for u in visible_learners(uow, actor)}
     if not learners:
         return []
-    q = (select(tp.EvidenceSubmissionRow)
-         .where(tp.EvidenceSubmissionRow.learner_id.in_(list(learners)),
-                tp.EvidenceSubmissionRow.state == SubmissionState.PENDING.value)
-         .order_by(tp.EvidenceSubmissionRow.created_at))
-    subs = [_submission(r, learners[r.learner_id].display_name) for r in uow.session.scalars(q)]
+    subs = [_submission(w, learners[w.learner_id].display_name)
+            for w in uow.outside_work.in_state(learners, SubmissionState.PENDING.value)]
     titles = uow.frameworks.skill_titles({c for sub in subs for c in sub.skill_codes})
     return [replace(sub, skill_titles=tuple(titles.get(c, c) for c in sub.skill_codes)) for sub in subs]
 
 
 def my_submissions(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[Submission]:
     learner = require_learner(uow, actor, learner_id, Need.READ, "submission")
-    q = (select(tp.EvidenceSubmissionRow).where(tp.EvidenceSubmissionRow.learner_id == learner_id)
-         .order_by(tp.EvidenceSubmissionRow.created_at.desc()))
-    return [_submission(r, learner.display_name) for r in uow.session.scalars(q)]
+    return [_submission(w, learner.display_name) for w in uow.outside_work.of_learner(learner_id)]
 
 
 def review_submission(uow: UnitOfWork, tracker: Tracker, actor: Actor, submission_id: str, approve: bool,
                       score: float = 0.8, note: str = "", *, now: datetime | None = None) -> Submission:
     """Approve (evidence on each skill, at ``score``) or reject a pending submission."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    row = uow.session.get(tp.EvidenceSubmissionRow, submission_id)
+    row = uow.outside_work.get(submission_id)
     if row is None:
         raise NotFound(f"no submission {submission_id}")
     try:
@@ -570,7 +504,7 @@ def review_submission(uow: UnitOfWork, tracker: Tracker, actor: Actor, submissio
     now = _now(now)
     ids: list[str] = []
     if approve:
-        codes = tuple(c for c in row.skill_codes.split(";") if c)
+        codes = row.skill_codes
         evs = [Evidence(str(uuid.uuid5(EVIDENCE_NAMESPACE, f"outside|{row.id}|{c}")), row.learner_id,
                         EvidenceKind.OBSERVATION, (c,), float(score), now, recorded_by=actor.user_id,
                         source="outside", data={"submission_id": row.id, "title": row.title,
@@ -578,11 +512,9 @@ def review_submission(uow: UnitOfWork, tracker: Tracker, actor: Actor, submissio
                for c in codes]
         record_evidence(uow, tracker, actor, evs)
         ids = [e.id for e in evs]
-    row.state = wanted
-    row.reviewer_id = actor.user_id
-    row.review_note = note[:5000]
-    row.evidence_ids = ids
-    row.reviewed_at = now
+    uow.outside_work.review(row.id, wanted, actor.user_id, note[:5000], ids, now)
+    row = replace(row, state=wanted, reviewer_id=actor.user_id, review_note=note[:5000], evidence_ids=tuple(ids),
+                  reviewed_at=now)
     uow.flush()
     return _submission(row, learner.display_name)
 
@@ -598,15 +530,9 @@ def teacher_assessments(uow: UnitOfWork, actor: Actor) -> list[tuple[Assessment,
     """Every assessment of the actor's school with its assignments to the actor's classes."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     mine = {c.id for c in teaching_options(uow, actor)}
-    out = []
-    for r in uow.session.scalars(select(tp.AssessmentRow).order_by(tp.AssessmentRow.title)):
-        if not _visible(actor, r.school_id):
-            continue
-        q = select(tp.AssignmentRow).where(tp.AssignmentRow.assessment_id == r.id).order_by(tp.AssignmentRow.opens_at)
-        assigned = [Assignment(x.id, x.assessment_id, x.section_id, Window(x.opens_at, x.closes_at), tuple(x.student_ids))
-                    for x in uow.session.scalars(q) if x.section_id in mine]
-        out.append((_assessment_from(r), assigned))
-    return out
+    visible = [a for a, school_id in uow.assessments.assessments() if _visible(actor, school_id)]
+    assigned = uow.assessments.assignments_of(a.id for a in visible)
+    return [(a, [x for x in assigned.get(a.id, []) if x.section_id in mine]) for a in visible]
 
 
 def teaching_options(uow: UnitOfWork, actor: Actor) -> list[ClassOption]:
@@ -650,14 +576,8 @@ def class_misconceptions(uow: UnitOfWork, actor: Actor, *, days: int = 30,
         names = {u.id: u.display_name for u in c.students}
         if not names:
             continue
-        q = select(t.EvidenceRow.learner_id, t.EvidenceRow.item_id, t.EvidenceRow.data).where(
-            t.EvidenceRow.learner_id.in_(list(names)), t.EvidenceRow.kind == EvidenceKind.ANSWER.value,
-            t.EvidenceRow.timestamp >= since)
         seen: dict[str, tuple[set[str], list[int], str | None]] = {}
-        for learner_id, item_id, data in uow.session.execute(q):
-            code = (data or {}).get("misconception")
-            if not isinstance(code, str) or not code:
-                continue
+        for learner_id, item_id, code in uow.practice.misconceptions_seen(list(names), since):
             who, times, example_item = seen.setdefault(code, (set(), [0], item_id))
             who.add(learner_id)
             times[0] += 1

@@ -19,6 +19,7 @@ from pathwise.services.access import Actor, Need, require_learner, require_recor
 from pathwise.services.errors import NotFound
 from pathwise.store.uow import UnitOfWork
 
+
 @dataclass(frozen=True, slots=True)
 class RecordResult:
     stored: int
