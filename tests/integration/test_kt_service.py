@@ -56,7 +56,8 @@ def test_fit_from_the_database_activates_the_default_and_replay_equals_live(app)
     assert report.learners_rebuilt == 3 and "rebuilding mastery" in stages
     assert "fitting the predictor" in stages and "fitting mastery" in stages
     assert app.tracker().version == report.version
-    assert kt.active_model(app)["version"] == report.version
+    with app.uow() as uow:
+        assert kt.active_model(uow)["version"] == report.version
 
     # new evidence after the fit goes through the fitted model at once ...
     with app.uow() as uow:
@@ -205,7 +206,8 @@ def test_the_paced_model_can_be_fitted_and_made_live_as_the_predictor(app) -> No
     report = kt.fit(app, Actor.system("test"), model="bkt-pace", activate=True, min_responses=10)
     assert report.active and app.tracker().version == report.version
     assert report.learned["pace_spread"] in (0.0, 0.25, 0.5, 0.75, 1.0)  # the report says what the fit chose
-    assert kt.active_model(app)["learned"] == report.learned
+    with app.uow() as uow:
+        assert kt.active_model(uow)["learned"] == report.learned
     with app.uow() as uow:
         stored = uow.model_params.active(kt_models.PRODUCT_SLOT)
         assert stored is not None and stored.params["model"] == kt_models.PRODUCT

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pathwise.cli.common import err, fail, out, service_call
+from pathwise.cli.common import err, fail, out, service_call, transaction
 
 kt_app = typer.Typer(help="The learner model: list models, evaluate them, fit the live one.", no_args_is_help=True)
 
@@ -125,9 +125,9 @@ def replay_cmd(
     from pathwise.services.kt import replay
 
     try:
-        with service_call(migrate=True) as system, _progress() as prog:
+        with service_call(migrate=True) as system, transaction(system) as uow, _progress() as prog:
             task = prog.add_task("replaying", total=1.0)
-            report = replay(system, log, out_file, threshold=threshold,
+            report = replay(uow, system.tracker(), log, out_file, threshold=threshold,
                             progress=lambda f: prog.update(task, completed=f))
     except ServiceError as exc:
         raise fail(exc) from None
@@ -168,5 +168,5 @@ def status_cmd() -> None:
     """
     from pathwise.services.kt import active_model
 
-    with service_call(migrate=True) as system:
-        print(json.dumps(active_model(system), indent=2, default=str))
+    with service_call(migrate=True) as system, transaction(system) as uow:
+        print(json.dumps(active_model(uow), indent=2, default=str))

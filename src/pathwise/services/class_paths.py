@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
 from pathwise.domain.people import Role
 from pathwise.engine.paths.guard import step_back_targets
 from pathwise.engine.paths.schedule import PathSettings
@@ -27,7 +25,6 @@ from pathwise.services.path_state import (
     recent_scores,
 )
 from pathwise.services.errors import Invalid
-from pathwise.store import tables_paths as tp
 from pathwise.store.uow import UnitOfWork
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +60,7 @@ def open_skill(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: str, 
         raise Invalid(f"unknown skill {skill_code!r} in this learner's framework", "skill_code")
     if len(note) > 500:
         raise Invalid("the note is longer than 500 characters", "note")
-    row = uow.session.get(tp.PathOpenedRow, (learner_id, skill_code))
-    if row is None:
-        uow.session.add(tp.PathOpenedRow(learner_id=learner_id, skill_code=skill_code, opened_by=actor.user_id,
-                                         note=note))
-    else:
-        row.opened_by, row.note, row.opened_at = actor.user_id, note, datetime.now(UTC)
+    uow.paths.open_skill(learner_id, skill_code, actor.user_id, note, datetime.now(UTC))
     uow.audit.add(actor.user_id, "paths:open_skill", learner_id, f"skill:{skill_code}",
                   {"note": note, "via": actor.via})
 
@@ -77,10 +69,8 @@ def close_skill(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: str)
     """Undo an opening (audited); returns whether there was one."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     require_learner(uow, actor, learner_id, Need.WRITE, "path")
-    row = uow.session.get(tp.PathOpenedRow, (learner_id, skill_code))
-    if row is None:
+    if not uow.paths.close_skill(learner_id, skill_code):
         return False
-    uow.session.delete(row)
     uow.audit.add(actor.user_id, "paths:close_skill", learner_id, f"skill:{skill_code}", {"via": actor.via})
     return True
 
@@ -111,13 +101,11 @@ def set_focus(uow: UnitOfWork, actor: Actor, section_id: str, skill_codes: Seque
     if len(note) > 500:
         raise Invalid("the note is longer than 500 characters", "note")
     now = now_or(now)
-    row = tp.PathFocusRow(section_id=section_id, learner_ids=group, skill_codes=codes, note=note,
-                          set_by=actor.user_id, starts_at=now, ends_at=now + timedelta(days=days), created_at=now)
-    uow.session.add(row)
-    uow.flush()
+    ends_at = now + timedelta(days=days)
+    focus_id = uow.paths.add_focus(section_id, group, codes, note, actor.user_id, now, ends_at)
     uow.audit.add(actor.user_id, "paths:set_focus", None, f"section:{section_id}",
                   {"skills": codes, "learners": group, "days": days, "note": note, "via": actor.via})
-    return FocusSet(row.id, section_id, tuple(codes), tuple(group), row.ends_at)
+    return FocusSet(focus_id, section_id, tuple(codes), tuple(group), ends_at)
 
 
 def wheel_spinning(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime | None = None,
@@ -166,8 +154,6 @@ def class_path(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datetime 
     content = content_of(uow, sec.framework_id) if sec.framework_id else None
     skills = tuple((c, content.titles.get(c, c)) for c in content.graph.codes()) if content else ()
     students = tuple((u.id, u.display_name) for u in uow.sections.members(section_id, Role.STUDENT))
-    q = (select(tp.PathFocusRow).where(tp.PathFocusRow.section_id == section_id, tp.PathFocusRow.starts_at <= now,
-                                       tp.PathFocusRow.ends_at > now).order_by(tp.PathFocusRow.id))
-    focus = tuple(FocusSet(r.id, r.section_id, tuple(r.skill_codes), tuple(r.learner_ids), r.ends_at)
-                  for r in uow.session.scalars(q))
+    focus = tuple(FocusSet(fid, section_id, codes, learners, ends_at)
+                  for fid, codes, learners, ends_at in uow.paths.section_focus(section_id, now))
     return ClassPath(section_id, sec.name, students, skills, tuple(flags), focus)

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from sqlalchemy import select
 
 from pathwise.domain.answers import validate_item
 from pathwise.domain.content import Feedback, Item, ItemType
@@ -26,8 +25,6 @@ from pathwise.domain.errors import ValidationError
 from pathwise.domain.people import Role
 from pathwise.domain.problems import Problem
 from pathwise.services.access import Actor, require_role
-from pathwise.store import tables as t
-from pathwise.store.repositories import item_from_row, item_to_spec
 from pathwise.store.uow import UnitOfWork
 
 MAX_FILE_BYTES = 5_000_000
@@ -198,16 +195,6 @@ def _item_from(entry: Any, source: str, path: str, problems: list[Problem]) -> I
     return item
 
 
-def _known_skills(uow: UnitOfWork, codes: Iterable[str], framework_id: str | None) -> set[str]:
-    codes = list(set(codes))
-    if not codes:
-        return set()
-    q = select(t.SkillRow.code).where(t.SkillRow.code.in_(codes))
-    if framework_id:
-        q = q.where(t.SkillRow.framework_id == framework_id)
-    return set(uow.session.scalars(q))
-
-
 def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str, str]],
                  problems: Sequence[Problem] = (), framework_id: str | None = None,
                  dry_run: bool = False) -> ImportReport:
@@ -226,7 +213,7 @@ def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str
             found.append(Problem(source, f"item id {item.id} is also used at {seen[item.id]}", path=path))
         else:
             seen[item.id] = f"{source}: {path}"
-    known = _known_skills(uow, (c for it, _, _ in parsed for c in it.skill_codes), framework_id)
+    known = uow.item_bank.known_skills((c for it, _, _ in parsed for c in it.skill_codes), framework_id)
     for item, source, path in parsed:
         missing = [c for c in item.skill_codes if c not in known]
         if missing:
@@ -236,24 +223,7 @@ def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str
         if not parsed and not found:
             found.append(Problem("-", "no items to import", path="items"))
         return ImportReport(0, 0, 0, tuple(found), False)
-    created = updated = unchanged = 0
-    for item, _, _ in parsed:
-        row = uow.session.get(t.ItemRow, item.id)
-        if row is None:
-            uow.items.add(item, framework_id)
-            created += 1
-            continue
-        if item_from_row(row) == item and (row.spec or {}).get("extra", {}) == item.spec and row.framework_id == (framework_id or row.framework_id):
-            unchanged += 1
-            continue
-        row.type = item.type.value
-        row.prompt = item.prompt
-        row.skill_codes = ";".join(item.skill_codes)
-        row.difficulty = item.difficulty
-        row.spec = item_to_spec(item)
-        if framework_id:
-            row.framework_id = framework_id
-        updated += 1
+    created, updated, unchanged = uow.item_bank.save([item for item, _, _ in parsed], framework_id)
     if dry_run:
         uow.rollback()
         return ImportReport(created, updated, unchanged, (), False)

@@ -25,6 +25,8 @@ import numpy as np
 from pathwise.engine.kt import models as kt_models
 from pathwise.engine.kt.data import ResponseLog
 from pathwise.engine.kt.metrics import report
+from pathwise.engine.kt.tracker import Tracker
+from pathwise.services.context import App, transaction
 from pathwise.services.errors import Invalid
 from pathwise.store.uow import UnitOfWork
 
@@ -301,7 +303,7 @@ def _store_product(uow: UnitOfWork, predictor: FittedModel | None, mastery: Fitt
     return version
 
 
-def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: str | None = None,
+def fit(system: App, actor: Any, *, csv_path: str | Path | None = None, model: str | None = None,
         activate: bool | None = None, min_responses: int = MIN_RESPONSES, rebuild: bool = True,
         progress: Callable[[str, float], None] | None = None) -> FitReport:
     """Fit the product's learner model on a response CSV or on the stored evidence and
@@ -312,6 +314,11 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
     model, and every learner's mastery is rebuilt by replaying their evidence through
     it. Skills with fewer than ``min_responses`` answers are not fitted: they keep the
     framework defaults and the report names them.
+
+    Long work in stages, so it takes the ``App`` rather than a unit of work and opens its
+    own transactions (``transaction(system)``): one reads the evidence, the fit runs outside
+    any transaction, one stores the parameters (and is committed before the live model
+    changes), and the rebuild commits every 200 learners (``_rebuild``).
     """
     from pathwise.domain.people import Role
     from pathwise.services.access import require_role
@@ -325,7 +332,7 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
         log = read_response_csv(csv_path)
         say("reading responses", 1.0)
     else:
-        with system.uow() as uow:
+        with transaction(system) as uow:
             say("reading evidence", 0.0)
             log = log_from_database(uow)
             say("reading evidence", 1.0)
@@ -334,75 +341,70 @@ def fit(system: Any, actor: Any, *, csv_path: str | Path | None = None, model: s
     predictor, mastery_fit = fit_product(log, name, min_responses=min_responses, progress=say)
     summary = _product_summary(log, predictor, mastery_fit, "csv" if csv_path else "database")
     rebuilt = 0
-    with system.uow() as uow:
+    with transaction(system) as uow:
         version = _store_product(uow, predictor, mastery_fit, summary, act)
-        uow.commit()
     if act:
         system.reset_tracker()
         if rebuild:
-            with system.uow() as uow:
+            with transaction(system) as uow:
                 ids = uow.evidence.learner_ids()
             rebuilt = _rebuild(system, ids, lambda f: say("rebuilding mastery", f))
     return FitReport(name, version, len(log), len(set(log.students)), len(log.skill_set()),
                      summary["fallback_skills"], summary["fit_seconds"], act, rebuilt, summary.get("learned", {}))
 
 
-def _rebuild(system: Any, ids: list[str], progress: Callable[[float], None] | None = None) -> int:
+def _rebuild(system: App, ids: list[str], progress: Callable[[float], None] | None = None) -> int:
     """Replay the learners' evidence through the live model, 200 at a time, each chunk in
-    its own transaction; their review schedules follow the new estimates."""
+    its own transaction (``transaction(system)``, committed per chunk: so it takes the
+    ``App``); their review schedules follow the new estimates."""
     from pathwise.services import mastery, path_state
 
     tracker = system.tracker()
     done = 0
     for i in range(0, len(ids), 200):
         chunk = ids[i:i + 200]
-        with system.uow() as uow:
+        with transaction(system) as uow:
             mastery.rebuild(uow, tracker, chunk)
             # the review schedule follows the new estimates, as it does after an import
             path_state.sync_learners(uow, chunk)
-            uow.commit()
         done += len(chunk)
         if progress is not None:
             progress(done / max(len(ids), 1))
     return done
 
 
-def rebuild(system: Any, actor: Any, *, everyone: bool = False,
+def rebuild(system: App, actor: Any, *, everyone: bool = False,
             progress: Callable[[float], None] | None = None) -> int:
     """Rebuild the mastery projection of learners whose stored estimates came from another
-    version of the learner model (after an upgrade, say), or of everyone; returns how many."""
-    from sqlalchemy import select
+    version of the learner model (after an upgrade, say), or of everyone; returns how many.
 
+    A rebuild over many learners commits every 200 of them, so it takes the ``App`` and
+    opens its own transactions (``transaction(system)``, see ``_rebuild``).
+    """
     from pathwise.domain.people import Role
     from pathwise.services.access import require_role
-    from pathwise.store import tables as t
 
     require_role(actor, Role.ADMIN)
     version = system.tracker().version
-    with system.uow() as uow:
-        if everyone:
-            ids = uow.evidence.learner_ids()
-        else:
-            q = select(t.MasteryRow.learner_id).where(t.MasteryRow.model_version != version).distinct()
-            ids = sorted(uow.session.scalars(q))
+    with transaction(system) as uow:
+        ids = uow.evidence.learner_ids() if everyone else uow.learner_model.outdated_learners(version)
     return _rebuild(system, ids, progress)
 
 
-def active_model(system: Any) -> dict[str, Any]:
+def active_model(uow: UnitOfWork) -> dict[str, Any]:
     """The learner model live now: its mastery model and predictor, version and fit summary."""
-    with system.uow() as uow:
-        row = uow.model_params.active(kt_models.PRODUCT_SLOT)
-        if row is None:
-            return {"mastery_model": kt_models.MASTERY_MODEL, "predictor": None, "version": "mastery-defaults",
-                    "fitted": False,
-                    "note": "no fitted model yet: the mastery model's default parameters drive mastery and predictions"}
-        params = row.params or {}
-        if params.get("model") == kt_models.PRODUCT:
-            pred = (params.get("prediction") or {}).get("model")
-        else:  # stored before mastery had its own model: a predictor alone
-            pred = params.get("model")
-        return {**(row.summary or {}), "mastery_model": kt_models.MASTERY_MODEL, "predictor": pred,
-                "version": row.version, "fitted": True, "fitted_at": row.fitted_at.isoformat()}
+    row = uow.model_params.active(kt_models.PRODUCT_SLOT)
+    if row is None:
+        return {"mastery_model": kt_models.MASTERY_MODEL, "predictor": None, "version": "mastery-defaults",
+                "fitted": False,
+                "note": "no fitted model yet: the mastery model's default parameters drive mastery and predictions"}
+    params = row.params or {}
+    if params.get("model") == kt_models.PRODUCT:
+        pred = (params.get("prediction") or {}).get("model")
+    else:  # stored before mastery had its own model: a predictor alone
+        pred = params.get("model")
+    return {**(row.summary or {}), "mastery_model": kt_models.MASTERY_MODEL, "predictor": pred,
+            "version": row.version, "fitted": True, "fitted_at": row.fitted_at.isoformat()}
 
 
 def fit_live_model(uow: UnitOfWork, log: ResponseLog, *, source: str, min_responses: int = MIN_RESPONSES,
@@ -448,9 +450,10 @@ REPLAY_HEADER = ("line", "student_id", "item_id", "skill_ids", "correct", "times
                  "mastery_after", "other_skills_flipped")
 
 
-def replay(system: Any, csv_path: str | Path, out_path: str | Path, *, threshold: float | None = None,
-           progress: Callable[[float], None] | None = None) -> ReplayReport:
-    """Replay a response log through the live learner model, learner by learner in time order.
+def replay(uow: UnitOfWork, tracker: Tracker, csv_path: str | Path, out_path: str | Path, *,
+           threshold: float | None = None, progress: Callable[[float], None] | None = None) -> ReplayReport:
+    """Replay a response log through the live learner model ``tracker``, learner by learner
+    in time order; ``uow`` only reads the skills' thresholds.
 
     Writes one row per answer: its skills' mastery before and after (``;``-separated, in
     the order of ``skill_ids``) and how many of the learner's other skills changed mastered
@@ -473,9 +476,7 @@ def replay(system: Any, csv_path: str | Path, out_path: str | Path, *, threshold
     if errors:
         raise BadResponseLog(f"{p.name}: {len(errors)} bad row(s); first: {errors[0]}",
                              problems=[str(e) for e in errors[:MAX_PROBLEMS]])
-    tracker = system.tracker()
-    with system.uow() as uow:
-        ths = thresholds(uow, {k for r in rows for k in r.skill_codes})
+    ths = thresholds(uow, {k for r in rows for k in r.skill_codes})
     t0 = time.perf_counter()
     by_learner: dict[str, list[Any]] = {}
     for r in rows:

@@ -17,14 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
-
+from pathwise.domain.clock import utcnow
 from pathwise.domain.evidence import Evidence
 from pathwise.engine.kt import models as kt_models
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.access import Actor, Need, require_learner
-from pathwise.store import tables as t
-from pathwise.store.tables_kt import LearnerModelStateRow
 from pathwise.store.uow import UnitOfWork
 
 DEFAULT_THRESHOLD = 0.95
@@ -65,10 +62,7 @@ def default_tracker() -> Tracker:
 
 def active_version(uow: UnitOfWork) -> str:
     """The version of the model that should drive mastery now (one small query)."""
-    q = (select(t.ModelParamsRow.version)
-         .where(t.ModelParamsRow.model == kt_models.PRODUCT_SLOT, t.ModelParamsRow.active.is_(True))
-         .order_by(t.ModelParamsRow.fitted_at.desc()).limit(1))
-    return uow.session.scalar(q) or FALLBACK_VERSION
+    return uow.learner_model.active_version(kt_models.PRODUCT_SLOT) or FALLBACK_VERSION
 
 
 def load_tracker(uow: UnitOfWork) -> Tracker:
@@ -91,31 +85,22 @@ def _row_values(tracker: Tracker, learner: dict[str, Any], skill: str, at: datet
     return {
         "p_mastery": est.p_mastery, "n_evidence": est.n_evidence, "n_correct": est.n_correct,
         "explanation": est.explanation, "state": {"uncertainty": est.uncertainty},
-        "model_version": tracker.version, "last_evidence_at": at, "updated_at": t.utcnow(),
+        "model_version": tracker.version, "last_evidence_at": at, "updated_at": utcnow(),
     }
-
-
-def _state_row(uow: UnitOfWork, learner_id: str) -> LearnerModelStateRow | None:
-    return uow.session.get(LearnerModelStateRow, learner_id)
 
 
 def learner_state(uow: UnitOfWork, learner_id: str) -> dict[str, Any] | None:
     """The stored model state of a learner (for tests, export and diagnostics)."""
-    row = _state_row(uow, learner_id)
+    row = uow.learner_model.state(learner_id)
     return None if row is None else {"model_version": row.model_version, "state": row.state,
                                      "last_id": row.last_id, "last_at": row.last_at}
 
 
 def _save_state(uow: UnitOfWork, learner_id: str, tracker: Tracker, learner: dict[str, Any],
                 last: Evidence | None) -> None:
-    row = _state_row(uow, learner_id)
-    values = {"model_version": tracker.version, "state": learner, "updated_at": t.utcnow(),
-              "last_at": last.timestamp if last else None, "last_id": last.id if last else ""}
-    if row is None:
-        uow.session.add(LearnerModelStateRow(learner_id=learner_id, **values))
-    else:
-        for k, v in values.items():
-            setattr(row, k, v)
+    uow.learner_model.save_state(learner_id, model_version=tracker.version, state=learner,
+                                 last_at=last.timestamp if last else None, last_id=last.id if last else "",
+                                 updated_at=utcnow())
 
 
 def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidence]) -> None:
@@ -125,7 +110,7 @@ def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidenc
         by_learner[ev.learner_id].append(ev)
     for learner_id, evs in by_learner.items():
         evs.sort(key=_order)
-        row = _state_row(uow, learner_id)
+        row = uow.learner_model.state(learner_id)
         stale = row is not None and row.model_version != tracker.version
         # mastery rows without a model state (bulk imports write rows only): replay once
         orphan = row is None and bool(uow.mastery.for_learner(learner_id))
@@ -172,21 +157,14 @@ def rebuild(uow: UnitOfWork, tracker: Tracker, learner_ids: Sequence[str] | None
         if evs:
             _save_state(uow, lid, tracker, learner, evs[-1])
         else:
-            uow.session.execute(delete(LearnerModelStateRow).where(LearnerModelStateRow.learner_id == lid))
+            uow.learner_model.delete_state(lid)
     uow.flush()
     return len(ids)
 
 
 def thresholds(uow: UnitOfWork, skill_codes: Iterable[str]) -> dict[str, float]:
-    codes = list(set(skill_codes))
-    if not codes:
-        return {}
-    q = (
-        select(t.SkillRow.code, t.FrameworkRow.mastery_threshold)
-        .join(t.FrameworkRow, t.FrameworkRow.id == t.SkillRow.framework_id)
-        .where(t.SkillRow.code.in_(codes))
-    )
-    return {c: th for c, th in uow.session.execute(q)}
+    """Each known skill's mastery threshold (its framework's)."""
+    return uow.learner_model.thresholds(skill_codes)
 
 
 def learner_mastery(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[SkillMastery]:

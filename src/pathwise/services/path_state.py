@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.framework import Framework, SkillGraph
 from pathwise.domain.people import Role
@@ -36,9 +34,6 @@ from pathwise.engine.paths.schedule import view as path_view
 from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, rank
 from pathwise.services.access import Actor, require_role
 from pathwise.services.errors import Invalid, NotFound
-from pathwise.store import tables as t
-from pathwise.store import tables_paths as tp
-from pathwise.store.repositories import split_codes
 from pathwise.store.uow import UnitOfWork
 
 CONFIG_MODEL = "paths"
@@ -51,24 +46,21 @@ def _parse_config(params: dict[str, Any]) -> PathSettings:
         raise Invalid(f"path settings: {exc}", "paths") from None
 
 
-_ACTIVE = (select(t.ModelParamsRow.model, t.ModelParamsRow.id)
-           .where(t.ModelParamsRow.model.in_((CONFIG_MODEL, "bkt")), t.ModelParamsRow.active.is_(True))
-           .order_by(t.ModelParamsRow.fitted_at))
 _PARSED: dict[tuple[str, int], Any] = {}  # (database, model_params id) -> parsed settings; rows never change
 
 
 def active_ids(uow: UnitOfWork) -> dict[str, int]:
     """The ids of the active path settings and BKT parameters (one light query)."""
-    return {m: int(i) for m, i in uow.session.execute(_ACTIVE)}
+    return uow.paths.active_param_ids((CONFIG_MODEL, "bkt"))
 
 
 def _parsed(uow: UnitOfWork, model_id: int, parse: Any) -> Any:
-    key = (str(uow.session.get_bind().url), model_id)
+    key = (uow.paths.database_key(), model_id)
     if key not in _PARSED:
-        row = uow.session.get(t.ModelParamsRow, model_id)
+        params = uow.paths.params(model_id)
         if len(_PARSED) > 64:
             _PARSED.clear()
-        _PARSED[key] = parse(dict(row.params) if row else {})
+        _PARSED[key] = parse(params)
     return _PARSED[key]
 
 
@@ -140,30 +132,13 @@ _CACHE: dict[tuple[str, str], tuple[tuple[int, ...], float, Content]] = {}
 _CACHE_SECONDS = 60.0
 
 
-_FID = bindparam("fid")
-_STAMP = select(
-    select(func.count()).select_from(t.FrameworkRow).where(t.FrameworkRow.id == _FID).scalar_subquery(),
-    select(func.count()).select_from(t.SkillRow).where(t.SkillRow.framework_id == _FID).scalar_subquery(),
-    select(func.count()).select_from(t.PrerequisiteRow).where(t.PrerequisiteRow.framework_id == _FID)
-    .scalar_subquery(),
-    select(func.count()).select_from(t.ActivityRow).where(t.ActivityRow.framework_id == _FID).scalar_subquery(),
-    select(func.count()).select_from(t.ItemRow).where(t.ItemRow.framework_id == _FID).scalar_subquery(),
-)
-
-
-def _stamp(uow: UnitOfWork, framework_id: str) -> tuple[int, ...] | None:
-    """A cheap fingerprint of a framework's content (one query), to know a cached copy is current."""
-    row = uow.session.execute(_STAMP, {"fid": framework_id}).one()
-    return None if not row[0] else tuple(int(x or 0) for x in row)
-
-
 def content_of(uow: UnitOfWork, framework_id: str) -> Content | None:
     """The framework, its graph and candidate activities, cached per database for a minute
     and refreshed at once when the content's fingerprint changes."""
-    stamp = _stamp(uow, framework_id)
+    stamp = uow.paths.content_stamp(framework_id)  # one query: is a cached copy current?
     if stamp is None:
         return None
-    key = (str(uow.session.get_bind().url), framework_id)
+    key = (uow.paths.database_key(), framework_id)
     hit = _CACHE.get(key)
     now = time.monotonic()
     if hit is not None and hit[0] == stamp and hit[1] > now:
@@ -174,9 +149,7 @@ def content_of(uow: UnitOfWork, framework_id: str) -> Content | None:
     graph = fw.graph()
     titles = {sk.code: sk.title for sk in fw.skills}
     acts = uow.activities.in_framework(fw.id)
-    with_items: set[str] = set()
-    for codes in uow.session.scalars(select(t.ItemRow.skill_codes).where(t.ItemRow.framework_id == fw.id)):
-        with_items.update(split_codes(codes))
+    with_items = uow.paths.skills_with_items(fw.id)
     for code in graph.codes():
         if code in with_items:
             acts.append(Activity(f"practice.{code}", f"Practise: {titles.get(code, code)}",
@@ -207,16 +180,6 @@ def days_between(a: datetime, b: datetime) -> float:
     return (a - b).total_seconds() / 86400.0
 
 
-_LID = bindparam("lid")
-_MASTERY = select(t.MasteryRow.skill_code, t.MasteryRow.p_mastery, t.MasteryRow.n_evidence, t.MasteryRow.n_correct,
-                  t.MasteryRow.last_evidence_at).where(t.MasteryRow.learner_id == _LID)
-_STATES = select(tp.PathSkillStateRow.skill_code, *(getattr(tp.PathSkillStateRow, f) for f in SKILL_FIELDS)).where(
-    tp.PathSkillStateRow.learner_id == _LID)
-_LEARNER = select(tp.PathLearnerRow.synced_at, tp.PathLearnerRow.last_check_at,
-                  tp.PathLearnerRow.newly_mastered).where(tp.PathLearnerRow.learner_id == _LID)
-_OPENED = select(tp.PathOpenedRow.skill_code).where(tp.PathOpenedRow.learner_id == _LID)
-
-
 def load_context(uow: UnitOfWork, cfg: PathSettings, learner_id: str, content: Content, now: datetime) -> Ctx:
     """The learner's numbers and path state, brought up to date *in memory* by the engine's
     fold (``engine.paths.schedule``).
@@ -225,26 +188,20 @@ def load_context(uow: UnitOfWork, cfg: PathSettings, learner_id: str, content: C
     (``sync_schedules``), so a read normally finds nothing to fold. A read that does
     (say, after a bulk import) computes the same result without storing it.
     """
-    s = uow.session
-    lid = {"lid": learner_id}
+    paths = uow.paths
     # The projection's numbers only (not the learner-model state kept beside them).
-    rows = s.execute(_MASTERY, lid).all()
-    skills = {r[0]: SkillPath(*r[1:]) for r in s.execute(_STATES, lid)}
-    lr = s.execute(_LEARNER, lid).first()
-    learner = LearnerPath() if lr is None else LearnerPath(lr[0], lr[1], list(lr[2] or []))
-    opened = frozenset(s.scalars(_OPENED, lid))
+    rows = paths.mastery_numbers(learner_id)
+    skills = {code: SkillPath(**fields) for code, fields in paths.skill_states(learner_id).items()}
+    lr = paths.path_learner(learner_id)
+    learner = LearnerPath() if lr is None else LearnerPath(lr[0], lr[1], lr[2])
+    opened = paths.opened_skills(learner_id)
     numbers = Numbers({r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}, {r[0]: r[3] for r in rows},
                       {r[0]: r[4] for r in rows})
     state = PathState(skills, learner, learner_dirty=lr is None)
     ctx = Ctx(learner_id, content.framework, content.graph, content.titles, numbers, state, opened)
 
     def evidence_since(at: datetime | None) -> list[tuple[tuple[str, ...], float, datetime]]:
-        q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score, t.EvidenceRow.timestamp)
-             .where(t.EvidenceRow.learner_id == learner_id)
-             .order_by(t.EvidenceRow.timestamp, t.EvidenceRow.seq))
-        if at is not None:
-            q = q.where(t.EvidenceRow.timestamp > at)
-        return [(split_codes(codes), float(score), ts) for codes, score, ts in s.execute(q)]
+        return paths.evidence_since(learner_id, at)
 
     fold(state, numbers, content.graph, content.framework.mastery_threshold, cfg, evidence_since,
          lambda code, k: recent_scores(uow, learner_id, code, k), now)
@@ -253,30 +210,15 @@ def load_context(uow: UnitOfWork, cfg: PathSettings, learner_id: str, content: C
 
 def persist(uow: UnitOfWork, ctx: Ctx, now: datetime) -> None:
     """Store what the last ``_sync`` (or a use case) changed in the learner's schedule."""
-    s = uow.session
     state = ctx.state
     if state.dirty:
-        q = select(tp.PathSkillStateRow).where(tp.PathSkillStateRow.learner_id == ctx.learner_id,
-                                               tp.PathSkillStateRow.skill_code.in_(sorted(state.dirty)))
-        stored = {r.skill_code: r for r in s.scalars(q)}
-        for code in sorted(state.dirty):
-            row = stored.get(code)
-            if row is None:
-                row = tp.PathSkillStateRow(learner_id=ctx.learner_id, skill_code=code)
-                s.add(row)
-            st = state.skills[code]
-            for f in SKILL_FIELDS:
-                setattr(row, f, getattr(st, f))
-            row.updated_at = now
+        uow.paths.save_skill_states(
+            ctx.learner_id, {code: {f: getattr(state.skills[code], f) for f in SKILL_FIELDS} for code in state.dirty},
+            now)
         state.dirty.clear()
     if state.learner_dirty:
-        plr = s.get(tp.PathLearnerRow, ctx.learner_id)
-        if plr is None:
-            plr = tp.PathLearnerRow(learner_id=ctx.learner_id)
-            s.add(plr)
         lr = state.learner
-        plr.synced_at, plr.last_check_at, plr.newly_mastered = lr.synced_at, lr.last_check_at, list(lr.newly_mastered)
-        plr.updated_at = now
+        uow.paths.save_path_learner(ctx.learner_id, lr.synced_at, lr.last_check_at, lr.newly_mastered, now)
         state.learner_dirty = False
 
 
@@ -311,10 +253,7 @@ def sync_learners(uow: UnitOfWork, learner_ids: Sequence[str]) -> int:
     done = 0
     for i in range(0, len(learner_ids), 500):
         chunk = list(learner_ids[i : i + 500])
-        newest = uow.session.execute(
-            select(t.EvidenceRow.learner_id, func.max(t.EvidenceRow.timestamp))
-            .where(t.EvidenceRow.learner_id.in_(chunk)).group_by(t.EvidenceRow.learner_id)).all()
-        done += sync_schedules(uow, {lid: at.replace(tzinfo=UTC) if at.tzinfo is None else at for lid, at in newest})
+        done += sync_schedules(uow, uow.paths.newest_evidence(chunk))
     return done
 
 
@@ -324,31 +263,11 @@ _SCORED_KINDS = tuple(k.value for k in SCORED)
 def recent_scores(uow: UnitOfWork, learner_id: str, code: str, n: int) -> list[float]:
     """The scores of the learner's latest ``n`` scored answers on ``code``, oldest first
     (asked only of a skill tried ``limit`` times without mastery: is it progressing?)."""
-    q = (select(t.EvidenceRow.skill_codes, t.EvidenceRow.score)
-         .where(t.EvidenceRow.learner_id == learner_id, t.EvidenceRow.kind.in_(_SCORED_KINDS),
-                t.EvidenceRow.skill_codes.contains(code, autoescape=True))
-         .order_by(t.EvidenceRow.timestamp.desc(), t.EvidenceRow.seq.desc()))
-    out: list[float] = []
-    for codes, score in uow.session.execute(q):
-        if code in split_codes(codes):  # "contains" also finds longer codes that hold this one
-            out.append(float(score))
-            if len(out) == n:
-                break
-    return out[::-1]
-
-
-# Statements built once (building a statement costs more than running these small queries).
-_PROFILE = select(t.UserRow.profile).where(t.UserRow.id == _LID)
-_FOCUS = select(tp.PathFocusRow.learner_ids, tp.PathFocusRow.skill_codes).where(
-    tp.PathFocusRow.section_id.in_(bindparam("secs", expanding=True)), tp.PathFocusRow.starts_at <= bindparam("now"),
-    tp.PathFocusRow.ends_at > bindparam("now"))
-_RECENT = (select(tp.PathChoiceRow.activity_id, tp.PathChoiceRow.kind, tp.PathChoiceRow.skill_codes)
-           .where(tp.PathChoiceRow.learner_id == _LID)
-           .order_by(tp.PathChoiceRow.chosen_at.desc(), tp.PathChoiceRow.id.desc()).limit(bindparam("n")))
+    return uow.paths.recent_scores(learner_id, code, _SCORED_KINDS, n)
 
 
 def _profile_sets(uow: UnitOfWork, learner_id: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    prof = dict(uow.session.scalar(_PROFILE, {"lid": learner_id}) or {})
+    prof = uow.users.profile(learner_id)
     interests = frozenset(str(i).lower() for i in prof.get("interests", []) or [])
     modalities = frozenset(str(m).lower() for m in (prof.get("preferred_modalities") or prof.get("modalities") or []))
     goals: set[str] = set()
@@ -364,14 +283,14 @@ def _focus(uow: UnitOfWork, learner_id: str, sections: Sequence[str], now: datet
     if not sections:
         return frozenset()
     out: set[str] = set()
-    for learners, codes in uow.session.execute(_FOCUS, {"secs": list(sections), "now": now}):
+    for learners, codes in uow.paths.focus_in_sections(sections, now):
         if not learners or learner_id in learners:
-            out.update(codes or [])
+            out.update(codes)
     return frozenset(out)
 
 
 def _recent(uow: UnitOfWork, learner_id: str, n: int = 5) -> list[tuple[str, str, tuple[str, ...]]]:
-    return [(a, k, split_codes(c)) for a, k, c in uow.session.execute(_RECENT, {"lid": learner_id, "n": n})]
+    return uow.paths.recent_choices(learner_id, n)
 
 
 def learner_view(uow: UnitOfWork, cfg: PathSettings, ctx: Ctx, sections: Sequence[str], now: datetime) -> LearnerView:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from pathwise.domain.people import Role
 from pathwise.engine.paths.frontier import SkillStatus, skill_map as engine_skill_map
 from pathwise.engine.paths.review import MemoryState
@@ -40,8 +38,6 @@ from pathwise.services.path_state import (
     ranked,
 )
 from pathwise.services.errors import Invalid
-from pathwise.store import tables_paths as tp
-from pathwise.store.repositories import split_codes
 from pathwise.store.uow import UnitOfWork
 
 # ---------------------------------------------------------------- read models
@@ -169,9 +165,8 @@ def choose_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id:
         raise Invalid(f"activity {activity_id} is not on your path right now; choose one of those offered",
                       "activity_id")
     offered = [r.activity.id for r in recs[: cfg.k]]
-    uow.session.add(tp.PathChoiceRow(learner_id=learner_id, activity_id=activity_id, kind=pick.activity.kind.value,
-                                     skill_codes=";".join(pick.skills), purpose=pick.purpose, reason=pick.reason,
-                                     offered=offered, chosen_at=now))
+    uow.paths.add_choice(learner_id, activity_id, pick.activity.kind.value, pick.skills, pick.purpose, pick.reason,
+                         offered, now)
     if pick.purpose == "check":
         choose_check(ctx.state, now)
     persist(uow, ctx, now)  # a write: what the read computed in memory is stored with the choice
@@ -194,11 +189,7 @@ def check_items(uow: UnitOfWork, actor: Actor, learner_id: str, skill_codes: Seq
 
 def choices(uow: UnitOfWork, actor: Actor, learner_id: str, limit: int = 20) -> list[dict[str, Any]]:
     require_learner(uow, actor, learner_id, Need.READ, "path")
-    q = (select(tp.PathChoiceRow).where(tp.PathChoiceRow.learner_id == learner_id)
-         .order_by(tp.PathChoiceRow.chosen_at.desc(), tp.PathChoiceRow.id.desc()).limit(max(1, min(limit, 200))))
-    return [{"activity_id": r.activity_id, "kind": r.kind, "skills": list(split_codes(r.skill_codes)),
-             "purpose": r.purpose, "reason": r.reason, "offered": list(r.offered or []), "chosen_at": r.chosen_at}
-            for r in uow.session.scalars(q)]
+    return uow.paths.choices(learner_id, max(1, min(limit, 200)))
 
 
 def _locked_text(missing: Sequence[Sequence[str]], titles: dict[str, str]) -> str:

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from datetime import datetime
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role, School, Section, User
@@ -31,7 +28,7 @@ from pathwise.services.access import (
 from pathwise.services.errors import NotFound
 from pathwise.services.evidence import learner_evidence
 from pathwise.services.mastery import IN_PROGRESS_FROM, DEFAULT_THRESHOLD, SkillMastery, mastery_level, mastery_rows
-from pathwise.store import tables as t
+from pathwise.store.errors import StoreError
 from pathwise.store.uow import UnitOfWork
 
 STRONG_FROM = 0.8  # an average mastery from here on is called "strong"
@@ -247,19 +244,7 @@ def _statuses(catalogue: Sequence[tuple[str, str, str | None]], ths: dict[str, f
 
 def _activity(uow: UnitOfWork, learner_ids: Sequence[str]) -> dict[str, tuple[int, datetime | None]]:
     """Evidence count and newest evidence time per learner, in one query."""
-    if not learner_ids:
-        return {}
-    q = (
-        select(t.EvidenceRow.learner_id, func.count(), func.max(t.EvidenceRow.timestamp))
-        .where(t.EvidenceRow.learner_id.in_(list(learner_ids)))
-        .group_by(t.EvidenceRow.learner_id)
-    )
-    out: dict[str, tuple[int, datetime | None]] = {}
-    for lid, n, newest in uow.session.execute(q):
-        if isinstance(newest, datetime) and newest.tzinfo is None:
-            newest = newest.replace(tzinfo=UTC)
-        out[lid] = (int(n), newest if isinstance(newest, datetime) else None)
-    return out
+    return uow.school_reads.activity(learner_ids)
 
 
 def _summary(learner: User, skills: Sequence[SkillStatus], activity: tuple[int, datetime | None]) -> LearnerSummary:
@@ -403,24 +388,10 @@ def admin_home(uow: UnitOfWork, actor: Actor) -> AdminHome:
     school = uow.schools.get(actor.school_id or "")
     if school is None:
         raise NotFound(f"no school {actor.school_id}")
-    counts: dict[str, int] = dict(
-        uow.session.execute(
-            select(t.UserRow.role, func.count()).where(t.UserRow.school_id == school.id).group_by(t.UserRow.role)
-        ).all()
-    )
-    n_evidence = uow.session.scalar(
-        select(func.count()).select_from(t.EvidenceRow).join(t.UserRow, t.UserRow.id == t.EvidenceRow.learner_id)
-        .where(t.UserRow.school_id == school.id)
-    ) or 0
+    counts = uow.school_reads.role_counts(school.id)
+    n_evidence = uow.school_reads.evidence_count(school.id)
     sections = uow.sections.in_school(school.id)
-    enrolled = dict(
-        uow.session.execute(
-            select(t.EnrollmentRow.section_id, func.count())
-            .where(t.EnrollmentRow.role == Role.STUDENT.value,
-                   t.EnrollmentRow.section_id.in_([s.id for s in sections] or [""]))
-            .group_by(t.EnrollmentRow.section_id)
-        ).all()
-    )
+    enrolled = uow.school_reads.enrolled([s.id for s in sections], Role.STUDENT.value)
     classes = [ClassCard(s, uow.sections.members(s.id, Role.TEACHER), int(enrolled.get(s.id, 0))) for s in sections]
     load: dict[str, int] = {}
     for c in classes:
@@ -443,7 +414,7 @@ def me(uow: UnitOfWork, actor: Actor) -> User:
 def database_ok(uow: UnitOfWork) -> bool:
     """True when the database answers a trivial query (for health checks)."""
     try:
-        uow.session.execute(select(1))
-    except SQLAlchemyError:
+        uow.school_reads.ping()
+    except StoreError:
         return False
     return True
