@@ -43,9 +43,11 @@ def run(url: str, csv_path: Path, label: str) -> dict[str, object]:
 
 
 def import_once(system: App, csv_path: Path):  # type: ignore[no-untyped-def]
+    from pathwise.services.context import transaction
     from pathwise.services.responses import import_responses
 
-    return import_responses(system, Actor.system(), csv_path, school_id="bench")
+    with transaction(system) as uow:
+        return import_responses(uow, system.tracker(), Actor.system(), csv_path, school_id="bench")
 
 
 def main() -> None:

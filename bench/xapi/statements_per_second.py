@@ -34,7 +34,7 @@ from pathwise.config import Mode, Settings
 from pathwise.interop.xapi import validate
 from pathwise.services import xapi as xapi_service
 from pathwise.services.access import Actor
-from pathwise.services.context import App
+from pathwise.services.context import App, transaction
 
 
 def make_statement(i: int) -> dict[str, Any]:
@@ -55,15 +55,18 @@ def make_statement(i: int) -> dict[str, Any]:
 def via_service(n: int, batch: int, folder: Path) -> dict[str, Any]:
     system = App.from_settings(Settings(database_url=f"sqlite:///{folder / 'service.sqlite'}", mode=Mode.TEST))
     system.migrate()
-    cred = xapi_service.create_credential(system, Actor.system(), "bench", ["all"])
-    client = xapi_service.authenticate(system, cred.key, cred.secret)
+    with transaction(system) as uow:
+        cred = xapi_service.create_credential(uow, Actor.system(), "bench", ["all"])
+    with transaction(system) as uow:
+        client = xapi_service.authenticate(uow, cred.key, cred.secret)
     statements = [make_statement(i) for i in range(n)]
     start = time.perf_counter()
     for i in range(0, n, batch):
         chunk = statements[i:i + batch]
         for st in chunk:
             validate.check_statement(st, v2=True)
-        xapi_service.store_statements(system, client, chunk)
+        with transaction(system) as uow:
+            xapi_service.store_statements(uow, system.tracker(), client, chunk)
     elapsed = time.perf_counter() - start
     system.close()
     return {"path": "service", "database": "sqlite", "statements": n, "batch": batch,

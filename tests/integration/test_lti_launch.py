@@ -110,10 +110,11 @@ def world(app):  # type: ignore[no-untyped-def]
         uow.activities.add(Activity("act-frac", "Adding fractions", ActivityKind.PRACTICE, ("frac.add",)))
         uow.commit()
     http = httpx.Client(transport=httpx.MockTransport(platform.handle))
-    reg = lti_service.add_platform(app, Actor.system(), school_id="s1", name="School LMS", issuer=ISS,
-                                   client_id=CLIENT, auth_login_url="https://lms.example/auth",
-                                   auth_token_url="https://lms.example/token", jwks_url="https://lms.example/jwks",
-                                   deployment_ids=[DEPLOYMENT])
+    with transaction(app) as uow:
+        reg = lti_service.add_platform(uow, Actor.system(), school_id="s1", name="School LMS", issuer=ISS,
+                                       client_id=CLIENT, auth_login_url="https://lms.example/auth",
+                                       auth_token_url="https://lms.example/token",
+                                       jwks_url="https://lms.example/jwks", deployment_ids=[DEPLOYMENT])
     client = WebClient(app)
     client.asgi.state.lti_http = http
     platform.tool_jwks = client.get("/lti/jwks").json()
@@ -154,7 +155,8 @@ def test_login_launch_signs_the_learner_into_the_class_and_activity(world) -> No
     with app.uow() as uow:
         classes = uow.sections.sections_of(user.id, Role.STUDENT)
         assert [c.name for c in classes] == ["Maths 7B"]
-    links = lti_service.resource_links(app, Actor.system(), world["reg"].id)
+    with transaction(app) as uow:
+        links = lti_service.resource_links(uow, Actor.system(), world["reg"].id)
     assert links == [{"resource_link_id": "rl-1", "activity_id": "act-frac", "section_id": classes[0].id,
                       "lineitem_url": LINEITEM}]
     # a second launch by the same platform user reuses the account and the class
@@ -212,9 +214,10 @@ def test_replayed_nonce_is_refused_by_the_service(world) -> None:  # type: ignor
     from pathwise.services.errors import AuthFailed
 
     app, reg = world["app"], world["reg"]
-    lti_service.remember_nonce(app, reg.id, "n-1", datetime.now(UTC))
-    with pytest.raises(AuthFailed, match="already used"):
-        lti_service.remember_nonce(app, reg.id, "n-1", datetime.now(UTC))
+    with transaction(app) as uow:
+        lti_service.remember_nonce(uow, reg.id, "n-1", datetime.now(UTC))
+    with pytest.raises(AuthFailed, match="already used"), transaction(app) as uow:
+        lti_service.remember_nonce(uow, reg.id, "n-1", datetime.now(UTC))
 
 
 def test_launch_from_another_browser_is_rejected(world) -> None:  # type: ignore[no-untyped-def]
@@ -298,3 +301,32 @@ def test_teacher_sends_the_class_scores_through_the_api(world) -> None:  # type:
     assert r.status_code == 200, r.text
     assert len(r.json()["sent"]) == 2 and r.json()["problems"] == []
     assert sorted(s["userId"] for s in platform.scores) == ["lms-user-1", "lms-user-2"]
+
+
+def test_only_teachers_of_the_platforms_school_deep_link_by_the_use_case(world) -> None:  # type: ignore[no-untyped-def]
+    # the rule lives in the use case (services.lti with access.require_same_school), not in the page
+    from pathwise.services.errors import AuthFailed
+
+    app, reg = world["app"], world["reg"]
+    with transaction(app) as uow:
+        uow.schools.add(School("s2", "South"))
+    here = Actor("t-here", Role.TEACHER, "s1", via="lti")
+    elsewhere = Actor("t-there", Role.TEACHER, "s2", via="lti")
+    with transaction(app) as uow:
+        chosen = lti_service.deep_link_choices(uow, here, reg.id, ["act-frac"])
+    assert [c.id for c in chosen] == ["act-frac"]
+    with pytest.raises(AuthFailed, match="another school"), transaction(app) as uow:
+        lti_service.deep_link_choices(uow, elsewhere, reg.id, ["act-frac"])
+    # a learner's Deep Linking launch is refused before anything is stored
+    claims = lti_service.LaunchClaims(platform_id=reg.id, deployment_id=DEPLOYMENT,
+                                      message_type="LtiDeepLinkingRequest", subject="lms-user-9", roles=(LEARNER,))
+    with pytest.raises(AuthFailed, match="only instructors"), transaction(app) as uow:
+        lti_service.deep_link_launch(uow, claims)
+    with app.uow() as uow:
+        assert uow.users.count(Role.STUDENT) == 0
+    # an instructor of the platform's school gets the activities to choose from
+    claims = lti_service.LaunchClaims(platform_id=reg.id, deployment_id=DEPLOYMENT,
+                                      message_type="LtiDeepLinkingRequest", subject="t-9", roles=(INSTRUCTOR,))
+    with transaction(app) as uow:
+        result, choices = lti_service.deep_link_launch(uow, claims)
+    assert result.role == Role.TEACHER and [c.id for c in choices] == ["act-frac"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.services.context import App
+from pathwise.services.context import App, transaction
 from pathwise.services.privacy import remaining_mentions
 from tests.security.web_client import WebClient, bearer
 from tests.security.web_school import WebSchool, build_school
@@ -91,7 +91,8 @@ def test_learner_export_and_delete(site) -> None:  # type: ignore[no-untyped-def
     admin = client.token(w.username(w.admin))
     r = client.delete(f"/api/v1/learners/{w.ana}/record", headers=bearer(admin))
     assert r.status_code == 200 and r.json()["deleted"]["evidence"] > 0
-    assert remaining_mentions(app, w.ana) == {}
+    with transaction(app) as uow:
+        assert remaining_mentions(uow, w.ana) == {}
 
 
 def test_evidence_as_xapi_statements_over_the_api(site) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,15 @@ from sqlalchemy import func, select
 
 from pathwise.interop.oneroster import read_bundle
 from pathwise.services.access import Actor
+from pathwise.services.context import transaction
 from pathwise.services.roster import RosterRejected, import_roster
 from pathwise.store import tables as t
+
+
+def _import(app, actor, bundle, **kw):  # type: ignore[no-untyped-def]
+    with transaction(app) as uow:
+        return import_roster(uow, actor, bundle, **kw)
+
 
 SYSTEM = Actor.system()
 
@@ -31,7 +38,7 @@ def _or(shared: Path, name: str) -> Path:
 
 
 def test_minimal_11_bundle_imports_everything(app, shared_data: Path) -> None:
-    report = import_roster(app, SYSTEM, read_bundle(_or(shared_data, "Test_minimal_data_set")))
+    report = _import(app, SYSTEM, read_bundle(_or(shared_data, "Test_minimal_data_set")))
     assert report.applied and not report.errors
     assert report.counts["user"].created == 6
     assert report.counts["class"].created == 2
@@ -44,7 +51,7 @@ def test_minimal_11_bundle_imports_everything(app, shared_data: Path) -> None:
 
 
 def test_full_11_bundle_links_guardians_and_skips_deleted_class(app, shared_data: Path) -> None:
-    report = import_roster(app, SYSTEM, read_bundle(_or(shared_data, "Test_full_data_set")))
+    report = _import(app, SYSTEM, read_bundle(_or(shared_data, "Test_full_data_set")))
     assert report.applied and not report.errors
     # cls-222-123478 is tobedeleted: never created; its enrollments are left out with a warning
     assert report.counts["class"].created == 1
@@ -59,18 +66,18 @@ def test_full_11_bundle_links_guardians_and_skips_deleted_class(app, shared_data
 
 def test_reimport_changes_nothing_the_second_time(app, shared_data: Path) -> None:
     bundle = _or(shared_data, "Test_full_data_set")
-    import_roster(app, SYSTEM, read_bundle(bundle))
+    _import(app, SYSTEM, read_bundle(bundle))
     before = _counts(app)
-    again = import_roster(app, SYSTEM, read_bundle(bundle))
+    again = _import(app, SYSTEM, read_bundle(bundle))
     assert again.changed == 0
     assert again.counts["user"].unchanged == 6
     assert _counts(app) == before
 
 
 def test_tobedeleted_removes_and_changes_update(app, shared_data: Path) -> None:
-    import_roster(app, SYSTEM, read_bundle(_or(shared_data, "Test_minimal_data_set")))
+    _import(app, SYSTEM, read_bundle(_or(shared_data, "Test_minimal_data_set")))
     assert _counts(app)["sections"] == 2
-    report = import_roster(app, SYSTEM, read_bundle(_or(shared_data, "Test_full_data_set")))
+    report = _import(app, SYSTEM, read_bundle(_or(shared_data, "Test_full_data_set")))
     assert report.counts["class"].removed == 1  # cls-222-123478 is tobedeleted in the full set
     assert report.counts["user"].updated == 6   # e-mails, grades and agents were added
     assert report.counts["user"].created == 0   # matched by sourcedId, not duplicated
@@ -81,13 +88,13 @@ def test_tobedeleted_removes_and_changes_update(app, shared_data: Path) -> None:
 
 def test_user_tobedeleted_is_deactivated_and_unenrolled(app, shared_data: Path, tmp_path: Path) -> None:
     src = _or(shared_data, "Test_minimal_data_set")
-    import_roster(app, SYSTEM, read_bundle(src))
+    _import(app, SYSTEM, read_bundle(src))
     copy = tmp_path / "bundle"
     shutil.copytree(src, copy)
     users = (copy / "users.csv").read_text().replace("usr-222-987654,,,", "usr-222-987654,tobedeleted,2024-01-01,")
     (copy / "users.csv").chmod(0o644)
     (copy / "users.csv").write_text(users)
-    report = import_roster(app, SYSTEM, read_bundle(copy))
+    report = _import(app, SYSTEM, read_bundle(copy))
     assert report.counts["user"].removed == 1
     with app.uow() as uow:
         jim = uow.users.by_username("jim.smith")
@@ -97,7 +104,7 @@ def test_user_tobedeleted_is_deactivated_and_unenrolled(app, shared_data: Path, 
 
 def test_12_bundle_errors_are_reported_and_nothing_is_stored(app, shared_data: Path) -> None:
     with pytest.raises(RosterRejected) as info:
-        import_roster(app, SYSTEM, read_bundle(_or(shared_data, "v1p2_full_dataset")))
+        _import(app, SYSTEM, read_bundle(_or(shared_data, "v1p2_full_dataset")))
     errors = info.value.report.errors
     located = {(e.file, e.line, e.field) for e in errors}
     assert ("users.csv", 2, "dateLastModified") in located  # 1/05/2023 is not a date-time
@@ -108,7 +115,7 @@ def test_12_bundle_errors_are_reported_and_nothing_is_stored(app, shared_data: P
 
 
 def test_12_zip_with_skip_bad_stores_the_good_rows(app, shared_data: Path) -> None:
-    report = import_roster(app, SYSTEM, read_bundle(_or(shared_data, "v1p2_full_dataset.zip")), skip_bad=True)
+    report = _import(app, SYSTEM, read_bundle(_or(shared_data, "v1p2_full_dataset.zip")), skip_bad=True)
     assert report.applied and report.errors
     assert report.counts["user"].created == 1  # only mary.jones has no bad value
     with app.uow() as uow:
@@ -126,11 +133,11 @@ def test_zip_bytes_and_folder_read_the_same(shared_data: Path) -> None:
 
 
 def test_dry_run_stores_nothing_and_reports_what_would_change(app, shared_data: Path) -> None:
-    report = import_roster(app, SYSTEM, read_bundle(_or(shared_data, "oneroster_test_data")), dry_run=True)
+    report = _import(app, SYSTEM, read_bundle(_or(shared_data, "oneroster_test_data")), dry_run=True)
     assert not report.applied
     assert report.counts["user"].created == 1 and report.counts["course"].created == 1
     assert _counts(app)["users"] == 0
-    real = import_roster(app, SYSTEM, read_bundle(_or(shared_data, "oneroster_test_data")))
+    real = _import(app, SYSTEM, read_bundle(_or(shared_data, "oneroster_test_data")))
     assert real.as_dict()["counts"] == report.as_dict()["counts"]
     assert _counts(app)["users"] == 1
 
@@ -144,8 +151,8 @@ def test_only_admins_import_and_into_their_own_school(app, shared_data: Path) ->
         uow.commit()
     bundle = read_bundle(_or(shared_data, "Test_minimal_data_set"))
     with pytest.raises(Forbidden):
-        import_roster(app, Actor("u1", Role.TEACHER, "s1"), bundle)
-    report = import_roster(app, Actor("a1", Role.ADMIN, "s1"), bundle)
+        _import(app, Actor("u1", Role.TEACHER, "s1"), bundle)
+    report = _import(app, Actor("a1", Role.ADMIN, "s1"), bundle)
     assert report.applied
     with app.uow() as uow:
         assert {u.school_id for u in uow.users.in_school("s1")} == {"s1"}

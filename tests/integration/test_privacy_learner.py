@@ -8,10 +8,27 @@ import pytest
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
+from pathwise.services import privacy
 from pathwise.services.access import Actor
 from pathwise.services.errors import Forbidden, NotFound
+from pathwise.services.context import transaction
 from pathwise.services.evidence import record_evidence
-from pathwise.services.privacy import delete_learner, export_learner, remaining_mentions
+
+
+def _export(app, actor, learner_id):  # type: ignore[no-untyped-def]
+    with transaction(app) as uow:
+        return privacy.export_learner(uow, actor, learner_id)
+
+
+def _delete(app, actor, learner_id):  # type: ignore[no-untyped-def]
+    with transaction(app) as uow:
+        return privacy.delete_learner(uow, actor, learner_id)
+
+
+def _mentions(app, learner_id):  # type: ignore[no-untyped-def]
+    with transaction(app) as uow:
+        return privacy.remaining_mentions(uow, learner_id)
+
 
 SYSTEM = Actor.system()
 
@@ -52,7 +69,7 @@ def _school(app) -> dict[str, User]:  # type: ignore[no-untyped-def]
 def test_export_contains_evidence_and_mastery(app) -> None:
     people = _school(app)
     ann = people["ann"].id
-    data = export_learner(app, Actor.of(people["ada"]), ann)
+    data = _export(app, Actor.of(people["ada"]), ann)
     assert data["format"] == "pathwise-learner-export/1"
     assert data["learner"]["username"] == "ann" and data["learner"]["external_id"] == "sis-ann"
     assert sorted(e["id"] for e in data["evidence"]) == [f"ev-ann-{i}" for i in range(4)]
@@ -66,24 +83,24 @@ def test_export_contains_evidence_and_mastery(app) -> None:
 def test_who_may_export(app) -> None:
     people = _school(app)
     ann = people["ann"].id
-    assert export_learner(app, Actor.of(people["ann"]), ann)["learner"]["id"] == ann  # self
-    assert export_learner(app, Actor.of(people["gus"]), ann)["learner"]["id"] == ann  # guardian
+    assert _export(app, Actor.of(people["ann"]), ann)["learner"]["id"] == ann  # self
+    assert _export(app, Actor.of(people["gus"]), ann)["learner"]["id"] == ann  # guardian
     with pytest.raises(NotFound):
-        export_learner(app, Actor.of(people["gus"]), people["bob"].id)  # not their child
+        _export(app, Actor.of(people["gus"]), people["bob"].id)  # not their child
     with pytest.raises(Forbidden):
-        export_learner(app, Actor.of(people["tess"]), ann)
+        _export(app, Actor.of(people["tess"]), ann)
     with pytest.raises(NotFound):
-        export_learner(app, Actor("other", Role.ADMIN, "s2"), ann)  # another school's admin
+        _export(app, Actor("other", Role.ADMIN, "s2"), ann)  # another school's admin
 
 
 def test_deletion_leaves_no_row_mentioning_the_learner(app) -> None:
     people = _school(app)
     ann, bob = people["ann"].id, people["bob"].id
-    export_learner(app, Actor.of(people["ada"]), ann)  # leaves an audit row naming ann
-    assert remaining_mentions(app, ann)  # she is everywhere before
-    result = delete_learner(app, Actor.of(people["ada"]), ann)
+    _export(app, Actor.of(people["ada"]), ann)  # leaves an audit row naming ann
+    assert _mentions(app, ann)  # she is everywhere before
+    result = _delete(app, Actor.of(people["ada"]), ann)
     assert result["deleted"]["evidence"] == 4 and result["deleted"]["users"] == 1
-    assert remaining_mentions(app, ann) == {}
+    assert _mentions(app, ann) == {}
     # everyone else is untouched
     with app.uow() as uow:
         assert uow.users.get(bob) is not None
@@ -91,7 +108,7 @@ def test_deletion_leaves_no_row_mentioning_the_learner(app) -> None:
         assert uow.sections.members("c1", Role.STUDENT)[0].id == bob
         assert uow.guardians.children_of(people["gus"].id) == []
     with pytest.raises(NotFound):
-        export_learner(app, SYSTEM, ann)
+        _export(app, SYSTEM, ann)
 
 
 def test_only_admins_delete(app) -> None:
@@ -99,8 +116,8 @@ def test_only_admins_delete(app) -> None:
     ann = people["ann"].id
     for who in ("ann", "gus", "tess"):
         with pytest.raises((Forbidden, NotFound)):
-            delete_learner(app, Actor.of(people[who]), ann)
-    assert remaining_mentions(app, ann)
+            _delete(app, Actor.of(people[who]), ann)
+    assert _mentions(app, ann)
 
 
 def _focus_rows(app, ann: str, bob: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -127,8 +144,8 @@ def test_deletion_takes_the_learner_out_of_group_focus_and_keeps_it_for_the_othe
     people = _school(app)
     ann, bob = people["ann"].id, people["bob"].id
     ids = _focus_rows(app, ann, bob)
-    delete_learner(app, Actor.of(people["ada"]), ann)
-    assert remaining_mentions(app, ann) == {}
+    _delete(app, Actor.of(people["ada"]), ann)
+    assert _mentions(app, ann) == {}
     with app.uow() as uow:
         rows = {r.note: (r.id, list(r.learner_ids)) for r in uow.session.query(tp.PathFocusRow).all()}
     # the pair's focus goes on for Bob; a focus on Ann alone goes (it must not widen to
@@ -142,7 +159,7 @@ def test_export_lists_the_focus_naming_the_learner_without_the_others(app) -> No
     people = _school(app)
     ann, bob = people["ann"].id, people["bob"].id
     _focus_rows(app, ann, bob)
-    data = export_learner(app, Actor.of(people["gus"]), ann)
+    data = _export(app, Actor.of(people["gus"]), ann)
     focus = sorted(data["focus"], key=lambda f: f["note"])
     assert [(f["note"], f["group_size"]) for f in focus] == [("alone", 1), ("pair", 2)]
     assert focus[0]["skill_codes"] == ["frac.add"] and focus[0]["section_id"] == "c1"

@@ -17,7 +17,7 @@ import pytest
 
 from pathwise.services import xapi as xapi_service
 from pathwise.services.access import Actor
-from pathwise.services.context import App
+from pathwise.services.context import App, transaction
 from pathwise.web.app import create_app
 
 from .factories import build_tiny
@@ -66,7 +66,8 @@ def _close_clients() -> Iterator[None]:
 
 
 def _client(system: App, scopes: tuple[str, ...] = ("all",)) -> Client:
-    cred = xapi_service.create_credential(system, Actor.system(), "test lms", list(scopes))
+    with transaction(system) as uow:
+        cred = xapi_service.create_credential(uow, Actor.system(), "test lms", list(scopes))
     token = base64.b64encode(f"{cred.key}:{cred.secret}".encode()).decode()
     return Client(system, {"Authorization": f"Basic {token}", **V2})
 
@@ -213,7 +214,8 @@ def test_mapped_statements_become_evidence_once(app: App) -> None:
     with app.uow() as uow:
         uow.users.set_profile(t.alice, {})
         uow.commit()
-    xapi_service.map_activity(app, Actor.system(), ACT, ["frac.add"])
+    with transaction(app) as uow:
+        xapi_service.map_activity(uow, Actor.system(), ACT, ["frac.add"])
     lrs = _client(app)
     sid = str(uuid.uuid4())
     st = statement(id=sid, actor={"account": {"homePage": "https://school.example", "name": "alice"}},
@@ -226,7 +228,8 @@ def test_mapped_statements_become_evidence_once(app: App) -> None:
         assert [(e.id, e.kind.value, e.score, e.skill_codes) for e in evs] == [
             (f"xapi:{sid}", "statement", 0.9, ("frac.add",))]
         assert uow.mastery.for_learner(t.alice)["frac.add"].n_evidence == 1
-    exported = xapi_service.evidence_as_statements(app, Actor.system(), t.alice)
+    with transaction(app) as uow:
+        exported = xapi_service.evidence_as_statements(uow, Actor.system(), t.alice)
     assert exported[0]["id"] == sid and exported[0]["result"]["score"]["scaled"] == 0.9
     assert len(lrs.get("/xapi/statements").json()["statements"]) == 2
 
@@ -261,7 +264,8 @@ def test_an_answer_without_a_score_is_checked_against_the_mapped_item(app: App) 
     with app.uow() as uow:
         uow.items.add(Item("q-half", ("frac.add",), ItemType.NUMERIC, "What is 1/4 + 1/4?", "1/2"), "fw1")
         uow.commit()
-    xapi_service.map_activity(app, Actor.system(), ACT, item_id="q-half")
+    with transaction(app) as uow:
+        xapi_service.map_activity(uow, Actor.system(), ACT, item_id="q-half")
     lrs = _client(app)
     alice = {"account": {"homePage": "https://school.example", "name": "alice"}}
     right, wrong, blank = (str(uuid.uuid4()) for _ in range(3))

@@ -71,11 +71,11 @@ def demo(
 
     Example: pathwise demo --port 8000        (reuses an already seeded database)
     """
-    from pathwise.services import demo as demo_service
+    from pathwise.interop import demo as demo_door
 
     system = open_app()
     system.migrate()
-    if demo_service.is_seeded(system):
+    if demo_door.is_seeded(system):
         from pathwise.services.access import Actor
         from pathwise.services.kt import rebuild
 
@@ -91,8 +91,8 @@ def demo(
             def tick(done: int, total: int, what: str) -> None:
                 bar.update(task, completed=done, total=total, description=what)
 
-            demo_service.seed_demo(system, seed=seed, progress=tick)
-    logins = demo_service.demo_logins(system)
+            demo_door.seed(system, seed=seed, progress=tick)
+    logins = demo_door.logins(system)
     out.print("\n[bold]Demo logins[/bold] (username / password):")
     for role, username, password in logins:
         out.print(f"  {role:<9} {username:<24} {password}")
@@ -113,6 +113,7 @@ def import_responses_cmd(
     Example: pathwise import responses ../shared/data/kt/assist09/train.csv --school sch_demo
     """
     from pathwise.services.access import Actor
+    from pathwise.services.context import transaction
     from pathwise.services.responses import import_responses
 
     with service_call(migrate=True) as system:
@@ -122,8 +123,9 @@ def import_responses_cmd(
             def tick(done: int, total: int, what: str) -> None:
                 bar.update(task, completed=done, total=total, description=what)
 
-            report = import_responses(system, Actor.system(), file, school_id=school, skip_bad=skip_bad,
-                                      create_students=create_students, progress=tick)
+            with transaction(system) as uow:
+                report = import_responses(uow, system.tracker(), Actor.system(), file, school_id=school,
+                                          skip_bad=skip_bad, create_students=create_students, progress=tick)
     for e in report.errors[:50]:
         err.print(f"  skipped {e}")
     out.print(report.summary())
@@ -139,14 +141,15 @@ def export_responses_cmd(
     Example: pathwise export responses --out responses.csv
     """
     from pathwise.services.access import Actor
+    from pathwise.services.context import transaction
     from pathwise.services.responses import export_responses
 
-    with service_call() as system:
+    with service_call() as system, transaction(system) as uow:
         if out_file is None:
-            n = export_responses(system, Actor.system(), sys.stdout, school)
+            n = export_responses(uow, Actor.system(), sys.stdout, school)
         else:
             with out_file.open("w", encoding="utf-8", newline="") as fh:
-                n = export_responses(system, Actor.system(), fh, school)
+                n = export_responses(uow, Actor.system(), fh, school)
     err.print(f"{n} rows exported")
 
 

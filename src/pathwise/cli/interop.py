@@ -42,6 +42,7 @@ def import_roster_cmd(
     Example: pathwise import roster ../shared/data/oneroster/v1p2_full_dataset.zip --dry-run
     """
     from pathwise.interop.oneroster import BundleUnreadable, read_bundle
+    from pathwise.services.context import transaction
     from pathwise.services.roster import RosterRejected, import_roster
 
     try:
@@ -55,8 +56,9 @@ def import_roster_cmd(
             bar.update(task, completed=done, total=total, description=what)
 
         try:
-            report = import_roster(system, Actor.system(), bundle, dry_run=dry_run, skip_bad=skip_bad,
-                                   into_school=school, progress=tick)
+            with transaction(system) as uow:
+                report = import_roster(uow, Actor.system(), bundle, dry_run=dry_run, skip_bad=skip_bad,
+                                       into_school=school, progress=tick)
         except RosterRejected as exc:
             for p in exc.report.warnings[:50]:
                 err.print(f"  [yellow]warning[/yellow] {p}")
@@ -88,13 +90,14 @@ def import_framework_cmd(
     Example: pathwise import framework ../shared/data/case/opensalt-sample-framework.json
     """
     from pathwise.interop.case import import_package
+    from pathwise.services.context import transaction
 
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise fail(exc, 2) from None
-    with service_call(migrate=True) as system:
-        result = import_package(system, Actor.system(), data)
+    with service_call(migrate=True) as system, transaction(system) as uow:
+        result = import_package(uow, Actor.system(), data, mastery_threshold=system.settings.mastery_threshold)
     for w in result.warnings:
         err.print(f"  [yellow]warning[/yellow] {w}")
     s = result.skills
@@ -117,13 +120,14 @@ def export_framework_cmd(
              --schema ../shared/data/case/case-v1p1-cfpackage.official.schema.json
     """
     from pathwise.interop.case import export_package
+    from pathwise.services.context import transaction
 
     try:
         schema_doc = json.loads(schema.read_text()) if schema else None
     except (OSError, json.JSONDecodeError) as exc:
         raise fail(exc, 2) from None
-    with service_call() as system:
-        package = export_package(system, Actor.system(), framework_id, base_url=base_url, schema=schema_doc)
+    with service_call() as system, transaction(system) as uow:
+        package = export_package(uow, Actor.system(), framework_id, base_url=base_url, schema=schema_doc)
     out_file.write_text(json.dumps(package, indent=2, ensure_ascii=False), encoding="utf-8")
     err.print(f"{len(package['CFItems'])} items, {len(package['CFAssociations'])} associations written to {out_file}"
               + (" (valid against the schema)" if schema else ""))
@@ -138,10 +142,11 @@ def export_learner_cmd(
 
     Example: pathwise export learner 3f2a... --out learner.json
     """
+    from pathwise.services.context import transaction
     from pathwise.services.privacy import export_learner
 
-    with service_call() as system:
-        data = export_learner(system, Actor.system(), learner_id)
+    with service_call() as system, transaction(system) as uow:
+        data = export_learner(uow, Actor.system(), learner_id)
     out_file.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     err.print(f"{sum(len(v) for v in data['records'].values())} rows from {len(data['records'])} tables "
               f"written to {out_file}")
@@ -156,13 +161,14 @@ def privacy_delete_cmd(
 
     Example: pathwise privacy delete 3f2a... --yes
     """
+    from pathwise.services.context import transaction
     from pathwise.services.privacy import delete_learner
 
     if not yes:
         err.print("this deletes the learner's whole record for good: add --yes to go ahead")
         raise typer.Exit(2)
-    with service_call() as system:
-        result = delete_learner(system, Actor.system(), learner_id)
+    with service_call() as system, transaction(system) as uow:
+        result = delete_learner(uow, Actor.system(), learner_id)
     out.print(f"deleted {sum(result['deleted'].values())} rows; no table mentions the learner any more "
               f"(reference {result['reference']})")
 
@@ -186,14 +192,15 @@ def lti_platform_add(
              --token-url https://moodle.example/mod/lti/token.php \\
              --jwks-url https://moodle.example/mod/lti/certs.php --deployment 1
     """
+    from pathwise.services.context import transaction
     from pathwise.services.lti import add_platform
 
     try:
         jwks = json.loads(jwks_file.read_text()) if jwks_file else None
     except (OSError, json.JSONDecodeError) as exc:
         raise fail(exc, 2) from None
-    with service_call(migrate=True) as system:
-        p = add_platform(system, Actor.system(), school_id=school, name=name, issuer=issuer, client_id=client_id,
+    with service_call(migrate=True) as system, transaction(system) as uow:
+        p = add_platform(uow, Actor.system(), school_id=school, name=name, issuer=issuer, client_id=client_id,
                          auth_login_url=login_url, auth_token_url=token_url, jwks_url=jwks_url, jwks=jwks,
                          deployment_ids=deployment)
     out.print(f"platform {p.id} registered. Give the platform these tool settings:\n"
@@ -208,10 +215,11 @@ def lti_platform_list() -> None:
 
     Example: pathwise lti platform list
     """
+    from pathwise.services.context import transaction
     from pathwise.services.lti import list_platforms
 
-    with service_call() as system:
-        platforms = list_platforms(system, Actor.system())
+    with service_call() as system, transaction(system) as uow:
+        platforms = list_platforms(uow, Actor.system())
     table = Table()
     for col in ("id", "name", "issuer", "client id", "school", "deployments"):
         table.add_column(col)

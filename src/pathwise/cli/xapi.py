@@ -15,6 +15,7 @@ import typer
 from pathwise.cli.common import out, service_call
 from pathwise.services import xapi as xapi_service
 from pathwise.services.access import Actor
+from pathwise.services.context import transaction
 
 xapi_app = typer.Typer(help="The xAPI Learning Record Store (/xapi).", no_args_is_help=True)
 credentials_app = typer.Typer(help="Basic-auth credentials of integrations.", no_args_is_help=True)
@@ -31,8 +32,8 @@ def create(
 
     Example: pathwise xapi credentials create "district LMS" --scope statements/write --scope statements/read
     """
-    with service_call(migrate=True) as system:
-        cred = xapi_service.create_credential(system, Actor.system(), name, scope)
+    with service_call(migrate=True) as system, transaction(system) as uow:
+        cred = xapi_service.create_credential(uow, Actor.system(), name, scope)
     if as_json:
         print(json.dumps({"key": cred.key, "secret": cred.secret, "name": cred.name, "scopes": list(cred.scopes)}))
     else:
@@ -45,8 +46,8 @@ def list_() -> None:
 
     Example: pathwise xapi credentials list
     """
-    with service_call(migrate=True) as system:
-        for c in xapi_service.list_credentials(system, Actor.system()):
+    with service_call(migrate=True) as system, transaction(system) as uow:
+        for c in xapi_service.list_credentials(uow, Actor.system()):
             state = "revoked" if c["revoked"] else "active"
             out.print(f"{c['key']}  {state:<8} {c['name']}  [{' '.join(c['scopes'])}]")
 
@@ -58,7 +59,8 @@ def revoke(key: Annotated[str, typer.Argument(help="The credential's key.")]) ->
     Example: pathwise xapi credentials revoke 3f2a9c1e
     """
     with service_call(migrate=True) as system:
-        xapi_service.revoke_credential(system, Actor.system(), key)
+        with transaction(system) as uow:
+            xapi_service.revoke_credential(uow, Actor.system(), key)
         out.print(f"revoked {key}")
 
 
@@ -76,7 +78,8 @@ def map_(
     Example: pathwise xapi map https://lms.example/q/17 --item frac-add-3
     """
     with service_call(migrate=True) as system:
-        xapi_service.map_activity(system, Actor.system(), activity, skill, item, verb)
+        with transaction(system) as uow:
+            xapi_service.map_activity(uow, Actor.system(), activity, skill, item, verb)
         out.print(f"mapped {activity}")
 
 
@@ -89,7 +92,7 @@ def export(
 
     Example: pathwise xapi export -o evidence.json
     """
-    with service_call(migrate=True) as system:
-        statements = xapi_service.evidence_as_statements(system, Actor.system(), learner)
+    with service_call(migrate=True) as system, transaction(system) as uow:
+        statements = xapi_service.evidence_as_statements(uow, Actor.system(), learner)
     output.write_text(json.dumps(statements, indent=1, ensure_ascii=False), encoding="utf-8")
     out.print(f"wrote {len(statements)} statements to {output}")

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathwise.domain import profile as prof
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role, Section, User
-from pathwise.services.errors import Forbidden, NotFound
+from pathwise.services.errors import Forbidden, NotFound, NotValidHere
 from pathwise.store.uow import UnitOfWork
 
 
@@ -173,6 +173,17 @@ def require_school(actor: Actor, school_id: str) -> None:
         return
     if actor.role != Role.ADMIN or actor.school_id != school_id:
         raise NotFound(f"no school {school_id}")
+
+
+def require_same_school(actor: Actor, school_id: str | None, refusal: str) -> None:
+    """For what someone signed in through another system (an LMS platform registered by
+    a school) may do only in that system's own school: the actor must belong to
+    ``school_id``. Refused with ``NotValidHere(refusal)`` (an ``AuthFailed``): the sign-in is
+    not valid there."""
+    if actor.is_system:
+        return
+    if school_id is None or actor.school_id != school_id:
+        raise NotValidHere(refusal)
 
 
 # -- rules about a learner's own work --------------------------------------------------------------

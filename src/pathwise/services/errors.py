@@ -32,3 +32,10 @@ class AuthFailed(ServiceError):
     towards the lock), so the transaction keeps the work done before this error."""
 
     keeps_work = True
+
+
+class NotValidHere(AuthFailed):
+    """A sign-in from another system (an LMS launch) that may not do this here, e.g. in
+    another school. Unlike a wrong password it records nothing."""
+
+    keeps_work = False

@@ -33,25 +33,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-
-from pathwise.domain.people import Role
-from pathwise.services.access import Actor, require_learner, require_role, require_school
+from pathwise.domain.clock import utcnow
+from pathwise.domain.people import Role, Section, User
+from pathwise.services.access import Actor, require_learner, require_role, require_same_school, require_school
 from pathwise.services.auth import open_session
-from pathwise.services.context import App
 from pathwise.services.errors import AuthFailed, Conflict, Invalid, NotFound
-from pathwise.store import tables as t
-from pathwise.store.tables import utcnow
-from pathwise.store.tables_interop import (
-    LtiContextRow,
-    LtiDeploymentRow,
-    LtiLoginStateRow,
-    LtiNonceRow,
-    LtiPlatformRow,
-    LtiResourceLinkRow,
-    LtiToolKeyRow,
-    LtiUserLinkRow,
-)
+from pathwise.store.uow import UnitOfWork
 
 STATE_TTL = timedelta(minutes=10)
 NONCE_TTL = timedelta(hours=2)
@@ -125,9 +112,8 @@ def map_roles(roles: tuple[str, ...] | list[str]) -> Role:
     return Role.STUDENT
 
 
-def _platform(row: LtiPlatformRow, deployments: list[str]) -> Platform:
-    return Platform(row.id, row.school_id, row.name, row.issuer, row.client_id, row.auth_login_url,
-                    row.auth_token_url, row.jwks_url, dict(row.jwks or {}), tuple(sorted(deployments)))
+def _platform(found: dict[str, Any] | None) -> Platform | None:
+    return Platform(**found) if found is not None else None
 
 
 def _check_url(value: str, fld: str, required: bool = True) -> str:
@@ -142,7 +128,7 @@ def _check_url(value: str, fld: str, required: bool = True) -> str:
 # -- registrations ------------------------------------------------------------------------------
 
 
-def add_platform(system: App, actor: Actor, *, school_id: str, name: str, issuer: str, client_id: str,
+def add_platform(uow: UnitOfWork, actor: Actor, *, school_id: str, name: str, issuer: str, client_id: str,
                  auth_login_url: str, auth_token_url: str, jwks_url: str | None = None,
                  jwks: dict[str, Any] | None = None, deployment_ids: list[str] | tuple[str, ...] = ()) -> Platform:
     """Register a platform for a school (its administrator, or the CLI)."""
@@ -161,120 +147,78 @@ def add_platform(system: App, actor: Actor, *, school_id: str, name: str, issuer
         raise Invalid("jwks_url: give the platform's JWKS URL or its keys", field="jwks_url")
     if not deployment_ids:
         raise Invalid("deployment_ids: give at least one deployment id", field="deployment_ids")
-    with system.uow() as uow:
-        if uow.schools.get(school_id) is None:
-            raise NotFound(f"no school {school_id}")
-        s = uow.session
-        if s.scalar(select(LtiPlatformRow).where(LtiPlatformRow.issuer == issuer.strip(),
-                                                 LtiPlatformRow.client_id == client_id.strip())):
-            raise Conflict("a platform with this issuer and client id is already registered")
-        pid = uuid.uuid4().hex
-        s.add(LtiPlatformRow(id=pid, school_id=school_id, name=name.strip()[:200], issuer=issuer.strip(),
-                             client_id=client_id.strip(), auth_login_url=login, auth_token_url=token,
-                             jwks_url=jurl, jwks=jwks or {}))
-        s.flush()
-        for dep in dict.fromkeys(d.strip() for d in deployment_ids if d.strip()):
-            s.add(LtiDeploymentRow(platform_id=pid, deployment_id=dep[:200]))
-        uow.commit()
-    found = get_platform(system, pid)
+    if uow.schools.get(school_id) is None:
+        raise NotFound(f"no school {school_id}")
+    if uow.lti.platform_registered(issuer.strip(), client_id.strip()):
+        raise Conflict("a platform with this issuer and client id is already registered")
+    pid = uuid.uuid4().hex
+    uow.lti.add_platform(platform_id=pid, school_id=school_id, name=name.strip()[:200], issuer=issuer.strip(),
+                         client_id=client_id.strip(), auth_login_url=login, auth_token_url=token, jwks_url=jurl,
+                         jwks=jwks or {},
+                         deployment_ids=[d[:200] for d in dict.fromkeys(d.strip() for d in deployment_ids if d.strip())])
+    uow.flush()
+    found = get_platform(uow, pid)
     assert found is not None
     return found
 
 
-def get_platform(system: App, platform_id: str) -> Platform | None:
-    with system.uow() as uow:
-        row = uow.session.get(LtiPlatformRow, platform_id)
-        if row is None:
-            return None
-        deps = list(uow.session.scalars(select(LtiDeploymentRow.deployment_id)
-                                         .where(LtiDeploymentRow.platform_id == platform_id)))
-        return _platform(row, deps)
+def get_platform(uow: UnitOfWork, platform_id: str) -> Platform | None:
+    return _platform(uow.lti.platform(platform_id))
 
 
-def find_platform(system: App, issuer: str, client_id: str | None = None) -> Platform | None:
+def find_platform(uow: UnitOfWork, issuer: str, client_id: str | None = None) -> Platform | None:
     """The platform for an issuer (and client id, needed when one issuer has several)."""
-    with system.uow() as uow:
-        q = select(LtiPlatformRow).where(LtiPlatformRow.issuer == issuer)
-        if client_id:
-            q = q.where(LtiPlatformRow.client_id == client_id)
-        rows = list(uow.session.scalars(q.limit(2)))
-        if len(rows) != 1:
-            return None
-        deps = list(uow.session.scalars(select(LtiDeploymentRow.deployment_id)
-                                         .where(LtiDeploymentRow.platform_id == rows[0].id)))
-        return _platform(rows[0], deps)
+    return _platform(uow.lti.find_platform(issuer, client_id))
 
 
-def list_platforms(system: App, actor: Actor) -> list[Platform]:
+def list_platforms(uow: UnitOfWork, actor: Actor) -> list[Platform]:
     require_role(actor, Role.ADMIN)
-    with system.uow() as uow:
-        q = select(LtiPlatformRow)
-        if not actor.is_system:
-            q = q.where(LtiPlatformRow.school_id == actor.school_id)
-        out = []
-        for row in uow.session.scalars(q.order_by(LtiPlatformRow.name)):
-            deps = list(uow.session.scalars(select(LtiDeploymentRow.deployment_id)
-                                             .where(LtiDeploymentRow.platform_id == row.id)))
-            out.append(_platform(row, deps))
-        return out
+    return [Platform(**p) for p in uow.lti.platforms(None if actor.is_system else actor.school_id)]
 
 
 # -- OIDC state and nonces ----------------------------------------------------------------------
 
 
-def begin_login(system: App, platform_id: str, now: datetime | None = None) -> tuple[str, str]:
+def begin_login(uow: UnitOfWork, platform_id: str, now: datetime | None = None) -> tuple[str, str]:
     """A fresh (state, nonce) for an OIDC login, stored until the launch comes back."""
     now = now or utcnow()
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    with system.uow() as uow:
-        s = uow.session
-        s.execute(delete(LtiLoginStateRow).where(LtiLoginStateRow.created_at < now - STATE_TTL))
-        s.add(LtiLoginStateRow(state=state, nonce=nonce, platform_id=platform_id, created_at=now))
-        uow.commit()
+    uow.lti.add_login_state(state, nonce, platform_id, now, purge_before=now - STATE_TTL)
     return state, nonce
 
 
-def consume_state(system: App, state: str, now: datetime | None = None) -> tuple[str, str]:
+def consume_state(uow: UnitOfWork, state: str, now: datetime | None = None) -> tuple[str, str]:
     """(platform id, expected nonce) for a state; the state can be used only once."""
     now = now or utcnow()
     if not state or len(state) > 128:
         raise AuthFailed("LTI launch: missing or malformed state")
-    with system.uow() as uow:
-        row = uow.session.get(LtiLoginStateRow, state)
-        if row is None:
-            raise AuthFailed("LTI launch: unknown or already used state (start again from the course)")
-        platform_id, nonce, created = row.platform_id, row.nonce, row.created_at
-        uow.session.delete(row)
-        uow.commit()
+    found = uow.lti.take_login_state(state)
+    if found is None:
+        raise AuthFailed("LTI launch: unknown or already used state (start again from the course)")
+    platform_id, nonce, created = found
     if now - created > STATE_TTL:
         raise AuthFailed("LTI launch: the login took too long (start again from the course)")
     return platform_id, nonce
 
 
-def remember_nonce(system: App, platform_id: str, nonce: str, expires_at: datetime,
+def remember_nonce(uow: UnitOfWork, platform_id: str, nonce: str, expires_at: datetime,
                    now: datetime | None = None) -> None:
     """Record an accepted id_token's nonce; ``AuthFailed`` if it was seen before."""
     now = now or utcnow()
-    with system.uow() as uow:
-        s = uow.session
-        s.execute(delete(LtiNonceRow).where(LtiNonceRow.expires_at < now))
-        if s.get(LtiNonceRow, (platform_id, nonce[:128])) is not None:
-            raise AuthFailed("LTI launch: this id_token was already used")
-        s.add(LtiNonceRow(platform_id=platform_id, nonce=nonce[:128],
-                          expires_at=max(expires_at, now) + NONCE_TTL))
-        uow.commit()
+    uow.lti.purge_nonces(now)
+    if uow.lti.nonce_seen(platform_id, nonce[:128]):
+        raise AuthFailed("LTI launch: this id_token was already used")
+    uow.lti.add_nonce(platform_id, nonce[:128], max(expires_at, now) + NONCE_TTL)
 
 
 # -- the tool's key -----------------------------------------------------------------------------
 
 
-def tool_key(system: App) -> tuple[str, str]:
+def tool_key(uow: UnitOfWork) -> tuple[str, str]:
     """(kid, private key PEM) of the tool's active RSA key; made on first use."""
-    with system.uow() as uow:
-        row = uow.session.scalar(select(LtiToolKeyRow).where(LtiToolKeyRow.active.is_(True))
-                                 .order_by(LtiToolKeyRow.created_at.desc()).limit(1))
-        if row is not None:
-            return row.kid, row.private_pem
+    found = uow.lti.newest_tool_key()
+    if found is not None:
+        return found
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -282,117 +226,93 @@ def tool_key(system: App) -> tuple[str, str]:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption()).decode()
     kid = uuid.uuid4().hex
-    with system.uow() as uow:
-        existing = uow.session.scalar(select(LtiToolKeyRow).where(LtiToolKeyRow.active.is_(True)).limit(1))
-        if existing is not None:  # another worker made one first
-            return existing.kid, existing.private_pem
-        uow.session.add(LtiToolKeyRow(kid=kid, private_pem=pem, active=True))
-        uow.commit()
+    existing = uow.lti.any_tool_key()
+    if existing is not None:  # another worker made one first
+        return existing
+    uow.lti.add_tool_key(kid, pem)
+    uow.flush()
     return kid, pem
 
 
-def tool_public_keys(system: App) -> list[tuple[str, str]]:
+def tool_public_keys(uow: UnitOfWork) -> list[tuple[str, str]]:
     """(kid, private PEM) of every key still published (the interop layer exports the public part)."""
-    tool_key(system)
-    with system.uow() as uow:
-        return [(r.kid, r.private_pem) for r in uow.session.scalars(select(LtiToolKeyRow)
-                                                                    .where(LtiToolKeyRow.active.is_(True)))]
+    tool_key(uow)
+    return uow.lti.tool_keys()
 
 
 # -- launches -------------------------------------------------------------------------------------
 
 
-def _username(s: Any, platform: LtiPlatformRow, subject: str) -> str:
-    base = "lti-" + hashlib.sha256(f"{platform.id}|{subject}".encode()).hexdigest()[:12]
+def _username(uow: UnitOfWork, platform_id: str, subject: str) -> str:
+    base = "lti-" + hashlib.sha256(f"{platform_id}|{subject}".encode()).hexdigest()[:12]
     name, n = base, 1
-    while s.scalar(select(t.UserRow.id).where(t.UserRow.username == name)) is not None:
+    while uow.lti.username_taken(name):
         n += 1
         name = f"{base}-{n}"
     return name
 
 
-def complete_launch(system: App, claims: LaunchClaims, now: datetime | None = None) -> LaunchResult:
+def complete_launch(uow: UnitOfWork, claims: LaunchClaims, now: datetime | None = None) -> LaunchResult:
     """Sign in the launch's user in the right class and activity; open a web session."""
     now = now or utcnow()
-    with system.uow() as uow:
-        s = uow.session
-        platform = s.get(LtiPlatformRow, claims.platform_id)
-        if platform is None:
-            raise AuthFailed("LTI launch: unknown platform")
-        school_id = platform.school_id
-        role = map_roles(claims.roles)
-        created = False
-        link = s.get(LtiUserLinkRow, (platform.id, claims.subject))
-        user = s.get(t.UserRow, link.user_id) if link is not None else None
-        if user is None and claims.person_sourcedid:
-            user = s.scalar(select(t.UserRow).where(t.UserRow.school_id == school_id,
-                                                    t.UserRow.external_id == claims.person_sourcedid))
-        if user is None:
-            display = (claims.name or f"{claims.given_name} {claims.family_name}").strip() or "LMS user"
-            user = t.UserRow(id=uuid.uuid4().hex, school_id=school_id, username=_username(s, platform, claims.subject),
-                             display_name=display[:200], role=role.value, email=(claims.email or None),
-                             external_id=None, active=True, profile={"source": "lti"})
-            s.add(user)
-            s.flush()
-            created = True
-        if not user.active or user.school_id != school_id:
-            raise AuthFailed("LTI launch: this account cannot sign in here")
-        if link is None:
-            s.merge(LtiUserLinkRow(platform_id=platform.id, subject=claims.subject[:255], user_id=user.id))
-        user_role = Role(user.role)
+    platform_id = claims.platform_id
+    school_id = uow.lti.platform_school(platform_id)
+    if school_id is None:
+        raise AuthFailed("LTI launch: unknown platform")
+    role = map_roles(claims.roles)
+    created = False
+    linked = uow.lti.has_user_link(platform_id, claims.subject)
+    user = uow.lti.linked_user(platform_id, claims.subject) if linked else None
+    if user is None and claims.person_sourcedid:
+        user = uow.lti.user_by_external_id(school_id, claims.person_sourcedid)
+    if user is None:
+        display = (claims.name or f"{claims.given_name} {claims.family_name}").strip() or "LMS user"
+        user = User(uuid.uuid4().hex, school_id, _username(uow, platform_id, claims.subject), display[:200], role,
+                    None, True)
+        uow.users.add(user, email=(claims.email or None), external_id=None, profile={"source": "lti"})
+        uow.flush()
+        created = True
+    if not user.active or user.school_id != school_id:
+        raise AuthFailed("LTI launch: this account cannot sign in here")
+    if not linked:
+        uow.lti.link_user(platform_id, claims.subject[:255], user.id)
+    user_role = user.role
 
-        section_id: str | None = None
-        if claims.context_id:
-            ctx = s.get(LtiContextRow, (platform.id, claims.context_id[:255]))
-            if ctx is not None and s.get(t.SectionRow, ctx.section_id) is not None:
-                section_id = ctx.section_id
-            else:
-                sec = None
-                if claims.course_section_sourcedid:
-                    sec = s.scalar(select(t.SectionRow).where(t.SectionRow.school_id == school_id,
-                                                              t.SectionRow.external_id == claims.course_section_sourcedid))
-                if sec is None:
-                    sec = t.SectionRow(id=uuid.uuid4().hex, school_id=school_id,
-                                       name=(claims.context_title or "LMS course")[:200], subject="general",
-                                       external_id=None)
-                    s.add(sec)
-                    s.flush()
-                section_id = sec.id
-                s.merge(LtiContextRow(platform_id=platform.id, context_id=claims.context_id[:255],
-                                      section_id=section_id))
-            # the account's own role decides how it is enrolled: a launch never raises it
-            if user_role in (Role.STUDENT, Role.TEACHER) and s.get(t.EnrollmentRow, (section_id, user.id)) is None:
-                s.add(t.EnrollmentRow(section_id=section_id, user_id=user.id, role=user_role.value))
+    section_id: str | None = None
+    if claims.context_id:
+        section_id = uow.lti.context_section(platform_id, claims.context_id[:255])
+        if section_id is None:
+            if claims.course_section_sourcedid:
+                section_id = uow.lti.section_by_external_id(school_id, claims.course_section_sourcedid)
+            if section_id is None:
+                section_id = uuid.uuid4().hex
+                title = claims.context_title if claims.context_title.strip() else "LMS course"
+                uow.sections.add(Section(section_id, school_id, title[:200], "general"), external_id=None)
+                uow.flush()
+            uow.lti.link_context(platform_id, claims.context_id[:255], section_id)
+        # the account's own role decides how it is enrolled: a launch never raises it
+        if user_role in (Role.STUDENT, Role.TEACHER):
+            uow.sections.enrol(section_id, user.id, user_role)
 
-        activity_id: str | None = None
-        skills: tuple[str, ...] = ()
-        if claims.resource_link_id:
-            rl = s.get(LtiResourceLinkRow, (platform.id, claims.resource_link_id[:255]))
-            if rl is None:
-                rl = LtiResourceLinkRow(platform_id=platform.id, resource_link_id=claims.resource_link_id[:255],
-                                        scopes=[])
-                s.add(rl)
-            if claims.activity_id and s.get(t.ActivityRow, claims.activity_id) is not None:
-                rl.activity_id = claims.activity_id
-            rl.section_id = section_id or rl.section_id
-            if claims.lineitem_url:
-                rl.lineitem_url = claims.lineitem_url[:500]
-            if claims.lineitems_url:
-                rl.lineitems_url = claims.lineitems_url[:500]
-            if claims.ags_scopes:
-                rl.scopes = list(claims.ags_scopes)
-            activity_id = rl.activity_id
-        elif claims.activity_id and s.get(t.ActivityRow, claims.activity_id) is not None:
-            activity_id = claims.activity_id
-        if activity_id:
-            act = s.get(t.ActivityRow, activity_id)
-            skills = tuple(c for c in (act.skill_codes or "").split(";") if c) if act else ()
-        cookie, csrf = open_session(uow, user.id, now)
-        uow.audit.add(user.id, "lti:launch", user.id if user_role == Role.STUDENT else None, "lti",
-                      {"platform": platform.id, "message_type": claims.message_type})
-        result = LaunchResult(user.id, user_role, section_id, activity_id, cookie, csrf, created, skills)
-        uow.commit()
-    return result
+    activity_id: str | None = None
+    skills: tuple[str, ...] = ()
+    known_activity = uow.activities.get(claims.activity_id) if claims.activity_id else None
+    if claims.resource_link_id:
+        activity_id = uow.lti.record_resource_link(
+            platform_id, claims.resource_link_id[:255],
+            activity_id=known_activity.id if known_activity is not None else None, section_id=section_id,
+            lineitem_url=claims.lineitem_url[:500], lineitems_url=claims.lineitems_url[:500],
+            scopes=claims.ags_scopes)
+    elif known_activity is not None:
+        activity_id = known_activity.id
+    if activity_id:
+        act = known_activity if known_activity is not None and known_activity.id == activity_id \
+            else uow.activities.get(activity_id)
+        skills = act.skill_codes if act else ()
+    cookie, csrf = open_session(uow, user.id, now)
+    uow.audit.add(user.id, "lti:launch", user.id if user_role == Role.STUDENT else None, "lti",
+                  {"platform": platform_id, "message_type": claims.message_type})
+    return LaunchResult(user.id, user_role, section_id, activity_id, cookie, csrf, created, skills)
 
 
 # -- Deep Linking and grades ------------------------------------------------------------------------
@@ -407,23 +327,40 @@ class ActivityChoice:
     skill_codes: tuple[str, ...]
 
 
-def activity_choices(system: App, actor: Actor, limit: int = 500) -> list[ActivityChoice]:
+_INSTRUCTORS_ONLY = "LTI deep linking: only instructors choose activities"
+_OTHER_SCHOOL = "deep linking: this course belongs to another school"
+
+
+def activity_choices(uow: UnitOfWork, actor: Actor, limit: int = 500) -> list[ActivityChoice]:
     """Activities a teacher may place in an LMS course (Deep Linking)."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    with system.uow() as uow:
-        rows = uow.session.scalars(select(t.ActivityRow).order_by(t.ActivityRow.title).limit(limit))
-        return [ActivityChoice(r.id, r.title, r.kind, r.minutes, tuple(c for c in r.skill_codes.split(";") if c))
-                for r in rows]
+    return [ActivityChoice(a.id, a.title, a.kind.value, a.minutes, a.skill_codes)
+            for a in uow.lti.activities_by_title(limit)]
 
 
-def deep_link_choices(system: App, actor: Actor, platform_school_id: str | None,
+def deep_link_launch(uow: UnitOfWork, claims: LaunchClaims,
+                     now: datetime | None = None) -> tuple[LaunchResult, list[ActivityChoice]]:
+    """A Deep Linking launch: only an instructor (by the launch's roles and by the account's
+    own role) of the platform's school signs in to choose activities; returns the launch
+    and the activities to choose from. Anyone else: ``AuthFailed``."""
+    if map_roles(claims.roles) not in (Role.TEACHER, Role.ADMIN):
+        raise AuthFailed(_INSTRUCTORS_ONLY)
+    result = complete_launch(uow, claims, now)
+    if result.role not in (Role.TEACHER, Role.ADMIN):
+        raise AuthFailed(_INSTRUCTORS_ONLY)
+    user = uow.users.get(result.user_id)
+    actor = Actor(result.user_id, result.role, user.school_id if user else None, via="lti")
+    require_same_school(actor, uow.lti.platform_school(claims.platform_id), _OTHER_SCHOOL)
+    return result, activity_choices(uow, actor)
+
+
+def deep_link_choices(uow: UnitOfWork, actor: Actor, platform_id: str,
                       activity_ids: Sequence[str]) -> list[ActivityChoice]:
     """The activities a teacher picked to place in a course of a platform registered by
     their own school (Deep Linking), in the order picked; unknown ids are refused."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    if not actor.is_system and platform_school_id != actor.school_id:
-        raise AuthFailed("deep linking: this course belongs to another school")
-    by_id = {c.id: c for c in activity_choices(system, actor)}
+    require_same_school(actor, uow.lti.platform_school(platform_id), _OTHER_SCHOOL)
+    by_id = {c.id: c for c in activity_choices(uow, actor)}
     unknown = [a for a in activity_ids if a not in by_id]
     if unknown or not activity_ids:
         raise Invalid(f"activity_ids: unknown activities {unknown}" if unknown else "activity_ids: choose one",
@@ -441,59 +378,44 @@ class ScoreTarget:
     activity_id: str | None
 
 
-def score_target(system: App, actor: Actor, platform_id: str, resource_link_id: str,
+def score_target(uow: UnitOfWork, actor: Actor, platform_id: str, resource_link_id: str,
                  learner_id: str) -> ScoreTarget:
     """What to send to a line item for a learner: the mean mastery of the activity's skills."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    with system.uow() as uow:
-        require_learner(uow, actor, learner_id, resource="lti-score")
-        s = uow.session
-        platform = s.get(LtiPlatformRow, platform_id)
-        rl = s.get(LtiResourceLinkRow, (platform_id, resource_link_id))
-        if platform is None or rl is None or not rl.lineitem_url:
-            raise NotFound(f"no line item for resource link {resource_link_id}")
-        if not actor.is_system and platform.school_id != actor.school_id:
-            raise NotFound(f"no line item for resource link {resource_link_id}")
-        link = s.scalar(select(LtiUserLinkRow).where(LtiUserLinkRow.platform_id == platform_id,
-                                                     LtiUserLinkRow.user_id == learner_id))
-        if link is None:
-            raise NotFound("this learner has not launched from that platform yet")
-        act = s.get(t.ActivityRow, rl.activity_id) if rl.activity_id else None
-        skills = tuple(c for c in (act.skill_codes if act else "").split(";") if c)
-        mastery = uow.mastery.for_learner(learner_id)
-        values = [mastery[c].p_mastery for c in skills if c in mastery]
-        if not skills:
-            values = [m.p_mastery for m in mastery.values()]
-        score = sum(values) / len(values) if values else 0.0
-        deps = list(s.scalars(select(LtiDeploymentRow.deployment_id).where(LtiDeploymentRow.platform_id == platform_id)))
-        target = ScoreTarget(_platform(platform, deps), rl.lineitem_url, link.subject, max(0.0, min(1.0, score)),
-                             skills, rl.activity_id)
-        uow.commit()
-        return target
+    require_learner(uow, actor, learner_id, resource="lti-score")
+    platform = get_platform(uow, platform_id)
+    rl = uow.lti.resource_link(platform_id, resource_link_id)
+    if platform is None or rl is None or not rl.lineitem_url:
+        raise NotFound(f"no line item for resource link {resource_link_id}")
+    if not actor.is_system and platform.school_id != actor.school_id:
+        raise NotFound(f"no line item for resource link {resource_link_id}")
+    subject = uow.lti.subject_of(platform_id, learner_id)
+    if subject is None:
+        raise NotFound("this learner has not launched from that platform yet")
+    act = uow.activities.get(rl.activity_id) if rl.activity_id else None
+    skills = act.skill_codes if act else ()
+    mastery = uow.mastery.for_learner(learner_id)
+    values = [mastery[c].p_mastery for c in skills if c in mastery]
+    if not skills:
+        values = [m.p_mastery for m in mastery.values()]
+    score = sum(values) / len(values) if values else 0.0
+    return ScoreTarget(platform, rl.lineitem_url, subject, max(0.0, min(1.0, score)), skills, rl.activity_id)
 
 
-def resource_links(system: App, actor: Actor, platform_id: str) -> list[dict[str, Any]]:
+def resource_links(uow: UnitOfWork, actor: Actor, platform_id: str) -> list[dict[str, Any]]:
     require_role(actor, Role.ADMIN, Role.TEACHER)
-    with system.uow() as uow:
-        rows = uow.session.scalars(select(LtiResourceLinkRow).where(LtiResourceLinkRow.platform_id == platform_id))
-        return [{"resource_link_id": r.resource_link_id, "activity_id": r.activity_id, "section_id": r.section_id,
-                 "lineitem_url": r.lineitem_url} for r in rows]
+    return [{"resource_link_id": r.resource_link_id, "activity_id": r.activity_id, "section_id": r.section_id,
+             "lineitem_url": r.lineitem_url} for r in uow.lti.resource_links(platform_id)]
 
 
-def learners_for_resource_link(system: App, actor: Actor, platform_id: str, resource_link_id: str) -> list[str]:
+def learners_for_resource_link(uow: UnitOfWork, actor: Actor, platform_id: str, resource_link_id: str) -> list[str]:
     """Learners of the resource link's class who have launched from the platform (for grade sync)."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    with system.uow() as uow:
-        s = uow.session
-        platform = s.get(LtiPlatformRow, platform_id)
-        rl = s.get(LtiResourceLinkRow, (platform_id, resource_link_id))
-        if platform is None or rl is None or rl.section_id is None or \
-                (not actor.is_system and platform.school_id != actor.school_id):
-            raise NotFound(f"no resource link {resource_link_id}")
-        if actor.role == Role.TEACHER and not uow.sections.is_member(rl.section_id, actor.user_id or "", Role.TEACHER):
-            raise NotFound(f"no resource link {resource_link_id}")
-        q = (select(LtiUserLinkRow.user_id)
-             .join(t.EnrollmentRow, t.EnrollmentRow.user_id == LtiUserLinkRow.user_id)
-             .where(LtiUserLinkRow.platform_id == platform_id, t.EnrollmentRow.section_id == rl.section_id,
-                    t.EnrollmentRow.role == Role.STUDENT.value))
-        return sorted(set(s.scalars(q)))
+    school_id = uow.lti.platform_school(platform_id)
+    rl = uow.lti.resource_link(platform_id, resource_link_id)
+    if school_id is None or rl is None or rl.section_id is None or \
+            (not actor.is_system and school_id != actor.school_id):
+        raise NotFound(f"no resource link {resource_link_id}")
+    if actor.role == Role.TEACHER and not uow.sections.is_member(rl.section_id, actor.user_id or "", Role.TEACHER):
+        raise NotFound(f"no resource link {resource_link_id}")
+    return uow.lti.launched_students(platform_id, rl.section_id)

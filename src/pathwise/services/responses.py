@@ -22,11 +22,11 @@ from pathwise.domain.people import Role, User
 from pathwise.domain.problems import Problem
 from pathwise.domain.responses import HEADER, HeaderError, ResponseRow, format_row, parse_responses
 from pathwise.services import mastery, path_state
+from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.access import Actor, require_role, require_school
-from pathwise.services.context import App
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.services.users import default_school, new_id, username_for
-from pathwise.store import tables as t
+from pathwise.store.uow import UnitOfWork
 
 Progress = Callable[[int, int, str], None]
 BATCH = 5000
@@ -82,9 +82,13 @@ def read_responses(lines: Iterable[str]) -> tuple[list[ResponseRow], list[Proble
     return rows, errors
 
 
-def import_responses(system: App, actor: Actor, path: Path | str, school_id: str | None = None,
+def import_responses(uow: UnitOfWork, tracker: Tracker, actor: Actor, path: Path | str, school_id: str | None = None,
                      skip_bad: bool = False, create_students: bool = True,
                      progress: Progress | None = None) -> ImportReport:
+    """Import a response-log CSV into the caller's unit of work, replaying mastery through
+    the live ``tracker``. It raises before storing when the file has bad rows (unless
+    ``skip_bad``) or unknown students (unless ``create_students``); a door that opens the
+    unit of work rolls back whatever fails, so a failed import stores nothing."""
     require_role(actor, Role.ADMIN)
     p = Path(path)
     if not p.is_file():
@@ -102,106 +106,101 @@ def import_responses(system: App, actor: Actor, path: Path | str, school_id: str
             field="file", problems=[str(e) for e in errors[:MAX_REPORTED]],
         )
     report.skipped_bad = len(errors)
-    with system.uow() as uow:
-        school = uow.schools.get(school_id) if school_id else default_school(uow)
-        if school is None:
-            raise NotFound(f"no school {school_id}")
-        require_school(actor, school.id)
-        # Learners: map the file's student ids to accounts of the school.
-        ext_ids = sorted({r.student_id for r in rows})
-        known = uow.users.by_external_ids(school.id, ext_ids)
-        missing = [e for e in ext_ids if e not in known]
-        if missing and not create_students:
-            raise Invalid(f"{len(missing)} unknown student id(s), e.g. {missing[0]}; nothing was imported",
-                          field="student_id", problems=[f"unknown student_id {m}" for m in missing[:MAX_REPORTED]])
-        for ext in missing:
-            user = User(new_id("stu"), school.id, username_for(ext, school.id), ext, Role.STUDENT)
-            uow.users.add(user, external_id=ext)
-            known[ext] = user.id
-        report.students_created = len(missing)
-        uow.flush()
-        # Evidence: stable ids, first occurrence wins, skip what is already stored.
-        evidence: list[Evidence] = []
-        seqs: list[int] = []
-        seen: set[str] = set()
-        for r in rows:
-            eid = r.evidence_id or derived_evidence_id(f"{school.id}:{r.student_id}", r.item_id, r.timestamp, r.attempt)
-            if eid in seen:
-                report.duplicates += 1
-                continue
-            seen.add(eid)
-            evidence.append(answer_evidence(r, known[r.student_id], eid))
-            seqs.append(r.line)
-        total = len(evidence)
-        stored = 0
-        touched: set[str] = set()
-        for start in range(0, total, BATCH):
-            chunk = evidence[start : start + BATCH]
-            chunk_seqs = seqs[start : start + BATCH]
-            present = uow.evidence.existing_ids([e.id for e in chunk])
-            keep = [i for i, e in enumerate(chunk) if e.id not in present]
-            uow.evidence.add_many([chunk[i] for i in keep], [chunk_seqs[i] for i in keep])
-            touched.update(chunk[i].learner_id for i in keep)
-            stored += len(keep)
-            report.duplicates += len(chunk) - len(keep)
-            if progress is not None:
-                progress(start + len(chunk), total, "storing")
-        report.stored = stored
-        tracker = system.tracker()
-        ids = sorted(touched)
-        created = set(known[e] for e in missing)
-        # New accounts have no earlier evidence: replay what we hold in memory.
-        fresh: dict[str, list[tuple[object, int, Evidence]]] = {}
-        for ev, seq in zip(evidence, seqs, strict=True):
-            if ev.learner_id in created:
-                fresh.setdefault(ev.learner_id, []).append((ev.timestamp, seq, ev))
-        rows: list[dict[str, object]] = []
-        for n, (lid, evs) in enumerate(fresh.items(), 1):
-            evs.sort(key=lambda x: (x[0], x[1]))
-            for skill, values in mastery.replay(tracker, (e for _, _, e in evs)).items():
-                rows.append(dict(values, learner_id=lid, skill_code=skill))
-            if progress is not None and n % 100 == 0:
-                progress(n, len(ids), "updating mastery")
-        uow.mastery.insert_many(rows)
-        others = [i for i in ids if i not in created]
-        for i in range(0, len(others), 200):
-            mastery.rebuild(uow, tracker, others[i : i + 200])
-            if progress is not None:
-                progress(len(fresh) + min(i + 200, len(others)), len(ids), "updating mastery")
-        report.learners_rebuilt = len(ids)
-        # review schedules, as recording evidence keeps them, so reads after an import only read
-        for i in range(0, len(ids), 500):
-            path_state.sync_learners(uow, ids[i : i + 500])
-            if progress is not None:
-                progress(min(i + 500, len(ids)), len(ids), "updating review schedules")
-        uow.commit()
+    school = uow.schools.get(school_id) if school_id else default_school(uow)
+    if school is None:
+        raise NotFound(f"no school {school_id}")
+    require_school(actor, school.id)
+    # Learners: map the file's student ids to accounts of the school.
+    ext_ids = sorted({r.student_id for r in rows})
+    known = uow.users.by_external_ids(school.id, ext_ids)
+    missing = [e for e in ext_ids if e not in known]
+    if missing and not create_students:
+        raise Invalid(f"{len(missing)} unknown student id(s), e.g. {missing[0]}; nothing was imported",
+                      field="student_id", problems=[f"unknown student_id {m}" for m in missing[:MAX_REPORTED]])
+    for ext in missing:
+        user = User(new_id("stu"), school.id, username_for(ext, school.id), ext, Role.STUDENT)
+        uow.users.add(user, external_id=ext)
+        known[ext] = user.id
+    report.students_created = len(missing)
+    uow.flush()
+    # Evidence: stable ids, first occurrence wins, skip what is already stored.
+    evidence: list[Evidence] = []
+    seqs: list[int] = []
+    seen: set[str] = set()
+    for r in rows:
+        eid = r.evidence_id or derived_evidence_id(f"{school.id}:{r.student_id}", r.item_id, r.timestamp, r.attempt)
+        if eid in seen:
+            report.duplicates += 1
+            continue
+        seen.add(eid)
+        evidence.append(answer_evidence(r, known[r.student_id], eid))
+        seqs.append(r.line)
+    total = len(evidence)
+    stored = 0
+    touched: set[str] = set()
+    for start in range(0, total, BATCH):
+        chunk = evidence[start : start + BATCH]
+        chunk_seqs = seqs[start : start + BATCH]
+        present = uow.evidence.existing_ids([e.id for e in chunk])
+        keep = [i for i, e in enumerate(chunk) if e.id not in present]
+        uow.evidence.add_many([chunk[i] for i in keep], [chunk_seqs[i] for i in keep])
+        touched.update(chunk[i].learner_id for i in keep)
+        stored += len(keep)
+        report.duplicates += len(chunk) - len(keep)
+        if progress is not None:
+            progress(start + len(chunk), total, "storing")
+    report.stored = stored
+    ids = sorted(touched)
+    created = set(known[e] for e in missing)
+    # New accounts have no earlier evidence: replay what we hold in memory.
+    fresh: dict[str, list[tuple[object, int, Evidence]]] = {}
+    for ev, seq in zip(evidence, seqs, strict=True):
+        if ev.learner_id in created:
+            fresh.setdefault(ev.learner_id, []).append((ev.timestamp, seq, ev))
+    rows: list[dict[str, object]] = []
+    for n, (lid, evs) in enumerate(fresh.items(), 1):
+        evs.sort(key=lambda x: (x[0], x[1]))
+        for skill, values in mastery.replay(tracker, (e for _, _, e in evs)).items():
+            rows.append(dict(values, learner_id=lid, skill_code=skill))
+        if progress is not None and n % 100 == 0:
+            progress(n, len(ids), "updating mastery")
+    uow.mastery.insert_many(rows)
+    others = [i for i in ids if i not in created]
+    for i in range(0, len(others), 200):
+        mastery.rebuild(uow, tracker, others[i : i + 200])
+        if progress is not None:
+            progress(len(fresh) + min(i + 200, len(others)), len(ids), "updating mastery")
+    report.learners_rebuilt = len(ids)
+    # review schedules, as recording evidence keeps them, so reads after an import only read
+    for i in range(0, len(ids), 500):
+        path_state.sync_learners(uow, ids[i : i + 500])
+        if progress is not None:
+            progress(min(i + 500, len(ids)), len(ids), "updating review schedules")
     return report
 
 
-def export_responses(system: App, actor: Actor, out: IO[str], school_id: str | None = None) -> int:
+def export_responses(uow: UnitOfWork, actor: Actor, out: IO[str], school_id: str | None = None) -> int:
     """Write answers as canonical CSV; returns the number of rows written."""
     require_role(actor, Role.ADMIN)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     n = 0
-    with system.uow() as uow:
-        if not actor.is_system:
-            school_id = actor.school_id
-        elif school_id is not None and uow.schools.get(school_id) is None:
-            raise NotFound(f"no school {school_id}")
-        for ev, student_key in uow.evidence.stream(school_id):
-            if ev.item_id is None or not ev.skill_codes:
-                continue
-            d = ev.data
-            writer.writerow(format_row(student_key or ev.learner_id, ev.item_id, ev.skill_codes, ev.score,
-                                       ev.timestamp, ev.id, d.get("duration_s"), d.get("hints"), d.get("attempt")))
-            n += 1
-        uow.audit.add(actor.user_id, "export:responses", None, f"school:{school_id or 'all'}", {"rows": n})
-        uow.commit()
+    if not actor.is_system:
+        school_id = actor.school_id
+    elif school_id is not None and uow.schools.get(school_id) is None:
+        raise NotFound(f"no school {school_id}")
+    for ev, student_key in uow.evidence.stream(school_id):
+        if ev.item_id is None or not ev.skill_codes:
+            continue
+        d = ev.data
+        writer.writerow(format_row(student_key or ev.learner_id, ev.item_id, ev.skill_codes, ev.score,
+                                   ev.timestamp, ev.id, d.get("duration_s"), d.get("hints"), d.get("attempt")))
+        n += 1
+    uow.audit.add(actor.user_id, "export:responses", None, f"school:{school_id or 'all'}", {"rows": n})
     return n
 
 
-def export_to_string(system: App, actor: Actor, school_id: str | None = None) -> str:
+def export_to_string(uow: UnitOfWork, actor: Actor, school_id: str | None = None) -> str:
     buf = io.StringIO()
-    export_responses(system, actor, buf, school_id)
+    export_responses(uow, actor, buf, school_id)
     return buf.getvalue()

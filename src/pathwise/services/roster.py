@@ -8,10 +8,11 @@ fingerprint of its values are kept, so a second import of the same bundle change
 nothing and a changed record is updated in place, never duplicated.
 
 Rules it keeps:
-- One transaction. Any error (in the bundle, or a reference to something that does not
-  exist) means nothing is stored, unless ``skip_bad`` is given: then the bad rows and the
-  rows that depend on them are left out and the rest is stored. ``dry_run`` runs the same
-  code and rolls back, so its summary is exactly what a real run would do.
+- One transaction (the caller's unit of work). Any error (in the bundle, or a reference
+  to something that does not exist) means nothing is stored, unless ``skip_bad`` is
+  given: then the bad rows and the rows that depend on them are left out and the rest is
+  stored. ``dry_run`` runs the same code and rolls the unit of work back, so its summary
+  is exactly what a real run would do.
 - ``tobedeleted`` removes: a class is deleted with its enrollments; an enrollment is
   deleted; a user is deactivated and taken out of classes and guardian links (their
   evidence is kept: deleting a learner's record is a privacy request, see privacy.py);
@@ -34,16 +35,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
-
+from pathwise.domain.clock import utcnow
 from pathwise.domain.people import Role
 from pathwise.domain.problems import Problem
 from pathwise.services.access import Actor, require_role
-from pathwise.services.context import App
 from pathwise.services.errors import Invalid, NotFound
-from pathwise.store import tables as t
-from pathwise.store.tables import utcnow
-from pathwise.store.tables_interop import RosterRecordRow
+from pathwise.store.uow import UnitOfWork
 
 Progress = Callable[[int, int, str], None]
 ENTITIES = ("org", "academicSession", "course", "class", "user", "enrollment", "guardianLink")
@@ -113,41 +110,27 @@ def _new_id() -> str:
 class _Sync:
     """One import run inside one session; collects counts and problems."""
 
-    def __init__(self, session: Any, bundle: Any, report: RosterReport, into_school: str | None,
+    def __init__(self, uow: UnitOfWork, bundle: Any, report: RosterReport, into_school: str | None,
                  progress: Progress | None) -> None:
-        self.s = session
+        self.uow = uow
+        self.db = uow.roster
         self.b = bundle
         self.r = report
         self.into_school = into_school
         self.progress = progress
         self.done = 0
         self.total = max(1, bundle.count())
-        self.held: dict[tuple[str, str], RosterRecordRow] = {
-            (row.kind, row.sourced_id): row for row in self.s.scalars(select(RosterRecordRow))
-        }
+        self.held: dict[tuple[str, str], Any] = {(rec.kind, rec.sourced_id): rec for rec in self.db.records()}
         self.bad: dict[str, set[str]] = {k: set(v) for k, v in bundle.rejected.items()}
         self.touched_schools: set[str] = set()
         self.seen: dict[str, set[str]] = {}
         self.in_bundle: dict[str, set[str]] = {k: {r.sourced_id for r in v} for k, v in bundle.records.items()}
         # load what the sync will look at in a few queries instead of one per row
-        self._keep: list[Any] = []
         held_users = [r.user_id for r in self.held.values() if r.kind == "user" and r.user_id]
         held_sections = [r.local_id for r in self.held.values() if r.kind == "class" and r.local_id]
-        self._preload(t.UserRow, t.UserRow.id, held_users)
-        self._preload(t.SectionRow, t.SectionRow.id, held_sections)
-        self._preload(t.EnrollmentRow, t.EnrollmentRow.section_id, held_sections)
-        self.section_school: dict[str, str] = {o.id: o.school_id for o in self._keep if isinstance(o, t.SectionRow)}
-        self.enrolled: set[tuple[str, str]] = {(o.section_id, o.user_id) for o in self._keep
-                                               if isinstance(o, t.EnrollmentRow)}
+        self.section_school, self.enrolled = self.db.preload(held_users, held_sections)
         wanted = [r.values["username"].lower() for r in bundle.records.get("user", []) if r.values.get("username")]
-        self.usernames: dict[str, str] = {}
-        for i in range(0, len(wanted), 500):
-            q = select(t.UserRow.username, t.UserRow.id).where(t.UserRow.username.in_(wanted[i:i + 500]))
-            self.usernames.update({u: uid for u, uid in self.s.execute(q)})
-
-    def _preload(self, model: Any, col: Any, ids: list[str]) -> None:
-        for i in range(0, len(ids), 500):
-            self._keep.extend(self.s.scalars(select(model).where(col.in_(ids[i:i + 500]))))
+        self.usernames: dict[str, str] = self.db.user_ids_by_username(wanted)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -161,22 +144,16 @@ class _Sync:
         if self.progress is not None:
             self.progress(self.done, self.total, what)
 
-    def live(self, kind: str, sid: str) -> RosterRecordRow | None:
+    def live(self, kind: str, sid: str) -> Any:
         """A record we hold that is not removed (whatever this bundle says)."""
         row = self.held.get((kind, sid))
         return row if row is not None and row.status != "tobedeleted" else None
 
     def save(self, rec: Any, local_id: str | None, *, user_id: str | None = None,
              school_id: str | None = None) -> None:
-        key = (rec.kind, rec.sourced_id)
-        row = self.held.get(key)
-        fp = _fingerprint(rec.status, rec.values)
-        if row is None:
-            row = RosterRecordRow(kind=rec.kind, sourced_id=rec.sourced_id)
-            self.s.add(row)
-            self.held[key] = row
-        row.local_id, row.user_id, row.school_id = local_id, user_id, school_id
-        row.status, row.fingerprint, row.data, row.updated_at = rec.status, fp, dict(rec.values), utcnow()
+        self.held[(rec.kind, rec.sourced_id)] = self.db.save_record(
+            rec.kind, rec.sourced_id, local_id=local_id, user_id=user_id, school_id=school_id, status=rec.status,
+            fingerprint=_fingerprint(rec.status, rec.values), data=dict(rec.values), now=utcnow())
 
     def unchanged(self, rec: Any) -> bool:
         row = self.held.get((rec.kind, rec.sourced_id))
@@ -189,7 +166,7 @@ class _Sync:
             held = self.live("org", sid)
             return self.into_school if held is not None else None
         held = self.live("org", sid)
-        if held is not None and held.local_id and self.s.get(t.SchoolRow, held.local_id) is not None:
+        if held is not None and held.local_id and self.db.school_exists(held.local_id):
             return held.local_id
         return None
 
@@ -207,33 +184,31 @@ class _Sync:
                     self.save(rec, row.local_id if row else None)
                     continue
                 sid = row.local_id
-                if sid and sid != self.into_school and self.s.get(t.SchoolRow, sid) is not None:
-                    users = self.s.scalar(select(t.UserRow.id).where(t.UserRow.school_id == sid).limit(1))
-                    secs = self.s.scalar(select(t.SectionRow.id).where(t.SectionRow.school_id == sid).limit(1))
-                    if users or secs:
+                if sid and sid != self.into_school and self.db.school_exists(sid):
+                    if self.db.school_in_use(sid):
                         self.problem(rec, "status", "tobedeleted, but the school still has users or classes: "
                                      "kept", "warning")
                     else:
-                        self.s.execute(delete(t.SchoolRow).where(t.SchoolRow.id == sid))
+                        self.db.delete_school(sid)
                 c.removed += 1
                 self.save(rec, sid)
                 continue
             name = rec.values["name"]
             if self.into_school is not None:
                 school_id = self.into_school
-            elif row is not None and row.local_id and self.s.get(t.SchoolRow, row.local_id) is not None:
+            elif row is not None and row.local_id and self.db.school_exists(row.local_id):
                 school_id = row.local_id
             else:
                 school_id = None
             if school_id is None:
                 school_id = _new_id()
-                self.s.add(t.SchoolRow(id=school_id, name=name[:200], external_id=None))
+                self.db.add_school(school_id, name[:200])
                 c.created += 1
             elif self.unchanged(rec):
                 c.unchanged += 1
             else:
                 if self.into_school is None:
-                    self.s.get(t.SchoolRow, school_id).name = name[:200]  # type: ignore[union-attr]
+                    self.db.rename_school(school_id, name[:200])
                 if row is None:
                     c.created += 1
                 else:
@@ -283,7 +258,7 @@ class _Sync:
                 local = None
             if rec.removed:
                 if local is not None and row is not None and row.status != "tobedeleted":
-                    self.s.execute(delete(t.SectionRow).where(t.SectionRow.id == local))
+                    self.db.delete_section(local)
                     self.section_school.pop(local, None)
                     self.enrolled = {p for p in self.enrolled if p[0] != local}
                     c.removed += 1
@@ -306,15 +281,13 @@ class _Sync:
             grade = (v["grades"][0] if v["grades"] else None)
             if local is None:
                 local = _new_id()
-                self.s.add(t.SectionRow(id=local, school_id=school_id, name=name, subject=subject,
-                                        grade=grade and grade[:16], external_id=rec.sourced_id))
+                self.db.add_section(local, school_id, name, subject, grade and grade[:16], rec.sourced_id)
                 c.created += 1
                 self.section_school[local] = school_id
             elif self.unchanged(rec):
                 c.unchanged += 1
             else:
-                sec = self.s.get(t.SectionRow, local)
-                sec.school_id, sec.name, sec.subject, sec.grade = school_id, name, subject, grade and grade[:16]
+                self.db.update_section(local, school_id, name, subject, grade and grade[:16])
                 self.section_school[local] = school_id
                 c.updated += 1
             out[rec.sourced_id] = local
@@ -331,7 +304,7 @@ class _Sync:
             self.seen.setdefault("user", set()).add(rec.sourced_id)
             row = self.held.get(("user", rec.sourced_id))
             local = row.user_id if row is not None else None
-            user = self.s.get(t.UserRow, local) if local else None
+            user = self.db.user(local) if local else None
             if rec.removed:
                 if user is not None and row is not None and row.status != "tobedeleted":
                     self.deactivate(user.id)
@@ -374,9 +347,8 @@ class _Sync:
             email = v["email"] or None
             if user is None:
                 uid = _new_id()
-                self.s.add(t.UserRow(id=uid, school_id=school_id, username=username, display_name=display,
-                                     role=role, grade=grade, email=email, external_id=rec.sourced_id,
-                                     active=active, profile={}))
+                self.db.add_user(user_id=uid, school_id=school_id, username=username, display_name=display,
+                                 role=role, grade=grade, email=email, external_id=rec.sourced_id, active=active)
                 self.usernames[username] = uid
                 c.created += 1
             elif self.unchanged(rec):
@@ -387,27 +359,22 @@ class _Sync:
                 if user.username != username:
                     self.usernames.pop(user.username, None)
                     self.usernames[username] = uid
-                user.school_id, user.username, user.display_name = school_id, username, display
-                user.role, user.grade, user.email, user.active = role, grade, email, active
-                user.external_id = rec.sourced_id
+                self.db.update_user(uid, school_id=school_id, username=username, display_name=display, role=role,
+                                    grade=grade, email=email, active=active, external_id=rec.sourced_id)
                 c.updated += 1
             out[rec.sourced_id] = uid
             self.save(rec, uid, user_id=uid, school_id=school_id)
-        self.s.flush()
+        self.uow.flush()
         return out
 
     def deactivate(self, user_id: str) -> None:
-        user = self.s.get(t.UserRow, user_id)
-        if user is not None:
-            user.active = False
-        self.s.execute(delete(t.EnrollmentRow).where(t.EnrollmentRow.user_id == user_id))
+        self.db.deactivate_user(user_id)
         self.enrolled = {p for p in self.enrolled if p[1] != user_id}
-        self.s.execute(delete(t.GuardianLinkRow).where(
-            (t.GuardianLinkRow.guardian_id == user_id) | (t.GuardianLinkRow.student_id == user_id)))
         for row in self.held.values():
             if row.kind == "enrollment" and row.user_id == user_id and row.status != "tobedeleted":
                 row.status = "tobedeleted"
                 row.fingerprint = ""
+                self.db.mark_removed(row)
 
     def user_id_of(self, sid: str, users: dict[str, str]) -> str | None:
         if sid in users:
@@ -419,8 +386,7 @@ class _Sync:
 
     def guardian_links(self, users: dict[str, str], old_agents: dict[str, list[str]]) -> None:
         c = self.r.counts["guardianLink"]
-        roles = dict(self.s.execute(select(t.UserRow.id, t.UserRow.role).where(
-            t.UserRow.id.in_(list(users.values()) or [""]))).all())
+        roles = self.db.roles(list(users.values()))
         for rec in self.b.of("user"):
             if rec.removed or rec.sourced_id not in users:
                 continue
@@ -436,18 +402,18 @@ class _Sync:
                         self.problem(rec, "agentSourcedIds", f"user {agent!r} {why}: link left out", "warning")
                     continue
                 if other not in roles:
-                    roles[other] = self.s.scalar(select(t.UserRow.role).where(t.UserRow.id == other)) or ""
+                    roles[other] = self.db.role(other)
                 pair = _guardian_pair(me, roles.get(me, ""), other, roles.get(other, ""))
                 if pair is None:
                     continue
-                existing = self.s.get(t.GuardianLinkRow, pair)
-                if agent in wanted and existing is None:
-                    self.s.add(t.GuardianLinkRow(guardian_id=pair[0], student_id=pair[1], relationship="parent"))
+                existing = self.db.guardian_linked(*pair)
+                if agent in wanted and not existing:
+                    self.db.link_guardian(*pair)
                     c.created += 1
                 elif agent in wanted:
                     c.unchanged += 1
-                elif existing is not None:
-                    self.s.delete(existing)
+                elif existing:
+                    self.db.unlink_guardian(*pair)
                     c.removed += 1
 
     def enrollments(self, classes: dict[str, str], users: dict[str, str]) -> None:
@@ -462,8 +428,7 @@ class _Sync:
             old = (row.local_id, row.user_id) if row is not None and row.status != "tobedeleted" else None
             if rec.removed:
                 if old is not None and old[0] and old[1]:
-                    self.s.execute(delete(t.EnrollmentRow).where(t.EnrollmentRow.section_id == old[0],
-                                                                 t.EnrollmentRow.user_id == old[1]))
+                    self.db.unenrol(old[0], old[1])
                     self.enrolled.discard((old[0], old[1]))
                     c.removed += 1
                 else:
@@ -506,15 +471,10 @@ class _Sync:
                 c.unchanged += 1
             else:
                 if old is not None and old != (section, uid) and old[0] and old[1]:
-                    self.s.execute(delete(t.EnrollmentRow).where(t.EnrollmentRow.section_id == old[0],
-                                                                 t.EnrollmentRow.user_id == old[1]))
+                    self.db.unenrol(old[0], old[1])
                     self.enrolled.discard((old[0], old[1]))
-                existing = self.s.get(t.EnrollmentRow, (section, uid)) if (section, uid) in self.enrolled else None
-                if existing is None:
-                    self.s.add(t.EnrollmentRow(section_id=section, user_id=uid, role=v["role"]))
-                    self.enrolled.add((section, uid))
-                else:
-                    existing.role = v["role"]
+                self.db.enrol(section, uid, v["role"], maybe_enrolled=(section, uid) in self.enrolled)
+                self.enrolled.add((section, uid))
                 if old is None:
                     c.created += 1
                 else:
@@ -533,14 +493,14 @@ class _Sync:
                 if row.school_id not in self.touched_schools:
                     continue
                 if kind == "enrollment" and row.local_id and row.user_id:
-                    self.s.execute(delete(t.EnrollmentRow).where(t.EnrollmentRow.section_id == row.local_id,
-                                                                 t.EnrollmentRow.user_id == row.user_id))
+                    self.db.unenrol(row.local_id, row.user_id)
                     self.enrolled.discard((row.local_id, row.user_id))
                 elif kind == "class" and row.local_id:
-                    self.s.execute(delete(t.SectionRow).where(t.SectionRow.id == row.local_id))
+                    self.db.delete_section(row.local_id)
                 elif kind == "user" and row.user_id:
                     self.deactivate(row.user_id)
-                row.status, row.fingerprint, row.updated_at = "tobedeleted", "", utcnow()
+                row.status, row.fingerprint = "tobedeleted", ""
+                self.db.mark_removed(row, utcnow())
                 self.r.counts[kind].removed += 1
 
 
@@ -552,12 +512,14 @@ def _guardian_pair(a: str, a_role: str, b: str, b_role: str) -> tuple[str, str] 
     return None
 
 
-def import_roster(system: App, actor: Actor, bundle: Any, *, dry_run: bool = False, skip_bad: bool = False,
+def import_roster(uow: UnitOfWork, actor: Actor, bundle: Any, *, dry_run: bool = False, skip_bad: bool = False,
                   into_school: str | None = None, progress: Progress | None = None) -> RosterReport:
     """Sync the database with a parsed OneRoster ``bundle``; see the module docstring.
 
     Raises ``RosterRejected`` (an ``Invalid``) when there are errors and ``skip_bad`` is
-    off; the report it carries lists every problem with file, line and field.
+    off; the report it carries lists every problem with file, line and field. Both a
+    rejection and a dry run roll the caller's unit of work back before they return, so
+    nothing is stored even by a door that goes on to commit.
     """
     require_role(actor, Role.ADMIN)
     if not actor.is_system:
@@ -567,30 +529,28 @@ def import_roster(system: App, actor: Actor, bundle: Any, *, dry_run: bool = Fal
     report = RosterReport(version=bundle.version, dry_run=dry_run, skip_bad=skip_bad)
     for i in bundle.issues:
         report.problems.append(i)
-    with system.uow() as uow:
-        if into_school is not None and uow.schools.get(into_school) is None:
-            raise NotFound(f"no school {into_school}")
-        sync = _Sync(uow.session, bundle, report, into_school, progress)
-        old_agents = {sid: list(row.data.get("agentSourcedIds", []))
-                      for (k, sid), row in sync.held.items() if k == "user"}
-        orgs = sync.orgs()
-        sync.plain("academicSession", orgs)
-        sync.plain("course", orgs)
-        classes = sync.classes(orgs)
-        users = sync.users(orgs)
-        sync.guardian_links(users, old_agents)
-        sync.enrollments(classes, users)
-        if not report.errors or skip_bad:
-            sync.bulk_absent()
-        report.skipped_rows = sum(len(v) for v in sync.bad.values())
-        if progress is not None:
-            progress(sync.total, sync.total, "done")
-        if report.errors and not skip_bad:
-            uow.rollback()
-            raise RosterRejected(report)
-        if dry_run:
-            uow.rollback()
-            return report
-        uow.commit()
-        report.applied = True
+    if into_school is not None and uow.schools.get(into_school) is None:
+        raise NotFound(f"no school {into_school}")
+    sync = _Sync(uow, bundle, report, into_school, progress)
+    old_agents = {sid: list(row.data.get("agentSourcedIds", []))
+                  for (k, sid), row in sync.held.items() if k == "user"}
+    orgs = sync.orgs()
+    sync.plain("academicSession", orgs)
+    sync.plain("course", orgs)
+    classes = sync.classes(orgs)
+    users = sync.users(orgs)
+    sync.guardian_links(users, old_agents)
+    sync.enrollments(classes, users)
+    if not report.errors or skip_bad:
+        sync.bulk_absent()
+    report.skipped_rows = sum(len(v) for v in sync.bad.values())
+    if progress is not None:
+        progress(sync.total, sync.total, "done")
+    if report.errors and not skip_bad:
+        uow.rollback()
+        raise RosterRejected(report)
+    if dry_run:
+        uow.rollback()
+        return report
+    report.applied = True
     return report

@@ -20,19 +20,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
-
 from pathwise.domain.answers import check_answer, is_parameterised
 from pathwise.domain.content import Item, ItemType
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role
+from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import evidence as evidence_service
 from pathwise.services.access import Actor, Need, require_learner, require_role, visible_learners
 from pathwise.services.auth import secret_digest
-from pathwise.services.context import App
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
-from pathwise.store import tables as t
-from pathwise.store import tables_xapi as x
 from pathwise.store.uow import UnitOfWork
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
@@ -138,7 +134,7 @@ class NewCredential:
     scopes: tuple[str, ...]
 
 
-def create_credential(system: App, actor: Actor, name: str, scopes: Sequence[str]) -> NewCredential:
+def create_credential(uow: UnitOfWork, actor: Actor, name: str, scopes: Sequence[str]) -> NewCredential:
     """A new basic-auth key/secret for an integration; the secret is shown once, stored hashed."""
     require_role(actor, Role.ADMIN)
     name = name.strip()
@@ -149,39 +145,29 @@ def create_credential(system: App, actor: Actor, name: str, scopes: Sequence[str
         raise Invalid(f"scopes must be some of {', '.join(SCOPES)}", "scope")
     key = secrets.token_hex(10)
     secret = secrets.token_urlsafe(24)
-    with system.uow() as uow:
-        uow.session.add(x.XapiCredentialRow(key=key, name=name, secret_hash=secret_digest(secret),
-                                            scopes=list(dict.fromkeys(scopes))))
-        uow.commit()
+    uow.xapi.add_credential(key, name, secret_digest(secret), list(dict.fromkeys(scopes)))
     return NewCredential(key, secret, name, tuple(dict.fromkeys(scopes)))
 
 
-def list_credentials(system: App, actor: Actor) -> list[dict[str, Any]]:
+def list_credentials(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
     require_role(actor, Role.ADMIN)
-    with system.uow() as uow:
-        rows = uow.session.scalars(select(x.XapiCredentialRow).order_by(x.XapiCredentialRow.created_at)).all()
-        return [{"key": r.key, "name": r.name, "scopes": list(r.scopes), "revoked": r.revoked_at is not None}
-                for r in rows]
+    return [{"key": c.key, "name": c.name, "scopes": list(c.scopes), "revoked": c.revoked}
+            for c in uow.xapi.credentials()]
 
 
-def revoke_credential(system: App, actor: Actor, key: str) -> None:
+def revoke_credential(uow: UnitOfWork, actor: Actor, key: str) -> None:
     require_role(actor, Role.ADMIN)
-    with system.uow() as uow:
-        row = uow.session.get(x.XapiCredentialRow, key)
-        if row is None:
-            raise NotFound(f"no credential {key}")
-        row.revoked_at = datetime.now(UTC)
-        uow.commit()
+    if not uow.xapi.revoke_credential(key, datetime.now(UTC)):
+        raise NotFound(f"no credential {key}")
 
 
-def authenticate(system: App, key: str, secret: str) -> XapiClient:
+def authenticate(uow: UnitOfWork, key: str, secret: str) -> XapiClient:
     """The integration whose key and secret these are, else ``AuthFailed``."""
     digest = secret_digest(secret)
-    with system.uow() as uow:
-        row = uow.session.get(x.XapiCredentialRow, key)
-        if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, digest):
-            raise AuthFailed("unknown or revoked xAPI credential")
-        return XapiClient(row.key, row.name, frozenset(row.scopes))
+    cred = uow.xapi.credential(key)
+    if cred is None or cred.revoked or not hmac.compare_digest(cred.secret_hash, digest):
+        raise AuthFailed("unknown or revoked xAPI credential")
+    return XapiClient(cred.key, cred.name, frozenset(cred.scopes))
 
 
 # --------------------------------------------------------------------------- storing
@@ -328,13 +314,15 @@ class StoreResult:
     evidence: int
 
 
-def store_statements(system: App, client: XapiClient, statements: Sequence[dict[str, Any]],
+def store_statements(uow: UnitOfWork, tracker: Tracker, client: XapiClient, statements: Sequence[dict[str, Any]],
                      attachments: dict[str, tuple[str, bytes]] | None = None, v2: bool = True) -> StoreResult:
-    """Store a batch of validated statements atomically; returns their ids in order.
+    """Store a batch of validated statements; returns their ids in order.
 
     The same id already stored with the same content is accepted and not stored
     again; with other content it is a ``Conflict``. Ids repeated within one batch
-    are ``Invalid``.
+    are ``Invalid``. All or nothing: it raises before anything of a refused batch is
+    kept, and the door rolls back the unit of work on any error. Statements on mapped
+    activities become Evidence through the live ``tracker``.
     """
     require_scope(client, "statements/write")
     stored = now_stored()
@@ -350,67 +338,37 @@ def store_statements(system: App, client: XapiClient, statements: Sequence[dict[
         stmt["id"] = sid
         ids.append(sid)
         batch.append(stmt)
-    with system.uow() as uow:
-        s = uow.session
-        existing: dict[str, str] = {}
-        for chunk in _chunks(ids, 500):
-            for sid, body in s.execute(select(x.XapiStatementRow.statement_id, x.XapiStatementRow.body)
-                                       .where(x.XapiStatementRow.statement_id.in_(chunk))):
-                existing[sid] = body
-        new: list[dict[str, Any]] = []
-        for stmt in batch:
-            if stmt["id"] in existing:
-                if not same_statement(json.loads(existing[stmt["id"]]), stmt):
-                    raise Conflict(f"statement {stmt['id']} already exists with other content")
-                continue
-            stmt["stored"] = stored
-            stmt["authority"] = client.authority
-            if "timestamp" not in stmt:
-                stmt["timestamp"] = stored
-            stmt.setdefault("version", "2.0.0" if v2 else "1.0.0")
-            new.append(stmt)
-        if not new:
-            return StoreResult(ids, 0, 0)
-        indexed = [_index(stmt, stored, client.key) for stmt in new]
-        rows = [ix.row for ix in indexed]
-        table = x.XapiStatementRow.__table__
-        inserted = s.execute(table.insert().returning(table.c.statement_id, table.c.seq,
-                                                      sort_by_parameter_order=True), rows)
-        all_seqs: dict[str, int] = {sid: seq for sid, seq in inserted}
-        agent_rows = []
-        activity_rows = []
-        for ix in indexed:
-            seq = all_seqs[ix.row["statement_id"]]
-            agent_rows.extend({"seq": seq, "agent_key": k, "direct": d} for k, d in ix.agents)
-            activity_rows.extend({"seq": seq, "activity_id": a, "direct": d} for a, d in ix.activities)
-        if agent_rows:
-            s.execute(x.XapiStatementAgentRow.__table__.insert(), agent_rows)
-        if activity_rows:
-            s.execute(x.XapiStatementActivityRow.__table__.insert(), activity_rows)
-        _merge_definitions(s, [d for ix in indexed for d in ix.definitions])
-        _apply_voiding(s, [st for st in new if st["verb"]["id"] == VOIDED_VERB
-                           and st["object"].get("objectType") == "StatementRef"])
-        if attachments:
-            _store_attachments(s, new, attachments)
-        n_evidence = _record_evidence(system, uow, new)
-        uow.commit()
+    existing = uow.xapi.statement_bodies(ids)
+    new: list[dict[str, Any]] = []
+    for stmt in batch:
+        if stmt["id"] in existing:
+            if not same_statement(json.loads(existing[stmt["id"]]), stmt):
+                raise Conflict(f"statement {stmt['id']} already exists with other content")
+            continue
+        stmt["stored"] = stored
+        stmt["authority"] = client.authority
+        if "timestamp" not in stmt:
+            stmt["timestamp"] = stored
+        stmt.setdefault("version", "2.0.0" if v2 else "1.0.0")
+        new.append(stmt)
+    if not new:
+        return StoreResult(ids, 0, 0)
+    indexed = [_index(stmt, stored, client.key) for stmt in new]
+    uow.xapi.add_statements([ix.row for ix in indexed], [ix.agents for ix in indexed],
+                            [ix.activities for ix in indexed])
+    _merge_definitions(uow, [d for ix in indexed for d in ix.definitions])
+    uow.xapi.void_statements([st["object"]["id"] for st in new if st["verb"]["id"] == VOIDED_VERB
+                              and st["object"].get("objectType") == "StatementRef"])
+    if attachments:
+        _store_attachments(uow, new, attachments)
+    n_evidence = _record_evidence(uow, tracker, new)
     return StoreResult(ids, len(new), n_evidence)
 
 
-def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
-
-
-def _merge_definitions(s: Any, defs: list[tuple[str, dict[str, Any]]]) -> None:
+def _merge_definitions(uow: UnitOfWork, defs: list[tuple[str, dict[str, Any]]]) -> None:
     if not defs:
         return
-    before: dict[str, dict[str, Any]] = {}
-    ids = list(dict.fromkeys(a for a, _ in defs))
-    for chunk in _chunks(ids, 500):
-        for aid, definition in s.execute(select(x.XapiActivityRow.activity_id, x.XapiActivityRow.definition)
-                                         .where(x.XapiActivityRow.activity_id.in_(chunk))):
-            before[aid] = definition
+    before = uow.xapi.activity_definitions(list(dict.fromkeys(a for a, _ in defs)))
     merged = {aid: dict(d) for aid, d in before.items()}
     for aid, d in defs:
         cur = merged.setdefault(aid, {})
@@ -419,42 +377,26 @@ def _merge_definitions(s: Any, defs: list[tuple[str, dict[str, Any]]]) -> None:
                 cur[k] = {**cur[k], **val}
             else:
                 cur[k] = val
-    table = x.XapiActivityRow.__table__
-    new = [{"activity_id": aid, "definition": d} for aid, d in merged.items() if aid not in before]
-    changed = [(aid, d) for aid, d in merged.items() if aid in before and before[aid] != d]
-    if new:
-        s.execute(table.insert(), new)
-    for aid, d in changed:
-        s.execute(update(x.XapiActivityRow).where(x.XapiActivityRow.activity_id == aid).values(definition=d))
+    uow.xapi.add_activity_definitions({aid: d for aid, d in merged.items() if aid not in before})
+    for aid, d in merged.items():
+        if aid in before and before[aid] != d:
+            uow.xapi.set_activity_definition(aid, d)
 
 
-def _apply_voiding(s: Any, voiding: list[dict[str, Any]]) -> None:
-    targets = [st["object"]["id"] for st in voiding]
-    if targets:
-        s.execute(update(x.XapiStatementRow)
-                  .where(x.XapiStatementRow.statement_id.in_(targets), x.XapiStatementRow.is_voiding.is_(False))
-                  .values(voided=True))
-
-
-def _store_attachments(s: Any, new: list[dict[str, Any]], attachments: dict[str, tuple[str, bytes]]) -> None:
+def _store_attachments(uow: UnitOfWork, new: list[dict[str, Any]],
+                       attachments: dict[str, tuple[str, bytes]]) -> None:
     wanted = {a["sha2"] for st in new for a in st.get("attachments") or [] if a.get("sha2") in attachments}
     if not wanted:
         return
-    have = set(s.scalars(select(x.XapiAttachmentRow.sha2).where(x.XapiAttachmentRow.sha2.in_(list(wanted)))))
+    have = uow.xapi.attachment_shas(wanted)
     for sha in wanted - have:
         ct, data = attachments[sha]
-        s.execute(insert(x.XapiAttachmentRow).values(sha2=sha, content_type=ct, content=data))
+        uow.xapi.add_attachment(sha, ct, data)
 
 
-def get_attachments(system: App, client: XapiClient, shas: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+def get_attachments(uow: UnitOfWork, client: XapiClient, shas: Iterable[str]) -> dict[str, tuple[str, bytes]]:
     require_scope(client, "statements/read", "statements/read/mine", read=True)
-    wanted = list(dict.fromkeys(shas))
-    out: dict[str, tuple[str, bytes]] = {}
-    with system.uow() as uow:
-        for chunk in _chunks(wanted, 500):
-            for row in uow.session.scalars(select(x.XapiAttachmentRow).where(x.XapiAttachmentRow.sha2.in_(chunk))):
-                out[row.sha2] = (row.content_type, row.content)
-    return out
+    return uow.xapi.attachments(list(dict.fromkeys(shas)))
 
 
 # --------------------------------------------------------------------------- evidence
@@ -464,17 +406,11 @@ def _learner_for(uow: UnitOfWork, actor: dict[str, Any], cache: dict[str, str | 
     key = agent_key(actor) or ""
     if key in cache:
         return cache[key]
-    U = t.UserRow
     learner: str | None = None
     if "account" in actor:
-        name = str(actor["account"].get("name", ""))
-        learner = uow.session.scalar(select(U.id).where(U.role == Role.STUDENT.value,
-                                                         or_(U.username == name, U.external_id == name, U.id == name))
-                                     .limit(1))
+        learner = uow.xapi.student_by_account(str(actor["account"].get("name", "")))
     elif "mbox" in actor:
-        email = str(actor["mbox"])[len("mailto:"):].lower()
-        learner = uow.session.scalar(select(U.id).where(U.role == Role.STUDENT.value,
-                                                         func.lower(U.email) == email).limit(1))
+        learner = uow.xapi.student_by_email(str(actor["mbox"])[len("mailto:"):].lower())
     cache[key] = learner
     return learner
 
@@ -508,16 +444,12 @@ def _score(res: dict[str, Any], item: Item | None) -> float | None:
     return checked.score if checked.scored else None
 
 
-def _record_evidence(system: App, uow: UnitOfWork, new: list[dict[str, Any]]) -> int:
+def _record_evidence(uow: UnitOfWork, tracker: Tracker, new: list[dict[str, Any]]) -> int:
     candidates = [st for st in new if _reports_outcome(st.get("result"))
                   and st["object"].get("objectType", "Activity") == "Activity"]
     if not candidates:
         return 0
-    acts = list({st["object"]["id"] for st in candidates})
-    maps: dict[str, list[x.XapiSkillMapRow]] = {}
-    for chunk in _chunks(acts, 500):
-        for m in uow.session.scalars(select(x.XapiSkillMapRow).where(x.XapiSkillMapRow.activity_id.in_(chunk))):
-            maps.setdefault(m.activity_id, []).append(m)
+    maps = uow.xapi.skill_rules(list({st["object"]["id"] for st in candidates}))
     if not maps:
         return 0
     cache: dict[str, str | None] = {}
@@ -539,7 +471,7 @@ def _record_evidence(system: App, uow: UnitOfWork, new: list[dict[str, Any]]) ->
             if rule.item_id not in items:
                 items[rule.item_id] = uow.items.get(rule.item_id)
             item = items[rule.item_id]
-        codes = tuple(c for c in rule.skill_codes.split(";") if c)
+        codes = rule.skill_codes
         if not codes and item is not None:
             codes = item.skill_codes
         if not codes:
@@ -554,11 +486,11 @@ def _record_evidence(system: App, uow: UnitOfWork, new: list[dict[str, Any]]) ->
                                   "activity": st["object"]["id"]}))
     if not evs:
         return 0
-    result = evidence_service.record_evidence(uow, system.tracker(), Actor.system("xapi"), evs)
+    result = evidence_service.record_evidence(uow, tracker, Actor.system("xapi"), evs)
     return result.stored
 
 
-def map_activity(system: App, actor: Actor, activity_id: str, skill_codes: Sequence[str] = (),
+def map_activity(uow: UnitOfWork, actor: Actor, activity_id: str, skill_codes: Sequence[str] = (),
                  item_id: str | None = None, verb_id: str | None = None) -> None:
     """Count statements on ``activity_id`` (optionally only with ``verb_id``) as evidence.
 
@@ -568,17 +500,11 @@ def map_activity(system: App, actor: Actor, activity_id: str, skill_codes: Seque
     require_role(actor, Role.ADMIN, Role.TEACHER)
     if not activity_id or ":" not in activity_id:
         raise Invalid("activity id must be an absolute IRI", "activity_id")
-    with system.uow() as uow:
-        if item_id and uow.items.get(item_id) is None:
-            raise NotFound(f"no item {item_id}")
-        if not skill_codes and not item_id:
-            raise Invalid("map an activity to an item or to skills", "skill_codes")
-        uow.session.execute(delete(x.XapiSkillMapRow).where(
-            x.XapiSkillMapRow.activity_id == activity_id,
-            x.XapiSkillMapRow.verb_id.is_(None) if verb_id is None else x.XapiSkillMapRow.verb_id == verb_id))
-        uow.session.add(x.XapiSkillMapRow(activity_id=activity_id, verb_id=verb_id, item_id=item_id,
-                                          skill_codes=";".join(skill_codes)))
-        uow.commit()
+    if item_id and uow.items.get(item_id) is None:
+        raise NotFound(f"no item {item_id}")
+    if not skill_codes and not item_id:
+        raise Invalid("map an activity to an item or to skills", "skill_codes")
+    uow.xapi.map_activity(activity_id, verb_id, item_id, skill_codes)
 
 
 # --------------------------------------------------------------------------- reading
@@ -608,104 +534,55 @@ class StatementPage:
     consistent_through: str
 
 
-def _visible(client: XapiClient, S: Any) -> Any:
+def _only_stored_by(client: XapiClient) -> str | None:
+    """The credential whose statements alone the client may read (None: all of them)."""
     if client.may("statements/read") or "all/read" in client.scopes:
         return None
-    return S.credential_id == client.key
+    return client.key
 
 
-def get_statement(system: App, client: XapiClient, statement_id: str, voided: bool = False) -> dict[str, Any]:
+def get_statement(uow: UnitOfWork, client: XapiClient, statement_id: str, voided: bool = False) -> dict[str, Any]:
     """One statement by id; a voided one only through ``voided=True``."""
     require_scope(client, "statements/read", "statements/read/mine", read=True)
-    S = x.XapiStatementRow
-    with system.uow() as uow:
-        q = select(S.body, S.voided).where(S.statement_id == statement_id)
-        mine = _visible(client, S)
-        if mine is not None:
-            q = q.where(mine)
-        row = uow.session.execute(q).first()
-    if row is None or bool(row.voided) != voided:
+    found = uow.xapi.statement(statement_id, _only_stored_by(client))
+    if found is None or found[1] != voided:
         raise NotFound(f"no statement {statement_id}")
-    return json.loads(row.body)
+    return json.loads(found[0])
 
 
-def _filters(q: StatementQuery, T: Any) -> list[Any]:
-    conds = []
-    if q.verb:
-        conds.append(T.verb_id == q.verb)
-    if q.registration:
-        conds.append(T.registration == q.registration)
-    if q.activity:
-        A = x.XapiStatementActivityRow
-        sub = select(A.seq).where(A.activity_id == q.activity)
-        if not q.related_activities:
-            sub = sub.where(A.direct.is_(True))
-        conds.append(T.seq.in_(sub))
-    if q.agent:
-        G = x.XapiStatementAgentRow
-        sub = select(G.seq).where(G.agent_key == q.agent)
-        if not q.related_agents:
-            sub = sub.where(G.direct.is_(True))
-        conds.append(T.seq.in_(sub))
-    return conds
-
-
-def query_statements(system: App, client: XapiClient, q: StatementQuery) -> StatementPage:
+def query_statements(uow: UnitOfWork, client: XapiClient, q: StatementQuery) -> StatementPage:
     require_scope(client, "statements/read", "statements/read/mine", read=True)
-    S = x.XapiStatementRow
-    with system.uow() as uow:
-        s = uow.session
-        max_seq = q.max_seq if q.max_seq is not None else (s.scalar(select(func.max(S.seq))) or 0)
-        where = [S.voided.is_(False), S.seq <= max_seq]
-        mine = _visible(client, S)
-        if mine is not None:
-            where.append(mine)
-        conds = _filters(q, S)
-        if conds:
-            T = x.XapiStatementRow.__table__.alias("target")
-            targets = select(T.c.statement_id).where(and_(*_filters(q, T.c)))
-            where.append(or_(and_(*conds), S.ref_id.in_(targets)))
-        if q.since:
-            where.append(S.stored > q.since)
-        if q.until:
-            where.append(S.stored <= q.until)
-        if q.after_seq is not None:
-            where.append(S.seq > q.after_seq if q.ascending else S.seq < q.after_seq)
-        limit = q.limit if 0 < q.limit <= MAX_PAGE else MAX_PAGE
-        order = S.seq.asc() if q.ascending else S.seq.desc()
-        rows = s.execute(select(S.seq, S.body).where(*where).order_by(order).limit(limit + 1)).all()
-    more = rows[limit - 1].seq if len(rows) > limit else None
+    limit = q.limit if 0 < q.limit <= MAX_PAGE else MAX_PAGE
+    max_seq, rows = uow.xapi.query_statements(
+        limit=limit, credential_key=_only_stored_by(client), agent=q.agent, verb=q.verb, activity=q.activity,
+        registration=q.registration, related_activities=q.related_activities, related_agents=q.related_agents,
+        since=q.since, until=q.until, ascending=q.ascending, after_seq=q.after_seq, max_seq=q.max_seq)
+    more = rows[limit - 1][0] if len(rows) > limit else None
     rows = rows[:limit]
-    return StatementPage([json.loads(r.body) for r in rows], more, max_seq, now_stored())
+    return StatementPage([json.loads(body) for _, body in rows], more, max_seq, now_stored())
 
 
-def latest_stored(system: App) -> str | None:
-    S = x.XapiStatementRow
-    with system.uow() as uow:
-        return uow.session.scalar(select(func.max(S.stored)))
+def latest_stored(uow: UnitOfWork) -> str | None:
+    return uow.xapi.latest_stored()
 
 
-def count_statements(system: App, client: XapiClient) -> int:
+def count_statements(uow: UnitOfWork, client: XapiClient) -> int:
     require_scope(client, "statements/read", read=True)
-    with system.uow() as uow:
-        return uow.session.scalar(select(func.count()).select_from(x.XapiStatementRow)) or 0
+    return uow.xapi.count_statements()
 
 
 # --------------------------------------------------------------------------- export
 
 
-def evidence_as_statements(system: App, actor: Actor, learner_id: str | None = None,
+def evidence_as_statements(uow: UnitOfWork, actor: Actor, learner_id: str | None = None,
                            home_page: str = "https://pathwise.invalid/users") -> list[dict[str, Any]]:
     """Evidence the actor may read, as xAPI statements (one per evidence record)."""
-    with system.uow() as uow:
-        learners = [require_learner(uow, actor, learner_id, Need.READ, "evidence")] if learner_id \
-            else visible_learners(uow, actor)
-        out: list[dict[str, Any]] = []
-        for learner in learners:
-            for ev in uow.evidence.for_learner(learner.id):
-                out.append(_evidence_statement(ev, learner.username, home_page))
-        if learner_id:
-            uow.commit()
+    learners = [require_learner(uow, actor, learner_id, Need.READ, "evidence")] if learner_id \
+        else visible_learners(uow, actor)
+    out: list[dict[str, Any]] = []
+    for learner in learners:
+        for ev in uow.evidence.for_learner(learner.id):
+            out.append(_evidence_statement(ev, learner.username, home_page))
     return out
 
 

@@ -13,12 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
-
-from pathwise.services.context import App
 from pathwise.services.errors import Conflict, Invalid, ServiceError
 from pathwise.services.xapi import XapiClient, agent_key, now_stored, require_scope
-from pathwise.store import tables_xapi as x
+from pathwise.store.uow import UnitOfWork
 
 STATE = "state"
 ACTIVITY_PROFILE = "activity_profile"
@@ -78,34 +75,25 @@ def etag_matches(header: str, etag: str) -> bool:
     return False
 
 
-def get_document(system: App, client: XapiClient, scope: DocScope, doc_id: str) -> Document | None:
+def get_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: str) -> Document | None:
     _scope_needed(client, scope, read=True)
-    D = x.XapiDocumentRow
-    with system.uow() as uow:
-        row = uow.session.scalar(select(D).where(D.scope_key == scope.key, D.doc_id == doc_id))
-        if row is None:
-            return None
-        return Document(row.doc_id, row.content, row.content_type, row.etag, row.updated)
+    doc = uow.xapi.document(scope.key, doc_id)
+    if doc is None:
+        return None
+    return Document(doc.doc_id, doc.content, doc.content_type, doc.etag, doc.updated)
 
 
-def list_documents(system: App, client: XapiClient, scope: DocScope, since: str | None = None) -> list[str]:
+def list_documents(uow: UnitOfWork, client: XapiClient, scope: DocScope, since: str | None = None) -> list[str]:
     _scope_needed(client, scope, read=True)
-    D = x.XapiDocumentRow
-    with system.uow() as uow:
-        q = select(D.doc_id).where(D.scope_key == scope.key)
-        if since:
-            q = q.where(D.updated > since)
-        return list(uow.session.scalars(q.order_by(D.updated, D.doc_id)))
+    return uow.xapi.document_ids(scope.key, since)
 
 
-def latest_update(system: App, client: XapiClient, scope: DocScope) -> str | None:
-    D = x.XapiDocumentRow
-    with system.uow() as uow:
-        rows = list(uow.session.scalars(select(D.updated).where(D.scope_key == scope.key)))
+def latest_update(uow: UnitOfWork, client: XapiClient, scope: DocScope) -> str | None:
+    rows = uow.xapi.document_updates(scope.key)
     return max(rows) if rows else None
 
 
-def _check_preconditions(row: x.XapiDocumentRow | None, if_match: str | None, if_none_match: str | None) -> None:
+def _check_preconditions(row: Any, if_match: str | None, if_none_match: str | None) -> None:
     if if_match is not None and (row is None or not etag_matches(if_match, row.etag)):
         raise PreconditionFailed("If-Match does not match the document's current ETag")
     if if_none_match is not None and row is not None and etag_matches(if_none_match, row.etag):
@@ -116,7 +104,7 @@ def is_json_type(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() == "application/json"
 
 
-def put_document(system: App, client: XapiClient, scope: DocScope, doc_id: str, content: bytes,
+def put_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: str, content: bytes,
                  content_type: str, if_match: str | None = None, if_none_match: str | None = None,
                  require_precondition: bool = False, precondition_for_new: bool = False) -> str:
     """Create or replace a document; returns its new ETag.
@@ -126,53 +114,40 @@ def put_document(system: App, client: XapiClient, scope: DocScope, doc_id: str, 
     (``Invalid`` otherwise, as xAPI 1.0.x asks of the profile resources).
     """
     _scope_needed(client, scope, read=False)
-    D = x.XapiDocumentRow
-    with system.uow() as uow:
-        row = uow.session.scalar(select(D).where(D.scope_key == scope.key, D.doc_id == doc_id))
-        _check_preconditions(row, if_match, if_none_match)
-        if require_precondition and row is not None and if_match is None and if_none_match is None:
-            raise Conflict("the document exists: send If-Match with its ETag (or If-None-Match: *) to change it")
-        if precondition_for_new and row is None and if_match is None and if_none_match is None:
-            raise Invalid("send If-None-Match: * to create a profile document (or If-Match to replace one)")
-        etag = _write(uow, row, scope, doc_id, content, content_type)
-        uow.commit()
-    return etag
+    row = uow.xapi.document(scope.key, doc_id)
+    _check_preconditions(row, if_match, if_none_match)
+    if require_precondition and row is not None and if_match is None and if_none_match is None:
+        raise Conflict("the document exists: send If-Match with its ETag (or If-None-Match: *) to change it")
+    if precondition_for_new and row is None and if_match is None and if_none_match is None:
+        raise Invalid("send If-None-Match: * to create a profile document (or If-Match to replace one)")
+    return _write(uow, scope, doc_id, content, content_type, replace=row is not None)
 
 
-def _write(uow: Any, row: x.XapiDocumentRow | None, scope: DocScope, doc_id: str, content: bytes,
-           content_type: str) -> str:
+def _write(uow: UnitOfWork, scope: DocScope, doc_id: str, content: bytes, content_type: str, replace: bool) -> str:
     etag = _etag(content)
-    if row is None:
-        uow.session.add(x.XapiDocumentRow(kind=scope.kind, scope_key=scope.key, doc_id=doc_id,
-                                          activity_id=scope.activity_id, agent_key=scope.agent_key,
-                                          registration=scope.registration, content=content,
-                                          content_type=content_type, etag=etag, updated=now_stored()))
-    else:
-        row.content, row.content_type, row.etag, row.updated = content, content_type, etag, now_stored()
+    uow.xapi.write_document(kind=scope.kind, scope_key=scope.key, doc_id=doc_id, activity_id=scope.activity_id,
+                            agent_key=scope.agent_key, registration=scope.registration, content=content,
+                            content_type=content_type, etag=etag, updated=now_stored(), replace=replace)
     return etag
 
 
-def post_document(system: App, client: XapiClient, scope: DocScope, doc_id: str, content: bytes,
+def post_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: str, content: bytes,
                   content_type: str, if_match: str | None = None, if_none_match: str | None = None) -> str:
     """Merge a JSON object into a JSON document (or create it); returns the new ETag."""
     _scope_needed(client, scope, read=False)
-    D = x.XapiDocumentRow
-    with system.uow() as uow:
-        row = uow.session.scalar(select(D).where(D.scope_key == scope.key, D.doc_id == doc_id))
-        _check_preconditions(row, if_match, if_none_match)
-        if row is not None:
-            if not is_json_type(row.content_type) or not is_json_type(content_type):
-                raise Invalid("POST merges JSON objects only: the stored document or this body is not JSON")
-            old = _json_object(row.content, "the stored document")
-            new = _json_object(content, "the request body")
-            merged = {**old, **new}
-            content = json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode()
-            content_type = "application/json"
-        elif is_json_type(content_type):
-            _json_object(content, "the request body")
-        etag = _write(uow, row, scope, doc_id, content, content_type)
-        uow.commit()
-    return etag
+    row = uow.xapi.document(scope.key, doc_id)
+    _check_preconditions(row, if_match, if_none_match)
+    if row is not None:
+        if not is_json_type(row.content_type) or not is_json_type(content_type):
+            raise Invalid("POST merges JSON objects only: the stored document or this body is not JSON")
+        old = _json_object(row.content, "the stored document")
+        new = _json_object(content, "the request body")
+        merged = {**old, **new}
+        content = json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode()
+        content_type = "application/json"
+    elif is_json_type(content_type):
+        _json_object(content, "the request body")
+    return _write(uow, scope, doc_id, content, content_type, replace=row is not None)
 
 
 def _json_object(content: bytes, what: str) -> dict[str, Any]:
@@ -185,35 +160,28 @@ def _json_object(content: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def delete_document(system: App, client: XapiClient, scope: DocScope, doc_id: str,
+def delete_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: str,
                     if_match: str | None = None) -> None:
     _scope_needed(client, scope, read=False)
-    D = x.XapiDocumentRow
-    with system.uow() as uow:
-        row = uow.session.scalar(select(D).where(D.scope_key == scope.key, D.doc_id == doc_id))
-        _check_preconditions(row, if_match, None)
-        if row is not None:
-            uow.session.delete(row)
-        uow.commit()
+    row = uow.xapi.document(scope.key, doc_id)
+    _check_preconditions(row, if_match, None)
+    if row is not None:
+        uow.xapi.delete_document(scope.key, doc_id)
 
 
-def delete_documents(system: App, client: XapiClient, scope: DocScope) -> None:
+def delete_documents(uow: UnitOfWork, client: XapiClient, scope: DocScope) -> None:
     """Delete every document of a scope (the state resource without stateId)."""
     _scope_needed(client, scope, read=False)
-    D = x.XapiDocumentRow
-    with system.uow() as uow:
-        uow.session.execute(delete(D).where(D.scope_key == scope.key))
-        uow.commit()
+    uow.xapi.delete_documents(scope.key)
 
 
-def get_activity(system: App, client: XapiClient, activity_id: str) -> dict[str, Any]:
+def get_activity(uow: UnitOfWork, client: XapiClient, activity_id: str) -> dict[str, Any]:
     """The Activity with everything known of its definition (at least its id)."""
     require_scope(client, "statements/read", "statements/read/mine", "profile", "state", "define", read=True)
-    with system.uow() as uow:
-        row = uow.session.get(x.XapiActivityRow, activity_id)
-        out: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
-        if row is not None and row.definition:
-            out["definition"] = dict(row.definition)
+    out: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
+    definition = uow.xapi.activity_definition(activity_id)
+    if definition:
+        out["definition"] = definition
     return out
 
 

@@ -22,8 +22,8 @@ from pathwise.domain.people import Role
 from pathwise.interop.lti import tool
 from pathwise.services import lti as lti_service
 from pathwise.services.access import Actor
-from pathwise.services.errors import AuthFailed
 from pathwise.web.auth import set_session_cookie, system_of
+from pathwise.web.deps import Tx
 from pathwise.web.policy import policy
 
 router = APIRouter(tags=["lti"])
@@ -38,9 +38,9 @@ def _launch_url(request: Request) -> str:
     return str(request.url_for("lti_launch"))
 
 
-def _login(request: Request, params: dict[str, str]) -> Response:
+def _login(request: Request, uow: Tx, params: dict[str, str]) -> Response:
     system = system_of(request)
-    redirect = tool.login_redirect(system, params, _launch_url(request))
+    redirect = tool.login_redirect(uow, params, _launch_url(request))
     response = RedirectResponse(redirect.url, status_code=302)
     secure = system.settings.secure_cookies
     response.set_cookie(STATE_COOKIE, redirect.state, max_age=600, path="/lti", httponly=True,
@@ -49,18 +49,18 @@ def _login(request: Request, params: dict[str, str]) -> Response:
 
 
 @router.get("/login", dependencies=[policy("public")])
-def login_get(request: Request) -> Response:
+def login_get(request: Request, uow: Tx) -> Response:
     """OIDC login initiation (third-party initiated login), by query string."""
-    return _login(request, {k: v for k, v in request.query_params.items()})
+    return _login(request, uow, {k: v for k, v in request.query_params.items()})
 
 
 @router.post("/login", dependencies=[policy("public")])
-def login_post(request: Request, iss: Annotated[str, Form()] = "", login_hint: Annotated[str, Form()] = "",
+def login_post(request: Request, uow: Tx, iss: Annotated[str, Form()] = "", login_hint: Annotated[str, Form()] = "",
                target_link_uri: Annotated[str, Form()] = "", client_id: Annotated[str, Form()] = "",
                lti_message_hint: Annotated[str, Form()] = "",
                lti_deployment_id: Annotated[str, Form()] = "") -> Response:
     """OIDC login initiation, by form post."""
-    return _login(request, {"iss": iss, "login_hint": login_hint, "target_link_uri": target_link_uri,
+    return _login(request, uow, {"iss": iss, "login_hint": login_hint, "target_link_uri": target_link_uri,
                             "client_id": client_id, "lti_message_hint": lti_message_hint})
 
 
@@ -74,23 +74,18 @@ def _landing(result: lti_service.LaunchResult) -> str:
 
 
 @router.post("/launch", name="lti_launch", dependencies=[policy("public")])
-def launch(request: Request, id_token: Annotated[str, Form()] = "", state: Annotated[str, Form()] = "") -> Response:
+def launch(request: Request, uow: Tx, id_token: Annotated[str, Form()] = "",
+           state: Annotated[str, Form()] = "") -> Response:
     """The platform posts the signed id_token here; every check must pass."""
     system = system_of(request)
-    checked = tool.validate_launch(system, id_token, state, request.cookies.get(STATE_COOKIE), _http(request))
+    checked = tool.validate_launch(uow, id_token, state, request.cookies.get(STATE_COOKIE), _http(request))
     if checked.is_deep_linking:
-        if lti_service.map_roles(checked.claims.roles) not in (Role.TEACHER, Role.ADMIN):
-            raise AuthFailed("LTI deep linking: only instructors choose activities")
-        tool.deep_linking_settings(checked)
-    result = lti_service.complete_launch(system, checked.claims)
-    if checked.is_deep_linking:
-        if result.role not in (Role.TEACHER, Role.ADMIN):
-            raise AuthFailed("LTI deep linking: only instructors choose activities")
-        actor = Actor(result.user_id, result.role, checked.platform.school_id, via="lti")
-        response: Response = HTMLResponse(_picker(tool.sign_picker_context(system, checked),
-                                                  lti_service.activity_choices(system, actor),
-                                                  result.csrf_token))
+        context = tool.sign_picker_context(uow, checked)  # the request must say where to return
+        # who may choose activities (instructors of the platform's school) is the use case's rule
+        result, choices = lti_service.deep_link_launch(uow, checked.claims)
+        response: Response = HTMLResponse(_picker(context, choices, result.csrf_token))
     else:
+        result = lti_service.complete_launch(uow, checked.claims)
         response = RedirectResponse(_landing(result), status_code=303)
     set_session_cookie(response, system, result.cookie)
     response.delete_cookie(STATE_COOKIE, path="/lti")
@@ -115,13 +110,12 @@ def _picker(context: str, choices: list[lti_service.ActivityChoice], csrf: str) 
 
 
 @router.post("/deep-link")
-def deep_link(request: Request, context: Annotated[str, Form()], activity_ids: Annotated[list[str], Form()],
+def deep_link(request: Request, uow: Tx, context: Annotated[str, Form()], activity_ids: Annotated[list[str], Form()],
               actor: Actor = policy("lti:deep-link", Role.TEACHER, Role.ADMIN)) -> Response:
     """Answer the platform's Deep Linking request with the chosen activities (signed JWT)."""
-    system = system_of(request)
-    platform, deployment, settings = tool.read_picker_context(system, context)
-    chosen = lti_service.deep_link_choices(system, actor, platform.school_id, activity_ids)
-    url, token = tool.deep_linking_response(system, platform, deployment, settings, chosen, _launch_url(request))
+    platform, deployment, settings = tool.read_picker_context(uow, context)
+    chosen = lti_service.deep_link_choices(uow, actor, platform.id, activity_ids)
+    url, token = tool.deep_linking_response(uow, platform, deployment, settings, chosen, _launch_url(request))
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"return_url": url, "jwt": token})
     return HTMLResponse(
@@ -133,6 +127,6 @@ def deep_link(request: Request, context: Annotated[str, Form()], activity_ids: A
 
 
 @router.get("/jwks", dependencies=[policy("public")])
-def jwks(request: Request) -> JSONResponse:
+def jwks(uow: Tx) -> JSONResponse:
     """The tool's public keys (platforms check Deep Linking responses and token requests with them)."""
-    return JSONResponse(tool.tool_jwks(system_of(request)))
+    return JSONResponse(tool.tool_jwks(uow))

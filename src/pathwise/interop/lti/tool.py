@@ -25,7 +25,7 @@ import jwt
 from jwt.algorithms import RSAAlgorithm
 
 from pathwise.services import lti as lti_service
-from pathwise.services.context import App
+from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import AuthFailed, Invalid
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -58,17 +58,17 @@ class Launch:
         return self.claims.message_type == DEEP_LINKING
 
 
-def login_redirect(system: App, params: dict[str, str], launch_url: str) -> LoginRedirect:
+def login_redirect(uow: UnitOfWork, params: dict[str, str], launch_url: str) -> LoginRedirect:
     """Answer a platform's OIDC login initiation with the authentication request URL."""
     iss = params.get("iss", "")
     login_hint = params.get("login_hint", "")
     target = params.get("target_link_uri", "")
     if not iss or not login_hint or not target:
         raise Invalid("LTI login: iss, login_hint and target_link_uri are required", field="iss")
-    platform = lti_service.find_platform(system, iss, params.get("client_id") or None)
+    platform = lti_service.find_platform(uow, iss, params.get("client_id") or None)
     if platform is None:
         raise AuthFailed("LTI login: this platform is not registered (issuer and client id)")
-    state, nonce = lti_service.begin_login(system, platform.id)
+    state, nonce = lti_service.begin_login(uow, platform.id)
     query = {
         "scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
         "client_id": platform.client_id, "redirect_uri": launch_url, "login_hint": login_hint,
@@ -130,7 +130,7 @@ def _str(claims: dict[str, Any], key: str) -> str:
     return v if isinstance(v, str) else ""
 
 
-def validate_launch(system: App, id_token: str, state: str, state_cookie: str | None,
+def validate_launch(uow: UnitOfWork, id_token: str, state: str, state_cookie: str | None,
                     http: httpx.Client | None = None) -> Launch:
     """Check a launch's id_token completely; see the module docstring for the checks."""
     if not id_token or len(id_token) > 64_000:
@@ -142,8 +142,8 @@ def validate_launch(system: App, id_token: str, state: str, state_cookie: str | 
         unverified = jwt.decode(id_token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise AuthFailed("LTI launch: the id_token is not a JWT") from None
-    platform_id, expected_nonce = lti_service.consume_state(system, state)
-    platform = lti_service.get_platform(system, platform_id)
+    platform_id, expected_nonce = lti_service.consume_state(uow, state)
+    platform = lti_service.get_platform(uow, platform_id)
     if platform is None:
         raise AuthFailed("LTI launch: unknown platform")
     if header.get("alg") != "RS256":
@@ -185,7 +185,7 @@ def validate_launch(system: App, id_token: str, state: str, state_cookie: str | 
     if not sub:
         raise AuthFailed("LTI launch: anonymous launches are not supported (no sub)")
     exp = datetime.fromtimestamp(int(claims["exp"]), UTC)
-    lti_service.remember_nonce(system, platform.id, str(claims["nonce"]), exp)
+    lti_service.remember_nonce(uow, platform.id, str(claims["nonce"]), exp)
     return Launch(_launch_claims(platform.id, claims, message_type, deployment, sub), claims, platform)
 
 
@@ -227,13 +227,14 @@ def _public_jwk(kid: str, pem: str) -> dict[str, Any]:
     return jwk  # type: ignore[no-any-return]
 
 
-def tool_jwks(system: App) -> dict[str, Any]:
+def tool_jwks(uow: UnitOfWork) -> dict[str, Any]:
     """The tool's public keys, for /lti/jwks."""
-    return {"keys": [_public_jwk(kid, pem) for kid, pem in lti_service.tool_public_keys(system)]}
+    return {"keys": [_public_jwk(kid, pem) for kid, pem in lti_service.tool_public_keys(uow)]}
 
 
-def sign_as_tool(system: App, claims: dict[str, Any]) -> str:
-    kid, pem = lti_service.tool_key(system)
+def sign_as_tool(key: tuple[str, str], claims: dict[str, Any]) -> str:
+    """A JWT signed with the tool's key ``(kid, private PEM)`` (``services.lti.tool_key``)."""
+    kid, pem = key
     return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})
 
 
@@ -244,7 +245,7 @@ def deep_linking_settings(launch: Launch) -> dict[str, Any]:
     return settings
 
 
-def deep_linking_response(system: App, platform: lti_service.Platform, deployment_id: str,
+def deep_linking_response(uow: UnitOfWork, platform: lti_service.Platform, deployment_id: str,
                           settings: dict[str, Any], activities: list[lti_service.ActivityChoice],
                           launch_url: str) -> tuple[str, str]:
     """(return URL, signed JWT) answering a Deep Linking request with the chosen activities."""
@@ -269,20 +270,20 @@ def deep_linking_response(system: App, platform: lti_service.Platform, deploymen
     }
     if isinstance(settings.get("data"), str):
         claims[DL + "data"] = settings["data"]
-    return str(settings["deep_link_return_url"]), sign_as_tool(system, claims)
+    return str(settings["deep_link_return_url"]), sign_as_tool(lti_service.tool_key(uow), claims)
 
 
-def sign_picker_context(system: App, launch: Launch) -> str:
+def sign_picker_context(uow: UnitOfWork, launch: Launch) -> str:
     """A short-lived token carrying the Deep Linking request to the picker's form post."""
     settings = deep_linking_settings(launch)
     now = int(time.time())
     body = {"pid": launch.platform.id, "dep": launch.claims.deployment_id, "settings": settings,
             "iat": now, "exp": now + 3600, "aud": "pathwise-deep-link"}
-    return sign_as_tool(system, body)
+    return sign_as_tool(lti_service.tool_key(uow), body)
 
 
-def read_picker_context(system: App, token: str) -> tuple[lti_service.Platform, str, dict[str, Any]]:
-    keys = {kid: pem for kid, pem in lti_service.tool_public_keys(system)}
+def read_picker_context(uow: UnitOfWork, token: str) -> tuple[lti_service.Platform, str, dict[str, Any]]:
+    keys = {kid: pem for kid, pem in lti_service.tool_public_keys(uow)}
     try:
         kid = jwt.get_unverified_header(token).get("kid")
         if kid not in keys:
@@ -293,7 +294,7 @@ def read_picker_context(system: App, token: str) -> tuple[lti_service.Platform, 
         body = jwt.decode(token, public, algorithms=["RS256"], audience="pathwise-deep-link")  # type: ignore[arg-type]
     except jwt.PyJWTError:
         raise AuthFailed("deep linking: the selection form has expired; launch again from the course") from None
-    platform = lti_service.get_platform(system, str(body.get("pid", "")))
+    platform = lti_service.get_platform(uow, str(body.get("pid", "")))
     if platform is None:
         raise AuthFailed("deep linking: unknown platform")
     return platform, str(body.get("dep", "")), dict(body.get("settings") or {})

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from pathwise.services import xapi as xapi_service
-from pathwise.services.context import App
+from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
 from pathwise.services.xapi_documents import PreconditionFailed
 
@@ -161,7 +161,7 @@ def check_version(req: XRequest) -> None:
         _last_version[tag] = req.version
 
 
-def authenticate(system: App, req: XRequest) -> xapi_service.XapiClient:
+def authenticate(uow: UnitOfWork, req: XRequest) -> xapi_service.XapiClient:
     auth = req.header("authorization") or ""
     challenge = {"WWW-Authenticate": 'Basic realm="xAPI"'}
     if not auth.lower().startswith("basic "):
@@ -172,7 +172,7 @@ def authenticate(system: App, req: XRequest) -> xapi_service.XapiClient:
         raise HttpError(401, "malformed basic credentials", challenge) from None
     key, _, secret = decoded.partition(":")
     try:
-        client = xapi_service.authenticate(system, key, secret)
+        client = xapi_service.authenticate(uow, key, secret)
     except AuthFailed as exc:
         raise HttpError(401, str(exc), challenge) from None
     req.client = client

@@ -32,37 +32,41 @@ from pathwise.interop.xapi.common import (
     unfold,
 )
 from pathwise.services import xapi_documents as docs
-from pathwise.services.context import App
+from pathwise.services.context import App, UnitOfWork, transaction
 from pathwise.services.errors import ServiceError
 from pathwise.services.xapi import now_stored
 
 ABOUT_VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
-Handler = Callable[[App, XRequest], XResponse]
+Handler = Callable[[App, UnitOfWork, XRequest], XResponse]
 
 
 def handle(system: App, req: XRequest, resource: str) -> XResponse:
     """The answer to ``req`` on ``resource`` (a key of ``RESOURCES``). Blocking: it
-    reaches the database through the services."""
+    reaches the database through the services, in one transaction per request. A
+    request answered with an error stores nothing: the transaction is rolled back
+    (a POST of many statements is all or nothing)."""
     handlers, needs_version = RESOURCES[resource]
-    try:
-        unfold(req)
-        handler = handlers.get("GET" if req.method == "HEAD" else req.method)
-        if handler is None:
-            raise HttpError(405, f"{req.method} is not allowed here")
-        if needs_version:
-            check_version(req)
-        elif req.header("x-experience-api-version"):
-            try:
+    with transaction(system) as uow:
+        try:
+            unfold(req)
+            handler = handlers.get("GET" if req.method == "HEAD" else req.method)
+            if handler is None:
+                raise HttpError(405, f"{req.method} is not allowed here")
+            if needs_version:
                 check_version(req)
-            except HttpError:
-                req.version = "2.0.0"
-        if needs_version:
-            authenticate(system, req)
-        response = handler(system, req)
-    except (HttpError, ServiceError) as exc:
-        response = error_response(exc, req)
+            elif req.header("x-experience-api-version"):
+                try:
+                    check_version(req)
+                except HttpError:
+                    req.version = "2.0.0"
+            if needs_version:
+                authenticate(uow, req)
+            response = handler(system, uow, req)
+        except (HttpError, ServiceError) as exc:
+            uow.rollback()
+            response = error_response(exc, req)
     if resource == "statements" and not response.has_header("x-experience-api-consistent-through"):
         response.headers["X-Experience-API-Consistent-Through"] = now_stored()
     return response
@@ -96,16 +100,16 @@ def _since(req: XRequest) -> str | None:
     return format_stored(v.parse_timestamp(req.params["since"], "since"))
 
 
-def _doc_get(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> XResponse:
+def _doc_get(uow: UnitOfWork, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> XResponse:
     assert req.client is not None
     if doc_id is None:
-        ids = docs.list_documents(system, req.client, scope, _since(req))
-        last = docs.latest_update(system, req.client, scope)
+        ids = docs.list_documents(uow, req.client, scope, _since(req))
+        last = docs.latest_update(uow, req.client, scope)
         headers = {"Last-Modified": http_date(last) or ""} if last else {}
         return json_response(ids, req, headers=headers)
     if "since" in req.params:
         raise HttpError(400, "since is for listing documents, not for one document")
-    doc = docs.get_document(system, req.client, scope, doc_id)
+    doc = docs.get_document(uow, req.client, scope, doc_id)
     if doc is None:
         raise HttpError(404, f"no document {doc_id}")
     headers = {"ETag": f'"{doc.etag}"', "Last-Modified": http_date(doc.updated) or "",
@@ -114,28 +118,28 @@ def _doc_get(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | Non
                      doc.content_type or "application/octet-stream", headers)
 
 
-def _doc_write(system: App, req: XRequest, scope: docs.DocScope, doc_id: str) -> XResponse:
+def _doc_write(uow: UnitOfWork, req: XRequest, scope: docs.DocScope, doc_id: str) -> XResponse:
     assert req.client is not None
     ctype = req.content_type or "application/octet-stream"
     if docs.is_json_type(ctype) and req.method == "PUT":
         parse_json(req.body, "the document")
     if req.method == "PUT":
-        etag = docs.put_document(system, req.client, scope, doc_id, req.body, ctype,
+        etag = docs.put_document(uow, req.client, scope, doc_id, req.body, ctype,
                                  req.header("if-match"), req.header("if-none-match"),
                                  require_precondition=scope.kind != docs.STATE or req.v2,
                                  precondition_for_new=scope.kind != docs.STATE and not req.v2)
     else:
-        etag = docs.post_document(system, req.client, scope, doc_id, req.body, ctype,
+        etag = docs.post_document(uow, req.client, scope, doc_id, req.body, ctype,
                                   req.header("if-match"), req.header("if-none-match"))
     return empty_response(req, headers={"ETag": f'"{etag}"'})
 
 
-def _doc_delete(system: App, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> XResponse:
+def _doc_delete(uow: UnitOfWork, req: XRequest, scope: docs.DocScope, doc_id: str | None) -> XResponse:
     assert req.client is not None
     if doc_id is None:
-        docs.delete_documents(system, req.client, scope)
+        docs.delete_documents(uow, req.client, scope)
     else:
-        docs.delete_document(system, req.client, scope, doc_id, req.header("if-match"))
+        docs.delete_document(uow, req.client, scope, doc_id, req.header("if-match"))
     return empty_response(req)
 
 
@@ -144,23 +148,23 @@ def _doc_params(req: XRequest, *names: str) -> None:
     allow_params(req, set(names) | ({"since"} if req.method in ("GET", "HEAD") else set()))
 
 
-def _doc_dispatch(system: App, req: XRequest, scope: docs.DocScope, id_name: str, *,
+def _doc_dispatch(uow: UnitOfWork, req: XRequest, scope: docs.DocScope, id_name: str, *,
                   delete_many: bool = False) -> XResponse:
     """Read, delete or write the documents of ``scope``. Without its id (``id_name``), a
     read lists the ids and, where ``delete_many`` allows it, a delete removes them all;
     a write always needs the id."""
     doc_id = req.params.get(id_name)
     if req.method in ("GET", "HEAD"):
-        return _doc_get(system, req, scope, doc_id)
+        return _doc_get(uow, req, scope, doc_id)
     if req.method == "DELETE" and delete_many:
-        return _doc_delete(system, req, scope, doc_id)
+        return _doc_delete(uow, req, scope, doc_id)
     doc_id = _required(req, id_name)
     if req.method == "DELETE":
-        return _doc_delete(system, req, scope, doc_id)
-    return _doc_write(system, req, scope, doc_id)
+        return _doc_delete(uow, req, scope, doc_id)
+    return _doc_write(uow, req, scope, doc_id)
 
 
-def _state(system: App, req: XRequest) -> XResponse:
+def _state(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     _doc_params(req, "activityId", "agent", "registration", "stateId")
     activity = v.check_iri(_required(req, "activityId"), "activityId")
     agent = _agent_param(req)
@@ -168,36 +172,36 @@ def _state(system: App, req: XRequest) -> XResponse:
     if registration is not None:
         v.check_uuid(registration, "registration")
     scope = docs.DocScope(docs.STATE, activity, agent, registration)
-    return _doc_dispatch(system, req, scope, "stateId", delete_many=True)
+    return _doc_dispatch(uow, req, scope, "stateId", delete_many=True)
 
 
-def _activity_profile(system: App, req: XRequest) -> XResponse:
+def _activity_profile(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     _doc_params(req, "activityId", "profileId")
     activity = v.check_iri(_required(req, "activityId"), "activityId")
-    return _doc_dispatch(system, req, docs.DocScope(docs.ACTIVITY_PROFILE, activity), "profileId")
+    return _doc_dispatch(uow, req, docs.DocScope(docs.ACTIVITY_PROFILE, activity), "profileId")
 
 
-def _agent_profile(system: App, req: XRequest) -> XResponse:
+def _agent_profile(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     _doc_params(req, "agent", "profileId")
     agent = _agent_param(req, allow_group=True)
-    return _doc_dispatch(system, req, docs.DocScope(docs.AGENT_PROFILE, None, agent), "profileId")
+    return _doc_dispatch(uow, req, docs.DocScope(docs.AGENT_PROFILE, None, agent), "profileId")
 
 
-def _agents(system: App, req: XRequest) -> XResponse:
+def _agents(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     allow_params(req, {"agent"})
     agent = _agent_param(req, allow_group=True)
     assert req.client is not None and agent is not None
     return json_response(docs.get_person(req.client, agent), req)
 
 
-def _activities(system: App, req: XRequest) -> XResponse:
+def _activities(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     allow_params(req, {"activityId"})
     activity = v.check_iri(_required(req, "activityId"), "activityId")
     assert req.client is not None
-    return json_response(docs.get_activity(system, req.client, activity), req)
+    return json_response(docs.get_activity(uow, req.client, activity), req)
 
 
-def _about(system: App, req: XRequest) -> XResponse:
+def _about(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     return json_response({"version": ABOUT_VERSIONS, "extensions": {}}, req)
 
 

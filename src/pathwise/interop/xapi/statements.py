@@ -29,7 +29,7 @@ from pathwise.interop.xapi.common import (
     response_version,
 )
 from pathwise.services import xapi as svc
-from pathwise.services.context import App
+from pathwise.services.context import App, UnitOfWork
 from pathwise.services.errors import Invalid
 
 QUERY_PARAMS = {"statementId", "voidedStatementId", "agent", "verb", "activity", "registration",
@@ -158,7 +158,7 @@ def _check_signature(statement: dict[str, Any], jws: bytes) -> None:
         raise HttpError(400, "the JWS payload does not match the statement")
 
 
-def put_statement(system: App, req: XRequest) -> XResponse:
+def put_statement(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     allow_params(req, {"statementId"})
     sid = req.params.get("statementId")
     if not sid:
@@ -173,11 +173,11 @@ def put_statement(system: App, req: XRequest) -> XResponse:
     body["id"] = sid
     _check_attachments([body], attachments)
     assert req.client is not None
-    svc.store_statements(system, req.client, [body], attachments, v2=req.v2)
+    svc.store_statements(uow, system.tracker(), req.client, [body], attachments, v2=req.v2)
     return empty_response(req)
 
 
-def post_statements(system: App, req: XRequest) -> XResponse:
+def post_statements(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     allow_params(req, set())
     body, attachments = _read_statements(req)
     statements = body if isinstance(body, list) else [body]
@@ -187,7 +187,7 @@ def post_statements(system: App, req: XRequest) -> XResponse:
         v.check_statement(st, req.v2, "statement" if len(statements) == 1 else f"statements[{i}]")
     _check_attachments(statements, attachments)
     assert req.client is not None
-    result = svc.store_statements(system, req.client, statements, attachments, v2=req.v2)
+    result = svc.store_statements(uow, system.tracker(), req.client, statements, attachments, v2=req.v2)
     return json_response(result.ids, req)
 
 
@@ -290,10 +290,10 @@ def _format(statements: list[dict[str, Any]], fmt: str, req: XRequest) -> list[d
     return statements
 
 
-def _multipart(req: XRequest, system: App, payload: Any, statements: list[dict[str, Any]]) -> XResponse:
+def _multipart(req: XRequest, uow: UnitOfWork, payload: Any, statements: list[dict[str, Any]]) -> XResponse:
     assert req.client is not None
     shas = [a["sha2"].lower() for s in statements for a in s.get("attachments") or [] if "sha2" in a]
-    found = svc.get_attachments(system, req.client, shas)
+    found = svc.get_attachments(uow, req.client, shas)
     boundary = uuid.uuid4().hex
     chunks = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
               json.dumps(payload, ensure_ascii=False).encode("utf-8"), b"\r\n"]
@@ -318,7 +318,7 @@ def _cursor(raw: str) -> tuple[int, int]:
         raise HttpError(400, "cursor is not one this LRS issued") from None
 
 
-def get_statements(system: App, req: XRequest) -> XResponse:
+def get_statements(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     allow_params(req, QUERY_PARAMS)
     assert req.client is not None
     fmt = req.params.get("format", "exact")
@@ -333,16 +333,16 @@ def get_statements(system: App, req: XRequest) -> XResponse:
         if set(req.params) - {"statementId", "voidedStatementId", "format", "attachments"}:
             raise HttpError(400, "statementId and voidedStatementId take only format and attachments")
         one = v.check_uuid(sid or vid, "statementId" if sid else "voidedStatementId")
-        st = svc.get_statement(system, req.client, one, voided=bool(vid))
+        st = svc.get_statement(uow, req.client, one, voided=bool(vid))
         out = _format([st], fmt, req)[0]
         headers = {"X-Experience-API-Consistent-Through": consistent, "Last-Modified": http_date(st["stored"]) or ""}
         if with_attachments:
-            resp = _multipart(req, system, out, [st])
+            resp = _multipart(req, uow, out, [st])
             resp.headers.update(headers)
             return resp
         return json_response(out, req, headers=headers)
     query = _query(req)
-    page = svc.query_statements(system, req.client, query)
+    page = svc.query_statements(uow, req.client, query)
     statements = _format(page.statements, fmt, req)
     more = ""
     if page.more_after is not None:
@@ -351,12 +351,12 @@ def get_statements(system: App, req: XRequest) -> XResponse:
         base = req.path if not req.path.endswith("/") else req.path[:-1]
         more = f"{base}?{urlencode(params)}"
     payload = {"statements": statements, "more": more}
-    last = max((s.get("stored", "") for s in page.statements), default=None) or svc.latest_stored(system)
+    last = max((s.get("stored", "") for s in page.statements), default=None) or svc.latest_stored(uow)
     headers = {"X-Experience-API-Consistent-Through": consistent}
     if last:
         headers["Last-Modified"] = http_date(last) or ""
     if with_attachments:
-        resp = _multipart(req, system, payload, page.statements)
+        resp = _multipart(req, uow, payload, page.statements)
         resp.headers.update(headers)
         return resp
     return json_response(payload, req, headers=headers)

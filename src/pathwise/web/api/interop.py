@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from pathwise.domain.people import Role
 from pathwise.interop import case, oneroster
@@ -21,6 +20,7 @@ from pathwise.services import privacy, roster, xapi
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid
 from pathwise.web.auth import system_of
+from pathwise.web.deps import Tx
 from pathwise.web.policy import policy
 
 router = APIRouter(tags=["standards"])
@@ -37,7 +37,7 @@ def _read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
 
 
 @router.post("/admin/roster/import")
-def import_roster(request: Request, file: Annotated[UploadFile, File(description="OneRoster CSV bundle (.zip)")],
+def import_roster(uow: Tx, file: Annotated[UploadFile, File(description="OneRoster CSV bundle (.zip)")],
                   dry_run: Annotated[bool, Query(description="Report what would change; store nothing.")] = False,
                   skip_bad: Annotated[bool, Query(description="Leave bad rows out and import the rest.")] = False,
                   actor: Actor = policy("roster:import", Role.ADMIN)) -> JSONResponse:
@@ -48,7 +48,7 @@ def import_roster(request: Request, file: Annotated[UploadFile, File(description
     except oneroster.BundleUnreadable as exc:
         raise Invalid(f"file: {exc}", field="file") from None
     try:
-        report = roster.import_roster(system_of(request), actor, bundle, dry_run=dry_run, skip_bad=skip_bad)
+        report = roster.import_roster(uow, actor, bundle, dry_run=dry_run, skip_bad=skip_bad)
     except roster.RosterRejected as exc:
         return JSONResponse({"detail": str(exc), "field": None, "problems": exc.problems,
                              "report": exc.report.as_dict()}, status_code=422)
@@ -56,51 +56,51 @@ def import_roster(request: Request, file: Annotated[UploadFile, File(description
 
 
 @router.post("/admin/frameworks/import")
-def import_framework(request: Request, file: Annotated[UploadFile, File(description="CASE CFPackage (.json)")],
+def import_framework(uow: Tx, request: Request, file: Annotated[UploadFile, File(description="CASE CFPackage (.json)")],
                      actor: Actor = policy("frameworks:import", Role.ADMIN)) -> dict[str, Any]:
     """Import a CASE 1.0 or 1.1 CFPackage; a second import of the same document updates it."""
     data = _read_upload(file, case.MAX_PACKAGE_BYTES)
-    return case.import_package(system_of(request), actor, data).as_dict()  # type: ignore[no-any-return]
+    return case.import_package(uow, actor, data,
+                               mastery_threshold=system_of(request).settings.mastery_threshold).as_dict()
 
 
 @router.get("/frameworks/{framework_id}/case")
-def export_framework(request: Request, framework_id: str,
+def export_framework(uow: Tx, request: Request, framework_id: str,
                      actor: Actor = policy("frameworks:export", Role.ADMIN, Role.TEACHER)) -> JSONResponse:
     """The framework as a CASE 1.1 CFPackage."""
     base = str(request.base_url).rstrip("/")
-    return JSONResponse(case.export_package(system_of(request), actor, framework_id, base_url=base))
+    return JSONResponse(case.export_package(uow, actor, framework_id, base_url=base))
 
 
 @router.get("/learners/{learner_id}/export")
-async def export_learner(request: Request, learner_id: str,
-                         actor: Actor = policy("privacy:export")) -> JSONResponse:
+def export_learner(uow: Tx, learner_id: str, actor: Actor = policy("privacy:export")) -> JSONResponse:
     """Everything Pathwise holds about a learner (the learner, a guardian or an administrator)."""
-    data = await run_in_threadpool(privacy.export_learner, system_of(request), actor, learner_id)
+    data = privacy.export_learner(uow, actor, learner_id)
     return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="learner-{learner_id}.json"'})
 
 
 @router.get("/learners/{learner_id}/evidence/xapi")
-def learner_evidence_xapi(request: Request, learner_id: str,
+def learner_evidence_xapi(request: Request, uow: Tx, learner_id: str,
                           actor: Actor = policy("evidence:read")) -> JSONResponse:
     """A learner's evidence as xAPI statements (one per evidence record), for an LRS or analysis."""
     home = str(request.base_url).rstrip("/") + "/users"
-    return JSONResponse(xapi.evidence_as_statements(system_of(request), actor, learner_id, home_page=home))
+    return JSONResponse(xapi.evidence_as_statements(uow, actor, learner_id, home_page=home))
 
 
 @router.get("/evidence/xapi")
-def evidence_xapi(request: Request,
+def evidence_xapi(request: Request, uow: Tx,
                   actor: Actor = policy("evidence:read", Role.TEACHER, Role.ADMIN)) -> JSONResponse:
     """The evidence of every learner the caller may see (a teacher's classes, an admin's
     school) as xAPI statements."""
     home = str(request.base_url).rstrip("/") + "/users"
-    return JSONResponse(xapi.evidence_as_statements(system_of(request), actor, home_page=home))
+    return JSONResponse(xapi.evidence_as_statements(uow, actor, home_page=home))
 
 
 @router.delete("/learners/{learner_id}/record")
-def delete_learner(request: Request, learner_id: str,
+def delete_learner(uow: Tx, learner_id: str,
                    actor: Actor = policy("privacy:delete", Role.ADMIN)) -> dict[str, Any]:
     """Delete a learner's whole record; verified by a sweep of every table before it is kept."""
-    return privacy.delete_learner(system_of(request), actor, learner_id)
+    return privacy.delete_learner(uow, actor, learner_id)
 
 
 @router.post("/lti/platforms/{platform_id}/resource-links/{resource_link_id}/scores")
