@@ -21,6 +21,7 @@ from pathwise.config import Mode, Settings
 from pathwise.domain.answers import instantiate
 from pathwise.domain.content import ItemType
 from pathwise.domain.people import Role
+from pathwise.interop import demo as demo_door
 from pathwise.services import demo
 from pathwise.services.context import App
 from pathwise.store import tables_practice as tp
@@ -36,8 +37,8 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> I
     path: Path = tmp_path_factory.mktemp("demo") / "demo.db"
     system = App.from_settings(Settings(database_url=f"sqlite:///{path}", mode=Mode.TEST))
     system.migrate()
-    demo.seed_demo(system)
-    students = [u for role, u, _pw in demo.demo_logins(system) if role == "student"]
+    demo_door.seed(system)
+    students = [u for role, u, _pw in demo_door.logins(system) if role == "student"]
     with serve(system) as base:
         yield base, system, students[-1]  # the student in between: some skills mastered, some not
     system.close()

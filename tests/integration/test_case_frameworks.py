@@ -9,14 +9,26 @@ import pytest
 from sqlalchemy import func, select
 
 from pathwise.domain.framework import Framework, Skill, Unit
-from pathwise.interop.case import export_package, import_package, schema_errors
+from pathwise.interop import case
+from pathwise.interop.case import schema_errors
 from pathwise.services.access import Actor
+from pathwise.services.context import transaction
 from pathwise.services.errors import Forbidden, Invalid
 from pathwise.store import tables as t
 
 SYSTEM = Actor.system()
 ACT = "opensalt-Ordering-ACT-math.json"
 SAMPLE = "opensalt-sample-framework.json"
+
+
+def import_package(app, actor, data):  # type: ignore[no-untyped-def]
+    with transaction(app) as uow:
+        return case.import_package(uow, actor, data, mastery_threshold=app.settings.mastery_threshold)
+
+
+def export_package(app, actor, framework_id, **kw):  # type: ignore[no-untyped-def]
+    with transaction(app) as uow:
+        return case.export_package(uow, actor, framework_id, **kw)
 
 
 def _schema(shared: Path) -> dict:  # type: ignore[type-arg]
@@ -178,3 +190,82 @@ def test_peer_associations_are_kept_but_are_not_prerequisites(app, shared_data: 
     peers = [x for x in out["CFAssociations"] if x["associationType"] == "isPeerOf"]
     assert [(x["identifier"], x["originNodeURI"]["identifier"], x["destinationNodeURI"]["identifier"])
             for x in peers] == [(peer, a, b)]
+
+
+def _authored_demo_framework():  # type: ignore[no-untyped-def]
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    from demo_content import generate
+
+    return generate.load_framework()
+
+
+def test_the_demo_framework_imports_as_authored_with_its_any_of_groups(app, shared_data: Path) -> None:
+    from pathwise.interop import demo as demo_door
+    from pathwise.services.demo import DEMO_FRAMEWORK_ID, DEMO_MASTERY_THRESHOLD
+    from pathwise.services.demo_data import framework_package
+
+    authored = _authored_demo_framework()
+    with transaction(app) as uow:
+        result = case.import_package(uow, SYSTEM, framework_package(), mastery_threshold=DEMO_MASTERY_THRESHOLD,
+                                     framework_id=DEMO_FRAMEWORK_ID)
+    assert result.warnings == [] and result.framework_id == DEMO_FRAMEWORK_ID
+    with app.uow() as uow:
+        fw = uow.frameworks.get(DEMO_FRAMEWORK_ID)
+    assert fw is not None
+    assert (fw.title, fw.subject, fw.mastery_threshold) == (authored.title, authored.subject, DEMO_MASTERY_THRESHOLD)
+    assert [(u.code, u.title) for u in fw.units] == [(u.code, u.title) for u in authored.units]
+    # same skills in the same order, with the same prerequisite groups (AND of any-of groups), in order
+    assert [(s.code, s.title, s.unit, s.description, s.prerequisites) for s in fw.skills] == \
+        [(s.code, s.title, s.unit, s.description, s.prerequisites) for s in authored.skills]
+    assert demo_door.framework().identifier == uow_document_identifier(app, DEMO_FRAMEWORK_ID)
+    # exported again: valid CASE 1.1, the groups as association groupings, and a stable re-import
+    schema = _schema(shared_data)
+    pkg = export_package(app, SYSTEM, DEMO_FRAMEWORK_ID, schema=schema)
+    assert schema_errors(pkg, schema) == []
+    n_groups = sum(1 for s in authored.skills for g in s.prerequisites if len(g) > 1)
+    assert len(pkg["CFDefinitions"]["CFAssociationGroupings"]) == n_groups
+    again = import_package(app, SYSTEM, json.dumps(pkg))
+    assert again.framework_id == DEMO_FRAMEWORK_ID and not again.created
+    assert again.skills["updated"] == 0 and again.prerequisites == result.prerequisites
+    with app.uow() as uow:  # the same groups (kept associations come back in identifier order)
+        assert [(s.code, set(s.prerequisites)) for s in uow.frameworks.get(DEMO_FRAMEWORK_ID).skills] == \
+            [(s.code, set(s.prerequisites)) for s in fw.skills]  # type: ignore[union-attr]
+
+
+def uow_document_identifier(app, framework_id: str) -> str | None:  # type: ignore[no-untyped-def]
+    with app.uow() as uow:
+        doc = uow.case_frameworks.document(framework_id)
+    return doc["identifier"] if doc else None
+
+
+def test_an_any_of_group_is_precedes_sharing_an_association_grouping(app, shared_data: Path) -> None:
+    ids = {n: f"6f1c3a52-0d4e-4a8b-9c1f-1a2b3c4d5f{k:02d}" for k, n in enumerate(("doc", "a", "b", "c", "d", "g"))}
+
+    def ref(n: str) -> dict[str, str]:
+        return {"identifier": ids[n], "uri": f"urn:uuid:{ids[n]}", "title": n}
+
+    def precedes(k: int, before: str, after: str, grouping: bool) -> dict:  # type: ignore[type-arg]
+        a = {"identifier": f"6f1c3a52-0d4e-4a8b-9c1f-1a2b3c4d5e{k:02d}", "associationType": "precedes",
+             "originNodeURI": ref(before), "destinationNodeURI": ref(after)}
+        if grouping:
+            a["CFAssociationGroupingURI"] = ref("g")
+        return a
+
+    pkg = {
+        "CFDocument": {"identifier": ids["doc"], "title": "Groups", "uri": "urn:groups"},
+        "CFItems": [{"identifier": ids[n], "fullStatement": n.upper(), "humanCodingScheme": n} for n in "abcd"],
+        # d needs a, and any one of b and c
+        "CFAssociations": [precedes(1, "a", "d", False), precedes(2, "b", "d", True), precedes(3, "c", "d", True)],
+    }
+    result = import_package(app, SYSTEM, pkg)
+    with app.uow() as uow:
+        graph = uow.frameworks.get(result.framework_id).graph()  # type: ignore[union-attr]
+    assert graph.skill("d").prerequisites == (frozenset({"a"}), frozenset({"b", "c"}))
+    assert graph.is_ready("d", {"a", "c"}) and not graph.is_ready("d", {"b", "c"})
+    out = export_package(app, SYSTEM, result.framework_id, schema=_schema(shared_data))
+    grouped = [a for a in out["CFAssociations"] if "CFAssociationGroupingURI" in a]
+    assert {a["identifier"] for a in grouped} == {pkg["CFAssociations"][1]["identifier"],
+                                                  pkg["CFAssociations"][2]["identifier"]}
+    assert [g["identifier"] for g in out["CFDefinitions"]["CFAssociationGroupings"]] == [ids["g"]]

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from pathwise.domain.people import Role
+from pathwise.interop import demo as demo_door
 from pathwise.services import demo, mastery
 from pathwise.services.errors import Conflict, Invalid
 from pathwise.store import tables as t
@@ -36,11 +37,11 @@ def _snapshot(app):  # type: ignore[no-untyped-def]
 
 
 def test_full_demo_school(app) -> None:  # type: ignore[no-untyped-def]
-    assert not demo.is_seeded(app)
-    assert demo.demo_logins(app) == []
+    assert not demo_door.is_seeded(app)
+    assert demo_door.logins(app) == []
     ticks: list[tuple[int, int, str]] = []
-    demo.seed_demo(app, seed=7, progress=lambda d, n, w: ticks.append((d, n, w)), anchor=ANCHOR)
-    assert demo.is_seeded(app)
+    demo_door.seed(app, seed=7, progress=lambda d, n, w: ticks.append((d, n, w)), anchor=ANCHOR)
+    assert demo_door.is_seeded(app)
     assert ticks[-1][0] == ticks[-1][1] and all(a[0] <= b[0] for a, b in zip(ticks, ticks[1:]))
 
     with app.uow() as uow:
@@ -94,7 +95,7 @@ def test_full_demo_school(app) -> None:  # type: ignore[no-untyped-def]
         profile = uow.users.profile(students[0].id)
         assert {"interests", "preferred_modalities", "accommodations"} <= set(profile)
 
-    logins = demo.demo_logins(app)
+    logins = demo_door.logins(app)
     roles = [r for r, _, _ in logins]
     assert roles.count("admin") == 1 and roles.count("teacher") == 2
     assert 2 <= roles.count("student") <= 3 and roles.count("guardian") == 2
@@ -122,26 +123,26 @@ def test_full_demo_school(app) -> None:  # type: ignore[no-untyped-def]
     # a seeded database is reused, never seeded twice
     before = _snapshot(app)
     with pytest.raises(Conflict):
-        demo.seed_demo(app, seed=7, anchor=ANCHOR)
+        demo_door.seed(app, seed=7, anchor=ANCHOR)
     with pytest.raises(Conflict):
-        demo.seed_demo(app, seed=8, anchor=ANCHOR)
+        demo_door.seed(app, seed=8, anchor=ANCHOR)
     assert _snapshot(app) == before
 
 
 def test_same_seed_same_school_on_both_backends(app, app_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     reference = app_factory(f"sqlite:///{tmp_path / 'reference.db'}")
-    demo.seed_demo(app, seed=3, anchor=ANCHOR, students_per_class=4, weeks=3)
-    demo.seed_demo(reference, seed=3, anchor=ANCHOR, students_per_class=4, weeks=3)
+    demo_door.seed(app, seed=3, anchor=ANCHOR, students_per_class=4, weeks=3)
+    demo_door.seed(reference, seed=3, anchor=ANCHOR, students_per_class=4, weeks=3)
     a, b = _snapshot(app), _snapshot(reference)
     assert a[0] and a[1]
     assert a == b
-    assert demo.demo_logins(app) == demo.demo_logins(reference)
+    assert demo_door.logins(app) == demo_door.logins(reference)
 
 
 def test_another_seed_gives_another_school(sqlite_app, app_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     other = app_factory(f"sqlite:///{tmp_path / 'other.db'}")
-    demo.seed_demo(sqlite_app, seed=3, anchor=ANCHOR, students_per_class=4, weeks=2)
-    demo.seed_demo(other, seed=4, anchor=ANCHOR, students_per_class=4, weeks=2)
+    demo_door.seed(sqlite_app, seed=3, anchor=ANCHOR, students_per_class=4, weeks=2)
+    demo_door.seed(other, seed=4, anchor=ANCHOR, students_per_class=4, weeks=2)
     a, b = _snapshot(sqlite_app), _snapshot(other)
     assert {e[0] for e in a[0]}.isdisjoint({e[0] for e in b[0]})
     assert [u[1] for u in a[2]] != [u[1] for u in b[2]]
@@ -149,9 +150,9 @@ def test_another_seed_gives_another_school(sqlite_app, app_factory, tmp_path) ->
 
 def test_bad_options_change_nothing(sqlite_app) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Invalid, match="anchor"):
-        demo.seed_demo(sqlite_app, anchor=datetime(2026, 11, 16))
+        demo_door.seed(sqlite_app, anchor=datetime(2026, 11, 16))
     with pytest.raises(Invalid, match="students_per_class"):
-        demo.seed_demo(sqlite_app, students_per_class=0)
-    assert not demo.is_seeded(sqlite_app)
+        demo_door.seed(sqlite_app, students_per_class=0)
+    assert not demo_door.is_seeded(sqlite_app)
     with sqlite_app.uow() as uow:
         assert uow.users.count() == 0 and uow.items.count() == 0

@@ -28,9 +28,10 @@ def _pkg(**extra):  # type: ignore[no-untyped-def]
 
 def test_tree_and_order() -> None:
     pkg = parse_package(_pkg())
-    assert pkg.version == "1.0"
-    assert pkg.parent == {"a": "g", "b": "g", "g": "doc"}
-    assert pkg.children()["g"] == ["a", "b"]  # sequenceNumber "1" read as a number, then listEnumeration
+    assert pkg.case_version == "1.0"
+    assert {n.identifier: n.parent_identifier for n in pkg.nodes} == {"a": "g", "b": "g", "g": None}
+    # parents before children; sequenceNumber "1" read as a number, then listEnumeration
+    assert [n.identifier for n in pkg.nodes] == ["g", "a", "b"]
     assert pkg.associations[1].sequence == 1
 
 
@@ -55,3 +56,18 @@ def test_10_fields_become_11() -> None:
                                                                            "language": "en"}
     assert rfc3339("2017-05-25T18:05:33") == "2017-05-25T18:05:33Z"
     assert is_uuid(derived_uuid("a", "b")) and derived_uuid("a", "b") == derived_uuid("a", "b")
+
+
+def test_an_association_grouping_is_read_with_its_association() -> None:
+    pkg = _pkg()
+    pkg["CFAssociations"].append({"identifier": "p1", "associationType": "precedes",
+                                  "originNodeURI": {"identifier": "a", "uri": "u:a"},
+                                  "destinationNodeURI": {"identifier": "b", "uri": "u:b"},
+                                  "CFAssociationGroupingURI": {"identifier": "grp", "uri": "u:grp", "title": "Any"}})
+    read = parse_package(pkg)
+    assert read.associations[-1].grouping is not None and read.associations[-1].grouping.identifier == "grp"
+    assert read.associations[0].grouping is None
+    pkg["CFAssociations"][-1]["CFAssociationGroupingURI"] = 7
+    with pytest.raises(PackageInvalid) as info:
+        parse_package(pkg)
+    assert any(p.startswith("CFAssociations[2].CFAssociationGroupingURI") for p in info.value.problems)

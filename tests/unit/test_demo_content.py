@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction as F
+from pathlib import Path
 
 import pytest
 
@@ -16,16 +18,54 @@ from pathwise.domain.answers import Status, check_answer, validate_item
 from pathwise.domain.content import ActivityKind, ItemType
 from pathwise.domain.framework import Skill, SkillGraph
 from pathwise.engine.simulate_school import SimItem, SimStudent, make_students, simulate
-from pathwise.services.demo import _plan_people, default_anchor
-from pathwise.services.demo_data import load_activities, load_framework, load_items, load_people
-from pathwise.services.demo_data.items import eval_expr, parse_number
+from pathwise.interop.case import parse_package
+from pathwise.services import demo_data
+from pathwise.services.demo import DEMO_FRAMEWORK_ID, _plan_people, default_anchor
+from pathwise.services.demo_data import load_activities, load_people
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from demo_content import generate  # noqa: E402  (the maintainer's generator, outside the package)
+from demo_content.templates import eval_expr, parse_number  # noqa: E402
 
 FORMS = {"fraction", "decimal", "percent"}
+load_framework = generate.load_framework  # the framework as authored
 
 
 @pytest.fixture(scope="module")
 def generated():  # type: ignore[no-untyped-def]
-    return load_items()
+    """Every item with the draft it came from (and so its independent ``check``)."""
+    return generate.generated_items()
+
+
+def test_the_shipped_files_are_what_the_generator_writes() -> None:
+    # regenerate both files and compare: run tools/demo_content/generate.py after changing a template
+    assert generate.stale() == []
+
+
+def test_the_shipped_items_are_the_generated_ones(generated) -> None:  # type: ignore[no-untyped-def]
+    parsed = demo_data.load_items()
+    assert parsed.problems == [] and parsed.framework_id == DEMO_FRAMEWORK_ID
+    shipped = [item for item, _, _ in parsed.items]
+    assert [i.id for i in shipped] == [g.item.id for g in generated]
+    for item, g in zip(shipped, generated):
+        assert item == g.item and item.spec == g.item.spec, item.id
+
+
+def test_the_shipped_case_package_has_the_authored_framework_and_any_of_groups() -> None:
+    fw = load_framework()
+    pkg = parse_package(demo_data.framework_package())
+    assert pkg.case_version == "1.1" and pkg.title == fw.title
+    code_of = {n.identifier: n.human_code for n in pkg.nodes}
+    assert [code_of[n.identifier] for n in pkg.nodes if n.parent_identifier is None] == [u.code for u in fw.units]
+    # every group of two or more skills is one association grouping of precedes into the skill
+    grouped: dict[tuple[str, str], set[str]] = {}
+    for a in pkg.associations:
+        if a.type == "precedes" and a.grouping is not None:
+            grouped.setdefault((code_of[a.destination.identifier], a.grouping.identifier), set()).add(
+                code_of[a.origin.identifier])
+    wanted = sorted((s.code, sorted(g)) for s in fw.skills for g in s.prerequisites if len(g) > 1)
+    assert sorted((dest, sorted(g)) for (dest, _), g in grouped.items()) == wanted
+    assert wanted, "the demo framework has no any-of group"
 
 
 def test_framework_has_units_skills_and_and_or_prerequisites() -> None:
@@ -214,7 +254,7 @@ def test_activities_cover_all_kinds_and_point_at_real_skills_and_items(generated
     fw = load_framework()
     skills = {s.code for s in fw.skills}
     item_ids = {g.item.id for g in generated}
-    acts = load_activities()
+    acts = load_activities(fw, [g.item for g in generated])
     kinds = Counter(a.kind for a in acts)
     for kind in (ActivityKind.PRACTICE, ActivityKind.VIDEO, ActivityKind.READING, ActivityKind.PROJECT):
         assert kinds[kind] >= 5, f"only {kinds[kind]} {kind} activities"

@@ -1,15 +1,21 @@
-"""CASE 1.0 / 1.1 competency frameworks (CFPackage JSON) to and from plain structures.
+"""CASE 1.0 / 1.1 competency frameworks: CFPackage JSON to and from the one CASE model.
 
 Reading: ``parse_package`` checks a CFPackage (1.0 as OpenSALT exports it, or 1.1) and
-returns a ``CasePackage``: the document, its items and its associations with their
-identifiers and URIs, plus the ``isChildOf`` tree. Problems are named by JSON path
-(``CFItems[3].fullStatement``). Writing: ``build_package`` turns a plain description of
-a framework into a CASE 1.1 CFPackage; ``schema_errors`` checks a package against a
-CFPackage JSON Schema (the official one is not shipped with Pathwise; callers pass it).
+fills the frameworks service's ``CaseFramework``: the document, its items (in the
+framework's order, each with its parent in the ``isChildOf`` tree) and its associations
+with their identifiers, URIs and association groupings. Problems are named by JSON path
+(``CFItems[3].fullStatement``). Writing: ``build_package`` turns a ``CaseFramework``
+described for export into a CASE 1.1 CFPackage; ``schema_errors`` checks a package
+against a CFPackage JSON Schema (the official one is not shipped with Pathwise; callers
+pass it). ``import_package`` and ``export_package`` do both ends in the caller's unit
+of work.
 
-It never touches the database and never decides what a skill or a prerequisite is in
-Pathwise (``services/frameworks.py`` does); identifiers it cannot keep (not UUIDs, which
-1.1 requires) are replaced by stable UUIDs derived from them, never by random ones.
+It only translates: it never touches the database and never decides what a skill or a
+prerequisite is in Pathwise (``services/frameworks.py`` does); identifiers it cannot
+keep (not UUIDs, which 1.1 requires) are replaced by stable UUIDs derived from them,
+never by random ones. An any-of group of prerequisites is written with CASE's own
+vocabulary: the ``precedes`` associations into one skill that share one
+CFAssociationGrouping.
 """
 
 from __future__ import annotations
@@ -17,9 +23,21 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from pathwise.services.access import Actor
+from pathwise.services.context import UnitOfWork
+from pathwise.services.errors import Invalid
+from pathwise.services.frameworks import (
+    CaseAssociation,
+    CaseFramework,
+    CaseNode,
+    ImportResult,
+    NodeRef,
+    framework_for_export,
+    import_framework,
+)
 
 CASE_NAMESPACE = uuid.UUID("0b6c4b8e-2f4a-4d0e-9a1c-6b3f1e2d7a55")
 ASSOCIATION_TYPES = {"isChildOf", "isPeerOf", "isPartOf", "exactMatchOf", "precedes", "isRelatedTo",
@@ -33,62 +51,6 @@ class PackageInvalid(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
         self.problems = problems
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    identifier: str
-    uri: str
-    title: str = ""
-
-
-@dataclass(slots=True)
-class CaseItem:
-    identifier: str
-    uri: str
-    full_statement: str
-    human_coding_scheme: str = ""
-    abbreviated_statement: str = ""
-    item_type: str = ""
-    list_enumeration: str = ""
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class CaseAssociation:
-    identifier: str
-    uri: str
-    type: str
-    origin: Link
-    destination: Link
-    sequence: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class CasePackage:
-    version: str  # "1.0" | "1.1"
-    document: dict[str, Any]
-    identifier: str
-    uri: str
-    title: str
-    items: list[CaseItem]
-    associations: list[CaseAssociation]
-    parent: dict[str, str] = field(default_factory=dict)  # item identifier -> parent identifier
-    sequence: dict[str, int | None] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def children(self) -> dict[str, list[str]]:
-        """Parent identifier -> child identifiers, in the framework's order."""
-        out: dict[str, list[str]] = {}
-        order = {it.identifier: (self.sequence.get(it.identifier) if self.sequence.get(it.identifier) is not None
-                                 else 10**9, _enum_key(it.list_enumeration), it.human_coding_scheme, pos)
-                 for pos, it in enumerate(self.items)}
-        for child, par in self.parent.items():
-            out.setdefault(par, []).append(child)
-        for kids in out.values():
-            kids.sort(key=lambda c: order.get(c, (10**9, (), "", 0)))
-        return out
 
 
 def _enum_key(value: str) -> tuple[Any, ...]:
@@ -113,7 +75,7 @@ def _text(obj: dict[str, Any], key: str) -> str:
     return v.strip() if isinstance(v, str) else ""
 
 
-def _link(value: Any, path: str, problems: list[str]) -> Link | None:
+def _link(value: Any, path: str, problems: list[str]) -> NodeRef | None:
     if isinstance(value, dict):
         ident = _text(value, "identifier")
         uri = _text(value, "uri")
@@ -122,15 +84,15 @@ def _link(value: Any, path: str, problems: list[str]) -> Link | None:
         if not ident:
             problems.append(f"{path}.identifier: missing")
             return None
-        return Link(ident, uri or f"urn:uuid:{ident}" if is_uuid(ident) else uri, _text(value, "title"))
+        return NodeRef(ident, uri or f"urn:uuid:{ident}" if is_uuid(ident) else uri, _text(value, "title"))
     if isinstance(value, str) and value.strip():
         uri = value.strip()
-        return Link(uri.rstrip("/").rsplit("/", 1)[-1], uri, "")
+        return NodeRef(uri.rstrip("/").rsplit("/", 1)[-1], uri, "")
     problems.append(f"{path}: must be a link object with identifier and uri")
     return None
 
 
-def parse_package(data: bytes | str | dict[str, Any]) -> CasePackage:
+def parse_package(data: bytes | str | dict[str, Any]) -> CaseFramework:
     """Read a CFPackage (1.0 or 1.1); raise ``PackageInvalid`` naming every fault."""
     if isinstance(data, (bytes, str)):
         if len(data) > MAX_PACKAGE_BYTES:
@@ -151,7 +113,7 @@ def parse_package(data: bytes | str | dict[str, Any]) -> CasePackage:
     if not title:
         problems.append("CFDocument.title: missing")
     uri = _text(doc, "uri") or (f"urn:uuid:{ident}" if ident else "")
-    items: list[CaseItem] = []
+    items: list[CaseNode] = []
     seen: dict[str, str] = {}
     raw_items = data.get("CFItems", [])
     if not isinstance(raw_items, list):
@@ -174,11 +136,10 @@ def parse_package(data: bytes | str | dict[str, Any]) -> CasePackage:
         if not stmt:
             problems.append(f"{path}.fullStatement: missing")
             continue
-        items.append(CaseItem(
-            identifier=iid, uri=_text(it, "uri") or f"urn:uuid:{iid}", full_statement=stmt,
-            human_coding_scheme=_text(it, "humanCodingScheme"),
-            abbreviated_statement=_text(it, "abbreviatedStatement"),
-            item_type=_text(it, "CFItemType"), list_enumeration=_text(it, "listEnumeration"), raw=it,
+        items.append(CaseNode(
+            identifier=iid, uri=_text(it, "uri") or f"urn:uuid:{iid}", statement=stmt,
+            short=_text(it, "abbreviatedStatement"), human_code=_text(it, "humanCodingScheme"),
+            item_type=_text(it, "CFItemType"), list_enumeration=_text(it, "listEnumeration"), item=it,
         ))
     assocs: list[CaseAssociation] = []
     raw_assocs = data.get("CFAssociations", [])
@@ -205,6 +166,11 @@ def parse_package(data: bytes | str | dict[str, Any]) -> CasePackage:
             continue
         origin = _link(a.get("originNodeURI"), f"{path}.originNodeURI", problems)
         dest = _link(a.get("destinationNodeURI"), f"{path}.destinationNodeURI", problems)
+        grouping = None
+        if a.get("CFAssociationGroupingURI") is not None:
+            grouping = _link(a["CFAssociationGroupingURI"], f"{path}.CFAssociationGroupingURI", problems)
+            if grouping is None:
+                continue
         if origin is None or dest is None:
             continue
         seq = a.get("sequenceNumber")
@@ -213,39 +179,66 @@ def parse_package(data: bytes | str | dict[str, Any]) -> CasePackage:
         if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool)):
             problems.append(f"{path}.sequenceNumber: {seq!r} is not a whole number")
             continue
-        assocs.append(CaseAssociation(aid, _text(a, "uri") or f"urn:uuid:{aid}", typ, origin, dest, seq, a))
+        assocs.append(CaseAssociation(aid, _text(a, "uri") or f"urn:uuid:{aid}", typ, origin, dest, seq,
+                                      grouping, a))
     if problems:
         raise PackageInvalid(problems)
-    pkg = CasePackage(version, doc, ident, uri, title, items, assocs)
+    warnings: list[str] = []
+    parent: dict[str, str] = {}  # item identifier -> parent identifier (the document's at the top)
+    sequence: dict[str, int | None] = {}
     known = {it.identifier for it in items}
     for a in assocs:
         if a.type != "isChildOf" or a.origin.identifier not in known:
             continue
         par = a.destination.identifier
         if par != ident and par not in known:
-            pkg.warnings.append(f"CFAssociations {a.identifier}: parent {par} is not in the package; "
-                                "the item is placed at the top")
+            warnings.append(f"CFAssociations {a.identifier}: parent {par} is not in the package; "
+                            "the item is placed at the top")
             par = ident
-        if a.origin.identifier in pkg.parent and pkg.parent[a.origin.identifier] != par:
-            pkg.warnings.append(f"item {a.origin.identifier} has a second parent {par}: kept the first")
+        if a.origin.identifier in parent and parent[a.origin.identifier] != par:
+            warnings.append(f"item {a.origin.identifier} has a second parent {par}: kept the first")
             continue
-        pkg.parent[a.origin.identifier] = par
-        pkg.sequence[a.origin.identifier] = a.sequence
+        parent[a.origin.identifier] = par
+        sequence[a.origin.identifier] = a.sequence
     for it in items:
-        if it.identifier not in pkg.parent:
-            pkg.parent[it.identifier] = ident
+        if it.identifier not in parent:
+            parent[it.identifier] = ident
     # a child-of cycle would hide items from the tree: break it at the top
     for it in items:
-        path: list[str] = []
+        path_: list[str] = []
         node = it.identifier
-        while node in pkg.parent and node != ident:
-            if node in path:
-                pkg.warnings.append(f"isChildOf cycle through {node}: it is placed at the top")
-                pkg.parent[node] = ident
+        while node in parent and node != ident:
+            if node in path_:
+                warnings.append(f"isChildOf cycle through {node}: it is placed at the top")
+                parent[node] = ident
                 break
-            path.append(node)
-            node = pkg.parent[node]
-    return pkg
+            path_.append(node)
+            node = parent[node]
+    # the framework's order: depth first from the top; siblings by sequenceNumber, then
+    # listEnumeration, then human coding scheme, then as listed
+    rank = {it.identifier: (sequence.get(it.identifier) if sequence.get(it.identifier) is not None else 10**9,
+                            _enum_key(it.list_enumeration), it.human_code, pos)
+            for pos, it in enumerate(items)}
+    kids: dict[str, list[str]] = {}
+    for child, par in parent.items():
+        kids.setdefault(par, []).append(child)
+    for sibs in kids.values():
+        sibs.sort(key=lambda c: rank.get(c, (10**9, (), "", 0)))
+    by_id = {it.identifier: it for it in items}
+    nodes: list[CaseNode] = []
+    stack = list(reversed(kids.get(ident, [])))
+    while stack:
+        nid = stack.pop()
+        node_ = by_id[nid]
+        node_.parent_identifier = None if parent[nid] == ident else parent[nid]
+        node_.sequence = sequence.get(nid)
+        nodes.append(node_)
+        stack.extend(reversed(kids.get(nid, [])))
+    subject = doc.get("subject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    return CaseFramework(identifier=ident, uri=uri, title=title, case_version=version, document=doc, nodes=nodes,
+                         associations=assocs, subject=subject if isinstance(subject, str) and subject
+                         else "mathematics", warnings=warnings)
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -336,57 +329,31 @@ def schema_errors(package: dict[str, Any], schema: dict[str, Any]) -> list[str]:
 # -- between CASE and the frameworks service ------------------------------------------------------
 
 
-def to_framework_in(pkg: CasePackage) -> Any:
-    """The service's plain ``FrameworkIn`` for a parsed package."""
-    from pathwise.services.frameworks import AssociationIn, FrameworkIn, NodeIn
+def import_package(uow: UnitOfWork, actor: Actor, data: bytes | str | dict[str, Any], *,
+                   mastery_threshold: float, framework_id: str | None = None) -> ImportResult:
+    """Read a CFPackage and import it (``Invalid`` names every fault by JSON path).
 
-    kids = pkg.children()
-    order: list[str] = []
-    stack = list(reversed(kids.get(pkg.identifier, [])))
-    while stack:
-        nid = stack.pop()
-        order.append(nid)
-        stack.extend(reversed(kids.get(nid, [])))
-    items = {it.identifier: it for it in pkg.items}
-    nodes = [
-        NodeIn(identifier=nid, uri=items[nid].uri, statement=items[nid].full_statement,
-               short=items[nid].abbreviated_statement, human_code=items[nid].human_coding_scheme,
-               parent_identifier=None if pkg.parent.get(nid) == pkg.identifier else pkg.parent.get(nid),
-               sequence=pkg.sequence.get(nid), item=items[nid].raw)
-        for nid in order if nid in items
-    ]
-    subject = pkg.document.get("subject")
-    subject = subject[0] if isinstance(subject, list) and subject else subject
-    assocs = [
-        AssociationIn(identifier=a.identifier, uri=a.uri, type=a.type, origin_identifier=a.origin.identifier,
-                      origin_uri=a.origin.uri, destination_identifier=a.destination.identifier,
-                      destination_uri=a.destination.uri, origin_title=a.origin.title,
-                      destination_title=a.destination.title, sequence=a.sequence, association=a.raw)
-        for a in pkg.associations
-    ]
-    return FrameworkIn(identifier=pkg.identifier, uri=pkg.uri, title=pkg.title, case_version=pkg.version,
-                       document=pkg.document, nodes=nodes, associations=assocs,
-                       subject=subject if isinstance(subject, str) and subject else "mathematics")
-
-
-def import_package(system: Any, actor: Any, data: bytes | str | dict[str, Any]) -> Any:
-    """Read a CFPackage and import it (``Invalid`` names every fault by JSON path)."""
-    from pathwise.services.errors import Invalid
-    from pathwise.services.frameworks import import_framework
-
+    ``mastery_threshold`` is a new framework's; ``framework_id`` the id a new
+    framework gets (default: the document identifier). The caller commits.
+    """
     try:
         pkg = parse_package(data)
     except PackageInvalid as exc:
         raise Invalid(f"not a usable CASE package: {exc}", field="package", problems=exc.problems) from None
-    result = import_framework(system, actor, to_framework_in(pkg))
+    result = import_framework(uow, actor, pkg, mastery_threshold=mastery_threshold, framework_id=framework_id)
     result.warnings = pkg.warnings + result.warnings
     return result
 
 
-def build_package(out: Any, base_url: str | None = None) -> dict[str, Any]:
-    """A CASE 1.1 CFPackage for a ``FrameworkOut`` (identifiers and URIs kept where 1.1 allows)."""
+def build_package(out: CaseFramework, base_url: str | None = None, *,
+                  changed_at: str | datetime | None = None) -> dict[str, Any]:
+    """A CASE 1.1 CFPackage for a framework described for export (identifiers and URIs
+    kept where 1.1 allows). ``changed_at``: the lastChangeDateTime of what is written
+    anew (default: now)."""
     fw = out.framework
-    now = rfc3339()
+    if fw is None:
+        raise ValueError("build_package needs the framework described for export")
+    now = rfc3339(changed_at)
     base = (base_url or "").rstrip("/")
 
     def uri_for(kind: str, ident: str) -> str:
@@ -432,10 +399,21 @@ def build_package(out: Any, base_url: str | None = None) -> dict[str, Any]:
     for sk in fw.skills:
         add_item(sk.code, "skill", sk.description or sk.title, sk.title, sk.position)
 
-    kept = {(a.type, a.origin_identifier, a.destination_identifier): a for a in out.associations}
+    kept = {(a.type, a.origin.identifier, a.destination.identifier): a for a in out.associations}
     assocs: list[dict[str, Any]] = []
+    groupings: dict[str, dict[str, Any]] = {}
 
-    def add_assoc(typ: str, origin: dict[str, str], dest: dict[str, str], seq: int | None = None) -> None:
+    def add_grouping(ref: NodeRef, description: str = "") -> dict[str, str]:
+        ident = ref.identifier if is_uuid(ref.identifier) else derived_uuid("grouping", ref.identifier)
+        uri = ref.uri if ref.uri and is_uuid(ref.identifier) else uri_for("CFAssociationGroupings", ident)
+        title = ref.title or "Association grouping"
+        if ident not in groupings:
+            groupings[ident] = {"identifier": ident, "uri": uri, "title": title,
+                                **({"description": description} if description else {}), "lastChangeDateTime": now}
+        return link(ident, uri, title)
+
+    def add_assoc(typ: str, origin: dict[str, str], dest: dict[str, str], seq: int | None = None,
+                  grouping: dict[str, str] | None = None) -> None:
         old = kept.get((typ, origin["identifier"], dest["identifier"]))
         ident = old.identifier if old and is_uuid(old.identifier) else derived_uuid(
             fw.id, typ, origin["identifier"], dest["identifier"])
@@ -444,18 +422,27 @@ def build_package(out: Any, base_url: str | None = None) -> dict[str, Any]:
                              "lastChangeDateTime": now}
         if seq is not None:
             a["sequenceNumber"] = seq
+        if grouping is not None:
+            a["CFAssociationGroupingURI"] = grouping
         assocs.append(a)
 
+    # the tree; an item made in Pathwise is numbered in its framework's order among its siblings
     unit_codes = {u.code for u in fw.units}
-    for u in fw.units:
+    numbered: dict[str, int] = {}
+
+    def next_number(parent: dict[str, str]) -> int:
+        numbered[parent["identifier"]] = numbered.get(parent["identifier"], 0) + 1
+        return numbered[parent["identifier"]]
+
+    for u in sorted(fw.units, key=lambda u: u.position):
         stored = by_code.get(u.code)
         par = by_ident.get(stored.parent_identifier) if stored and stored.parent_identifier else None
         parent = node_link[par.code] if par is not None and par.code in unit_codes else doc_link
-        add_assoc("isChildOf", node_link[u.code], parent, stored.sequence if stored else None)
-    for sk in fw.skills:
+        add_assoc("isChildOf", node_link[u.code], parent, stored.sequence if stored else next_number(parent))
+    for sk in sorted(fw.skills, key=lambda s: s.position):
         stored = by_code.get(sk.code)
         parent = node_link[sk.unit] if sk.unit else doc_link
-        add_assoc("isChildOf", node_link[sk.code], parent, stored.sequence if stored else None)
+        add_assoc("isChildOf", node_link[sk.code], parent, stored.sequence if stored else next_number(parent))
 
     # kept associations other than the tree, as they were (precedes included)
     leaves_of: dict[str, set[str]] = {}
@@ -482,33 +469,43 @@ def build_package(out: Any, base_url: str | None = None) -> dict[str, Any]:
     for a in out.associations:
         if a.type == "isChildOf":
             continue
-        origin = link(a.origin_identifier, a.origin_uri, a.origin_title)
-        dest = link(a.destination_identifier, a.destination_uri, a.destination_title)
-        if a.origin_identifier in by_ident and by_ident[a.origin_identifier].code in node_link:
-            origin = node_link[by_ident[a.origin_identifier].code]
-        if a.destination_identifier in by_ident and by_ident[a.destination_identifier].code in node_link:
-            dest = node_link[by_ident[a.destination_identifier].code]
+        origin = link(a.origin.identifier, a.origin.uri, a.origin.title)
+        dest = link(a.destination.identifier, a.destination.uri, a.destination.title)
+        if a.origin.identifier in by_ident and by_ident[a.origin.identifier].code in node_link:
+            origin = node_link[by_ident[a.origin.identifier].code]
+        if a.destination.identifier in by_ident and by_ident[a.destination.identifier].code in node_link:
+            dest = node_link[by_ident[a.destination.identifier].code]
         if a.type == "precedes":
-            for b in leaves(a.origin_identifier):
-                for c in leaves(a.destination_identifier):
+            for b in leaves(a.origin.identifier):
+                for c in leaves(a.destination.identifier):
                     covered.add((b, c))
-        add_assoc(a.type, origin, dest, a.sequence)
-    # prerequisites made in Pathwise (or changed since the import) become precedes
+        add_assoc(a.type, origin, dest, a.sequence, add_grouping(a.grouping) if a.grouping else None)
+    # prerequisites made in Pathwise (or changed since the import) become precedes; an
+    # any-of group of several skills shares one association grouping
     for sk in fw.skills:
         for group in sk.prerequisites:
-            for req in sorted(group):
-                if (req, sk.code) not in covered and req in node_link:
-                    add_assoc("precedes", node_link[req], node_link[sk.code])
-    return {"CFDocument": document, "CFItems": items, "CFAssociations": assocs}
+            todo = [req for req in sorted(group) if (req, sk.code) not in covered and req in node_link]
+            if not todo:
+                continue
+            grouping = None
+            if len(group) > 1:
+                gid = derived_uuid(fw.id, "any-of", sk.code, *sorted(group))
+                grouping = add_grouping(
+                    NodeRef(gid, uri_for("CFAssociationGroupings", gid),
+                            f"Any one of {', '.join(sorted(group))} before {sk.code}"),
+                    f"{sk.code} needs any one of {', '.join(sorted(group))}.")
+            for req in todo:
+                add_assoc("precedes", node_link[req], node_link[sk.code], grouping=grouping)
+    package: dict[str, Any] = {"CFDocument": document, "CFItems": items, "CFAssociations": assocs}
+    if groupings:
+        package["CFDefinitions"] = {"CFAssociationGroupings": list(groupings.values())}
+    return package
 
 
-def export_package(system: Any, actor: Any, framework_id: str, base_url: str | None = None,
+def export_package(uow: UnitOfWork, actor: Actor, framework_id: str, base_url: str | None = None,
                    schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """The framework as a CASE 1.1 CFPackage; checked against ``schema`` when one is given."""
-    from pathwise.services.errors import Invalid
-    from pathwise.services.frameworks import framework_for_export
-
-    package = build_package(framework_for_export(system, actor, framework_id), base_url)
+    package = build_package(framework_for_export(uow, actor, framework_id), base_url)
     if schema is not None:
         errors = schema_errors(package, schema)
         if errors:

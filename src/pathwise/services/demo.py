@@ -2,12 +2,17 @@
 
 ``seed_demo`` stores one school (Riverside Middle School), an admin, two teachers,
 three classes of about 25 students (most with a linked guardian), the demo
-mathematics framework (``demo_data/framework.yaml``), its generated items and
-activities, student profiles (interests, preferred modalities, accommodations) and
-several weeks of simulated practice (``engine.simulate_school``). Evidence goes in
+mathematics framework and its items, activities, student profiles (interests,
+preferred modalities, accommodations) and several weeks of simulated practice
+(``engine.simulate_school``). The framework and the items come in the formats a
+school imports and go through the same importers: the framework is a CASE package
+the caller has read (``interop.demo`` reads ``demo_data/framework.case.json`` with
+the CASE translator) and ``frameworks.import_framework`` stores; the items are
+``demo_data/items.yaml``, read and stored by ``services.items``. Evidence goes in
 through the evidence repository and mastery is rebuilt by replaying it through the
 live model (``services.mastery.rebuild``), exactly as an import does; no mastery row
-is written by hand. Everything happens in one transaction: a failure stores nothing.
+is written by hand. Everything happens in the caller's unit of work: a failure
+stores nothing.
 
 Determinism: the same seed gives the same people, ids, profiles, evidence ids,
 answers and mastery values. Timestamps are laid out relative to an *anchor*: by
@@ -37,11 +42,16 @@ from pathwise.domain.people import GuardianLink, Role, School, Section, User
 from pathwise.engine.simulate_school import SimItem, SimRecord, make_students, simulate
 from pathwise.services import kt as kt_service
 from pathwise.services import mastery, path_state
-from pathwise.services.context import App
-from pathwise.services.demo_data import load_activities, load_framework, load_items, load_people
+from pathwise.services.access import Actor
+from pathwise.services.demo_data import load_activities, load_items, load_people
 from pathwise.services.errors import Conflict, Invalid
+from pathwise.services.frameworks import CaseFramework, import_framework
+from pathwise.services.items import import_items
+from pathwise.store.uow import UnitOfWork
 
 DEMO_SCHOOL_ID = "demo-school"
+DEMO_FRAMEWORK_ID = "pw-demo-ms-math"
+DEMO_MASTERY_THRESHOLD = 0.95
 DEMO_WEEKS = 6
 DEMO_PASSWORDS: dict[Role, str] = {
     Role.ADMIN: "demo-admin-pw",
@@ -56,10 +66,9 @@ _NO_GUARDIAN_SHARE = 0.12
 Progress = Callable[[int, int, str], None]
 
 
-def is_seeded(system: App) -> bool:
+def is_seeded(uow: UnitOfWork) -> bool:
     """True when the demo school is already in the database."""
-    with system.uow() as uow:
-        return uow.schools.get(DEMO_SCHOOL_ID) is not None
+    return uow.schools.get(DEMO_SCHOOL_ID) is not None
 
 
 def default_anchor(today: date | None = None) -> datetime:
@@ -73,13 +82,15 @@ def default_anchor(today: date | None = None) -> datetime:
     return datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
 
 
-def seed_demo(system: App, seed: int = 7, progress: Progress | None = None, *,
+def seed_demo(uow: UnitOfWork, framework: CaseFramework, seed: int = 7, progress: Progress | None = None, *,
               anchor: datetime | None = None, students_per_class: int | None = None,
               weeks: int = DEMO_WEEKS) -> None:
     """Create the demo school in an empty database (refuses if it is already there).
 
-    ``anchor``: the simulated weeks end just before it (default: this week's Monday,
-    00:00 UTC). ``students_per_class`` shrinks or grows the classes (default 25).
+    ``framework``: the demo framework as read from its CASE package. ``anchor``: the
+    simulated weeks end just before it (default: this week's Monday, 00:00 UTC).
+    ``students_per_class`` shrinks or grows the classes (default 25). The caller
+    commits; the live learner model it fits is active once the caller has committed.
     """
     if anchor is not None and anchor.tzinfo is None:
         raise Invalid("anchor must carry a time zone", field="anchor")
@@ -87,132 +98,132 @@ def seed_demo(system: App, seed: int = 7, progress: Progress | None = None, *,
         raise Invalid("students_per_class must be between 1 and 200", field="students_per_class")
     if not 1 <= weeks <= 52:
         raise Invalid("weeks must be between 1 and 52", field="weeks")
-    if is_seeded(system):
+    if is_seeded(uow):
         raise Conflict("the demo school is already seeded in this database")
     tick = progress or (lambda done, total, what: None)
     start_at = (anchor or default_anchor()) - timedelta(weeks=weeks)
+    system = Actor.system("demo")
 
-    fw = load_framework()
-    generated = load_items()
-    items = [g.item for g in generated]
-    activities = load_activities()
     people = load_people()
     plan = _plan_people(people, seed, students_per_class)
     students = plan["students"]
-
-    sequence = [s.code for s in sorted(fw.skills, key=lambda s: s.position)]
-    unit_start = {}
-    for i, s in enumerate(sorted(fw.skills, key=lambda s: s.position)):
-        unit_start.setdefault(s.unit, i)
-    sim_items = _sim_items(items)
-    starts = [unit_start[p["start_unit"]] for p in students]
-    sims = make_students([p["id"] for p in students], starts, {p["id"]: p["persona"] for p in students},
-                         sequence, seed)
     n_steps = 4 + len(students)
     done = 0
     tick(done, n_steps, "writing the school, people and content")
 
-    with system.uow() as uow:
-        school_id = DEMO_SCHOOL_ID
-        uow.schools.add(School(school_id, people["school"]))
-        hashes = _hashes()
-        uow.frameworks.add(fw)
-        uow.flush()
-        for item in items:
-            uow.items.add(item, fw.id)
-        for act in activities:
-            uow.activities.add(act, fw.id)
-        for u in plan["staff"]:
-            uow.users.add(User(u["id"], school_id, u["username"], u["name"], u["role"]),
-                          password_hash=hashes[u["role"]], email=f"{u['username']}@riverside.example")
-        uow.flush()
-        for sec in plan["sections"]:
-            uow.sections.add(Section(sec["id"], school_id, sec["name"], "mathematics", sec["grade"], fw.id))
-        for p in students:
-            uow.users.add(User(p["id"], school_id, p["username"], p["name"], Role.STUDENT, p["grade"]),
-                          password_hash=hashes[Role.STUDENT], profile=p["profile"])
-        for g in plan["guardians"]:
-            uow.users.add(User(g["id"], school_id, g["username"], g["name"], Role.GUARDIAN),
-                          password_hash=hashes[Role.GUARDIAN], email=f"{g['username']}@example.org")
-        uow.flush()
-        for sec in plan["sections"]:
-            uow.sections.enrol(sec["id"], sec["teacher_id"], Role.TEACHER)
-        for p in students:
-            uow.sections.enrol(p["section"], p["id"], Role.STUDENT)
-        for g in plan["guardians"]:
-            for child in g["children"]:
-                uow.guardians.link(GuardianLink(g["id"], child, g["relationship"]))
-        uow.flush()
-        done += 1
-        tick(done, n_steps, "simulating weeks of practice")
+    school_id = DEMO_SCHOOL_ID
+    uow.schools.add(School(school_id, people["school"]))
+    hashes = _hashes()
+    # the framework and the items through the importers a school uses
+    imported = import_framework(uow, system, framework, mastery_threshold=DEMO_MASTERY_THRESHOLD,
+                                framework_id=DEMO_FRAMEWORK_ID)
+    fw = uow.frameworks.get(imported.framework_id)
+    if fw is None or fw.id != DEMO_FRAMEWORK_ID:
+        raise RuntimeError(f"the demo framework was stored as {imported.framework_id}, not {DEMO_FRAMEWORK_ID}")
+    parsed = load_items()
+    report = import_items(uow, system, parsed.items, parsed.problems, parsed.framework_id)
+    if not report.stored:
+        raise RuntimeError("the demo items do not import: " + "; ".join(map(str, report.problems[:5])))
+    items = [item for item, _, _ in parsed.items]
+    for act in load_activities(fw, items):
+        uow.activities.add(act, fw.id)
+    for u in plan["staff"]:
+        uow.users.add(User(u["id"], school_id, u["username"], u["name"], u["role"]),
+                      password_hash=hashes[u["role"]], email=f"{u['username']}@riverside.example")
+    uow.flush()
+    for sec in plan["sections"]:
+        uow.sections.add(Section(sec["id"], school_id, sec["name"], "mathematics", sec["grade"], fw.id))
+    for p in students:
+        uow.users.add(User(p["id"], school_id, p["username"], p["name"], Role.STUDENT, p["grade"]),
+                      password_hash=hashes[Role.STUDENT], profile=p["profile"])
+    for g in plan["guardians"]:
+        uow.users.add(User(g["id"], school_id, g["username"], g["name"], Role.GUARDIAN),
+                      password_hash=hashes[Role.GUARDIAN], email=f"{g['username']}@example.org")
+    uow.flush()
+    for sec in plan["sections"]:
+        uow.sections.enrol(sec["id"], sec["teacher_id"], Role.TEACHER)
+    for p in students:
+        uow.sections.enrol(p["section"], p["id"], Role.STUDENT)
+    for g in plan["guardians"]:
+        for child in g["children"]:
+            uow.guardians.link(GuardianLink(g["id"], child, g["relationship"]))
+    uow.flush()
+    done += 1
+    tick(done, n_steps, "simulating weeks of practice")
 
-        records = simulate(fw.graph(), sequence, sim_items, sims, start_at, weeks, seed)
-        done += 1
-        tick(done, n_steps, f"storing {len(records)} answers")
-        evidence, seqs = _evidence(records, {i.id: i for i in items}, seed)
-        for i in range(0, len(evidence), 2000):
-            uow.evidence.add_many(evidence[i : i + 2000], seqs[i : i + 2000])
-        uow.flush()
-        done += 1
-        tick(done, n_steps, "fitting the learner model to the evidence")
-        tracker = kt_service.fit_live_model(uow, kt_service.log_from_database(uow), source="demo")
-        ids = [p["id"] for p in students]
-        for i in range(0, len(ids), 5):
-            tick(done, n_steps, "replaying evidence into mastery")
-            chunk = ids[i : i + 5]
-            mastery.rebuild(uow, tracker, chunk)
-            done += len(chunk)
-        # review schedules, as recording evidence keeps them, so the first reads only read
-        newest: dict[str, datetime] = {}
-        for ev in evidence:
-            newest[ev.learner_id] = max(newest.get(ev.learner_id, ev.timestamp), ev.timestamp)
-        path_state.sync_schedules(uow, newest)
-        tick(done, n_steps, "saving")
-        uow.commit()
-        system.reset_tracker()
-        done += 1
-        tick(done, n_steps, "demo school ready")
+    ordered = sorted(fw.skills, key=lambda s: s.position)
+    sequence = [s.code for s in ordered]
+    unit_start: dict[str | None, int] = {}
+    for i, s in enumerate(ordered):
+        unit_start.setdefault(s.unit, i)
+    starts = [unit_start[p["start_unit"]] for p in students]
+    sims = make_students([p["id"] for p in students], starts, {p["id"]: p["persona"] for p in students},
+                         sequence, seed)
+    records = simulate(fw.graph(), sequence, _sim_items(items), sims, start_at, weeks, seed)
+    done += 1
+    tick(done, n_steps, f"storing {len(records)} answers")
+    evidence, seqs = _evidence(records, {i.id: i for i in items}, seed)
+    for i in range(0, len(evidence), 2000):
+        uow.evidence.add_many(evidence[i : i + 2000], seqs[i : i + 2000])
+    uow.flush()
+    done += 1
+    tick(done, n_steps, "fitting the learner model to the evidence")
+    tracker = kt_service.fit_live_model(uow, kt_service.log_from_database(uow), source="demo")
+    ids = [p["id"] for p in students]
+    for i in range(0, len(ids), 5):
+        tick(done, n_steps, "replaying evidence into mastery")
+        chunk = ids[i : i + 5]
+        mastery.rebuild(uow, tracker, chunk)
+        done += len(chunk)
+    # review schedules, as recording evidence keeps them, so the first reads only read
+    newest: dict[str, datetime] = {}
+    for ev in evidence:
+        newest[ev.learner_id] = max(newest.get(ev.learner_id, ev.timestamp), ev.timestamp)
+    path_state.sync_schedules(uow, newest)
+    uow.flush()
+    done += 1
+    tick(done, n_steps, "demo school ready")
 
 
-def demo_logins(system: App) -> list[tuple[str, str, str]]:
+def demo_logins(uow: UnitOfWork) -> list[tuple[str, str, str]]:
     """(role, username, password) to print: the admin, both teachers, three students
     (one ahead, one stuck on a skill, one in between) and two guardians (of the first
     two students). Empty when the demo is not seeded."""
-    with system.uow() as uow:
-        school = uow.schools.get(DEMO_SCHOOL_ID)
-        if school is None:
-            return []
-        fw = load_framework()
-        out: list[tuple[str, str, str]] = []
-        admins = sorted(uow.users.in_school(DEMO_SCHOOL_ID, Role.ADMIN), key=lambda u: u.id)
-        teachers = sorted(uow.users.in_school(DEMO_SCHOOL_ID, Role.TEACHER), key=lambda u: u.id)
-        for u in admins[:1] + teachers:
-            out.append((u.role.value, u.username, DEMO_PASSWORDS[u.role]))
-        students = sorted(uow.users.in_school(DEMO_SCHOOL_ID, Role.STUDENT), key=lambda u: u.id)
-        rows = uow.mastery.for_learners([s.id for s in students])
-        mastered: dict[str, int] = {s.id: 0 for s in students}
-        misses: dict[str, int] = {s.id: 0 for s in students}
-        for r in rows:
-            if r.p_mastery >= fw.mastery_threshold:
-                mastered[r.learner_id] += 1
-            misses[r.learner_id] = max(misses[r.learner_id], r.n_evidence - r.n_correct)
-        with_guardian = [s for s in students if uow.guardians.guardians_of(s.id)]
-        pool = with_guardian or students
-        if not pool:
-            return out
-        ahead = max(pool, key=lambda s: (mastered[s.id], s.id))
-        rest = [s for s in pool if s.id != ahead.id]
-        stuck = max(rest, key=lambda s: (misses[s.id], s.id)) if rest else None
-        others = sorted((s for s in rest if stuck is None or s.id != stuck.id), key=lambda s: (mastered[s.id], s.id))
-        middle = others[len(others) // 2] if others else None
-        chosen = [s for s in (ahead, stuck, middle) if s is not None]
-        for s in chosen:
-            out.append((Role.STUDENT.value, s.username, DEMO_PASSWORDS[Role.STUDENT]))
-        for s in chosen[:2]:
-            gs = sorted(uow.guardians.guardians_of(s.id), key=lambda u: u.id)
-            if gs:
-                out.append((Role.GUARDIAN.value, gs[0].username, DEMO_PASSWORDS[Role.GUARDIAN]))
+    school = uow.schools.get(DEMO_SCHOOL_ID)
+    if school is None:
+        return []
+    fw = uow.frameworks.get(DEMO_FRAMEWORK_ID)
+    threshold = fw.mastery_threshold if fw is not None else DEMO_MASTERY_THRESHOLD
+    out: list[tuple[str, str, str]] = []
+    admins = sorted(uow.users.in_school(DEMO_SCHOOL_ID, Role.ADMIN), key=lambda u: u.id)
+    teachers = sorted(uow.users.in_school(DEMO_SCHOOL_ID, Role.TEACHER), key=lambda u: u.id)
+    for u in admins[:1] + teachers:
+        out.append((u.role.value, u.username, DEMO_PASSWORDS[u.role]))
+    students = sorted(uow.users.in_school(DEMO_SCHOOL_ID, Role.STUDENT), key=lambda u: u.id)
+    rows = uow.mastery.for_learners([s.id for s in students])
+    mastered: dict[str, int] = {s.id: 0 for s in students}
+    misses: dict[str, int] = {s.id: 0 for s in students}
+    for r in rows:
+        if r.p_mastery >= threshold:
+            mastered[r.learner_id] += 1
+        misses[r.learner_id] = max(misses[r.learner_id], r.n_evidence - r.n_correct)
+    with_guardian = [s for s in students if uow.guardians.guardians_of(s.id)]
+    pool = with_guardian or students
+    if not pool:
         return out
+    ahead = max(pool, key=lambda s: (mastered[s.id], s.id))
+    rest = [s for s in pool if s.id != ahead.id]
+    stuck = max(rest, key=lambda s: (misses[s.id], s.id)) if rest else None
+    others = sorted((s for s in rest if stuck is None or s.id != stuck.id), key=lambda s: (mastered[s.id], s.id))
+    middle = others[len(others) // 2] if others else None
+    chosen = [s for s in (ahead, stuck, middle) if s is not None]
+    for s in chosen:
+        out.append((Role.STUDENT.value, s.username, DEMO_PASSWORDS[Role.STUDENT]))
+    for s in chosen[:2]:
+        gs = sorted(uow.guardians.guardians_of(s.id), key=lambda u: u.id)
+        if gs:
+            out.append((Role.GUARDIAN.value, gs[0].username, DEMO_PASSWORDS[Role.GUARDIAN]))
+    return out
 
 
 # --------------------------------------------------------------------------- helpers

@@ -1,70 +1,70 @@
-"""The demo school's content as data: framework, items, activities and people.
+"""The demo school's content as data, in the formats a school imports.
 
-``framework.yaml`` holds the competency framework, ``activities.yaml`` the videos,
-readings and projects, ``people.yaml`` the invented names and profile vocabulary,
-and ``items.py`` the per-skill item templates. The loaders here turn them into
-domain values and check them (an unknown skill in an activity is an error naming
-it). Nothing here touches the database; ``services.demo`` stores what these return.
+``framework.case.json`` is the competency framework as a CASE 1.1 package and
+``items.yaml`` the items in the format ``pathwise import items`` reads; both are
+written by ``tools/demo_content/generate.py`` (from the framework's source and the
+item templates, whose checks the content tests run) and loaded by the same importers
+a school uses. ``activities.yaml`` holds the videos, readings and projects and
+``people.yaml`` the invented names and profile vocabulary. Nothing here touches the
+database; ``services.demo`` stores what these return.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from pathwise.domain.content import Activity, ActivityKind
-from pathwise.domain.framework import Framework, Skill, Unit
-from pathwise.services.demo_data.items import Generated, generate
+from pathwise.domain.content import Activity, ActivityKind, Item
+from pathwise.domain.framework import Framework
+from pathwise.services.items import ParsedItems, parse_items_document
+
+FRAMEWORK_FILE = "framework.case.json"
+ITEMS_FILE = "items.yaml"
+
+
+def _read(name: str) -> bytes:
+    return resources.files(__package__).joinpath(name).read_bytes()
 
 
 def _yaml(name: str) -> Any:
-    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.safe_load(_read(name).decode("utf-8"))
+
+
+def framework_package() -> bytes:
+    """The demo framework as a CASE 1.1 CFPackage (JSON), for the CASE importer."""
+    return _read(FRAMEWORK_FILE)
 
 
 @lru_cache(maxsize=1)
-def load_framework() -> Framework:
-    data = _yaml("framework.yaml")
-    units: list[Unit] = []
-    skills: list[Skill] = []
-    pos = 0
-    for ui, u in enumerate(data["units"]):
-        units.append(Unit(u["code"], u["title"], ui))
-        for s in u["skills"]:
-            groups = tuple(frozenset(g) for g in (s.get("requires") or ()))
-            skills.append(Skill(s["code"], s["title"], u["code"], s.get("description", ""), groups, pos))
-            pos += 1
-    fw = Framework(data["id"], data["title"], data.get("subject", "mathematics"),
-                   float(data.get("mastery_threshold", 0.95)), tuple(units), tuple(skills))
-    fw.graph()  # unknown prerequisites and cycles fail here, with the skill named
-    return fw
+def _parsed_items() -> ParsedItems:
+    return parse_items_document(_read(ITEMS_FILE), ITEMS_FILE)
 
 
-@lru_cache(maxsize=1)
-def load_items() -> tuple[Generated, ...]:
-    fw = load_framework()
-    return tuple(generate([s.code for s in fw.skills]))
+def load_items() -> ParsedItems:
+    """The demo items, read by the item importer's reader (every problem located)."""
+    parsed = _parsed_items()
+    return ParsedItems(list(parsed.items), list(parsed.problems), parsed.framework_id)
 
 
 def load_people() -> dict[str, Any]:
     return dict(_yaml("people.yaml"))
 
 
-@lru_cache(maxsize=1)
-def load_activities() -> tuple[Activity, ...]:
+def load_activities(fw: Framework, items: Sequence[Item]) -> tuple[Activity, ...]:
     """A mixed-review practice set per unit (from the items), plus videos, readings and projects."""
-    fw = load_framework()
     known = {s.code for s in fw.skills}
     by_skill: dict[str, list[str]] = {}
-    for g in load_items():
-        by_skill.setdefault(g.item.skill_codes[0], []).append(g.item.id)
+    for item in items:
+        by_skill.setdefault(item.skill_codes[0], []).append(item.id)
     out: list[Activity] = []
     # one mixed review per unit (practice of a single skill is offered by the paths service itself)
-    for u in fw.units:
-        codes = tuple(s.code for s in fw.skills if s.unit == u.code)
+    skills = sorted(fw.skills, key=lambda s: s.position)
+    for u in sorted(fw.units, key=lambda u: u.position):
+        codes = tuple(s.code for s in skills if s.unit == u.code)
         ids = tuple(i for c in codes for i in by_skill.get(c, [])[:2])
         out.append(Activity(f"act.review.{u.code}", f"Mixed review: {u.title}", ActivityKind.PRACTICE, codes,
                             ids, None, max(10, 2 * len(ids)), ("review", "mixed")))

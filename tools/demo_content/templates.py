@@ -6,12 +6,12 @@ misconception each one reveals, graded hints (the last is a worked solution), an
 ``check`` predicate that decides whether an answer is right by an independent route
 (substituting back, evaluating the expression, comparing values). The content tests
 run ``check`` on every answer and every feedback answer, so a generator that gets
-its mathematics wrong fails the build. ``build_items`` turns drafts into domain
-``Item`` values (numeric, single choice, multiple choice, short text, ordering).
+its mathematics wrong fails the build. ``to_item`` turns drafts into domain ``Item``
+values (numeric, single choice, multiple choice, short text, ordering), which
+``generate.py`` writes to the shipped ``items.yaml``.
 
-Generation is deterministic and does not depend on the demo seed: the same content
-(and item ids) every time. This module must not import storage or services, and
-does no I/O.
+Generation is deterministic: the same content (and item ids) every time. This is a
+maintainer's tool, not part of the package: it imports only the domain and does no I/O.
 """
 
 from __future__ import annotations
@@ -438,7 +438,7 @@ def g_frac_equiv(r: random.Random, i: int) -> Draft:
         right = [f"{a * k}/{b * k}" for k in r.sample([2, 3, 4, 5], 2)]
         wrong_add = f"{a + 2}/{b + 2}"
         wrong_den = f"{a}/{b * 2}"
-        choices = sorted(set(right + [wrong_add, wrong_den]), key=lambda s: parse_number(s) or 0)
+        choices = sorted(set(right + [wrong_add, wrong_den]), key=lambda s: (parse_number(s) or 0, s))
         r.shuffle(choices)
 
         def equal(text: Any) -> bool:
