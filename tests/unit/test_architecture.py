@@ -64,6 +64,9 @@ PROBES = [
     ("interop", "pathwise.store.uow"),
     ("web", "pathwise.engine.paths.scoring"),  # the doors reach the engine only through services
     ("cli", "pathwise.engine.kt.bkt"),
+    ("services", "sqlalchemy"),  # services reach the database only through the unit of work
+    ("services", "pathwise.store.tables"),
+    ("services", "pathwise.store.repositories_practice"),
 ]
 
 
@@ -143,6 +146,19 @@ def _offenders(folder: Path, allowed: set[str]) -> list[str]:
 def test_views_never_open_or_commit_a_transaction() -> None:
     assert (SRC / "web" / "deps.py").is_file()
     assert _offenders(SRC / "web", allowed={"web/deps.py"}) == []
+
+
+def test_services_never_touch_the_session_or_commit() -> None:
+    """Repositories ask the database; a use case never commits. The doors' helper
+    (services/context.py) and batch runners that commit per batch through it are the
+    only places that open a unit of work."""
+    session = [f"{p.relative_to(SRC).as_posix()}:{no}"
+               for p in sorted((SRC / "services").rglob("*.py"))
+               for no, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+               if re.search(r"\buow\.session\b|\.session\.(add|execute|scalar|scalars|get|flush|delete)\(", line)]
+    assert session == []
+    commits = [o for o in _offenders(SRC / "services", allowed={"services/context.py"}) if ".commit()" in o]
+    assert commits == []
 
 
 def test_a_probe_view_that_commits_is_caught(tmp_path: Path) -> None:

@@ -56,9 +56,7 @@ class App:
 
     def safe_database_url(self) -> str:
         """The database URL with any password masked, for messages."""
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.settings.database_url).render_as_string(hide_password=True)
+        return self.db.masked_url()
 
     def migrate(self) -> None:
         self.db.upgrade()

@@ -25,6 +25,11 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def masked_url(url: str) -> str:
+    """The database URL with any password masked, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):

@@ -12,7 +12,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pathwise.store import repositories as r
-from pathwise.store.db import make_engine, make_session_factory
+from pathwise.store import repositories_frameworks as rf
+from pathwise.store import repositories_interop as ri
+from pathwise.store import repositories_paths as rpath
+from pathwise.store import repositories_practice as rp
+from pathwise.store.db import make_engine, make_session_factory, masked_url
 
 
 class UnitOfWork:
@@ -38,10 +42,22 @@ class UnitOfWork:
         self.web_sessions = r.SessionRepository(s)
         self.tokens = r.TokenRepository(s)
         self.jobs = r.JobRepository(s)
-        # -- practice and assessments repositories (store/repositories_practice.py)
-        # -- paths, classes, mastery and items repositories (store/repositories_paths.py)
-        # -- standards repositories: xAPI, LTI, rosters, privacy (store/repositories_interop.py)
-        # -- frameworks repositories (store/repositories_frameworks.py)
+        # practice and assessments
+        self.practice = rp.PracticeRepository(s)
+        self.assessments = rp.AssessmentRepository(s)
+        self.outside_work = rp.OutsideWorkRepository(s)
+        # paths, classes, the learner model, school reads, the item bank
+        self.paths = rpath.PathRepository(s)
+        self.learner_model = rpath.LearnerModelRepository(s)
+        self.school_reads = rpath.SchoolReadRepository(s)
+        self.item_bank = rpath.ItemBankRepository(s)
+        # the standards and data portability: xAPI, LTI, rosters, privacy
+        self.xapi = ri.XapiRepository(s)
+        self.lti = ri.LtiRepository(s)
+        self.roster = ri.RosterRepository(s)
+        self.privacy = ri.PrivacyRepository(s)
+        # CASE frameworks
+        self.case_frameworks = rf.CaseFrameworkRepository(s)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -69,6 +85,9 @@ class Database:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def masked_url(self) -> str:
+        return masked_url(self.url)
 
     def upgrade(self) -> None:
         from pathwise.store.migrate import upgrade
