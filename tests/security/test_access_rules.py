@@ -1,0 +1,626 @@
+"""Every rule of the access policy, through every door (SQLite and PostgreSQL).
+
+``services/access.py`` holds the rules and the use cases ask them, so a page and the
+API cannot differ. ``RULES`` names each public rule function of that module with who
+is refused and who is allowed, and a page request and an API request for the same
+thing. The refused caller must get the same answer through both doors (404 for "not
+yours", exactly like a missing id; 403 where the rule refuses a role or a field); the
+allowed caller succeeds through both; for the lists (``visible_*``) the page and the API
+show exactly the same people or classes. A rule that some door does not reach says so
+in its entry, with the reason, and is driven through the doors that exist (the command
+line through ``typer.testing.CliRunner``).
+
+Where the two doors answer differently the ask carries the finding in words, so the
+difference is written down rather than hidden; the test then checks each door's answer
+as it is, and fails when either changes. ``test_every_rule_has_an_entry`` makes sure a
+new rule cannot land without its page-and-API test.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from pathwise.domain.people import Role
+from pathwise.services import access
+from pathwise.services import assessments as asm
+from pathwise.services import practice
+from pathwise.services.access import Actor
+from pathwise.services.context import App
+from pathwise.services.items import import_items, parse_items_document
+from tests.security.web_client import WebClient, bearer, school, web  # noqa: F401
+from tests.security.web_school import PASSWORD, WebSchool
+
+W = WebSchool()
+ROLE = {"ana": Role.STUDENT, "ben": Role.STUDENT, "dan": Role.STUDENT, "zed": Role.STUDENT,
+        "rivera": Role.TEACHER, "okafor": Role.TEACHER, "lopez": Role.GUARDIAN, "kim": Role.GUARDIAN,
+        "admin": Role.ADMIN, "hilladmin": Role.ADMIN}
+NAMES = {W.ana: "Ana Lopez", W.ben: "Ben Carter", W.cara: "Cara Singh", W.dan: "Dan Kim", W.eva: "Eva Novak",
+         W.zed: "Zed Young"}
+CLASS_NAMES = {W.class_a: "Maths 5A", W.class_b: "Maths 5B", W.class_other: "Hill Maths"}
+MISSING = "does-not-exist"
+OK = frozenset({200, 201, 204, 303})
+
+ITEMS = """
+items:
+  - id: rules.add.1
+    skills: [frac.add]
+    type: numeric
+    prompt: "1/2 + 1/4 = ?"
+    answer: "3/4"
+  - id: rules.add.2
+    skills: [frac.add]
+    type: numeric
+    prompt: "1/3 + 1/3 = ?"
+    answer: "2/3"
+"""
+RUBRIC = {"id": "rules-rubric", "title": "Poster rubric", "criteria": [
+    {"id": "acc", "title": "Accuracy", "skill_codes": ["frac.add"],
+     "levels": [{"points": 0, "label": "Not yet"}, {"points": 2, "label": "Yes"}]}]}
+PROJECT = {"id": "rules-project", "title": "Fraction poster", "kind": "project", "skill_codes": ["frac.add"],
+           "rubric_id": "rules-rubric"}
+UNIT = {"id": "rules-unit", "title": "Unit A", "kind": "unit", "skill_codes": ["frac.add"],
+        "item_ids": ["rules.add.1", "rules.add.2"]}
+
+
+# -- the doors ------------------------------------------------------------------------------------
+
+
+class Api:
+    """One user's bearer-token calls."""
+
+    def __init__(self, client: WebClient, token: str) -> None:
+        self.client, self.headers = client, bearer(token)
+
+    def get(self, url: str) -> httpx.Response:
+        return self.client.get(url, headers=self.headers)
+
+    def send(self, method: str, url: str, body: Any = None) -> httpx.Response:
+        return self.client.request(method, url, json=body, headers=self.headers)
+
+
+@dataclass
+class Ctx:
+    """The school, the things made for the checks (``made``: names -> ids), and one signed-in
+    browser and one API caller per user, made when first asked for."""
+
+    system: App
+    w: WebSchool
+    web: Callable[[], WebClient]
+    made: dict[str, str]
+    browsers: dict[str, WebClient] = field(default_factory=dict)
+    apis: dict[str, Api] = field(default_factory=dict)
+
+    def browser(self, who: str) -> WebClient:
+        if who not in self.browsers:
+            c = self.web()
+            assert c.login(who).status_code == 303, f"{who} cannot sign in"
+            self.browsers[who] = c
+        return self.browsers[who]
+
+    def api(self, who: str) -> Api:
+        if who not in self.apis:
+            c = self.web()
+            self.apis[who] = Api(c, c.token(who))
+        return self.apis[who]
+
+    def form(self, who: str, url: str, **fields: Any) -> httpx.Response:
+        c = self.browser(who)
+        return c.post(url, data={"csrf_token": c.csrf or "", **fields})
+
+    def id(self, target: str) -> str:
+        return self.made.get(target, target)
+
+
+Door = Callable[[Ctx, str, str], httpx.Response]  # (ctx, who, target) -> the answer
+Seen = Callable[[Ctx, str, httpx.Response], set[str]]  # what an answer shows
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One caller asking for one thing; ``page`` and ``api`` are the answers each door gives.
+    ``sees``: for lists, exactly what both doors show. ``finding``: why the doors answer
+    differently (required whenever a refusal's answers differ)."""
+
+    who: str
+    target: str = ""
+    page: int = 404
+    api: int = 404
+    sees: frozenset[str] | None = None
+    finding: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    what: str
+    page: Door
+    api: Door
+    refused: tuple[Ask, ...] = ()
+    allowed: tuple[Ask, ...] = ()
+    page_sees: Seen | None = None
+    api_sees: Seen | None = None
+    missing: bool = True  # a 404 refusal is also compared with a missing id through both doors
+
+
+@dataclass(frozen=True)
+class Rule:
+    checks: tuple[Check, ...] = ()
+    drive: Callable[[Ctx, pytest.MonkeyPatch], None] | None = None  # the doors a rule has besides a page-and-API pair
+    no_door: str = ""  # what cannot be driven through any door, and why
+
+
+def refused(who: str, target: str = "", status: int = 404, **kw: Any) -> Ask:
+    return Ask(who, target, status, status, **kw)
+
+
+def allowed(who: str, target: str = "", page: int = 200, api: int = 200, sees: set[str] | None = None) -> Ask:
+    return Ask(who, target, page, api, frozenset(sees) if sees is not None else None)
+
+
+# -- what pages and answers show ------------------------------------------------------------------
+
+
+def _main(r: httpx.Response) -> str:
+    return r.text.split("<main", 1)[1] if "<main" in r.text else r.text
+
+
+def _links(pattern: str) -> Seen:
+    return lambda x, who, r: set(re.findall(pattern, _main(r)))
+
+
+def _ids(key: str = "id") -> Seen:
+    return lambda x, who, r: {str(row[key]) for row in r.json()}
+
+
+def learners_on_page(x: Ctx, who: str, r: httpx.Response) -> set[str]:
+    """Learners a page lists by link; a student's own page names only them (in the header)."""
+    if ROLE[who] == Role.STUDENT:
+        return {i for i, name in NAMES.items() if name in r.text}
+    return set(re.findall(r'href="/(?:learners|guardian/children|teacher/projects/[\w-]+/learners)/(u-[\w-]+)"',
+                          _main(r)))
+
+
+def classes_on_page(x: Ctx, who: str, r: httpx.Response) -> set[str]:
+    """Classes a home page lists: by link for staff, by name on a student's page."""
+    if ROLE[who] == Role.STUDENT:
+        return {i for i, name in CLASS_NAMES.items() if name in _main(r)}
+    return set(re.findall(r'href="/(?:teacher|admin)/classes/([\w-]+)"', _main(r)))
+
+
+def editable_on_page(x: Ctx, who: str, r: httpx.Response) -> set[str]:
+    return set(re.findall(r'name="fields" value="(\w+)"', r.text))
+
+
+def roster_students(x: Ctx, who: str, r: httpx.Response) -> set[str]:
+    return {s["id"] for s in r.json()["students"]}
+
+
+HOME = {Role.STUDENT: "/student", Role.TEACHER: "/teacher", Role.GUARDIAN: "/guardian", Role.ADMIN: "/admin"}
+
+
+def _learner_page(x: Ctx, who: str, t: str, tail: str = "") -> httpx.Response:
+    if ROLE[who] == Role.GUARDIAN:
+        return x.browser(who).page(f"/guardian/children/{t}{tail}")
+    if ROLE[who] == Role.STUDENT and t == f"u-{who}":
+        return x.browser(who).page("/student" + tail)
+    return x.browser(who).page(f"/learners/{t}{tail}")
+
+
+def _profile_form(x: Ctx, who: str, t: str, **fields: Any) -> httpx.Response:
+    url = "/student/profile" if ROLE[who] == Role.STUDENT and t == f"u-{who}" else f"/learners/{t}/profile"
+    return x.form(who, url, **fields)
+
+
+def _class_page(x: Ctx, who: str, t: str, tail: str = "") -> httpx.Response:
+    area = "admin" if ROLE[who] == Role.ADMIN and not tail else "teacher"
+    return x.browser(who).page(f"/{area}/classes/{t}{tail}")
+
+
+# -- the table: one entry per rule ----------------------------------------------------------------
+
+TEACHERS_STUDENTS = {W.ana, W.ben, W.cara}
+RIVERSIDE_STUDENTS = {W.ana, W.ben, W.cara, W.dan, W.eva}
+
+RULES: dict[str, Rule] = {
+    "require_learner": Rule(checks=(Check(
+        "a learner's record: the learner page (a guardian's child page) and GET /api/v1/learners/{id}",
+        page=lambda x, who, t: _learner_page(x, who, t),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/learners/{t}"),
+        refused=(refused("rivera", W.eva), refused("okafor", W.ana), refused("lopez", W.dan),
+                 refused("kim", W.ana), refused("admin", W.zed), refused("hilladmin", W.ana)),
+        allowed=(allowed("rivera", W.ben), allowed("okafor", W.eva), allowed("lopez", W.ana),
+                 allowed("admin", W.eva), allowed("hilladmin", W.zed), allowed("ana", W.ana)),
+    ), Check(
+        "a learner's mastery: the learner page and GET /api/v1/learners/{id}/mastery",
+        page=lambda x, who, t: _learner_page(x, who, t),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/learners/{t}/mastery"),
+        refused=(refused("rivera", W.dan), refused("lopez", W.ben)),
+        allowed=(allowed("rivera", W.ana), allowed("kim", W.dan)),
+    ))),
+
+    "learner_allowed": Rule(checks=(Check(
+        "reading a learner's profile, and whether the caller may write for them (what it offers to edit): "
+        "the profile page and GET /api/v1/learners/{id}/profile",
+        page=lambda x, who, t: _learner_page(x, who, t, "/profile"),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/learners/{t}/profile"),
+        page_sees=editable_on_page, api_sees=lambda x, who, r: set(r.json()["editable"]),
+        refused=(refused("rivera", W.eva), refused("lopez", W.dan), refused("admin", W.zed)),
+        allowed=(allowed("lopez", W.ana, sees=set()),  # guardians read, never write
+                 allowed("kim", W.dan, sees=set()),
+                 allowed("okafor", W.dan, sees={"interests", "goals", "accommodations"}),
+                 allowed("ana", W.ana, sees={"interests", "preferred_modalities", "goals"})),
+    ),)),
+
+    "profile_writable": Rule(checks=(Check(
+        "the profile fields each role may change: the profile page's forms and the API's `editable`",
+        page=lambda x, who, t: _learner_page(x, who, t, "/profile"),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/learners/{t}/profile"),
+        page_sees=editable_on_page, api_sees=lambda x, who, r: set(r.json()["editable"]),
+        allowed=(allowed("ben", W.ben, sees={"interests", "preferred_modalities", "goals"}),
+                 allowed("rivera", W.ben, sees={"interests", "goals", "accommodations"}),
+                 allowed("admin", W.ben, sees={"interests", "goals", "accommodations"}),
+                 allowed("lopez", W.ana, sees=set())),
+    ),)),
+
+    "require_profile_write": Rule(checks=(Check(
+        "changing a profile field: the profile form and PATCH /api/v1/learners/{id}/profile",
+        page=lambda x, who, t: _profile_form(x, who, t, fields=["interests"], new_interests="chess"),
+        api=lambda x, who, t: x.api(who).send("PATCH", f"/api/v1/learners/{t}/profile", {"interests": ["chess"]}),
+        refused=(refused("rivera", W.eva), refused("admin", W.zed), refused("ana", W.ben),
+                 refused("lopez", W.ana)),  # a guardian's own child: guardians only read
+        allowed=(allowed("ana", W.ana, 303), allowed("rivera", W.ben, 303), allowed("admin", W.dan, 303)),
+    ), Check(
+        "changing accommodations, a field only staff may change (403 naming the field)",
+        page=lambda x, who, t: _profile_form(x, who, t, fields=["accommodations"], flags=["read_aloud"]),
+        api=lambda x, who, t: x.api(who).send("PATCH", f"/api/v1/learners/{t}/profile",
+                                               {"accommodations": {"read_aloud": True}}),
+        refused=(refused("ana", W.ana, 403), refused("ben", W.ben, 403), refused("okafor", W.ana)),
+        allowed=(allowed("rivera", W.ana, 303), allowed("admin", W.eva, 303)),
+        missing=False,
+    ))),
+
+    "visible_learners": Rule(checks=(Check(
+        "the learners a caller may see: their home page (a teacher's or admin's project page, which "
+        "lists every learner they may score) and GET /api/v1/learners",
+        page=lambda x, who, t: x.browser(who).page(
+            f"/teacher/projects/{PROJECT['id']}" if ROLE[who] in (Role.TEACHER, Role.ADMIN) else HOME[ROLE[who]]),
+        api=lambda x, who, t: x.api(who).get("/api/v1/learners"),
+        page_sees=learners_on_page, api_sees=_ids(),
+        allowed=(allowed("ana", sees={W.ana}), allowed("lopez", sees={W.ana}), allowed("kim", sees={W.dan}),
+                 allowed("rivera", sees=TEACHERS_STUDENTS), allowed("okafor", sees={W.dan, W.eva}),
+                 allowed("admin", sees=RIVERSIDE_STUDENTS)),
+    ), Check(
+        "a teacher's learners: their home page and GET /api/v1/learners",
+        page=lambda x, who, t: x.browser(who).page("/teacher"),
+        api=lambda x, who, t: x.api(who).get("/api/v1/learners"),
+        page_sees=learners_on_page, api_sees=_ids(),
+        allowed=(allowed("rivera", sees=TEACHERS_STUDENTS), allowed("okafor", sees={W.dan, W.eva})),
+    ))),
+
+    "visible_sections": Rule(checks=(Check(
+        "the classes a caller may open: their home page and GET /api/v1/classes",
+        page=lambda x, who, t: x.browser(who).page(HOME[ROLE[who]]),
+        api=lambda x, who, t: x.api(who).get("/api/v1/classes"),
+        page_sees=classes_on_page, api_sees=_ids(),
+        allowed=(allowed("rivera", sees={W.class_a}), allowed("okafor", sees={W.class_b}),
+                 allowed("admin", sees={W.class_a, W.class_b}), allowed("hilladmin", sees={W.class_other}),
+                 allowed("ana", sees={W.class_a}), allowed("dan", sees={W.class_b}),
+                 allowed("lopez", sees=set())),
+    ),)),
+
+    "require_section": Rule(checks=(Check(
+        "reading a class's paths: the class path page and GET /api/v1/classes/{id}/wheel-spinning",
+        page=lambda x, who, t: x.browser(who).page(f"/teacher/classes/{t}/path"),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/classes/{t}/wheel-spinning"),
+        refused=(refused("rivera", W.class_b), refused("okafor", W.class_a), refused("admin", W.class_other),
+                 refused("hilladmin", W.class_a), refused("ana", W.class_a), refused("lopez", W.class_a)),
+        allowed=(allowed("rivera", W.class_a), allowed("okafor", W.class_b), allowed("admin", W.class_b)),
+    ), Check(
+        "writing to a class (this week's focus): the focus form and POST /api/v1/classes/{id}/focus",
+        page=lambda x, who, t: x.form(who, f"/teacher/classes/{t}/path/focus", skill_codes=["frac.add"], days="7"),
+        api=lambda x, who, t: x.api(who).send("POST", f"/api/v1/classes/{t}/focus",
+                                               {"skill_ids": ["frac.add"], "days": 7}),
+        refused=(refused("rivera", W.class_b), refused("admin", W.class_other), refused("ana", W.class_a),
+                 refused("lopez", W.class_a)),
+        allowed=(allowed("rivera", W.class_a, 303, 201), allowed("admin", W.class_b, 303, 201)),
+    ))),
+
+    "require_class_learners": Rule(checks=(Check(
+        "a class with its students: the class page (teacher's or admin's) and GET /api/v1/classes/{id}; "
+        "both show exactly the same students",
+        page=lambda x, who, t: _class_page(x, who, t),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/classes/{t}"),
+        page_sees=learners_on_page, api_sees=roster_students,
+        refused=(refused("rivera", W.class_b), refused("okafor", W.class_a), refused("admin", W.class_other),
+                 refused("hilladmin", W.class_b), refused("lopez", W.class_a)),
+        allowed=(allowed("rivera", W.class_a, sees=TEACHERS_STUDENTS),
+                 allowed("okafor", W.class_b, sees={W.dan, W.eva}),
+                 allowed("admin", W.class_b, sees={W.dan, W.eva}),
+                 allowed("hilladmin", W.class_other, sees={W.zed})),
+    ),)),
+
+    "require_role": Rule(checks=(Check(
+        "assigning an assessment to a class (teachers and admins only): the assign form and "
+        "POST /api/v1/assessments/{id}/assignments",
+        page=lambda x, who, t: x.form(who, f"/teacher/assessments/{UNIT['id']}/assign", class_id=t),
+        api=lambda x, who, t: x.api(who).send("POST", f"/api/v1/assessments/{UNIT['id']}/assignments",
+                                               {"class_id": t, "opens_at": datetime.now(UTC).isoformat()}),
+        # Each route's role gate (web/policy.py) answers first, with 404 "like a missing page", so
+        # the use case's Forbidden is not what either door shows; both doors agree.
+        refused=(refused("ana", W.class_a), refused("lopez", W.class_a)),
+        allowed=(allowed("rivera", W.class_a, 303, 201), allowed("admin", W.class_b, 303, 201)),
+        missing=False,
+    ), Check(
+        "opening a locked skill for a learner (teachers and admins only): the open form and "
+        "PUT /api/v1/learners/{id}/opened-skills/{skill}",
+        page=lambda x, who, t: x.form(who, f"/teacher/classes/{W.class_a}/path/open", learner_id=t,
+                                      skill_code="frac.add"),
+        api=lambda x, who, t: x.api(who).send("PUT", f"/api/v1/learners/{t}/opened-skills/frac.add", {}),
+        refused=(refused("ana", W.ana), refused("lopez", W.ana)),
+        allowed=(allowed("rivera", W.ana, 303, 204), allowed("admin", W.ben, 303, 204)),
+        missing=False,
+    ))),
+
+    "require_self": Rule(checks=(Check(
+        "handing in learning done elsewhere (only a student, about themself): the practice page's form "
+        "and POST /api/v1/submissions",
+        page=lambda x, who, t: x.form(who, "/practice/evidence", title="Museum visit", description="coins",
+                                      skill_codes=["dec.place"]),
+        api=lambda x, who, t: x.api(who).send("POST", "/api/v1/submissions",
+                                               {"title": "Museum visit", "description": "coins",
+                                                "skill_codes": ["dec.place"]}),
+        refused=(refused("rivera"), refused("lopez"), refused("admin")),
+        allowed=(allowed("ana", page=303, api=201), allowed("zed", page=303, api=201)),
+        missing=False,
+    ),)),
+
+    "require_own_work": Rule(checks=(Check(
+        "a practice session (only its learner works in it): the session page and "
+        "GET /api/v1/practice/sessions/{id}",
+        page=lambda x, who, t: x.browser(who).page(f"/practice/session/{x.id(t)}"),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/practice/sessions/{x.id(t)}"),
+        refused=(refused("ben", "ana-session"), refused("zed", "ana-session"), refused("rivera", "ana-session"),
+                 refused("lopez", "ana-session"), refused("admin", "ana-session")),
+        allowed=(allowed("ana", "ana-session"),),
+    ), Check(
+        "answering in a practice session: the session's answer form and POST /api/v1/practice/items/{id}/answer",
+        page=lambda x, who, t: x.form(who, f"/practice/session/{x.made['ana-session']}/answer",
+                                      presentation_id=x.id(t), attempt_id=uuid.uuid4().hex, response="0"),
+        api=lambda x, who, t: x.api(who).send("POST", f"/api/v1/practice/items/{x.id(t)}/answer",
+                                               {"attempt_id": uuid.uuid4().hex, "response": "0"}),
+        refused=(refused("ben", "ana-item"), refused("rivera", "ana-item"), refused("lopez", "ana-item")),
+        allowed=(allowed("ana", "ana-item", 303, 200),),
+    ))),
+
+    "require_record": Rule(checks=(Check(
+        "recording an observation about a learner: the observation form and POST /api/v1/evidence "
+        "(kind observation)",
+        page=lambda x, who, t: x.form(who, "/teacher/observations", learner_id=t, skill_code="frac.equiv",
+                                      level="1", observation_id=uuid.uuid4().hex),
+        api=lambda x, who, t: x.api(who).send("POST", "/api/v1/evidence", {"evidence": [
+            {"id": uuid.uuid4().hex, "learner_id": t, "kind": "observation", "skill_ids": ["frac.equiv"],
+             "score": 1.0}]}),
+        refused=(refused("rivera", W.dan), refused("admin", W.zed), refused("lopez", W.ana),
+                 Ask("ana", W.ana, page=404, api=403, finding=(
+                     "a student recording an observation about themself: the page's role gate answers 404 "
+                     "(/teacher/observations, and POST /api/v1/observations likewise), while POST "
+                     "/api/v1/evidence has no role gate and require_record answers 403 (a student may not "
+                     "record observation evidence). Refused through every door, with different answers."))),
+        allowed=(allowed("rivera", W.ana, 303, 201), allowed("admin", W.eva, 303, 201)),
+    ), Check(
+        "recording an answer: the practice session's answer form and POST /api/v1/evidence (kind answer)",
+        page=lambda x, who, t: x.form(who, f"/practice/session/{x.made['ana-session']}/answer",
+                                      presentation_id=x.made["ana-item"], attempt_id=uuid.uuid4().hex,
+                                      response="3/4"),
+        api=lambda x, who, t: x.api(who).send("POST", "/api/v1/evidence", {"evidence": [
+            {"id": uuid.uuid4().hex, "learner_id": t, "kind": "answer", "skill_ids": ["frac.add"], "score": 1.0}]}),
+        refused=(refused("ben", W.ana), refused("kim", W.ana)),
+        allowed=(allowed("ana", W.ana, 303, 201),),
+        missing=False,
+    ))),
+
+    "require_school": Rule(
+        drive=lambda x, mp: _cli_school(x, mp),
+        no_door=("no page and no API route reaches require_school: creating accounts and classes, linking "
+                 "guardians, importing and exporting response logs and registering LTI platforms are "
+                 "command-line only, and the command line acts as the system, which every school admits. "
+                 "Only the allowed side can be driven (an account created in Hillview through the CLI can "
+                 "sign in; an unknown school is refused)."),
+    ),
+
+    "require_account": Rule(
+        drive=lambda x, mp: _cli_password(x, mp),
+        no_door=("setting a password is command-line only (pathwise users set-password), acting as the "
+                 "system; no page or API route lets a user or an admin change a password, so the refusal "
+                 "(someone else's account answers 'no user') cannot be driven through a door today. The "
+                 "allowed side is driven: the new password signs in through the page and the API, the old "
+                 "one no longer does, and the user's open sessions end."),
+    ),
+
+    "require_same_school": Rule(
+        drive=lambda x, mp: _deep_link(x),
+        no_door=("Deep Linking is an LTI browser flow (a platform's launch, then the selection form POST "
+                 "/lti/deep-link); there is no page of our own and no API route for it. Driven through that "
+                 "door: an instructor launched from Riverside's platform and Riverside's admin place "
+                 "activities; Hillview's admin, signed in through the login form and posting the same "
+                 "selection, is refused (401, 'another school') and nothing is signed."),
+    ),
+}
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def _cli(x: Ctx, mp: pytest.MonkeyPatch, args: list[str]) -> Any:
+    from pathwise.cli import app as cli_app
+    from pathwise.config import get_settings
+
+    mp.setenv("PATHWISE_DATABASE_URL", x.system.settings.database_url)
+    mp.setenv("PATHWISE_MODE", "test")
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(cli_app, args)
+    finally:
+        get_settings.cache_clear()
+
+
+def _cli_school(x: Ctx, mp: pytest.MonkeyPatch) -> None:
+    res = _cli(x, mp, ["users", "create", "hill.teacher", "--role", "teacher", "--name", "Hill Teacher",
+                       "--school", W.other_school, "--password", PASSWORD])
+    assert res.exit_code == 0 and f"in school {W.other_school}" in res.output, res.output
+    assert x.browser("hill.teacher").page("/teacher").status_code == 200
+    res = _cli(x, mp, ["users", "create", "lost.teacher", "--role", "teacher", "--name", "Lost",
+                       "--school", MISSING, "--password", PASSWORD])
+    assert res.exit_code == 1 and f"no school {MISSING}" in res.output, res.output
+
+
+def _cli_password(x: Ctx, mp: pytest.MonkeyPatch) -> None:
+    before = x.browser("ben")
+    assert before.page("/student").status_code == 200
+    res = _cli(x, mp, ["users", "set-password", "ben", "--password", "a-brand-new-pass-99"])
+    assert res.exit_code == 0 and "password set for ben" in res.output, res.output
+    assert before.page("/student").status_code == 303  # the open session has ended
+    c = x.web()
+    assert c.login("ben").status_code != 303
+    assert c.login("ben", "a-brand-new-pass-99").status_code == 303
+    assert c.post("/api/v1/auth/token", json={"username": "ben", "password": "a-brand-new-pass-99",
+                                              "name": "t"}).status_code == 201
+    res = _cli(x, mp, ["users", "set-password", "nobody", "--password", "a-brand-new-pass-99"])
+    assert res.exit_code == 1 and "no user nobody" in res.output, res.output
+
+
+def _deep_link(x: Ctx) -> None:
+    from pathwise.domain.content import Activity, ActivityKind
+    from pathwise.services import lti as lti_service
+    from pathwise.services.context import transaction
+    from tests.integration.test_lti_launch import CLIENT, DEPLOYMENT, INSTRUCTOR, ISS, FakePlatform, _login
+
+    platform = FakePlatform()
+    http = httpx.Client(transport=httpx.MockTransport(platform.handle))
+    try:
+        with transaction(x.system) as uow:
+            uow.activities.add(Activity("act-rules", "Adding fractions", ActivityKind.PRACTICE, ("frac.add",)))
+            lti_service.add_platform(uow, Actor.system(), school_id=W.school, name="Riverside LMS", issuer=ISS,
+                                     client_id=CLIENT, auth_login_url="https://lms.example/auth",
+                                     auth_token_url="https://lms.example/token",
+                                     jwks_url="https://lms.example/jwks", deployment_ids=[DEPLOYMENT])
+        launcher = x.web()
+        launcher.asgi.state.lti_http = http
+        state, nonce = _login(launcher)
+        r = launcher.post("/lti/launch", data={"id_token": platform.id_token(
+            nonce, message_type="LtiDeepLinkingRequest", roles=(INSTRUCTOR,), sub="t-rules"), "state": state})
+        assert r.status_code == 200 and "Adding fractions" in r.text, r.text
+        context = r.text.split('name="context" value="')[1].split('"')[0]
+        csrf = r.text.split('name="csrf_token" value="')[1].split('"')[0]
+        json_please = {"Accept": "application/json"}
+
+        def pick(c: WebClient, token: str) -> httpx.Response:
+            return c.post("/lti/deep-link", data={"context": context, "activity_ids": ["act-rules"],
+                                                  "csrf_token": token}, headers=json_please)
+
+        other = x.browser("hilladmin")
+        refused_answer = pick(other, other.csrf or "")
+        assert refused_answer.status_code == 401 and "another school" in refused_answer.json()["detail"]
+        assert "jwt" not in refused_answer.json()
+        ok = pick(launcher, csrf)
+        assert ok.status_code == 200 and ok.json()["jwt"], ok.text
+        admin = x.browser("admin")
+        assert pick(admin, admin.csrf or "").status_code == 200
+    finally:
+        http.close()
+
+
+# -- the tests -------------------------------------------------------------------------------------
+
+
+def _public_rules() -> set[str]:
+    return {name for name, fn in inspect.getmembers(access, inspect.isfunction)
+            if fn.__module__ == access.__name__ and not name.startswith("_")
+            and (name.startswith(("require_", "visible_")) or name.endswith("_allowed"))}
+
+
+def test_every_rule_has_an_entry() -> None:
+    """A rule cannot land in services/access.py without its page-and-API entry here; every entry
+    names a rule that exists; every entry drives some door; every difference between doors is
+    written down."""
+    functions = {name for name, fn in inspect.getmembers(access, inspect.isfunction)
+                 if fn.__module__ == access.__name__}
+    assert _public_rules() - set(RULES) == set(), "rules without an entry in RULES"
+    assert set(RULES) - functions == set(), "entries naming no rule of services/access.py"
+    for name, rule in RULES.items():
+        assert rule.checks or rule.drive, f"{name}: drives no door"
+        assert rule.checks or rule.no_door, f"{name}: no page or API check, and no reason given"
+        for check in rule.checks:
+            assert check.refused or check.allowed, f"{name}: {check.what} asks nothing"
+            assert (check.page_sees is None) == (check.api_sees is None), name
+            for ask in check.refused:
+                assert ask.page not in OK and ask.api not in OK, (name, ask)
+                assert ask.page == ask.api or ask.finding, f"{name}: {ask} differs without a finding"
+            for ask in check.allowed:
+                assert ask.page in OK and ask.api in OK, (name, ask)
+
+
+@pytest.fixture
+def ctx(school: tuple[App, WebSchool], web: Callable[[], WebClient]) -> Iterator[Ctx]:  # noqa: F811
+    system, w = school
+    teacher = Actor(w.teacher, Role.TEACHER, w.school)
+    ana = Actor(w.ana, Role.STUDENT, w.school)
+    parsed = parse_items_document(ITEMS, "rules.yaml")
+    with system.uow() as uow:
+        assert import_items(uow, Actor.system(), parsed.items, parsed.problems).stored
+        asm.save_rubric(uow, teacher, RUBRIC)
+        asm.save_assessment(uow, teacher, PROJECT)
+        asm.save_assessment(uow, teacher, UNIT)
+        session = practice.start_session(uow, ana, w.ana, "frac.add")
+        item = practice.next_item(uow, ana, session.id)
+        assert item is not None
+        uow.commit()
+    yield Ctx(system, w, web, {"ana-session": session.id, "ana-item": item.id})
+
+
+def _detail_keys(r: httpx.Response) -> set[str]:
+    return set(r.json()) if r.headers.get("content-type", "").startswith("application/json") else set()
+
+
+def _same_as_missing(x: Ctx, check: Check, ask: Ask, page: httpx.Response, api: httpx.Response) -> None:
+    """A learner or class that is not yours answers exactly like one that does not exist."""
+    page_missing, api_missing = check.page(x, ask.who, MISSING), check.api(x, ask.who, MISSING)
+    assert page_missing.status_code == page.status_code == 404, (ask, page_missing.status_code)
+    assert api_missing.status_code == api.status_code == 404, (ask, api_missing.status_code)
+    assert _detail_keys(api) == _detail_keys(api_missing) == {"detail"}, (ask, api.text, api_missing.text)
+    if "text/html" in page.headers.get("content-type", ""):
+        assert "not yours to see" in page.text and "not yours to see" in page_missing.text, ask
+        if ask.target.startswith(("u-", "sec-")):
+            assert ask.target not in _main(page), f"{ask}: the refusal names what it refused"
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_the_rule_answers_the_same_through_every_door(rule: str, ctx: Ctx, monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = RULES[rule]
+    for check in entry.checks:
+        for ask in check.refused:  # refusals first: they must change nothing the allowed asks rely on
+            page, api = check.page(ctx, ask.who, ask.target), check.api(ctx, ask.who, ask.target)
+            got = (page.status_code, api.status_code)
+            assert got == (ask.page, ask.api), f"{rule}: {check.what}: {ask}: page/API answered {got}: {api.text}"
+            if ask.page == ask.api == 404 and check.missing:
+                _same_as_missing(ctx, check, ask, page, api)
+        for ask in check.allowed:
+            page, api = check.page(ctx, ask.who, ask.target), check.api(ctx, ask.who, ask.target)
+            got = (page.status_code, api.status_code)
+            assert got == (ask.page, ask.api), f"{rule}: {check.what}: {ask}: page/API answered {got}: {api.text}"
+            if check.page_sees is not None and check.api_sees is not None:
+                on_page, in_api = check.page_sees(ctx, ask.who, page), check.api_sees(ctx, ask.who, api)
+                assert on_page == in_api, f"{rule}: {check.what}: {ask.who}: page shows {on_page}, API {in_api}"
+                if ask.sees is not None:
+                    assert in_api == ask.sees, f"{rule}: {check.what}: {ask.who} sees {in_api}"
+    if entry.drive is not None:
+        entry.drive(ctx, monkeypatch)
