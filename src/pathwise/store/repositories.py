@@ -18,6 +18,15 @@ from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.framework import Framework, Skill, Unit
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
 from pathwise.store import tables as t
+from pathwise.store.records import (
+    AuditRecord,
+    JobRecord,
+    MasteryRecord,
+    ModelParamsRecord,
+    TokenRecord,
+    WebSessionRecord,
+    as_record,
+)
 
 
 def _user(row: t.UserRow) -> User:
@@ -441,14 +450,15 @@ class EvidenceRepository(_Repo):
 
 
 class MasteryRepository(_Repo):
-    def for_learner(self, learner_id: str) -> dict[str, t.MasteryRow]:
+    def for_learner(self, learner_id: str) -> dict[str, MasteryRecord]:
         q = select(t.MasteryRow).where(t.MasteryRow.learner_id == learner_id)
-        return {r.skill_code: r for r in self.s.scalars(q)}
+        return {r.skill_code: as_record(MasteryRecord, r) for r in self.s.scalars(q)}
 
-    def for_learners(self, learner_ids: Sequence[str]) -> list[t.MasteryRow]:
+    def for_learners(self, learner_ids: Sequence[str]) -> list[MasteryRecord]:
         if not learner_ids:
             return []
-        return list(self.s.scalars(select(t.MasteryRow).where(t.MasteryRow.learner_id.in_(list(learner_ids)))))
+        q = select(t.MasteryRow).where(t.MasteryRow.learner_id.in_(list(learner_ids)))
+        return [as_record(MasteryRecord, r) for r in self.s.scalars(q)]
 
     def upsert(self, learner_id: str, skill_code: str, **values: Any) -> None:
         row = self.s.get(t.MasteryRow, (learner_id, skill_code))
@@ -473,9 +483,10 @@ class MasteryRepository(_Repo):
 
 
 class ModelParamsRepository(_Repo):
-    def active(self, model: str) -> t.ModelParamsRow | None:
+    def active(self, model: str) -> ModelParamsRecord | None:
         q = select(t.ModelParamsRow).where(t.ModelParamsRow.model == model, t.ModelParamsRow.active.is_(True))
-        return self.s.scalar(q.order_by(t.ModelParamsRow.fitted_at.desc()))
+        row = self.s.scalar(q.order_by(t.ModelParamsRow.fitted_at.desc()))
+        return None if row is None else as_record(ModelParamsRecord, row)
 
     def add_active(self, model: str, version: str, params: dict[str, Any], summary: dict[str, Any]) -> None:
         self.s.execute(update(t.ModelParamsRow).where(t.ModelParamsRow.model == model).values(active=False))
@@ -488,11 +499,11 @@ class AuditRepository(_Repo):
         self.s.add(t.AuditRow(actor_id=actor_id, action=action, learner_id=learner_id, resource=resource,
                               detail=detail or {}))
 
-    def recent(self, learner_id: str | None = None, limit: int = 100) -> list[t.AuditRow]:
+    def recent(self, learner_id: str | None = None, limit: int = 100) -> list[AuditRecord]:
         q = select(t.AuditRow)
         if learner_id is not None:
             q = q.where(t.AuditRow.learner_id == learner_id)
-        return list(self.s.scalars(q.order_by(t.AuditRow.id.desc()).limit(limit)))
+        return [as_record(AuditRecord, r) for r in self.s.scalars(q.order_by(t.AuditRow.id.desc()).limit(limit))]
 
 
 class SessionRepository(_Repo):
@@ -500,8 +511,9 @@ class SessionRepository(_Repo):
         self.s.add(t.WebSessionRow(id=session_hash, user_id=user_id, csrf_token=csrf_token, created_at=now,
                                    last_seen_at=now))
 
-    def get(self, session_hash: str) -> t.WebSessionRow | None:
-        return self.s.get(t.WebSessionRow, session_hash)
+    def get(self, session_hash: str) -> WebSessionRecord | None:
+        row = self.s.get(t.WebSessionRow, session_hash)
+        return None if row is None else as_record(WebSessionRecord, row)
 
     def touch(self, session_hash: str, now: datetime) -> None:
         self.s.execute(update(t.WebSessionRow).where(t.WebSessionRow.id == session_hash).values(last_seen_at=now))
@@ -518,8 +530,9 @@ class TokenRepository(_Repo):
     def add(self, token_id: str, user_id: str, name: str, token_hash: str, scopes: list[str]) -> None:
         self.s.add(t.ApiTokenRow(id=token_id, user_id=user_id, name=name, token_hash=token_hash, scopes=scopes))
 
-    def by_hash(self, token_hash: str) -> t.ApiTokenRow | None:
-        return self.s.scalar(select(t.ApiTokenRow).where(t.ApiTokenRow.token_hash == token_hash))
+    def by_hash(self, token_hash: str) -> TokenRecord | None:
+        row = self.s.scalar(select(t.ApiTokenRow).where(t.ApiTokenRow.token_hash == token_hash))
+        return None if row is None else as_record(TokenRecord, row)
 
     def mark_used(self, token_id: str, now: datetime) -> None:
         self.s.execute(update(t.ApiTokenRow).where(t.ApiTokenRow.id == token_id).values(last_used_at=now))
@@ -527,16 +540,18 @@ class TokenRepository(_Repo):
     def revoke(self, token_id: str, now: datetime) -> None:
         self.s.execute(update(t.ApiTokenRow).where(t.ApiTokenRow.id == token_id).values(revoked_at=now))
 
-    def for_user(self, user_id: str) -> list[t.ApiTokenRow]:
-        return list(self.s.scalars(select(t.ApiTokenRow).where(t.ApiTokenRow.user_id == user_id)))
+    def for_user(self, user_id: str) -> list[TokenRecord]:
+        return [as_record(TokenRecord, r)
+                for r in self.s.scalars(select(t.ApiTokenRow).where(t.ApiTokenRow.user_id == user_id))]
 
 
 class JobRepository(_Repo):
     def add(self, job_id: str, kind: str, owner_id: str | None, total: int = 0) -> None:
         self.s.add(t.JobRow(id=job_id, kind=kind, owner_id=owner_id, total=total))
 
-    def get(self, job_id: str) -> t.JobRow | None:
-        return self.s.get(t.JobRow, job_id)
+    def get(self, job_id: str) -> JobRecord | None:
+        row = self.s.get(t.JobRow, job_id)
+        return None if row is None else as_record(JobRecord, row)
 
     def update(self, job_id: str, **values: Any) -> None:
         values.setdefault("updated_at", t.utcnow())
