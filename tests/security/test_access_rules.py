@@ -348,6 +348,21 @@ RULES: dict[str, Rule] = {
                  allowed("hilladmin", W.class_other, sees={W.zed})),
     ),)),
 
+    "require_class_roster": Rule(checks=(Check(
+        "who is in a class, as a student sees it: the student's home page and GET /api/v1/classes/{id}; "
+        "classmates are private, so both show the student alone",
+        page=lambda x, who, t: x.browser(who).page("/student"),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/classes/{t}"),
+        page_sees=learners_on_page, api_sees=roster_students,
+        allowed=(allowed("ana", W.class_a, sees={W.ana}), allowed("ben", W.class_a, sees={W.ben}),
+                 allowed("dan", W.class_b, sees={W.dan})),
+    ), Check(
+        "another class's roster, for a student: no page, and GET /api/v1/classes/{id} answers like a missing class",
+        page=lambda x, who, t: x.browser(who).page(f"/teacher/classes/{t}"),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/classes/{t}"),
+        refused=(refused("ana", W.class_b), refused("dan", W.class_a), refused("zed", W.class_a)),
+    ),)),
+
     "require_role": Rule(checks=(Check(
         "assigning an assessment to a class (teachers and admins only): the assign form and "
         "POST /api/v1/assessments/{id}/assignments",

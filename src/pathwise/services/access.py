@@ -160,6 +160,18 @@ def require_class_learners(uow: UnitOfWork, actor: Actor, section_id: str, need:
     return sec, students
 
 
+def require_class_roster(uow: UnitOfWork, actor: Actor, section_id: str) -> tuple[Section, list[User], list[User]]:
+    """A class with its teachers and students, for anyone who may open it
+    (``require_section``). Classmates are private: a student sees only themself among the
+    students."""
+    sec = require_section(uow, actor, section_id, Need.READ)
+    teachers = uow.sections.members(sec.id, Role.TEACHER)
+    students = uow.sections.members(sec.id, Role.STUDENT)
+    if not actor.is_system and actor.role == Role.STUDENT:
+        students = [s for s in students if s.id == actor.user_id]
+    return sec, teachers, students
+
+
 def require_role(actor: Actor, *roles: Role) -> None:
     """For actions that belong to roles, not to a learner (e.g. creating accounts)."""
     if actor.is_system:

@@ -22,7 +22,7 @@ from pathwise.services.access import (
     require_class_learners,
     require_learner,
     require_role,
-    require_section,
+    require_class_roster,
     visible_learners,
 )
 from pathwise.services.errors import NotFound
@@ -327,13 +327,9 @@ def recent_evidence(uow: UnitOfWork, actor: Actor, learner_id: str, limit: int =
 
 
 def class_roster(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassRoster:
-    """A class with its teachers and students; a student sees only themself in it."""
-    sec = require_section(uow, actor, section_id, Need.READ)
-    teachers = uow.sections.members(sec.id, Role.TEACHER)
-    students = uow.sections.members(sec.id, Role.STUDENT)
-    if not actor.is_system and actor.role == Role.STUDENT:
-        students = [s for s in students if s.id == actor.user_id]
-    return ClassRoster(sec, teachers, students)
+    """A class with its teachers and students (``access.require_class_roster``: a student
+    sees only themself in it)."""
+    return ClassRoster(*require_class_roster(uow, actor, section_id))
 
 
 def class_view(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassView:
