@@ -11,6 +11,7 @@ import pytest
 
 from pathwise.domain.evidence import EvidenceKind
 from pathwise.domain.people import Role
+from pathwise.services import outside_work as ow
 from pathwise.services import assessments as asm
 from pathwise.services import practice
 from pathwise.services.access import Actor
@@ -210,13 +211,13 @@ def test_peer_tasks_follow_assignments_and_windows(app: App) -> None:
 def test_observation_is_evidence_and_idempotent(app: App) -> None:
     t, teacher = seed(app)
     with app.uow() as uow:
-        i1 = asm.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.equiv"], 1.0, "explained it", "obs-1")
-        i2 = asm.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.equiv"], 1.0, "explained it", "obs-1")
+        i1 = ow.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.equiv"], 1.0, "explained it", "obs-1")
+        i2 = ow.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.equiv"], 1.0, "explained it", "obs-1")
         assert i1 == i2 == "obs-1"
         with pytest.raises(NotFound):
-            asm.record_observation(uow, app.tracker(), teacher, t.bob, ["frac.equiv"], 1.0)
+            ow.record_observation(uow, app.tracker(), teacher, t.bob, ["frac.equiv"], 1.0)
         with pytest.raises(Invalid):
-            asm.record_observation(uow, app.tracker(), teacher, t.alice, ["nope"], 1.0)
+            ow.record_observation(uow, app.tracker(), teacher, t.alice, ["nope"], 1.0)
         uow.commit()
     with app.uow() as uow:
         assert [e.kind for e in uow.evidence.for_learner(t.alice)] == [EvidenceKind.OBSERVATION]
@@ -227,25 +228,25 @@ def test_outside_evidence_counts_after_approval(app: App) -> None:
     alice = Actor(t.alice, Role.STUDENT, t.school)
     with app.uow() as uow:
         with pytest.raises(Invalid, match="http"):
-            asm.submit_outside_evidence(uow, alice, "Museum", "fractions in art", "javascript:alert(1)", ["frac.equiv"])
-        sub = asm.submit_outside_evidence(uow, alice, "Museum visit", "<b>fractions</b> in art",
+            ow.submit_outside_evidence(uow, alice, "Museum", "fractions in art", "javascript:alert(1)", ["frac.equiv"])
+        sub = ow.submit_outside_evidence(uow, alice, "Museum visit", "<b>fractions</b> in art",
                                           "https://example.org/my-notes", ["frac.equiv"])
         assert sub.state == "pending" and uow.evidence.count(t.alice) == 0
-        pending = asm.pending_submissions(uow, teacher)
+        pending = ow.pending_submissions(uow, teacher)
         assert [s.id for s in pending] == [sub.id] and pending[0].skill_titles == ("Equivalent fractions",)
         other_teacher = Actor(t.teacher2, Role.TEACHER, t.school)
-        assert asm.pending_submissions(uow, other_teacher) == []
+        assert ow.pending_submissions(uow, other_teacher) == []
         with pytest.raises(NotFound):
-            asm.review_submission(uow, app.tracker(), other_teacher, sub.id, True)
-        done = asm.review_submission(uow, app.tracker(), teacher, sub.id, True, 0.9, "Lovely work")
+            ow.review_submission(uow, app.tracker(), other_teacher, sub.id, True)
+        done = ow.review_submission(uow, app.tracker(), teacher, sub.id, True, 0.9, "Lovely work")
         assert done.state == "approved" and len(done.evidence_ids) == 1
-        again = asm.review_submission(uow, app.tracker(), teacher, sub.id, True)
+        again = ow.review_submission(uow, app.tracker(), teacher, sub.id, True)
         assert again.evidence_ids == done.evidence_ids
         with pytest.raises(Conflict):
-            asm.review_submission(uow, app.tracker(), teacher, sub.id, False)
+            ow.review_submission(uow, app.tracker(), teacher, sub.id, False)
         ev = uow.evidence.get(done.evidence_ids[0])
         assert ev is not None and ev.kind == EvidenceKind.OBSERVATION and ev.score == 0.9 and ev.source == "outside"
-        rejected = asm.submit_outside_evidence(uow, alice, "Other", "x", None, ["frac.add"])
-        assert asm.review_submission(uow, app.tracker(), teacher, rejected.id, False, note="Add details").state == "rejected"
+        rejected = ow.submit_outside_evidence(uow, alice, "Other", "x", None, ["frac.add"])
+        assert ow.review_submission(uow, app.tracker(), teacher, rejected.id, False, note="Add details").state == "rejected"
         assert uow.evidence.count(t.alice) == 1
         uow.commit()

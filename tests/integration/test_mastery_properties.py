@@ -129,7 +129,7 @@ def test_one_more_answer_moves_only_its_skill_and_only_its_way(app: App, fitted:
 
 
 def test_a_teachers_observation_moves_toward_its_level_and_an_override_sets_it(app: App) -> None:
-    from pathwise.services import assessments
+    from pathwise.services import outside_work as ow
 
     t = build_tiny(app)
     teacher = Actor(t.teacher, Role.TEACHER, t.school)
@@ -139,13 +139,13 @@ def test_a_teachers_observation_moves_toward_its_level_and_an_override_sets_it(a
     low = _stored(app, t.alice)["frac.add"][0]
     assert low < 0.1
     with app.uow() as uow:
-        assessments.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.add"], 1.0, "secure in class",
+        ow.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.add"], 1.0, "secure in class",
                                        now=T0 + timedelta(days=1))
         uow.commit()
     secure = _stored(app, t.alice)["frac.add"][0]
     assert low < secure <= 1.0 and abs(secure - 1.0) < abs(low - 1.0)  # a "Secure" observation raises it
     with app.uow() as uow:
-        assessments.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.add"], 0.0, "not yet",
+        ow.record_observation(uow, app.tracker(), teacher, t.alice, ["frac.add"], 0.0, "not yet",
                                        now=T0 + timedelta(days=2))
         uow.commit()
     assert _stored(app, t.alice)["frac.add"][0] < secure

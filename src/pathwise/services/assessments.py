@@ -1,7 +1,7 @@
 """Assessments beyond practice: rubrics, checks and unit assessments assigned to a class
-or group with a window, projects scored with a rubric (by the teacher, or by a
-classmate and then confirmed by the teacher), teacher observations, and evidence of
-learning done elsewhere that a teacher approves before it counts.
+or group with a window, and projects scored with a rubric (by the teacher, or by a
+classmate and then confirmed by the teacher). Teacher observations and learning done
+elsewhere are in ``services.outside_work``.
 
 Every score that counts becomes Evidence through ``services.evidence`` (idempotent,
 attributed, mastery updated at once). Access goes through ``services.access``: a
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from pathwise.domain.assessment import (
     Assessment,
@@ -25,13 +24,12 @@ from pathwise.domain.assessment import (
     Level,
     ReviewState,
     Rubric,
-    SubmissionState,
     Window,
 )
 from pathwise.domain.errors import ValidationError
 from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind
 from pathwise.domain.people import Role, User
-from pathwise.domain.practice import Assignment, OutsideWork, RubricScore
+from pathwise.domain.practice import Assignment, RubricScore
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import practice
 from pathwise.services.access import Actor, Need, require_learner, require_role, require_section, require_self
@@ -41,11 +39,10 @@ from pathwise.store.uow import UnitOfWork
 
 __all__ = [
     "Assignment", "ClassOption", "CriterionScore", "MisconceptionSeen", "PeerTask", "ProjectLearner", "ScoreResult",
-    "Submission", "assign", "class_misconceptions", "confirm_peer_review", "get_assessment", "get_rubric",
-    "my_assignments", "my_submissions", "outside_skill_options", "peer_review_form", "peer_tasks",
-    "pending_submissions", "project_roster", "project_scores", "record_observation", "review_submission",
+    "assign", "check_skills", "class_misconceptions", "confirm_peer_review", "get_assessment", "get_rubric",
+    "my_assignments", "peer_review_form", "peer_tasks", "project_roster", "project_scores",
     "save_assessment", "save_rubric", "score_project", "skill_options", "start_assessment",
-    "submit_outside_evidence", "teacher_assessments", "teacher_projects", "teaching_options",
+    "teacher_assessments", "teacher_projects", "teaching_options",
 ]
 
 
@@ -53,22 +50,6 @@ __all__ = [
 class ScoreResult:
     state: str
     evidence_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    id: str
-    learner_id: str
-    learner_name: str
-    title: str
-    description: str
-    artefact_url: str | None
-    skill_codes: tuple[str, ...]
-    state: str
-    review_note: str
-    evidence_ids: tuple[str, ...]
-    created_at: datetime
-    skill_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +75,7 @@ def _invalid(exc: ValidationError) -> Invalid:
     return Invalid(str(exc), exc.field)
 
 
-def _check_skills(uow: UnitOfWork, codes: Sequence[str]) -> None:
+def check_skills(uow: UnitOfWork, codes: Sequence[str]) -> None:
     known = uow.frameworks.skill_titles(codes)
     missing = [c for c in codes if c not in known]
     if missing:
@@ -128,7 +109,7 @@ def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubri
         raise _invalid(exc) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(f"rubric: missing or malformed {exc}", "rubric") from None
-    _check_skills(uow, rubric.skill_codes)
+    check_skills(uow, rubric.skill_codes)
     stored = uow.assessments.rubric(rubric.id)
     if stored is None:
         uow.assessments.add_rubric(rubric, actor.school_id, actor.user_id)
@@ -159,7 +140,7 @@ def save_assessment(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> A
         raise _invalid(exc) from None
     except (KeyError, ValueError) as exc:
         raise Invalid(f"assessment: missing or malformed {exc}", "assessment") from None
-    _check_skills(uow, a.skill_codes)
+    check_skills(uow, a.skill_codes)
     missing = [i for i in a.item_ids if uow.items.get(i) is None]
     if missing:
         raise Invalid(f"unknown item(s) {', '.join(missing)}", "item_ids")
@@ -343,18 +324,6 @@ def peer_tasks(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) ->
             for a, m in tasks]
 
 
-def outside_skill_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str]]:
-    """(code, title) of the skills a student may name for learning done elsewhere: the
-    skills of their classes' frameworks."""
-    me = require_self(uow, actor, Need.READ, "submission").id
-    out: dict[str, str] = {}
-    for sec in uow.sections.sections_of(me, Role.STUDENT):
-        fw = uow.frameworks.get(sec.framework_id) if sec.framework_id else None
-        if fw is not None:
-            out.update({sk.code: sk.title for sk in fw.skills})
-    return sorted(out.items(), key=lambda kv: kv[1])
-
-
 def peer_review_form(uow: UnitOfWork, actor: Actor, assessment_id: str, learner_id: str,
                      *, now: datetime | None = None) -> tuple[Assessment, Rubric, User, dict[str, int]]:
     """What a student needs to peer-review one classmate: the project, its rubric, the
@@ -407,116 +376,6 @@ def teacher_projects(uow: UnitOfWork, actor: Actor) -> list[Assessment]:
     require_role(actor, Role.TEACHER, Role.ADMIN)
     return [a for a, school_id in uow.assessments.assessments(AssessmentKind.PROJECT)
             if _visible(actor, school_id)]
-
-
-# -- observations and outside evidence -----------------------------------------------------------
-
-
-def record_observation(uow: UnitOfWork, tracker: Tracker, actor: Actor, learner_id: str, skill_codes: Sequence[str],
-                       score: float, note: str = "", evidence_id: str | None = None,
-                       *, now: datetime | None = None) -> str:
-    """A teacher's observation of a learner on skills, as evidence (idempotent by id)."""
-    require_role(actor, Role.TEACHER, Role.ADMIN)
-    require_learner(uow, actor, learner_id, Need.WRITE, "observation")
-    _check_skills(uow, skill_codes)
-    ev_id = evidence_id or str(uuid.uuid4())
-    try:
-        ev = Evidence(ev_id, learner_id, EvidenceKind.OBSERVATION, tuple(skill_codes), float(score), _now(now),
-                      recorded_by=actor.user_id, source="observation", data={"note": note[:5000]})
-    except ValidationError as exc:
-        raise _invalid(exc) from None
-    record_evidence(uow, tracker, actor, [ev])
-    return ev_id
-
-
-def _check_url(url: str | None) -> str | None:
-    if url is None or not url.strip():
-        return None
-    u = url.strip()
-    parts = urlsplit(u)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in u):
-        raise Invalid("the artefact link must be a web address starting with http:// or https://", "artefact_url")
-    return u
-
-
-def _submission(w: OutsideWork, name: str) -> Submission:
-    return Submission(w.id, w.learner_id, name, w.title, w.description, w.artefact_url, w.skill_codes, w.state,
-                      w.review_note, w.evidence_ids, w.created_at)
-
-
-def submit_outside_evidence(uow: UnitOfWork, actor: Actor, title: str, description: str, artefact_url: str | None,
-                            skill_codes: Sequence[str], *, now: datetime | None = None) -> Submission:
-    """A student submits learning done elsewhere; it counts once a teacher approves it."""
-    learner = require_self(uow, actor, Need.WRITE, "submission")
-    if not title.strip():
-        raise Invalid("give the submission a title", "title")
-    if not description.strip() and not (artefact_url or "").strip():
-        raise Invalid("describe what you did or link the artefact", "description")
-    url = _check_url(artefact_url)
-    codes = tuple(dict.fromkeys(skill_codes))
-    if not codes:
-        raise Invalid("name at least one skill it shows", "skill_codes")
-    _check_skills(uow, codes)
-    work = OutsideWork(uuid.uuid4().hex, learner.id, title.strip()[:300], description[:5000], url, codes,
-                       SubmissionState.PENDING.value, _now(now))
-    uow.outside_work.add(work)
-    uow.flush()
-    return _submission(work, learner.display_name)
-
-
-def pending_submissions(uow: UnitOfWork, actor: Actor) -> list[Submission]:
-    """Submissions waiting for this teacher (from the students of their classes)."""
-    require_role(actor, Role.TEACHER, Role.ADMIN)
-    from pathwise.services.access import visible_learners
-
-    learners = {u.id: u for u in visible_learners(uow, actor)}
-    if not learners:
-        return []
-    subs = [_submission(w, learners[w.learner_id].display_name)
-            for w in uow.outside_work.in_state(learners, SubmissionState.PENDING.value)]
-    titles = uow.frameworks.skill_titles({c for sub in subs for c in sub.skill_codes})
-    return [replace(sub, skill_titles=tuple(titles.get(c, c) for c in sub.skill_codes)) for sub in subs]
-
-
-def my_submissions(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[Submission]:
-    learner = require_learner(uow, actor, learner_id, Need.READ, "submission")
-    return [_submission(w, learner.display_name) for w in uow.outside_work.of_learner(learner_id)]
-
-
-def review_submission(uow: UnitOfWork, tracker: Tracker, actor: Actor, submission_id: str, approve: bool,
-                      score: float = 0.8, note: str = "", *, now: datetime | None = None) -> Submission:
-    """Approve (evidence on each skill, at ``score``) or reject a pending submission."""
-    require_role(actor, Role.TEACHER, Role.ADMIN)
-    row = uow.outside_work.get(submission_id)
-    if row is None:
-        raise NotFound(f"no submission {submission_id}")
-    try:
-        learner = require_learner(uow, actor, row.learner_id, Need.WRITE, "submission")
-    except NotFound:
-        raise NotFound(f"no submission {submission_id}") from None
-    wanted = SubmissionState.APPROVED.value if approve else SubmissionState.REJECTED.value
-    if row.state != SubmissionState.PENDING.value:
-        if row.state == wanted:
-            return _submission(row, learner.display_name)  # a repeated click changes nothing
-        raise Conflict(f"this submission was already {row.state}")
-    if not 0.0 <= score <= 1.0:
-        raise Invalid("score must be between 0 and 1", "score")
-    now = _now(now)
-    ids: list[str] = []
-    if approve:
-        codes = row.skill_codes
-        evs = [Evidence(str(uuid.uuid5(EVIDENCE_NAMESPACE, f"outside|{row.id}|{c}")), row.learner_id,
-                        EvidenceKind.OBSERVATION, (c,), float(score), now, recorded_by=actor.user_id,
-                        source="outside", data={"submission_id": row.id, "title": row.title,
-                                                "artefact_url": row.artefact_url, "note": note[:2000]})
-               for c in codes]
-        record_evidence(uow, tracker, actor, evs)
-        ids = [e.id for e in evs]
-    uow.outside_work.review(row.id, wanted, actor.user_id, note[:5000], ids, now)
-    row = replace(row, state=wanted, reviewer_id=actor.user_id, review_note=note[:5000], evidence_ids=tuple(ids),
-                  reviewed_at=now)
-    uow.flush()
-    return _submission(row, learner.display_name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from pathwise.domain.people import Role
+from pathwise.services import outside_work as ow
 from pathwise.services import assessments as asm
 from pathwise.services import practice
 from pathwise.services.access import Actor
@@ -359,7 +360,7 @@ def observe(uow: Tx, body: ObservationIn, request: Request,
             actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Record a teacher's observation as evidence on skills."""
     system = system_of(request)
-    ev_id = asm.record_observation(uow, system.tracker(), actor, body.learner_id, body.skill_codes, body.score,
+    ev_id = ow.record_observation(uow, system.tracker(), actor, body.learner_id, body.skill_codes, body.score,
                                    body.note, body.id)
     return {"evidence_id": ev_id}
 
@@ -367,7 +368,7 @@ def observe(uow: Tx, body: ObservationIn, request: Request,
 @router.post("/submissions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def submit(uow: Tx, body: SubmissionIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> dict[str, Any]:
     """Submit learning done elsewhere, with an artefact link and the skills it shows."""
-    sub = asm.submit_outside_evidence(uow, actor, body.title, body.description, body.artefact_url, body.skill_codes)
+    sub = ow.submit_outside_evidence(uow, actor, body.title, body.description, body.artefact_url, body.skill_codes)
     return {"id": sub.id, "state": sub.state}
 
 
@@ -376,6 +377,6 @@ def review(uow: Tx, submission_id: str, body: ReviewIn, request: Request,
            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
     """Approve (it becomes evidence) or reject a student's outside-evidence submission."""
     system = system_of(request)
-    sub = asm.review_submission(uow, system.tracker(), actor, submission_id, body.approve, body.score, body.note)
+    sub = ow.review_submission(uow, system.tracker(), actor, submission_id, body.approve, body.score, body.note)
     return {"id": sub.id, "state": sub.state, "evidence_ids": list(sub.evidence_ids)}
 

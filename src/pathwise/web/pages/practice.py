@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from pathwise.domain.people import Role
+from pathwise.services import outside_work as ow
 from pathwise.services import assessments as asm
 from pathwise.services import paths, practice
 from pathwise.services.access import Actor
@@ -200,11 +201,11 @@ def practice_home(uow: Tx, request: Request, actor: Actor = policy("practice:sel
     learner = actor.user_id or ""
     skills = practice.practice_skills(uow, actor, learner)
     assigned = asm.my_assignments(uow, actor, learner)
-    subs = asm.my_submissions(uow, actor, learner)
+    subs = ow.my_submissions(uow, actor, learner)
     cal = practice.calibration(uow, actor, learner)
     next_up, next_message = _next_up(uow, actor, learner)
     peer = asm.peer_tasks(uow, actor)
-    outside_skills = asm.outside_skill_options(uow, actor)
+    outside_skills = ow.outside_skill_options(uow, actor)
     return render(request, "practice/home.html", skills=skills, assigned=assigned, submissions=subs, calibration=cal,
                   next_up=next_up, next_message=next_message, peer=peer, outside_skills=outside_skills,
                   title="Practice",
@@ -220,15 +221,15 @@ def submit_evidence(uow: Tx, request: Request,
                     skill_codes: Annotated[list[str] | None, Form(max_length=20)] = None,
                     actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     try:
-        asm.submit_outside_evidence(uow, actor, title, description, artefact_url or None, skill_codes or [])
+        ow.submit_outside_evidence(uow, actor, title, description, artefact_url or None, skill_codes or [])
     except Invalid as exc:
         learner = actor.user_id or ""
         return render(request, "practice/home.html", status_code=422, problem=str(exc),
                       skills=practice.practice_skills(uow, actor, learner),
                       assigned=asm.my_assignments(uow, actor, learner),
-                      submissions=asm.my_submissions(uow, actor, learner),
+                      submissions=ow.my_submissions(uow, actor, learner),
                       calibration=practice.calibration(uow, actor, learner), title="Practice",
-                      peer=asm.peer_tasks(uow, actor), outside_skills=asm.outside_skill_options(uow, actor),
+                      peer=asm.peer_tasks(uow, actor), outside_skills=ow.outside_skill_options(uow, actor),
                       form={"title": title, "description": description, "artefact_url": artefact_url,
                             "skill_codes": skill_codes or []})
     return _see_other("/practice?submitted=1#outside")
@@ -287,7 +288,7 @@ async def peer_post(uow: Tx, assessment_id: str, learner_id: str, request: Reque
 @router.get("/teacher/projects")
 def projects(uow: Tx, request: Request, actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
     items = asm.teacher_projects(uow, actor)
-    pending = asm.pending_submissions(uow, actor)
+    pending = ow.pending_submissions(uow, actor)
     return render(request, "practice/projects.html", projects=items, pending=pending, title="Projects and evidence")
 
 
@@ -344,7 +345,7 @@ def review(uow: Tx, submission_id: str, request: Request, decision: Annotated[st
            note: Annotated[str, Form(max_length=5000)] = "",
            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     system = system_of(request)
-    asm.review_submission(uow, system.tracker(), actor, submission_id, decision == "approve", note=note)
+    ow.review_submission(uow, system.tracker(), actor, submission_id, decision == "approve", note=note)
     return _see_other("/teacher/projects#submissions")
 
 
@@ -405,7 +406,7 @@ def observation_post(uow: Tx, request: Request,
                      actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     system = system_of(request)
     try:
-        asm.record_observation(uow, system.tracker(), actor, learner_id, [skill_code], float(level), note,
+        ow.record_observation(uow, system.tracker(), actor, learner_id, [skill_code], float(level), note,
                                observation_id or None)
     except Invalid as exc:
         return _assessments_page(uow, request, actor, problem=str(exc), status_code=422)
