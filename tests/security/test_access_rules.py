@@ -363,6 +363,17 @@ RULES: dict[str, Rule] = {
         refused=(refused("ana", W.class_b), refused("dan", W.class_a), refused("zed", W.class_a)),
     ),)),
 
+    "content_allowed": Rule(checks=(Check(
+        "another school's assessment, assigned to one's own class: the assign form and "
+        "POST /api/v1/assessments/{id}/assignments both answer like a missing assessment",
+        page=lambda x, who, t: x.form(who, f"/teacher/assessments/{UNIT['id']}/assign", class_id=t),
+        api=lambda x, who, t: x.api(who).send("POST", f"/api/v1/assessments/{UNIT['id']}/assignments",
+                                               {"class_id": t, "opens_at": datetime.now(UTC).isoformat()}),
+        refused=(refused("hilladmin", W.class_other),),
+        allowed=(allowed("admin", W.class_b, 303, 201),),
+        missing=False,
+    ),)),
+
     "require_role": Rule(checks=(Check(
         "assigning an assessment to a class (teachers and admins only): the assign form and "
         "POST /api/v1/assessments/{id}/assignments",

@@ -172,6 +172,12 @@ def require_class_roster(uow: UnitOfWork, actor: Actor, section_id: str) -> tupl
     return sec, teachers, students
 
 
+def content_allowed(actor: Actor, school_id: str | None) -> bool:
+    """Content (a rubric, an assessment) is open to the school that made it; content made
+    by no school (the system's) is open to every school."""
+    return actor.is_system or school_id is None or school_id == actor.school_id
+
+
 def require_role(actor: Actor, *roles: Role) -> None:
     """For actions that belong to roles, not to a learner (e.g. creating accounts)."""
     if actor.is_system:

@@ -32,7 +32,15 @@ from pathwise.domain.people import Role, User
 from pathwise.domain.practice import Assignment, RubricScore
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import practice
-from pathwise.services.access import Actor, Need, require_learner, require_role, require_section, require_self
+from pathwise.services.access import (
+    Actor,
+    Need,
+    content_allowed,
+    require_learner,
+    require_role,
+    require_section,
+    require_self,
+)
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
 from pathwise.store.uow import UnitOfWork
@@ -85,13 +93,9 @@ def check_skills(uow: UnitOfWork, codes: Sequence[str]) -> None:
 # -- rubrics and assessments ---------------------------------------------------------------------
 
 
-def _visible(actor: Actor, school_id: str | None) -> bool:
-    return actor.is_system or school_id is None or school_id == actor.school_id
-
-
 def get_rubric(uow: UnitOfWork, actor: Actor, rubric_id: str) -> Rubric:
     found = uow.assessments.rubric(rubric_id)
-    if found is None or not _visible(actor, found[1]):
+    if found is None or not content_allowed(actor, found[1]):
         raise NotFound(f"no rubric {rubric_id}")
     return found[0]
 
@@ -113,7 +117,7 @@ def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubri
     stored = uow.assessments.rubric(rubric.id)
     if stored is None:
         uow.assessments.add_rubric(rubric, actor.school_id, actor.user_id)
-    elif not _visible(actor, stored[1]):
+    elif not content_allowed(actor, stored[1]):
         raise Conflict(f"rubric id {rubric.id} is taken")
     else:
         uow.assessments.replace_rubric(rubric)
@@ -123,7 +127,7 @@ def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubri
 
 def get_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str) -> Assessment:
     found = uow.assessments.assessment(assessment_id)
-    if found is None or not _visible(actor, found[1]):
+    if found is None or not content_allowed(actor, found[1]):
         raise NotFound(f"no assessment {assessment_id}")
     return found[0]
 
@@ -149,7 +153,7 @@ def save_assessment(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> A
     stored = uow.assessments.assessment(a.id)
     if stored is None:
         uow.assessments.add_assessment(a, actor.school_id, actor.user_id)
-    elif not _visible(actor, stored[1]):
+    elif not content_allowed(actor, stored[1]):
         raise Conflict(f"assessment id {a.id} is taken")
     else:
         uow.assessments.replace_assessment(a)
@@ -375,7 +379,7 @@ def project_roster(uow: UnitOfWork, actor: Actor, assessment_id: str) -> tuple[A
 def teacher_projects(uow: UnitOfWork, actor: Actor) -> list[Assessment]:
     require_role(actor, Role.TEACHER, Role.ADMIN)
     return [a for a, school_id in uow.assessments.assessments(AssessmentKind.PROJECT)
-            if _visible(actor, school_id)]
+            if content_allowed(actor, school_id)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,7 +393,7 @@ def teacher_assessments(uow: UnitOfWork, actor: Actor) -> list[tuple[Assessment,
     """Every assessment of the actor's school with its assignments to the actor's classes."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     mine = {c.id for c in teaching_options(uow, actor)}
-    visible = [a for a, school_id in uow.assessments.assessments() if _visible(actor, school_id)]
+    visible = [a for a, school_id in uow.assessments.assessments() if content_allowed(actor, school_id)]
     assigned = uow.assessments.assignments_of(a.id for a in visible)
     return [(a, [x for x in assigned.get(a.id, []) if x.section_id in mine]) for a in visible]
 

@@ -234,7 +234,7 @@ def import_framework(uow: UnitOfWork, actor: Actor, fw_in: CaseFramework, *, mas
     skill_counts["removed"] = len(before_skills)
 
     if old_fw is not None:
-        repo.replace_framework(fw)
+        uow.frameworks.replace(fw)
     else:
         uow.frameworks.add(fw)
         uow.flush()

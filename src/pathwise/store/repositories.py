@@ -263,6 +263,20 @@ class FrameworkRepository(_Repo):
     def add(self, fw: Framework) -> None:
         self.s.add(t.FrameworkRow(id=fw.id, title=fw.title, subject=fw.subject,
                                   mastery_threshold=fw.mastery_threshold, source_uri=fw.source_uri))
+        self._add_content(fw)
+
+    def replace(self, fw: Framework) -> None:
+        """Store ``fw`` over the stored framework of the same id (units, skills and
+        prerequisites rewritten; the framework row keeps its mastery threshold)."""
+        for table in (t.PrerequisiteRow, t.SkillRow, t.UnitRow):
+            self.s.execute(delete(table).where(table.framework_id == fw.id))
+        self.s.execute(update(t.FrameworkRow).where(t.FrameworkRow.id == fw.id)
+                       .values(title=fw.title, subject=fw.subject, source_uri=fw.source_uri))
+        self.s.flush()
+        self._add_content(fw)
+        self.s.flush()
+
+    def _add_content(self, fw: Framework) -> None:
         for u in fw.units:
             self.s.add(t.UnitRow(framework_id=fw.id, code=u.code, title=u.title, position=u.position))
         for sk in fw.skills:

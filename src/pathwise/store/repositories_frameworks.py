@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from pathwise.domain.framework import Framework
 from pathwise.store import tables as t
 from pathwise.store.repositories import _Repo
 from pathwise.store.tables import utcnow
@@ -35,25 +34,6 @@ class CaseFrameworkRepository(_Repo):
         """CFItem identifier -> the skill or unit code it was given."""
         q = select(CaseNodeRow.identifier, CaseNodeRow.code).where(CaseNodeRow.framework_id == framework_id)
         return {ident: code for ident, code in self.s.execute(q)}
-
-    def replace_framework(self, fw: Framework) -> None:
-        """Store ``fw`` over the stored framework of the same id (units, skills and
-        prerequisites rewritten; the framework row keeps its mastery threshold)."""
-        for table in (t.PrerequisiteRow, t.SkillRow, t.UnitRow):
-            self.s.execute(delete(table).where(table.framework_id == fw.id))
-        self.s.execute(update(t.FrameworkRow).where(t.FrameworkRow.id == fw.id)
-                       .values(title=fw.title, subject=fw.subject, source_uri=fw.source_uri))
-        self.s.flush()
-        for u in fw.units:
-            self.s.add(t.UnitRow(framework_id=fw.id, code=u.code, title=u.title, position=u.position))
-        for sk in fw.skills:
-            self.s.add(t.SkillRow(framework_id=fw.id, code=sk.code, title=sk.title, unit_code=sk.unit,
-                                  description=sk.description, position=sk.position))
-            for gi, group in enumerate(sk.prerequisites):
-                for req in sorted(group):
-                    self.s.add(t.PrerequisiteRow(framework_id=fw.id, skill_code=sk.code, group_no=gi,
-                                                 requires_code=req))
-        self.s.flush()
 
     def set_skill_uris(self, framework_id: str, uris: Mapping[str, str]) -> None:
         """Each skill's URI (skill code -> URI), in one statement."""
