@@ -463,6 +463,23 @@ RULES: dict[str, Rule] = {
                  "sign in; an unknown school is refused)."),
     ),
 
+    "require_privacy_request": Rule(
+        drive=lambda x, mp: _privacy_requests(x),
+        no_door=("a learner's whole record (export, deletion) is asked for through the API only "
+                 "(GET /api/v1/learners/{id}/export, DELETE /api/v1/learners/{id}/record); there is no page. "
+                 "Driven through the API: the learner's own teacher is refused the export (403), a linked "
+                 "guardian exports, a guardian of another child finds no learner (404), the admin exports; "
+                 "the deletion route admits admins only, so its role gate (404) answers the others first."),
+    ),
+
+    "school_scope": Rule(
+        drive=lambda x, mp: _school_scope(x, mp),
+        no_door=("school-wide work (a roster import, a response export, the LMS platforms) names no school "
+                 "through the API: an admin's always acts on their own school, so asking for another cannot "
+                 "be sent through a door. The system's side is driven through the command line: a response "
+                 "export names one school and holds only its learners' answers; a missing school is refused."),
+    ),
+
     "require_account": Rule(
         drive=lambda x, mp: _cli_password(x, mp),
         no_door=("setting a password is command-line only (pathwise users set-password), acting as the "
@@ -522,6 +539,33 @@ def _cli_password(x: Ctx, mp: pytest.MonkeyPatch) -> None:
                                               "name": "t"}).status_code == 201
     res = _cli(x, mp, ["users", "set-password", "nobody", "--password", "a-brand-new-pass-99"])
     assert res.exit_code == 1 and "no user nobody" in res.output, res.output
+
+
+def _privacy_requests(x: Ctx) -> None:
+    def export(who: str, learner: str) -> int:
+        return x.api(who).get(f"/api/v1/learners/{learner}/export").status_code
+
+    def delete(who: str, learner: str) -> int:
+        return x.api(who).send("DELETE", f"/api/v1/learners/{learner}/record").status_code
+
+    assert export("rivera", W.ana) == 403  # Ana's own teacher: privacy requests go to the admin
+    assert export("lopez", W.dan) == 404  # not her child: like a missing learner
+    # deleting: the route admits admins only (its role gate answers 404 before the rule's 403)
+    assert delete("rivera", W.ana) == 404 and delete("lopez", W.ana) == 404
+    assert export("lopez", W.ana) == 200
+    assert export("admin", W.ben) == 200
+    assert export("hilladmin", W.ben) == 404
+
+
+def _school_scope(x: Ctx, mp: pytest.MonkeyPatch) -> None:
+    out = _cli(x, mp, ["export", "responses", "--school", W.other_school])
+    assert out.exit_code == 0, out.output
+    riverside = _cli(x, mp, ["export", "responses", "--school", W.school])
+    assert riverside.exit_code == 0, riverside.output
+    rows = [line for line in riverside.stdout.splitlines()[1:] if line]
+    assert rows and all(W.zed not in line and "zed" not in line for line in rows)
+    missing = _cli(x, mp, ["export", "responses", "--school", MISSING])
+    assert missing.exit_code == 1 and f"no school {MISSING}" in missing.output, missing.output
 
 
 def _deep_link(x: Ctx) -> None:

@@ -172,6 +172,29 @@ def require_class_roster(uow: UnitOfWork, actor: Actor, section_id: str) -> tupl
     return sec, teachers, students
 
 
+def school_scope(actor: Actor, school_id: str | None = None) -> str | None:
+    """The school a piece of school-wide work (a roster import, a response export, the list of
+    LMS platforms) acts on: an admin's own school, always (asking for another answers like a
+    missing school); the system acts on the school it names, or on every school (None)."""
+    if actor.is_system:
+        return school_id
+    if school_id not in (None, actor.school_id):
+        raise NotFound(f"no school {school_id}")
+    return actor.school_id
+
+
+def require_privacy_request(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need, resource: str) -> User:
+    """A learner's whole record (an export, a deletion) goes to the learner, a linked guardian
+    or the school's administrator, never to a teacher (``Forbidden``); only the
+    administrator deletes. The learner must be in reach (``require_learner``)."""
+    if not actor.is_system and actor.role == Role.TEACHER:
+        raise Forbidden("privacy requests go to the school's administrator")
+    learner = require_learner(uow, actor, learner_id, need, resource)
+    if need == Need.WRITE and not actor.is_system and actor.role != Role.ADMIN:
+        raise Forbidden("only the school's administrator deletes a learner's record")
+    return learner
+
+
 def content_allowed(actor: Actor, school_id: str | None) -> bool:
     """Content (a rubric, an assessment) is open to the school that made it; content made
     by no school (the system's) is open to every school."""

@@ -40,6 +40,7 @@ from pathwise.services.access import (
     require_role,
     require_section,
     require_self,
+    visible_sections,
 )
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
@@ -203,8 +204,10 @@ def start_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
                      now: datetime | None = None) -> practice.SessionView:
     """Take an assessment on the practice engine: assigned ones only inside their window;
     a mastery check may also be taken on the student's own initiative."""
-    if actor.role != Role.STUDENT or not actor.user_id:
-        raise NotFound(f"no assessment {assessment_id}")  # only a student takes an assessment
+    try:
+        require_self(uow, actor, Need.WRITE, "assessment")  # only a student takes an assessment
+    except NotFound:
+        raise NotFound(f"no assessment {assessment_id}") from None
     now = _now(now)
     a = get_assessment(uow, actor, assessment_id)
     if a.kind == AssessmentKind.PROJECT:
@@ -401,10 +404,7 @@ def teacher_assessments(uow: UnitOfWork, actor: Actor) -> list[tuple[Assessment,
 def teaching_options(uow: UnitOfWork, actor: Actor) -> list[ClassOption]:
     """The classes the actor may assign to, each with its students (for forms)."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    if actor.role == Role.ADMIN:
-        sections = uow.sections.in_school(actor.school_id or "")
-    else:
-        sections = uow.sections.sections_of(actor.user_id or "", Role.TEACHER)
+    sections = visible_sections(uow, actor)
     return [ClassOption(s.id, s.name, tuple(uow.sections.members(s.id, Role.STUDENT))) for s in sections]
 
 

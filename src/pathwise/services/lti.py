@@ -35,7 +35,16 @@ from typing import Any
 
 from pathwise.domain.clock import utcnow
 from pathwise.domain.people import Role, Section, User
-from pathwise.services.access import Actor, require_learner, require_role, require_same_school, require_school
+from pathwise.services.access import (
+    Actor,
+    Need,
+    require_learner,
+    require_role,
+    require_same_school,
+    require_school,
+    require_section,
+    school_scope,
+)
 from pathwise.services.auth import open_session
 from pathwise.services.errors import AuthFailed, Conflict, Invalid, NotFound
 from pathwise.store.uow import UnitOfWork
@@ -173,7 +182,7 @@ def find_platform(uow: UnitOfWork, issuer: str, client_id: str | None = None) ->
 
 def list_platforms(uow: UnitOfWork, actor: Actor) -> list[Platform]:
     require_role(actor, Role.ADMIN)
-    return [Platform(**p) for p in uow.lti.platforms(None if actor.is_system else actor.school_id)]
+    return [Platform(**p) for p in uow.lti.platforms(school_scope(actor))]
 
 
 # -- OIDC state and nonces ----------------------------------------------------------------------
@@ -387,8 +396,10 @@ def score_target(uow: UnitOfWork, actor: Actor, platform_id: str, resource_link_
     rl = uow.lti.resource_link(platform_id, resource_link_id)
     if platform is None or rl is None or not rl.lineitem_url:
         raise NotFound(f"no line item for resource link {resource_link_id}")
-    if not actor.is_system and platform.school_id != actor.school_id:
-        raise NotFound(f"no line item for resource link {resource_link_id}")
+    try:
+        school_scope(actor, platform.school_id)
+    except NotFound:
+        raise NotFound(f"no line item for resource link {resource_link_id}") from None
     subject = uow.lti.subject_of(platform_id, learner_id)
     if subject is None:
         raise NotFound("this learner has not launched from that platform yet")
@@ -413,9 +424,11 @@ def learners_for_resource_link(uow: UnitOfWork, actor: Actor, platform_id: str, 
     require_role(actor, Role.TEACHER, Role.ADMIN)
     school_id = uow.lti.platform_school(platform_id)
     rl = uow.lti.resource_link(platform_id, resource_link_id)
-    if school_id is None or rl is None or rl.section_id is None or \
-            (not actor.is_system and school_id != actor.school_id):
+    if school_id is None or rl is None or rl.section_id is None:
         raise NotFound(f"no resource link {resource_link_id}")
-    if actor.role == Role.TEACHER and not uow.sections.is_member(rl.section_id, actor.user_id or "", Role.TEACHER):
-        raise NotFound(f"no resource link {resource_link_id}")
+    try:  # the platform is the actor's school's, and the class one they may open
+        school_scope(actor, school_id)
+        require_section(uow, actor, rl.section_id, Need.WRITE)
+    except NotFound:
+        raise NotFound(f"no resource link {resource_link_id}") from None
     return uow.lti.launched_students(platform_id, rl.section_id)

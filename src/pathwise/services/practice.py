@@ -33,7 +33,6 @@ from typing import Any
 
 from pathwise.domain.answers import ParameterError, arrange_choices, instantiate
 from pathwise.domain.assessment import extended_minutes
-from pathwise.domain.people import Role
 from pathwise.domain.practice import PracticeSession, Presentation
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.access import Actor, Need, require_learner, require_own_work
@@ -68,7 +67,7 @@ from pathwise.store.uow import UnitOfWork
 __all__ = [
     "MAX_RESPONSE_STORED", "MODES", "RECENT_WINDOW", "RESUME_WITHIN", "SESSION_LENGTH", "TARGET_SUCCESS",
     "AnswerResult", "Calibration", "HintResult", "Meter", "Outcome", "Presented", "SessionView", "Summary",
-    "accommodations", "calibration", "current_item", "finish_session", "get_session", "is_student",
+    "accommodations", "calibration", "current_item", "finish_session", "get_session",
     "last_finished", "next_item", "practice_skills", "recent_sessions", "request_hint", "session_summary",
     "start_activity", "start_session", "submit_answer", "summarise",
 ]
@@ -201,10 +200,6 @@ def practice_skills(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[Mete
     """The skills the learner can practise (they have items), with their meters."""
     require_learner(uow, actor, learner_id, Need.READ, "practice")
     return meters(uow, learner_id, uow.practice.skills_with_items())
-
-
-def is_student(actor: Actor) -> bool:
-    return actor.role == Role.STUDENT
 
 
 def last_finished(uow: UnitOfWork, actor: Actor, session_id: str) -> Presented | None:

@@ -19,9 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pathwise.domain.clock import utcnow
-from pathwise.domain.people import Role
-from pathwise.services.access import Actor, Need, require_learner
-from pathwise.services.errors import Forbidden
+from pathwise.services.access import Actor, Need, require_privacy_request
 from pathwise.store.uow import UnitOfWork
 
 EXPORT_FORMAT = "pathwise-learner-export/1"
@@ -42,19 +40,10 @@ def _row_dict(table: str, row: dict[str, Any]) -> dict[str, Any]:
             if k not in SECRET_COLUMNS and not (table in SECRET_TABLES and k == "id")}
 
 
-def _reach(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need, resource: str) -> Any:
-    if not actor.is_system and actor.role == Role.TEACHER:
-        raise Forbidden("privacy requests go to the school's administrator")
-    learner = require_learner(uow, actor, learner_id, need, resource)
-    if need == Need.WRITE and not actor.is_system and actor.role != Role.ADMIN:
-        raise Forbidden("only the school's administrator deletes a learner's record")
-    return learner
-
-
 def export_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, Any]:
     """Everything about one learner, as JSON-ready data (the learner, a guardian or an admin).
     The read is audited (by the access check) in the caller's unit of work."""
-    learner = _reach(uow, actor, learner_id, Need.READ, "privacy-export")
+    learner = require_privacy_request(uow, actor, learner_id, Need.READ, "privacy-export")
     records: dict[str, list[dict[str, Any]]] = {
         table: [_row_dict(table, r) for r in rows] for table, rows in uow.privacy.person_rows(learner_id).items()
     }
@@ -99,7 +88,7 @@ def delete_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, 
     def count(table: str, n: int) -> None:
         deleted[table] = deleted.get(table, 0) + n
 
-    _reach(uow, actor, learner_id, Need.WRITE, "privacy-delete")
+    require_privacy_request(uow, actor, learner_id, Need.WRITE, "privacy-delete")
     uow.flush()
     for table, cname, row in uow.privacy.group_rows(learner_id):
         rest = [m for m in row[cname] if m != learner_id]

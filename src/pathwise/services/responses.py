@@ -23,7 +23,7 @@ from pathwise.domain.problems import Problem
 from pathwise.domain.responses import HEADER, HeaderError, ResponseRow, format_row, parse_responses
 from pathwise.services import mastery, path_state
 from pathwise.engine.kt.tracker import Tracker
-from pathwise.services.access import Actor, require_role, require_school
+from pathwise.services.access import Actor, require_role, require_school, school_scope
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.services.users import default_school, new_id, username_for
 from pathwise.store.uow import UnitOfWork
@@ -185,9 +185,8 @@ def export_responses(uow: UnitOfWork, actor: Actor, out: IO[str], school_id: str
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     n = 0
-    if not actor.is_system:
-        school_id = actor.school_id
-    elif school_id is not None and uow.schools.get(school_id) is None:
+    school_id = school_scope(actor, school_id)
+    if school_id is not None and uow.schools.get(school_id) is None:
         raise NotFound(f"no school {school_id}")
     for ev, student_key in uow.evidence.stream(school_id):
         if ev.item_id is None or not ev.skill_codes:

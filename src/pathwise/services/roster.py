@@ -38,7 +38,7 @@ from typing import Any
 from pathwise.domain.clock import utcnow
 from pathwise.domain.people import Role
 from pathwise.domain.problems import Problem
-from pathwise.services.access import Actor, require_role
+from pathwise.services.access import Actor, require_role, school_scope
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.store.uow import UnitOfWork
 
@@ -522,10 +522,7 @@ def import_roster(uow: UnitOfWork, actor: Actor, bundle: Any, *, dry_run: bool =
     nothing is stored even by a door that goes on to commit.
     """
     require_role(actor, Role.ADMIN)
-    if not actor.is_system:
-        if into_school not in (None, actor.school_id):
-            raise NotFound(f"no school {into_school}")
-        into_school = actor.school_id
+    into_school = school_scope(actor, into_school)
     report = RosterReport(version=bundle.version, dry_run=dry_run, skip_bad=skip_bad)
     for i in bundle.issues:
         report.problems.append(i)
