@@ -15,6 +15,7 @@ import anyio.from_thread
 import httpx
 import pytest
 
+from pathwise.services import xapi_evidence
 from pathwise.services import xapi as xapi_service
 from pathwise.services.access import Actor
 from pathwise.services.context import App, transaction
@@ -215,7 +216,7 @@ def test_mapped_statements_become_evidence_once(app: App) -> None:
         uow.users.set_profile(t.alice, {})
         uow.commit()
     with transaction(app) as uow:
-        xapi_service.map_activity(uow, Actor.system(), ACT, ["frac.add"])
+        xapi_evidence.map_activity(uow, Actor.system(), ACT, ["frac.add"])
     lrs = _client(app)
     sid = str(uuid.uuid4())
     st = statement(id=sid, actor={"account": {"homePage": "https://school.example", "name": "alice"}},
@@ -229,7 +230,7 @@ def test_mapped_statements_become_evidence_once(app: App) -> None:
             (f"xapi:{sid}", "statement", 0.9, ("frac.add",))]
         assert uow.mastery.for_learner(t.alice)["frac.add"].n_evidence == 1
     with transaction(app) as uow:
-        exported = xapi_service.evidence_as_statements(uow, Actor.system(), t.alice)
+        exported = xapi_evidence.evidence_as_statements(uow, Actor.system(), t.alice)
     assert exported[0]["id"] == sid and exported[0]["result"]["score"]["scaled"] == 0.9
     assert len(lrs.get("/xapi/statements").json()["statements"]) == 2
 
@@ -265,7 +266,7 @@ def test_an_answer_without_a_score_is_checked_against_the_mapped_item(app: App) 
         uow.items.add(Item("q-half", ("frac.add",), ItemType.NUMERIC, "What is 1/4 + 1/4?", "1/2"), "fw1")
         uow.commit()
     with transaction(app) as uow:
-        xapi_service.map_activity(uow, Actor.system(), ACT, item_id="q-half")
+        xapi_evidence.map_activity(uow, Actor.system(), ACT, item_id="q-half")
     lrs = _client(app)
     alice = {"account": {"homePage": "https://school.example", "name": "alice"}}
     right, wrong, blank = (str(uuid.uuid4()) for _ in range(3))

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from pathwise.cli.common import out, service_call
+from pathwise.services import xapi_evidence
 from pathwise.services import xapi as xapi_service
 from pathwise.services.access import Actor
 from pathwise.services.context import transaction
@@ -79,7 +80,7 @@ def map_(
     """
     with service_call(migrate=True) as system:
         with transaction(system) as uow:
-            xapi_service.map_activity(uow, Actor.system(), activity, skill, item, verb)
+            xapi_evidence.map_activity(uow, Actor.system(), activity, skill, item, verb)
         out.print(f"mapped {activity}")
 
 
@@ -93,6 +94,6 @@ def export(
     Example: pathwise xapi export -o evidence.json
     """
     with service_call(migrate=True) as system, transaction(system) as uow:
-        statements = xapi_service.evidence_as_statements(uow, Actor.system(), learner)
+        statements = xapi_evidence.evidence_as_statements(uow, Actor.system(), learner)
     output.write_text(json.dumps(statements, indent=1, ensure_ascii=False), encoding="utf-8")
     out.print(f"wrote {len(statements)} statements to {output}")

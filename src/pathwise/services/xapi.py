@@ -20,15 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pathwise.domain.answers import check_answer, is_parameterised
-from pathwise.domain.content import Item, ItemType
-from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role
 from pathwise.engine.kt.tracker import Tracker
-from pathwise.services import evidence as evidence_service
-from pathwise.services.access import Actor, Need, require_learner, require_role, visible_learners
+from pathwise.services.access import Actor, require_role
 from pathwise.services.auth import secret_digest
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
+from pathwise.services.xapi_common import _agent_keys, agent_key, format_stored, now_stored, parse_iso
+from pathwise.services.xapi_evidence import record_from_statements
 from pathwise.store.uow import UnitOfWork
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
@@ -36,68 +34,6 @@ AUTHORITY_HOME = "https://pathwise.invalid/xapi/credentials"
 SCOPES = ("all", "all/read", "statements/write", "statements/read", "statements/read/mine", "state",
           "profile", "define")
 MAX_PAGE = 500
-
-
-# --------------------------------------------------------------------------- time
-
-
-def format_stored(when: datetime) -> str:
-    """The one timestamp format the LRS writes: UTC, microseconds, 'Z' (sorts as text)."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def now_stored() -> str:
-    return format_stored(datetime.now(UTC))
-
-
-def parse_iso(value: str) -> datetime:
-    """A lenient reader for timestamps the door already validated."""
-    s = value.strip().replace("z", "Z")
-    if s.endswith("Z"):
-        s = s[:-1] + "+00:00"
-    if "." in s:
-        head, rest = s.split(".", 1)
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        zone = rest[len(digits):]
-        s = f"{head}.{(digits + '000000')[:6]}{zone}"
-    dt = datetime.fromisoformat(s)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
-
-
-# --------------------------------------------------------------------------- agents
-
-
-def agent_key(agent: dict[str, Any] | None) -> str | None:
-    """The inverse functional identifier of an agent or identified group, as one string."""
-    if not isinstance(agent, dict):
-        return None
-    if "mbox" in agent:
-        return "mbox:" + str(agent["mbox"]).lower()
-    if "mbox_sha1sum" in agent:
-        return "sha1:" + str(agent["mbox_sha1sum"]).lower()
-    if "openid" in agent:
-        return "openid:" + str(agent["openid"])
-    acct = agent.get("account")
-    if isinstance(acct, dict):
-        return f"account:{acct.get('homePage')}|{acct.get('name')}"
-    return None
-
-
-def _agent_keys(agent: Any) -> list[str]:
-    """The agent's own key and, for a group, its members' keys."""
-    if not isinstance(agent, dict):
-        return []
-    keys = []
-    k = agent_key(agent)
-    if k:
-        keys.append(k)
-    for m in agent.get("member") or []:
-        mk = agent_key(m)
-        if mk:
-            keys.append(mk)
-    return keys
 
 
 # --------------------------------------------------------------------------- credentials
@@ -361,7 +297,7 @@ def store_statements(uow: UnitOfWork, tracker: Tracker, client: XapiClient, stat
                               and st["object"].get("objectType") == "StatementRef"])
     if attachments:
         _store_attachments(uow, new, attachments)
-    n_evidence = _record_evidence(uow, tracker, new)
+    n_evidence = record_from_statements(uow, tracker, new)
     return StoreResult(ids, len(new), n_evidence)
 
 
@@ -397,114 +333,6 @@ def _store_attachments(uow: UnitOfWork, new: list[dict[str, Any]],
 def get_attachments(uow: UnitOfWork, client: XapiClient, shas: Iterable[str]) -> dict[str, tuple[str, bytes]]:
     require_scope(client, "statements/read", "statements/read/mine", read=True)
     return uow.xapi.attachments(list(dict.fromkeys(shas)))
-
-
-# --------------------------------------------------------------------------- evidence
-
-
-def _learner_for(uow: UnitOfWork, actor: dict[str, Any], cache: dict[str, str | None]) -> str | None:
-    key = agent_key(actor) or ""
-    if key in cache:
-        return cache[key]
-    learner: str | None = None
-    if "account" in actor:
-        learner = uow.xapi.student_by_account(str(actor["account"].get("name", "")))
-    elif "mbox" in actor:
-        learner = uow.xapi.student_by_email(str(actor["mbox"])[len("mailto:"):].lower())
-    cache[key] = learner
-    return learner
-
-
-def _reports_outcome(result: Any) -> bool:
-    """A result that says how well (success or a scaled score) or what was answered."""
-    if not isinstance(result, dict):
-        return False
-    return "success" in result or "scaled" in (result.get("score") or {}) or isinstance(result.get("response"), str)
-
-
-def _response_value(item: Item, response: str) -> Any:
-    """An xAPI response as the answer checker reads it: ``[,]`` separates choices and orderings."""
-    if item.type in (ItemType.MULTIPLE_CHOICE, ItemType.ORDERING):
-        return [part for part in response.split("[,]") if part]
-    return response
-
-
-def _score(res: dict[str, Any], item: Item | None) -> float | None:
-    """The evidence score of a result: its scaled score, else its success, else the mapped
-    item's verdict on its response (None when none of these scores it)."""
-    scaled = (res.get("score") or {}).get("scaled")
-    if scaled is not None:
-        return max(0.0, min(1.0, float(scaled)))
-    if "success" in res:
-        return 1.0 if res["success"] else 0.0
-    response = res.get("response")
-    if item is None or not isinstance(response, str) or is_parameterised(item):
-        return None
-    checked = check_answer(item, _response_value(item, response))
-    return checked.score if checked.scored else None
-
-
-def _record_evidence(uow: UnitOfWork, tracker: Tracker, new: list[dict[str, Any]]) -> int:
-    candidates = [st for st in new if _reports_outcome(st.get("result"))
-                  and st["object"].get("objectType", "Activity") == "Activity"]
-    if not candidates:
-        return 0
-    maps = uow.xapi.skill_rules(list({st["object"]["id"] for st in candidates}))
-    if not maps:
-        return 0
-    cache: dict[str, str | None] = {}
-    items: dict[str, Item | None] = {}
-    evs: list[Evidence] = []
-    for st in candidates:
-        rules = maps.get(st["object"]["id"])
-        if not rules:
-            continue
-        rule = next((m for m in rules if m.verb_id == st["verb"]["id"]), None) or \
-            next((m for m in rules if m.verb_id is None), None)
-        if rule is None:
-            continue
-        learner = _learner_for(uow, st["actor"], cache)
-        if learner is None:
-            continue
-        item = None
-        if rule.item_id:
-            if rule.item_id not in items:
-                items[rule.item_id] = uow.items.get(rule.item_id)
-            item = items[rule.item_id]
-        codes = rule.skill_codes
-        if not codes and item is not None:
-            codes = item.skill_codes
-        if not codes:
-            continue
-        score = _score(st["result"], item)
-        if score is None:
-            continue
-        evs.append(Evidence(id=f"xapi:{st['id']}", learner_id=learner, kind=EvidenceKind.STATEMENT,
-                            skill_codes=codes, score=score, timestamp=parse_iso(st["timestamp"]),
-                            item_id=rule.item_id, source="xapi",
-                            data={"statement_id": st["id"], "verb": st["verb"]["id"],
-                                  "activity": st["object"]["id"]}))
-    if not evs:
-        return 0
-    result = evidence_service.record_evidence(uow, tracker, Actor.system("xapi"), evs)
-    return result.stored
-
-
-def map_activity(uow: UnitOfWork, actor: Actor, activity_id: str, skill_codes: Sequence[str] = (),
-                 item_id: str | None = None, verb_id: str | None = None) -> None:
-    """Count statements on ``activity_id`` (optionally only with ``verb_id``) as evidence.
-
-    A statement counts when its result has a scaled score, a success flag, or (with an
-    item mapped) a response the item's answer checker can score.
-    """
-    require_role(actor, Role.ADMIN, Role.TEACHER)
-    if not activity_id or ":" not in activity_id:
-        raise Invalid("activity id must be an absolute IRI", "activity_id")
-    if item_id and uow.items.get(item_id) is None:
-        raise NotFound(f"no item {item_id}")
-    if not skill_codes and not item_id:
-        raise Invalid("map an activity to an item or to skills", "skill_codes")
-    uow.xapi.map_activity(activity_id, verb_id, item_id, skill_codes)
 
 
 # --------------------------------------------------------------------------- reading
@@ -569,37 +397,3 @@ def latest_stored(uow: UnitOfWork) -> str | None:
 def count_statements(uow: UnitOfWork, client: XapiClient) -> int:
     require_scope(client, "statements/read", read=True)
     return uow.xapi.count_statements()
-
-
-# --------------------------------------------------------------------------- export
-
-
-def evidence_as_statements(uow: UnitOfWork, actor: Actor, learner_id: str | None = None,
-                           home_page: str = "https://pathwise.invalid/users") -> list[dict[str, Any]]:
-    """Evidence the actor may read, as xAPI statements (one per evidence record)."""
-    learners = [require_learner(uow, actor, learner_id, Need.READ, "evidence")] if learner_id \
-        else visible_learners(uow, actor)
-    out: list[dict[str, Any]] = []
-    for learner in learners:
-        for ev in uow.evidence.for_learner(learner.id):
-            out.append(_evidence_statement(ev, learner.username, home_page))
-    return out
-
-
-def _evidence_statement(ev: Evidence, username: str, home_page: str) -> dict[str, Any]:
-    sid = ev.data.get("statement_id") if ev.kind == EvidenceKind.STATEMENT else None
-    activity = ev.data.get("activity") or (f"https://pathwise.invalid/items/{ev.item_id}" if ev.item_id
-                                           else f"https://pathwise.invalid/skills/{ev.skill_codes[0]}")
-    verb = "http://adlnet.gov/expapi/verbs/answered" if ev.kind == EvidenceKind.ANSWER else \
-        "http://adlnet.gov/expapi/verbs/scored"
-    return {
-        "id": sid or str(uuid.uuid5(uuid.NAMESPACE_URL, f"pathwise:evidence:{ev.id}")),
-        "actor": {"objectType": "Agent", "account": {"homePage": home_page, "name": username}},
-        "verb": {"id": ev.data.get("verb") or verb, "display": {"en-US": ev.kind.value}},
-        "object": {"objectType": "Activity", "id": activity},
-        "result": {"success": ev.correct, "score": {"scaled": round(ev.score, 4)}},
-        "context": {"extensions": {"https://pathwise.invalid/xapi/skills": list(ev.skill_codes),
-                                   "https://pathwise.invalid/xapi/evidence-kind": ev.kind.value}},
-        "timestamp": format_stored(ev.timestamp),
-        "version": "1.0.3",
-    }

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pathwise.services.errors import Conflict, Invalid, ServiceError
-from pathwise.services.xapi import XapiClient, agent_key, now_stored, require_scope
+from pathwise.services.xapi import XapiClient, require_scope
+from pathwise.services.xapi_common import agent_key, now_stored
 from pathwise.store.uow import UnitOfWork
 
 STATE = "state"

@@ -25,6 +25,7 @@ from pathwise.services import xapi as xapi_service
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
 from pathwise.services.xapi_documents import PreconditionFailed
+from pathwise.services.xapi_common import parse_iso
 
 SUPPORTED_VERSION_RE = re.compile(r"^(1\.0(\.[0-9])?|2\.0(\.[0-9])?)$")
 ALT_HEADER_FIELDS = {"authorization", "x-experience-api-version", "content-type", "content-length",
@@ -203,7 +204,7 @@ def error_response(exc: Exception, req: XRequest | None) -> XResponse:
 def http_date(stamp: str | None) -> str | None:
     if not stamp:
         return None
-    return format_datetime(xapi_service.parse_iso(stamp), usegmt=True)
+    return format_datetime(parse_iso(stamp), usegmt=True)
 
 
 def json_response(value: Any, req: XRequest, status: int = 200, headers: dict[str, str] | None = None) -> XResponse:

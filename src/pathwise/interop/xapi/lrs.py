@@ -34,7 +34,7 @@ from pathwise.interop.xapi.common import (
 from pathwise.services import xapi_documents as docs
 from pathwise.services.context import App, UnitOfWork, transaction
 from pathwise.services.errors import ServiceError
-from pathwise.services.xapi import now_stored
+from pathwise.services.xapi_common import now_stored
 
 ABOUT_VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
@@ -95,7 +95,7 @@ def _required(req: XRequest, name: str) -> str:
 def _since(req: XRequest) -> str | None:
     if "since" not in req.params:
         return None
-    from pathwise.services.xapi import format_stored
+    from pathwise.services.xapi_common import format_stored
 
     return format_stored(v.parse_timestamp(req.params["since"], "since"))
 

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 
 from pathwise.domain.people import Role
 from pathwise.interop import case, oneroster
-from pathwise.services import privacy, roster, xapi
+from pathwise.services import xapi_evidence
+from pathwise.services import privacy, roster
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid
 from pathwise.web.auth import system_of
@@ -84,7 +85,7 @@ def learner_evidence_xapi(request: Request, uow: Tx, learner_id: str,
                           actor: Actor = policy("evidence:read")) -> JSONResponse:
     """A learner's evidence as xAPI statements (one per evidence record), for an LRS or analysis."""
     home = str(request.base_url).rstrip("/") + "/users"
-    return JSONResponse(xapi.evidence_as_statements(uow, actor, learner_id, home_page=home))
+    return JSONResponse(xapi_evidence.evidence_as_statements(uow, actor, learner_id, home_page=home))
 
 
 @router.get("/evidence/xapi")
@@ -93,7 +94,7 @@ def evidence_xapi(request: Request, uow: Tx,
     """The evidence of every learner the caller may see (a teacher's classes, an admin's
     school) as xAPI statements."""
     home = str(request.base_url).rstrip("/") + "/users"
-    return JSONResponse(xapi.evidence_as_statements(uow, actor, home_page=home))
+    return JSONResponse(xapi_evidence.evidence_as_statements(uow, actor, home_page=home))
 
 
 @router.delete("/learners/{learner_id}/record")
