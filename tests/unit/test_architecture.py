@@ -171,3 +171,44 @@ def test_a_probe_view_that_commits_is_caught(tmp_path: Path) -> None:
         assert _offenders(tmp_path / "web", allowed=set()) == ["web/probe.py:2: uow.commit()"]
     finally:
         SRC = saved
+
+
+def test_no_import_circles() -> None:
+    """No module of ours reaches itself through its imports (function-level ones included):
+    each area can be read, and changed, from the bottom up."""
+    import grimp
+
+    graph = grimp.build_graph("pathwise", cache_dir=None)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.find_modules_directly_imported_by(v):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                circles.append(sorted(comp))
+
+    modules = sorted(graph.modules)
+    assert len(modules) > 100
+    for m in modules:
+        if m not in index:
+            visit(m)
+    assert circles == []

@@ -13,21 +13,7 @@ from typing import Annotated
 import typer
 from pathwise.cli.common import err, fail, open_app, out, progress_bar, service_call, transaction
 
-app = typer.Typer(
-    name="pathwise",
-    help="Pathwise: personalized learning for a whole school.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-import_app = typer.Typer(help="Bring data in (responses, ...).", no_args_is_help=True)
-export_app = typer.Typer(help="Take data out (responses, ...).", no_args_is_help=True)
-users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
-app.add_typer(users_app, name="users")
+from pathwise.cli.apps import app, db_app, export_app, import_app, users_app
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:

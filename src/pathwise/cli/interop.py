@@ -16,8 +16,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pathwise.cli import export_app, import_app
-from pathwise.cli import app as main_app
+from pathwise.cli.apps import app as main_app
+from pathwise.cli.apps import export_app, import_app
 from pathwise.cli.common import err, fail, out, progress_bar, service_call
 from pathwise.services.access import Actor
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from pathwise.cli import import_app
+from pathwise.cli.apps import import_app
 from pathwise.cli.common import err, out, service_call
 from pathwise.cli.common import transaction
 

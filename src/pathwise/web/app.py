@@ -28,6 +28,7 @@ from pathwise.services.context import App
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
 from pathwise.web.auth import CsrfFailed, NotSignedIn
 from pathwise.web.pages import routes as pages
+from pathwise.web.pages.render import error_page
 from pathwise.web.policy import policy, walk_routes
 
 API_PREFIX = "/api/v1"
@@ -127,7 +128,7 @@ def create_app(system: App | None = None) -> FastAPI:
 
     def _error(request: Request, status: int, detail: str, **extra: Any) -> Response:
         if _wants_html(request):
-            return pages.error_page(request, status, detail)
+            return error_page(request, status, detail)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 

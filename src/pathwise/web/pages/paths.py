@@ -19,7 +19,7 @@ from pathwise.domain.people import Role
 from pathwise.services import class_paths, paths
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid, ServiceError
-from pathwise.web.pages.routes import render
+from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 from pathwise.web.pages.practice import opening
 from pathwise.services.context import UnitOfWork

@@ -26,7 +26,7 @@ from pathwise.services import paths, practice
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid, NotFound, ServiceError
 from pathwise.web.auth import system_of
-from pathwise.web.pages.routes import render
+from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 from pathwise.web.pages.links import safe_link
 from pathwise.services.context import UnitOfWork

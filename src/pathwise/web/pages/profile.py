@@ -22,6 +22,7 @@ from pathwise.services.errors import Invalid
 from pathwise.web.policy import policy
 from pathwise.services.context import UnitOfWork
 from pathwise.web.deps import Tx
+from pathwise.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,8 +36,6 @@ FEWER_CHOICES = (2, 3, 4)
 
 def _page(uow: UnitOfWork, request: Request, actor: Actor, learner_id: str, mode: str, *, saved: bool = False,
           problem: str | None = None, status_code: int = 200, draft: dict[str, Any] | None = None) -> HTMLResponse:
-    from pathwise.web.pages.routes import render  # routes includes this module's router
-
     view = svc.get_profile(uow, actor, learner_id)
     if mode == "self":
         title, action, back = "My profile", "/student/profile", ("/student", "My progress")

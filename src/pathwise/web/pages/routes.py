@@ -11,14 +11,11 @@ CSRF token.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from pathwise import __version__
 from pathwise.domain.people import Role
 from pathwise.services import auth as auth_service
 from pathwise.services import practice
@@ -34,41 +31,12 @@ from pathwise.web.auth import (
     system_of,
 )
 from pathwise.web.pages.links import same_site_path
+from pathwise.web.pages.render import HOME, render
 from pathwise.web.policy import policy
 from pathwise.services.context import UnitOfWork
 from pathwise.web.deps import Tx
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
-
-HOME = {Role.STUDENT: "/student", Role.TEACHER: "/teacher", Role.GUARDIAN: "/guardian", Role.ADMIN: "/admin"}
-NAV: dict[Role, list[tuple[str, str]]] = {
-    Role.STUDENT: [("/student", "My progress"), ("/student/profile", "My profile")],
-    Role.TEACHER: [("/teacher", "My classes")],
-    Role.GUARDIAN: [("/guardian", "My children")],
-    Role.ADMIN: [("/admin", "School")],
-}
-
-
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page with the signed-in user, the CSRF token and the navigation filled in."""
-    who = getattr(request.state, "principal", None)
-    base = {
-        "user": who.user if who else None,
-        "csrf_token": who.csrf_token if who else None,
-        "nav": NAV.get(who.user.role, []) if who else [],
-        "path": request.url.path,
-        "version": __version__,
-    }
-    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
-
-
-def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-    titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 409: "Conflict",
-              422: "Please check what you sent"}
-    message = "There is nothing here, or it is not yours to see." if status == 404 else detail
-    return render(request, "error.html", status_code=status, title=titles.get(status, "Something went wrong"),
-                  message=message, status=status)
 
 
 # -- login and logout ---------------------------------------------------------------------------
