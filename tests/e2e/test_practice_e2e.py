@@ -54,6 +54,13 @@ items:
 """
 
 
+def _practise(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a skill's start page (a link starts nothing) and press its button."""
+    page.goto(url)
+    page.get_by_role("button", name="Start practising").click()
+    page.wait_for_load_state()
+
+
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
     system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
@@ -88,7 +95,7 @@ def test_student_practises_a_recommended_activity(server, chromium_path: str) ->
         expect(page).to_have_url(f"{base}/student")
         page.locator("#practice-link").click()
         expect(page.get_by_role("heading", name="What's next for you")).to_be_visible()
-        page.locator("a.recommended", has_text="Equivalent fractions").first.click()
+        page.locator("button.recommended", has_text="Equivalent fractions").first.click()
         expect(page.get_by_text("Fill the gap: 1/2 = ?/8")).to_be_visible()
         expect(page.locator("#mastery-text")).to_have_text("Not started yet")  # no number before any evidence
         # keyboard only: the answer box has focus; type and press Enter
@@ -163,7 +170,7 @@ def test_markup_in_items_is_text_and_accommodations_apply(server, chromium_path:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         sign_in(page, base, "ana")
-        page.goto(f"{base}/practice/skill/frac.compare")
+        _practise(page, f"{base}/practice/skill/frac.compare")
         expect(page.locator("#prompt")).to_contain_text(
             'Which is larger? <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">')
         radios = page.locator('input[name="response"]')

@@ -147,9 +147,10 @@ def test_the_practice_pages_link_to_a_due_mastery_check_opens_it(
         uow.commit()
     c = web()
     assert c.login("ana").status_code == 303
-    link = re.search(r'href="(/practice/activity/check\.[^"]+)"', c.page("/practice").text)
+    link = re.search(r'action="(/practice/activity/check\.[^"]+)"', c.page("/practice").text)
     assert link, "the practice page does not offer the check"
-    opened = c.page(link.group(1))
+    assert c.page(link.group(1)).status_code == 200  # the link alone starts nothing
+    opened = c.post(link.group(1), data={"csrf_token": c.csrf})
     assert opened.status_code == 303 and opened.headers["location"].startswith("/practice/session/")
     assert _choices(system, w, w.ana)[0]["purpose"] == "check"
     home = c.page("/student").text

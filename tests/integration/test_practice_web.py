@@ -70,7 +70,12 @@ def test_student_practice_flow_through_pages(setup) -> None:  # type: ignore[no-
     app, w, client = setup
     c = client()
     assert c.login("ana").status_code == 303
-    r = c.page("/practice/skill/frac.add")
+    shown = c.page("/practice/skill/frac.add")  # a link shows what it would start, and starts nothing
+    assert shown.status_code == 200 and 'action="/practice/skill/frac.add"' in shown.text
+    with app.uow() as uow:
+        assert uow.practice.recent_sessions(w.ana, 10) == []
+    assert c.post("/practice/skill/frac.add", data={"csrf_token": ""}).status_code == 403  # a cross-site post
+    r = c.post("/practice/skill/frac.add", data={"csrf_token": c.csrf})
     assert r.status_code == 303
     session_url = r.headers["location"]
     page = c.page(session_url)
@@ -107,7 +112,7 @@ def test_invalid_answer_and_script_text_are_shown_escaped(setup) -> None:  # typ
     app, w, client = setup
     c = client()
     c.login("ana")
-    session_url = c.page("/practice/skill/frac.add").headers["location"]
+    session_url = c.post("/practice/skill/frac.add", data={"csrf_token": c.csrf}).headers["location"]
     page = c.page(session_url)
     form = {"csrf_token": c.csrf, "presentation_id": _field(page.text, "presentation_id"),
             "attempt_id": _field(page.text, "attempt_id"), "response": "<script>alert(1)</script>"}
@@ -223,7 +228,9 @@ def test_teacher_assigns_and_observes_through_pages(setup) -> None:  # type: ign
     s.login("ana")
     home = s.page("/practice")
     assert "Unit A" in home.text and "/practice/assessment/unit-a" in home.text
-    r = s.page("/practice/assessment/unit-a")
+    start = s.page("/practice/assessment/unit-a")  # the link shows the start page; the clock waits
+    assert start.status_code == 200 and "Start now" in start.text
+    r = s.post("/practice/assessment/unit-a", data={"csrf_token": s.csrf})
     assert r.status_code == 303
     session = s.page(r.headers["location"])
     assert "Unit assessment" in session.text and "Hints are not available here." in session.text
@@ -329,7 +336,7 @@ def test_question_counter_counts_skipped_questions(setup) -> None:  # type: igno
     app, w, client = setup
     c = client()
     c.login("ana")
-    session_url = c.page("/practice/skill/frac.add").headers["location"]
+    session_url = c.post("/practice/skill/frac.add", data={"csrf_token": c.csrf}).headers["location"]
     assert "Question 1 of up to" in c.page(session_url).text
     assert c.post(f"{session_url}/next", data={"csrf_token": c.csrf, "skip": "1"}).status_code == 303
     assert "Question 2 of up to" in c.page(session_url).text
@@ -340,7 +347,7 @@ def test_summary_shows_gains_but_does_not_dwell_on_a_drop(setup) -> None:  # typ
     for user, answer in (("ana", "0.1"), ("ben", "3/4")):
         c = client()
         c.login(user)
-        session_url = c.page("/practice/skill/frac.add").headers["location"]
+        session_url = c.post("/practice/skill/frac.add", data={"csrf_token": c.csrf}).headers["location"]
         page = c.page(session_url)
         assert "Not started yet" in page.text  # no number before any evidence
         # a first answer starts the skill: the meter shows the estimate, with no change to claim
@@ -349,7 +356,7 @@ def test_summary_shows_gains_but_does_not_dwell_on_a_drop(setup) -> None:  # typ
         first = c.page(c.post(f"{session_url}/finish", data={"csrf_token": c.csrf}).headers["location"]).text
         assert "since you started" not in first and "went from" not in first
         # a second session: the change since it began follows the evidence
-        session_url = c.page("/practice/skill/frac.add").headers["location"]
+        session_url = c.post("/practice/skill/frac.add", data={"csrf_token": c.csrf}).headers["location"]
         page = c.page(session_url)
         if "1/3 + 1/3" in page.text:  # the other item of the skill: the same right or wrong answer in its form
             answer = {"0.1": "2/6", "3/4": "2/3"}[answer]
@@ -370,7 +377,7 @@ def test_teacher_sees_the_misconceptions_of_their_classes(setup) -> None:  # typ
     for user in ("ana", "ben"):
         c = client()
         c.login(user)
-        session_url = c.page("/practice/skill/frac.add").headers["location"]
+        session_url = c.post("/practice/skill/frac.add", data={"csrf_token": c.csrf}).headers["location"]
         page = c.page(session_url)
         for k in range(2 if user == "ana" else 1):
             c.post(f"{session_url}/answer", data={"csrf_token": c.csrf, "attempt_id": f"m{k}",

@@ -41,7 +41,27 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def _start_page(request: Request, action: str, title: str, text: str, button: str) -> HTMLResponse:
+    """A link (from another page, an LMS launch, a bookmark) shows what it would start; only
+    the button (a POST with the session's CSRF token) starts it, so a link from another
+    site cannot start a session or a timed assessment's clock."""
+    return render(request, "practice/start.html", action=action, heading=title, text=text, button=button,
+                  title=title)
+
+
 @router.get("/practice/skill/{skill_code}")
+def practice_start_page(uow: Tx, skill_code: str, request: Request,
+                        actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    """What practising a skill would start (the button starts it, or resumes the open session)."""
+    m = next((m for m in practice.practice_skills(uow, actor, actor.user_id or "") if m.skill_code == skill_code),
+             None)
+    if m is None:
+        raise NotFound(f"no skill {skill_code}")
+    return _start_page(request, f"/practice/skill/{skill_code}", f"Practise: {m.title}",
+                       "A short session of questions on this skill, with hints when you want them.", "Start practising")
+
+
+@router.post("/practice/skill/{skill_code}")
 def open_practice(uow: Tx, skill_code: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     """Start practising a skill (or resume the open session on it)."""
     view = practice.start_session(uow, actor, actor.user_id or "", skill_code)
@@ -49,6 +69,13 @@ def open_practice(uow: Tx, skill_code: str, request: Request, actor: Actor = pol
 
 
 @router.get("/practice/activity/{activity_id}")
+def activity_start_page(activity_id: str, request: Request,
+                        actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    return _start_page(request, f"/practice/activity/{activity_id}", "Start this activity",
+                       "It opens as a practice session; your choice is kept on your path.", "Start")
+
+
+@router.post("/practice/activity/{activity_id}")
 def open_activity(uow: Tx, activity_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     """Open a practice activity offered on the student's path (the choice is recorded)."""
     learner = actor.user_id or ""
@@ -90,13 +117,25 @@ def _next_up(uow, actor: Actor, learner: str) -> tuple[list[dict[str, str]], str
         return [], ""
     out = []
     for a in na.items:
-        href = f"/practice/activity/{a.activity_id}" if a.kind in ("practice", "check") else safe_link(a.url)
+        start = a.kind in ("practice", "check")  # a button that starts it; other activities are links
+        href = f"/practice/activity/{a.activity_id}" if start else safe_link(a.url)
         if href:
-            out.append({"href": href, "title": a.title, "reason": a.reason, "minutes": str(a.minutes)})
+            out.append({"href": href, "title": a.title, "reason": a.reason, "minutes": str(a.minutes),
+                        "start": start})
     return out, na.message
 
 
 @router.get("/practice/assessment/{assessment_id}")
+def assessment_start_page(uow: Tx, assessment_id: str, request: Request,
+                          actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
+    """What taking an assessment would start, with its time limit; the button starts the clock."""
+    a = asm.get_assessment(uow, actor, assessment_id)
+    limit = (f"You will have {a.time_limit_minutes} minutes (more if you have extra time) from when you press "
+             "the button." if a.time_limit_minutes else "There is no time limit.")
+    return _start_page(request, f"/practice/assessment/{assessment_id}", a.title, limit, "Start now")
+
+
+@router.post("/practice/assessment/{assessment_id}")
 def open_assessment(uow: Tx, assessment_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     view = asm.start_assessment(uow, actor, assessment_id)
     return _see_other(f"/practice/session/{view.id}")
