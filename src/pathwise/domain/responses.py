@@ -14,6 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pathwise.domain.clock import utcnow
+from pathwise.domain.errors import ValidationError
+from pathwise.domain.evidence import check_timestamp
 from pathwise.domain.framework import _CODE
 from pathwise.domain.problems import Problem
 
@@ -126,7 +129,7 @@ def parse_responses(lines: Iterable[str]) -> Iterator[ResponseRow | Problem]:
 def _parse_one(line: int, rec: list[str], idx: dict[str, int]) -> ResponseRow | Problem:
     def get(name: str) -> str | None:
         i = idx.get(name)
-        return None if i is None else rec[i]
+        return None if i is None else restored(rec[i])
 
     field = "student_id"
     try:
@@ -148,6 +151,10 @@ def _parse_one(line: int, rec: list[str], idx: dict[str, int]) -> ResponseRow | 
             raise ValueError(f"{raw!r} is not 0, 1 or a score in [0, 1]")
         field = "timestamp"
         ts = parse_timestamp(get("timestamp") or "")
+        try:
+            check_timestamp(ts, utcnow())  # evidence only from 2000 to a day ahead
+        except ValidationError as exc:
+            raise ValueError(exc.message) from None
         field = "duration_s"
         duration = _optional_float(get("duration_s"))
         if duration is not None and duration < 0:
@@ -200,5 +207,21 @@ def format_row(student_id: str, item_id: str, skill_codes: Iterable[str], correc
     def opt(v: object) -> str:
         return "" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
-    return [student_id, item_id, ";".join(skill_codes), c, ts, opt(duration_s), opt(hints), opt(attempt),
-            evidence_id or ""]
+    return [inert(v) for v in (student_id, item_id, ";".join(skill_codes), c, ts, opt(duration_s), opt(hints),
+                                opt(attempt), evidence_id or "")]
+
+
+# A cell a spreadsheet would read as a formula (=HYPERLINK(...), +, -, @, or a leading tab
+# or carriage return) is written with a leading apostrophe, which spreadsheets show as text;
+# reading the file back removes it, so an export imports unchanged.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text, never as a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def restored(cell: str) -> str:
+    """The value ``inert`` wrote: the apostrophe before a formula character is removed."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell

@@ -78,3 +78,17 @@ def test_format_row_round_trips() -> None:
     (row,) = parse("student_id,item_id,skill_ids,correct,timestamp,duration_s,hints,attempt,evidence_id\n" + line + "\n")
     assert isinstance(row, ResponseRow)
     assert (row.student_id, row.skill_codes, row.correct, row.timestamp, row.evidence_id) == ("s1", ("a", "b"), 1.0, ts, "e1")
+
+
+def test_exported_cells_never_read_as_formulas_and_read_back_unchanged() -> None:
+    from pathwise.domain.responses import inert, restored
+
+    hostile = ['=HYPERLINK("http://evil.example","x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    when = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    row = format_row(hostile[0], "item-1", ["frac.add"], 1.0, when, "ev-1")
+    assert row[0] == "'" + hostile[0]
+    assert row[1:4] == ["item-1", "frac.add", "1"]  # ordinary cells are left alone
+    for cell in hostile:
+        assert inert(cell).startswith("'") and restored(inert(cell)) == cell
+    for cell in ("ana", "'quoted", "0.5", "", "2026-03-02T09:30:00Z"):
+        assert inert(cell) == cell and restored(cell) == cell
