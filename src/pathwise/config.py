@@ -42,10 +42,21 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_max_failures: int = 5
-    login_lockout_minutes: int = 15
     secure_cookies: bool = False
     mastery_threshold: float = 0.95
     sql_echo: bool = False
+    # sign-in throttle (services.auth): ``login_max_failures`` (above) free failures per
+    # username and client address, this many per address; past either, each further failure
+    # makes that client wait twice as long as the last, up to the longest delay. A client
+    # whose failures stop for the window starts afresh. API tokens expire after this many days.
+    login_address_max_failures: int = Field(30, ge=1)
+    login_max_delay_seconds: int = Field(900, ge=1)
+    login_failure_window_minutes: int = Field(60, ge=1)
+    api_token_days: int = Field(90, ge=1, le=3650)
+    # request limits (web/app.py BodyLimits): a larger body is refused with 413 before any route
+    # reads it (uploads have their own, lower limits); a JSON body nested deeper is refused.
+    max_request_bytes: int = Field(20 * 1024 * 1024, ge=1024 * 1024)
+    max_json_depth: int = Field(64, ge=8, le=512)
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

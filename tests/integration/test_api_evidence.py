@@ -1,10 +1,11 @@
-"""POST /api/v1/evidence: idempotent by id, all or nothing, malformed bodies named by field."""
+"""POST /api/v1/evidence: idempotent by the caller's id, all or nothing, malformed bodies named by field."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from pathwise.domain.evidence import client_evidence_id
 from pathwise.services.context import App
 from tests.security.web_client import WebClient, bearer, school, web  # noqa: F401
 from tests.security.web_school import WebSchool
@@ -35,9 +36,10 @@ def test_recording_updates_mastery_and_a_repeat_changes_nothing(
     assert again.status_code == 200
     assert again.json() == {"stored": 0, "duplicates": 3, "ids": []}
     assert _count(system, w.cara) == 3
-    with system.uow() as uow:
-        stored = uow.evidence.get("api-1")
+    with system.uow() as uow:  # stored under the recorder's own key for the learner, with the client's id
+        stored = uow.evidence.get(client_evidence_id(w.cara, w.teacher, "api-1"))
     assert stored is not None and stored.recorded_by == w.teacher and stored.source == "api"
+    assert stored.client is not None and stored.client.id == "api-1"
 
 
 def test_malformed_bodies_are_refused_with_the_field_named(
@@ -78,7 +80,12 @@ def test_who_may_record_what(school: tuple[App, WebSchool], web: Callable[[], We
     system, w = school
     c = web()
     student = bearer(c.token("ben"))
-    assert c.post("/api/v1/evidence", json={"evidence": [_ev("s1", w.ben)]}, headers=student).status_code == 201
+    # a student's answers count only in practice (tests/security/test_evidence_integrity.py);
+    # here a student records only self-assessments
+    r = c.post("/api/v1/evidence", json={"evidence": [_ev("s1", w.ben)]}, headers=student)
+    assert r.status_code == 403 and "practice session" in r.json()["detail"]
+    assert c.post("/api/v1/evidence", json={"evidence": [_ev("s1", w.ben, kind="self_assessment")]},
+                  headers=student).status_code == 201
     r = c.post("/api/v1/evidence", json={"evidence": [_ev("s2", w.ben, kind="observation")]}, headers=student)
     assert r.status_code == 403
     assert c.post("/api/v1/evidence", json={"evidence": [_ev("s3", w.ana)]}, headers=student).status_code == 404

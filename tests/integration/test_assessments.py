@@ -6,6 +6,7 @@ counts only once a teacher approves it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.errors import Conflict, Forbidden, Invalid, NotFound
 from pathwise.services.items import import_items, parse_items_document
+from pathwise.store.uow import UnitOfWork
 
 from .factories import T0, Tiny, build_tiny
 
@@ -249,4 +251,104 @@ def test_outside_evidence_counts_after_approval(app: App) -> None:
         rejected = ow.submit_outside_evidence(uow, alice, "Other", "x", None, ["frac.add"])
         assert ow.review_submission(uow, app.tracker(), teacher, rejected.id, False, note="Add details").state == "rejected"
         assert uow.evidence.count(t.alice) == 1
+        uow.commit()
+
+
+# -- ownership: creating never replaces, each school has its own ids, editing is the maker's --------
+
+
+def _rubric(uow: UnitOfWork, actor: Actor, rubric_id: str = "r1") -> Any:
+    return uow.assessments.rubric(rubric_id, actor.school_id)
+
+
+def test_creating_never_replaces_and_each_school_has_its_own_ids(app: App) -> None:
+    t, teacher = seed(app)
+    colleague = Actor(t.teacher2, Role.TEACHER, t.school)
+    other = Actor(t.other_admin, Role.ADMIN, t.other_school)
+    hijack = {**RUBRIC, "title": "Hijacked", "criteria": RUBRIC["criteria"][:1]}
+    with app.uow() as uow:
+        for who in (colleague, teacher):  # the maker too: creating is not editing
+            with pytest.raises(Conflict, match="already exists: edit it instead") as refused:
+                asm.save_rubric(uow, who, hijack)
+            assert refused.value.field == "id"
+            with pytest.raises(Conflict) as refused:
+                asm.save_assessment(uow, who, {"id": "poster", "title": "Hijacked", "kind": "project",
+                                               "skill_codes": ["frac.add"], "rubric_id": "r1", "peer_review": False})
+            assert refused.value.field == "id"
+        stored = _rubric(uow, teacher)
+        assert stored.rubric == asm.get_rubric(uow, teacher, "r1") and stored.rubric.title == "Poster"
+        assert stored.created_by == t.teacher and len(stored.rubric.criteria) == 2
+        assert asm.get_assessment(uow, teacher, "poster").peer_review
+        # another school: the same ids are free there, and its content is its own
+        assert asm.save_rubric(uow, other, hijack).title == "Hijacked"
+        assert asm.save_assessment(uow, other, {"id": "poster", "title": "Theirs", "kind": "project",
+                                                "skill_codes": ["frac.add"], "rubric_id": "r1"}).title == "Theirs"
+        assert asm.get_rubric(uow, teacher, "r1").title == "Poster"
+        assert asm.get_rubric(uow, other, "r1").title == "Hijacked"
+        assert asm.get_assessment(uow, teacher, "poster").title == "Poster"
+        assert [a.title for a in asm.teacher_projects(uow, other)] == ["Theirs"]
+        assert [a.title for a in asm.teacher_projects(uow, teacher)] == ["Poster"]
+        with pytest.raises(NotFound):  # Riverside's unit assessment does not exist for Hilltop
+            asm.get_assessment(uow, other, "unit1")
+        carol = Actor(t.carol, Role.STUDENT, t.other_school)
+        with pytest.raises(NotFound):
+            asm.start_assessment(uow, carol, "check1", now=T0)
+        uow.commit()
+    with app.uow() as uow:
+        assert [(r.actor_id, r.action) for r in uow.audit.recent(limit=100) if r.action.endswith(":update")] == []
+
+
+def test_editing_is_for_the_maker_or_an_admin_of_the_school_and_audited(app: App) -> None:
+    t, teacher = seed(app)
+    colleague = Actor(t.teacher2, Role.TEACHER, t.school)
+    admin = Actor(t.admin, Role.ADMIN, t.school)
+    other = Actor(t.other_admin, Role.ADMIN, t.other_school)
+    edit = {"title": "Poster v2", "criteria": RUBRIC["criteria"]}
+    with app.uow() as uow:
+        for who in (colleague, other):  # someone else's, or another school's: like a missing id
+            with pytest.raises(NotFound, match="^no rubric r1$"):
+                asm.update_rubric(uow, who, "r1", edit)
+            with pytest.raises(NotFound, match="^no assessment poster$"):
+                asm.update_assessment(uow, who, "poster", {"title": "x", "kind": "project",
+                                                           "skill_codes": ["frac.add"], "rubric_id": "r1"})
+        with pytest.raises(NotFound, match="^no rubric nope$"):
+            asm.update_rubric(uow, teacher, "nope", edit)
+        with pytest.raises(Forbidden):
+            asm.update_rubric(uow, Actor(t.alice, Role.STUDENT, t.school), "r1", edit)
+        assert asm.get_rubric(uow, teacher, "r1").title == "Poster"
+        assert asm.update_rubric(uow, teacher, "r1", edit).title == "Poster v2"
+        changed = asm.update_assessment(uow, admin, "poster", {"title": "Poster", "kind": "project",
+                                                               "skill_codes": ["frac.add", "frac.equiv"],
+                                                               "rubric_id": "r1", "peer_review": False})
+        assert not changed.peer_review and not asm.get_assessment(uow, teacher, "poster").peer_review
+        with pytest.raises(Invalid) as bad:  # a bad edit names the field and changes nothing
+            asm.update_assessment(uow, teacher, "unit1", {"title": "U", "kind": "unit", "skill_codes": ["frac.add"],
+                                                          "item_ids": ["no.such.item"]})
+        assert bad.value.field == "item_ids"
+        assert asm.get_assessment(uow, teacher, "unit1").item_ids == ("chk.1", "chk.2")
+        uow.commit()
+    with app.uow() as uow:
+        edits = [(r.actor_id, r.action, r.resource, r.detail["changed"]) for r in reversed(uow.audit.recent(limit=100))
+                 if r.action.endswith(":update")]
+        stored = uow.assessments.assessment("poster", t.school)
+    assert edits == [(t.teacher, "rubric:update", "rubric:r1", {"title": {"from": "Poster", "to": "Poster v2"}}),
+                     (t.admin, "assessment:update", "assessment:poster", {"peer_review": {"from": True, "to": False}})]
+    assert stored.created_by == t.teacher and stored.school_id == t.school  # an edit keeps the maker and the school
+
+
+def test_shared_content_is_read_by_every_school_and_changed_by_the_system_only(app: App) -> None:
+    t, teacher = seed(app)
+    admin = Actor(t.admin, Role.ADMIN, t.school)
+    other = Actor(t.other_admin, Role.ADMIN, t.other_school)
+    shared = {**RUBRIC, "id": "shared-r", "title": "Shared"}
+    with app.uow() as uow:
+        asm.save_rubric(uow, Actor.system(), shared)
+        assert asm.get_rubric(uow, teacher, "shared-r").title == asm.get_rubric(uow, other, "shared-r").title
+        with pytest.raises(Conflict):  # it is in every school's id space
+            asm.save_rubric(uow, other, shared)
+        with pytest.raises(NotFound):  # read-only to the schools, their admins included
+            asm.update_rubric(uow, admin, "shared-r", {"title": "Mine now", "criteria": RUBRIC["criteria"]})
+        assert asm.update_rubric(uow, Actor.system(), "shared-r",
+                                 {"title": "Shared v2", "criteria": RUBRIC["criteria"]}).title == "Shared v2"
+        assert asm.get_rubric(uow, other, "shared-r").title == "Shared v2"
         uow.commit()

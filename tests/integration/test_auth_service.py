@@ -1,4 +1,4 @@
-"""services.auth on SQLite and PostgreSQL: argon2id, throttle, session expiry, logout, tokens."""
+"""services.auth on SQLite and PostgreSQL: argon2id, the per-client throttle, session expiry, logout, tokens."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pathwise.services import auth
 from pathwise.services.access import Actor
 from pathwise.services.context import App, transaction
-from pathwise.services.errors import AuthFailed, Invalid, NotFound
+from pathwise.services.errors import AuthFailed, Invalid, NotFound, Throttled
 from pathwise.domain.clock import utcnow
 from tests.security.web_client import school  # noqa: F401
 from tests.security.web_school import PASSWORD, WebSchool
@@ -22,34 +22,41 @@ def run(system: App, use_case, *args, **kw):  # type: ignore[no-untyped-def]
 
 
 def test_passwords_are_argon2id_and_checked() -> None:
-    h = auth.hash_password("a long secret")
+    h = auth.hash_password("a long secret phrase")
     assert h.startswith("$argon2id$")
-    assert auth.verify_password(h, "a long secret")
-    assert not auth.verify_password(h, "a long secreT")
+    assert auth.verify_password(h, "a long secret phrase")
+    assert not auth.verify_password(h, "a long secret phrasE")
     assert not auth.verify_password(None, "anything")
     assert not auth.verify_password("not-a-hash", "anything")
     with pytest.raises(Invalid, match="password"):
         auth.hash_password("short")
 
 
-def test_wrong_passwords_lock_the_account_then_the_lock_runs_out(school: tuple[App, WebSchool]) -> None:
+def test_wrong_passwords_slow_the_client_then_the_wait_runs_out(school: tuple[App, WebSchool]) -> None:
     system, w = school
-    limit = system.settings.login_max_failures
+    s = system.settings
     now = utcnow()
-    for i in range(limit - 1):
-        with pytest.raises(AuthFailed, match="wrong username or password"):
-            run(system, auth.authenticate, system.settings, "rivera", "nope", now)
-    with pytest.raises(AuthFailed, match="locked"):
-        run(system, auth.authenticate, system.settings, "rivera", "nope", now)
-    with pytest.raises(AuthFailed, match="locked"):  # even the right password, while locked
-        run(system, auth.authenticate, system.settings, "rivera", PASSWORD, now + timedelta(minutes=1))
-    later = now + timedelta(minutes=system.settings.login_lockout_minutes, seconds=1)
-    assert run(system, auth.authenticate, system.settings, "rivera", PASSWORD, later).id == w.teacher
-    with system.uow() as uow:
-        _, _, failures, locked = uow.users.credentials("rivera")  # type: ignore[misc]
-    assert failures == 0 and locked is None
-    # other accounts were never affected
-    assert run(system, auth.authenticate, system.settings, "okafor", PASSWORD, now).id == w.teacher_b
+    for _ in range(s.login_max_failures):
+        with pytest.raises(AuthFailed, match="^wrong username or password$"):
+            run(system, auth.authenticate, s, "rivera", "nope", now, client="10.0.0.1")
+    with pytest.raises(Throttled) as first:  # even the right password waits: nothing is checked
+        run(system, auth.authenticate, s, "rivera", PASSWORD, now, client="10.0.0.1")
+    assert first.value.retry_after == 1
+    later = now + timedelta(seconds=2)
+    with pytest.raises(AuthFailed, match="^wrong username or password$"):
+        run(system, auth.authenticate, s, "rivera", "nope", later, client="10.0.0.1")
+    with pytest.raises(Throttled) as second:  # each further failure doubles the wait
+        run(system, auth.authenticate, s, "rivera", PASSWORD, later, client="10.0.0.1")
+    assert second.value.retry_after == 2
+    # the same account from another address, and other accounts, were never affected
+    assert run(system, auth.authenticate, s, "rivera", PASSWORD, later, client="10.0.0.2").id == w.teacher
+    assert run(system, auth.authenticate, s, "okafor", PASSWORD, later, client="10.0.0.1").id == w.teacher_b
+    # once the wait is over the right password signs in, and the count for this client starts afresh
+    assert run(system, auth.authenticate, s, "rivera", PASSWORD, later + timedelta(seconds=3),
+               client="10.0.0.1").id == w.teacher
+    for _ in range(s.login_max_failures - 1):
+        with pytest.raises(AuthFailed, match="^wrong"):
+            run(system, auth.authenticate, s, "rivera", "nope", later + timedelta(seconds=4), client="10.0.0.1")
 
 
 def test_a_success_resets_the_failure_count(school: tuple[App, WebSchool]) -> None:
@@ -103,7 +110,7 @@ def test_sessions_expire_when_idle_and_absolutely_and_logout_revokes(school: tup
 def test_only_hashes_of_cookies_and_tokens_are_stored(school: tuple[App, WebSchool]) -> None:
     system, w = school
     new = run(system, auth.login, system.settings, "ana", PASSWORD)
-    token = run(system, auth.issue_token, Actor.of(new.user), "sync")
+    token = run(system, auth.issue_token, system.settings, Actor.of(new.user), "sync")
     with system.uow() as uow:
         assert uow.web_sessions.get(new.cookie) is None
         rows = [(r.name, r.token_hash) for r in uow.tokens.for_user(w.ana)]
@@ -125,19 +132,23 @@ def test_tokens_work_until_revoked_and_only_their_owner_may_revoke(school: tuple
     assert run(system, auth.resolve_token, made.token) is None
     assert run(system, auth.resolve_token, "pw_unknown") is None
     with pytest.raises(Invalid, match="name"):
-        run(system, auth.issue_token, Actor.of(user), "  ")
+        run(system, auth.issue_token, system.settings, Actor.of(user), "  ")
     with pytest.raises(AuthFailed):
         run(system, auth.token_for_credentials, system.settings, "rivera", "wrong", "x")
 
 
-def test_set_password_revokes_sessions_and_is_limited_to_self_and_school_admins(
+def test_set_password_revokes_sessions_and_tokens_and_is_limited_to_self_and_school_admins(
         school: tuple[App, WebSchool]) -> None:
     system, w = school
     session = run(system, auth.login, system.settings, "ben", PASSWORD)
+    token = run(system, auth.token_for_credentials, system.settings, "ben", PASSWORD, "sync")
     other_admin = run(system, auth.authenticate, system.settings, "hilladmin", PASSWORD)
     with pytest.raises(NotFound):
         run(system, auth.set_password, Actor.of(other_admin), w.ben, "another-long-one")
     admin = run(system, auth.authenticate, system.settings, "admin", PASSWORD)
     run(system, auth.set_password, Actor.of(admin), w.ben, "another-long-one")
     assert run(system, auth.resolve_session, system.settings, session.cookie) is None
+    assert run(system, auth.resolve_token, token.token) is None
+    assert [t.revoked for t in run(system, auth.list_tokens, Actor.of(run(system, auth.authenticate, system.settings,
+                                                                            "ben", "another-long-one")))] == [True]
     assert run(system, auth.authenticate, system.settings, "ben", "another-long-one").id == w.ben

@@ -100,16 +100,16 @@ def test_assignments_and_peer_scores_are_read_per_set_in_one_query(app: App) -> 
     with app.uow() as uow, statements(app) as seen:
         by_project = uow.assessments.assignments_of(["pr1", "pr2", "nope"])
         peer = uow.assessments.peer_scored(["pr1", "pr2"], t.bob, "peer")
-        found = uow.assessments.assessments_by_id(["pr1", "pr2", "nope"])
+        found = uow.assessments.assessments_by_id(["pr1", "pr2", "nope"], t.school)
     assert len(seen) == 3
     assert {k: [x.id for x in v] for k, v in by_project.items()} == {"pr1": ["x1", "x2"], "pr2": ["x3"]}
     assert by_project["pr1"][0].student_ids == (t.bob,) and by_project["pr1"][0].window.closes == T0 + timedelta(days=1)
     assert peer == {"pr1": {t.alice}, "pr2": {t.alice}}
-    assert found == {"pr1": (projects[0], t.school), "pr2": (projects[1], t.school)}
+    assert found == {"pr1": (projects[0], t.school, t.teacher), "pr2": (projects[1], t.school, t.teacher)}
     with app.uow() as uow:
         assert [x.id for x in uow.assessments.assignments_to([t.class1])] == ["x3", "x2"]
         assert [x.id for x in uow.assessments.assignments_to([t.class1, t.class2], "pr1")] == ["x1", "x2"]
-        assert uow.assessments.rubric("r1") == (rubric, t.school)
+        assert uow.assessments.rubric("r1", t.school) == (rubric, t.school, t.teacher)
         confirmed = uow.assessments.rubric_scores("pr2", t.bob, state="confirmed")
         assert [(s.points, s.evidence_id) for s in confirmed] == [(2, "ev-9")]
         assert uow.assessments.rubric_scores("pr1", t.alice, scorer_id=t.teacher) == []

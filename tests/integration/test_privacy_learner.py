@@ -164,3 +164,36 @@ def test_export_lists_the_focus_naming_the_learner_without_the_others(app) -> No
     assert [(f["note"], f["group_size"]) for f in focus] == [("alone", 1), ("pair", 2)]
     assert focus[0]["skill_codes"] == ["frac.add"] and focus[0]["section_id"] == "c1"
     assert bob not in repr(data)
+
+
+def test_deletion_keeps_the_audit_log_pseudonymised(app) -> None:
+    people = _school(app)
+    ann, ada = people["ann"].id, people["ada"]
+    _export(app, Actor.of(ada), ann)  # an audit row naming ann
+    with app.uow() as uow:
+        before = len(uow.audit.recent(limit=1000))
+        assert any(r.learner_id == ann for r in uow.audit.recent(limit=1000))
+    result = _delete(app, Actor.of(ada), ann)
+    assert _mentions(app, ann) == {}
+    with app.uow() as uow:
+        rows = uow.audit.recent(limit=1000)
+    assert len(rows) == before + 2  # nothing removed; the request's access check and the deletion are logged
+    kept = [r for r in rows if r.learner_id == result["reference"]]
+    assert {"read:privacy-export", "write:evidence"} <= {r.action for r in kept}  # her history, kept
+    assert all(ann not in repr((r.learner_id, r.actor_id, r.resource, r.detail)) for r in rows)
+
+
+def test_a_learners_export_never_names_a_classmate(app) -> None:
+    from pathwise.services.context import transaction as tx
+
+    people = _school(app)
+    ann, bob = people["ann"], people["bob"]
+    with tx(app) as uow:  # bob's score of ann's work, as a peer review stores it
+        ev = Evidence("peer-ev-1", ann.id, EvidenceKind.RUBRIC, ("frac.add",), 0.5,
+                      datetime(2026, 10, 2, 9, 0, tzinfo=UTC), recorded_by=bob.id, source="peer",
+                      data={"scorer_id": bob.id})
+        uow.evidence.add_many([ev])
+    for who in (people["gus"], ann, people["ada"]):
+        text = repr(_export(app, Actor.of(who), ann.id))
+        assert bob.id not in text and "Bob B" not in text, who.username
+        assert "a classmate" in text

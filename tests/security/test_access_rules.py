@@ -443,14 +443,29 @@ RULES: dict[str, Rule] = {
                      "record observation evidence). Refused through every door, with different answers."))),
         allowed=(allowed("rivera", W.ana, 303, 201), allowed("admin", W.eva, 303, 201)),
     ), Check(
-        "recording an answer: the practice session's answer form and POST /api/v1/evidence (kind answer)",
+        "recording an answer (a student's counts only for an item Pathwise served them, answered in "
+        "their practice session): the session's answer form and POST /api/v1/practice/items/{id}/answer",
         page=lambda x, who, t: x.form(who, f"/practice/session/{x.made['ana-session']}/answer",
                                       presentation_id=x.made["ana-item"], attempt_id=uuid.uuid4().hex,
+                                      response="0"),  # a wrong answer: the item stays open for the other door
+        api=lambda x, who, t: x.api(who).send("POST", f"/api/v1/practice/items/{x.made['ana-item']}/answer",
+                                               {"attempt_id": uuid.uuid4().hex, "response": "0"}),
+        refused=(refused("ben", W.ana), refused("kim", W.ana)),
+        allowed=(allowed("ana", W.ana, 303, 200),),
+        missing=False,
+    ), Check(
+        "a student's answer for an item not served to them: the session's answer form naming a "
+        "presentation that is not in her session, and POST /api/v1/evidence (kind answer)",
+        page=lambda x, who, t: x.form(who, f"/practice/session/{x.made['ana-session']}/answer",
+                                      presentation_id="never-served", attempt_id=uuid.uuid4().hex,
                                       response="3/4"),
         api=lambda x, who, t: x.api(who).send("POST", "/api/v1/evidence", {"evidence": [
             {"id": uuid.uuid4().hex, "learner_id": t, "kind": "answer", "skill_ids": ["frac.add"], "score": 1.0}]}),
-        refused=(refused("ben", W.ana), refused("kim", W.ana)),
-        allowed=(allowed("ana", W.ana, 303, 201),),
+        refused=(Ask("ana", W.ana, page=404, api=403, finding=(
+            "require_record: a student's answers count only for an item Pathwise served them in a practice "
+            "session (finding 3 of issue 16: thirty posted answers made a skill mastered). The form finds no "
+            "such presentation in her session (404, like any missing one); POST /api/v1/evidence, where a "
+            "student records only self-assessments, refuses the kind (403). Refused through both doors.")),),
         missing=False,
     ))),
 
@@ -489,6 +504,15 @@ RULES: dict[str, Rule] = {
                  "one no longer does, and the user's open sessions end."),
     ),
 
+    "require_framework": Rule(
+        drive=lambda x, mp: _frameworks(x),
+        no_door=("a framework is read through the API (GET /api/v1/frameworks/{id}/case); no page shows a "
+                 "framework by id (pages show the frameworks of one's own classes). Driven through the API: "
+                 "a framework Riverside's admin imported is exported by Riverside's teacher and admin; "
+                 "Hillview's admin finds nothing, exactly like a missing id (404, same detail); the shared "
+                 "framework (the system's) is read by both schools."),
+    ),
+
     "require_same_school": Rule(
         drive=lambda x, mp: _deep_link(x),
         no_door=("Deep Linking is an LTI browser flow (a platform's launch, then the selection form POST "
@@ -497,13 +521,22 @@ RULES: dict[str, Rule] = {
                  "activities; Hillview's admin, signed in through the login form and posting the same "
                  "selection, is refused (401, 'another school') and nothing is signed."),
     ),
+
+    "require_content_owner": Rule(
+        drive=lambda x, mp: _content_owner(x),
+        no_door=("rubrics and assessments are edited through the API only (PUT /api/v1/rubrics/{id}, "
+                 "PUT /api/v1/assessments/{id}); there is no edit page yet. Driven through the API: the "
+                 "teacher who made them (Rivera) and Riverside's admin edit them; her colleague Okafor and "
+                 "Hillview's admin find nothing, exactly like a missing id (404, same detail); a student's "
+                 "call meets the route's role gate (404)."),
+    ),
 }
 
 
 # -- the command line ---------------------------------------------------------------------------
 
 
-def _cli(x: Ctx, mp: pytest.MonkeyPatch, args: list[str]) -> Any:
+def _cli(x: Ctx, mp: pytest.MonkeyPatch, args: list[str], input: str | None = None) -> Any:
     from pathwise.cli import app as cli_app
     from pathwise.config import get_settings
 
@@ -511,25 +544,25 @@ def _cli(x: Ctx, mp: pytest.MonkeyPatch, args: list[str]) -> Any:
     mp.setenv("PATHWISE_MODE", "test")
     get_settings.cache_clear()
     try:
-        return CliRunner().invoke(cli_app, args)
+        return CliRunner().invoke(cli_app, args, input=input)
     finally:
         get_settings.cache_clear()
 
 
 def _cli_school(x: Ctx, mp: pytest.MonkeyPatch) -> None:
     res = _cli(x, mp, ["users", "create", "hill.teacher", "--role", "teacher", "--name", "Hill Teacher",
-                       "--school", W.other_school, "--password", PASSWORD])
+                       "--school", W.other_school, "--password-stdin"], input=PASSWORD + "\n")
     assert res.exit_code == 0 and f"in school {W.other_school}" in res.output, res.output
     assert x.browser("hill.teacher").page("/teacher").status_code == 200
     res = _cli(x, mp, ["users", "create", "lost.teacher", "--role", "teacher", "--name", "Lost",
-                       "--school", MISSING, "--password", PASSWORD])
+                       "--school", MISSING, "--password-stdin"], input=PASSWORD + "\n")
     assert res.exit_code == 1 and f"no school {MISSING}" in res.output, res.output
 
 
 def _cli_password(x: Ctx, mp: pytest.MonkeyPatch) -> None:
     before = x.browser("ben")
     assert before.page("/student").status_code == 200
-    res = _cli(x, mp, ["users", "set-password", "ben", "--password", "a-brand-new-pass-99"])
+    res = _cli(x, mp, ["users", "set-password", "ben", "--password-stdin"], input="a-brand-new-pass-99\n")
     assert res.exit_code == 0 and "password set for ben" in res.output, res.output
     assert before.page("/student").status_code == 303  # the open session has ended
     c = x.web()
@@ -537,7 +570,7 @@ def _cli_password(x: Ctx, mp: pytest.MonkeyPatch) -> None:
     assert c.login("ben", "a-brand-new-pass-99").status_code == 303
     assert c.post("/api/v1/auth/token", json={"username": "ben", "password": "a-brand-new-pass-99",
                                               "name": "t"}).status_code == 201
-    res = _cli(x, mp, ["users", "set-password", "nobody", "--password", "a-brand-new-pass-99"])
+    res = _cli(x, mp, ["users", "set-password", "nobody", "--password-stdin"], input="a-brand-new-pass-99\n")
     assert res.exit_code == 1 and "no user nobody" in res.output, res.output
 
 
@@ -555,6 +588,26 @@ def _privacy_requests(x: Ctx) -> None:
     assert export("lopez", W.ana) == 200
     assert export("admin", W.ben) == 200
     assert export("hilladmin", W.ben) == 404
+
+
+def _frameworks(x: Ctx) -> None:
+    from tests.security.test_tenancy import case_package
+
+    api = x.api("admin")
+    r = api.client.post("/api/v1/admin/frameworks/import", headers=api.headers,
+                        files={"file": ("fw.json", case_package("Add fractions"), "application/json")})
+    assert r.status_code == 200, r.text
+    fid = r.json()["framework_id"]
+
+    def export(who: str, framework_id: str) -> httpx.Response:
+        return x.api(who).get(f"/api/v1/frameworks/{framework_id}/case")
+
+    assert export("rivera", fid).status_code == 200 and export("admin", fid).status_code == 200
+    theirs, missing = export("hilladmin", fid), export("hilladmin", MISSING)
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["detail"].replace(fid, MISSING) == missing.json()["detail"]
+    assert export("hilladmin", "fw-fractions").status_code == 200  # shared: the system's
+    assert export("rivera", "fw-fractions").status_code == 200
 
 
 def _school_scope(x: Ctx, mp: pytest.MonkeyPatch) -> None:
@@ -607,6 +660,27 @@ def _deep_link(x: Ctx) -> None:
         assert pick(admin, admin.csrf or "").status_code == 200
     finally:
         http.close()
+
+
+def _content_owner(x: Ctx) -> None:
+    def put(who: str, kind: str, content_id: str, body: dict[str, Any]) -> httpx.Response:
+        return x.api(who).send("PUT", f"/api/v1/{kind}/{content_id}", body)
+
+    rubric = {k: v for k, v in RUBRIC.items() if k != "id"}
+    unit = {k: v for k, v in UNIT.items() if k != "id"}
+    for kind, content_id, body in (("rubrics", RUBRIC["id"], rubric), ("assessments", UNIT["id"], unit)):
+        for who in ("okafor", "hilladmin"):
+            refused_answer, missing = put(who, kind, content_id, body), put(who, kind, MISSING, body)
+            assert refused_answer.status_code == missing.status_code == 404, (who, kind, refused_answer.text)
+            assert (refused_answer.json()["detail"].replace(content_id, MISSING) == missing.json()["detail"]
+                    and set(refused_answer.json()) == {"detail"}), (who, kind)
+        assert put("ana", kind, content_id, body).status_code == 404
+        assert put("rivera", kind, content_id, {**body, "title": "Edited by its maker"}).status_code == 200
+        assert put("admin", kind, content_id, {**body, "title": "Edited by the admin"}).status_code == 200
+    with x.system.uow() as uow:
+        edits = [(r.actor_id, r.action) for r in uow.audit.recent(limit=100) if r.action.endswith(":update")]
+    assert sorted(edits) == sorted([(x.w.teacher, "rubric:update"), (x.w.admin, "rubric:update"),
+                                    (x.w.teacher, "assessment:update"), (x.w.admin, "assessment:update")])
 
 
 # -- the tests -------------------------------------------------------------------------------------

@@ -139,18 +139,30 @@ def export_responses_cmd(
     err.print(f"{n} rows exported")
 
 
+_PASSWORD_STDIN_HELP = ("Read the password from the first line of standard input instead of asking "
+                        "(a password is never given on the command line, where the process list shows it).")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: the first line of standard input, or asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="Login name (lower-case letters, digits, . _ @ -).")],
     role: Annotated[str, typer.Option(help="student, teacher, guardian or admin.")],
     name: Annotated[str, typer.Option(help="Name shown on pages.")],
     school: Annotated[str | None, typer.Option(help="School id (default: the only school).")] = None,
-    password: Annotated[str | None, typer.Option(help="Password (asked for when absent).", hide_input=True)] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help=_PASSWORD_STDIN_HELP)] = False,
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
 ) -> None:
-    """Create an account.
+    """Create an account; the password is asked for (at least 12 characters, not a common one).
 
     Example: pathwise users create ms.rivera --role teacher --name "Ms Rivera"
+             pathwise users create ms.rivera --role teacher --name "Ms Rivera" --password-stdin < secret.txt
     """
     from pathwise.domain.people import Role
     from pathwise.services.access import Actor
@@ -160,8 +172,7 @@ def users_create(
         role_value = Role(role)
     except ValueError:
         raise fail(ValueError(f"role must be one of {', '.join(r.value for r in Role)}"), 2) from None
-    if password is None:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with service_call(migrate=True) as system:
         with transaction(system) as uow:
             school_id = school or default_school(uow).id
@@ -191,21 +202,36 @@ def users_create_school(
 @users_app.command("set-password")
 def users_set_password(
     username: Annotated[str, typer.Argument(help="Login name.")],
-    password: Annotated[str | None, typer.Option(help="New password (asked for when absent).", hide_input=True)] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help=_PASSWORD_STDIN_HELP)] = False,
 ) -> None:
-    """Set a password (and end the user's open sessions).
+    """Set a password (asked for, or read from standard input); the user's open sessions and
+    API tokens end.
 
     Example: pathwise users set-password ms.rivera
     """
     from pathwise.services.access import Actor
     from pathwise.services.users import set_password
 
-    if password is None:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with service_call() as system:
         with transaction(system) as uow:
             set_password(uow, Actor.system(), username, password)
     out.print(f"password set for {username}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Deactivate an account: it can no longer sign in, and its sessions and API tokens end.
+
+    Example: pathwise users deactivate ms.rivera
+    """
+    from pathwise.services.access import Actor
+    from pathwise.services.users import deactivate
+
+    with service_call() as system:
+        with transaction(system) as uow:
+            user = deactivate(uow, Actor.system(), username)
+    out.print(f"deactivated {user.username}")
 
 
 # Areas register their command groups here, one line each.

@@ -97,13 +97,20 @@ def _code(value: str, field: str) -> str:
 
 def parse_responses(lines: Iterable[str]) -> Iterator[ResponseRow | Problem]:
     """Yield a row or an error for each data line; raise ``HeaderError`` on a bad header."""
-    reader = csv.reader(iter(lines))
+    last: list[str] = [""]  # the raw line the reader took last, to name a field it cannot read
+
+    def remembered(source: Iterable[str]) -> Iterator[str]:
+        for raw in source:
+            last[0] = raw
+            yield raw
+
+    reader = csv.reader(remembered(lines))
     try:
         header = next(reader)
     except StopIteration:
         header = None
     except csv.Error as exc:
-        raise HeaderError(f"header row: {exc}") from None
+        raise HeaderError(f"header row: {_unreadable(exc)}") from None
     names = check_header(header)
     idx = {n: i for i, n in enumerate(names)}
     width = len(names)
@@ -115,7 +122,8 @@ def parse_responses(lines: Iterable[str]) -> Iterator[ResponseRow | Problem]:
             return
         except csv.Error as exc:
             line_no = reader.line_num
-            yield Problem("", line=line_no, field="row", message=f"unreadable CSV: {exc}")
+            yield Problem("", line=line_no, field=_too_long_field(last[0], names) or "row",
+                          message=f"unreadable CSV: {_unreadable(exc)}")
             continue
         line_no = reader.line_num
         if not rec or (len(rec) == 1 and not rec[0].strip()):
@@ -124,6 +132,22 @@ def parse_responses(lines: Iterable[str]) -> Iterator[ResponseRow | Problem]:
             yield Problem("", line=line_no, field="row", message=f"has {len(rec)} fields, the header has {width}")
             continue
         yield _parse_one(line_no, rec, idx)
+
+
+def _unreadable(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a field is longer than {csv.field_size_limit()} characters"
+    return str(exc)
+
+
+def _too_long_field(raw: str, names: list[str]) -> str | None:
+    """The column of the field over the CSV reader's limit in ``raw`` (as plain comma-separated
+    text), or None when that cannot be told."""
+    limit = csv.field_size_limit()
+    for i, part in enumerate(raw.split(",")):
+        if len(part) > limit:
+            return names[i] if i < len(names) else None
+    return None
 
 
 def _parse_one(line: int, rec: list[str], idx: dict[str, int]) -> ResponseRow | Problem:

@@ -15,7 +15,7 @@ import difflib
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -235,13 +235,54 @@ def parse_files(files: dict[str, bytes]) -> Bundle:
     return bundle
 
 
+class _Lines:
+    """The lines of a file, remembering the last one read (to name a field the CSV reader refuses)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines, self.last = io.StringIO(text), ""
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.last = line
+            yield line
+
+
+def _rows(name: str, text: str, issues: list[Problem]) -> tuple[Any, Iterator[list[str]]]:
+    """A CSV reader on ``text`` and its rows; a row it cannot read (a field longer than its limit,
+    a stray quote) is an error naming the line and, when it can be told, the column, and
+    reading goes on with the next row."""
+    lines = _Lines(text)
+    reader = csv.reader(lines)
+    header: list[str] = []
+
+    def rows() -> Iterator[list[str]]:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                limit = csv.field_size_limit()
+                message = f"a field is longer than {limit} characters" if "field limit" in str(exc) else str(exc)
+                parts = lines.last.split(",")
+                col = next((i for i, part in enumerate(parts) if len(part) > limit), None)
+                field = header[col].strip() if col is not None and col < len(header) else None
+                issues.append(Problem(name, f"unreadable row: {message}", line=reader.line_num, field=field))
+                continue
+            if not header:
+                header.extend(row)
+            yield row
+
+    return reader, rows()
+
+
 def _read_manifest(name: str, text: str, issues: list[Problem]) -> dict[str, str]:
-    reader = csv.reader(io.StringIO(text))
+    reader, rows = _rows(name, text, issues)
     out: dict[str, str] = {}
-    header = next(reader, None)
+    header = next(rows, None)
     if header is None or [h.strip() for h in header[:2]] != ["propertyName", "value"]:
         raise BundleUnreadable(f"{name}:1: the header must be propertyName,value")
-    for row in reader:
+    for row in rows:
         if not row or not any(c.strip() for c in row):
             continue
         prop = row[0].strip()
@@ -264,8 +305,8 @@ def _suggest(name: str, known: Iterable[str]) -> str:
 
 def _read_file(kind: str, name: str, text: str, version: str, mode: str, issues: list[Problem],
                rejected: set[str]) -> list[Record]:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    reader, rows = _rows(name, text, issues)
+    header = next(rows, None)
     if header is None:
         issues.append(Problem(name, "the file is empty (no header row)", line=1, field=None))
         return []
@@ -282,7 +323,7 @@ def _read_file(kind: str, name: str, text: str, version: str, mode: str, issues:
                             + _suggest(col, [h for h in header if h not in known]), line=1, field=col))
     records: list[Record] = []
     start_line = 2
-    for row in reader:
+    for row in rows:
         line = start_line
         start_line = reader.line_num + 1
         if not any(c.strip() for c in row):

@@ -201,6 +201,30 @@ def content_allowed(actor: Actor, school_id: str | None) -> bool:
     return actor.is_system or school_id is None or school_id == actor.school_id
 
 
+def require_content_owner(actor: Actor, school_id: str | None, created_by: str | None, what: str) -> None:
+    """Content (a rubric, an assessment) is changed only by the teacher who made it or an
+    admin of the school that owns it; shared content (no school) only by the system.
+    Anyone else, a colleague of the same school included, finds nothing to change:
+    ``NotFound("no <what>")``, the answer for a missing id."""
+    if actor.is_system:
+        return
+    owner = school_id is not None and school_id == actor.school_id and (
+        actor.role == Role.ADMIN
+        or (actor.role == Role.TEACHER and actor.user_id is not None and actor.user_id == created_by))
+    if not owner:
+        raise NotFound(f"no {what}")
+
+
+def require_framework(uow: UnitOfWork, actor: Actor, framework_id: str) -> None:
+    """A framework (and its skills and items) is read by the school that owns it; the
+    system's shared frameworks by every school. Another school's answers like a missing
+    one: ``NotFound("no framework <id>")``. Changing one is its school's import only
+    (``services.frameworks.import_framework`` finds only the importer's own)."""
+    exists, school_id = uow.frameworks.owner(framework_id)
+    if not exists or not content_allowed(actor, school_id):
+        raise NotFound(f"no framework {framework_id}")
+
+
 def require_role(actor: Actor, *roles: Role) -> None:
     """For actions that belong to roles, not to a learner (e.g. creating accounts)."""
     if actor.is_system:
@@ -259,27 +283,52 @@ def require_own_work(uow: UnitOfWork, actor: Actor, learner_id: str, resource: s
     return learner
 
 
-# What each role may record about a learner it can reach (students: their own answers,
-# hints and self-assessments; guardians nothing; staff everything).
+# What each role may record directly about a learner it can reach: students only their own
+# self-assessments (which move no mastery: docs/learner-model.md), guardians nothing, staff
+# everything. A student's answers and hints count only through the practice use cases, for an
+# item Pathwise served them (``Served``); learning done elsewhere counts once a teacher
+# approves it (services.outside_work).
 RECORDABLE: dict[Role, frozenset[EvidenceKind]] = {
-    Role.STUDENT: frozenset({EvidenceKind.ANSWER, EvidenceKind.HINT, EvidenceKind.SELF_ASSESSMENT}),
+    Role.STUDENT: frozenset({EvidenceKind.SELF_ASSESSMENT}),
     Role.TEACHER: frozenset(EvidenceKind),
     Role.ADMIN: frozenset(EvidenceKind),
     Role.GUARDIAN: frozenset(),
 }
+# What a student records by working on an item served to them in a practice session.
+SERVED_KINDS = frozenset({EvidenceKind.ANSWER, EvidenceKind.HINT, EvidenceKind.SELF_ASSESSMENT})
 
 
-def require_record(uow: UnitOfWork, actor: Actor, ev: Evidence) -> None:
+@dataclass(frozen=True, slots=True)
+class Served:
+    """An item Pathwise served a learner in one of their practice sessions, as the practice
+    use case read it from the store (never taken from a request)."""
+
+    learner_id: str
+    item_id: str
+
+
+def require_record(uow: UnitOfWork, actor: Actor, ev: Evidence, served: Served | None = None) -> None:
     """May the actor record this evidence? The learner must be in reach for writing
-    (``NotFound``), the kind the actor's role may record, and a student's evidence
-    attributed to the student (``Forbidden``)."""
+    (``NotFound``); a student's evidence attributed to the student, and either a kind a
+    student records directly (``RECORDABLE``) or their work on the item ``served`` to them;
+    other roles the kinds ``RECORDABLE`` gives them (``Forbidden``)."""
     require_learner(uow, actor, ev.learner_id, Need.WRITE, "evidence")
     if actor.is_system:
         return
+    if actor.role == Role.STUDENT:
+        if ev.recorded_by not in (None, actor.user_id):
+            raise Forbidden("evidence must be attributed to its author")
+        if ev.kind in RECORDABLE[Role.STUDENT]:
+            return
+        if (served is not None and ev.kind in SERVED_KINDS and served.learner_id == ev.learner_id
+                and ev.item_id is not None and served.item_id == ev.item_id):
+            return
+        if ev.kind in SERVED_KINDS:
+            raise Forbidden(f"a student's {ev.kind} counts only as work on an item Pathwise served in a practice "
+                            "session: answer it there")
+        raise Forbidden(f"a student may not record {ev.kind} evidence")
     if actor.role is None or ev.kind not in RECORDABLE.get(actor.role, frozenset()):
         raise Forbidden(f"a {actor.role} may not record {ev.kind} evidence")
-    if actor.role == Role.STUDENT and ev.recorded_by not in (None, actor.user_id):
-        raise Forbidden("evidence must be attributed to its author")
 
 
 def visible_sections(uow: UnitOfWork, actor: Actor) -> list[Section]:

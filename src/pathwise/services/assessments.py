@@ -36,6 +36,7 @@ from pathwise.services.access import (
     Actor,
     Need,
     content_allowed,
+    require_content_owner,
     require_learner,
     require_role,
     require_section,
@@ -44,6 +45,7 @@ from pathwise.services.access import (
 )
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.evidence import record_evidence
+from pathwise.store.errors import AlreadyStored
 from pathwise.store.uow import UnitOfWork
 
 __all__ = [
@@ -51,7 +53,7 @@ __all__ = [
     "assign", "check_skills", "class_misconceptions", "confirm_peer_review", "get_assessment", "get_rubric",
     "my_assignments", "peer_review_form", "peer_tasks", "project_roster", "project_scores",
     "save_assessment", "save_rubric", "score_project", "skill_options", "start_assessment",
-    "teacher_assessments", "teacher_projects", "teaching_options",
+    "teacher_assessments", "teacher_projects", "teaching_options", "update_assessment", "update_rubric",
 ]
 
 
@@ -94,18 +96,48 @@ def check_skills(uow: UnitOfWork, codes: Sequence[str]) -> None:
 # -- rubrics and assessments ---------------------------------------------------------------------
 
 
-def get_rubric(uow: UnitOfWork, actor: Actor, rubric_id: str) -> Rubric:
-    found = uow.assessments.rubric(rubric_id)
+# Each school has its own id space for rubrics and assessments: the stored key is (school,
+# id), so a school names its content as it likes and another school's ids are never seen
+# (a POST with one is answered exactly like a POST with a free id: it creates the caller's
+# own). Ids minted by the server would also hide them, but the ids are the teacher's
+# readable names in links and in the API (``/teacher/projects/poster``), every caller
+# already sends them, and creating by a known id keeps a retried POST from making two.
+# Content made by no school (the system's) is shared: every school reads it, nobody but
+# the system changes it. An id resolves to the school's own content first, then to the
+# shared one.
+
+Stored = tuple[Any, str | None, str | None]  # (rubric or assessment, owning school, maker)
+
+
+def _stored_rubric(uow: UnitOfWork, actor: Actor, rubric_id: str, school_id: str | None) -> Stored:
+    found = uow.assessments.rubric(rubric_id, school_id)
     if found is None or not content_allowed(actor, found[1]):
         raise NotFound(f"no rubric {rubric_id}")
-    return found[0]
+    return found
 
 
-def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubric:
-    """Create or replace a rubric (teachers and admins of the school)."""
-    require_role(actor, Role.TEACHER, Role.ADMIN)
+def _stored_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str) -> Stored:
+    found = uow.assessments.assessment(assessment_id, actor.school_id)
+    if found is None or not content_allowed(actor, found[1]):
+        raise NotFound(f"no assessment {assessment_id}")
+    return found
+
+
+def get_rubric(uow: UnitOfWork, actor: Actor, rubric_id: str) -> Rubric:
+    """A rubric of the actor's school (or a shared one); anything else is "not found"."""
+    rubric: Rubric = _stored_rubric(uow, actor, rubric_id, actor.school_id)[0]
+    return rubric
+
+
+def get_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str) -> Assessment:
+    """An assessment of the actor's school (or a shared one); anything else is "not found"."""
+    a: Assessment = _stored_assessment(uow, actor, assessment_id)[0]
+    return a
+
+
+def _rubric_of(data: Mapping[str, Any], rubric_id: str) -> Rubric:
     try:
-        rubric = Rubric(str(data["id"]), str(data["title"]), tuple(
+        return Rubric(rubric_id, str(data["title"]), tuple(
             Criterion(str(c["id"]), str(c["title"]), tuple(c["skill_codes"]),
                       tuple(Level(int(lv["points"]), str(lv["label"]), str(lv.get("description", "")))
                             for lv in c["levels"]))
@@ -114,50 +146,144 @@ def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubri
         raise _invalid(exc) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(f"rubric: missing or malformed {exc}", "rubric") from None
-    check_skills(uow, rubric.skill_codes)
-    stored = uow.assessments.rubric(rubric.id)
-    if stored is None:
-        uow.assessments.add_rubric(rubric, actor.school_id, actor.user_id)
-    elif not content_allowed(actor, stored[1]):
-        raise Conflict(f"rubric id {rubric.id} is taken")
-    else:
-        uow.assessments.replace_rubric(rubric)
-    uow.flush()
-    return rubric
 
 
-def get_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str) -> Assessment:
-    found = uow.assessments.assessment(assessment_id)
-    if found is None or not content_allowed(actor, found[1]):
-        raise NotFound(f"no assessment {assessment_id}")
-    return found[0]
-
-
-def save_assessment(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Assessment:
-    """Create or replace a check, unit assessment or project (teachers and admins)."""
-    require_role(actor, Role.TEACHER, Role.ADMIN)
+def _assessment_of(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any], assessment_id: str) -> Assessment:
     try:
-        a = Assessment(str(data["id"]), str(data["title"]), AssessmentKind(data["kind"]), tuple(data["skill_codes"]),
+        a = Assessment(assessment_id, str(data["title"]), AssessmentKind(data["kind"]), tuple(data["skill_codes"]),
                        tuple(data.get("item_ids") or ()), data.get("rubric_id"), data.get("time_limit_minutes"),
                        bool(data.get("hints_allowed", False)), bool(data.get("peer_review", False)),
                        str(data.get("description", "")))
     except ValidationError as exc:
         raise _invalid(exc) from None
-    except (KeyError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(f"assessment: missing or malformed {exc}", "assessment") from None
     check_skills(uow, a.skill_codes)
     missing = [i for i in a.item_ids if uow.items.get(i) is None]
     if missing:
         raise Invalid(f"unknown item(s) {', '.join(missing)}", "item_ids")
     if a.rubric_id:
-        get_rubric(uow, actor, a.rubric_id)
-    stored = uow.assessments.assessment(a.id)
-    if stored is None:
+        try:
+            get_rubric(uow, actor, a.rubric_id)
+        except NotFound:
+            raise Invalid(f"no rubric {a.rubric_id} in your school", "rubric_id") from None
+    return a
+
+
+def _new_id(data: Mapping[str, Any], what: str) -> str:
+    if "id" not in data or data["id"] is None or not str(data["id"]).strip():
+        raise Invalid(f"{what}: give it an id", "id")
+    return str(data["id"])
+
+
+def _taken(what: str, content_id: str) -> Conflict:
+    return Conflict(f"{what} {content_id} already exists: edit it instead", "id")
+
+
+def _audit(uow: UnitOfWork, actor: Actor, what: str, verb: str, content_id: str, school_id: str | None,
+           changed: dict[str, Any]) -> None:
+    uow.audit.add(actor.user_id, f"{what}:{verb}", None, f"{what}:{content_id}",
+                  {"id": content_id, "school_id": school_id, "changed": changed, "via": actor.via})
+
+
+def _short(value: Any) -> Any:
+    return value[:200] + "..." if isinstance(value, str) and len(value) > 200 else value
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """What an edit changed, field by field: lists as what was added and removed, other
+    values as from and to (long text cut short)."""
+    out: dict[str, Any] = {}
+    for key, new in after.items():
+        old = before.get(key)
+        if old == new:
+            continue
+        if isinstance(new, list | tuple) or isinstance(old, list | tuple):
+            old_l, new_l = list(old or ()), list(new or ())
+            out[key] = {"added": [x for x in new_l if x not in old_l], "removed": [x for x in old_l if x not in new_l]}
+            if not out[key]["added"] and not out[key]["removed"]:
+                out[key] = {"reordered": True}
+        else:
+            out[key] = {"from": _short(old), "to": _short(new)}
+    return out
+
+
+def _rubric_fields(r: Rubric) -> dict[str, Any]:
+    return {"title": r.title, "criteria": [c.id for c in r.criteria],
+            "levels": [f"{c.id}:{lv.points}:{lv.label}" for c in r.criteria for lv in c.levels],
+            "criterion_titles": [f"{c.id}:{c.title}" for c in r.criteria],
+            "criterion_skills": [f"{c.id}:{code}" for c in r.criteria for code in c.skill_codes]}
+
+
+def _assessment_fields(a: Assessment) -> dict[str, Any]:
+    return {"title": a.title, "kind": a.kind.value, "skill_codes": list(a.skill_codes), "item_ids": list(a.item_ids),
+            "rubric_id": a.rubric_id, "time_limit_minutes": a.time_limit_minutes, "hints_allowed": a.hints_allowed,
+            "peer_review": a.peer_review, "description": a.description}
+
+
+def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubric:
+    """Create a rubric in the actor's school (teachers and admins). Creating never replaces:
+    an id the school already uses (or a shared rubric's) is a ``Conflict`` naming ``id``;
+    edit that one with ``update_rubric``. Another school's ids are not seen."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    rubric = _rubric_of(data, _new_id(data, "rubric"))
+    check_skills(uow, rubric.skill_codes)
+    if uow.assessments.rubric(rubric.id, actor.school_id) is not None:
+        raise _taken("rubric", rubric.id)
+    try:
+        uow.assessments.add_rubric(rubric, actor.school_id, actor.user_id)
+    except AlreadyStored:
+        raise _taken("rubric", rubric.id) from None
+    _audit(uow, actor, "rubric", "create", rubric.id, actor.school_id, {})
+    uow.flush()
+    return rubric
+
+
+def update_rubric(uow: UnitOfWork, actor: Actor, rubric_id: str, data: Mapping[str, Any]) -> Rubric:
+    """Edit a rubric: its title and criteria (the id stays). Only the teacher who made it or
+    an admin of its school (``access.require_content_owner``); anyone else, and another
+    school's id, finds no rubric. Audited with what changed."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    before, school_id, maker = _stored_rubric(uow, actor, rubric_id, actor.school_id)
+    require_content_owner(actor, school_id, maker, f"rubric {rubric_id}")
+    rubric = _rubric_of(data, before.id)
+    check_skills(uow, rubric.skill_codes)
+    uow.assessments.replace_rubric(rubric, school_id)
+    _audit(uow, actor, "rubric", "update", rubric.id, school_id,
+           _changes(_rubric_fields(before), _rubric_fields(rubric)))
+    uow.flush()
+    return rubric
+
+
+def save_assessment(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Assessment:
+    """Create a check, unit assessment or project in the actor's school (teachers and admins).
+    Creating never replaces: an id the school already uses (or a shared one's) is a
+    ``Conflict`` naming ``id``; edit that one with ``update_assessment``. Another school's
+    ids are not seen."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    a = _assessment_of(uow, actor, data, _new_id(data, "assessment"))
+    if uow.assessments.assessment(a.id, actor.school_id) is not None:
+        raise _taken("assessment", a.id)
+    try:
         uow.assessments.add_assessment(a, actor.school_id, actor.user_id)
-    elif not content_allowed(actor, stored[1]):
-        raise Conflict(f"assessment id {a.id} is taken")
-    else:
-        uow.assessments.replace_assessment(a)
+    except AlreadyStored:
+        raise _taken("assessment", a.id) from None
+    _audit(uow, actor, "assessment", "create", a.id, actor.school_id, {})
+    uow.flush()
+    return a
+
+
+def update_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, data: Mapping[str, Any]) -> Assessment:
+    """Edit an assessment (everything but its id). Only the teacher who made it or an admin
+    of its school (``access.require_content_owner``); anyone else, and another school's id,
+    finds no assessment. Audited with what changed."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    before, school_id, maker = _stored_assessment(uow, actor, assessment_id)
+    require_content_owner(actor, school_id, maker, f"assessment {assessment_id}")
+    a = _assessment_of(uow, actor, data, before.id)
+    uow.assessments.replace_assessment(a, school_id)
+    _audit(uow, actor, "assessment", "update", a.id, school_id,
+           _changes(_assessment_fields(before), _assessment_fields(a)))
     uow.flush()
     return a
 
@@ -193,10 +319,10 @@ def _assignments_for(uow: UnitOfWork, learner_id: str, assessment_id: str | None
 def my_assignments(uow: UnitOfWork, actor: Actor, learner_id: str,
                    now: datetime | None = None) -> list[tuple[Assignment, Assessment, bool]]:
     """The learner's assigned assessments with whether each window is open now."""
-    require_learner(uow, actor, learner_id, Need.READ, "assignments")
+    learner = require_learner(uow, actor, learner_id, Need.READ, "assignments")
     now = _now(now)
     assigned = _assignments_for(uow, learner_id)
-    found = uow.assessments.assessments_by_id(a.assessment_id for a in assigned)
+    found = uow.assessments.assessments_by_id((a.assessment_id for a in assigned), learner.school_id)
     return [(a, found[a.assessment_id][0], a.window.is_open(now)) for a in assigned if a.assessment_id in found]
 
 
@@ -232,10 +358,10 @@ def start_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
 
 
 def _project(uow: UnitOfWork, actor: Actor, assessment_id: str) -> tuple[Assessment, Rubric]:
-    a = get_assessment(uow, actor, assessment_id)
+    a, school_id, _ = _stored_assessment(uow, actor, assessment_id)
     if a.kind != AssessmentKind.PROJECT or not a.rubric_id:
         raise Invalid(f"{assessment_id} is not a project scored with a rubric", "assessment_id")
-    return a, get_rubric(uow, actor, a.rubric_id)
+    return a, _stored_rubric(uow, actor, a.rubric_id, school_id)[0]  # the rubric in the project's school
 
 
 def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id: str, learner_id: str,
@@ -312,11 +438,12 @@ class PeerTask:
 def peer_tasks(uow: UnitOfWork, actor: Actor, *, now: datetime | None = None) -> list[PeerTask]:
     """The peer-reviewed projects assigned to the student's class (or group) and open now,
     each with the other students of that class (or group)."""
-    me = require_self(uow, actor, Need.READ, "assignments").id
+    student = require_self(uow, actor, Need.READ, "assignments")
+    me = student.id
     now = _now(now)
     by_project: dict[str, tuple[Assessment, dict[str, User]]] = {}
     open_now = [x for x in _assignments_for(uow, me) if x.window.is_open(now)]
-    found = uow.assessments.assessments_by_id(x.assessment_id for x in open_now)
+    found = uow.assessments.assessments_by_id((x.assessment_id for x in open_now), student.school_id)
     for x in open_now:
         stored = found.get(x.assessment_id)
         if stored is None or stored[0].kind != AssessmentKind.PROJECT or not stored[0].peer_review:
@@ -344,7 +471,7 @@ def peer_review_form(uow: UnitOfWork, actor: Actor, assessment_id: str, learner_
         mine = {r.criterion_id: r.points
                 for r in uow.assessments.rubric_scores(assessment_id, learner_id, state=ReviewState.PEER.value,
                                                        scorer_id=actor.user_id)}
-        return task.assessment, get_rubric(uow, actor, task.assessment.rubric_id or ""), mate, mine
+        return task.assessment, _project(uow, actor, assessment_id)[1], mate, mine
     raise NotFound(f"no peer review of {learner_id} in {assessment_id}")
 
 
@@ -381,8 +508,15 @@ def project_roster(uow: UnitOfWork, actor: Actor, assessment_id: str) -> tuple[A
 
 def teacher_projects(uow: UnitOfWork, actor: Actor) -> list[Assessment]:
     require_role(actor, Role.TEACHER, Role.ADMIN)
-    return [a for a, school_id in uow.assessments.assessments(AssessmentKind.PROJECT)
-            if content_allowed(actor, school_id)]
+    return _visible(actor, uow.assessments.assessments(AssessmentKind.PROJECT))
+
+
+def _visible(actor: Actor, stored: Sequence[Stored]) -> list[Assessment]:
+    """The assessments the actor may read, in order; of a shared one and the school's own with
+    the same id, the school's own (as an id resolves)."""
+    allowed = [(a, school_id) for a, school_id, _ in stored if content_allowed(actor, school_id)]
+    own = {a.id for a, school_id in allowed if school_id is not None and school_id == actor.school_id}
+    return [a for a, school_id in allowed if school_id is not None or a.id not in own]
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +530,7 @@ def teacher_assessments(uow: UnitOfWork, actor: Actor) -> list[tuple[Assessment,
     """Every assessment of the actor's school with its assignments to the actor's classes."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     mine = {c.id for c in teaching_options(uow, actor)}
-    visible = [a for a, school_id in uow.assessments.assessments() if content_allowed(actor, school_id)]
+    visible = _visible(actor, uow.assessments.assessments())
     assigned = uow.assessments.assignments_of(a.id for a in visible)
     return [(a, [x for x in assigned.get(a.id, []) if x.section_id in mine]) for a in visible]
 

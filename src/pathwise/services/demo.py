@@ -54,10 +54,10 @@ DEMO_FRAMEWORK_ID = "pw-demo-ms-math"
 DEMO_MASTERY_THRESHOLD = 0.95
 DEMO_WEEKS = 6
 DEMO_PASSWORDS: dict[Role, str] = {
-    Role.ADMIN: "demo-admin-pw",
-    Role.TEACHER: "demo-teacher-pw",
-    Role.STUDENT: "demo-student-pw",
-    Role.GUARDIAN: "demo-guardian-pw",
+    Role.ADMIN: "maple-ledger-4417",
+    Role.TEACHER: "copper-lantern-2981",
+    Role.STUDENT: "river-otter-5730",
+    Role.GUARDIAN: "quiet-harbor-6152",
 }
 EVIDENCE_NAMESPACE = uuid.UUID("8b3c52a4-51e1-4f0e-9d6a-6a1c3f0d7e29")
 _PERSONAS_PER_CLASS = {"ahead": 2, "stuck": 2, "struggling": 3}

@@ -24,7 +24,11 @@ class Invalid(ServiceError):
 
 
 class Conflict(ServiceError):
-    pass
+    """The request clashes with what is stored; ``field`` names the part that clashes, when one does."""
+
+    def __init__(self, message: str = "", field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class AuthFailed(ServiceError):
@@ -32,6 +36,18 @@ class AuthFailed(ServiceError):
     towards the lock), so the transaction keeps the work done before this error."""
 
     keeps_work = True
+
+
+class Throttled(AuthFailed):
+    """Too many failed sign-ins from this client (for this name, or from this address):
+    it must wait ``retry_after`` seconds. The same answer whether the name exists or not;
+    the account itself is never locked. Nothing is checked, so nothing is recorded."""
+
+    keeps_work = False
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotValidHere(AuthFailed):

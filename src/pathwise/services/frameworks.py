@@ -16,6 +16,13 @@ identifiers, URIs and the other associations (isPeerOf, exactMatchOf, isRelatedT
 place: skill codes once given are kept, nothing is duplicated. ``framework_for_export``
 hands back the framework with everything kept, for the translator to write CASE 1.1.
 
+A framework belongs to a school: an administrator's import creates or updates only
+their own school's framework behind the document (a document another school imported,
+or the system's shared copy, becomes a copy of the importing school's own, under an id
+of its own, and the other stays as it was). The system's imports (the command line, the
+demo) make shared frameworks, which every school reads and none changes. Reading a
+framework asks ``access.require_framework`` (own or shared; another school's is missing).
+
 It must not parse JSON or know CASE's field names beyond what these shapes carry.
 """
 
@@ -29,7 +36,7 @@ from typing import Any
 from pathwise.domain.errors import CycleError, ValidationError
 from pathwise.domain.framework import Framework, Skill, Unit
 from pathwise.domain.people import Role
-from pathwise.services.access import Actor, require_role
+from pathwise.services.access import Actor, require_framework, require_role, school_scope
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.store.uow import UnitOfWork
 
@@ -123,18 +130,22 @@ def import_framework(uow: UnitOfWork, actor: Actor, fw_in: CaseFramework, *, mas
 
     ``mastery_threshold`` is a new framework's (an updated one keeps its own);
     ``framework_id`` is the id a new framework gets (default: the document identifier
-    when it is a valid code).
+    when it is a valid code and free). The framework is the actor's school's (the
+    system's: shared); only that owner's framework behind the document is updated.
     """
     require_role(actor, Role.ADMIN)
+    owner = school_scope(actor)
     warnings: list[str] = []
     repo = uow.case_frameworks
-    fid = repo.framework_for_document(fw_in.identifier)
+    fid = repo.framework_for_document(fw_in.identifier, owner)
     created = fid is None
     if fid is None:
         fid = framework_id or (fw_in.identifier if _CODE.match(fw_in.identifier)
                                else "case-" + str(uuid.uuid5(_NS, fw_in.identifier)))
         if repo.framework_exists(fid):
-            fid = "case-" + str(uuid.uuid5(_NS, "again|" + fw_in.identifier))
+            fid = "case-" + str(uuid.uuid5(_NS, f"again|{owner or ''}|{fw_in.identifier}"))
+        if repo.framework_exists(fid):
+            fid = "case-" + uuid.uuid4().hex
     old_codes = repo.node_codes(fid)
     old_fw = uow.frameworks.get(fid)
 
@@ -236,7 +247,7 @@ def import_framework(uow: UnitOfWork, actor: Actor, fw_in: CaseFramework, *, mas
     if old_fw is not None:
         uow.frameworks.replace(fw)
     else:
-        uow.frameworks.add(fw)
+        uow.frameworks.add(fw, school_id=owner)
         uow.flush()
     repo.set_skill_uris(fid, {code[nid]: by_id[nid].uri[:500] for nid in order if not is_group[nid]})
     repo.replace_case_record(
@@ -258,6 +269,7 @@ def import_framework(uow: UnitOfWork, actor: Actor, fw_in: CaseFramework, *, mas
 def framework_for_export(uow: UnitOfWork, actor: Actor, framework_id: str) -> CaseFramework:
     """The framework with its kept CASE identifiers, URIs and associations."""
     require_role(actor, Role.ADMIN, Role.TEACHER)
+    require_framework(uow, actor, framework_id)
     fw = uow.frameworks.get(framework_id)
     if fw is None:
         raise NotFound(f"no framework {framework_id}")
@@ -281,5 +293,6 @@ def framework_for_export(uow: UnitOfWork, actor: Actor, framework_id: str) -> Ca
 
 
 def list_frameworks(uow: UnitOfWork, actor: Actor) -> list[str]:
+    """The frameworks the actor's school reads: its own and the shared ones (all, for the system)."""
     require_role(actor, Role.ADMIN, Role.TEACHER)
-    return uow.frameworks.list_ids()
+    return uow.frameworks.list_ids(actor.school_id, every_school=actor.is_system)

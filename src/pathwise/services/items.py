@@ -6,6 +6,9 @@ problem with the file and the path of the field at fault (``items[3].answer``).
 them all or nothing: one problem anywhere and nothing is written. Importing the same
 file again updates the items in place. QTI files are translated by ``interop.qti``
 and handed here as items. Authors are teachers and admins (or the system actor).
+Items belong to the author's school (the system's are shared with every school): an
+import updates only its own school's items, refuses an id another school's (or the
+shared) item holds, and checks skills against its own and the shared frameworks.
 This module must not render anything, and never evaluates text from a file.
 """
 
@@ -24,7 +27,8 @@ from pathwise.domain.content import Feedback, Item, ItemType
 from pathwise.domain.errors import ValidationError
 from pathwise.domain.people import Role
 from pathwise.domain.problems import Problem
-from pathwise.services.access import Actor, require_role
+from pathwise.services.access import Actor, content_allowed, require_framework, require_role, school_scope
+from pathwise.services.errors import NotFound
 from pathwise.store.uow import UnitOfWork
 
 MAX_FILE_BYTES = 5_000_000
@@ -204,16 +208,27 @@ def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str
     report lists everything at once. The caller commits the unit of work.
     """
     require_role(actor, Role.ADMIN, Role.TEACHER)
+    owner = school_scope(actor)
     found: list[Problem] = list(problems)
-    if framework_id and uow.frameworks.get(framework_id) is None:
-        found.append(Problem("-", f"no framework {framework_id}", path="framework"))
+    if framework_id:
+        try:
+            require_framework(uow, actor, framework_id)
+        except NotFound:
+            found.append(Problem("-", f"no framework {framework_id}", path="framework"))
     seen: dict[str, str] = {}
     for item, source, path in parsed:
         if item.id in seen:
             found.append(Problem(source, f"item id {item.id} is also used at {seen[item.id]}", path=path))
         else:
             seen[item.id] = f"{source}: {path}"
-    known = uow.item_bank.known_skills((c for it, _, _ in parsed for c in it.skill_codes), framework_id)
+    if not actor.is_system:
+        held = uow.item_bank.owners(seen)
+        for item, source, path in parsed:
+            if item.id in held and held[item.id] != owner:
+                found.append(Problem(source, f"item id {item.id} is not available to your school: "
+                                     "give the item an id of its own", path=f"{path}.id"))
+    known = uow.item_bank.known_skills((c for it, _, _ in parsed for c in it.skill_codes), framework_id,
+                                       school_id=owner, every_school=actor.is_system)
     for item, source, path in parsed:
         missing = [c for c in item.skill_codes if c not in known]
         if missing:
@@ -223,7 +238,7 @@ def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str
         if not parsed and not found:
             found.append(Problem("-", "no items to import", path="items"))
         return ImportReport(0, 0, 0, tuple(found), False)
-    created, updated, unchanged = uow.item_bank.save([item for item, _, _ in parsed], framework_id)
+    created, updated, unchanged = uow.item_bank.save([item for item, _, _ in parsed], framework_id, owner)
     if dry_run:
         uow.rollback()
         return ImportReport(created, updated, unchanged, (), False)
@@ -233,10 +248,9 @@ def import_items(uow: UnitOfWork, actor: Actor, parsed: Sequence[tuple[Item, str
 
 def get_item(uow: UnitOfWork, actor: Actor, item_id: str) -> Item:
     """An item with its answer key: for authors only (students see presentations)."""
-    from pathwise.services.errors import NotFound
-
     require_role(actor, Role.ADMIN, Role.TEACHER)
-    item = uow.items.get(item_id)
+    exists, school_id = uow.items.owner(item_id)
+    item = uow.items.get(item_id) if exists and content_allowed(actor, school_id) else None
     if item is None:
         raise NotFound(f"no item {item_id}")
     return item

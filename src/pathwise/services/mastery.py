@@ -172,11 +172,14 @@ def learner_mastery(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[Skil
     return mastery_rows(uow, [learner_id]).get(learner_id, [])
 
 
-def mastery_rows(uow: UnitOfWork, learner_ids: Sequence[str]) -> dict[str, list[SkillMastery]]:
-    """Mastery for learners the caller has already been allowed to see."""
+def mastery_rows(uow: UnitOfWork, learner_ids: Sequence[str],
+                 school_id: str | None = None) -> dict[str, list[SkillMastery]]:
+    """Mastery for learners the caller has already been allowed to see; skills are named
+    from their school's (``school_id``, or one learner's) frameworks and the shared ones."""
     rows = uow.mastery.for_learners(learner_ids)
     codes = {r.skill_code for r in rows}
-    titles = uow.frameworks.skill_titles(codes)
+    one = learner_ids[0] if len(learner_ids) == 1 and school_id is None else None
+    titles = uow.frameworks.skill_titles(codes, school_id=school_id, learner_id=one)
     ths = thresholds(uow, codes)
     out: dict[str, list[SkillMastery]] = defaultdict(list)
     for r in rows:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pathwise.domain.assessment import SubmissionState
 from pathwise.domain.errors import ValidationError
-from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind
+from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind, client_keyed
 from pathwise.domain.people import Role
 from pathwise.domain.practice import OutsideWork
 from pathwise.engine.kt.tracker import Tracker
@@ -61,8 +61,10 @@ def record_observation(uow: UnitOfWork, tracker: Tracker, actor: Actor, learner_
                       recorded_by=actor.user_id, source="observation", data={"note": note[:5000]})
     except ValidationError as exc:
         raise Invalid(str(exc), exc.field) from None
+    if evidence_id:  # the teacher's own key (a form's or a client's id), never a global one
+        ev = client_keyed(ev, actor.user_id or "system", with_timestamp=False)
     record_evidence(uow, tracker, actor, [ev])
-    return ev_id
+    return evidence_id or ev.id  # the caller's own id for it
 
 
 def _check_url(url: str | None) -> str | None:
@@ -108,7 +110,7 @@ def pending_submissions(uow: UnitOfWork, actor: Actor) -> list[Submission]:
         return []
     subs = [_submission(w, learners[w.learner_id].display_name)
             for w in uow.outside_work.in_state(learners, SubmissionState.PENDING.value)]
-    titles = uow.frameworks.skill_titles({c for sub in subs for c in sub.skill_codes})
+    titles = uow.frameworks.skill_titles({c for sub in subs for c in sub.skill_codes}, school_id=actor.school_id)
     return [replace(sub, skill_titles=tuple(titles.get(c, c) for c in sub.skill_codes)) for sub in subs]
 
 

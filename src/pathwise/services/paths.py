@@ -178,7 +178,8 @@ def check_items(uow: UnitOfWork, actor: Actor, learner_id: str, skill_codes: Seq
     """The items of a mixed-skill mastery check: up to ``per_skill`` items of each skill,
     taken in turn so the skills are mixed. Empty when no skill has items."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
-    banks = [[it.id for it in uow.items.for_skill(c)][:per_skill] for c in dict.fromkeys(skill_codes)]
+    banks = [[it.id for it in uow.items.for_skill(c, learner_id=learner_id)][:per_skill]
+             for c in dict.fromkeys(skill_codes)]
     out: list[str] = []
     for i in range(per_skill):
         for bank in banks:

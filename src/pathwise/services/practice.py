@@ -82,12 +82,12 @@ def start_session(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: st
     if mode not in MODES:
         raise Invalid(f"unknown mode {mode!r}", "mode")
     now = now_or(now)
-    if not uow.frameworks.skill_titles([skill_code]):
+    if not uow.frameworks.skill_titles([skill_code], learner_id=learner_id):
         raise NotFound(f"no skill {skill_code}")
     open_one = uow.practice.open_session(learner_id, skill_code, mode, now - RESUME_WITHIN, assessment_id)
     if open_one is not None:
         return view(uow, open_one)
-    if item_ids is None and not uow.items.for_skill(skill_code):
+    if item_ids is None and not uow.items.for_skill(skill_code, learner_id=learner_id):
         raise Invalid(f"there are no practice items for {skill_code} yet", "skill_code")
     acc = accommodations(uow, learner_id)
     deadline = None

@@ -23,7 +23,7 @@ from pathwise.domain.answers import CheckResult, check_answer, hint_credit, hint
 from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind
 from pathwise.domain.practice import PracticeResponse, PracticeSession
 from pathwise.engine.kt.tracker import Tracker
-from pathwise.services.access import Actor
+from pathwise.services.access import Actor, Served
 from pathwise.services.errors import Conflict, Invalid
 from pathwise.services.evidence import record_evidence
 from pathwise.services.practice_views import (
@@ -130,7 +130,7 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
                                  sess.learner_id, EvidenceKind.SELF_ASSESSMENT, inst.skill_codes, float(confidence),
                                  now, item_id=inst.id, recorded_by=actor.user_id, source="practice",
                                  data={"answer_evidence_id": ev_id, "correct": result.correct}))
-    record_evidence(uow, tracker, actor, evidence)
+    record_evidence(uow, tracker, actor, evidence, served=Served(sess.learner_id, inst.id))
     one_try = sess.mode in ("check", "unit")
     done = result.correct or one_try
     uow.practice.record_attempt(pres.id, attempt_no, result.correct if attempt_no == 1 else None,
@@ -179,7 +179,7 @@ def request_hint(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_i
                   inst.skill_codes, 0.0, now, item_id=inst.id, recorded_by=actor.user_id, source="practice",
                   data={"session_id": sess.id, "presentation_id": pres.id, "hint": want, "of": total,
                         "bottom_out": want == total, "attempts_before": pres.attempts})
-    record_evidence(uow, tracker, actor, [ev])
+    record_evidence(uow, tracker, actor, [ev], served=Served(sess.learner_id, inst.id))
     uow.practice.show_hints(pres.id, want)
     pres = replace(pres, hints_shown=want)
     uow.flush()

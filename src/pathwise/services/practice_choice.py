@@ -29,7 +29,7 @@ def choose(uow: UnitOfWork, sess: PracticeSession, used_in_session: list[str],
                 if item is not None:
                     return item
         return None
-    items = uow.items.for_skill(sess.skill_code)
+    items = uow.items.for_skill(sess.skill_code, learner_id=sess.learner_id)
     if not items:
         return None
     recent = uow.practice.recent_items(sess.learner_id, RECENT_WINDOW)

@@ -250,7 +250,7 @@ def meter(uow: UnitOfWork, learner_id: str, skill_code: str, start: Mapping[str,
     ``start`` is a session's ``start_mastery``: the estimate when it began (None there: not
     started yet). Without it the meter starts now."""
     p, n = uow.practice.skill_mastery(learner_id, skill_code) or (0.0, 0)
-    titles = uow.frameworks.skill_titles([skill_code])
+    titles = uow.frameworks.skill_titles([skill_code], learner_id=learner_id)
     th = thresholds(uow, [skill_code]).get(skill_code, DEFAULT_THRESHOLD)
     return Meter(skill_code, titles.get(skill_code, skill_code), p, th, _start_p(start, skill_code, p, n), n)
 
@@ -258,7 +258,7 @@ def meter(uow: UnitOfWork, learner_id: str, skill_code: str, start: Mapping[str,
 def meters(uow: UnitOfWork, learner_id: str, skill_codes: Iterable[str]) -> list[Meter]:
     """The meters (starting now) of the known skills among ``skill_codes``, by title: three
     queries however many skills."""
-    titles = uow.frameworks.skill_titles(skill_codes)
+    titles = uow.frameworks.skill_titles(skill_codes, learner_id=learner_id)
     stored = uow.practice.skills_mastery(learner_id, titles)
     ths = thresholds(uow, titles)
     out = []

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pathwise.domain.clock import utcnow
+from pathwise.domain.people import Role
 from pathwise.services.access import Actor, Need, require_privacy_request
 from pathwise.store.uow import UnitOfWork
 
@@ -51,6 +52,7 @@ def export_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, 
         entry = _row_dict(table, row)
         entry["group_size"] = len(entry.pop(cname))
         records.setdefault(table, []).append(entry)
+    records = _without_classmates(uow, learner_id, records)
     school = uow.schools.get(learner.school_id)
     return {
         "format": EXPORT_FORMAT,
@@ -72,13 +74,49 @@ def export_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, 
     }
 
 
+CLASSMATE = "a classmate"
+
+
+def _without_classmates(uow: UnitOfWork, learner_id: str, records: dict[str, list[dict[str, Any]]]
+                        ) -> dict[str, list[dict[str, Any]]]:
+    """The export is about one learner: another student named in a row (say, the classmate
+    who peer-reviewed a project) is shown as "a classmate", never by id or name."""
+    def person(key: str) -> bool:
+        return key.endswith("_id") or key.endswith("_by")
+
+    def named(value: Any) -> set[str]:  # person-keyed strings, however deep in a row's JSON
+        if isinstance(value, dict):
+            return {v for k, v in value.items() if person(str(k)) and isinstance(v, str)} | \
+                {x for v in value.values() for x in named(v)}
+        if isinstance(value, list):
+            return {x for v in value for x in named(v)}
+        return set()
+
+    ids = {x for rows in records.values() for row in rows for x in named(row)} - {learner_id}
+    others = {uid for uid, u in uow.users.get_many(ids).items() if u.role == Role.STUDENT}
+    if not others:
+        return records
+
+    def hidden(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (CLASSMATE if person(str(k)) and isinstance(v, str) and v in others else hidden(v))
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [hidden(v) for v in value]
+        return value
+
+    return {table: [hidden(row) for row in rows] for table, rows in records.items()}
+
+
 def _learner_ref(learner_id: str) -> str:
     return hashlib.sha256(("pathwise-deleted:" + learner_id).encode()).hexdigest()[:24]
 
 
 def delete_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, Any]:
     """Delete every row about the learner and verify by a sweep of all tables; raises
-    (so the door rolls everything back) if anything still mentions the learner.
+    (so the door rolls everything back) if anything still mentions the learner. The audit
+    log is append-only: the learner's audit rows are kept with the learner's reference
+    (a one-way hash) in place of their id.
 
     Returns {"deleted": {table: rows}, "reference": hash} (the reference lets the school
     answer "was it done?" without keeping the id).
@@ -90,6 +128,8 @@ def delete_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, 
 
     require_privacy_request(uow, actor, learner_id, Need.WRITE, "privacy-delete")
     uow.flush()
+    ref = _learner_ref(learner_id)
+    count("audit_log (pseudonymised, kept)", uow.privacy.pseudonymise_audit(learner_id, ref))
     for table, cname, row in uow.privacy.group_rows(learner_id):
         rest = [m for m in row[cname] if m != learner_id]
         if rest:
@@ -106,7 +146,6 @@ def delete_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, 
     left = uow.privacy.mentions(learner_id)
     if left:
         raise RuntimeError(f"privacy deletion left rows mentioning the learner in {sorted(left)}")
-    ref = _learner_ref(learner_id)
     uow.audit.add(actor.user_id, "privacy:delete", None, "learner", {"reference": ref, "rows": deleted,
                                                                      "via": actor.via})
     return {"deleted": deleted, "reference": ref}

@@ -90,7 +90,8 @@ def _view(uow: UnitOfWork, actor: Actor, learner: User) -> ProfileView:
     p = prof.LearnerProfile.from_stored(stored)
     fids = _framework_ids(uow, learner_id)
     skills = _skills(uow, fids)
-    titles = {**uow.frameworks.skill_titles([g.skill_code for g in p.goals if g.skill_code not in skills]), **skills}
+    titles = {**uow.frameworks.skill_titles([g.skill_code for g in p.goals if g.skill_code not in skills],
+                                            learner_id=learner_id), **skills}
     mastery = {m.skill_code: m for m in mastery_rows(uow, [learner_id]).get(learner_id, [])} if p.goals else {}
     goals = tuple(GoalView(g.skill_code, titles.get(g.skill_code, g.skill_code), g.target_date,
                            bool(mastery[g.skill_code].mastered) if g.skill_code in mastery else False,

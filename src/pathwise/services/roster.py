@@ -7,6 +7,14 @@ accounts with a role, enrollments put them in classes and the users file's
 fingerprint of its values are kept, so a second import of the same bundle changes
 nothing and a changed record is updated in place, never duplicated.
 
+Identifiers are scoped to the feed that sent them: an administrator's import acts on
+their own school and its sourcedIds are looked up only among the records that school's
+imports made (and the system's records about its own accounts and classes), so a
+sourcedId another school uses is a new record here, never a move; an import into a
+school never touches another school's accounts, classes, enrollments or guardian links.
+The system's imports without a school (each org a school) keep their records in a
+scope of their own.
+
 Rules it keeps:
 - One transaction (the caller's unit of work). Any error (in the bundle, or a reference
   to something that does not exist) means nothing is stored, unless ``skip_bad`` is
@@ -39,6 +47,7 @@ from pathwise.domain.clock import utcnow
 from pathwise.domain.people import Role
 from pathwise.domain.problems import Problem
 from pathwise.services.access import Actor, require_role, school_scope
+from pathwise.services.auth import revoke_all_access
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.store.uow import UnitOfWork
 
@@ -117,10 +126,12 @@ class _Sync:
         self.b = bundle
         self.r = report
         self.into_school = into_school
+        self.scope = into_school or ""  # whose sourcedIds these are
         self.progress = progress
         self.done = 0
         self.total = max(1, bundle.count())
-        self.held: dict[tuple[str, str], Any] = {(rec.kind, rec.sourced_id): rec for rec in self.db.records()}
+        self.held: dict[tuple[str, str], Any] = {(rec.kind, rec.sourced_id): rec
+                                                 for rec in self.db.records(self.scope)}
         self.bad: dict[str, set[str]] = {k: set(v) for k, v in bundle.rejected.items()}
         self.touched_schools: set[str] = set()
         self.seen: dict[str, set[str]] = {}
@@ -144,6 +155,11 @@ class _Sync:
         if self.progress is not None:
             self.progress(self.done, self.total, what)
 
+    def ours(self, school_id: str | None) -> bool:
+        """Whether an import may change what is in ``school_id``: an import into a school
+        changes only that school's accounts and classes."""
+        return self.into_school is None or school_id == self.into_school
+
     def live(self, kind: str, sid: str) -> Any:
         """A record we hold that is not removed (whatever this bundle says)."""
         row = self.held.get((kind, sid))
@@ -152,8 +168,8 @@ class _Sync:
     def save(self, rec: Any, local_id: str | None, *, user_id: str | None = None,
              school_id: str | None = None) -> None:
         self.held[(rec.kind, rec.sourced_id)] = self.db.save_record(
-            rec.kind, rec.sourced_id, local_id=local_id, user_id=user_id, school_id=school_id, status=rec.status,
-            fingerprint=_fingerprint(rec.status, rec.values), data=dict(rec.values), now=utcnow())
+            rec.kind, rec.sourced_id, scope=self.scope, local_id=local_id, user_id=user_id, school_id=school_id,
+            status=rec.status, fingerprint=_fingerprint(rec.status, rec.values), data=dict(rec.values), now=utcnow())
 
     def unchanged(self, rec: Any) -> bool:
         row = self.held.get((rec.kind, rec.sourced_id))
@@ -184,7 +200,7 @@ class _Sync:
                     self.save(rec, row.local_id if row else None)
                     continue
                 sid = row.local_id
-                if sid and sid != self.into_school and self.db.school_exists(sid):
+                if sid and self.into_school is None and self.db.school_exists(sid):
                     if self.db.school_in_use(sid):
                         self.problem(rec, "status", "tobedeleted, but the school still has users or classes: "
                                      "kept", "warning")
@@ -254,7 +270,7 @@ class _Sync:
             self.seen.setdefault("class", set()).add(rec.sourced_id)
             row = self.held.get(("class", rec.sourced_id))
             local = row.local_id if row is not None and row.local_id else None
-            if local is not None and local not in self.section_school:
+            if local is not None and (local not in self.section_school or not self.ours(self.section_school[local])):
                 local = None
             if rec.removed:
                 if local is not None and row is not None and row.status != "tobedeleted":
@@ -305,6 +321,8 @@ class _Sync:
             row = self.held.get(("user", rec.sourced_id))
             local = row.user_id if row is not None else None
             user = self.db.user(local) if local else None
+            if user is not None and not self.ours(user.school_id):
+                user = None
             if rec.removed:
                 if user is not None and row is not None and row.status != "tobedeleted":
                     self.deactivate(user.id)
@@ -361,6 +379,8 @@ class _Sync:
                     self.usernames[username] = uid
                 self.db.update_user(uid, school_id=school_id, username=username, display_name=display, role=role,
                                     grade=grade, email=email, active=active, external_id=rec.sourced_id)
+                if not active:  # a disabled account's sessions and tokens end with it
+                    revoke_all_access(self.uow, uid)
                 c.updated += 1
             out[rec.sourced_id] = uid
             self.save(rec, uid, user_id=uid, school_id=school_id)
@@ -369,6 +389,7 @@ class _Sync:
 
     def deactivate(self, user_id: str) -> None:
         self.db.deactivate_user(user_id)
+        revoke_all_access(self.uow, user_id)
         self.enrolled = {p for p in self.enrolled if p[1] != user_id}
         for row in self.held.values():
             if row.kind == "enrollment" and row.user_id == user_id and row.status != "tobedeleted":
@@ -382,7 +403,13 @@ class _Sync:
         if sid in self.bad.get("user", set()) or sid in self.in_bundle.get("user", set()):
             return None
         row = self.live("user", sid)
-        return row.user_id if row is not None else None
+        if row is None or row.user_id is None:
+            return None
+        if self.into_school is not None:
+            user = self.db.user(row.user_id)  # preloaded: no query
+            if user is None or not self.ours(user.school_id):
+                return None
+        return row.user_id
 
     def guardian_links(self, users: dict[str, str], old_agents: dict[str, list[str]]) -> None:
         c = self.r.counts["guardianLink"]
@@ -426,6 +453,8 @@ class _Sync:
             self.seen.setdefault("enrollment", set()).add(rec.sourced_id)
             row = self.held.get(("enrollment", rec.sourced_id))
             old = (row.local_id, row.user_id) if row is not None and row.status != "tobedeleted" else None
+            if old is not None and not self.ours(self.section_school.get(old[0] or "")):
+                old = None
             if rec.removed:
                 if old is not None and old[0] and old[1]:
                     self.db.unenrol(old[0], old[1])
@@ -450,7 +479,7 @@ class _Sync:
                     cls not in self.in_bundle.get("class", set()):
                 held = self.live("class", cls)
                 section = held.local_id if held is not None else None
-            if section is None or section not in self.section_school:
+            if section is None or section not in self.section_school or not self.ours(self.section_school[section]):
                 why = "was rejected above" if cls in self.bad.get("class", set()) else \
                     "is not in the bundle or already imported"
                 self.problem(rec, "classSourcedId", f"class {cls!r} {why}")

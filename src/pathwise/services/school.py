@@ -261,7 +261,9 @@ def _number(v: object) -> float | None:
 
 
 def _evidence_items(uow: UnitOfWork, evidence: Sequence[Evidence]) -> list[EvidenceItem]:
-    titles = uow.frameworks.skill_titles({c for e in evidence for c in e.skill_codes})
+    learners = {e.learner_id for e in evidence}
+    titles = uow.frameworks.skill_titles({c for e in evidence for c in e.skill_codes},
+                                         learner_id=next(iter(learners)) if len(learners) == 1 else None)
     return [
         EvidenceItem(e.id, e.kind.value, e.item_id, e.skill_codes, tuple(titles.get(c, c) for c in e.skill_codes),
                      e.score, e.timestamp, e.source, _number(e.data.get("checked_score")),
@@ -338,7 +340,7 @@ def class_view(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassView:
     teachers = uow.sections.members(sec.id, Role.TEACHER)
     catalogue, ths, fw_title = _skill_catalogue(uow, [sec.framework_id])
     ids = [s.id for s in students]
-    mastery = mastery_rows(uow, ids)
+    mastery = mastery_rows(uow, ids, sec.school_id)
     activity = _activity(uow, ids)
     roster: list[RosterRow] = []
     extra: dict[str, str] = {}

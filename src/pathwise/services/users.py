@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathwise.domain.errors import ValidationError
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
 from pathwise.services import auth
-from pathwise.services.access import Actor, require_role, require_school
+from pathwise.services.access import Actor, require_account, require_role, require_school
 from pathwise.services.auth import hash_password
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.store.uow import UnitOfWork
@@ -68,7 +68,7 @@ def create_user(uow: UnitOfWork, actor: Actor, new: NewUser) -> User:
         raise Invalid(exc.message, field=exc.field) from None
     if uow.users.by_username(user.username):
         raise Conflict(f"username {user.username} is taken")
-    pw_hash = hash_password(new.password) if new.password else None
+    pw_hash = hash_password(new.password, user.username) if new.password else None
     uow.users.add(user, password_hash=pw_hash, email=new.email, external_id=new.external_id)
     return user
 
@@ -79,6 +79,19 @@ def set_password(uow: UnitOfWork, actor: Actor, username: str, password: str) ->
     if user is None:
         raise NotFound(f"no user {username}")
     auth.set_password(uow, actor, user.id, password)
+
+
+def deactivate(uow: UnitOfWork, actor: Actor, username: str) -> User:
+    """Deactivate the account with this login name (an admin of its school, or the system):
+    it can no longer sign in, and every session and token it had is revoked."""
+    require_role(actor, Role.ADMIN)
+    user = uow.users.by_username(username.strip().lower())
+    if user is None:
+        raise NotFound(f"no user {username}")
+    require_account(uow, actor, user.id)
+    uow.users.set_active(user.id, False)
+    auth.revoke_all_access(uow, user.id)
+    return user
 
 
 def create_section(uow: UnitOfWork, actor: Actor, school_id: str, name: str, framework_id: str | None = None,

@@ -16,7 +16,9 @@ from typing import Any
 
 from pathwise.domain.answers import check_answer, is_parameterised
 from pathwise.domain.content import Item, ItemType
-from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.clock import utcnow
+from pathwise.domain.errors import ValidationError
+from pathwise.domain.evidence import Evidence, EvidenceKind, check_timestamp
 from pathwise.domain.people import Role
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import evidence as evidence_service
@@ -81,6 +83,7 @@ def record_from_statements(uow: UnitOfWork, tracker: Tracker, new: list[dict[str
     cache: dict[str, str | None] = {}
     items: dict[str, Item | None] = {}
     evs: list[Evidence] = []
+    now = utcnow()
     for st in candidates:
         rules = maps.get(st["object"]["id"])
         if not rules:
@@ -105,14 +108,22 @@ def record_from_statements(uow: UnitOfWork, tracker: Tracker, new: list[dict[str
         score = _score(st["result"], item)
         if score is None:
             continue
+        when = parse_iso(st["timestamp"])
+        try:
+            check_timestamp(when, now)
+        except ValidationError as exc:
+            raise Invalid(f"statement {st['id']}: its {exc.field} {exc.message}: on a mapped activity it would be "
+                          "evidence, and evidence must fall inside that window", "timestamp") from None
+        # The evidence id is the statement's own: the LRS keeps one statement per id (a clash
+        # with other content is its 409), and no other door's ids take this form.
         evs.append(Evidence(id=f"xapi:{st['id']}", learner_id=learner, kind=EvidenceKind.STATEMENT,
-                            skill_codes=codes, score=score, timestamp=parse_iso(st["timestamp"]),
+                            skill_codes=codes, score=score, timestamp=when,
                             item_id=rule.item_id, source="xapi",
                             data={"statement_id": st["id"], "verb": st["verb"]["id"],
                                   "activity": st["object"]["id"]}))
     if not evs:
         return 0
-    result = evidence_service.record_evidence(uow, tracker, Actor.system("xapi"), evs)
+    result = evidence_service.record_evidence(uow, tracker, Actor.system("xapi"), evs, now=now)
     return result.stored
 
 
@@ -130,6 +141,9 @@ def map_activity(uow: UnitOfWork, actor: Actor, activity_id: str, skill_codes: S
         raise NotFound(f"no item {item_id}")
     if not skill_codes and not item_id:
         raise Invalid("map an activity to an item or to skills", "skill_codes")
+    unknown = sorted(set(skill_codes) - set(uow.frameworks.skill_titles(skill_codes)))
+    if unknown:
+        raise Invalid(f"no skill {unknown[0]!r} in any framework", "skill_codes")
     uow.xapi.map_activity(activity_id, verb_id, item_id, skill_codes)
 
 

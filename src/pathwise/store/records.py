@@ -71,6 +71,7 @@ class TokenRecord:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

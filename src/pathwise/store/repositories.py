@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pathwise.domain.content import Activity, ActivityKind, Feedback, Item, ItemType
-from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.evidence import ClientKey, Evidence, EvidenceKind
 from pathwise.domain.framework import Framework, Skill, Unit
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
 from pathwise.store import tables as t
@@ -61,6 +61,7 @@ def evidence_from_row(row: t.EvidenceRow) -> Evidence:
         recorded_by=row.recorded_by,
         source=row.source,
         data=dict(row.data or {}),
+        client=ClientKey(row.client_id, row.client_digest) if row.client_id is not None else None,
     )
 
 
@@ -137,22 +138,18 @@ class UserRepository(_Repo):
     def external_id(self, user_id: str) -> str | None:
         return self.s.scalar(select(t.UserRow.external_id).where(t.UserRow.id == user_id))
 
-    def credentials(self, username: str) -> tuple[User, str | None, int, datetime | None] | None:
+    def credentials(self, username: str) -> tuple[User, str | None] | None:
+        """The user with this login name and their password hash."""
         row = self.s.scalar(select(t.UserRow).where(t.UserRow.username == username))
         if row is None:
             return None
-        return _user(row), row.password_hash, row.failed_logins, row.locked_until
+        return _user(row), row.password_hash
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         self.s.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(password_hash=password_hash))
 
-    def record_login_failure(self, user_id: str, failures: int, locked_until: datetime | None) -> None:
-        self.s.execute(
-            update(t.UserRow).where(t.UserRow.id == user_id).values(failed_logins=failures, locked_until=locked_until)
-        )
-
-    def reset_login_failures(self, user_id: str) -> None:
-        self.s.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(failed_logins=0, locked_until=None))
+    def set_active(self, user_id: str, active: bool) -> None:
+        self.s.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(active=active))
 
     def profile(self, user_id: str) -> dict[str, Any]:
         return dict(self.s.scalar(select(t.UserRow.profile).where(t.UserRow.id == user_id)) or {})
@@ -259,11 +256,28 @@ class GuardianRepository(_Repo):
         return self.s.get(t.GuardianLinkRow, (guardian_id, student_id)) is not None
 
 
+def _visible_to(school_col: Any, school_id: str | None, learner_id: str | None) -> Any:
+    """Content a school may read: its own and the system's shared content (school NULL).
+    ``learner_id`` names the school as the learner's (a subquery: no extra statement)."""
+    if learner_id is not None:
+        mine: Any = select(t.UserRow.school_id).where(t.UserRow.id == learner_id).scalar_subquery()
+    else:
+        mine = school_id
+    return school_col.is_(None) if mine is None else (school_col.is_(None) | (school_col == mine))
+
+
 class FrameworkRepository(_Repo):
-    def add(self, fw: Framework) -> None:
+    def add(self, fw: Framework, school_id: str | None = None) -> None:
+        """Store a new framework, owned by ``school_id`` (None: the system's, shared)."""
         self.s.add(t.FrameworkRow(id=fw.id, title=fw.title, subject=fw.subject,
-                                  mastery_threshold=fw.mastery_threshold, source_uri=fw.source_uri))
+                                  mastery_threshold=fw.mastery_threshold, source_uri=fw.source_uri,
+                                  school_id=school_id))
         self._add_content(fw)
+
+    def owner(self, framework_id: str) -> tuple[bool, str | None]:
+        """(whether the framework exists, the school that owns it: None for shared content)."""
+        row = self.s.execute(select(t.FrameworkRow.school_id).where(t.FrameworkRow.id == framework_id)).first()
+        return (row is not None, row[0] if row is not None else None)
 
     def replace(self, fw: Framework) -> None:
         """Store ``fw`` over the stored framework of the same id (units, skills and
@@ -308,14 +322,27 @@ class FrameworkRepository(_Repo):
         )
         return Framework(row.id, row.title, row.subject, row.mastery_threshold, units, skills, row.source_uri)
 
-    def list_ids(self) -> list[str]:
-        return list(self.s.scalars(select(t.FrameworkRow.id).order_by(t.FrameworkRow.id)))
+    def list_ids(self, school_id: str | None = None, *, every_school: bool = True) -> list[str]:
+        """Framework ids: all of them, or (``every_school`` off) the school's own and the shared."""
+        q = select(t.FrameworkRow.id)
+        if not every_school:
+            q = q.where(_visible_to(t.FrameworkRow.school_id, school_id, None))
+        return list(self.s.scalars(q.order_by(t.FrameworkRow.id)))
 
-    def skill_titles(self, codes: Iterable[str]) -> dict[str, str]:
+    def skill_titles(self, codes: Iterable[str], *, school_id: str | None = None,
+                     learner_id: str | None = None) -> dict[str, str]:
+        """Each known skill's title. Given a school (or a learner, for the learner's school),
+        from that school's frameworks and the shared ones only, the school's own first;
+        otherwise from any framework (for the system), the shared ones first."""
         codes = list(set(codes))
         if not codes:
             return {}
-        q = select(t.SkillRow.code, t.SkillRow.title).where(t.SkillRow.code.in_(codes))
+        S, F = t.SkillRow, t.FrameworkRow
+        q = select(S.code, S.title).join(F, F.id == S.framework_id).where(S.code.in_(codes))
+        if school_id is not None or learner_id is not None:
+            q = q.where(_visible_to(F.school_id, school_id, learner_id))
+        # later rows win: shared content first, a school's own after it
+        q = q.order_by(F.school_id.is_not(None), F.id)
         return {c: title for c, title in self.s.execute(q)}
 
 
@@ -346,22 +373,32 @@ def item_from_row(row: t.ItemRow) -> Item:
 
 
 class ItemRepository(_Repo):
-    def add(self, item: Item, framework_id: str | None = None) -> None:
+    def add(self, item: Item, framework_id: str | None = None, school_id: str | None = None) -> None:
         self.s.add(t.ItemRow(id=item.id, framework_id=framework_id, type=item.type.value, prompt=item.prompt,
                              skill_codes=";".join(item.skill_codes), difficulty=item.difficulty,
-                             spec=item_to_spec(item)))
+                             spec=item_to_spec(item), school_id=school_id))
+
+    def owner(self, item_id: str) -> tuple[bool, str | None]:
+        """(whether the item exists, the school that owns it: None for shared content)."""
+        row = self.s.execute(select(t.ItemRow.school_id).where(t.ItemRow.id == item_id)).first()
+        return (row is not None, row[0] if row is not None else None)
 
     def get(self, item_id: str) -> Item | None:
         row = self.s.get(t.ItemRow, item_id)
         return item_from_row(row) if row else None
 
-    def for_skill(self, skill_code: str) -> list[Item]:
+    def for_skill(self, skill_code: str, *, school_id: str | None = None,
+                  learner_id: str | None = None) -> list[Item]:
+        """The items on a skill; given a school (or a learner, for the learner's school), only
+        that school's own and the shared ones."""
         q = select(t.ItemRow).where(
             (t.ItemRow.skill_codes == skill_code)
             | t.ItemRow.skill_codes.like(f"{skill_code};%")
             | t.ItemRow.skill_codes.like(f"%;{skill_code}")
             | t.ItemRow.skill_codes.like(f"%;{skill_code};%")
         )
+        if school_id is not None or learner_id is not None:
+            q = q.where(_visible_to(t.ItemRow.school_id, school_id, learner_id))
         return [item_from_row(r) for r in self.s.scalars(q.order_by(t.ItemRow.id))]
 
     def count(self) -> int:
@@ -396,6 +433,18 @@ class EvidenceRepository(_Repo):
             out.update(self.s.scalars(select(t.EvidenceRow.id).where(t.EvidenceRow.id.in_(chunk))))
         return out
 
+    def stored_keys(self, ids: Sequence[str]) -> dict[str, ClientKey | None]:
+        """Which of these ids are stored, each with its client's key (None when no client named
+        it), in one query per 500 ids."""
+        out: dict[str, ClientKey | None] = {}
+        E = t.EvidenceRow
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            q = select(E.id, E.client_id, E.client_digest).where(E.id.in_(chunk))
+            for eid, cid, digest in self.s.execute(q):
+                out[eid] = ClientKey(cid, digest) if cid is not None else None
+        return out
+
     def add_many(self, evidence: Sequence[Evidence], seqs: Sequence[int] | None = None) -> None:
         """Insert new evidence in bulk (callers drop ids already stored first)."""
         if not evidence:
@@ -406,6 +455,7 @@ class EvidenceRepository(_Repo):
                 "skill_codes": ";".join(e.skill_codes), "score": float(e.score), "timestamp": e.timestamp,
                 "recorded_by": e.recorded_by, "source": e.source, "data": e.data,
                 "seq": seqs[i] if seqs is not None else 0, "recorded_at": t.utcnow(),
+                "client_id": e.client.id if e.client else None, "client_digest": e.client.digest if e.client else None,
             }
             for i, e in enumerate(evidence)
         ]
@@ -541,8 +591,14 @@ class SessionRepository(_Repo):
 
 
 class TokenRepository(_Repo):
-    def add(self, token_id: str, user_id: str, name: str, token_hash: str, scopes: list[str]) -> None:
-        self.s.add(t.ApiTokenRow(id=token_id, user_id=user_id, name=name, token_hash=token_hash, scopes=scopes))
+    def add(self, token_id: str, user_id: str, name: str, token_hash: str, scopes: list[str],
+            created_at: datetime, expires_at: datetime) -> None:
+        self.s.add(t.ApiTokenRow(id=token_id, user_id=user_id, name=name, token_hash=token_hash, scopes=scopes,
+                                 created_at=created_at, expires_at=expires_at))
+
+    def revoke_all(self, user_id: str, now: datetime) -> None:
+        self.s.execute(update(t.ApiTokenRow).where(t.ApiTokenRow.user_id == user_id,
+                                                   t.ApiTokenRow.revoked_at.is_(None)).values(revoked_at=now))
 
     def by_hash(self, token_hash: str) -> TokenRecord | None:
         row = self.s.scalar(select(t.ApiTokenRow).where(t.ApiTokenRow.token_hash == token_hash))
@@ -557,6 +613,37 @@ class TokenRepository(_Repo):
     def for_user(self, user_id: str) -> list[TokenRecord]:
         return [as_record(TokenRecord, r)
                 for r in self.s.scalars(select(t.ApiTokenRow).where(t.ApiTokenRow.user_id == user_id))]
+
+
+class LoginThrottleRepository(_Repo):
+    """Failure counts of sign-in clients under opaque keys (keyed hashes made by services.auth)."""
+
+    def blocked_until(self, keys: Sequence[str]) -> datetime | None:
+        """The latest time any of these clients must wait until, or None."""
+        T = t.LoginThrottleRow
+        return self.s.scalar(select(func.max(T.blocked_until)).where(T.key.in_(list(keys))))
+
+    def add_failure(self, key: str, now: datetime, fresh_before: datetime) -> int:
+        """Count one failure for ``key`` and return its count; a count whose last failure came
+        before ``fresh_before`` starts again at one. Safe when several workers count at once."""
+        T = t.LoginThrottleRow
+        self.s.execute(_insert_ignoring_duplicates(self.s, T.__table__).values(key=key, failures=0, last_failure_at=now))
+        counted = case((T.last_failure_at < fresh_before, 1), else_=T.failures + 1)
+        return int(self.s.scalar(update(T).where(T.key == key).values(failures=counted, last_failure_at=now)
+                                 .returning(T.failures)) or 1)
+
+    def block(self, key: str, until: datetime) -> None:
+        T = t.LoginThrottleRow
+        self.s.execute(update(T).where(T.key == key).values(blocked_until=until))
+
+    def clear(self, key: str) -> None:
+        self.s.execute(delete(t.LoginThrottleRow).where(t.LoginThrottleRow.key == key))
+
+    def prune(self, now: datetime, fresh_before: datetime) -> None:
+        """Forget clients that are not waiting and whose failures are stale."""
+        T = t.LoginThrottleRow
+        self.s.execute(delete(T).where(T.last_failure_at < fresh_before,
+                                       (T.blocked_until.is_(None)) | (T.blocked_until < now)))
 
 
 class JobRepository(_Repo):

@@ -23,9 +23,13 @@ _GROUPING_KEY = "CFAssociationGroupingURI"
 
 
 class CaseFrameworkRepository(_Repo):
-    def framework_for_document(self, identifier: str) -> str | None:
-        """The framework imported from the CFDocument ``identifier``, if any."""
-        return self.s.scalar(select(CaseDocumentRow.framework_id).where(CaseDocumentRow.identifier == identifier))
+    def framework_for_document(self, identifier: str, school_id: str | None) -> str | None:
+        """The framework of ``school_id`` (None: the shared ones) imported from the CFDocument
+        ``identifier``, if any; another school's copy of the document is not it."""
+        D, F = CaseDocumentRow, t.FrameworkRow
+        owner = F.school_id.is_(None) if school_id is None else F.school_id == school_id
+        return self.s.scalar(select(D.framework_id).join(F, F.id == D.framework_id)
+                             .where(D.identifier == identifier, owner).order_by(D.framework_id).limit(1))
 
     def framework_exists(self, framework_id: str) -> bool:
         return self.s.scalar(select(t.FrameworkRow.id).where(t.FrameworkRow.id == framework_id)) is not None

@@ -538,6 +538,7 @@ class RosterRecord:
     status: str
     fingerprint: str
     data: dict[str, Any]
+    scope: str = ""  # the school whose feed sent it ('' for the system's imports)
 
 
 class RosterRepository(_Repo):
@@ -547,32 +548,46 @@ class RosterRepository(_Repo):
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        self._records: dict[tuple[str, str], RosterRecordRow] = {}
+        self._records: dict[tuple[str, str, str], RosterRecordRow] = {}
         self._keep: list[Any] = []
 
-    def records(self) -> list[RosterRecord]:
-        rows = list(self.s.scalars(select(RosterRecordRow)))
-        self._records = {(r.kind, r.sourced_id): r for r in rows}
-        return [RosterRecord(r.kind, r.sourced_id, r.local_id, r.user_id, r.school_id, r.status, r.fingerprint,
-                             dict(r.data or {})) for r in rows]
+    def records(self, scope: str = "") -> list[RosterRecord]:
+        """The records held in ``scope`` (a school's id, or '' for the system's imports).
 
-    def save_record(self, kind: str, sourced_id: str, *, local_id: str | None, user_id: str | None,
+        For a school, also the records of the system's scope about its own accounts and
+        classes (``school_id`` is the school) that it holds none of itself: what an import
+        into the school adopts (records kept before identifiers were scoped are all the
+        system's). Never a record of another school's scope."""
+        R = RosterRecordRow
+        q = select(R).where(R.scope == scope)
+        if scope:
+            q = select(R).where(or_(R.scope == scope, (R.scope == "") & (R.school_id == scope)))
+        rows = sorted(self.s.scalars(q), key=lambda r: r.scope != scope)  # the scope's own first
+        out: dict[tuple[str, str], RosterRecord] = {}
+        for r in rows:
+            self._records[(r.scope, r.kind, r.sourced_id)] = r
+            out.setdefault((r.kind, r.sourced_id), RosterRecord(
+                r.kind, r.sourced_id, r.local_id, r.user_id, r.school_id, r.status, r.fingerprint,
+                dict(r.data or {}), r.scope))
+        return list(out.values())
+
+    def save_record(self, kind: str, sourced_id: str, *, scope: str, local_id: str | None, user_id: str | None,
                     school_id: str | None, status: str, fingerprint: str, data: dict[str, Any],
                     now: datetime) -> RosterRecord:
-        """Store a record (new or changed) as given; returns it as held."""
-        key = (kind, sourced_id)
+        """Store a record of ``scope`` (new or changed) as given; returns it as held."""
+        key = (scope, kind, sourced_id)
         row = self._records.get(key)
         if row is None:
-            row = RosterRecordRow(kind=kind, sourced_id=sourced_id)
+            row = RosterRecordRow(scope=scope, kind=kind, sourced_id=sourced_id)
             self.s.add(row)
             self._records[key] = row
         row.local_id, row.user_id, row.school_id = local_id, user_id, school_id
         row.status, row.fingerprint, row.data, row.updated_at = status, fingerprint, dict(data), now
-        return RosterRecord(kind, sourced_id, local_id, user_id, school_id, status, fingerprint, dict(data))
+        return RosterRecord(kind, sourced_id, local_id, user_id, school_id, status, fingerprint, dict(data), scope)
 
     def mark_removed(self, rec: RosterRecord, now: datetime | None = None) -> None:
         """Save only a record's status and fingerprint (and the time, when given)."""
-        row = self._records[(rec.kind, rec.sourced_id)]
+        row = self._records[(rec.scope, rec.kind, rec.sourced_id)]
         row.status, row.fingerprint = rec.status, rec.fingerprint
         if now is not None:
             row.updated_at = now
@@ -711,6 +726,17 @@ def _mentions(table: Table, learner_id: str) -> Any:
     return or_(*[cast(c, Text).contains(learner_id, autoescape=True) for c in _text_columns(table)])
 
 
+def _replaced(value: Any, old: str, new: str) -> Any:
+    """``value`` (JSON data) with every string's ``old`` replaced by ``new``."""
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_replaced(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {_replaced(k, old, new): _replaced(v, old, new) for k, v in value.items()}
+    return value
+
+
 class PrivacyRepository(_Repo):
     """Every table that mentions a learner, found by walking the schema's metadata."""
 
@@ -747,12 +773,30 @@ class PrivacyRepository(_Repo):
         table = Base.metadata.tables[table_name]
         self.s.execute(delete(table).where(table.c.id == row_id))
 
+    def pseudonymise_audit(self, learner_id: str, reference: str) -> int:
+        """The audit log is append-only: the learner's rows stay, with ``reference`` wherever
+        their id stood (learner, actor, and inside the details). Returns the rows changed."""
+        A = t.AuditRow
+        rows = list(self.s.scalars(select(A).where(or_(A.learner_id == learner_id, A.actor_id == learner_id,
+                                                        _mentions(A.__table__, learner_id)))))
+        for row in rows:
+            if row.learner_id == learner_id:
+                row.learner_id = reference
+            if row.actor_id == learner_id:
+                row.actor_id = reference
+            row.detail = _replaced(row.detail, learner_id, reference)
+            row.resource = row.resource.replace(learner_id, reference)
+            row.action = row.action.replace(learner_id, reference)
+        self.s.flush()
+        return len(rows)
+
     def delete_person_rows(self, learner_id: str) -> dict[str, int]:
-        """Delete every row whose person columns name the learner (dependents first); rows per table."""
+        """Delete every row whose person columns name the learner (dependents first); rows per table.
+        The audit log is kept (pseudonymise it first)."""
         deleted: dict[str, int] = {}
         for table in reversed(Base.metadata.sorted_tables):
             cols = _person_columns(table)
-            if not cols:
+            if not cols or table.name == t.AuditRow.__tablename__:
                 continue
             n = self.s.execute(delete(table).where(or_(*[c == learner_id for c in cols]))).rowcount or 0
             if n:

@@ -365,23 +365,40 @@ class SchoolReadRepository(_Repo):
 class ItemBankRepository(_Repo):
     """Items as authors import them: which skills exist, and storing a batch by id."""
 
-    def known_skills(self, codes: Iterable[str], framework_id: str | None = None) -> set[str]:
-        """Those of ``codes`` that are skills (of ``framework_id`` if given)."""
+    def known_skills(self, codes: Iterable[str], framework_id: str | None = None, *,
+                     school_id: str | None = None, every_school: bool = True) -> set[str]:
+        """Those of ``codes`` that are skills (of ``framework_id`` if given; with
+        ``every_school`` off, of the school's own or the shared frameworks only)."""
         wanted = list(set(codes))
         if not wanted:
             return set()
         out: set[str] = set()
+        F = t.FrameworkRow
         for i in range(0, len(wanted), 500):
             q = select(t.SkillRow.code).where(t.SkillRow.code.in_(wanted[i:i + 500]))
             if framework_id:
                 q = q.where(t.SkillRow.framework_id == framework_id)
+            if not every_school:
+                mine = F.school_id.is_(None) if school_id is None else (F.school_id.is_(None) | (F.school_id == school_id))
+                q = q.join(F, F.id == t.SkillRow.framework_id).where(mine)
             out.update(self.s.scalars(q))
         return out
 
-    def save(self, items: Sequence[Item], framework_id: str | None = None) -> tuple[int, int, int]:
-        """Add the items not stored yet and update those that changed (by id); an item is
-        unchanged when it equals the stored one and, with ``framework_id``, is already in
-        that framework. Returns (created, updated, unchanged)."""
+    def owners(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """The stored items among ``ids`` and the school that owns each (None: shared)."""
+        wanted = list(set(ids))
+        out: dict[str, str | None] = {}
+        for i in range(0, len(wanted), 500):
+            out.update(self.s.execute(select(t.ItemRow.id, t.ItemRow.school_id)  # type: ignore[arg-type]
+                                      .where(t.ItemRow.id.in_(wanted[i:i + 500]))).all())
+        return out
+
+    def save(self, items: Sequence[Item], framework_id: str | None = None,
+             school_id: str | None = None) -> tuple[int, int, int]:
+        """Add the items not stored yet (owned by ``school_id``; None: shared) and update
+        those that changed (by id); an item is unchanged when it equals the stored one and,
+        with ``framework_id``, is already in that framework. Returns (created, updated,
+        unchanged). Whose items may be updated is the service's question."""
         ids = list(dict.fromkeys(it.id for it in items))
         stored: dict[str, t.ItemRow] = {}
         for i in range(0, len(ids), 500):
@@ -392,7 +409,7 @@ class ItemBankRepository(_Repo):
             if row is None:
                 row = t.ItemRow(id=item.id, framework_id=framework_id, type=item.type.value, prompt=item.prompt,
                                 skill_codes=";".join(item.skill_codes), difficulty=item.difficulty,
-                                spec=item_to_spec(item))
+                                spec=item_to_spec(item), school_id=school_id)
                 self.s.add(row)
                 stored[item.id] = row
                 created += 1

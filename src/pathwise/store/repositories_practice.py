@@ -16,9 +16,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -304,47 +304,111 @@ class PracticeRepository(_Repo):
 # -- rubrics, assessments, assignments and rubric scores -----------------------------------------
 
 
+class StoredRubric(NamedTuple):
+    """A rubric with the school that owns it (None: shared) and the user who made it."""
+
+    rubric: Rubric
+    school_id: str | None
+    created_by: str | None
+
+
+class StoredAssessment(NamedTuple):
+    """An assessment with the school that owns it (None: shared) and the user who made it."""
+
+    assessment: Assessment
+    school_id: str | None
+    created_by: str | None
+
+
+def _in_space(column: Any, school_id: str | None) -> Any:
+    """Rows of ``school_id``'s id space: its own and the shared ones (only the shared ones
+    for no school)."""
+    return column.is_(None) if school_id is None else or_(column == school_id, column.is_(None))
+
+
+def _own_first(rows: Iterable[Any], school_id: str | None) -> Any:
+    """Of rows with one id, the school's own before a shared one."""
+    return min(rows, key=lambda r: r.school_id != school_id, default=None)
+
+
+def _of_school(column: Any, school_id: str | None) -> Any:
+    return column.is_(None) if school_id is None else column == school_id
+
+
 class AssessmentRepository(_Repo):
     """Rubrics and assessments (each with the school that owns it: None for shared ones),
-    their assignments to classes, and the scores given with rubrics."""
+    their assignments to classes, and the scores given with rubrics.
 
-    def rubric(self, rubric_id: str) -> tuple[Rubric, str | None] | None:
-        row = self.s.get(tp.RubricRow, rubric_id)
-        return (_rubric(row), row.school_id) if row else None
+    Each school has its own id space: a rubric or assessment is found by its id within a
+    school (the school's own first, then a shared one); another school's never."""
+
+    def rubric(self, rubric_id: str, school_id: str | None) -> StoredRubric | None:
+        R = tp.RubricRow
+        row = _own_first(self.s.scalars(select(R).where(R.id == rubric_id, _in_space(R.school_id, school_id))),
+                         school_id)
+        return StoredRubric(_rubric(row), row.school_id, row.created_by) if row else None
 
     def add_rubric(self, rubric: Rubric, school_id: str | None, created_by: str | None) -> None:
-        self.s.add(tp.RubricRow(id=rubric.id, title=rubric.title, criteria=_criteria(rubric), school_id=school_id,
-                                created_by=created_by))
+        """Store a new rubric now. Raises ``AlreadyStored`` when the school already has this
+        id (the caller rolls back)."""
+        self.s.add(tp.RubricRow(row_key=uuid.uuid4().hex, id=rubric.id, title=rubric.title,
+                                criteria=_criteria(rubric), school_id=school_id, created_by=created_by))
+        try:
+            self.s.flush()
+        except IntegrityError as exc:
+            raise AlreadyStored(f"rubric {rubric.id} is already stored") from exc
 
-    def replace_rubric(self, rubric: Rubric) -> None:
+    def replace_rubric(self, rubric: Rubric, school_id: str | None) -> None:
+        """Change the title and criteria of the school's rubric with this id."""
         R = tp.RubricRow
-        self.s.execute(update(R).where(R.id == rubric.id).values(title=rubric.title, criteria=_criteria(rubric)))
+        self.s.execute(update(R).where(R.id == rubric.id, _of_school(R.school_id, school_id))
+                       .values(title=rubric.title, criteria=_criteria(rubric)))
 
-    def assessment(self, assessment_id: str) -> tuple[Assessment, str | None] | None:
-        row = self.s.get(tp.AssessmentRow, assessment_id)
-        return (_assessment(row), row.school_id) if row else None
+    def assessment(self, assessment_id: str, school_id: str | None) -> StoredAssessment | None:
+        A = tp.AssessmentRow
+        row = _own_first(self.s.scalars(select(A).where(A.id == assessment_id, _in_space(A.school_id, school_id))),
+                         school_id)
+        return StoredAssessment(_assessment(row), row.school_id, row.created_by) if row else None
 
-    def assessments_by_id(self, assessment_ids: Iterable[str]) -> dict[str, tuple[Assessment, str | None]]:
+    def assessments_by_id(self, assessment_ids: Iterable[str], school_id: str | None) -> dict[str, StoredAssessment]:
+        """The assessments with these ids in ``school_id``'s space (one query)."""
         ids = list(set(assessment_ids))
         if not ids:
             return {}
-        rows = self.s.scalars(select(tp.AssessmentRow).where(tp.AssessmentRow.id.in_(ids)))
-        return {r.id: (_assessment(r), r.school_id) for r in rows}
+        A = tp.AssessmentRow
+        by_id: dict[str, list[tp.AssessmentRow]] = {}
+        for r in self.s.scalars(select(A).where(A.id.in_(ids), _in_space(A.school_id, school_id))):
+            by_id.setdefault(r.id, []).append(r)
+        out: dict[str, StoredAssessment] = {}
+        for aid, rows in by_id.items():
+            row = _own_first(rows, school_id)
+            out[aid] = StoredAssessment(_assessment(row), row.school_id, row.created_by)
+        return out
 
-    def assessments(self, kind: AssessmentKind | None = None) -> list[tuple[Assessment, str | None]]:
+    def assessments(self, kind: AssessmentKind | None = None) -> list[StoredAssessment]:
         """Every assessment (of one kind, when given) by title."""
         A = tp.AssessmentRow
         q = select(A)
         if kind is not None:
             q = q.where(A.kind == kind.value)
-        return [(_assessment(r), r.school_id) for r in self.s.scalars(q.order_by(A.title))]
+        return [StoredAssessment(_assessment(r), r.school_id, r.created_by)
+                for r in self.s.scalars(q.order_by(A.title, A.id))]
 
     def add_assessment(self, a: Assessment, school_id: str | None, created_by: str | None) -> None:
-        self.s.add(tp.AssessmentRow(id=a.id, school_id=school_id, created_by=created_by, **_assessment_values(a)))
+        """Store a new assessment now. Raises ``AlreadyStored`` when the school already has
+        this id (the caller rolls back)."""
+        self.s.add(tp.AssessmentRow(row_key=uuid.uuid4().hex, id=a.id, school_id=school_id, created_by=created_by,
+                                    **_assessment_values(a)))
+        try:
+            self.s.flush()
+        except IntegrityError as exc:
+            raise AlreadyStored(f"assessment {a.id} is already stored") from exc
 
-    def replace_assessment(self, a: Assessment) -> None:
+    def replace_assessment(self, a: Assessment, school_id: str | None) -> None:
+        """Change the school's assessment with this id (everything but its id and owner)."""
         A = tp.AssessmentRow
-        self.s.execute(update(A).where(A.id == a.id).values(**_assessment_values(a)))
+        self.s.execute(update(A).where(A.id == a.id, _of_school(A.school_id, school_id))
+                       .values(**_assessment_values(a)))
 
     # assignments
 

@@ -81,6 +81,8 @@ class UserRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # unused since sign-ins are throttled per client (login_throttle), never per account;
+    # kept because dropping a column of users on SQLite rebuilds the table everything references
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
     profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -121,6 +123,8 @@ class FrameworkRow(Base):
     subject: Mapped[str] = mapped_column(String(100), default="mathematics")
     mastery_threshold: Mapped[float] = mapped_column(Float, default=0.95)
     source_uri: Mapped[str | None] = mapped_column(String(500))
+    # the school that owns it; NULL: the system's, shared with every school (read-only to them)
+    school_id: Mapped[str | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -160,6 +164,8 @@ class ItemRow(Base):
     skill_codes: Mapped[str] = mapped_column(Text)
     difficulty: Mapped[float] = mapped_column(Float, default=0.0)
     spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the school that owns it; NULL: the system's, shared with every school (read-only to them)
+    school_id: Mapped[str | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -190,6 +196,10 @@ class EvidenceRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the id its client chose and a digest of what it said (evidence a client named; the
+    # stored id derives from learner, recorder and this id: domain.evidence.client_keyed)
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    client_digest: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (Index("ix_evidence_learner_time", "learner_id", "timestamp", "seq"),)
 
 
@@ -238,6 +248,19 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class LoginThrottleRow(Base):
+    """Failed sign-ins of one client: per (username, address) or per address. The key is a
+    keyed hash, so neither the name nor the address is stored; a client whose ``blocked_until``
+    lies ahead waits. Shared by every worker because it is in the database."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column()
 
 
 class AuditRow(Base):

@@ -20,9 +20,13 @@ from pathwise.store.tables import Base, utcnow
 
 
 class RosterRecordRow(Base):
-    """One OneRoster record (org, academicSession, course, class, user, enrollment) we hold."""
+    """One OneRoster record (org, academicSession, course, class, user, enrollment) we hold.
+
+    ``scope`` is the school whose feed sent it (the school an import acted on; '' for the
+    system's imports that span schools): a sourcedId means something only in its scope."""
 
     __tablename__ = "roster_records"
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True, server_default="")
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     sourced_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     local_id: Mapped[str | None] = mapped_column(String(200))
@@ -42,7 +46,7 @@ class CaseDocumentRow(Base):
 
     __tablename__ = "case_documents"
     framework_id: Mapped[str] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"), primary_key=True)
-    identifier: Mapped[str] = mapped_column(String(200), unique=True)
+    identifier: Mapped[str] = mapped_column(String(200), index=True)  # one copy per school
     uri: Mapped[str] = mapped_column(String(500))
     case_version: Mapped[str] = mapped_column(String(8), default="1.1")
     document: Mapped[dict[str, Any]] = mapped_column(default=dict)

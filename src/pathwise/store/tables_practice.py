@@ -70,23 +70,35 @@ class PracticeResponseRow(Base):
 
 
 class RubricRow(Base):
+    """A rubric, owned by a school (NULL: the system's, shared with every school). ``id`` is
+    the school's own name for it: each school has its own id space, so ``(school_id, id)``
+    is unique and the stored key is ``row_key``, never shown (decision in services/assessments.py)."""
+
     __tablename__ = "rubrics"
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(300))
     criteria: Mapped[list[Any]] = mapped_column(default=list)
     school_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (UniqueConstraint("school_id", "id"),)
 
 
 class AssessmentRow(Base):
+    """An assessment, owned by a school like a rubric (``(school_id, id)`` unique). Its
+    ``rubric_id``, and the ``assessment_id`` of its assignments and rubric scores, are ids
+    in that school's space (resolved in the school of the class or learner), so they carry
+    no foreign key to a globally unique id."""
+
     __tablename__ = "assessments"
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(16))
     skill_codes: Mapped[str] = mapped_column(Text)
     item_ids: Mapped[list[Any]] = mapped_column(default=list)
-    rubric_id: Mapped[str | None] = mapped_column(ForeignKey("rubrics.id", ondelete="SET NULL"))
+    rubric_id: Mapped[str | None] = mapped_column(String(128))
     time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
     hints_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     peer_review: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -94,12 +106,13 @@ class AssessmentRow(Base):
     school_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (UniqueConstraint("school_id", "id"),)
 
 
 class AssignmentRow(Base):
     __tablename__ = "assessment_assignments"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[str] = mapped_column(String(128), index=True)  # an id in the class's school
     section_id: Mapped[str] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
     student_ids: Mapped[list[Any]] = mapped_column(default=list)  # a group; empty means the whole class
     opens_at: Mapped[datetime] = mapped_column()
@@ -111,7 +124,7 @@ class AssignmentRow(Base):
 class RubricScoreRow(Base):
     __tablename__ = "rubric_scores"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    assessment_id: Mapped[str] = mapped_column(String(128))  # an id in the learner's school
     learner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     criterion_id: Mapped[str] = mapped_column(String(128))
     points: Mapped[int] = mapped_column(Integer)

@@ -41,6 +41,7 @@ class UnitOfWork:
         self.audit = r.AuditRepository(s)
         self.web_sessions = r.SessionRepository(s)
         self.tokens = r.TokenRepository(s)
+        self.login_throttle = r.LoginThrottleRepository(s)
         self.jobs = r.JobRepository(s)
         # practice and assessments
         self.practice = rp.PracticeRepository(s)

@@ -9,6 +9,8 @@ Every route declares a policy (``web.policy``); a test walks the routes to prove
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pathwise import __version__
 from pathwise.domain.errors import ValidationError
 from pathwise.services.context import App
-from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
+from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound, Throttled
 from pathwise.web.auth import CsrfFailed, NotSignedIn
 from pathwise.web.pages import routes as pages
 from pathwise.web.pages.render import error_page
@@ -67,10 +69,13 @@ _DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-in
 
 
 class SecurityHeaders:
-    """Adds CSP, no-sniff, no-framing and referrer headers; pages are not cached."""
+    """Adds CSP, no-sniff, no-framing and referrer headers; pages are not cached. Served over
+    HTTPS (secure cookies, as production requires), it adds HSTS: browsers then refuse plain
+    HTTP to this host for a year."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,12 +93,104 @@ class SecurityHeaders:
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin"),
                 ]
+                if self.hsts:
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 if not path.startswith("/static/"):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(body: bytes, limit: int) -> int:
+    """How deep a JSON text nests its arrays and objects (counting stops past ``limit``);
+    brackets inside strings do not count."""
+    depth = deepest = 0
+    for c in _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
+        if c in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > limit:
+                break
+        else:
+            depth -= 1
+    return deepest
+
+
+class BodyLimits:
+    """Every request body has a limit: one larger than ``max_bytes`` is refused with 413 before
+    a route reads it (by its Content-Length, or as it streams in); a JSON body (read whole, it
+    is within the limit) nested deeper than ``max_depth`` is refused with 422 (400 on the xAPI
+    door, which never answers 422). Uploads have their own, lower limits in their routes."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int) -> None:
+        self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
+        headers = [(b"content-type", b"application/json")]
+        if scope.get("path", "").startswith("/xapi"):
+            headers.append((b"x-experience-api-version", b"2.0.0"))
+        body = json.dumps({"detail": detail, "field": "body"}).encode()
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        too_large = f"the request body is larger than {self.max_bytes // 2**20} MiB, the most this server accepts"
+        declared = headers.get(b"content-length", b"").strip()
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, send, 413, too_large)
+            return
+        ctype = headers.get(b"content-type", b"").lower()
+        if not ctype or b"json" in ctype:  # what FastAPI and the xAPI door read as JSON: read it whole here
+            chunks, size, more = [], 0, True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_bytes:
+                    await self._refuse(scope, send, 413, too_large)
+                    return
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
+            if body and json_depth(body, self.max_depth) > self.max_depth:
+                status = 400 if scope.get("path", "").startswith("/xapi") else 422
+                await self._refuse(scope, send, status, f"body: JSON nested deeper than {self.max_depth} levels")
+                return
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise StarletteHTTPException(413, too_large)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def _wants_html(request: Request) -> bool:
@@ -124,7 +221,9 @@ def create_app(system: App | None = None) -> FastAPI:
         redoc_url=None,
     )
     application.state.system = system
-    application.add_middleware(SecurityHeaders)
+    application.add_middleware(BodyLimits, max_bytes=system.settings.max_request_bytes,
+                               max_depth=system.settings.max_json_depth)
+    application.add_middleware(SecurityHeaders, hsts=system.settings.secure_cookies)
 
     def _error(request: Request, status: int, detail: str, **extra: Any) -> Response:
         if _wants_html(request):
@@ -150,7 +249,13 @@ def create_app(system: App | None = None) -> FastAPI:
 
     @application.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> Response:
-        return _error(request, 409, str(exc))
+        return _error(request, 409, str(exc), **({"field": exc.field} if exc.field else {}))
+
+    @application.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled) -> Response:
+        response = _error(request, 429, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @application.exception_handler(AuthFailed)
     async def _auth(request: Request, exc: AuthFailed) -> Response:

@@ -8,11 +8,13 @@ authenticated requests that change something must echo the session's CSRF token
 since a browser never adds that header by itself.
 
 This module identifies; it does not decide access (``web.policy`` and
-``services.access`` do). It never logs cookie values or tokens.
+``services.access`` do). It never logs cookie values or tokens: a refused bearer token
+is logged with the client's address only.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from fastapi import Request, Response
@@ -29,6 +31,8 @@ LOGIN_CSRF_COOKIE = "pathwise_login_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+log = logging.getLogger(__name__)
 
 
 class NotSignedIn(Exception):
@@ -56,6 +60,12 @@ class Principal:
 
 def system_of(request: Request) -> App:
     return request.app.state.system  # type: ignore[no-any-return]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, which the sign-in throttle counts failures by (behind a
+    proxy, uvicorn's --forwarded-allow-ips makes it the client's rather than the proxy's)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _bearer(request: Request) -> str | None:
@@ -92,7 +102,8 @@ async def principal(request: Request) -> Principal | None:
     if token is not None:
         user = await run_in_threadpool(_resolve_token, system, token)
         if user is None:
-            raise AuthFailed("the bearer token is unknown or revoked")
+            log.warning("bearer token refused: unknown, revoked or expired (client %s)", client_address(request))
+            raise AuthFailed("the bearer token is unknown, revoked or expired")
         found = Principal(user, "api")
     else:
         cookie = request.cookies.get(SESSION_COOKIE)

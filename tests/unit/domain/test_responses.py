@@ -37,6 +37,10 @@ def test_good_rows() -> None:
         ("s1,i1,k 1,1,0", "skill_ids"),
         ("s1,i1,k1,1", "row"),
         ("s1,i1,k1,nan,0", "correct"),
+        # evidence only from 2000 to a day ahead: no epoch zero, no year 1 or 9999 (OverflowError before)
+        ("s1,i1,k1,1,0", "timestamp"),
+        ("s1,i1,k1,1,0001-01-01T00:00:00+01:00", "timestamp"),
+        ("s1,i1,k1,1,9999-12-31T23:00:00-05:00", "timestamp"),
     ],
 )
 def test_bad_rows_name_line_and_field(row: str, field: str) -> None:
@@ -49,7 +53,7 @@ def test_bad_rows_name_line_and_field(row: str, field: str) -> None:
 
 def test_optional_columns() -> None:
     text = "student_id,item_id,skill_ids,correct,timestamp,duration_s,hints,attempt,evidence_id\n" \
-           "s1,i1,k1,1,0,12.5,2,1,ev-1\ns1,i1,k1,1,1,-3,,,\n"
+           "s1,i1,k1,1,1700000000,12.5,2,1,ev-1\ns1,i1,k1,1,1700000001,-3,,,\n"
     good, bad = parse(text)
     assert isinstance(good, ResponseRow) and good.duration_s == 12.5 and good.hints == 2 and good.evidence_id == "ev-1"
     assert isinstance(bad, Problem) and bad.field == "duration_s"

@@ -228,7 +228,7 @@ def allow_params(req: XRequest, allowed: set[str]) -> None:
 def parse_json(data: bytes, what: str = "the request body") -> Any:
     try:
         return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise HttpError(400, f"{what} is not valid JSON") from None
 
 

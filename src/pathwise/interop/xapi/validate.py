@@ -135,7 +135,7 @@ def parse_timestamp(value: Any, where: str = "timestamp") -> datetime:
         tz = timezone(-delta if zone[0] == "-" else delta)
     try:
         return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved past the calendar's ends by the offset
         fail(f"{where} is not a real date-time: {s!r}")
     raise AssertionError  # unreachable
 

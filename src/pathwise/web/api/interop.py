@@ -25,7 +25,9 @@ from pathwise.web.deps import Tx
 from pathwise.web.policy import policy
 
 router = APIRouter(tags=["standards"])
-MAX_UPLOAD = oneroster.MAX_BUNDLE_BYTES
+# An upload through the web: below the request body limit (config.max_request_bytes, 20 MiB by
+# default), so the route names the file; larger bundles and packages go through the command line.
+MAX_UPLOAD = min(oneroster.MAX_BUNDLE_BYTES, 16 * 1024 * 1024)
 
 
 def _read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
@@ -60,7 +62,7 @@ def import_roster(uow: Tx, file: Annotated[UploadFile, File(description="OneRost
 def import_framework(uow: Tx, request: Request, file: Annotated[UploadFile, File(description="CASE CFPackage (.json)")],
                      actor: Actor = policy("frameworks:import", Role.ADMIN)) -> dict[str, Any]:
     """Import a CASE 1.0 or 1.1 CFPackage; a second import of the same document updates it."""
-    data = _read_upload(file, case.MAX_PACKAGE_BYTES)
+    data = _read_upload(file, min(case.MAX_PACKAGE_BYTES, MAX_UPLOAD))
     return case.import_package(uow, actor, data,
                                mastery_threshold=system_of(request).settings.mastery_threshold).as_dict()
 

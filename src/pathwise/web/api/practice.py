@@ -258,14 +258,16 @@ class CriterionIn(_In):
     levels: list[LevelIn] = Field(min_length=2, max_length=10)
 
 
-class RubricIn(_In):
-    id: str = Field(min_length=1, max_length=128)
+class RubricEdit(_In):
     title: str = Field(min_length=1, max_length=300)
     criteria: list[CriterionIn] = Field(min_length=1, max_length=30)
 
 
-class AssessmentIn(_In):
-    id: str = Field(min_length=1, max_length=128)
+class RubricIn(RubricEdit):
+    id: str = Field(min_length=1, max_length=128, description="Your school's id for it (each school has its own).")
+
+
+class AssessmentEdit(_In):
     title: str = Field(min_length=1, max_length=300)
     kind: str = Field(pattern="^(check|unit|project)$")
     skill_codes: list[str] = Field(min_length=1, max_length=50)
@@ -275,6 +277,10 @@ class AssessmentIn(_In):
     hints_allowed: bool = False
     peer_review: bool = False
     description: str = Field("", max_length=5000)
+
+
+class AssessmentIn(AssessmentEdit):
+    id: str = Field(min_length=1, max_length=128, description="Your school's id for it (each school has its own).")
 
 
 class AssignIn(_In):
@@ -311,19 +317,44 @@ class ReviewIn(_In):
     note: str = Field("", max_length=5000)
 
 
-@router.post("/rubrics", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+CREATED: dict[int | str, dict[str, Any]] = {
+    **ERRORS, 409: {"description": "Your school already has this id (`field`: id): edit that one with PUT."}}
+EDITED: dict[int | str, dict[str, Any]] = {
+    **ERRORS, 404: {"description": "Missing, or not yours to edit (only its maker or an admin of its school): "
+                                   "the two look the same."}}
+
+
+@router.post("/rubrics", status_code=status.HTTP_201_CREATED, responses=CREATED)
 def create_rubric(uow: Tx, body: RubricIn, request: Request,
                   actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
-    """Create or replace a rubric: criteria mapped to skills, each with scored levels."""
+    """Create a rubric in your school: criteria mapped to skills, each with scored levels.
+    Never replaces one: an id your school already uses answers 409."""
     r = asm.save_rubric(uow, actor, body.model_dump())
     return {"id": r.id, "title": r.title, "criteria": [c.id for c in r.criteria]}
 
 
-@router.post("/assessments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.put("/rubrics/{rubric_id}", responses=EDITED)
+def edit_rubric(uow: Tx, rubric_id: str, body: RubricEdit, request: Request,
+                actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+    """Change a rubric's title and criteria (its maker or an admin of its school); audited."""
+    r = asm.update_rubric(uow, actor, rubric_id, body.model_dump())
+    return {"id": r.id, "title": r.title, "criteria": [c.id for c in r.criteria]}
+
+
+@router.post("/assessments", status_code=status.HTTP_201_CREATED, responses=CREATED)
 def create_assessment(uow: Tx, body: AssessmentIn, request: Request,
                       actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
-    """Create or replace a mastery check, unit assessment or project."""
+    """Create a mastery check, unit assessment or project in your school. Never replaces one:
+    an id your school already uses answers 409."""
     a = asm.save_assessment(uow, actor, body.model_dump())
+    return {"id": a.id, "title": a.title, "kind": a.kind.value}
+
+
+@router.put("/assessments/{assessment_id}", responses=EDITED)
+def edit_assessment(uow: Tx, assessment_id: str, body: AssessmentEdit, request: Request,
+                    actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+    """Change an assessment (everything but its id; its maker or an admin of its school); audited."""
+    a = asm.update_assessment(uow, actor, assessment_id, body.model_dump())
     return {"id": a.id, "title": a.title, "kind": a.kind.value}
 
 

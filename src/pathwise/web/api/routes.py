@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from pathwise import __version__
 from pathwise.domain.errors import ValidationError
-from pathwise.domain.evidence import Evidence
+from pathwise.domain.evidence import Evidence, check_new, client_keyed
 from pathwise.services import auth as auth_service
 from pathwise.services import school
 from pathwise.services.access import Actor, visible_sections
@@ -23,7 +23,7 @@ from pathwise.services.errors import Invalid
 from pathwise.services.evidence import record_evidence
 from pathwise.services.mastery import learner_mastery
 from pathwise.web.api import schemas as s
-from pathwise.web.auth import system_of
+from pathwise.web.auth import client_address, system_of
 from pathwise.web.policy import policy
 from pathwise.web.deps import Tx
 
@@ -46,26 +46,28 @@ def health(uow: Tx, request: Request) -> s.Health:
 # -- authentication -----------------------------------------------------------------------------
 
 
-@router.post("/auth/token", tags=["auth"], status_code=status.HTTP_201_CREATED, responses=ERRORS,
-             dependencies=[policy("public")])
+@router.post("/auth/token", tags=["auth"], status_code=status.HTTP_201_CREATED, dependencies=[policy("public")],
+             responses={**ERRORS, 429: {"model": s.ErrorOut, "description": (
+                 "Too many failed sign-ins from this client: wait the seconds in the Retry-After header.")}})
 def token_for_credentials(uow: Tx, body: s.TokenRequest, request: Request) -> s.TokenOut:
     """Exchange a username and password for a named bearer token (for integrations).
 
-    Wrong passwords count towards the account's lockout, as on the login page.
+    The token expires after the server's token lifetime (`expires_at`). Wrong passwords
+    count against this client, as on the login page: past a few, it must wait (429).
     """
     return s.TokenOut.of(auth_service.token_for_credentials(uow, system_of(request).settings, body.username, body.password,
-                                                            body.name))
+                                                            body.name, client=client_address(request)))
 
 
 @router.post("/auth/tokens", tags=["auth"], status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def create_token(uow: Tx, body: s.NamedTokenRequest, request: Request, actor: Actor = policy("self")) -> s.TokenOut:
-    """Make another named bearer token for the signed-in user."""
-    return s.TokenOut.of(auth_service.issue_token(uow, actor, body.name))
+    """Make another named bearer token for the signed-in user (it expires like every token)."""
+    return s.TokenOut.of(auth_service.issue_token(uow, system_of(request).settings, actor, body.name))
 
 
 @router.get("/auth/tokens", tags=["auth"], responses=ERRORS)
 def list_tokens(uow: Tx, request: Request, actor: Actor = policy("self")) -> list[s.TokenInfoOut]:
-    """The signed-in user's tokens (names and dates; never the secrets)."""
+    """The signed-in user's tokens (names, dates and when each expires; never the secrets)."""
     return [s.TokenInfoOut.of(t) for t in auth_service.list_tokens(uow, actor)]
 
 
@@ -115,32 +117,42 @@ def get_evidence(uow: Tx, learner_id: str, request: Request,
 
 
 @router.post("/evidence", tags=["evidence"], responses={**ERRORS, 200: {"model": s.RecordOut,
-             "description": "Every id was already stored; nothing changed."}},
+             "description": "Every id was already stored; nothing changed."},
+             403: {"model": s.ErrorOut, "description": "Your role may not record this kind of evidence here."},
+             409: {"model": s.ErrorOut, "description": "You already used one of these ids for other evidence."}},
              status_code=status.HTTP_201_CREATED)
 def post_evidence(uow: Tx, body: s.EvidenceBatchIn, request: Request, response: Response,
                   actor: Actor = policy("learner:write")) -> s.RecordOut:
-    """Record answers, observations or scores; all or nothing, idempotent by evidence id.
+    """Record answers, observations or scores; all or nothing, idempotent by your evidence id.
 
-    Mastery is updated in the same transaction. A learner the caller may not reach
-    answers 404 and nothing of the batch is stored.
+    An id is yours: the same id sent again with the same content stores nothing new (200);
+    with other content it is refused (409); another caller's id never clashes with yours.
+    A student records only self-assessments here (their answers count when they answer the
+    items Pathwise serves them in a practice session). Timestamps from 2000 to a day ahead;
+    skills that exist. Mastery is updated in the same transaction. A learner the caller may
+    not reach answers 404 and nothing of the batch is stored.
     """
     now = datetime.now(UTC)
     evidence: list[Evidence] = []
     for i, e in enumerate(body.evidence):
         try:
-            evidence.append(Evidence(
+            ev = Evidence(
                 id=e.id, learner_id=e.learner_id, kind=e.kind, skill_codes=tuple(e.skill_ids), score=e.score,
                 timestamp=e.timestamp or now, item_id=e.item_id, recorded_by=actor.user_id, source="api",
                 data=e.data,
-            ))
+            )
+            check_new(ev, now)
         except ValidationError as exc:
             field = f"evidence.{i}.{exc.field}"
             raise Invalid(f"{field}: {exc.message}", field=field) from None
+        evidence.append(client_keyed(ev, actor.user_id or "system", with_timestamp=e.timestamp is not None))
     system = system_of(request)
     result = record_evidence(uow, system.tracker(), actor, evidence)
     if result.stored == 0:
         response.status_code = status.HTTP_200_OK
-    return s.RecordOut.of(result)
+    new = set(result.ids)
+    yours = dict.fromkeys(ev.client.id for ev in evidence if ev.client and ev.id in new)
+    return s.RecordOut(stored=result.stored, duplicates=result.duplicates, ids=list(yours))
 
 
 # -- classes ------------------------------------------------------------------------------------

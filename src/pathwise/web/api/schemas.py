@@ -40,7 +40,9 @@ class NamedTokenRequest(_In):
 
 
 class EvidenceIn(_In):
-    id: str = Field(min_length=1, max_length=200, description="Globally unique; sending it again stores nothing new.")
+    id: str = Field(min_length=1, max_length=200, description=(
+        "Your id for it, unique among your evidence about this learner: sent again with the same content it "
+        "stores nothing new; with other content it is refused (409)."))
     learner_id: str = Field(min_length=1, max_length=64)
     kind: EvidenceKind = EvidenceKind.ANSWER
     skill_ids: list[str] = Field(min_length=1, max_length=50)
@@ -173,10 +175,11 @@ class TokenOut(BaseModel):
     token: str = Field(description="Send as 'Authorization: Bearer <token>'. Shown only this once.")
     token_type: str = "bearer"
     created_at: datetime
+    expires_at: datetime = Field(description="After this the token no longer works; make a new one.")
 
     @classmethod
     def of(cls, t: NewToken) -> TokenOut:
-        return cls(token_id=t.id, name=t.name, token=t.token, created_at=t.created_at)
+        return cls(token_id=t.id, name=t.name, token=t.token, created_at=t.created_at, expires_at=t.expires_at)
 
 
 class TokenInfoOut(BaseModel):
@@ -185,10 +188,12 @@ class TokenInfoOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
+    expires_at: datetime
 
     @classmethod
     def of(cls, t: TokenInfo) -> TokenInfoOut:
-        return cls(id=t.id, name=t.name, created_at=t.created_at, last_used_at=t.last_used_at, revoked=t.revoked)
+        return cls(id=t.id, name=t.name, created_at=t.created_at, last_used_at=t.last_used_at, revoked=t.revoked,
+                   expires_at=t.expires_at)
 
 
 class ErrorOut(BaseModel):

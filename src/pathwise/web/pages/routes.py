@@ -21,11 +21,12 @@ from pathwise.services import auth as auth_service
 from pathwise.services import practice
 from pathwise.services import school
 from pathwise.services.access import Actor
-from pathwise.services.errors import AuthFailed
+from pathwise.services.errors import AuthFailed, Throttled
 from pathwise.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     clear_session_cookie,
+    client_address,
     principal,
     set_session_cookie,
     system_of,
@@ -79,11 +80,14 @@ def login(uow: Tx, request: Request,
         return _login_form(request, 400, "Enter your username and your password.", username, next)
     system = system_of(request)
     try:
-        session = auth_service.login(uow, system.settings, username, password)
-    except AuthFailed as exc:
-        message = ("Wrong username or password." if str(exc) == auth_service.WRONG_CREDENTIALS else
-                   "Too many failed attempts. This account is locked for a while; try again later.")
-        return _login_form(request, 401, message, username, next)
+        session = auth_service.login(uow, system.settings, username, password, client=client_address(request))
+    except Throttled as exc:
+        page = _login_form(request, 429, f"Too many failed sign-ins from here. Wait {exc.retry_after} seconds, "
+                           "then try again.", username, next)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    except AuthFailed:
+        return _login_form(request, 401, "Wrong username or password.", username, next)
     response = RedirectResponse(same_site_path(next) or HOME[session.user.role], status_code=303)
     set_session_cookie(response, system, session.cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
