@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import logging
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -122,6 +124,39 @@ def json_depth(body: bytes, limit: int) -> int:
     return deepest
 
 
+access_log = logging.getLogger("pathwise.access")
+
+
+class AccessLog:
+    """One line per request on the ``pathwise.access`` logger: method, path (never the
+    query string, which may carry a token or a search), status, milliseconds, and the
+    caller's user id when signed in; never a name, a password or a secret."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            state = scope.get("state") or {}
+            who = state.get("principal")
+            access_log.info("%s %s %d %.1fms user=%s", scope.get("method", ""), scope.get("path", ""), status,
+                            (time.perf_counter() - start) * 1000, who.user.id if who else "-")
+
+
 class BodyLimits:
     """Every request body has a limit: one larger than ``max_bytes`` is refused with 413 before
     a route reads it (by its Content-Length, or as it streams in); a JSON body (read whole, it
@@ -224,6 +259,7 @@ def create_app(system: App | None = None) -> FastAPI:
     application.add_middleware(BodyLimits, max_bytes=system.settings.max_request_bytes,
                                max_depth=system.settings.max_json_depth)
     application.add_middleware(SecurityHeaders, hsts=system.settings.secure_cookies)
+    application.add_middleware(AccessLog)
 
     def _error(request: Request, status: int, detail: str, **extra: Any) -> Response:
         if _wants_html(request):
