@@ -26,6 +26,44 @@ def db_upgrade() -> None:
     out.print(f"database at {system.safe_database_url()} is up to date")
 
 
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the backup.")]) -> None:
+    """Write a consistent copy of the whole database (SQLite: online backup; PostgreSQL: pg_dump).
+
+    Example: pathwise db backup /srv/backups/pathwise-2026-12-02.db
+    """
+    system = open_app()
+    try:
+        system.db.backup(file)
+        tables = system.db.fingerprint()
+    except RuntimeError as exc:
+        raise fail(exc) from None
+    finally:
+        system.close()
+    out.print(f"backed up {sum(n for n, _ in tables.values())} rows in {len(tables)} tables to {file}")
+
+
+@db_app.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="A backup written by 'pathwise db backup'.")],
+               yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking.")] = False,
+               ) -> None:
+    """Replace the whole database by a backup (stop the app first).
+
+    Example: pathwise db restore /srv/backups/pathwise-2026-12-02.db --yes
+    """
+    system = open_app()
+    try:
+        if not yes and not typer.confirm(f"Replace everything in {system.safe_database_url()} by {file}?"):
+            raise typer.Exit(1)
+        system.db.restore(file)
+        tables = system.db.fingerprint()
+    except RuntimeError as exc:
+        raise fail(exc) from None
+    finally:
+        system.close()
+    out.print(f"restored {sum(n for n, _ in tables.values())} rows in {len(tables)} tables from {file}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

@@ -6,6 +6,7 @@ that fails half-way writes nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -89,6 +90,24 @@ class Database:
 
     def masked_url(self) -> str:
         return masked_url(self.url)
+
+    def backup(self, path: Path) -> None:
+        """A consistent copy of the whole database in ``path`` (see store/backup.py)."""
+        from pathwise.store.backup import backup
+
+        backup(self.engine, self.url, path)
+
+    def restore(self, path: Path) -> None:
+        """Replace the whole database by the backup in ``path``."""
+        from pathwise.store.backup import restore
+
+        restore(self.engine, self.url, path)
+
+    def fingerprint(self) -> dict[str, tuple[int, str]]:
+        """Each table's row count and a checksum of its rows."""
+        from pathwise.store.backup import fingerprint
+
+        return fingerprint(self.engine)
 
     def upgrade(self) -> None:
         from pathwise.store.migrate import upgrade
