@@ -35,12 +35,11 @@ def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the back
     system = open_app()
     try:
         system.db.backup(file)
-        tables = system.db.fingerprint()
     except RuntimeError as exc:
         raise fail(exc) from None
     finally:
         system.close()
-    out.print(f"backed up {sum(n for n, _ in tables.values())} rows in {len(tables)} tables to {file}")
+    out.print(f"backed up the database to {file} ({file.stat().st_size:,} bytes)")
 
 
 @db_app.command("restore")
@@ -56,12 +55,11 @@ def db_restore(file: Annotated[Path, typer.Argument(help="A backup written by 'p
         if not yes and not typer.confirm(f"Replace everything in {system.safe_database_url()} by {file}?"):
             raise typer.Exit(1)
         system.db.restore(file)
-        tables = system.db.fingerprint()
     except RuntimeError as exc:
         raise fail(exc) from None
     finally:
         system.close()
-    out.print(f"restored {sum(n for n, _ in tables.values())} rows in {len(tables)} tables from {file}")
+    out.print(f"restored the database from {file}")
 
 
 @app.command()
