@@ -8,26 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.services.access import Actor
 from pathwise.services.context import App, transaction
 from pathwise.services.evidence import record_evidence
+from tests.cli_runner import run_cli
 from tests.security.web_school import build_school
-
-
-def _cli(system: App, mp: pytest.MonkeyPatch, *args: str) -> object:
-    from pathwise.cli import app as cli_app
-    from pathwise.config import get_settings
-
-    mp.setenv("PATHWISE_DATABASE_URL", system.settings.database_url)
-    mp.setenv("PATHWISE_MODE", "test")
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(cli_app, list(args))
-    finally:
-        get_settings.cache_clear()
 
 
 def test_a_restore_gives_back_exactly_what_was_backed_up(app: App, tmp_path: Path,
@@ -36,7 +23,7 @@ def test_a_restore_gives_back_exactly_what_was_backed_up(app: App, tmp_path: Pat
     before = app.db.fingerprint()
     assert before["evidence"][0] > 0 and before["users"][0] > 10
     file = tmp_path / "pathwise.backup"
-    res = _cli(app, monkeypatch, "db", "backup", str(file))
+    res = run_cli(app, monkeypatch, ["db", "backup", str(file)])
     assert res.exit_code == 0 and file.stat().st_size > 0, res.output  # type: ignore[attr-defined]
 
     # life goes on: more evidence, a user gone
@@ -47,7 +34,7 @@ def test_a_restore_gives_back_exactly_what_was_backed_up(app: App, tmp_path: Pat
     changed = app.db.fingerprint()
     assert changed["evidence"] != before["evidence"] and changed["mastery"] != before["mastery"]
 
-    res = _cli(app, monkeypatch, "db", "restore", str(file), "--yes")
+    res = run_cli(app, monkeypatch, ["db", "restore", str(file), "--yes"])
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     app.reset_tracker()
     assert app.db.fingerprint() == before
@@ -59,10 +46,10 @@ def test_a_missing_or_broken_backup_is_refused_and_changes_nothing(app: App, tmp
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     build_school(app)
     before = app.db.fingerprint()
-    res = _cli(app, monkeypatch, "db", "restore", str(tmp_path / "nope.backup"), "--yes")
+    res = run_cli(app, monkeypatch, ["db", "restore", str(tmp_path / "nope.backup"), "--yes"])
     assert res.exit_code == 1 and "no backup file" in res.output  # type: ignore[attr-defined]
     junk = tmp_path / "junk.backup"
     junk.write_bytes(b"this is not a backup" * 100)
-    res = _cli(app, monkeypatch, "db", "restore", str(junk), "--yes")
+    res = run_cli(app, monkeypatch, ["db", "restore", str(junk), "--yes"])
     assert res.exit_code == 1 and "error:" in res.output, res.output  # type: ignore[attr-defined]
     assert app.db.fingerprint() == before

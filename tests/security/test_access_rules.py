@@ -28,7 +28,6 @@ from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from pathwise.domain.people import Role
 from pathwise.services import access
@@ -37,6 +36,7 @@ from pathwise.services import practice
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.items import import_items, parse_items_document
+from tests.cli_runner import run_cli
 from tests.security.web_client import WebClient, bearer, school, web  # noqa: F401
 from tests.security.web_school import PASSWORD, WebSchool
 
@@ -536,25 +536,12 @@ RULES: dict[str, Rule] = {
 # -- the command line ---------------------------------------------------------------------------
 
 
-def _cli(x: Ctx, mp: pytest.MonkeyPatch, args: list[str], input: str | None = None) -> Any:
-    from pathwise.cli import app as cli_app
-    from pathwise.config import get_settings
-
-    mp.setenv("PATHWISE_DATABASE_URL", x.system.settings.database_url)
-    mp.setenv("PATHWISE_MODE", "test")
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(cli_app, args, input=input)
-    finally:
-        get_settings.cache_clear()
-
-
 def _cli_school(x: Ctx, mp: pytest.MonkeyPatch) -> None:
-    res = _cli(x, mp, ["users", "create", "hill.teacher", "--role", "teacher", "--name", "Hill Teacher",
+    res = run_cli(x.system, mp, ["users", "create", "hill.teacher", "--role", "teacher", "--name", "Hill Teacher",
                        "--school", W.other_school, "--password-stdin"], input=PASSWORD + "\n")
     assert res.exit_code == 0 and f"in school {W.other_school}" in res.output, res.output
     assert x.browser("hill.teacher").page("/teacher").status_code == 200
-    res = _cli(x, mp, ["users", "create", "lost.teacher", "--role", "teacher", "--name", "Lost",
+    res = run_cli(x.system, mp, ["users", "create", "lost.teacher", "--role", "teacher", "--name", "Lost",
                        "--school", MISSING, "--password-stdin"], input=PASSWORD + "\n")
     assert res.exit_code == 1 and f"no school {MISSING}" in res.output, res.output
 
@@ -562,7 +549,7 @@ def _cli_school(x: Ctx, mp: pytest.MonkeyPatch) -> None:
 def _cli_password(x: Ctx, mp: pytest.MonkeyPatch) -> None:
     before = x.browser("ben")
     assert before.page("/student").status_code == 200
-    res = _cli(x, mp, ["users", "set-password", "ben", "--password-stdin"], input="a-brand-new-pass-99\n")
+    res = run_cli(x.system, mp, ["users", "set-password", "ben", "--password-stdin"], input="a-brand-new-pass-99\n")
     assert res.exit_code == 0 and "password set for ben" in res.output, res.output
     assert before.page("/student").status_code == 303  # the open session has ended
     c = x.web()
@@ -570,7 +557,7 @@ def _cli_password(x: Ctx, mp: pytest.MonkeyPatch) -> None:
     assert c.login("ben", "a-brand-new-pass-99").status_code == 303
     assert c.post("/api/v1/auth/token", json={"username": "ben", "password": "a-brand-new-pass-99",
                                               "name": "t"}).status_code == 201
-    res = _cli(x, mp, ["users", "set-password", "nobody", "--password-stdin"], input="a-brand-new-pass-99\n")
+    res = run_cli(x.system, mp, ["users", "set-password", "nobody", "--password-stdin"], input="a-brand-new-pass-99\n")
     assert res.exit_code == 1 and "no user nobody" in res.output, res.output
 
 
@@ -611,13 +598,13 @@ def _frameworks(x: Ctx) -> None:
 
 
 def _school_scope(x: Ctx, mp: pytest.MonkeyPatch) -> None:
-    out = _cli(x, mp, ["export", "responses", "--school", W.other_school])
+    out = run_cli(x.system, mp, ["export", "responses", "--school", W.other_school])
     assert out.exit_code == 0, out.output
-    riverside = _cli(x, mp, ["export", "responses", "--school", W.school])
+    riverside = run_cli(x.system, mp, ["export", "responses", "--school", W.school])
     assert riverside.exit_code == 0, riverside.output
     rows = [line for line in riverside.stdout.splitlines()[1:] if line]
     assert rows and all(W.zed not in line and "zed" not in line for line in rows)
-    missing = _cli(x, mp, ["export", "responses", "--school", MISSING])
+    missing = run_cli(x.system, mp, ["export", "responses", "--school", MISSING])
     assert missing.exit_code == 1 and f"no school {MISSING}" in missing.output, missing.output
 
 

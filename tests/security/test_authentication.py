@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from pathwise.domain.clock import utcnow
 from pathwise.services import auth, demo
@@ -27,6 +26,7 @@ from pathwise.services.access import Actor
 from pathwise.services.context import App, transaction
 from pathwise.services.demo_data import load_people
 from pathwise.services.errors import AuthFailed, Invalid, Throttled
+from tests.cli_runner import run_cli
 from tests.security.web_client import WebClient, bearer
 from tests.security.web_school import PASSWORD, WebSchool, build_school
 
@@ -153,19 +153,6 @@ def test_api_tokens_expire_and_the_list_shows_when(school: tuple[App, WebSchool]
     assert r.status_code == 401 and "expired" in r.json()["detail"]
 
 
-def _cli(system: App, mp: pytest.MonkeyPatch, args: list[str], input: str | None = None) -> Any:
-    from pathwise.cli import app as cli_app
-    from pathwise.config import get_settings
-
-    mp.setenv("PATHWISE_DATABASE_URL", system.settings.database_url)
-    mp.setenv("PATHWISE_MODE", "test")
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(cli_app, args, input=input)
-    finally:
-        get_settings.cache_clear()
-
-
 @pytest.mark.parametrize("how", ["set-password", "deactivate"])
 def test_a_new_password_or_a_deactivation_revokes_every_session_and_token(
         school: tuple[App, WebSchool], web: Callable[[], WebClient], monkeypatch: pytest.MonkeyPatch, how: str) -> None:
@@ -176,11 +163,11 @@ def test_a_new_password_or_a_deactivation_revokes_every_session_and_token(
     token = api.token("ben")
     assert api.get("/api/v1/me", headers=bearer(token)).status_code == 200
     if how == "set-password":
-        res = _cli(system, monkeypatch, ["users", "set-password", "ben", "--password-stdin"],
+        res = run_cli(system, monkeypatch, ["users", "set-password", "ben", "--password-stdin"],
                    input="plum-orchard-7731\n")
         assert res.exit_code == 0 and "password set for ben" in res.output, res.output
     else:
-        res = _cli(system, monkeypatch, ["users", "deactivate", "ben"])
+        res = run_cli(system, monkeypatch, ["users", "deactivate", "ben"])
         assert res.exit_code == 0 and "deactivated ben" in res.output, res.output
     assert browser.page("/student").status_code == 303  # the session has ended
     assert api.get("/api/v1/me", headers=bearer(token)).status_code == 401
@@ -262,15 +249,15 @@ def test_the_cli_has_no_password_option_and_reads_standard_input(
     for args in (["users", "create", "new.one", "--role", "teacher", "--name", "New", "--school", w.school,
                   "--password", "plum-orchard-7731"],
                  ["users", "set-password", "ben", "--password", "plum-orchard-7731"]):
-        res = _cli(system, monkeypatch, args)
+        res = run_cli(system, monkeypatch, args)
         assert res.exit_code == 2 and "No such option" in res.output, res.output
     for command in (["users", "create", "--help"], ["users", "set-password", "--help"]):
-        assert "--password-stdin" in _cli(system, monkeypatch, command).output
+        assert "--password-stdin" in run_cli(system, monkeypatch, command).output
     base = ["users", "create", "new.one", "--role", "teacher", "--name", "New", "--school", w.school, "--password-stdin"]
     for bad, why in (("1234567890", "12 characters"), ("password1234", "common"), ("new.one-2024-spring", "username")):
-        res = _cli(system, monkeypatch, base, input=bad + "\n")
+        res = run_cli(system, monkeypatch, base, input=bad + "\n")
         assert res.exit_code == 1 and why in res.output, res.output
-    res = _cli(system, monkeypatch, base, input="plum-orchard-7731\n")
+    res = run_cli(system, monkeypatch, base, input="plum-orchard-7731\n")
     assert res.exit_code == 0 and "created teacher new.one" in res.output, res.output
     assert run(system, auth.authenticate, system.settings, "new.one", "plum-orchard-7731").username == "new.one"
     with pytest.raises(Invalid, match="12 characters"):
