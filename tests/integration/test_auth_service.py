@@ -152,3 +152,10 @@ def test_set_password_revokes_sessions_and_tokens_and_is_limited_to_self_and_sch
     assert [t.revoked for t in run(system, auth.list_tokens, Actor.of(run(system, auth.authenticate, system.settings,
                                                                             "ben", "another-long-one")))] == [True]
     assert run(system, auth.authenticate, system.settings, "ben", "another-long-one").id == w.ben
+
+
+def test_a_wait_reads_as_words() -> None:
+    from pathwise.services.auth import how_long
+
+    assert [how_long(s) for s in (1, 2, 59, 60, 61, 900)] == [
+        "1 second", "2 seconds", "59 seconds", "1 minute", "2 minutes", "15 minutes"]

@@ -59,7 +59,7 @@ MAX_PASSWORD_LENGTH = 1024
 _TOUCH_EVERY = timedelta(seconds=60)  # write last-seen times at most this often
 
 WRONG_CREDENTIALS = "wrong username or password"
-THROTTLED = "too many failed sign-ins from here: wait {seconds} seconds, then try again"
+THROTTLED = "too many failed sign-ins from here: wait {wait}, then try again"
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 _dummy_hash: str | None = None
@@ -128,6 +128,14 @@ def check_password_rules(password: str, username: str | None = None) -> None:
     problem = password_problem(password, username)
     if problem:
         raise Invalid(problem, field="password")
+
+
+def how_long(seconds: int) -> str:
+    """A wait in words: "1 second", "40 seconds", "2 minutes"."""
+    if seconds < 60:
+        return f"{seconds} second" + ("" if seconds == 1 else "s")
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute" + ("" if minutes == 1 else "s")
 
 
 def hash_password(password: str, username: str | None = None) -> str:
@@ -214,7 +222,7 @@ def authenticate(uow: UnitOfWork, settings: Settings, username: str, password: s
         wait = max(1, math.ceil((until - now).total_seconds()))
         log.warning("sign-in refused: client must wait %ss (account %s, client %s)", wait,
                     account_tag(settings, username), client)
-        raise Throttled(THROTTLED.format(seconds=wait), wait)
+        raise Throttled(THROTTLED.format(wait=how_long(wait)), wait)
     creds = uow.users.credentials(username) if username else None
     user, password_hash = creds if creds is not None else (None, None)
     matches = verify_password(password_hash, password or "")  # one hash check, known name or not

@@ -82,8 +82,8 @@ def login(uow: Tx, request: Request,
     try:
         session = auth_service.login(uow, system.settings, username, password, client=client_address(request))
     except Throttled as exc:
-        page = _login_form(request, 429, f"Too many failed sign-ins from here. Wait {exc.retry_after} seconds, "
-                           "then try again.", username, next)
+        page = _login_form(request, 429, f"Too many failed sign-ins from here. Wait "
+                           f"{auth_service.how_long(exc.retry_after)}, then try again.", username, next)
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     except AuthFailed:
