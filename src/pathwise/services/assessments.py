@@ -326,15 +326,20 @@ def my_assignments(uow: UnitOfWork, actor: Actor, learner_id: str,
     return [(a, found[a.assessment_id][0], a.window.is_open(now)) for a in assigned if a.assessment_id in found]
 
 
-def start_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
-                     now: datetime | None = None) -> practice.SessionView:
-    """Take an assessment on the practice engine: assigned ones only inside their window;
-    a mastery check may also be taken on the student's own initiative."""
+def assessment_to_take(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
+                       now: datetime | None = None) -> Assessment:
+    """The assessment ``start_assessment`` would start now (a pure read, for the page that
+    shows it before the clock starts); refused exactly as starting it would be."""
+    return _takeable(uow, actor, assessment_id, _now(now))[0]
+
+
+def _takeable(uow: UnitOfWork, actor: Actor, assessment_id: str, now: datetime) -> tuple[Assessment, Assignment | None]:
+    """The assessment and its open assignment (None for a check taken on the student's own
+    initiative): assigned ones only inside their window."""
     try:
         require_self(uow, actor, Need.WRITE, "assessment")  # only a student takes an assessment
     except NotFound:
         raise NotFound(f"no assessment {assessment_id}") from None
-    now = _now(now)
     a = get_assessment(uow, actor, assessment_id)
     if a.kind == AssessmentKind.PROJECT:
         raise Conflict("a project is handed in to the teacher, not taken here")
@@ -348,8 +353,17 @@ def start_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
             raise Conflict("the window for this assessment has closed")
         if a.kind != AssessmentKind.CHECK:
             raise NotFound(f"no assessment {assessment_id}")
+    return a, open_now[0] if open_now else None
+
+
+def start_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str, *,
+                     now: datetime | None = None) -> practice.SessionView:
+    """Take an assessment on the practice engine: assigned ones only inside their window;
+    a mastery check may also be taken on the student's own initiative."""
+    now = _now(now)
+    a, assignment = _takeable(uow, actor, assessment_id, now)
     return practice.start_session(uow, actor, actor.user_id, a.skill_codes[0], mode=a.kind.value,
-                                  assessment_id=a.id, assignment_id=open_now[0].id if open_now else None,
+                                  assessment_id=a.id, assignment_id=assignment.id if assignment else None,
                                   item_ids=a.item_ids, time_limit_minutes=a.time_limit_minutes,
                                   hints=a.hints_allowed, now=now)
 

@@ -128,6 +128,23 @@ def start_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id: 
     raise NotFound(f"no activity {activity_id}")
 
 
+def activity_to_open(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id: str) -> str:
+    """The title of the practice activity ``start_activity`` would open (a pure read): a stored
+    activity on a skill of the learner's school, or a generated ``practice.<skill>``; an
+    unknown one answers like any missing thing."""
+    require_own_work(uow, actor, learner_id)
+    act = uow.activities.get(activity_id)
+    if act is not None:
+        if act.skill_codes and uow.frameworks.skill_titles(act.skill_codes[:1], learner_id=learner_id):
+            return act.title
+    elif activity_id.startswith("practice."):
+        code = activity_id.removeprefix("practice.")
+        titles = uow.frameworks.skill_titles([code], learner_id=learner_id)
+        if code in titles:
+            return f"Practise: {titles[code]}"
+    raise NotFound(f"no activity {activity_id}")
+
+
 def get_session(uow: UnitOfWork, actor: Actor, session_id: str) -> SessionView:
     return view(uow, session_for(uow, actor, session_id))
 

@@ -69,9 +69,17 @@ def open_practice(uow: Tx, skill_code: str, request: Request, actor: Actor = pol
 
 
 @router.get("/practice/activity/{activity_id}")
-def activity_start_page(activity_id: str, request: Request,
+def activity_start_page(uow: Tx, activity_id: str, request: Request,
                         actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
-    return _start_page(request, f"/practice/activity/{activity_id}", "Start this activity",
+    learner = actor.user_id or ""
+    try:
+        title = practice.activity_to_open(uow, actor, learner, activity_id)
+    except NotFound:  # a path's own activity (a mastery check) lives on today's list only
+        offered = {a.activity_id: a.title for a in paths.next_activities(uow, actor, learner).items}
+        if activity_id not in offered:
+            raise
+        title = offered[activity_id]
+    return _start_page(request, f"/practice/activity/{activity_id}", title,
                        "It opens as a practice session; your choice is kept on your path.", "Start")
 
 
@@ -129,7 +137,7 @@ def _next_up(uow, actor: Actor, learner: str) -> tuple[list[dict[str, str]], str
 def assessment_start_page(uow: Tx, assessment_id: str, request: Request,
                           actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     """What taking an assessment would start, with its time limit; the button starts the clock."""
-    a = asm.get_assessment(uow, actor, assessment_id)
+    a = asm.assessment_to_take(uow, actor, assessment_id)
     limit = (f"You will have {a.time_limit_minutes} minutes (more if you have extra time) from when you press "
              "the button." if a.time_limit_minutes else "There is no time limit.")
     return _start_page(request, f"/practice/assessment/{assessment_id}", a.title, limit, "Start now")

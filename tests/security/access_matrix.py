@@ -1,0 +1,252 @@
+"""The access policy as a table: for every route and method, who may reach which target.
+
+This table is written from what the product promises (DESIGN.md section 5 and
+docs/security.md), not read off the code; ``test_access_matrix.py`` drives every row
+through the real application with every role against every target and fails on any
+difference, and on any route of the application that has no row here.
+
+Roles (the world of ``web_school.py``, Riverside school unless said):
+
+* ``anonymous`` - nobody signed in;
+* ``student`` - Ana, in class 5A;
+* ``teacher`` - Ms Rivera, who teaches 5A;
+* ``guardian`` - Mrs Lopez, Ana's parent;
+* ``admin`` - Riverside's administrator.
+
+Targets, for the one thing a route names (a learner, a class, a project, a session...):
+
+* ``own`` - the caller's own: Ana herself, Ana's class, Ms Rivera's project, Ana's
+  session; for the teacher a student she teaches, for the guardian her child, for the
+  admin a learner of the school;
+* ``same_class`` - a classmate of Ana's (Ben) or his things;
+* ``other_class`` - a learner of the same school in another class (Dan, class 5B) or
+  things of that class and its teacher (Mr Okafor);
+* ``other_school`` - Hillview's learner, class or content;
+* ``missing`` - an id that does not exist.
+
+A route whose path names nothing has the single target ``-``.
+
+Outcomes: ``ok`` (the request is carried out: 2xx or a 303 that is not the sign-in
+redirect), ``deny`` (the uniform 404, identical to the answer for a missing id),
+``signin`` (401 for the API, a redirect to the sign-in form for pages), or a status
+code where the rule refuses a role that may know the thing exists (403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "student", "teacher", "guardian", "admin")
+SIGNED_IN = ROLES[1:]
+TARGETS = ("own", "same_class", "other_class", "other_school", "missing")
+NONE = "-"
+
+OK, DENY, SIGNIN = "ok", "deny", "signin"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route and method. ``vary``: the kind of thing the targets stand for (None when the
+    path names nothing). ``allow``: role -> the targets it may reach (everything else is
+    the uniform 404 for a signed-in role, the sign-in answer for anonymous). ``status``:
+    (role, target) -> an outcome other than ok/deny, with the reason in ``why``.
+    ``public``: anonymous callers are served like anyone else. ``targets``: the targets
+    that exist for this kind (a skill has no class)."""
+
+    vary: str | None
+    allow: Mapping[str, frozenset[str]]
+    status: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    public: bool = False
+    targets: tuple[str, ...] = TARGETS
+    why: str = ""
+
+    def expected(self, role: str, target: str) -> str:
+        if (role, target) in self.status:
+            return self.status[(role, target)]
+        if role == "anonymous" and not self.public:
+            return SIGNIN
+        return OK if target in self.allow.get(role, frozenset()) else DENY
+
+
+def row(vary: str | None = None, *, public: bool = False, targets: tuple[str, ...] = TARGETS,
+        status: Mapping[tuple[str, str], str] | None = None, why: str = "", **allow: str) -> Row:
+    """``row("learner", student="own", teacher="own same_class")``; ``"*"`` is every target;
+    with ``vary=None`` a role named with ``"-"`` (or ``"*"``) may call the route."""
+    names = targets if vary else (NONE,)
+    parsed: dict[str, frozenset[str]] = {}
+    for role, spec in allow.items():
+        assert role in ROLES, role
+        chosen = frozenset(names) if spec in ("*", NONE) else frozenset(spec.split())
+        assert chosen <= set(names) | {NONE}, (role, spec)
+        parsed[role] = chosen if vary else frozenset({NONE})
+    if public:
+        parsed.setdefault("anonymous", parsed.get("student", frozenset()))
+    return Row(vary, parsed, dict(status or {}), public, targets if vary else (NONE,), why)
+
+
+EVERYONE = {r: "*" for r in SIGNED_IN}
+SCHOOL = "own same_class other_class"  # every learner of the admin's school
+TAUGHT = "own same_class"  # every learner in the teacher's class
+CONTENT = ("own", "other_class", "other_school", "missing")  # content has no classmate
+NAMED = ("own", "missing")  # a skill or an activity: the caller's framework's, or none
+
+# Learner records: the learner, their guardian, the teachers of their class, their school's admin.
+LEARNER_READ = row("learner", student="own", guardian="own", teacher=TAUGHT, admin=SCHOOL)
+# Writing about a learner: not the guardian.
+LEARNER_WRITE = row("learner", student="own", teacher=TAUGHT, admin=SCHOOL)
+# What the staff decide for a learner: their teachers and the school's admin.
+STAFF_WRITE = row("learner", teacher=TAUGHT, admin=SCHOOL)
+
+POLICY: dict[tuple[str, str], Row] = {
+    # -- sign-in, tokens, who am I ---------------------------------------------------------------
+    ("GET", "/api/v1/health"): row(public=True, **EVERYONE),
+    ("POST", "/api/v1/auth/token"): row(public=True, **EVERYONE),
+    ("POST", "/api/v1/auth/tokens"): row(**EVERYONE),
+    ("GET", "/api/v1/auth/tokens"): row(**EVERYONE),
+    ("DELETE", "/api/v1/auth/tokens/{token_id}"): row(
+        "token", student="own", teacher="own", guardian="own", admin="own",
+        why="a token is its owner's alone; same_class is a classmate's, other_class a colleague's"),
+    ("GET", "/api/v1/me"): row(**EVERYONE),
+    ("GET", "/"): row(public=True, **EVERYONE),
+    ("POST", "/login"): row(public=True, **EVERYONE),
+    ("POST", "/logout"): row(status={("anonymous", NONE): OK}, why="signing out without a session just shows the "
+                             "sign-in form, as for everyone signing out", **EVERYONE),
+    ("GET", "/api/v1/docs"): row(public=True, **EVERYONE),
+    # -- learners and classes ----------------------------------------------------------------------
+    ("GET", "/api/v1/learners"): row(**EVERYONE),
+    ("GET", "/api/v1/learners/{learner_id}"): LEARNER_READ,
+    ("GET", "/api/v1/learners/{learner_id}/mastery"): LEARNER_READ,
+    ("GET", "/api/v1/learners/{learner_id}/evidence"): LEARNER_READ,
+    ("POST", "/api/v1/evidence"): row("learner", student="own", teacher=TAUGHT, admin=SCHOOL),
+    ("GET", "/api/v1/classes"): row(**EVERYONE),
+    ("GET", "/api/v1/classes/{class_id}"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"),
+        student="own", teacher="own", admin="own other_class",
+        why="a student sees her own class (its teachers; classmates are private); a guardian reaches the "
+            "child, not the class"),
+    ("GET", "/api/v1/learners/{learner_id}/profile"): LEARNER_READ,
+    ("PATCH", "/api/v1/learners/{learner_id}/profile"): LEARNER_WRITE,
+    # -- pages: homes --------------------------------------------------------------------------------
+    ("GET", "/student"): row(student="-"),
+    ("GET", "/teacher"): row(teacher="-"),
+    ("GET", "/teacher/classes/{class_id}"): row("class", targets=("own", "other_class", "other_school", "missing"),
+                                                teacher="own"),
+    ("GET", "/admin/classes/{class_id}"): row("class", targets=("own", "other_class", "other_school", "missing"),
+                                              admin="own other_class"),
+    ("GET", "/learners/{learner_id}"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("GET", "/guardian"): row(guardian="-"),
+    ("GET", "/guardian/children/{learner_id}"): row("learner", guardian="own"),
+    ("GET", "/admin"): row(admin="-"),
+    ("GET", "/student/profile"): row(student="-"),
+    ("POST", "/student/profile"): row(student="-"),
+    ("GET", "/learners/{learner_id}/profile"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("POST", "/learners/{learner_id}/profile"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("GET", "/guardian/children/{learner_id}/profile"): row("learner", guardian="own"),
+    # -- paths ---------------------------------------------------------------------------------------
+    ("GET", "/api/v1/learners/{learner_id}/next"): LEARNER_READ,
+    ("POST", "/api/v1/learners/{learner_id}/choices"): LEARNER_WRITE,
+    ("GET", "/api/v1/learners/{learner_id}/choices"): LEARNER_READ,
+    ("GET", "/api/v1/learners/{learner_id}/skill-map"): LEARNER_READ,
+    ("GET", "/api/v1/learners/{learner_id}/reviews"): LEARNER_READ,
+    ("PUT", "/api/v1/learners/{learner_id}/opened-skills/{skill_id}"): STAFF_WRITE,
+    ("DELETE", "/api/v1/learners/{learner_id}/opened-skills/{skill_id}"): STAFF_WRITE,
+    ("POST", "/api/v1/classes/{class_id}/focus"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("GET", "/api/v1/classes/{class_id}/wheel-spinning"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("GET", "/student/path"): row(student="-"),
+    ("POST", "/student/path/choose"): row(student="-"),
+    ("GET", "/teacher/classes/{class_id}/path"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/path/focus"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/path/open"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    # -- practice (the student's own sessions) ---------------------------------------------------------
+    ("POST", "/api/v1/practice/sessions"): row(student="-"),
+    ("GET", "/api/v1/practice/sessions/{session_id}"): row("session", student="own"),
+    ("POST", "/api/v1/practice/sessions/{session_id}/next"): row("session", student="own"),
+    ("POST", "/api/v1/practice/items/{presentation_id}/answer"): row("presentation", student="own"),
+    ("POST", "/api/v1/practice/items/{presentation_id}/hints"): row("presentation", student="own"),
+    ("POST", "/api/v1/practice/sessions/{session_id}/finish"): row("session", student="own"),
+    ("GET", "/api/v1/learners/{learner_id}/calibration"): LEARNER_READ,
+    ("GET", "/practice/skill/{skill_code}"): row("skill", targets=NAMED, student="own"),
+    ("POST", "/practice/skill/{skill_code}"): row("skill", targets=NAMED, student="own"),
+    ("GET", "/practice/activity/{activity_id}"): row("activity", targets=NAMED, student="own"),
+    ("POST", "/practice/activity/{activity_id}"): row("activity", targets=NAMED, student="own"),
+    ("GET", "/practice/session/{session_id}"): row("session", student="own"),
+    ("POST", "/practice/session/{session_id}/answer"): row("session", student="own"),
+    ("POST", "/practice/session/{session_id}/hint"): row("session", student="own"),
+    ("POST", "/practice/session/{session_id}/next"): row("session", student="own"),
+    ("POST", "/practice/session/{session_id}/finish"): row("session", student="own"),
+    ("GET", "/practice/session/{session_id}/summary"): row("session", student="own"),
+    ("GET", "/practice"): row(student="-"),
+    ("POST", "/practice/evidence"): row(student="-"),
+    # -- assessments, projects, rubrics (content is owned by its school; edits by its maker or admin) ---
+    ("POST", "/api/v1/rubrics"): row(teacher="-", admin="-"),
+    ("PUT", "/api/v1/rubrics/{rubric_id}"): row("rubric", targets=CONTENT, teacher="own", admin="own other_class",
+                                                why="other_class is a colleague's rubric: its maker or the admin edits"),
+    ("POST", "/api/v1/assessments"): row(teacher="-", admin="-"),
+    ("PUT", "/api/v1/assessments/{assessment_id}"): row(
+        "assessment", targets=CONTENT, teacher="own", admin="own other_class"),
+    ("POST", "/api/v1/assessments/{assessment_id}/assignments"): row(
+        "assessment", targets=CONTENT, teacher="own other_class", admin="own other_class",
+        why="a school's checks are shared with its teachers: any of them assigns one to her own class"),
+    ("GET", "/practice/assessment/{assessment_id}"): row("check", targets=CONTENT, student="own"),
+    ("POST", "/practice/assessment/{assessment_id}"): row("check", targets=CONTENT, student="own"),
+    ("POST", "/api/v1/assessments/{assessment_id}/start"): row("check", targets=CONTENT, student="own"),
+    ("POST", "/api/v1/assessments/{assessment_id}/scores"): row(
+        "learner", student="same_class", teacher=TAUGHT, admin=SCHOOL,
+        why="the project is Ms Rivera's, peer-reviewed, assigned to 5A: Ana scores a classmate's work as "
+            "his reviewer, never her own"),
+    ("POST", "/api/v1/observations"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("POST", "/api/v1/submissions"): row(student="-"),
+    ("POST", "/api/v1/submissions/{submission_id}/review"): row("submission", teacher=TAUGHT, admin=SCHOOL),
+    ("GET", "/practice/peer/{assessment_id}/{learner_id}"): row(
+        "peer", targets=("same_class", "other_class", "other_school", "missing"), student="same_class",
+        why="Ana reviews a classmate's work on a peer-reviewed project assigned to 5A"),
+    ("POST", "/practice/peer/{assessment_id}/{learner_id}"): row(
+        "peer", targets=("same_class", "other_class", "other_school", "missing"), student="same_class"),
+    ("GET", "/teacher/projects"): row(teacher="-", admin="-"),
+    ("GET", "/teacher/projects/{assessment_id}"): row(
+        "project", targets=CONTENT, teacher="own other_class", admin="own other_class",
+        why="a school's projects are open to its teachers, each seeing only the students she teaches"),
+    ("GET", "/teacher/projects/{assessment_id}/learners/{learner_id}"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("POST", "/teacher/projects/{assessment_id}/learners/{learner_id}"): row("learner", teacher=TAUGHT,
+                                                                               admin=SCHOOL),
+    ("POST", "/teacher/submissions/{submission_id}"): row("submission", teacher=TAUGHT, admin=SCHOOL),
+    ("GET", "/teacher/assessments"): row(teacher="-", admin="-"),
+    ("POST", "/teacher/assessments/{assessment_id}/assign"): row(
+        "assessment", targets=CONTENT, teacher="own other_class", admin="own other_class"),
+    ("POST", "/teacher/observations"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    # -- standards and administration --------------------------------------------------------------------
+    ("POST", "/api/v1/admin/roster/import"): row(admin="-"),
+    ("POST", "/api/v1/admin/frameworks/import"): row(admin="-"),
+    ("GET", "/api/v1/frameworks/{framework_id}/case"): row(
+        "framework", targets=("own", "other_school", "missing"), teacher="own", admin="own"),
+    ("GET", "/api/v1/learners/{learner_id}/export"): row(
+        "learner", student="own", guardian="own", admin=SCHOOL,
+        status={("teacher", t): "403" for t in TARGETS},
+        why="privacy requests go to the admin: a teacher is told so (403), the same words whoever she asks "
+            "about, so the answer reveals nothing"),
+    ("GET", "/api/v1/learners/{learner_id}/evidence/xapi"): LEARNER_READ,
+    ("GET", "/api/v1/evidence/xapi"): row(teacher="-", admin="-"),
+    ("POST", "/api/v1/lti/platforms/{platform_id}/resource-links/{resource_link_id}/scores"): row(
+        "platform", targets=("own", "other_school", "missing"), teacher="own", admin="own"),
+    ("POST", "/lti/deep-link"): row(
+        status={("teacher", NONE): "401", ("admin", NONE): "401"},
+        why="answers only inside a launch from the platform (its signed context); the deep-link test drives "
+            "the launch; without one every caller is refused alike"),
+    # the learner's record deleted: last, it removes the learners it reaches
+    ("DELETE", "/api/v1/learners/{learner_id}/record"): row("learner", admin=SCHOOL),
+}
+
+# Routes that authenticate by their standard's own means, tested by their own suites; the
+# matrix still checks that an unauthenticated caller is refused where the standard says so.
+OWN_AUTH: dict[str, str] = {
+    "/xapi/": "xAPI credentials (HTTP Basic) per client; tests/security/test_xapi_tenancy.py and the xAPI suite",
+    "/lti/login": "the LTI 1.3 login initiation from a registered platform; tests/integration/test_lti_launch.py",
+    "/lti/launch": "the platform's signed id_token; tests/integration/test_lti_launch.py",
+    "/lti/jwks": "the tool's public keys, public by definition",
+}
