@@ -28,13 +28,17 @@ def create(
     scope: Annotated[list[str], typer.Option("--scope", help=f"Repeat; one of {', '.join(xapi_service.SCOPES)}.")]
     = ["statements/write", "statements/read"],  # noqa: B006
     as_json: Annotated[bool, typer.Option("--json", help="Print key and secret as JSON.")] = False,
+    school: Annotated[str | None, typer.Option(
+        "--school", help="The school whose integration it is: its statements count for that school's students "
+                         "only, and it reads only that school's statements. Leave out for the whole installation.")
+    ] = None,
 ) -> None:
     """Create a key/secret pair (HTTP basic auth); the secret is shown only now.
 
-    Example: pathwise xapi credentials create "district LMS" --scope statements/write --scope statements/read
+    Example: pathwise xapi credentials create "Riverside LMS" --school sch-river --scope statements/write
     """
     with service_call(migrate=True) as system, transaction(system) as uow:
-        cred = xapi_service.create_credential(uow, Actor.system(), name, scope)
+        cred = xapi_service.create_credential(uow, Actor.system(), name, scope, school)
     if as_json:
         print(json.dumps({"key": cred.key, "secret": cred.secret, "name": cred.name, "scopes": list(cred.scopes)}))
     else:
@@ -50,7 +54,8 @@ def list_() -> None:
     with service_call(migrate=True) as system, transaction(system) as uow:
         for c in xapi_service.list_credentials(uow, Actor.system()):
             state = "revoked" if c["revoked"] else "active"
-            out.print(f"{c['key']}  {state:<8} {c['name']}  [{' '.join(c['scopes'])}]")
+            school = c["school_id"] or "all schools"
+            out.print(f"{c['key']}  {state:<8} {c['name']}  ({school})  [{' '.join(c['scopes'])}]")
 
 
 @credentials_app.command("revoke")

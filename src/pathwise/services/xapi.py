@@ -41,11 +41,13 @@ MAX_PAGE = 500
 
 @dataclass(frozen=True, slots=True)
 class XapiClient:
-    """An authenticated integration: its credential key, name and scopes."""
+    """An authenticated integration: its credential key, name and scopes, and the school it
+    belongs to (None: the installation's own, made by its operator)."""
 
     key: str
     name: str
     scopes: frozenset[str]
+    school_id: str | None = None
 
     @property
     def authority(self) -> dict[str, Any]:
@@ -70,9 +72,16 @@ class NewCredential:
     scopes: tuple[str, ...]
 
 
-def create_credential(uow: UnitOfWork, actor: Actor, name: str, scopes: Sequence[str]) -> NewCredential:
-    """A new basic-auth key/secret for an integration; the secret is shown once, stored hashed."""
+def create_credential(uow: UnitOfWork, actor: Actor, name: str, scopes: Sequence[str],
+                      school_id: str | None = None) -> NewCredential:
+    """A new basic-auth key/secret for an integration; the secret is shown once, stored hashed.
+    A school's admin makes credentials for her school only; the operator (the system) for
+    any school, or for the whole installation with none."""
     require_role(actor, Role.ADMIN)
+    if not actor.is_system:
+        school_id = actor.school_id
+    if school_id is not None and uow.schools.get(school_id) is None:
+        raise NotFound(f"no school {school_id}")
     name = name.strip()
     if not name or len(name) > 200:
         raise Invalid("a credential needs a name of 1-200 characters", "name")
@@ -81,14 +90,15 @@ def create_credential(uow: UnitOfWork, actor: Actor, name: str, scopes: Sequence
         raise Invalid(f"scopes must be some of {', '.join(SCOPES)}", "scope")
     key = secrets.token_hex(10)
     secret = secrets.token_urlsafe(24)
-    uow.xapi.add_credential(key, name, secret_digest(secret), list(dict.fromkeys(scopes)))
+    uow.xapi.add_credential(key, name, secret_digest(secret), list(dict.fromkeys(scopes)), school_id)
+    uow.flush()
     return NewCredential(key, secret, name, tuple(dict.fromkeys(scopes)))
 
 
 def list_credentials(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
     require_role(actor, Role.ADMIN)
-    return [{"key": c.key, "name": c.name, "scopes": list(c.scopes), "revoked": c.revoked}
-            for c in uow.xapi.credentials()]
+    return [{"key": c.key, "name": c.name, "scopes": list(c.scopes), "revoked": c.revoked, "school_id": c.school_id}
+            for c in uow.xapi.credentials() if actor.is_system or c.school_id == actor.school_id]
 
 
 def revoke_credential(uow: UnitOfWork, actor: Actor, key: str) -> None:
@@ -103,7 +113,7 @@ def authenticate(uow: UnitOfWork, key: str, secret: str) -> XapiClient:
     cred = uow.xapi.credential(key)
     if cred is None or cred.revoked or not hmac.compare_digest(cred.secret_hash, digest):
         raise AuthFailed("unknown or revoked xAPI credential")
-    return XapiClient(cred.key, cred.name, frozenset(cred.scopes))
+    return XapiClient(cred.key, cred.name, frozenset(cred.scopes), cred.school_id)
 
 
 # --------------------------------------------------------------------------- storing
@@ -297,7 +307,7 @@ def store_statements(uow: UnitOfWork, tracker: Tracker, client: XapiClient, stat
                               and st["object"].get("objectType") == "StatementRef"])
     if attachments:
         _store_attachments(uow, new, attachments)
-    n_evidence = record_from_statements(uow, tracker, new)
+    n_evidence = record_from_statements(uow, tracker, new, client.school_id)
     return StoreResult(ids, len(new), n_evidence)
 
 
@@ -362,17 +372,21 @@ class StatementPage:
     consistent_through: str
 
 
-def _only_stored_by(client: XapiClient) -> str | None:
-    """The credential whose statements alone the client may read (None: all of them)."""
-    if client.may("statements/read") or "all/read" in client.scopes:
-        return None
-    return client.key
+def _only_stored_by(uow: UnitOfWork, client: XapiClient) -> list[str] | None:
+    """The credentials whose statements alone the client may read (None: all of them): its
+    own with ``statements/read/mine``; its school's with full read; the installation's own
+    credentials read everything."""
+    if not (client.may("statements/read") or "all/read" in client.scopes):
+        return [client.key]
+    if client.school_id is not None:
+        return uow.xapi.credential_keys_of_school(client.school_id)
+    return None
 
 
 def get_statement(uow: UnitOfWork, client: XapiClient, statement_id: str, voided: bool = False) -> dict[str, Any]:
     """One statement by id; a voided one only through ``voided=True``."""
     require_scope(client, "statements/read", "statements/read/mine", read=True)
-    found = uow.xapi.statement(statement_id, _only_stored_by(client))
+    found = uow.xapi.statement(statement_id, _only_stored_by(uow, client))
     if found is None or found[1] != voided:
         raise NotFound(f"no statement {statement_id}")
     return json.loads(found[0])
@@ -382,7 +396,7 @@ def query_statements(uow: UnitOfWork, client: XapiClient, q: StatementQuery) -> 
     require_scope(client, "statements/read", "statements/read/mine", read=True)
     limit = q.limit if 0 < q.limit <= MAX_PAGE else MAX_PAGE
     max_seq, rows = uow.xapi.query_statements(
-        limit=limit, credential_key=_only_stored_by(client), agent=q.agent, verb=q.verb, activity=q.activity,
+        limit=limit, credential_keys=_only_stored_by(uow, client), agent=q.agent, verb=q.verb, activity=q.activity,
         registration=q.registration, related_activities=q.related_activities, related_agents=q.related_agents,
         since=q.since, until=q.until, ascending=q.ascending, after_seq=q.after_seq, max_seq=q.max_seq)
     more = rows[limit - 1][0] if len(rows) > limit else None

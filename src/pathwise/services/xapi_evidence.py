@@ -30,15 +30,18 @@ from pathwise.store.uow import UnitOfWork
 # --------------------------------------------------------------------------- statements -> evidence
 
 
-def _learner_for(uow: UnitOfWork, actor: dict[str, Any], cache: dict[str, str | None]) -> str | None:
+def _learner_for(uow: UnitOfWork, actor: dict[str, Any], cache: dict[str, str | None],
+                 school_id: str | None) -> str | None:
+    """The student a statement's actor names: in the credential's school when it has one; a
+    name that fits several students (of different schools) names nobody."""
     key = agent_key(actor) or ""
     if key in cache:
         return cache[key]
     learner: str | None = None
     if "account" in actor:
-        learner = uow.xapi.student_by_account(str(actor["account"].get("name", "")))
+        learner = uow.xapi.student_by_account(str(actor["account"].get("name", "")), school_id)
     elif "mbox" in actor:
-        learner = uow.xapi.student_by_email(str(actor["mbox"])[len("mailto:"):].lower())
+        learner = uow.xapi.student_by_email(str(actor["mbox"])[len("mailto:"):].lower(), school_id)
     cache[key] = learner
     return learner
 
@@ -72,7 +75,8 @@ def _score(res: dict[str, Any], item: Item | None) -> float | None:
     return checked.score if checked.scored else None
 
 
-def record_from_statements(uow: UnitOfWork, tracker: Tracker, new: list[dict[str, Any]]) -> int:
+def record_from_statements(uow: UnitOfWork, tracker: Tracker, new: list[dict[str, Any]],
+                           school_id: str | None = None) -> int:
     candidates = [st for st in new if _reports_outcome(st.get("result"))
                   and st["object"].get("objectType", "Activity") == "Activity"]
     if not candidates:
@@ -92,7 +96,7 @@ def record_from_statements(uow: UnitOfWork, tracker: Tracker, new: list[dict[str
             next((m for m in rules if m.verb_id is None), None)
         if rule is None:
             continue
-        learner = _learner_for(uow, st["actor"], cache)
+        learner = _learner_for(uow, st["actor"], cache, school_id)
         if learner is None:
             continue
         item = None

@@ -56,6 +56,7 @@ class XapiCredential:
     secret_hash: str
     scopes: tuple[str, ...]
     revoked: bool
+    school_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +84,14 @@ class XapiRepository(_Repo):
 
     # -- credentials
 
-    def add_credential(self, key: str, name: str, secret_hash: str, scopes: Sequence[str]) -> None:
-        self.s.add(x.XapiCredentialRow(key=key, name=name, secret_hash=secret_hash, scopes=list(scopes)))
+    def add_credential(self, key: str, name: str, secret_hash: str, scopes: Sequence[str],
+                       school_id: str | None = None) -> None:
+        self.s.add(x.XapiCredentialRow(key=key, name=name, secret_hash=secret_hash, scopes=list(scopes),
+                                       school_id=school_id))
+
+    def credential_keys_of_school(self, school_id: str) -> list[str]:
+        C = x.XapiCredentialRow
+        return list(self.s.scalars(select(C.key).where(C.school_id == school_id)))
 
     def credentials(self) -> list[XapiCredential]:
         rows = self.s.scalars(select(x.XapiCredentialRow).order_by(x.XapiCredentialRow.created_at))
@@ -104,7 +111,7 @@ class XapiRepository(_Repo):
 
     @staticmethod
     def _credential(r: x.XapiCredentialRow) -> XapiCredential:
-        return XapiCredential(r.key, r.name, r.secret_hash, tuple(r.scopes), r.revoked_at is not None)
+        return XapiCredential(r.key, r.name, r.secret_hash, tuple(r.scopes), r.revoked_at is not None, r.school_id)
 
     # -- statements
 
@@ -143,16 +150,16 @@ class XapiRepository(_Repo):
             self.s.execute(update(S).where(S.statement_id.in_(list(statement_ids)), S.is_voiding.is_(False))
                            .values(voided=True))
 
-    def statement(self, statement_id: str, credential_key: str | None = None) -> tuple[str, bool] | None:
-        """(body, voided) of a statement; with ``credential_key``, only one that credential stored."""
+    def statement(self, statement_id: str, credential_keys: Sequence[str] | None = None) -> tuple[str, bool] | None:
+        """(body, voided) of a statement; with ``credential_keys``, only one those credentials stored."""
         S = x.XapiStatementRow
         q = select(S.body, S.voided).where(S.statement_id == statement_id)
-        if credential_key is not None:
-            q = q.where(S.credential_id == credential_key)
+        if credential_keys is not None:
+            q = q.where(S.credential_id.in_(list(credential_keys)))
         row = self.s.execute(q).first()
         return (row.body, bool(row.voided)) if row is not None else None
 
-    def query_statements(self, *, limit: int, credential_key: str | None = None, agent: str | None = None,
+    def query_statements(self, *, limit: int, credential_keys: Sequence[str] | None = None, agent: str | None = None,
                          verb: str | None = None, activity: str | None = None, registration: str | None = None,
                          related_activities: bool = False, related_agents: bool = False,
                          since: str | None = None, until: str | None = None, ascending: bool = False,
@@ -163,8 +170,8 @@ class XapiRepository(_Repo):
         S = x.XapiStatementRow
         top = max_seq if max_seq is not None else (self.s.scalar(select(func.max(S.seq))) or 0)
         where = [S.voided.is_(False), S.seq <= top]
-        if credential_key is not None:
-            where.append(S.credential_id == credential_key)
+        if credential_keys is not None:
+            where.append(S.credential_id.in_(list(credential_keys)))
 
         def filters(T: Any) -> list[Any]:
             conds = []
@@ -268,17 +275,24 @@ class XapiRepository(_Repo):
                                        M.verb_id.is_(None) if verb_id is None else M.verb_id == verb_id))
         self.s.add(M(activity_id=activity_id, verb_id=verb_id, item_id=item_id, skill_codes=";".join(skill_codes)))
 
-    def student_by_account(self, name: str) -> str | None:
-        """The student whose username, external id or id is an xAPI account name."""
+    def student_by_account(self, name: str, school_id: str | None = None) -> str | None:
+        """The one student whose username, external id or id is an xAPI account name (in
+        ``school_id`` when given); None when none or several match."""
         U = t.UserRow
-        return self.s.scalar(select(U.id).where(U.role == Role.STUDENT.value,
-                                                or_(U.username == name, U.external_id == name, U.id == name))
-                             .limit(1))
+        q = select(U.id).where(U.role == Role.STUDENT.value,
+                               or_(U.username == name, U.external_id == name, U.id == name))
+        return self._only(q, school_id)
 
-    def student_by_email(self, email: str) -> str | None:
+    def student_by_email(self, email: str, school_id: str | None = None) -> str | None:
         U = t.UserRow
-        return self.s.scalar(select(U.id).where(U.role == Role.STUDENT.value, func.lower(U.email) == email.lower())
-                             .limit(1))
+        return self._only(select(U.id).where(U.role == Role.STUDENT.value, func.lower(U.email) == email.lower()),
+                          school_id)
+
+    def _only(self, q: Any, school_id: str | None) -> str | None:
+        if school_id is not None:
+            q = q.where(t.UserRow.school_id == school_id)
+        found = list(self.s.scalars(q.limit(2)))
+        return found[0] if len(found) == 1 else None
 
     # -- documents (state, activity profile, agent profile)
 

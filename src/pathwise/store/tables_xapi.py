@@ -97,6 +97,8 @@ class XapiCredentialRow(Base):
     scopes: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+    # the school whose integration it is; None: the installation's own (made by its operator)
+    school_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class XapiSkillMapRow(Base):
