@@ -246,6 +246,29 @@ def test_a_framework_reimported_by_another_school_changes_nothing_of_the_first(
     assert _skill_title(app, copy, "frac.add") == "HACKED title"
 
 
+def test_another_schools_mastery_threshold_never_decides_mastered_here(
+        school: tuple[App, WebSchool], web: Client) -> None:  # noqa: F811
+    """Hillview's framework says frac.add is mastered at 0.30; Riverside's learners keep the
+    shared framework's 0.95 (the same skill code, another school's rule)."""
+    app, w = school
+    hill, hh = _api(web, w, w.other_admin)
+    r = _post(hill, hh, "/api/v1/admin/frameworks/import", "fw.json", case_package("Add fractions"),
+              "application/json")
+    assert r.status_code == 200, r.text
+    with app.uow() as uow:
+        uow.session.execute(update(t.FrameworkRow).where(t.FrameworkRow.id == r.json()["framework_id"])
+                            .values(mastery_threshold=0.30))
+        uow.commit()
+    river, rh = _api(web, w, w.teacher)
+    ana = river.get(f"/api/v1/learners/{w.ana}/mastery", headers=rh)
+    assert ana.status_code == 200, ana.text
+    by_skill = {m["skill_id"]: m for m in ana.json()["skills"]} if isinstance(ana.json(), dict) else \
+        {m["skill_id"]: m for m in ana.json()}
+    assert by_skill["frac.add"]["threshold"] == 0.95
+    hill_admin = hill.get(f"/api/v1/learners/{w.zed}/mastery", headers=hh)
+    assert hill_admin.status_code == 200, hill_admin.text
+
+
 ITEMS = b"""
 items:
   - id: tenancy.add.1

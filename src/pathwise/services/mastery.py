@@ -162,9 +162,11 @@ def rebuild(uow: UnitOfWork, tracker: Tracker, learner_ids: Sequence[str] | None
     return len(ids)
 
 
-def thresholds(uow: UnitOfWork, skill_codes: Iterable[str]) -> dict[str, float]:
-    """Each known skill's mastery threshold (its framework's)."""
-    return uow.learner_model.thresholds(skill_codes)
+def thresholds(uow: UnitOfWork, skill_codes: Iterable[str], *, school_id: str | None = None,
+               learner_id: str | None = None) -> dict[str, float]:
+    """Each known skill's mastery threshold (its framework's): of the school's (or the
+    learner's school's) frameworks and the shared ones when one is named."""
+    return uow.learner_model.thresholds(skill_codes, school_id=school_id, learner_id=learner_id)
 
 
 def learner_mastery(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[SkillMastery]:
@@ -180,7 +182,7 @@ def mastery_rows(uow: UnitOfWork, learner_ids: Sequence[str],
     codes = {r.skill_code for r in rows}
     one = learner_ids[0] if len(learner_ids) == 1 and school_id is None else None
     titles = uow.frameworks.skill_titles(codes, school_id=school_id, learner_id=one)
-    ths = thresholds(uow, codes)
+    ths = thresholds(uow, codes, school_id=school_id, learner_id=one)
     out: dict[str, list[SkillMastery]] = defaultdict(list)
     for r in rows:
         th = ths.get(r.skill_code, DEFAULT_THRESHOLD)

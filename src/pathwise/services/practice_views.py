@@ -251,7 +251,7 @@ def meter(uow: UnitOfWork, learner_id: str, skill_code: str, start: Mapping[str,
     started yet). Without it the meter starts now."""
     p, n = uow.practice.skill_mastery(learner_id, skill_code) or (0.0, 0)
     titles = uow.frameworks.skill_titles([skill_code], learner_id=learner_id)
-    th = thresholds(uow, [skill_code]).get(skill_code, DEFAULT_THRESHOLD)
+    th = thresholds(uow, [skill_code], learner_id=learner_id).get(skill_code, DEFAULT_THRESHOLD)
     return Meter(skill_code, titles.get(skill_code, skill_code), p, th, _start_p(start, skill_code, p, n), n)
 
 
@@ -260,7 +260,7 @@ def meters(uow: UnitOfWork, learner_id: str, skill_codes: Iterable[str]) -> list
     queries however many skills."""
     titles = uow.frameworks.skill_titles(skill_codes, learner_id=learner_id)
     stored = uow.practice.skills_mastery(learner_id, titles)
-    ths = thresholds(uow, titles)
+    ths = thresholds(uow, titles, learner_id=learner_id)
     out = []
     for code, title in titles.items():
         p, n = stored.get(code, (0.0, 0))

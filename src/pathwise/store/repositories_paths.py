@@ -21,7 +21,7 @@ from pathwise.domain.content import Item
 from pathwise.store import tables as t
 from pathwise.store import tables_paths as tp
 from pathwise.store.errors import StoreError
-from pathwise.store.repositories import item_from_row, item_to_spec, split_codes
+from pathwise.store.repositories import _visible_to, item_from_row, item_to_spec, split_codes
 from pathwise.store.tables_kt import LearnerModelStateRow
 
 # The stored fields of one skill's path state, named as the engine's ``SkillPath`` names them.
@@ -301,14 +301,19 @@ class LearnerModelRepository(_Repo):
         q = select(t.MasteryRow.learner_id).where(t.MasteryRow.model_version != version).distinct()
         return sorted(self.s.scalars(q))
 
-    def thresholds(self, skill_codes: Iterable[str]) -> dict[str, float]:
-        """Each known skill's mastery threshold (its framework's)."""
+    def thresholds(self, skill_codes: Iterable[str], *, school_id: str | None = None,
+                   learner_id: str | None = None) -> dict[str, float]:
+        """Each known skill's mastery threshold (its framework's). Given a school (or a
+        learner, for the learner's school), from that school's frameworks and the shared
+        ones only, the school's own winning, as ``FrameworkRepository.skill_titles`` names them."""
         codes = list(set(skill_codes))
         if not codes:
             return {}
-        q = (select(t.SkillRow.code, t.FrameworkRow.mastery_threshold)
-             .join(t.FrameworkRow, t.FrameworkRow.id == t.SkillRow.framework_id)
-             .where(t.SkillRow.code.in_(codes)))
+        S, F = t.SkillRow, t.FrameworkRow
+        q = select(S.code, F.mastery_threshold).join(F, F.id == S.framework_id).where(S.code.in_(codes))
+        if school_id is not None or learner_id is not None:
+            q = q.where(_visible_to(F.school_id, school_id, learner_id))
+        q = q.order_by(F.school_id.is_not(None), F.id)  # later rows win: a school's own after the shared
         return {c: th for c, th in self.s.execute(q)}
 
 
