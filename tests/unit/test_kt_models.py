@@ -4,6 +4,7 @@ skills and items never crash a fit or a prediction, and the CSV reader names bad
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import warnings
@@ -172,3 +173,14 @@ def test_the_csv_reader_names_every_bad_row() -> None:
     assert [p.split(":")[0] for p in problems] == ["bad.csv line 2", "bad.csv line 3", "bad.csv line 4",
                                                   "bad.csv line 5"]
     assert "correct" in problems[0] and "timestamp" in problems[1] and "student_id" in problems[2]
+
+
+def test_a_field_the_csv_reader_cannot_read_is_named_with_its_line() -> None:
+    long_field = "x" * (csv.field_size_limit() + 10)
+    text = f"student_id,item_id,skill_ids,correct,timestamp\ns1,i1,k1,1,1\ns1,{long_field},k1,1,2\ns2,i1,k1,0,3\n"
+    with pytest.raises(BadResponseLog) as info:
+        parse_rows(text.splitlines(True), "long.csv")
+    assert [p for p in info.value.problems] == [
+        f"long.csv line 3: unreadable CSV: a field is longer than {csv.field_size_limit()} characters"]
+    with pytest.raises(BadResponseLog, match="long.csv line 1: unreadable CSV"):
+        parse_rows([f"student_id,{long_field}\n"], "long.csv")

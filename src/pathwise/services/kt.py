@@ -14,7 +14,7 @@ import csv
 import json
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +60,9 @@ def parse_rows(lines: Iterable[str], source: str = "input") -> ResponseLog:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise BadResponseLog(f"{source}: empty file, expected a header row", problems=[f"{source}: empty"]) from None
+    except csv.Error as exc:
+        raise BadResponseLog(f"{source} line 1: unreadable CSV: {_unreadable(exc)}",
+                             problems=[f"{source} line 1: unreadable CSV: {_unreadable(exc)}"]) from None
     problems: list[str] = []
     unknown = [h for h in header if h not in REQUIRED and h not in OPTIONAL]
     if unknown:
@@ -71,7 +74,7 @@ def parse_rows(lines: Iterable[str], source: str = "input") -> ResponseLog:
         raise BadResponseLog("; ".join(problems), problems=problems)
     pos = {h: header.index(h) for h in REQUIRED}
     log = ResponseLog()
-    for row in reader:
+    for row in _rows(reader, source, problems):
         line = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
@@ -102,6 +105,25 @@ def parse_rows(lines: Iterable[str], source: str = "input") -> ResponseLog:
     if problems:
         raise BadResponseLog(f"{source}: {len(problems)} bad row(s); first: {problems[0]}", problems=problems)
     return log
+
+
+def _unreadable(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a field is longer than {csv.field_size_limit()} characters"
+    return str(exc)
+
+
+def _rows(reader: Any, source: str, problems: list[str]) -> Iterator[list[str]]:
+    """The reader's rows; a row the CSV reader cannot read becomes a problem naming its line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(f"{source} line {reader.line_num}: unreadable CSV: {_unreadable(exc)}")
+            if len(problems) >= MAX_PROBLEMS:
+                return
 
 
 def read_response_csv(path: str | Path) -> ResponseLog:
