@@ -306,3 +306,44 @@ def test_items_belong_to_a_school(school: tuple[App, WebSchool]) -> None:  # noq
             raise AssertionError("another school's item was read")
         except NotFound as exc:
             assert str(exc) == "no item tenancy.add.1"
+
+
+def test_another_schools_skills_and_items_are_unknown_to_a_teachers_content(
+        school: tuple[App, WebSchool], web: Client) -> None:  # noqa: F811
+    """Riverside's items and its own framework's skill are not Hillview's to build on: an
+    assessment, a rubric or an observation naming them is refused as naming nothing."""
+    from pathwise.services.access import Actor
+    from pathwise.services.context import transaction
+    from pathwise.services.items import import_items, parse_items_document
+
+    app, w = school
+    river_admin, rh = _api(web, w, w.admin)
+    r = _post(river_admin, rh, "/api/v1/admin/frameworks/import", "fw.json",
+              case_package("Add fractions").replace(b'"humanCodingScheme": "frac.add"',
+                                                    b'"humanCodingScheme": "river.only"'), "application/json")
+    assert r.status_code == 200, r.text
+    river = Actor(w.admin, __import__("pathwise.domain.people", fromlist=["Role"]).Role.ADMIN, w.school)
+    parsed = parse_items_document(ITEMS.decode(), "items.yaml")
+    with transaction(app) as uow:
+        assert import_items(uow, river, parsed.items, parsed.problems).stored
+    hill, hh = _api(web, w, w.other_admin)
+    unit = {"id": "hill-unit", "title": "Unit", "kind": "unit", "skill_codes": ["frac.add"],
+            "item_ids": ["tenancy.add.1"]}
+    refused = hill.post("/api/v1/assessments", json=unit, headers=hh)
+    assert refused.status_code == 422 and refused.json()["field"] == "item_ids", refused.text
+    assert "unknown item(s) tenancy.add.1" in refused.json()["detail"]
+    refused = hill.post("/api/v1/assessments", json={**unit, "skill_codes": ["river.only"]},
+                        headers=hh)
+    assert refused.status_code == 422 and refused.json()["detail"] == "unknown skill(s) river.only", refused.text
+    rubric = {"id": "hill-rubric", "title": "R", "criteria": [
+        {"id": "c", "title": "C", "skill_codes": ["river.only"],
+         "levels": [{"points": 0, "label": "Not yet"}, {"points": 1, "label": "Yes"}]}]}
+    assert hill.post("/api/v1/rubrics", json=rubric, headers=hh).status_code == 422
+    seen = hill.post("/api/v1/observations", json={"learner_id": w.zed, "skill_codes": ["river.only"], "score": 1},
+                     headers=hh)
+    assert seen.status_code == 422 and "river.only" in seen.json()["detail"], seen.text
+    # Riverside's own teacher builds on them
+    rivera, th = _api(web, w, w.teacher)
+    made = rivera.post("/api/v1/assessments", json={**unit, "id": "river-unit", "skill_codes": ["river.only"]},
+                       headers=th)
+    assert made.status_code == 201, made.text

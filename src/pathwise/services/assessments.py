@@ -86,8 +86,11 @@ def _invalid(exc: ValidationError) -> Invalid:
     return Invalid(str(exc), exc.field)
 
 
-def check_skills(uow: UnitOfWork, codes: Sequence[str]) -> None:
-    known = uow.frameworks.skill_titles(codes)
+def check_skills(uow: UnitOfWork, codes: Sequence[str], *, school_id: str | None = None,
+                 learner_id: str | None = None) -> None:
+    """Every code names a skill of the school's (or the learner's school's) frameworks or the
+    shared ones; another school's skills are unknown here, like skills that do not exist."""
+    known = uow.frameworks.skill_titles(codes, school_id=school_id, learner_id=learner_id)
     missing = [c for c in codes if c not in known]
     if missing:
         raise Invalid(f"unknown skill(s) {', '.join(missing)}", "skill_codes")
@@ -158,8 +161,8 @@ def _assessment_of(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any], asses
         raise _invalid(exc) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(f"assessment: missing or malformed {exc}", "assessment") from None
-    check_skills(uow, a.skill_codes)
-    missing = [i for i in a.item_ids if uow.items.get(i) is None]
+    check_skills(uow, a.skill_codes, school_id=actor.school_id)
+    missing = [i for i in a.item_ids if not _item_in_reach(uow, actor, i)]
     if missing:
         raise Invalid(f"unknown item(s) {', '.join(missing)}", "item_ids")
     if a.rubric_id:
@@ -168,6 +171,12 @@ def _assessment_of(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any], asses
         except NotFound:
             raise Invalid(f"no rubric {a.rubric_id} in your school", "rubric_id") from None
     return a
+
+
+def _item_in_reach(uow: UnitOfWork, actor: Actor, item_id: str) -> bool:
+    """The item exists and is the actor's school's or shared (another school's is unknown)."""
+    exists, owner = uow.items.owner(item_id)
+    return exists and (owner is None or actor.school_id is None or owner == actor.school_id)
 
 
 def _new_id(data: Mapping[str, Any], what: str) -> str:
@@ -227,7 +236,7 @@ def save_rubric(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Rubri
     edit that one with ``update_rubric``. Another school's ids are not seen."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     rubric = _rubric_of(data, _new_id(data, "rubric"))
-    check_skills(uow, rubric.skill_codes)
+    check_skills(uow, rubric.skill_codes, school_id=actor.school_id)
     if uow.assessments.rubric(rubric.id, actor.school_id) is not None:
         raise _taken("rubric", rubric.id)
     try:
@@ -247,7 +256,7 @@ def update_rubric(uow: UnitOfWork, actor: Actor, rubric_id: str, data: Mapping[s
     before, school_id, maker = _stored_rubric(uow, actor, rubric_id, actor.school_id)
     require_content_owner(actor, school_id, maker, f"rubric {rubric_id}")
     rubric = _rubric_of(data, before.id)
-    check_skills(uow, rubric.skill_codes)
+    check_skills(uow, rubric.skill_codes, school_id=actor.school_id)
     uow.assessments.replace_rubric(rubric, school_id)
     _audit(uow, actor, "rubric", "update", rubric.id, school_id,
            _changes(_rubric_fields(before), _rubric_fields(rubric)))

@@ -54,7 +54,7 @@ def record_observation(uow: UnitOfWork, tracker: Tracker, actor: Actor, learner_
     """A teacher's observation of a learner on skills, as evidence (idempotent by id)."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     require_learner(uow, actor, learner_id, Need.WRITE, "observation")
-    check_skills(uow, skill_codes)
+    check_skills(uow, skill_codes, learner_id=learner_id)
     ev_id = evidence_id or str(uuid.uuid4())
     try:
         ev = Evidence(ev_id, learner_id, EvidenceKind.OBSERVATION, tuple(skill_codes), float(score), _now(now),
@@ -94,7 +94,7 @@ def submit_outside_evidence(uow: UnitOfWork, actor: Actor, title: str, descripti
     codes = tuple(dict.fromkeys(skill_codes))
     if not codes:
         raise Invalid("name at least one skill it shows", "skill_codes")
-    check_skills(uow, codes)
+    check_skills(uow, codes, learner_id=learner.id)
     work = OutsideWork(uuid.uuid4().hex, learner.id, title.strip()[:300], description[:5000], url, codes,
                        SubmissionState.PENDING.value, _now(now))
     uow.outside_work.add(work)
