@@ -118,3 +118,21 @@ def test_a_school_admin_makes_credentials_for_her_school_only(world: tuple[App, 
     assert [(c["key"], c["school_id"]) for c in listed] == [(made.key, w.school)]
     with pytest.raises(NotFound), transaction(system) as uow:
         xapi_service.create_credential(uow, Actor.system(), "nowhere", ["all"], "no-such-school")
+
+
+def test_a_schools_documents_are_its_own(world: tuple[App, WebSchool, WebClient]) -> None:
+    """The same state document address (activity, agent, id) holds each school's own
+    document; another school's credential finds none."""
+    system, w, c = world
+    river, hill = _credential(system, w.school), _credential(system, w.other_school)
+    where = {"activityId": ACT, "agent": '{"mbox": "mailto:twin@example.org"}', "stateId": "bookmark"}
+    assert c.request("PUT", "/xapi/activities/state", params=where, content=b'{"page": 7}',
+                     headers={**river, "Content-Type": "application/json"}).status_code == 204
+    assert c.get("/xapi/activities/state", params=where, headers=river).json() == {"page": 7}
+    assert c.get("/xapi/activities/state", params=where, headers=hill).status_code == 404
+    listed = c.get("/xapi/activities/state", params={k: v for k, v in where.items() if k != "stateId"},
+                   headers=hill)
+    assert listed.status_code == 200 and listed.json() == []
+    assert c.request("PUT", "/xapi/activities/state", params=where, content=b'{"page": 1}',
+                     headers={**hill, "Content-Type": "application/json"}).status_code == 204
+    assert c.get("/xapi/activities/state", params=where, headers=river).json() == {"page": 7}

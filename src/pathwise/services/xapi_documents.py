@@ -53,6 +53,14 @@ class Document:
     updated: str
 
 
+def _key(client: XapiClient, scope: DocScope) -> str:
+    """Where a scope's documents are kept: a school's credentials keep theirs apart from
+    every other school's (and from the installation's, whose keys stay as they were)."""
+    if client.school_id is None:
+        return scope.key
+    return hashlib.sha256(f"school\x1f{client.school_id}\x1f{scope.key}".encode()).hexdigest()
+
+
 def _scope_needed(client: XapiClient, scope: DocScope, read: bool) -> None:
     need = "state" if scope.kind == STATE else "profile"
     require_scope(client, need, read=read)
@@ -78,7 +86,7 @@ def etag_matches(header: str, etag: str) -> bool:
 
 def get_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: str) -> Document | None:
     _scope_needed(client, scope, read=True)
-    doc = uow.xapi.document(scope.key, doc_id)
+    doc = uow.xapi.document(_key(client, scope), doc_id)
     if doc is None:
         return None
     return Document(doc.doc_id, doc.content, doc.content_type, doc.etag, doc.updated)
@@ -86,11 +94,11 @@ def get_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: s
 
 def list_documents(uow: UnitOfWork, client: XapiClient, scope: DocScope, since: str | None = None) -> list[str]:
     _scope_needed(client, scope, read=True)
-    return uow.xapi.document_ids(scope.key, since)
+    return uow.xapi.document_ids(_key(client, scope), since)
 
 
 def latest_update(uow: UnitOfWork, client: XapiClient, scope: DocScope) -> str | None:
-    rows = uow.xapi.document_updates(scope.key)
+    rows = uow.xapi.document_updates(_key(client, scope))
     return max(rows) if rows else None
 
 
@@ -115,18 +123,18 @@ def put_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: s
     (``Invalid`` otherwise, as xAPI 1.0.x asks of the profile resources).
     """
     _scope_needed(client, scope, read=False)
-    row = uow.xapi.document(scope.key, doc_id)
+    row = uow.xapi.document(_key(client, scope), doc_id)
     _check_preconditions(row, if_match, if_none_match)
     if require_precondition and row is not None and if_match is None and if_none_match is None:
         raise Conflict("the document exists: send If-Match with its ETag (or If-None-Match: *) to change it")
     if precondition_for_new and row is None and if_match is None and if_none_match is None:
         raise Invalid("send If-None-Match: * to create a profile document (or If-Match to replace one)")
-    return _write(uow, scope, doc_id, content, content_type, replace=row is not None)
+    return _write(uow, client, scope, doc_id, content, content_type, replace=row is not None)
 
 
-def _write(uow: UnitOfWork, scope: DocScope, doc_id: str, content: bytes, content_type: str, replace: bool) -> str:
+def _write(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: str, content: bytes, content_type: str, replace: bool) -> str:
     etag = _etag(content)
-    uow.xapi.write_document(kind=scope.kind, scope_key=scope.key, doc_id=doc_id, activity_id=scope.activity_id,
+    uow.xapi.write_document(kind=scope.kind, scope_key=_key(client, scope), doc_id=doc_id, activity_id=scope.activity_id,
                             agent_key=scope.agent_key, registration=scope.registration, content=content,
                             content_type=content_type, etag=etag, updated=now_stored(), replace=replace)
     return etag
@@ -136,7 +144,7 @@ def post_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: 
                   content_type: str, if_match: str | None = None, if_none_match: str | None = None) -> str:
     """Merge a JSON object into a JSON document (or create it); returns the new ETag."""
     _scope_needed(client, scope, read=False)
-    row = uow.xapi.document(scope.key, doc_id)
+    row = uow.xapi.document(_key(client, scope), doc_id)
     _check_preconditions(row, if_match, if_none_match)
     if row is not None:
         if not is_json_type(row.content_type) or not is_json_type(content_type):
@@ -148,7 +156,7 @@ def post_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: 
         content_type = "application/json"
     elif is_json_type(content_type):
         _json_object(content, "the request body")
-    return _write(uow, scope, doc_id, content, content_type, replace=row is not None)
+    return _write(uow, client, scope, doc_id, content, content_type, replace=row is not None)
 
 
 def _json_object(content: bytes, what: str) -> dict[str, Any]:
@@ -164,16 +172,16 @@ def _json_object(content: bytes, what: str) -> dict[str, Any]:
 def delete_document(uow: UnitOfWork, client: XapiClient, scope: DocScope, doc_id: str,
                     if_match: str | None = None) -> None:
     _scope_needed(client, scope, read=False)
-    row = uow.xapi.document(scope.key, doc_id)
+    row = uow.xapi.document(_key(client, scope), doc_id)
     _check_preconditions(row, if_match, None)
     if row is not None:
-        uow.xapi.delete_document(scope.key, doc_id)
+        uow.xapi.delete_document(_key(client, scope), doc_id)
 
 
 def delete_documents(uow: UnitOfWork, client: XapiClient, scope: DocScope) -> None:
     """Delete every document of a scope (the state resource without stateId)."""
     _scope_needed(client, scope, read=False)
-    uow.xapi.delete_documents(scope.key)
+    uow.xapi.delete_documents(_key(client, scope))
 
 
 def get_activity(uow: UnitOfWork, client: XapiClient, activity_id: str) -> dict[str, Any]:
