@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pathwise.config import get_settings
 from pathwise.services.context import App
-from pathwise.services.errors import ServiceError
+from pathwise.services.errors import ServiceError, Unavailable
 from pathwise.services.context import transaction  # noqa: F401 (the commands' one way to open a unit of work)
 
 out = Console()
@@ -54,6 +54,9 @@ def service_call(migrate: bool = False) -> Iterator[App]:
         yield system
     except ServiceError as exc:
         raise fail(exc) from None
+    except Unavailable as exc:
+        err.print(f"error: {exc}: is the database server running? Nothing was changed; run the command again.")
+        raise typer.Exit(1) from None
     finally:
         system.close()
 

@@ -9,6 +9,7 @@ around one request.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ class App:
     db: Database
     _tracker: object | None = field(default=None, repr=False)
     _checked: float = field(default=0.0, repr=False)
+    _tracker_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> App:
@@ -36,20 +38,29 @@ class App:
         """The live learner model with its active fitted parameters.
 
         Cached; every few seconds one small query checks whether another process (say
-        ``pathwise kt fit``) activated a new version, and the model is reloaded if so.
+        ``pathwise kt fit``) activated a new version, and the model is reloaded if so. One
+        thread checks at a time; the others go on with the model they have meanwhile (only
+        the very first load makes them wait), so a burst of requests never queues for
+        database connections just to ask the same question.
         """
         import time
 
         from pathwise.services.mastery import active_version, load_tracker
 
-        now = time.monotonic()
-        if self._tracker is not None and now - self._checked < 5.0:
+        if self._tracker is not None:
+            if time.monotonic() - self._checked < 5.0 or not self._tracker_lock.acquire(blocking=False):
+                return self._tracker
+        else:
+            self._tracker_lock.acquire()
+        try:
+            if self._tracker is None or time.monotonic() - self._checked >= 5.0:
+                with self.uow() as uow:
+                    if self._tracker is None or active_version(uow) != getattr(self._tracker, "source", None):
+                        self._tracker = load_tracker(uow)
+                self._checked = time.monotonic()
             return self._tracker
-        with self.uow() as uow:
-            if self._tracker is None or active_version(uow) != getattr(self._tracker, "source", None):
-                self._tracker = load_tracker(uow)
-        self._checked = now
-        return self._tracker
+        finally:
+            self._tracker_lock.release()
 
     def reset_tracker(self) -> None:
         self._tracker = None

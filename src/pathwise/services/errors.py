@@ -3,6 +3,9 @@ Invalid -> 400/422 with the field named, Conflict -> 409."""
 
 from __future__ import annotations
 
+# The database did not answer: every door says "try again shortly" (503), never a server error.
+from pathwise.store.errors import Unavailable as Unavailable
+
 
 class ServiceError(Exception):
     pass

@@ -12,3 +12,9 @@ class StoreError(Exception):
 
 class AlreadyStored(StoreError):
     """A row with this key (or a unique value) is already stored."""
+
+
+class Unavailable(StoreError):
+    """The database did not answer (the server is down or restarting, or SQLite stayed locked
+    past its timeout). Nothing of the unit of work was kept; the same request may be sent
+    again."""

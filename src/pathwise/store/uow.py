@@ -10,6 +10,8 @@ from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from pathwise.store import repositories as r
@@ -18,6 +20,7 @@ from pathwise.store import repositories_interop as ri
 from pathwise.store import repositories_paths as rpath
 from pathwise.store import repositories_practice as rp
 from pathwise.store.db import make_engine, make_session_factory, masked_url
+from pathwise.store.errors import Unavailable
 
 
 class UnitOfWork:
@@ -64,8 +67,17 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        except (OperationalError, InterfaceError) as lost:
+            self.session.invalidate()  # the connection died with the server: the pool drops it
+            if exc is None:
+                raise Unavailable("the database connection was lost; nothing of this work was kept") from lost
+        if isinstance(exc, PoolTimeout):
+            raise Unavailable("the server is too busy just now (every database connection is in use)") from exc
+        if isinstance(exc, (OperationalError, InterfaceError)) and not isinstance(exc, Unavailable):
+            raise Unavailable("the database is not answering just now") from exc
 
     def commit(self) -> None:
         self.session.commit()
