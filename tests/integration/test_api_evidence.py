@@ -52,7 +52,7 @@ def test_malformed_bodies_are_refused_with_the_field_named(
         ({"evidence": [_ev("a", w.cara, colour="red")]}, "evidence.0.colour"),
         ({"evidence": [_ev("a", w.cara, timestamp="2026-09-02T10:00:00")]}, "evidence.0.timestamp"),
         ({"evidence": [_ev("a", w.cara, kind="gossip")]}, "evidence.0.kind"),
-        ({"evidence": [_ev("a", w.cara, skill_ids=["bad code!"])]}, "evidence.0.skill_ids"),
+        ({"evidence": [_ev("a", w.cara, skill_ids=["ok", "bad code!"])]}, "evidence.0.skill_ids.1"),
         ({"evidence": []}, "evidence"),
         ({}, "evidence"),
     ]

@@ -262,3 +262,20 @@ def test_the_cli_has_no_password_option_and_reads_standard_input(
     assert run(system, auth.authenticate, system.settings, "new.one", "plum-orchard-7731").username == "new.one"
     with pytest.raises(Invalid, match="12 characters"):
         run(system, auth.set_password, Actor.system(), w.ben, "password12")
+
+
+def test_a_password_is_taken_exactly_as_typed_through_the_api_and_the_form(school: tuple[App, WebSchool]) -> None:
+    """Spaces around a password are part of it: the API does not trim them away."""
+    system, w = school
+    spaced = "  spaced-out-meadow-77 "
+    with transaction(system) as uow:
+        auth.set_password(uow, Actor.system(), w.ben, spaced)
+    c = WebClient(system)
+    try:
+        ok = c.post("/api/v1/auth/token", json={"username": "ben", "password": spaced, "name": "x"})
+        assert ok.status_code == 201, ok.text
+        trimmed = c.post("/api/v1/auth/token", json={"username": "ben", "password": spaced.strip(), "name": "x"})
+        assert trimmed.status_code == 401, trimmed.text
+        assert c.login("ben", spaced).status_code == 303
+    finally:
+        c.close()

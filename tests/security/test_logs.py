@@ -61,6 +61,9 @@ def test_every_request_is_logged_and_no_log_names_a_secret_or_a_student(
     assert len(access) == requests, f"{len(access)} access lines for {requests} requests"
     assert any(" 404 " in r.getMessage() for r in access) and any(" 401 " in r.getMessage() for r in access)
     assert f"user={w.teacher}" in text  # who asked is in the line, by id
+    denied = [r.getMessage() for r in caplog.records if r.name == "pathwise.denied"]
+    assert f"GET /api/v1/learners/{w.zed}/evidence 404 user={w.teacher} policy=learner:read" in denied
+    assert f"GET /guardian/children/{w.dan} 404 user={w.guardian} policy=learner:read" in denied
     for secret in secrets:
         assert secret and secret not in text
     for name in STUDENT_NAMES:

@@ -17,7 +17,8 @@ def _name(requirement: str) -> str:
 def test_every_dependency_is_pinned_in_the_lock_file() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {_name(r) for r in project["dependencies"]}
-    wanted |= {_name(r) for r in project["optional-dependencies"]["test"]}
+    for extra in ("test", "bench"):
+        wanted |= {_name(r) for r in project["optional-dependencies"][extra]}
     pinned = {}
     for line in (ROOT / "requirements.lock").read_text().splitlines():
         line = line.strip()

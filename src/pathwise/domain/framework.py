@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from pathwise.domain.errors import CycleError, ValidationError
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+"""What a code (skill, unit, framework, item, rubric, criterion, assessment) looks like."""
+_CODE = re.compile(CODE_PATTERN)
 
 
 def check_code(value: str, field_name: str = "code") -> str:

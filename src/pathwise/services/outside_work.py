@@ -71,8 +71,12 @@ def _check_url(url: str | None) -> str | None:
     if url is None or not url.strip():
         return None
     u = url.strip()
-    parts = urlsplit(u)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in u):
+    try:
+        parts = urlsplit(u)
+        usable = parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in u)
+    except ValueError:  # e.g. "http://[" (an IPv6 address left open)
+        usable = False
+    if not usable:
         raise Invalid("the artefact link must be a web address starting with http:// or https://", "artefact_url")
     return u
 

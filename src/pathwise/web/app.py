@@ -5,6 +5,9 @@
 here, once: NotFound -> 404, Forbidden -> 403, Invalid -> 422, Conflict -> 409,
 AuthFailed -> 401. API callers get JSON; browsers asking for a page get an HTML page.
 Every route declares a policy (``web.policy``); a test walks the routes to prove it.
+The OpenAPI document (/api/v1/openapi.json) describes the REST API alone, with every
+answer its routes can give and the error body they really send
+(tests/security/test_api_schema.py holds the API to it).
 """
 
 from __future__ import annotations
@@ -24,16 +27,18 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pathwise import __version__
 from pathwise.domain.errors import ValidationError
 from pathwise.services.context import App
-from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound, Throttled
-from pathwise.web.auth import CsrfFailed, NotSignedIn
+from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound, Throttled, Unavailable
+from pathwise.web.auth import CsrfFailed, NotSignedIn, principal
 from pathwise.web.pages import routes as pages
 from pathwise.web.pages.render import error_page
-from pathwise.web.policy import policy, walk_routes
+from pathwise.web.api.schemas import ErrorOut
+from pathwise.web.policy import Policy, policy, walk_routes
 
 API_PREFIX = "/api/v1"
 
@@ -125,6 +130,9 @@ def json_depth(body: bytes, limit: int) -> int:
 
 
 access_log = logging.getLogger("pathwise.access")
+# refusals by the access policy: who asked for what (ids, never names); the answer itself is
+# the uniform 404 or the 403 the rule gives
+denial_log = logging.getLogger("pathwise.denied")
 
 
 class AccessLog:
@@ -241,6 +249,56 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _problem(error: dict[str, Any]) -> str:
+    """pydantic's message, naming the refused value when it is a choice or a pattern's."""
+    msg = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    given = error.get("input")
+    if error.get("type") in ("literal_error", "enum", "string_pattern_mismatch") and isinstance(given, str) \
+            and len(given) <= 60:
+        msg += f", not {given!r}"
+    return msg
+
+
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def _document_errors(op: dict[str, Any], method: str, declared: Policy) -> None:
+    """Add to one operation of the OpenAPI document the answers every route of its kind can
+    give (the routes document their own ones), and give every error its real body."""
+    responses = op.setdefault("responses", {})
+    if not declared.public:
+        responses.setdefault("401", {"description": "Not signed in: no credentials, or a token that is unknown, "
+                                                    "expired or revoked."})
+        responses["401"]["headers"] = {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}
+        if method in _WRITES:
+            csrf = "Signed in with the session cookie, but the X-CSRF-Token header is missing or wrong."
+            forbidden = responses.setdefault("403", {"description": csrf})
+            if forbidden["description"] != csrf:
+                forbidden["description"] += " Or: " + csrf
+    if declared.roles is not None:
+        responses.setdefault("404", {"description": "Not for your role: it answers like a missing page."})
+    if "requestBody" in op:
+        responses.setdefault("413", {"description": "The body is larger than this server accepts."})
+        responses.setdefault("422", {"description": "The body is malformed; `field` names the problem."})
+    if "parameters" in op:
+        responses.setdefault("422", {"description": "A parameter is malformed; `field` names it."})
+    if "429" in responses:
+        responses["429"]["headers"] = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                                       "schema": {"type": "string"}}}
+    responses.setdefault("503", {"description": "The database is not answering just now: nothing was saved; try "
+                                                "again after the seconds in Retry-After."})
+    responses["503"]["headers"] = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                                   "schema": {"type": "string"}}}
+    for code, answer in responses.items():
+        if not code.startswith(("4", "5")):
+            continue
+        content = answer.get("content", {}).get("application/json", {})
+        if not content or content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+            # every error answers {"detail": ..., "field": ..., "problems": [...]} (the handlers below)
+            answer["content"] = {"application/json": {"schema": dict(_ERROR_REF)}}
+
+
 def create_app(system: App | None = None) -> FastAPI:
     system = system or App.from_settings()
     application = FastAPI(
@@ -267,12 +325,19 @@ def create_app(system: App | None = None) -> FastAPI:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
+    def _denied(request: Request, status: int) -> None:
+        who = getattr(request.state, "principal", None)
+        denial_log.info("%s %s %d user=%s policy=%s", request.method, request.url.path, status,
+                        who.user.id if who else "-", getattr(request.state, "policy", "-"))
+
     @application.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
+        _denied(request, 404)
         return _error(request, 404, str(exc) or "not found")
 
     @application.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        _denied(request, 403)
         return _error(request, 403, str(exc) or "forbidden")
 
     @application.exception_handler(Invalid)
@@ -286,6 +351,14 @@ def create_app(system: App | None = None) -> FastAPI:
     @application.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> Response:
         return _error(request, 409, str(exc), **({"field": exc.field} if exc.field else {}))
+
+    @application.exception_handler(Unavailable)
+    async def _unavailable(request: Request, exc: Unavailable) -> Response:
+        logging.getLogger("pathwise.store").warning("database unavailable: %s (%s)", exc, exc.__cause__.__class__.__name__)
+        response = _error(request, 503, "the database is not answering just now: nothing was saved; try again "
+                                        "in a few seconds")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @application.exception_handler(Throttled)
     async def _throttled(request: Request, exc: Throttled) -> Response:
@@ -313,16 +386,40 @@ def create_app(system: App | None = None) -> FastAPI:
 
     @application.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
-        problems = [f"{_field_of(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
+        problems = [f"{_field_of(e.get('loc', ()))}: {_problem(e)}" for e in exc.errors()]
         first = exc.errors()[0] if exc.errors() else {}
         return _error(request, 422, problems[0] if problems else "invalid request",
                       field=_field_of(first.get("loc", ())), problems=problems)
 
+    allowed: list[tuple[re.Pattern[str], frozenset[str]]] = []
+
+    def _allowed_methods(path: str) -> str:
+        """Every method some route takes at ``path`` (the router names only its first match's)."""
+        if not allowed:
+            allowed.extend((compile_path(e.path)[0], frozenset(getattr(e.route, "methods", None) or ()))
+                           for e in walk_routes(application.routes))
+        return ", ".join(sorted({m for rx, methods in allowed if rx.match(path) for m in methods}))
+
     @application.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 400 and request.url.path.startswith(f"{API_PREFIX}/"):
+            # FastAPI or Starlette could not read the body at all (not UTF-8 text, a broken
+            # multipart form): a malformed body, answered like broken JSON
+            why = "not UTF-8 text" if isinstance(exc.__cause__, UnicodeDecodeError) else detail.rstrip(".")
+            return _error(request, 422, f"body: {why}", field="body", problems=[f"body: {why}"])
+        if exc.status_code == 405:
+            methods = _allowed_methods(request.url.path)
+            if methods:
+                exc.headers = {**(exc.headers or {}), "Allow": methods}
         if exc.status_code == 404:
             detail = "not found"
+            if _wants_html(request):
+                # a page that does not exist looks like one that is not yours: same menu, same words
+                try:
+                    await principal(request)
+                except AuthFailed:
+                    request.state.principal = None
         response = _error(request, exc.status_code, detail)
         for k, v in (exc.headers or {}).items():
             response.headers[k] = v
@@ -337,8 +434,16 @@ def create_app(system: App | None = None) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if application.openapi_schema:
             return application.openapi_schema
+        # The document describes the REST API only: the pages, the xAPI door (/xapi) and the LTI
+        # door (/lti) follow their own standards and are left out.
+        def in_api(route: Any) -> bool:
+            context = getattr(route, "include_context", None)  # an included router: where it is mounted
+            where = context.prefix if context is not None else getattr(route, "path", "")
+            return bool(where == API_PREFIX or where.startswith(f"{API_PREFIX}/"))
+
+        api_routes = [r for r in application.routes if in_api(r)]
         schema = get_openapi(title=application.title, version=application.version,
-                             description=application.description, routes=application.routes)
+                             description=application.description, routes=api_routes)
         schema.setdefault("components", {})["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer", "description": "A token from POST /api/v1/auth/token"},
             "session": {"type": "apiKey", "in": "cookie", "name": "pathwise_session"},
@@ -355,6 +460,13 @@ def create_app(system: App | None = None) -> FastAPI:
                 op["x-policy"] = declared[0].name
                 if not declared[0].public:
                     op["security"] = [{"bearer": []}, {"session": []}]
+                _document_errors(op, method.lower(), declared[0])
+        components = schema["components"].setdefault("schemas", {})
+        if "ErrorOut" not in components:
+            components["ErrorOut"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's own error body, never sent here
+            if f'"#/components/schemas/{unused}"' not in json.dumps(schema["paths"]):
+                components.pop(unused, None)
         application.openapi_schema = schema
         return schema
 

@@ -11,6 +11,7 @@ storage here, no scoring.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +20,7 @@ from pathwise.domain.people import Role
 from pathwise.services import class_paths
 from pathwise.services import paths as svc
 from pathwise.services.access import Actor
+from pathwise.web.api.schemas import Code, ErrorOut, JsonInteger, fields_named
 from pathwise.web.policy import policy
 from pathwise.web.deps import Tx
 
@@ -29,12 +31,6 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ErrorOut(BaseModel):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
-
-
 ERRORS = {
     401: {"model": ErrorOut, "description": "Not signed in, or the token is unknown or revoked."},
     404: {"model": ErrorOut, "description": "Missing, or not yours to see (the two look the same)."},
@@ -43,7 +39,7 @@ ERRORS = {
 
 
 class ChoiceIn(_In):
-    activity_id: str = Field(min_length=1, max_length=200, description="One of the activities offered now.")
+    activity_id: Code = Field(description="One of the activities offered now (GET .../next).")
 
 
 class OpenSkillIn(_In):
@@ -51,10 +47,11 @@ class OpenSkillIn(_In):
 
 
 class FocusIn(_In):
-    skill_ids: list[str] = Field(min_length=1, max_length=20)
+    skill_ids: list[Code] = Field(min_length=1, max_length=20, description="Skills of the class's framework.")
     learner_ids: list[str] = Field(default_factory=list, max_length=200,
                                    description="A group within the class; empty for the whole class.")
-    days: int | None = Field(None, ge=1, le=90, description="How long the focus lasts (default 7).")
+    days: Annotated[int, Field(ge=1, le=90), JsonInteger] | None = Field(
+        None, description="How long the focus lasts (default 7).")
     note: str = Field("", max_length=500)
 
 
@@ -214,8 +211,9 @@ def close_skill(uow: Tx, learner_id: str, skill_id: str, request: Request,
 def set_focus(uow: Tx, class_id: str, body: FocusIn, request: Request,
               actor: Actor = policy("path:focus", Role.TEACHER, Role.ADMIN)) -> FocusOut:
     """Set this week's focus for a class, or for a group of its learners (audited)."""
-    f = class_paths.set_focus(uow, actor, class_id, body.skill_ids, learner_ids=body.learner_ids, days=body.days,
-                      note=body.note)
+    with fields_named(skill_codes="skill_ids"):
+        f = class_paths.set_focus(uow, actor, class_id, body.skill_ids, learner_ids=body.learner_ids, days=body.days,
+                                  note=body.note)
     return FocusOut(id=f.id, class_id=f.section_id, skill_ids=list(f.skill_codes), learner_ids=list(f.learner_ids),
                     ends_at=f.ends_at)
 

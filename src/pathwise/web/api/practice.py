@@ -12,16 +12,18 @@ application mounts this area with one line.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pathwise.domain.people import Role
 from pathwise.services import outside_work as ow
 from pathwise.services import assessments as asm
 from pathwise.services import practice
 from pathwise.services.access import Actor
+from pathwise.web.api.schemas import (NOT_BLANK, SPACES, Code, DateTime, ErrorOut, Flag, Integer, JsonInteger, Number,
+                                      fields_named)
 from pathwise.web.auth import system_of
 from pathwise.web.policy import policy
 from pathwise.web.deps import Tx
@@ -29,10 +31,11 @@ from pathwise.web.deps import Tx
 router = APIRouter(tags=["practice"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Missing, or not yours (the two look the same)."},
-    409: {"description": "The session ended, the item is finished, or time is up."},
-    422: {"description": "The body is malformed; `field` names it."},
+    404: {"model": ErrorOut, "description": "Missing, or not yours (the two look the same)."},
+    422: {"model": ErrorOut, "description": "The body is malformed or not acceptable; `field` names it."},
 }
+PRACTICE: dict[int | str, dict[str, Any]] = {
+    **ERRORS, 409: {"model": ErrorOut, "description": "The session ended, the item is finished, or time is up."}}
 
 
 class _In(BaseModel):
@@ -40,22 +43,24 @@ class _In(BaseModel):
 
 
 class StartIn(_In):
-    skill_code: str = Field(min_length=1, max_length=128)
+    skill_code: Code
 
 
 class NextIn(_In):
-    skip: bool = Field(False, description="Leave the current item unanswered and move on.")
+    skip: Flag = Field(False, description="Leave the current item unanswered and move on.")
 
 
 class AnswerIn(_In):
     attempt_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
                             description="A fresh id per submission; sending it again returns the first outcome.")
     response: str | list[str] = Field(description="Typed text, a choice's text, or a list of choices' texts.")
-    confidence: float | None = Field(None, ge=0.0, le=1.0, description="How sure the student was before checking.")
+    confidence: Annotated[Number, Field(ge=0.0, le=1.0)] | None = Field(
+        None, description="How sure the student was before checking.")
 
 
 class HintIn(_In):
-    number: int | None = Field(None, ge=1, le=50, description="Which hint (default: the next one).")
+    number: Annotated[int, Field(ge=1, le=50), JsonInteger] | None = Field(
+        None, description="Which hint (default: the next one).")
 
 
 class MeterOut(BaseModel):
@@ -183,7 +188,7 @@ class CalibrationOut(BaseModel):
 # -- practice -----------------------------------------------------------------------------------
 
 
-@router.post("/practice/sessions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/practice/sessions", status_code=status.HTTP_201_CREATED, responses=PRACTICE)
 def start(uow: Tx, body: StartIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """Start practising a skill (or resume the open session on it); the first item comes with it."""
     view = practice.start_session(uow, actor, actor.user_id or "", body.skill_code)
@@ -192,13 +197,14 @@ def start(uow: Tx, body: StartIn, request: Request, actor: Actor = policy("pract
     return SessionOut.of(view, current)
 
 
-@router.get("/practice/sessions/{session_id}", responses=ERRORS)
+@router.get("/practice/sessions/{session_id}", responses=PRACTICE)
 def read_session(uow: Tx, session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """A session with its meter and the item on screen (if any)."""
     return SessionOut.of(practice.get_session(uow, actor, session_id), practice.current_item(uow, actor, session_id))
 
 
-@router.post("/practice/sessions/{session_id}/next", responses={**ERRORS, 204: {"description": "No more items."}})
+@router.post("/practice/sessions/{session_id}/next",
+             responses={**PRACTICE, 204: {"description": "No more items: the session is complete."}})
 def next_item(uow: Tx, session_id: str, body: NextIn, request: Request,
               actor: Actor = policy("practice:self", Role.STUDENT)) -> Any:
     """The item to work on: the unfinished one, or a new one at the student's level; 204 when done."""
@@ -208,7 +214,7 @@ def next_item(uow: Tx, session_id: str, body: NextIn, request: Request,
     return ItemOut.of(item)
 
 
-@router.post("/practice/items/{presentation_id}/answer", responses=ERRORS)
+@router.post("/practice/items/{presentation_id}/answer", responses=PRACTICE)
 def answer(uow: Tx, presentation_id: str, body: AnswerIn, request: Request,
            actor: Actor = policy("practice:self", Role.STUDENT)) -> AnswerOut:
     """Check an answer: feedback at once, evidence recorded, mastery updated. Idempotent by attempt_id."""
@@ -219,16 +225,17 @@ def answer(uow: Tx, presentation_id: str, body: AnswerIn, request: Request,
                      session_complete=res.session_complete)
 
 
-@router.post("/practice/items/{presentation_id}/hints", responses=ERRORS)
+@router.post("/practice/items/{presentation_id}/hints", responses=PRACTICE)
 def hint(uow: Tx, presentation_id: str, body: HintIn, request: Request,
          actor: Actor = policy("practice:self", Role.STUDENT)) -> HintOut:
     """Reveal the next hint (recorded as evidence); the last hint is the worked solution."""
     system = system_of(request)
-    h = practice.request_hint(uow, system.tracker(), actor, presentation_id, body.number)
+    with fields_named(hint="number"):
+        h = practice.request_hint(uow, system.tracker(), actor, presentation_id, body.number)
     return HintOut(number=h.number, total=h.total, text=h.text, bottom_out=h.bottom_out, item=ItemOut.of(h.item))
 
 
-@router.post("/practice/sessions/{session_id}/finish", responses=ERRORS)
+@router.post("/practice/sessions/{session_id}/finish", responses=PRACTICE)
 def finish(uow: Tx, session_id: str, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SummaryOut:
     """End the session and get its summary: what improved, what to review, effort."""
     s = practice.finish_session(uow, actor, session_id)
@@ -246,128 +253,189 @@ def calibration(uow: Tx, learner_id: str, request: Request, actor: Actor = polic
 
 
 class LevelIn(_In):
-    points: int = Field(ge=0, le=100)
-    label: str = Field(min_length=1, max_length=200)
+    points: Integer = Field(ge=0, le=100)
+    label: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
     description: str = Field("", max_length=2000)
 
 
 class CriterionIn(_In):
-    id: str = Field(min_length=1, max_length=128)
-    title: str = Field(min_length=1, max_length=300)
-    skill_codes: list[str] = Field(min_length=1, max_length=20)
-    levels: list[LevelIn] = Field(min_length=2, max_length=10)
+    id: Code
+    title: str = Field(min_length=1, max_length=300, pattern=NOT_BLANK)
+    skill_codes: list[Code] = Field(min_length=1, max_length=20)
+    levels: list[LevelIn] = Field(min_length=2, max_length=10, description="Each worth different points, one of "
+                                                                          "them more than 0.")
 
 
 class RubricEdit(_In):
-    title: str = Field(min_length=1, max_length=300)
+    title: str = Field(min_length=1, max_length=300, pattern=NOT_BLANK)
     criteria: list[CriterionIn] = Field(min_length=1, max_length=30)
 
 
 class RubricIn(RubricEdit):
-    id: str = Field(min_length=1, max_length=128, description="Your school's id for it (each school has its own).")
+    id: Code = Field(description="Your school's id for it (each school has its own).")
 
 
 class AssessmentEdit(_In):
-    title: str = Field(min_length=1, max_length=300)
-    kind: str = Field(pattern="^(check|unit|project)$")
-    skill_codes: list[str] = Field(min_length=1, max_length=50)
-    item_ids: list[str] = Field(default_factory=list, max_length=200)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"allOf": [
+        {"if": {"properties": {"kind": {"enum": ["check", "unit"]}}},
+         "then": {"required": ["item_ids"], "properties": {"item_ids": {"minItems": 1}}}},
+        {"if": {"properties": {"kind": {"const": "project"}}},
+         "then": {"required": ["rubric_id"], "properties": {"rubric_id": {"type": "string", "minLength": 1}}}},
+    ]})
+
+    title: str = Field(min_length=1, max_length=300, pattern=NOT_BLANK)
+    kind: Literal["check", "unit", "project"] = Field(description="A check or a unit is taken on items (item_ids); "
+                                                                  "a project is scored with a rubric (rubric_id).")
+    skill_codes: list[Code] = Field(min_length=1, max_length=50)
+    item_ids: list[Code] = Field(default_factory=list, max_length=200)
     rubric_id: str | None = Field(None, max_length=128)
-    time_limit_minutes: int | None = Field(None, ge=1, le=600)
-    hints_allowed: bool = False
-    peer_review: bool = False
+    time_limit_minutes: Annotated[int, Field(ge=1, le=600), JsonInteger] | None = None
+    hints_allowed: Flag = False
+    peer_review: Flag = False
     description: str = Field("", max_length=5000)
 
 
 class AssessmentIn(AssessmentEdit):
-    id: str = Field(min_length=1, max_length=128, description="Your school's id for it (each school has its own).")
+    id: Code = Field(description="Your school's id for it (each school has its own).")
 
 
 class AssignIn(_In):
-    class_id: str = Field(min_length=1, max_length=64)
+    class_id: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
     student_ids: list[str] = Field(default_factory=list, max_length=500, description="A group; empty for the whole class.")
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime | None = None
+    opens_at: DateTime
+    closes_at: DateTime | None = Field(None, description="After opens_at; null for no end.")
 
 
 class ScoreIn(_In):
-    learner_id: str = Field(min_length=1, max_length=64)
-    scores: dict[str, int] = Field(min_length=1, description="Criterion id -> points of the chosen level.")
+    learner_id: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
+    scores: dict[str, Integer] = Field(min_length=1, description="Criterion id -> points of the chosen level.")
     comment: str = Field("", max_length=5000)
 
 
 class ObservationIn(_In):
-    learner_id: str = Field(min_length=1, max_length=64)
-    skill_codes: list[str] = Field(min_length=1, max_length=20)
-    score: float = Field(ge=0.0, le=1.0)
+    learner_id: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
+    skill_codes: list[Code] = Field(min_length=1, max_length=20)
+    score: Number = Field(ge=0.0, le=1.0)
     note: str = Field("", max_length=5000)
     id: str | None = Field(None, max_length=200, description="Send the same id again and nothing new is stored.")
 
 
+# http:// or https://, a host, and no spaces; or "" for none
+_WEB_ADDRESS = rf"^$|^[Hh][Tt][Tt][Pp][Ss]?://[^{SPACES}/?#\[\]]+[^{SPACES}]*$"
+
+
 class SubmissionIn(_In):
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field("", max_length=5000)
-    artefact_url: str | None = Field(None, max_length=1000)
-    skill_codes: list[str] = Field(min_length=1, max_length=20)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"anyOf": [
+        {"required": ["description"], "properties": {"description": {"pattern": NOT_BLANK}}},
+        {"required": ["artefact_url"], "properties": {"artefact_url": {"type": "string", "minLength": 1}}},
+    ]})
+
+    title: str = Field(min_length=1, max_length=300, pattern=NOT_BLANK)
+    description: str = Field("", max_length=5000, description="What you did; needed when there is no artefact_url.")
+    artefact_url: str | None = Field(None, max_length=1000, pattern=_WEB_ADDRESS,
+                                     description="A web address (http:// or https://) of what you made.")
+    skill_codes: list[Code] = Field(min_length=1, max_length=20)
 
 
 class ReviewIn(_In):
-    approve: bool
-    score: float = Field(0.8, ge=0.0, le=1.0)
+    approve: Flag
+    score: Number = Field(0.8, ge=0.0, le=1.0)
     note: str = Field("", max_length=5000)
 
 
+class RubricOut(BaseModel):
+    id: str
+    title: str
+    criteria: list[str] = Field(description="The criteria's ids.")
+
+
+class AssessmentOut(BaseModel):
+    id: str
+    title: str
+    kind: Literal["check", "unit", "project"]
+
+
+class AssignmentOut(BaseModel):
+    id: str
+    assessment_id: str
+    class_id: str
+    opens_at: datetime
+    closes_at: datetime | None
+    student_ids: list[str] = Field(description="The group; empty for the whole class.")
+
+
+class ScoreOut(BaseModel):
+    state: Literal["peer", "confirmed"] = Field(description="confirmed: the scores are evidence now; peer: a "
+                                                            "classmate's review, counted once the teacher confirms it.")
+    evidence_ids: list[str]
+
+
+class ObservationOut(BaseModel):
+    evidence_id: str = Field(description="Your id for it when you sent one, else the id it was stored under.")
+
+
+class SubmissionOut(BaseModel):
+    id: str
+    state: Literal["pending", "approved", "rejected"]
+
+
+class SubmissionReviewOut(SubmissionOut):
+    evidence_ids: list[str] = Field(description="The evidence an approval recorded.")
+
+
 CREATED: dict[int | str, dict[str, Any]] = {
-    **ERRORS, 409: {"description": "Your school already has this id (`field`: id): edit that one with PUT."}}
+    **ERRORS, 409: {"model": ErrorOut,
+                    "description": "Your school already has this id (`field`: id): edit that one with PUT."}}
 EDITED: dict[int | str, dict[str, Any]] = {
-    **ERRORS, 404: {"description": "Missing, or not yours to edit (only its maker or an admin of its school): "
-                                   "the two look the same."}}
+    **ERRORS, 404: {"model": ErrorOut, "description": "Missing, or not yours to edit (only its maker or an admin of "
+                                                      "its school): the two look the same."}}
 
 
 @router.post("/rubrics", status_code=status.HTTP_201_CREATED, responses=CREATED)
 def create_rubric(uow: Tx, body: RubricIn, request: Request,
-                  actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+                  actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> RubricOut:
     """Create a rubric in your school: criteria mapped to skills, each with scored levels.
     Never replaces one: an id your school already uses answers 409."""
     r = asm.save_rubric(uow, actor, body.model_dump())
-    return {"id": r.id, "title": r.title, "criteria": [c.id for c in r.criteria]}
+    return RubricOut(id=r.id, title=r.title, criteria=[c.id for c in r.criteria])
 
 
 @router.put("/rubrics/{rubric_id}", responses=EDITED)
 def edit_rubric(uow: Tx, rubric_id: str, body: RubricEdit, request: Request,
-                actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+                actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> RubricOut:
     """Change a rubric's title and criteria (its maker or an admin of its school); audited."""
     r = asm.update_rubric(uow, actor, rubric_id, body.model_dump())
-    return {"id": r.id, "title": r.title, "criteria": [c.id for c in r.criteria]}
+    return RubricOut(id=r.id, title=r.title, criteria=[c.id for c in r.criteria])
 
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, responses=CREATED)
 def create_assessment(uow: Tx, body: AssessmentIn, request: Request,
-                      actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+                      actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> AssessmentOut:
     """Create a mastery check, unit assessment or project in your school. Never replaces one:
     an id your school already uses answers 409."""
     a = asm.save_assessment(uow, actor, body.model_dump())
-    return {"id": a.id, "title": a.title, "kind": a.kind.value}
+    return AssessmentOut(id=a.id, title=a.title, kind=a.kind.value)
 
 
 @router.put("/assessments/{assessment_id}", responses=EDITED)
 def edit_assessment(uow: Tx, assessment_id: str, body: AssessmentEdit, request: Request,
-                    actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+                    actor: Actor = policy("content:write", Role.TEACHER, Role.ADMIN)) -> AssessmentOut:
     """Change an assessment (everything but its id; its maker or an admin of its school); audited."""
     a = asm.update_assessment(uow, actor, assessment_id, body.model_dump())
-    return {"id": a.id, "title": a.title, "kind": a.kind.value}
+    return AssessmentOut(id=a.id, title=a.title, kind=a.kind.value)
 
 
 @router.post("/assessments/{assessment_id}/assignments", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def assign(uow: Tx, assessment_id: str, body: AssignIn, request: Request,
-           actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+           actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> AssignmentOut:
     """Assign to a class (or a group in it) with a window."""
-    a = asm.assign(uow, actor, assessment_id, body.class_id, body.opens_at, body.closes_at, body.student_ids)
-    return {"id": a.id, "assessment_id": a.assessment_id, "class_id": a.section_id,
-            "opens_at": a.window.opens, "closes_at": a.window.closes, "student_ids": list(a.student_ids)}
+    with fields_named(closes="closes_at", opens="opens_at"):
+        a = asm.assign(uow, actor, assessment_id, body.class_id, body.opens_at, body.closes_at, body.student_ids)
+    return AssignmentOut(id=a.id, assessment_id=a.assessment_id, class_id=a.section_id, opens_at=a.window.opens,
+                         closes_at=a.window.closes, student_ids=list(a.student_ids))
 
 
-@router.post("/assessments/{assessment_id}/start", status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/assessments/{assessment_id}/start", status_code=status.HTTP_201_CREATED, responses=PRACTICE)
 def start_assessment(uow: Tx, assessment_id: str, request: Request,
                      actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """Take an assigned assessment (or a mastery check) on the practice engine."""
@@ -378,36 +446,38 @@ def start_assessment(uow: Tx, assessment_id: str, request: Request,
 
 @router.post("/assessments/{assessment_id}/scores", responses=ERRORS)
 def score(uow: Tx, assessment_id: str, body: ScoreIn, request: Request,
-          actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN, Role.STUDENT)) -> dict[str, Any]:
+          actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN, Role.STUDENT)) -> ScoreOut:
     """Score a project with its rubric. A teacher's score is evidence at once; a classmate's
     score is a peer review that counts once the teacher confirms it."""
     system = system_of(request)
     res = asm.score_project(uow, system.tracker(), actor, assessment_id, body.learner_id, body.scores, body.comment)
-    return {"state": res.state, "evidence_ids": list(res.evidence_ids)}
+    return ScoreOut(state=res.state, evidence_ids=list(res.evidence_ids))
 
 
 @router.post("/observations", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def observe(uow: Tx, body: ObservationIn, request: Request,
-            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> ObservationOut:
     """Record a teacher's observation as evidence on skills."""
     system = system_of(request)
     ev_id = ow.record_observation(uow, system.tracker(), actor, body.learner_id, body.skill_codes, body.score,
                                    body.note, body.id)
-    return {"evidence_id": ev_id}
+    return ObservationOut(evidence_id=ev_id)
 
 
 @router.post("/submissions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def submit(uow: Tx, body: SubmissionIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> dict[str, Any]:
+def submit(uow: Tx, body: SubmissionIn, request: Request,
+           actor: Actor = policy("practice:self", Role.STUDENT)) -> SubmissionOut:
     """Submit learning done elsewhere, with an artefact link and the skills it shows."""
     sub = ow.submit_outside_evidence(uow, actor, body.title, body.description, body.artefact_url, body.skill_codes)
-    return {"id": sub.id, "state": sub.state}
+    return SubmissionOut(id=sub.id, state=sub.state)
 
 
-@router.post("/submissions/{submission_id}/review", responses=ERRORS)
+@router.post("/submissions/{submission_id}/review", responses={
+    **ERRORS, 409: {"model": ErrorOut, "description": "The submission was already approved or rejected."}})
 def review(uow: Tx, submission_id: str, body: ReviewIn, request: Request,
-           actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> dict[str, Any]:
+           actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> SubmissionReviewOut:
     """Approve (it becomes evidence) or reject a student's outside-evidence submission."""
     system = system_of(request)
     sub = ow.review_submission(uow, system.tracker(), actor, submission_id, body.approve, body.score, body.note)
-    return {"id": sub.id, "state": sub.state, "evidence_ids": list(sub.evidence_ids)}
+    return SubmissionReviewOut(id=sub.id, state=sub.state, evidence_ids=list(sub.evidence_ids))
 

@@ -8,6 +8,7 @@ caller's role may write (403 naming the field). Included by ``web.api.routes``.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,16 +17,18 @@ from pathwise.domain import profile as prof
 from pathwise.domain.people import Role
 from pathwise.services import profile as svc
 from pathwise.services.access import Actor
-from pathwise.web.api.schemas import ErrorOut
+from pathwise.web.api.schemas import Code, Day, ErrorOut, Flag, JsonInteger, Number
 from pathwise.web.policy import policy
 from pathwise.web.deps import Tx
 
 router = APIRouter(tags=["profile"])
 
-ERRORS = {
-    401: {"model": ErrorOut, "description": "Not signed in, or the token is unknown or revoked."},
-    403: {"model": ErrorOut, "description": "Your role may not change a field you sent (it is named)."},
+READ_ERRORS = {
     404: {"model": ErrorOut, "description": "Missing, or not yours to see (the two look the same)."},
+}
+ERRORS = {
+    **READ_ERRORS,
+    403: {"model": ErrorOut, "description": "Your role may not change a field you sent (it is named)."},
     422: {"model": ErrorOut, "description": "A value is not acceptable; `field` names it (e.g. `goals.0.skill_code`)."},
 }
 
@@ -34,33 +37,43 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Modality = Literal[prof.MODALITY_CHOICES]  # type: ignore[valid-type]
+
+
 class GoalIn(_In):
-    skill_code: str = Field(min_length=1, max_length=128, description="A skill of the learner's framework.")
-    target_date: date | None = Field(None, description="When the learner wants to reach it (not in the past).")
+    skill_code: Code = Field(description="A skill of the learner's framework, not already a goal.")
+    target_date: Day | None = Field(None, description="When the learner wants to reach it (not in the past).")
 
 
 class AccommodationsIn(_In):
-    """Each key sent is set; a key left out stays as it is; ``null`` or ``false`` turns it off."""
+    """Each key sent is set; a key left out stays as it is; ``null`` turns it off (and ``false``
+    the yes-or-no ones)."""
 
-    extended_time: float | None = Field(None, description=f"Time limits times this factor (above 1, at most "
-                                                         f"{prof.MAX_EXTENDED_TIME:g}); null for off.")
-    fewer_choices: int | None = Field(None, description=f"Show this many choices per item (2 to "
-                                                        f"{prof.MAX_FEWER_CHOICES}); null for off.")
-    read_aloud: bool | None = None
-    large_print: bool | None = None
-    calculator_allowed: bool | None = None
-    breaks: bool | None = None
+    extended_time: Annotated[Number, Field(gt=1, le=prof.MAX_EXTENDED_TIME)] | None = Field(None, description=(
+        f"Time limits times this factor (above 1, at most {prof.MAX_EXTENDED_TIME:g}); null for off."))
+    fewer_choices: Annotated[int, Field(ge=2, le=prof.MAX_FEWER_CHOICES), JsonInteger] | None = Field(
+        None, description=f"Show this many choices per item (2 to {prof.MAX_FEWER_CHOICES}); null for off.")
+    read_aloud: Flag | None = None
+    large_print: Flag | None = None
+    calculator_allowed: Flag | None = None
+    breaks: Flag | None = None
 
 
 class ProfilePatch(_In):
-    """A JSON merge-patch: a list sent replaces that list; fields left out stay as they are."""
+    """A JSON merge-patch: a list sent replaces that list; fields left out stay as they are.
+    Send at least one field."""
 
-    interests: list[str] | None = Field(None, max_length=50, description=f"Free words, at most "
-                                        f"{prof.MAX_INTERESTS} of up to {prof.MAX_INTEREST_LENGTH} characters.")
-    preferred_modalities: list[str] | None = Field(None, max_length=10,
-                                                   description=f"Any of {', '.join(prof.MODALITY_CHOICES)}.")
-    goals: list[GoalIn] | None = Field(None, max_length=50, description=f"At most {prof.MAX_GOALS}.")
-    accommodations: AccommodationsIn | None = Field(None, description="Teachers and admins only.")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    interests: list[str] | None = Field(None, max_length=50, description=(
+        f"Free words (letters, digits, spaces and - ' & + .), at most {prof.MAX_INTERESTS} different ones of up "
+        f"to {prof.MAX_INTEREST_LENGTH} characters; null or [] for none."))
+    preferred_modalities: list[Modality] | None = Field(None, max_length=10, description="Ways of learning; null or "
+                                                                                         "[] for none.")
+    goals: list[GoalIn] | None = Field(None, max_length=prof.MAX_GOALS, description=(
+        f"At most {prof.MAX_GOALS}, each skill once; null or [] for none."))
+    accommodations: AccommodationsIn | None = Field(None, description="Teachers and admins only; null turns them "
+                                                                      "all off.")
 
 
 class GoalOut(BaseModel):
@@ -104,7 +117,7 @@ class ProfileOut(BaseModel):
                    grade=v.grade, editable=[f for f in prof.FIELDS if f in v.editable])
 
 
-@router.get("/learners/{learner_id}/profile", responses=ERRORS)
+@router.get("/learners/{learner_id}/profile", responses=READ_ERRORS)
 def get_profile(uow: Tx, learner_id: str, request: Request, actor: Actor = policy("learner:read")) -> ProfileOut:
     """The learner's interests, ways of learning, goals and accommodations (reads by others are audited)."""
     view = svc.get_profile(uow, actor, learner_id)

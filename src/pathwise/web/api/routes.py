@@ -29,10 +29,11 @@ from pathwise.web.deps import Tx
 
 router = APIRouter()
 
+# What a route can answer besides its success; every route may also answer 401 when it needs a
+# signed-in caller, 422 for a malformed body or parameter and 413 for a body too large (the
+# application adds those to the OpenAPI document, web.app).
 ERRORS = {
-    401: {"model": s.ErrorOut, "description": "Not signed in, or the token is unknown or revoked."},
     404: {"model": s.ErrorOut, "description": "Missing, or not yours to see (the two look the same)."},
-    422: {"model": s.ErrorOut, "description": "The body or a parameter is malformed; `field` names it."},
 }
 
 
@@ -47,8 +48,9 @@ def health(uow: Tx, request: Request) -> s.Health:
 
 
 @router.post("/auth/token", tags=["auth"], status_code=status.HTTP_201_CREATED, dependencies=[policy("public")],
-             responses={**ERRORS, 429: {"model": s.ErrorOut, "description": (
-                 "Too many failed sign-ins from this client: wait the seconds in the Retry-After header.")}})
+             responses={401: {"model": s.ErrorOut, "description": "Wrong username or password."},
+                        429: {"model": s.ErrorOut, "description": (
+                            "Too many failed sign-ins from this client: wait the seconds in the Retry-After header.")}})
 def token_for_credentials(uow: Tx, body: s.TokenRequest, request: Request) -> s.TokenOut:
     """Exchange a username and password for a named bearer token (for integrations).
 
@@ -59,13 +61,13 @@ def token_for_credentials(uow: Tx, body: s.TokenRequest, request: Request) -> s.
                                                             body.name, client=client_address(request)))
 
 
-@router.post("/auth/tokens", tags=["auth"], status_code=status.HTTP_201_CREATED, responses=ERRORS)
+@router.post("/auth/tokens", tags=["auth"], status_code=status.HTTP_201_CREATED)
 def create_token(uow: Tx, body: s.NamedTokenRequest, request: Request, actor: Actor = policy("self")) -> s.TokenOut:
     """Make another named bearer token for the signed-in user (it expires like every token)."""
     return s.TokenOut.of(auth_service.issue_token(uow, system_of(request).settings, actor, body.name))
 
 
-@router.get("/auth/tokens", tags=["auth"], responses=ERRORS)
+@router.get("/auth/tokens", tags=["auth"])
 def list_tokens(uow: Tx, request: Request, actor: Actor = policy("self")) -> list[s.TokenInfoOut]:
     """The signed-in user's tokens (names, dates and when each expires; never the secrets)."""
     return [s.TokenInfoOut.of(t) for t in auth_service.list_tokens(uow, actor)]
@@ -78,7 +80,7 @@ def revoke_token(uow: Tx, token_id: str, request: Request, actor: Actor = policy
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", tags=["auth"], responses=ERRORS)
+@router.get("/me", tags=["auth"])
 def me(uow: Tx, request: Request, actor: Actor = policy("self")) -> s.UserOut:
     """Who the credentials belong to."""
     return s.UserOut.of(school.me(uow, actor))
@@ -87,7 +89,7 @@ def me(uow: Tx, request: Request, actor: Actor = policy("self")) -> s.UserOut:
 # -- learners -----------------------------------------------------------------------------------
 
 
-@router.get("/learners", tags=["learners"], responses=ERRORS)
+@router.get("/learners", tags=["learners"])
 def list_learners(uow: Tx, request: Request, actor: Actor = policy("learner:list")) -> list[s.LearnerOut]:
     """Learners the caller may see: themself, their children, their classes' students or their school's."""
     return [s.LearnerOut.of(u) for u in school.learners(uow, actor)]
@@ -158,7 +160,7 @@ def post_evidence(uow: Tx, body: s.EvidenceBatchIn, request: Request, response: 
 # -- classes ------------------------------------------------------------------------------------
 
 
-@router.get("/classes", tags=["classes"], responses=ERRORS)
+@router.get("/classes", tags=["classes"])
 def list_classes(uow: Tx, request: Request, actor: Actor = policy("class:list")) -> list[s.ClassOut]:
     """Classes the caller teaches, attends, or (admins) all classes of their school."""
     return [s.ClassOut.of(c) for c in visible_sections(uow, actor)]

@@ -8,14 +8,19 @@ hash cannot leak into an answer.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StrictBool, StringConstraints
 
 from pathwise.domain.evidence import EvidenceKind
+from pathwise.domain.framework import CODE_PATTERN
 from pathwise.domain.people import Role, Section, User
 from pathwise.services.auth import NewToken, TokenInfo
+from pathwise.services.errors import Invalid
 from pathwise.services.evidence import RecordResult
 from pathwise.services.mastery import SkillMastery
 from pathwise.services.mastery import mastery_level
@@ -26,30 +31,86 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# -- the value types of the inputs: each takes exactly what its JSON Schema says -----------------
+#
+# pydantic on its own would turn ``false`` into 0.0, ``"1"`` into 1, ``0`` into false and ``0``
+# into a date in 1970; the description says a number, a boolean, an RFC 3339 text, so these
+# refuse the rest.
+
+SPACES = r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""The characters Python's ``str.isspace`` calls spaces (Unicode's White_Space and four
+separators), named one by one for patterns: ``\\s`` means other sets in other dialects."""
+NOT_BLANK = f"[^{SPACES}]"
+"""The pattern of a text that must say something: the spaces around it are trimmed, and spaces
+alone are not enough."""
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _integer(value: Any) -> Any:
+    if isinstance(value, (bool, str)):  # 2 and 2.0 are JSON integers; "2" and true are not
+        raise ValueError("send a whole number")
+    return value
+
+
+def _date_time(value: Any) -> Any:
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("send a date and time with its zone, e.g. 2026-09-01T09:00:00Z")
+    return value
+
+
+def _day(value: Any) -> Any:
+    if not isinstance(value, str) or not _ISO_DAY.match(value):
+        raise ValueError("send a date, e.g. 2026-09-01")
+    return value
+
+
+Number = Annotated[float, Strict()]
+"""A JSON number (an integer counts); never a text or true/false."""
+JsonInteger = BeforeValidator(_integer)
+"""Put after the limits: ``Annotated[int, Field(ge=1), JsonInteger] | None``."""
+Integer = Annotated[int, JsonInteger]
+"""A JSON integer (2 or 2.0); never a text, a fraction or true/false."""
+Flag = StrictBool
+"""true or false, nothing else."""
+DateTime = Annotated[AwareDatetime, BeforeValidator(_date_time)]
+"""An RFC 3339 date and time with its zone."""
+Day = Annotated[date, BeforeValidator(_day)]
+"""An ISO 8601 date (YYYY-MM-DD)."""
+Code = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128, pattern=CODE_PATTERN),
+                 Field(description="A code: letters, digits and . _ : -, starting with a letter or digit.")]
+"""A skill, item, rubric, criterion, assessment or framework code."""
+
+
 # -- inputs -------------------------------------------------------------------------------------
 
 
 class TokenRequest(_In):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-    name: str = Field("integration", min_length=1, max_length=200, description="What the token is for.")
+    # a password is taken exactly as typed: spaces around it are part of it (as on the sign-in form)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    username: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
+    password: str = Field(min_length=1, max_length=1024, pattern=NOT_BLANK)
+    name: str = Field("integration", min_length=1, max_length=200, pattern=NOT_BLANK,
+                      description="What the token is for.")
 
 
 class NamedTokenRequest(_In):
-    name: str = Field(min_length=1, max_length=200, description="What the token is for.")
+    name: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK, description="What the token is for.")
 
 
 class EvidenceIn(_In):
-    id: str = Field(min_length=1, max_length=200, description=(
+    id: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK, description=(
         "Your id for it, unique among your evidence about this learner: sent again with the same content it "
         "stores nothing new; with other content it is refused (409)."))
-    learner_id: str = Field(min_length=1, max_length=64)
+    learner_id: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
     kind: EvidenceKind = EvidenceKind.ANSWER
-    skill_ids: list[str] = Field(min_length=1, max_length=50)
-    score: float = Field(ge=0.0, le=1.0, description="1 correct, 0 wrong, in between for partial credit.")
-    timestamp: AwareDatetime | None = Field(None, description="ISO 8601 with a time zone; now if left out.")
+    skill_ids: list[Code] = Field(min_length=1, max_length=50, description="Skills of the learner's framework.")
+    score: Number = Field(ge=0.0, le=1.0, description="1 correct, 0 wrong, in between for partial credit.")
+    timestamp: DateTime | None = Field(None, description="RFC 3339 with a time zone, from 2000 to a day from "
+                                                         "now; now if left out.")
     item_id: str | None = Field(None, max_length=128)
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict, description="Plain JSON, at most a few levels deep.")
 
 
 class EvidenceBatchIn(_In):
@@ -200,3 +261,15 @@ class ErrorOut(BaseModel):
     detail: str
     field: str | None = None
     problems: list[str] = []
+
+
+@contextmanager
+def fields_named(**names: str) -> Iterator[None]:
+    """A use case's refusal names the field as the API's body calls it (``skill_codes`` of the
+    service is ``skill_ids`` in the body, say), so a client is pointed at what it sent."""
+    try:
+        yield
+    except Invalid as exc:
+        if exc.field in names:
+            exc.field = names[exc.field]
+        raise
