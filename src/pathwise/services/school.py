@@ -59,6 +59,17 @@ class SkillStatus:
         return None if self.p_mastery is None or self.n_evidence == 0 else round(self.p_mastery * 100)
 
 
+KIND_WORDS = {
+    EvidenceKind.ANSWER: "answered a question",
+    EvidenceKind.HINT: "asked for a hint",
+    EvidenceKind.RUBRIC: "project scored with a rubric",
+    EvidenceKind.OBSERVATION: "observed by a teacher",
+    EvidenceKind.SELF_ASSESSMENT: "rated their own work",
+    EvidenceKind.STATEMENT: "work in another learning tool",
+    EvidenceKind.OVERRIDE: "a teacher's decision",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceItem:
     id: str
@@ -71,6 +82,11 @@ class EvidenceItem:
     source: str
     checked_score: float | None = None  # an answer's score before hints took their share
     hints_used: int = 0
+
+    @property
+    def what(self) -> str:
+        """The kind of work in plain words (the same on every page)."""
+        return KIND_WORDS.get(self.kind, self.kind.replace("_", " "))
 
     @property
     def helped(self) -> bool:

@@ -98,8 +98,10 @@ def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, 
     names = dict(view.students)
     titles = dict(view.skills)
     back = ("/teacher", "My classes") if actor.role == Role.TEACHER else ("/admin", "School")
+    class_home = ("/teacher/classes/" if actor.role == Role.TEACHER else "/admin/classes/") + view.section_id
     return render(request, "paths/class.html", status_code=status_code, view=view, names=names, titles=titles,
-                  notice=notice, problem=problem, back=back, title=f"{view.section_name}: paths")
+                  notice=notice, problem=problem, back=back, class_home=class_home,
+                  title=f"{view.section_name}: paths")
 
 
 @router.get("/teacher/classes/{class_id}/path")
