@@ -6,13 +6,14 @@ project with a rubric and the student's skill mastery changes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from pathwise.config import Mode, Settings
 from pathwise.domain.people import Role
-from pathwise.services import assessments
+from pathwise.services import assessments, class_paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.items import import_items, parse_items_document
@@ -70,6 +71,8 @@ def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSc
     teacher = Actor(w.teacher, Role.TEACHER, w.school)
     with system.uow() as uow:
         assert import_items(uow, Actor.system(), parsed.items, parsed.problems, parsed.framework_id).stored
+        # Compare fractions waits for Equivalent fractions on Ana's path: her teacher opens it (issue 17)
+        class_paths.open_skill(uow, teacher, w.ana, "frac.compare", "practised here")
         assessments.save_rubric(uow, teacher, {"id": "poster", "title": "Fraction poster", "criteria": [
             {"id": "accuracy", "title": "Adds fractions accurately", "skill_codes": ["frac.add"],
              "levels": [{"points": 0, "label": "Not yet"}, {"points": 2, "label": "Partly"},
@@ -77,6 +80,7 @@ def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSc
         assessments.save_assessment(uow, teacher, {"id": "poster-project", "title": "Fraction poster",
                                                    "kind": "project", "skill_codes": ["frac.add"],
                                                    "rubric_id": "poster"})
+        assessments.assign(uow, teacher, "poster-project", w.class_a, datetime.now(UTC) - timedelta(hours=1))
         uow.commit()
     with serve(system) as base:
         yield base, system, w

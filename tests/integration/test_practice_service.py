@@ -10,7 +10,7 @@ import pytest
 
 from pathwise.domain.evidence import EvidenceKind
 from pathwise.domain.people import Role
-from pathwise.services import practice, school
+from pathwise.services import class_paths, practice, school
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.errors import Conflict, Invalid, NotFound
@@ -59,6 +59,8 @@ def seed(app: App) -> Tiny:
     with app.uow() as uow:
         rep = import_items(uow, Actor.system(), parsed.items, parsed.problems, "fw1")
         assert rep.stored, rep.problems
+        for learner in (t.alice, t.bob):  # Adding fractions waits for Equivalent fractions: opened for them
+            class_paths.open_skill(uow, Actor.system(), learner, "frac.add", "practised here")
         uow.commit()
     return t
 

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from pathwise.services import class_paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.items import import_items, parse_items_document
@@ -41,6 +42,8 @@ def setup(app: App):  # type: ignore[no-untyped-def]
     parsed = parse_items_document(ITEMS, "web.yaml")
     with app.uow() as uow:
         assert import_items(uow, Actor.system(), parsed.items, parsed.problems).stored
+        for learner in (w.ana, w.ben, w.cara, w.dan, w.eva):  # Add fractions waits for Equivalent fractions
+            class_paths.open_skill(uow, Actor.system(), learner, "frac.add", "practised here")
         uow.commit()
     clients: list[WebClient] = []
 

@@ -33,7 +33,7 @@ items:
 # hot paths cheaper lowers its pin; one that makes it dearer must say why here.
 ANSWER = 30  # check the answer, store it and its evidence, fold it into mastery and the review schedule
 WHATS_NEXT = 11
-LEARNER_PAGE = 13
+LEARNER_PAGE = 14  # one more since a teacher's standing overrides are shown with their reasons
 PATH_PAGE = 11  # the skill map, reviews and What's next from one reading of the learner's numbers
 CLASS_GRID = 12  # the class, its teachers and students, their mastery and activity, the framework
 

@@ -238,6 +238,57 @@ POLICY: dict[tuple[str, str], Row] = {
         status={("teacher", NONE): "401", ("admin", NONE): "401"},
         why="answers only inside a launch from the platform (its signed context); the deep-link test drives "
             "the launch; without one every caller is refused alike"),
+    # -- teaching pages: rubrics, checks, units, projects, assigning, a learner's skill, overrides ---------
+    ("GET", "/teacher/teaching"): row(teacher="-", admin="-"),
+    ("GET", "/teacher/teaching/rubrics/new"): row(teacher="-", admin="-"),
+    ("POST", "/teacher/teaching/rubrics"): row(teacher="-", admin="-"),
+    ("GET", "/teacher/teaching/rubrics/{rubric_id}"): row(
+        "rubric", targets=CONTENT, teacher="own", admin="own other_class",
+        why="the edit form: only the rubric's maker or the admin edits it"),
+    ("POST", "/teacher/teaching/rubrics/{rubric_id}"): row(
+        "rubric", targets=CONTENT, teacher="own", admin="own other_class"),
+    ("GET", "/teacher/teaching/assessments/new"): row(teacher="-", admin="-"),
+    ("POST", "/teacher/teaching/assessments"): row(teacher="-", admin="-"),
+    ("GET", "/teacher/teaching/assessments/{assessment_id}"): row(
+        "assessment", targets=CONTENT, teacher="own other_class", admin="own other_class",
+        why="a colleague's check is shown read-only, to assign to her own class"),
+    ("POST", "/teacher/teaching/assessments/{assessment_id}"): row(
+        "assessment", targets=CONTENT, teacher="own", admin="own other_class"),
+    ("POST", "/teacher/teaching/assessments/{assessment_id}/assign"): row(
+        "assessment", targets=CONTENT, teacher="own other_class", admin="own other_class"),
+    ("GET", "/learners/{learner_id}/skills/{skill_code}"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("POST", "/learners/{learner_id}/skills/{skill_code}/override"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("POST", "/learners/{learner_id}/skills/{skill_code}/observation"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    # -- issue 17, the student's journeys: the library (videos, readings, projects and hand-ins) -----------
+    ("GET", "/library/{activity_id}"): row("library", targets=NAMED, student="own"),
+    ("POST", "/library/{activity_id}/done"): row("library", targets=NAMED, student="own"),
+    ("POST", "/library/{activity_id}/handin"): row("library", targets=NAMED, student="own"),
+    ("GET", "/library/handins/{handin_id}/file"): row("handin", student="own", teacher=TAUGHT, admin=SCHOOL),
+    # -- the admin's pages (issue 17): roster import, accounts, frameworks and items, privacy, audit ----
+    # "account" targets: Cara (own: a Riverside student no other row signs in as), Eva (other_class),
+    # Zed (Hillview); the admin manages the people of her own school only
+    ("GET", "/admin/roster"): row(admin="-"),
+    ("POST", "/admin/roster/check"): row(admin="-"),
+    ("POST", "/admin/roster/import"): row(admin="-"),
+    ("GET", "/admin/accounts"): row(admin="-"),
+    ("POST", "/admin/accounts"): row(admin="-"),
+    ("GET", "/admin/accounts/{user_id}"): row("account", targets=CONTENT, admin="own other_class"),
+    ("POST", "/admin/accounts/{user_id}/password"): row("account", targets=CONTENT, admin="own other_class"),
+    ("POST", "/admin/accounts/{user_id}/active"): row("account", targets=CONTENT, admin="own other_class"),
+    ("POST", "/admin/accounts/{user_id}/links"): row("account", targets=CONTENT, admin="own other_class"),
+    ("POST", "/admin/accounts/{user_id}/links/remove"): row("account", targets=CONTENT, admin="own other_class"),
+    ("GET", "/admin/frameworks"): row(admin="-"),
+    ("POST", "/admin/frameworks/import"): row(admin="-"),
+    ("POST", "/admin/items/import"): row(admin="-"),
+    ("GET", "/admin/frameworks/{framework_id}"): row("framework", targets=("own", "other_school", "missing"),
+                                                     admin="own"),
+    ("GET", "/admin/privacy"): row(admin="-"),
+    ("GET", "/admin/learners/{learner_id}/privacy"): row("learner", admin=SCHOOL),
+    ("GET", "/admin/learners/{learner_id}/export"): row("learner", admin=SCHOOL),
+    ("GET", "/admin/learners/{learner_id}/audit"): row("learner", admin=SCHOOL),
+    ("POST", "/admin/learners/{learner_id}/delete"): row(
+        "account", targets=CONTENT, admin="own other_class",
+        why="deletes Cara and Eva (the admin's school), never Hillview's Zed; last of the admin's rows"),
     # the learner's record deleted: last, it removes the learners it reaches
     ("DELETE", "/api/v1/learners/{learner_id}/record"): row("learner", admin=SCHOOL),
 }

@@ -18,6 +18,8 @@ application that the table does not cover, and on a row for a route that is gone
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import re
@@ -167,6 +169,14 @@ def build_world(system: App, web: Callable[[], WebClient]) -> World:
         assert import_items(uow, Actor.system(), parsed.items, parsed.problems).stored
         uow.activities.add(Activity("act-matrix", "Halving recipes", ActivityKind.PRACTICE, ("frac.equiv",)),
                            "fw-fractions")
+        # the student's library (issue 17): a project, and a hand-in of a file by a learner of each target
+        uow.activities.add(Activity("act-matrix-project", "Scale a recipe", ActivityKind.PROJECT, ("frac.equiv",)),
+                           "fw-fractions")
+        for learner, school_id in ((W.ana, w.school), (W.ben, w.school), (W.dan, w.school), (W.zed, w.other_school)):
+            uow.handins.add({"id": f"mx-handin-{learner}", "learner_id": learner, "school_id": school_id,
+                             "activity_id": "act-matrix-project", "text": "", "link": None, "file_name": "plan.txt",
+                             "content_type": "text/plain", "file_size": 4,
+                             "handed_in_at": datetime.now(UTC)}, b"plan")
         for who, tag, title, section in ((rivera, "a", "River", w.class_a), (okafor, "b", "Okafor", w.class_b),
                                          (zed_class_teacher, "h", "Hill", w.class_other)):
             asm.save_rubric(uow, who, _rubric(f"mx-rubric-{tag}", f"{title} rubric"))
@@ -201,9 +211,13 @@ def build_world(system: App, web: Callable[[], WebClient]) -> World:
         "rubric": {"own": "mx-rubric-a", "other_class": "mx-rubric-b", "other_school": "mx-rubric-h"},
         "skill": {"own": "frac.equiv"},
         "activity": {"own": "act-matrix"},
+        "library": {"own": "act-matrix-project"},
+        "handin": {"own": f"mx-handin-{W.ana}", "same_class": f"mx-handin-{W.ben}",
+                   "other_class": f"mx-handin-{W.dan}", "other_school": f"mx-handin-{W.zed}"},
         "peer": {"same_class": W.ben, "other_class": W.dan, "other_school": W.zed},
         "framework": {"own": frameworks["a"], "other_school": frameworks["h"]},
         "platform": {"own": platforms["a"], "other_school": platforms["h"]},
+        "account": {"own": W.cara, "other_class": W.eva, "other_school": W.zed},  # the admin's pages (issue 17)
     }
     return x
 
@@ -256,10 +270,14 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
     fill = {"learner_id": t, "class_id": t, "session_id": t, "presentation_id": t, "token_id": t, "skill_code": t,
             "activity_id": t, "rubric_id": t, "assessment_id": t, "submission_id": t, "framework_id": t,
             "platform_id": t, "resource_link_id": "link-1", "skill_id": "frac.add"}
+    fill["handin_id"] = t  # the student's library (issue 17)
+    fill["user_id"] = t  # the admin's account pages (issue 17)
     if "/peer/" in path:
         fill.update(assessment_id="mx-project-a", learner_id=t)
     if path.startswith("/teacher/projects/{assessment_id}/learners"):
         fill.update(assessment_id="mx-project-a", learner_id=t)
+    if path.startswith("/learners/{learner_id}/skills/"):
+        fill.update(skill_code="frac.equiv")
     url = path.format(**fill)
     key = (method, path)
     bodies: dict[tuple[str, str], Callable[[], Req]] = {
@@ -293,6 +311,7 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
         ("POST", "/practice/session/{session_id}/hint"): lambda: Req(method, url, form={
             "presentation_id": _current(x, t), "number": "1"}),
         ("POST", "/practice/session/{session_id}/next"): lambda: Req(method, url, form={"skip": "1"}),
+        ("POST", "/library/{activity_id}/handin"): lambda: Req(method, url, form={"text": "I scaled it by 3."}),
         ("POST", "/practice/evidence"): lambda: Req(method, url, form={
             "title": "Baked", "description": "Halved a recipe", "skill_codes": "frac.equiv"}),
         ("POST", "/api/v1/rubrics"): lambda: Req(method, url, json=_rubric(f"mx-r-{u}", "New rubric")),
@@ -305,6 +324,23 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "class_id": _class_of(role), "opens_at": now}),
         ("POST", "/api/v1/assessments/{assessment_id}/scores"): lambda: Req(
             method, "/api/v1/assessments/mx-project-a/scores", json={"learner_id": t, "scores": {"acc": 2}}),
+        ("POST", "/teacher/teaching/rubrics"): lambda: Req(method, url, form={
+            "id": f"mx-r-{u}", "title": "New rubric", "c0_title": "Accuracy", "c0_skill": "frac.add",
+            "c0_levels": "0 | Not yet\n2 | Yes"}),
+        ("POST", "/teacher/teaching/rubrics/{rubric_id}"): lambda: Req(method, url, form={
+            "title": "Edited rubric", "c0_id": "acc", "c0_title": "Accuracy", "c0_skill": "frac.add",
+            "c0_levels": "0 | Not yet\n2 | Yes"}),
+        ("POST", "/teacher/teaching/assessments"): lambda: Req(method, url, form={
+            "id": f"mx-u-{u}", "title": "New unit", "kind": "unit", "skill": "frac.equiv",
+            "items": "mx.frac.equiv.1\nmx.frac.equiv.2"}),
+        ("POST", "/teacher/teaching/assessments/{assessment_id}"): lambda: Req(method, url, form={
+            "title": "Edited unit", "kind": "unit", "skill": "frac.equiv", "items": "mx.frac.equiv.1"}),
+        ("POST", "/teacher/teaching/assessments/{assessment_id}/assign"): lambda: Req(method, url, form={
+            "target": f"class:{_class_of(role)}"}),
+        ("POST", "/learners/{learner_id}/skills/{skill_code}/observation"): lambda: Req(method, url, form={
+            "level": "1", "note": "explained it well"}),
+        ("POST", "/learners/{learner_id}/skills/{skill_code}/override"): lambda: Req(method, url, form={
+            "mastered": "yes", "reason": "she explained it to the class"}),
         ("POST", "/api/v1/observations"): lambda: Req(method, url, json={
             "learner_id": t, "skill_codes": ["frac.equiv"], "score": 0.8, "note": "explained it well"}),
         ("POST", "/api/v1/submissions"): lambda: Req(method, url, json={
@@ -325,6 +361,28 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
         ("POST", "/api/v1/admin/frameworks/import"): lambda: Req(method, url, files={
             "file": ("fw.json", _case(f"doc-{u}", "Counting"), "application/json")}),
         ("POST", "/lti/deep-link"): lambda: Req(method, url, form={"context": "forged", "activity_ids": "act-matrix"}),
+        # the admin's pages (issue 17)
+        ("POST", "/admin/roster/check"): lambda: Req(method, url, files={
+            "file": ("roster.zip", _roster_zip(), "application/zip")}),
+        ("POST", "/admin/roster/import"): lambda: Req(method, url, form={
+            "checked": hashlib.sha256(_roster_zip()).hexdigest(),
+            "bundle": base64.b64encode(_roster_zip()).decode()}),
+        ("POST", "/admin/accounts"): lambda: Req(method, url, form={
+            "role": "guardian", "display_name": "New Parent", "username": f"mx-{u}",
+            "password": "plum tiger mosaic 417"}),
+        ("POST", "/admin/accounts/{user_id}/password"): lambda: Req(method, url, form={
+            "password": "plum tiger mosaic 417"}),
+        ("POST", "/admin/accounts/{user_id}/active"): lambda: Req(method, url, form={"active": "1"}),
+        ("POST", "/admin/accounts/{user_id}/links"): lambda: Req(method, url, form={"other_id": W.guardian_b}),
+        ("POST", "/admin/accounts/{user_id}/links/remove"): lambda: Req(method, url, form={
+            "other_id": W.guardian_b}),
+        ("POST", "/admin/frameworks/import"): lambda: Req(method, url, files={
+            "file": ("fw.json", _case(f"doc-p-{u}", "Counting"), "application/json")}),
+        ("POST", "/admin/items/import"): lambda: Req(method, url, files={"file": ("items.yaml", (
+            f"items:\n  - id: mx-page-{u}\n    skills: [frac.equiv]\n    type: numeric\n"
+            "    prompt: \"2 + 2 = ?\"\n    answer: \"4\"\n").encode(), "application/yaml")}),
+        ("POST", "/admin/learners/{learner_id}/delete"): lambda: Req(method, url, form={
+            "confirm": {W.cara: "Cara Singh", W.eva: "Eva Novak", W.zed: "Zed Young"}.get(t, "Nobody")}),
         ("POST", "/login"): lambda: Req(method, url, form={"username": WHO.get(role, "ana"), "password": PASSWORD,
                                                            "next": ""}),
     }
@@ -379,7 +437,7 @@ def send(x: World, role: str, req: Req) -> httpx.Response:
     if req.method == "GET":
         return c.request("GET", req.url, headers=headers)
     data = {"csrf_token": c.csrf or "", **(req.form or {})}
-    return c.request(req.method, req.url, data=data, headers=headers)
+    return c.request(req.method, req.url, data=data, files=req.files, headers=headers)  # files: admin uploads
 
 
 def outcome(r: httpx.Response, api: bool) -> str:

@@ -23,7 +23,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -290,7 +290,7 @@ RULES: dict[str, Rule] = {
 
     "visible_learners": Rule(checks=(Check(
         "the learners a caller may see: their home page (a teacher's or admin's project page, which "
-        "lists every learner they may score) and GET /api/v1/learners",
+        "lists every learner they may score of the classes it was assigned to: both here) and GET /api/v1/learners",
         page=lambda x, who, t: x.browser(who).page(
             f"/teacher/projects/{PROJECT['id']}" if ROLE[who] in (Role.TEACHER, Role.ADMIN) else HOME[ROLE[who]]),
         api=lambda x, who, t: x.api(who).get("/api/v1/learners"),
@@ -711,6 +711,9 @@ def ctx(school: tuple[App, WebSchool], web: Callable[[], WebClient]) -> Iterator
         asm.save_rubric(uow, teacher, RUBRIC)
         asm.save_assessment(uow, teacher, PROJECT)
         asm.save_assessment(uow, teacher, UNIT)
+        opens = datetime.now(UTC) - timedelta(days=1)  # the project page lists the students it was assigned to
+        asm.assign(uow, teacher, PROJECT["id"], w.class_a, opens)
+        asm.assign(uow, Actor(w.admin, Role.ADMIN, w.school), PROJECT["id"], w.class_b, opens)
         session = practice.start_session(uow, ana, w.ana, "frac.add")
         item = practice.next_item(uow, ana, session.id)
         assert item is not None

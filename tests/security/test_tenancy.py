@@ -347,3 +347,22 @@ def test_another_schools_skills_and_items_are_unknown_to_a_teachers_content(
     made = rivera.post("/api/v1/assessments", json={**unit, "id": "river-unit", "skill_codes": ["river.only"]},
                        headers=th)
     assert made.status_code == 201, made.text
+
+
+def test_a_family_account_links_only_to_a_child_of_its_own_school(school: tuple[App, WebSchool]) -> None:  # noqa: F811
+    from pathwise.domain.people import Role
+    from pathwise.services import users
+    from pathwise.services.access import Actor
+    from pathwise.services.context import transaction
+    from pathwise.services.errors import NotFound
+
+    app, w = school
+    hill_admin = Actor(w.other_admin, Role.ADMIN, w.other_school)
+    try:  # Riverside's guardian, Hillview's student: refused like a missing pair
+        with transaction(app) as uow:
+            users.link_guardian(uow, hill_admin, w.guardian, w.zed)
+        raise AssertionError("a guardian of another school was linked")
+    except NotFound as exc:
+        assert str(exc) == "no such guardian or student"
+    with app.uow() as uow:
+        assert [c.id for c in uow.guardians.children_of(w.guardian)] == [w.ana]

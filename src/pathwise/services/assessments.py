@@ -50,10 +50,11 @@ from pathwise.store.uow import UnitOfWork
 
 __all__ = [
     "Assignment", "ClassOption", "CriterionScore", "MisconceptionSeen", "PeerTask", "ProjectLearner", "ScoreResult",
-    "assign", "check_skills", "class_misconceptions", "confirm_peer_review", "get_assessment", "get_rubric",
+    "assign", "check_skills", "class_misconceptions", "confirm_peer_review", "editable_assessment",
+    "editable_rubric", "get_assessment", "get_rubric",
     "my_assignments", "peer_review_form", "peer_tasks", "project_roster", "project_scores",
     "save_assessment", "save_rubric", "score_project", "skill_options", "start_assessment",
-    "teacher_assessments", "teacher_projects", "teaching_options", "update_assessment", "update_rubric",
+    "teacher_assessments", "teacher_projects", "teacher_rubrics", "teaching_options", "update_assessment", "update_rubric",
 ]
 
 
@@ -76,6 +77,7 @@ class ProjectLearner:
     learner: User
     confirmed: dict[str, int]
     peer: dict[str, int]
+    comment: str = ""  # the latest comment saved with the teacher's (confirmed) scores
 
 
 def _now(now: datetime | None) -> datetime:
@@ -514,19 +516,75 @@ def project_scores(uow: UnitOfWork, actor: Actor, assessment_id: str, learner_id
     learner = require_learner(uow, actor, learner_id, Need.READ, "rubric")
     confirmed: dict[str, int] = {}
     peer: dict[str, int] = {}
+    comment = ""
     for r in uow.assessments.rubric_scores(assessment_id, learner_id):
         (confirmed if r.state == ReviewState.CONFIRMED.value else peer)[r.criterion_id] = r.points
-    return ProjectLearner(learner, confirmed, peer)
+        if r.state == ReviewState.CONFIRMED.value and r.comment and r.comment != "confirmed peer review":
+            comment = r.comment
+    return ProjectLearner(learner, confirmed, peer, comment)
 
 
 def project_roster(uow: UnitOfWork, actor: Actor, assessment_id: str) -> tuple[Assessment, Rubric, list[ProjectLearner]]:
-    """A teacher's view of a project: every student of their classes with their scores."""
+    """A teacher's view of a project: the students it was assigned to (a whole class, or
+    only the group named in the assignment) among those the actor may see, with their
+    scores, and any of them whose work on it was already scored (assigned or not). A
+    project not yet assigned or scored has an empty roster."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     a, rubric = _project(uow, actor, assessment_id)
+    mine = {s.id for s in visible_sections(uow, actor)}
+    wanted: dict[str, User] = {}
+    for x in uow.assessments.assignments_of([a.id]).get(a.id, []):
+        if x.section_id not in mine:
+            continue
+        for u in uow.sections.members(x.section_id, Role.STUDENT):
+            if not x.student_ids or u.id in x.student_ids:
+                wanted.setdefault(u.id, u)
     from pathwise.services.access import visible_learners
 
-    out = [project_scores(uow, actor, a.id, s.id) for s in visible_learners(uow, actor)]
+    for u in visible_learners(uow, actor):  # work already scored stays on the list
+        if u.id not in wanted and uow.assessments.rubric_scores(a.id, u.id):
+            wanted[u.id] = u
+    learners = sorted(wanted.values(), key=lambda u: u.display_name)
+    out = [project_scores(uow, actor, a.id, u.id) for u in learners]
     return a, rubric, out
+
+
+def editable_rubric(uow: UnitOfWork, actor: Actor, rubric_id: str) -> Rubric:
+    """A rubric the actor may edit (its maker or an admin of its school), for the edit form;
+    anything else is "not found", as ``update_rubric`` would answer."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    rubric, school_id, maker = _stored_rubric(uow, actor, rubric_id, actor.school_id)
+    require_content_owner(actor, school_id, maker, f"rubric {rubric_id}")
+    return rubric  # type: ignore[no-any-return]
+
+
+def editable_assessment(uow: UnitOfWork, actor: Actor, assessment_id: str) -> Assessment:
+    """An assessment the actor may edit (its maker or an admin of its school), for the edit
+    form; anything else is "not found", as ``update_assessment`` would answer."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    a, school_id, maker = _stored_assessment(uow, actor, assessment_id)
+    require_content_owner(actor, school_id, maker, f"assessment {assessment_id}")
+    return a  # type: ignore[no-any-return]
+
+
+def teacher_rubrics(uow: UnitOfWork, actor: Actor) -> list[tuple[Rubric, bool]]:
+    """The rubrics of the actor's school and the shared ones (for choosing one in a project
+    form), each with whether the actor may edit it; of a shared one and the school's own with
+    the same id, the school's own (as an id resolves)."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    stored = [(r, school_id, maker) for r, school_id, maker in uow.assessments.rubrics(actor.school_id)
+              if content_allowed(actor, school_id)]
+    own = {r.id for r, school_id, _ in stored if school_id is not None and school_id == actor.school_id}
+    out: list[tuple[Rubric, bool]] = []
+    for r, school_id, maker in stored:
+        if school_id is None and r.id in own:
+            continue
+        try:
+            require_content_owner(actor, school_id, maker, f"rubric {r.id}")
+            out.append((r, True))
+        except NotFound:
+            out.append((r, False))
+    return out
 
 
 def teacher_projects(uow: UnitOfWork, actor: Actor) -> list[Assessment]:

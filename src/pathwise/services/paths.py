@@ -281,3 +281,22 @@ def path_overview(uow: UnitOfWork, actor: Actor, learner_id: str, *, now: dateti
     recs = rank(ctx.graph, content.activities, view, cfg.weights, k=cfg.k, titles=ctx.titles, hints=model_hints(uow, ids))
     return PathOverview(_map_of(learner_id, content, ctx), tuple(_reviews_of(cfg, ctx, now)),
                         _next_of(learner_id, ctx, view, recs))
+
+
+def locked_skills(uow: UnitOfWork, actor: Actor, learner_id: str, *, now: datetime | None = None,
+                  config: PathSettings | None = None) -> dict[str, str]:
+    """The learner's locked skills (prerequisites not mastered, not opened by a teacher, not
+    begun), each with what unlocks it in words. A pure read."""
+    m = skill_map(uow, actor, learner_id, now=now, config=config)
+    return {s.code: s.locked_reason or "It opens when your teacher opens it" for s in m.skills
+            if s.status == SkillStatus.LOCKED.value}
+
+
+def require_unlocked(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: str, *,
+                     now: datetime | None = None) -> None:
+    """Refuse (``Invalid``, naming the skill by its title) practising a skill the learner's
+    path has locked. A skill the learner has begun, or a teacher opened, is not locked."""
+    locked = locked_skills(uow, actor, learner_id, now=now)
+    if skill_code in locked:
+        title = uow.frameworks.skill_titles([skill_code], learner_id=learner_id).get(skill_code, "This skill")
+        raise Invalid(f"{title} is locked for now. {locked[skill_code]}.", "skill_code")

@@ -68,7 +68,7 @@ __all__ = [
     "MAX_RESPONSE_STORED", "MODES", "RECENT_WINDOW", "RESUME_WITHIN", "SESSION_LENGTH", "TARGET_SUCCESS",
     "AnswerResult", "Calibration", "HintResult", "Meter", "Outcome", "Presented", "SessionView", "Summary",
     "accommodations", "calibration", "current_item", "finish_session", "get_session",
-    "last_finished", "next_item", "practice_skills", "recent_sessions", "request_hint", "session_summary",
+    "last_finished", "next_item", "path_check_known", "practice_skills", "recent_sessions", "request_hint", "session_summary",
     "start_activity", "start_session", "submit_answer", "summarise",
 ]
 
@@ -87,6 +87,10 @@ def start_session(uow: UnitOfWork, actor: Actor, learner_id: str, skill_code: st
     open_one = uow.practice.open_session(learner_id, skill_code, mode, now - RESUME_WITHIN, assessment_id)
     if open_one is not None:
         return view(uow, open_one)
+    if mode == "practice" and item_ids is None and not actor.is_system:
+        from pathwise.services.paths import require_unlocked  # the path decides what is locked
+
+        require_unlocked(uow, actor, learner_id, skill_code, now=now)
     if item_ids is None and not uow.items.for_skill(skill_code, learner_id=learner_id):
         raise Invalid(f"there are no practice items for {skill_code} yet", "skill_code")
     acc = accommodations(uow, learner_id)
@@ -145,6 +149,18 @@ def activity_to_open(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id
     raise NotFound(f"no activity {activity_id}")
 
 
+def path_check_known(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id: str) -> bool:
+    """Whether ``activity_id`` names a mastery check the learner's path could offer (``check.``
+    and skills of the learner's school): such a check lives on today's list only, so an old
+    link to one is answered with the current choice rather than "not found". A pure read."""
+    require_own_work(uow, actor, learner_id)
+    if not isinstance(activity_id, str) or not activity_id.startswith("check.") or len(activity_id) > 200:
+        return False
+    parts = activity_id.removeprefix("check.").split(".")
+    prefixes = [".".join(parts[:i]) for i in range(1, min(len(parts), 8) + 1)]
+    return bool(uow.frameworks.skill_titles(prefixes, learner_id=learner_id))
+
+
 def get_session(uow: UnitOfWork, actor: Actor, session_id: str) -> SessionView:
     return view(uow, session_for(uow, actor, session_id))
 
@@ -156,25 +172,34 @@ def current_item(uow: UnitOfWork, actor: Actor, session_id: str) -> Presented | 
     return presented(uow, pres, sess) if pres else None
 
 
-def next_item(uow: UnitOfWork, actor: Actor, session_id: str, *, skip: bool = False,
+def next_item(uow: UnitOfWork, actor: Actor, session_id: str, *, skip: bool = False, easier: bool = False,
               now: datetime | None = None, tracker: Tracker | None = None) -> Presented | None:
     """The item to work on now: the unfinished one, or a newly chosen one; None when done.
 
     With the live ``tracker``, a new item is the one its predictor expects the learner to
-    answer right about 7 times in 10 (else the item whose difficulty rank matches mastery)."""
+    answer right about 7 times in 10 (else the item whose difficulty rank matches mastery).
+    ``easier`` (with ``skip``, offered once the learner is stuck on a question) moves on to an
+    easier question of the skill, and tells the path: the step back goes on it as a choice."""
     sess = session_for(uow, actor, session_id)
     if sess.ended_at is not None:
         return None
     now = now_or(now)
     pres = uow.practice.open_presentation(sess.id)
+    easier_than = None
     if pres is not None:
         if not skip:
             return presented(uow, pres, sess)
+        current = presented(uow, pres, sess)
+        if easier and current.stuck:
+            item_now = uow.items.get(pres.item_id)
+            easier_than = item_now.difficulty if item_now is not None else None
+            uow.paths.add_choice(sess.learner_id, f"practice.{sess.skill_code}", "practice", (sess.skill_code,),
+                                 "step_back", f"An easier question after {current.attempts} tries", [], now)
         uow.practice.finish_presentation(pres.id, now)
     used = uow.practice.items_shown(sess.id)
     if len(used) >= session_length(sess):
         return None
-    item = choose(uow, sess, used, tracker)
+    item = choose(uow, sess, used, tracker, easier_than)
     if item is None:
         return None
     pid = uuid.uuid4().hex

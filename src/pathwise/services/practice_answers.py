@@ -173,8 +173,17 @@ def request_hint(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_i
         raise Invalid("there are no more hints: the last one is the worked solution", "hint")
     if sess.ended_at is not None:
         raise Conflict("this session has ended")
-    want = pres.hints_shown + 1  # one at a time, whatever was asked
+    stuck = presented(uow, pres, sess, inst).stuck
+    # one at a time, whatever was asked; once stuck, the worked example (the last) may be asked at once
+    last = total if stuck and want >= total else pres.hints_shown + 1
     now = now_or(now)
+    for want in range(pres.hints_shown + 1, last):
+        ev = Evidence(str(uuid.uuid5(EVIDENCE_NAMESPACE, f"hint|{pres.id}|{want}")), sess.learner_id,
+                      EvidenceKind.HINT, inst.skill_codes, 0.0, now, item_id=inst.id, recorded_by=actor.user_id,
+                      source="practice", data={"session_id": sess.id, "presentation_id": pres.id, "hint": want,
+                                               "of": total, "bottom_out": False, "attempts_before": pres.attempts})
+        record_evidence(uow, tracker, actor, [ev], served=Served(sess.learner_id, inst.id))
+    want = last
     ev = Evidence(str(uuid.uuid5(EVIDENCE_NAMESPACE, f"hint|{pres.id}|{want}")), sess.learner_id, EvidenceKind.HINT,
                   inst.skill_codes, 0.0, now, item_id=inst.id, recorded_by=actor.user_id, source="practice",
                   data={"session_id": sess.id, "presentation_id": pres.id, "hint": want, "of": total,

@@ -19,8 +19,9 @@ TARGET_SUCCESS = 0.7  # practice is best pitched where the learner is predicted 
 
 
 def choose(uow: UnitOfWork, sess: PracticeSession, used_in_session: list[str],
-           tracker: Tracker | None = None) -> Item | None:
-    """The next item for the session, or None when there is nothing left to show."""
+           tracker: Tracker | None = None, easier_than: float | None = None) -> Item | None:
+    """The next item for the session, or None when there is nothing left to show. With
+    ``easier_than`` (a difficulty), the easiest unused item below it, when there is one."""
     fixed = sess.settings.get("item_ids")
     if fixed:
         for iid in fixed:
@@ -43,6 +44,11 @@ def choose(uow: UnitOfWork, sess: PracticeSession, used_in_session: list[str],
         last_seen = {iid: n for n, iid in enumerate(used_in_session)}
         pool.sort(key=lambda i: last_seen.get(i.id, -1))
         pool = pool[: max(1, len(pool) // 2)]
+    if easier_than is not None:  # recently seen ones too: an easier question matters more than a fresh one
+        easier = sorted((i for i in items if i.id not in used_in_session and i.difficulty < easier_than),
+                        key=lambda i: (i.difficulty, i.id))
+        if easier:
+            return easier[0]
     if tracker is not None:
         predicted = by_prediction(uow, tracker, sess.learner_id, pool)
         if predicted is not None:

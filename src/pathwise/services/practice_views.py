@@ -83,6 +83,10 @@ class Outcome:
     evidence_id: str | None = None
 
 
+# After this many wrong tries on one question the session steps in (see ``Presented.stuck``).
+STUCK_AFTER = 3
+
+
 @dataclass(frozen=True, slots=True)
 class Presented:
     id: str
@@ -107,6 +111,12 @@ class Presented:
     @property
     def solution_shown(self) -> bool:
         return self.hints_total > 0 and len(self.hints) >= self.hints_total
+
+    @property
+    def stuck(self) -> bool:
+        """Wrong ``STUCK_AFTER`` times on this question: time to step in (a worked example, a
+        hint or an easier question) rather than "have another go" again."""
+        return not self.done and self.attempts >= STUCK_AFTER
 
 
 @dataclass(frozen=True, slots=True)

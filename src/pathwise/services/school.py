@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import Role, School, Section, User
@@ -151,6 +152,7 @@ class LearnerOverview:
     recent: list[EvidenceItem]
     summary: LearnerSummary
     in_words: list[str] = field(default_factory=list)
+    overrides: dict[str, Any] = field(default_factory=dict)  # skill -> a teacher's override that stands
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,8 +321,10 @@ def learner_overview(uow: UnitOfWork, actor: Actor, learner_id: str, recent: int
     skills = _statuses(catalogue, ths, rows)
     evidence = uow.evidence.for_learner(learner.id, limit=recent, newest_first=True) if recent > 0 else []
     summary = _summary(learner, skills, _activity(uow, [learner.id]).get(learner.id, (0, None)))
+    from pathwise.services.overrides import standing_overrides
+
     return LearnerOverview(learner, classes, skills, _evidence_items(uow, evidence), summary,
-                           in_plain_words(summary, skills))
+                           in_plain_words(summary, skills), standing_overrides(uow, learner.id))
 
 
 def student_home(uow: UnitOfWork, actor: Actor, recent: int = 10) -> LearnerOverview:

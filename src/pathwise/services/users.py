@@ -121,8 +121,8 @@ def enrol(uow: UnitOfWork, actor: Actor, section_id: str, user_id: str) -> None:
 def link_guardian(uow: UnitOfWork, actor: Actor, guardian_id: str, student_id: str) -> None:
     require_role(actor, Role.ADMIN)
     g, s = uow.users.get(guardian_id), uow.users.get(student_id)
-    if g is None or s is None or g.role != Role.GUARDIAN or s.role != Role.STUDENT:
-        raise NotFound("no such guardian or student")
+    if g is None or s is None or g.role != Role.GUARDIAN or s.role != Role.STUDENT or g.school_id != s.school_id:
+        raise NotFound("no such guardian or student")  # a family account links to a child of its own school
     require_school(actor, s.school_id)
     uow.guardians.link(GuardianLink(guardian_id, student_id))
 

@@ -348,6 +348,12 @@ class AssessmentRepository(_Repo):
                          school_id)
         return StoredRubric(_rubric(row), row.school_id, row.created_by) if row else None
 
+    def rubrics(self, school_id: str | None) -> list[StoredRubric]:
+        """The rubrics in ``school_id``'s space (its own and the shared ones), by title."""
+        R = tp.RubricRow
+        return [StoredRubric(_rubric(r), r.school_id, r.created_by)
+                for r in self.s.scalars(select(R).where(_in_space(R.school_id, school_id)).order_by(R.title, R.id))]
+
     def add_rubric(self, rubric: Rubric, school_id: str | None, created_by: str | None) -> None:
         """Store a new rubric now. Raises ``AlreadyStored`` when the school already has this
         id (the caller rolls back)."""

@@ -19,6 +19,7 @@ from pathwise.store import repositories_frameworks as rf
 from pathwise.store import repositories_interop as ri
 from pathwise.store import repositories_paths as rpath
 from pathwise.store import repositories_practice as rp
+from pathwise.store import repositories_handins as rh
 from pathwise.store.db import make_engine, make_session_factory, masked_url
 from pathwise.store.errors import Unavailable
 
@@ -63,6 +64,7 @@ class UnitOfWork:
         self.privacy = ri.PrivacyRepository(s)
         # CASE frameworks
         self.case_frameworks = rf.CaseFrameworkRepository(s)
+        self.handins = rh.HandinRepository(s)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -53,6 +53,7 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
     from pathwise.web.pages import paths as pages_paths
     from pathwise.web.pages import practice as pages_practice
     from pathwise.web.pages import profile as pages_profile
+    from pathwise.web.pages import library as pages_library
 
     return [
         (api_routes.router, API_PREFIX, []),
@@ -63,9 +64,12 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
         (pages_paths.router, "", []),
         (api_practice.router, API_PREFIX, []),
         (pages_practice.router, "", []),
+        (__import__("pathwise.web.pages.teaching", fromlist=["router"]).router, "", []),
         (xapi.router, "/xapi", [policy("public")]),  # xAPI checks its own basic auth inside
         (lti.router, "/lti", []),
         (api_interop.router, API_PREFIX, []),
+        (__import__("pathwise.web.pages.admin", fromlist=["router"]).router, "", []),
+        (pages_library.router, "", []),
     ]
 STATIC = Path(__file__).parent / "pages" / "static"
 

@@ -20,6 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import partial
+from typing import Any
 
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.framework import SkillGraph
@@ -90,10 +91,37 @@ class Recommendation:
 
     @property
     def reason(self) -> str:
-        """The headline reason: the strongest specific one, else the strongest."""
+        """The headline reason: the teacher's focus when it applies (the teacher chose it for
+        this learner), else the strongest specific one, else the strongest."""
         specific = [r for r in self.reasons if r.code in _HEADLINE and r.value > 0]
-        pick = specific[0] if specific else (self.reasons[0] if self.reasons else None)
+        focus = [r for r in specific if r.code == "focus"]
+        pick = focus[0] if focus else specific[0] if specific else (self.reasons[0] if self.reasons else None)
         return pick.text if pick else "Next in your path"
+
+
+# The teacher's focus and the learner's interests each keep a place among the few choices
+# offered (when an activity has them): a small weight alone would let them vanish below the
+# cut whenever reviews and checks score higher, and the learner would never see them.
+_RESERVED = ("focus", "interest")
+
+
+def _reserve(scored: list[Any], picked: list[int], k: int) -> None:
+    """Make room in ``picked`` (indexes into ``scored``, best first) for the best activity
+    with each reserved reason, replacing the weakest pick that carries no reserved reason."""
+    if k < 2:
+        return
+    for code in _RESERVED:
+        if any(any(r[0] == code for r in scored[i][5]) for i in picked):
+            continue
+        best = next((i for i in range(len(scored)) if i not in picked and any(r[0] == code for r in scored[i][5])),
+                    None)
+        if best is None:
+            continue
+        free = [j for j in picked if not any(r[0] in _RESERVED for r in scored[j][5])]
+        if len(picked) < k:
+            picked.append(best)
+        elif free and len(picked) > 1:
+            picked[picked.index(free[-1])] = best
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +402,7 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
             break
         if i not in picked:
             picked.append(i)
+    _reserve(scored, picked, k)
     out: list[Recommendation] = []
     for i in picked:
         score, _, act, purpose, served, raw = scored[i]

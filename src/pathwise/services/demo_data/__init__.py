@@ -75,8 +75,7 @@ def load_activities(fw: Framework, items: Sequence[Item]) -> tuple[Activity, ...
             unknown = [c for c in a["skills"] if c not in known]
             if unknown:
                 raise ValueError(f"activities.yaml: activity {a['id']} names unknown skill(s) {', '.join(unknown)}")
-            slug = a["id"].split(".", 2)[-1]
             out.append(Activity(a["id"], a["title"], kind, tuple(a["skills"]), (),
-                                f"/library/{kind.value}s/{slug}", int(a.get("minutes", 10)),
+                                f"/library/{a['id']}", int(a.get("minutes", 10)),
                                 tuple(a.get("tags", ()))))
     return tuple(out)

@@ -48,6 +48,11 @@ def _next_box(na: Any) -> dict[str, Any]:
     return {"items": items, "message": na.message, "framework": na.framework_id}
 
 
+# Short notes the path page shows after a redirect (``?note=<key>``), e.g. an old link to a check.
+NOTES = {"moved": "That activity is no longer on today's list, so here is what your path offers now.",
+         "done": "Noted on your path."}
+
+
 def _map_page(uow: UnitOfWork, request: Request, actor: Actor, problem: str | None = None, status_code: int = 200) -> HTMLResponse:
     learner = actor.user_id or ""
     overview = paths.path_overview(uow, actor, learner)  # a read: nothing to commit
@@ -59,7 +64,8 @@ def _map_page(uow: UnitOfWork, request: Request, actor: Actor, problem: str | No
     titles = {s.code: s.title for s in m.skills}
     return render(request, "paths/map.html", status_code=status_code, m=m, units=units, counts=m.counts(),
                   reviews=due, next_up=nxt, titles=titles, words=STATUS_WORDS, symbols=STATUS_SYMBOL,
-                  problem=problem, title="My learning path")
+                  problem=problem, notice=NOTES.get(request.query_params.get("note", "")),
+                  title="My learning path")
 
 
 @router.get("/student/path")

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from pathwise.domain.people import Role
 from pathwise.services import outside_work as ow
 from pathwise.services import assessments as asm
-from pathwise.services import paths, practice
+from pathwise.services import library, paths, practice
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid, NotFound, ServiceError
 from pathwise.web.auth import system_of
@@ -35,6 +35,10 @@ from pathwise.web.deps import Tx
 router = APIRouter(include_in_schema=False)
 
 CONFIDENCE = [("0.25", "Guessing"), ("0.5", "Not sure"), ("0.75", "Fairly sure"), ("1", "Certain")]
+
+
+# Where an old link to an activity no longer on today's list leads: the path page, with a note.
+MOVED = "/student/path?note=moved#whats-next"
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -57,6 +61,10 @@ def practice_start_page(uow: Tx, skill_code: str, request: Request,
              None)
     if m is None:
         raise NotFound(f"no skill {skill_code}")
+    locked = paths.locked_skills(uow, actor, actor.user_id or "")
+    if skill_code in locked:
+        return render(request, "practice/start.html", status_code=422, heading=f"{m.title} is locked for now",
+                      text=f"{locked[skill_code]}.", action="", button="", title=m.title)
     return _start_page(request, f"/practice/skill/{skill_code}", f"Practise: {m.title}",
                        "A short session of questions on this skill, with hints when you want them.", "Start practising")
 
@@ -72,11 +80,15 @@ def open_practice(uow: Tx, skill_code: str, request: Request, actor: Actor = pol
 def activity_start_page(uow: Tx, activity_id: str, request: Request,
                         actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     learner = actor.user_id or ""
+    if library.in_library(uow, actor, activity_id):  # a video, reading or project: its library page
+        return _see_other(f"/library/{activity_id}")
     try:
         title = practice.activity_to_open(uow, actor, learner, activity_id)
     except NotFound:  # a path's own activity (a mastery check) lives on today's list only
         offered = {a.activity_id: a.title for a in paths.next_activities(uow, actor, learner).items}
         if activity_id not in offered:
+            if practice.path_check_known(uow, actor, learner, activity_id):
+                return _see_other(MOVED)  # a check no longer due: today's choice instead
             raise
         title = offered[activity_id]
     return _start_page(request, f"/practice/activity/{activity_id}", title,
@@ -92,10 +104,16 @@ def open_activity(uow: Tx, activity_id: str, request: Request, actor: Actor = po
     except ServiceError:
         picked = None  # not on today's list (an old link): practising is still fine
     if picked is not None:
-        target = opening(uow, actor, learner, picked)
-    else:
-        target = f"/practice/session/{practice.start_activity(uow, actor, learner, activity_id).id}"
-    return _see_other(target)
+        return _see_other(opening(uow, actor, learner, picked))
+    try:
+        return _see_other(f"/practice/session/{practice.start_activity(uow, actor, learner, activity_id).id}")
+    except NotFound:
+        if practice.path_check_known(uow, actor, learner, activity_id):
+            return _see_other(MOVED)  # a check no longer due: today's choice instead
+        raise
+    except Invalid:  # a video, reading or project: it opens on its library page
+        practice.activity_to_open(uow, actor, learner, activity_id)  # one of the learner's school, or "not found"
+        return _see_other(f"/library/{activity_id}")
 
 
 def opening(uow: Any, actor: Actor, learner: str, picked: paths.NextActivity) -> str:
@@ -221,8 +239,10 @@ def hint(uow: Tx, session_id: str, request: Request,
 
 @router.post("/practice/session/{session_id}/next")
 def next_question(uow: Tx, session_id: str, request: Request, skip: Annotated[str, Form(max_length=5)] = "",
+                  easier: Annotated[str, Form(max_length=5)] = "",
                   actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
-    item = practice.next_item(uow, actor, session_id, skip=bool(skip), tracker=system_of(request).tracker())
+    item = practice.next_item(uow, actor, session_id, skip=bool(skip), easier=bool(easier),
+                              tracker=system_of(request).tracker())
     if item is None:
         practice.finish_session(uow, actor, session_id)
         return _see_other(f"/practice/session/{session_id}/summary")
@@ -251,10 +271,12 @@ def practice_home(uow: Tx, request: Request, actor: Actor = policy("practice:sel
     subs = ow.my_submissions(uow, actor, learner)
     cal = practice.calibration(uow, actor, learner)
     next_up, next_message = _next_up(uow, actor, learner)
+    locked = paths.locked_skills(uow, actor, learner)
     peer = asm.peer_tasks(uow, actor)
     outside_skills = ow.outside_skill_options(uow, actor)
     return render(request, "practice/home.html", skills=skills, assigned=assigned, submissions=subs, calibration=cal,
                   next_up=next_up, next_message=next_message, peer=peer, outside_skills=outside_skills,
+                  locked=locked,
                   title="Practice",
                   reviewed=bool(request.query_params.get("reviewed")),
                   submitted=bool(request.query_params.get("submitted")))

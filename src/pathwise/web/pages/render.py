@@ -19,10 +19,11 @@ from pathwise.domain.people import Role
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 HOME = {Role.STUDENT: "/student", Role.TEACHER: "/teacher", Role.GUARDIAN: "/guardian", Role.ADMIN: "/admin"}
 NAV: dict[Role, list[tuple[str, str]]] = {
-    Role.STUDENT: [("/student", "My progress"), ("/student/profile", "My profile")],
-    Role.TEACHER: [("/teacher", "My classes")],
+    Role.STUDENT: [("/student", "My progress"), ("/practice", "Practice"), ("/student/profile", "My profile")],
+    Role.TEACHER: [("/teacher", "My classes"), ("/teacher/teaching", "Projects and checks")],
     Role.GUARDIAN: [("/guardian", "My children")],
-    Role.ADMIN: [("/admin", "School")],
+    Role.ADMIN: [("/admin", "School"), ("/admin/accounts", "Accounts"), ("/admin/roster", "Roster import"),
+                 ("/admin/frameworks", "Frameworks and items"), ("/admin/privacy", "Privacy")],
 }
 
 
