@@ -335,7 +335,7 @@ class Student(FastHttpUser):
                               catch_response=True) as r:
             if r.status_code != 201:
                 r.failure(_why(r))
-                self.skill = random.choice(Run.skills)
+                self.skill = self.me["start_skill"]  # back to a skill this student has open
                 return
             data = r.json()
         self.session_id = data["id"]
@@ -354,8 +354,8 @@ class Student(FastHttpUser):
         self.session_id = None
         self.item = None
         self.complete = False
-        if self.skill_used == self.skill:  # no new suggestion from What's next: another skill
-            self.skill = random.choice(Run.skills)
+        # with no new suggestion from What's next the student practises the same skill again (as a
+        # student would from the practice page: any other skill may be locked for them)
 
     def _show(self, item: dict[str, Any]) -> None:
         self.item = None if item["done"] else item

@@ -138,10 +138,10 @@ def test_a_demo_student_sees_mastery_move_with_the_evidence_and_one_number_every
             _submit(page, kind, response)
             after = int(page.locator("#mastery-meter").get_attribute("data-percent") or "0")
             if right:
-                expect(page.get_by_role("heading", name="✓ Correct")).to_be_visible()
+                expect(page.get_by_role("heading", name="Correct", exact=True)).to_be_visible()
                 assert after >= before, f"a right answer lowered {skill}: {before}% -> {after}%"
             else:
-                expect(page.get_by_role("heading", name="✗ Not yet")).to_be_visible()
+                expect(page.get_by_role("heading", name="Not yet", exact=True)).to_be_visible()
                 assert after <= before, f"a wrong answer raised {skill}: {before}% -> {after}%"
                 page.locator("#skip").click()  # move on rather than retry
                 page.wait_for_load_state()

@@ -15,6 +15,8 @@ from pathwise.cli.common import err, fail, open_app, out, progress_bar, service_
 
 from pathwise.cli.apps import app, db_app, export_app, import_app, users_app
 
+KEEP_ALIVE_SECONDS = 75  # an idle keep-alive connection stays open this long (uvicorn's default is 5 s)
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest version.
@@ -78,8 +80,10 @@ def serve(
     system.migrate()
     system.close()
     out.print(f"Pathwise at http://{host}:{port}/  (API docs: http://{host}:{port}/api/v1/docs)")
+    # keep idle connections open longer than a client waits between requests (a page open while
+    # a student thinks): a server closing one just as the client reuses it loses that request
     uvicorn.run("pathwise.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 @app.command()
