@@ -26,6 +26,7 @@ from pathwise.services import library, paths, practice
 from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid, NotFound, ServiceError
 from pathwise.web.auth import system_of
+from pathwise.web.pages.forms import form_datetime
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 from pathwise.web.pages.links import safe_link
@@ -437,15 +438,6 @@ def _assessments_page(uow: UnitOfWork, request: Request, actor: Actor, notice: s
                   observation_id=uuid.uuid4().hex)
 
 
-def _utc(text: str) -> datetime | None:
-    if not text.strip():
-        return None
-    try:
-        dt = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid(f"{text!r} is not a date and time", "window") from None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
-
 
 @router.post("/teacher/assessments/{assessment_id}/assign")
 def assign_post(uow: Tx, assessment_id: str, request: Request,
@@ -455,8 +447,8 @@ def assign_post(uow: Tx, assessment_id: str, request: Request,
                 student_ids: Annotated[list[str] | None, Form(max_length=500)] = None,
                 actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> Response:
     try:
-        opens = _utc(opens_at) or datetime.now(UTC)
-        closes = _utc(closes_at)
+        opens = form_datetime(opens_at, "opening") or datetime.now(UTC)
+        closes = form_datetime(closes_at, "closing")
         options = {c.id: {s.id for s in c.students} for c in asm.teaching_options(uow, actor)}
         group = [sid for sid in (student_ids or []) if sid in options.get(class_id, set())]
         asm.assign(uow, actor, assessment_id, class_id, opens, closes, group)

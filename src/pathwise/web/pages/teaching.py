@@ -26,6 +26,7 @@ from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.web.auth import system_of
 from pathwise.web.deps import Tx
+from pathwise.web.pages.forms import form_datetime
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
@@ -312,15 +313,6 @@ async def assessment_update(uow: Tx, assessment_id: str, request: Request,
     return _see_other(f"/teacher/teaching/assessments/{assessment_id}?saved=1")
 
 
-def _when(text: str, what: str) -> datetime | None:
-    if not text.strip():
-        return None
-    try:
-        dt = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid(f"the {what} date is not a date and time", "window") from None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
-
 
 @router.post("/teacher/teaching/assessments/{assessment_id}/assign")
 def assign(uow: Tx, assessment_id: str, request: Request,
@@ -343,8 +335,8 @@ def assign(uow: Tx, assessment_id: str, request: Request,
             group = [sid for sid in (student_ids or []) if sid in members]
         else:
             raise Invalid("choose a class, a group or a student to assign it to", "target")
-        opens = _when(opens_at, "opening") or datetime.now(UTC)
-        asm.assign(uow, actor, a.id, class_id, opens, _when(closes_at, "closing"), group)
+        opens = form_datetime(opens_at, "opening") or datetime.now(UTC)
+        asm.assign(uow, actor, a.id, class_id, opens, form_datetime(closes_at, "closing"), group)
     except Invalid as exc:
         try:
             asm.editable_assessment(uow, actor, a.id)
