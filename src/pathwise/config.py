@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     secure_cookies: bool = False
     mastery_threshold: float = 0.95
+    # the school leader's tables publish no number built from fewer students (never below 5)
+    insight_min_students: int = Field(5, ge=5, le=100)
     sql_echo: bool = False
     # sign-in throttle (services.auth): ``login_max_failures`` (above) free failures per
     # username and client address, this many per address; past either, each further failure

@@ -6,7 +6,8 @@ sign-out), breadth first. It fails on any page that answers 404 or a server erro
 any page whose visible text shows an internal code of the demo's content: a skill code
 (``num.factors``), an item id (``i.num.factors.01``) or a misconception code
 (``gcf_lcm_confused``). Staff may see a code in a tooltip (an attribute), never in the
-text. The findings are listed all at once, with the page that linked to each one.
+text. Every mastery state a page shows is one of the words defined once
+(``domain.mastery_states``), said as defined. The findings are listed all at once, with the page that linked to each one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 
 from pathwise.config import Mode, Settings
+from pathwise.domain.mastery_states import WORDS
 from pathwise.interop import demo as demo_door
 from pathwise.services.context import App
 from pathwise.services.demo_data import load_items
@@ -63,8 +65,29 @@ def visible_text(page: str) -> str:
     return html.unescape(body)
 
 
+def state_problems(page: str) -> list[str]:
+    """Where a page says a mastery state in words other than the ones defined once
+    (``domain.mastery_states``): an unknown ``data-state`` key, a state word that does not
+    match its element's key, or a "72% — ..." reading outside the vocabulary."""
+    out = []
+    for m in re.finditer(r'data-state="([^"]*)"', page):
+        key = m.group(1)
+        if key not in WORDS:
+            out.append(f"unknown state key {key!r}")
+            continue
+        end = page.find("data-state=", m.end())
+        said = re.search(r'<span class="state-word">([^<]*)<', page[m.end():end if end > 0 else None])
+        if said and said.group(1).strip().lower() != WORDS[key]:
+            out.append(f"{key!r} said as {said.group(1)!r}")
+    for m in re.finditer(r"\d+% — ([a-z][a-z ]*[a-z])", visible_text(page)):
+        if m.group(1) not in WORDS.values():
+            out.append(f"reading {m.group(0)!r}")
+    return out
+
+
 def crawl(c: WebClient, start: str) -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
-    """Every reachable page: url -> (status, visible text); and who linked to it."""
+    """Every reachable page: url -> (status, visible text); and who linked to it. Mastery
+    words outside the vocabulary are reported as text ``STATE: ...`` lines."""
     seen: dict[str, tuple[int, str]] = {}
     came_from: dict[str, str] = {start: "(home)"}
     todo = deque([start])
@@ -79,7 +102,7 @@ def crawl(c: WebClient, start: str) -> tuple[dict[str, tuple[int, str]], dict[st
             r = c.page(url_next)
             hops += 1
         text = r.text if "text/html" in r.headers.get("content-type", "") else ""
-        seen[url] = (r.status_code, visible_text(text))
+        seen[url] = (r.status_code, visible_text(text) + "".join(f"\nSTATE: {p}" for p in state_problems(text)))
         for href in HREF.findall(text):
             target, _ = urldefrag(html.unescape(href))
             parts = urlsplit(target)
@@ -115,4 +138,7 @@ def test_every_reachable_page_answers_and_speaks_plainly(demo: App, role: str) -
         shown = sorted(set(pattern.findall(text)))
         if shown:
             problems.append(f"{url}: shows internal codes {shown[:5]} (linked from {came_from.get(url)})")
+        states = re.findall(r"^STATE: (.*)$", text, re.M)
+        if states:
+            problems.append(f"{url}: mastery words outside the vocabulary {states[:3]}")
     assert problems == [], f"{role}: {len(problems)} of {len(seen)} pages:\n" + "\n".join(problems)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.domain.mastery_states import WORDS
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.evidence import record_evidence
@@ -43,6 +44,21 @@ def _history(w: WebSchool) -> list[Evidence]:
     evs.append(Evidence("one-v", w.ana, EvidenceKind.OVERRIDE, ("frac.equiv",), 0.97, T1 + timedelta(minutes=40),
                         recorded_by=w.teacher))
     return evs
+
+
+def _states(html: str, learner: str | None = None) -> dict[str, str]:
+    """skill -> the mastery words (``domain.mastery_states``) of every tagged element."""
+    out: dict[str, str] = {}
+    for tag in re.findall(r"<[^>]*data-skill=[^>]*>", html):
+        if learner is not None and f'data-learner="{learner}"' not in tag:
+            continue
+        m = re.search(r'data-skill="([^"]+)"', tag)
+        st = re.search(r'data-state="([^"]*)"', tag)
+        if m and st:
+            word = WORDS[st.group(1)]
+            assert out.get(m.group(1), word) == word, f"two states for {m.group(1)} on one page"
+            out[m.group(1)] = word
+    return out
 
 
 def _percents(html: str, learner: str | None = None) -> dict[str, str]:
@@ -108,9 +124,27 @@ def test_every_page_and_the_api_show_the_same_number(school: tuple[App, WebSchoo
     assert n_home == n_api == api_map["counts"]["mastered"]
     path_page = student.page("/student/path").text
     assert path_page.count('data-status="mastered"') == n_home
-    # "in progress" means the same on both: begun and not yet mastered
-    n_progress = int(re.search(r'id="stat-in-progress">(\d+)<', home).group(1))  # type: ignore[union-attr]
-    assert n_progress == path_page.count('data-status="in_progress"') == api_map["counts"]["in_progress"]
+    # the same words for where Ana stands on each skill, on every page and in the API
+    states = {
+        "home": _states(home),
+        "practice": _states(student.page("/practice").text),
+        "skill map": _states(path_page),
+        "teacher's grid": _states(teacher.page(f"/teacher/classes/{w.class_a}").text, learner=w.ana),
+        "teacher's learner page": _states(teacher.page(f"/learners/{w.ana}").text),
+        "guardian's page": _states(guardian.page(f"/guardian/children/{w.ana}").text),
+        "API": {m["skill_id"]: m["level"] for m in api},
+        "API skill map": {s["skill_id"]: s["state"] for s in api_map["skills"]},
+    }
+    words = {k: v.replace("due for review", "mastered") for k, v in states["home"].items()}
+    assert set(words) >= set(SKILLS) and len(set(words.values())) >= 2, words
+    for name, shown in states.items():
+        for skill, word in shown.items():
+            assert word.replace("due for review", "mastered") == words[skill], (name, skill, word, words[skill])
+    # and the same counts: nearly there and getting there on the home page and the skill map
+    for key in ("nearly-there", "getting-there"):
+        n_on_home = int(re.search(rf'id="stat-{key}">(\d+)<', home).group(1))  # type: ignore[union-attr]
+        n_on_map = int(re.search(rf'id="count-{key}"><span class="stat-value">(\d+)<', path_page).group(1))  # type: ignore[union-attr]
+        assert n_on_home == n_on_map == sum(1 for v in words.values() if v == WORDS[key])
 
 
 def test_the_practice_page_and_the_home_page_use_the_same_words(school: tuple[App, WebSchool],  # noqa: F811
@@ -125,11 +159,9 @@ def test_the_practice_page_and_the_home_page_use_the_same_words(school: tuple[Ap
     student.login("ana")
     home = student.page("/student").text
     practice = student.page("/practice").text
-    for skill in SKILLS:
-        pct = _percents(home)[skill]
-        if not pct:
-            continue
-        word = re.search(rf'data-skill="{re.escape(skill)}" data-percent="{pct}">.*?{pct}% — ([a-z ]+)<', home, re.S)
-        said = re.search(rf'data-skill="{re.escape(skill)}" data-percent="{pct}">.*?{pct}% — ([a-z ]+)<', practice,
-                         re.S)
-        assert word and said and word.group(1).strip() == said.group(1).strip(), (skill, word, said)
+    on_home, on_practice = _states(home), _states(practice)
+    assert on_home and on_home == {k: v for k, v in on_practice.items() if k in on_home}
+    for skill, word in on_practice.items():  # the word is said, not only tagged
+        shown = re.search(rf'data-skill="{re.escape(skill)}"[^>]*>.*?<span class="state-word">([a-zA-Z ]+)<', practice,
+                          re.S)
+        assert shown and shown.group(1).lower() == word, (skill, word, shown)

@@ -197,3 +197,54 @@ def test_a_learners_export_never_names_a_classmate(app) -> None:
         text = repr(_export(app, Actor.of(who), ann.id))
         assert bob.id not in text and "Bob B" not in text, who.username
         assert "a classmate" in text
+
+
+def _handins(app, people: dict[str, User]) -> None:  # type: ignore[no-untyped-def]
+    """A framework with a library project; Ann hands in a text with a link and a file, Bob a text."""
+    from pathwise.domain.content import Activity, ActivityKind
+    from pathwise.domain.framework import Framework, Skill, Unit
+    from pathwise.services import library
+
+    with app.uow() as uow:
+        uow.frameworks.add(Framework(id="fw-p", title="Fractions", mastery_threshold=0.95,
+                                     units=(Unit("u1", "Fractions", 0),),
+                                     skills=(Skill("frac.add", "Add fractions", "u1", position=0),)))
+        uow.flush()
+        uow.activities.add(Activity("act.poster", "Fraction poster", ActivityKind.PROJECT, ("frac.add",)), "fw-p")
+        uow.commit()
+    with transaction(app) as uow:
+        library.hand_in(uow, Actor.of(people["ann"]), "act.poster", text="My poster on halves",
+                        link="https://example.org/ann", file_name="poster.png", content=PNG)
+        library.hand_in(uow, Actor.of(people["bob"]), "act.poster", text="Bob's own work")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01\x02" * 20
+
+
+def test_export_holds_the_learners_hand_ins_with_their_files(app) -> None:
+    import base64
+
+    people = _school(app)
+    _handins(app, people)
+    data = _export(app, Actor.of(people["gus"]), people["ann"].id)
+    [h] = data["handins"]
+    assert h["project"] == "Fraction poster" and h["text"] == "My poster on halves"
+    assert h["link"] == "https://example.org/ann"
+    assert h["file"]["name"] == "poster.png" and h["file"]["content_type"] == "image/png"
+    assert base64.b64decode(h["file"]["content_base64"]) == PNG and h["file"]["size"] == len(PNG)
+    assert [r["id"] for r in data["records"]["project_handins"]] == [h["id"]]
+    assert PNG.hex() not in repr(data["records"])  # the file is exported once, in "handins"
+    assert "Bob's own work" not in repr(data)
+
+
+def test_deletion_removes_the_learners_hand_ins_and_their_files(app) -> None:
+    people = _school(app)
+    _handins(app, people)
+    ann, bob = people["ann"].id, people["bob"].id
+    result = _delete(app, Actor.of(people["ada"]), ann)
+    assert result["deleted"]["project_handins"] == 1
+    assert _mentions(app, ann) == {}
+    with app.uow() as uow:
+        assert uow.handins.with_files_of(ann) == []
+        assert [h["text"] for h, _ in uow.handins.with_files_of(bob)] == ["Bob's own work"]
+        assert uow.handins.of_learners([ann]) == []

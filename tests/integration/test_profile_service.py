@@ -9,6 +9,7 @@ import pytest
 
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.people import Role
+from pathwise.domain.profile import INTEREST_TOPICS
 from pathwise.services import paths, practice
 from pathwise.services.access import Actor
 from pathwise.services.context import App
@@ -153,11 +154,13 @@ def test_an_interest_the_student_adds_shows_up_as_a_reason_on_the_path(
 def test_suggestions_come_from_the_framework_activities(school: tuple[App, WebSchool]) -> None:  # noqa: F811
     system, w = school
     with system.uow() as uow:
-        uow.activities.add(Activity("vid-x", "A song", ActivityKind.VIDEO, ("dec.place",), tags=("Music", "art")),
-                           "fw-fractions")
+        uow.activities.add(Activity("vid-x", "A song", ActivityKind.VIDEO, ("dec.place",),
+                                    tags=("Music", "art", "review", "mixed")), "fw-fractions")
         uow.commit()
         view = get_profile(uow, student(w, w.ana), w.ana)
-    assert view.suggestions == ("art", "music")
+    # the topics the activities touch come first, then the rest of the vocabulary; content tags never
+    assert view.suggestions[:2] == ("art", "music")
+    assert set(view.suggestions) <= set(INTEREST_TOPICS) and "review" not in view.suggestions
     assert ("frac.add", "Add fractions") in view.skills
 
 

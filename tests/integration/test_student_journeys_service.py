@@ -13,7 +13,7 @@ from pathwise.domain.people import Role
 from pathwise.services import class_paths, paths, practice
 from pathwise.services.access import Actor
 from pathwise.services.context import App
-from pathwise.services.errors import Invalid
+from pathwise.services.errors import Conflict, Invalid
 from tests.security.web_client import WebClient, bearer, school, web  # noqa: F401
 from tests.security.web_school import SKILLS, WebSchool
 
@@ -109,10 +109,14 @@ def test_after_three_wrong_tries_the_session_steps_in_and_tells_the_path(sch: tu
         got = paths.choices(uow, ana, w.ana)
         assert got[0]["activity_id"] == "practice.dec.place" and got[0]["purpose"] == "step_back"
         assert got[0]["reason"] == "An easier question after 3 tries"
-        # not stuck: asking for the last hint shows the next one only, and "easier" is an ordinary skip
+        # not stuck: asking for the last hint shows the next one only, and "easier" is refused
         fresh = practice.request_hint(uow, tracker, ana, easier.id, 3)
         assert fresh.number == 1
-        practice.next_item(uow, ana, s.id, skip=True, easier=True)
+        with pytest.raises(Conflict, match="once you are stuck") as refused:
+            practice.next_item(uow, ana, s.id, skip=True, easier=True)
+        assert refused.value.field == "easier"
+        still = practice.current_item(uow, ana, s.id)
+        assert still is not None and still.id == easier.id  # nothing moved on
         assert len(paths.choices(uow, ana, w.ana)) == 1
 
 

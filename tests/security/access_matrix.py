@@ -138,6 +138,8 @@ POLICY: dict[tuple[str, str], Row] = {
     ("GET", "/guardian"): row(guardian="-"),
     ("GET", "/guardian/children/{learner_id}"): row("learner", guardian="own"),
     ("GET", "/admin"): row(admin="-"),
+    ("GET", "/admin/insight"): row(admin="-"),
+    ("GET", "/admin/insight.csv"): row(admin="-"),
     ("GET", "/student/profile"): row(student="-"),
     ("POST", "/student/profile"): row(student="-"),
     ("GET", "/learners/{learner_id}/profile"): row("learner", teacher=TAUGHT, admin=SCHOOL),
@@ -162,6 +164,18 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", "/teacher/classes/{class_id}/path/focus"): row(
         "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
     ("POST", "/teacher/classes/{class_id}/path/open"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("GET", "/teacher/classes/{class_id}/attention"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("GET", "/teacher/classes/{class_id}/groups"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/groups"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/groups/{group_id}"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/groups/{group_id}/assign"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/groups/{group_id}/delete"): row(
         "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
     # -- practice (the student's own sessions) ---------------------------------------------------------
     ("POST", "/api/v1/practice/sessions"): row(student="-"),
@@ -264,9 +278,16 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", "/library/{activity_id}/done"): row("library", targets=NAMED, student="own"),
     ("POST", "/library/{activity_id}/handin"): row("library", targets=NAMED, student="own"),
     ("GET", "/library/handins/{handin_id}/file"): row("handin", student="own", teacher=TAUGHT, admin=SCHOOL),
+    # staff read and score hand-ins for library projects (each read audited)
+    ("GET", "/teacher/handins"): row(teacher="-", admin="-"),
+    ("GET", "/teacher/library/{activity_id}/handins"): row("library", targets=NAMED, teacher="own", admin="own"),
+    ("GET", "/teacher/handins/{handin_id}"): row("handin", teacher=TAUGHT, admin=SCHOOL),
+    ("POST", "/teacher/handins/{handin_id}"): row("handin", teacher=TAUGHT, admin=SCHOOL),
     # -- the admin's pages (issue 17): roster import, accounts, frameworks and items, privacy, audit ----
     # "account" targets: Cara (own: a Riverside student no other row signs in as), Eva (other_class),
     # Zed (Hillview); the admin manages the people of her own school only
+    ("GET", "/admin/settings"): row(admin="-"),
+    ("POST", "/admin/settings"): row(admin="-"),
     ("GET", "/admin/roster"): row(admin="-"),
     ("POST", "/admin/roster/check"): row(admin="-"),
     ("POST", "/admin/roster/import"): row(admin="-"),

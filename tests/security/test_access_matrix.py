@@ -272,6 +272,8 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "platform_id": t, "resource_link_id": "link-1", "skill_id": "frac.add"}
     fill["handin_id"] = t  # the student's library (issue 17)
     fill["user_id"] = t  # the admin's account pages (issue 17)
+    if "{group_id}" in path:  # a kept group of the class (flexible groups, issue 18)
+        fill["group_id"] = _group(x, t)
     if "/peer/" in path:
         fill.update(assessment_id="mx-project-a", learner_id=t)
     if path.startswith("/teacher/projects/{assessment_id}/learners"):
@@ -301,6 +303,12 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "skill_codes": "frac.add", "days": "7", "note": ""}),
         ("POST", "/teacher/classes/{class_id}/path/open"): lambda: Req(method, url, form={
             "learner_id": _member(t), "skill_code": "frac.add", "note": ""}),
+        ("POST", "/teacher/classes/{class_id}/groups"): lambda: Req(method, url, form={
+            "name": "Adders", "skill_code": "frac.add", "need": "ready", "learner_ids": _member(t)}),
+        ("POST", "/teacher/classes/{class_id}/groups/{group_id}"): lambda: Req(method, url, form={
+            "name": "Renamed", "learner_ids": _member(t)}),
+        ("POST", "/teacher/classes/{class_id}/groups/{group_id}/assign"): lambda: Req(method, url, form={
+            "days": "7", "note": ""}),
         ("POST", "/api/v1/practice/sessions"): lambda: Req(method, url, json={"skill_code": "frac.equiv"}),
         ("POST", "/api/v1/practice/sessions/{session_id}/next"): lambda: Req(method, url, json={}),
         ("POST", "/api/v1/practice/items/{presentation_id}/answer"): lambda: Req(method, url, json={
@@ -312,6 +320,7 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "presentation_id": _current(x, t), "number": "1"}),
         ("POST", "/practice/session/{session_id}/next"): lambda: Req(method, url, form={"skip": "1"}),
         ("POST", "/library/{activity_id}/handin"): lambda: Req(method, url, form={"text": "I scaled it by 3."}),
+        ("POST", "/teacher/handins/{handin_id}"): lambda: Req(method, url, form={"level": "2", "comment": "Clear"}),
         ("POST", "/practice/evidence"): lambda: Req(method, url, form={
             "title": "Baked", "description": "Halved a recipe", "skill_codes": "frac.equiv"}),
         ("POST", "/api/v1/rubrics"): lambda: Req(method, url, json=_rubric(f"mx-r-{u}", "New rubric")),
@@ -362,6 +371,7 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "file": ("fw.json", _case(f"doc-{u}", "Counting"), "application/json")}),
         ("POST", "/lti/deep-link"): lambda: Req(method, url, form={"context": "forged", "activity_ids": "act-matrix"}),
         # the admin's pages (issue 17)
+        ("POST", "/admin/settings"): lambda: Req(method, url, form={"time_zone": "Europe/London"}),
         ("POST", "/admin/roster/check"): lambda: Req(method, url, files={
             "file": ("roster.zip", _roster_zip(), "application/zip")}),
         ("POST", "/admin/roster/import"): lambda: Req(method, url, form={
@@ -397,6 +407,16 @@ def _class_of(role: str) -> str:
 
 def _member(class_id: str) -> str:
     return {W.class_a: W.ben, W.class_b: W.dan, W.class_other: W.zed}.get(class_id, MISSING)
+
+
+def _group(x: World, class_id: str) -> str:
+    """A kept group of the class, made afresh (a missing class: an id that names no group)."""
+    if _member(class_id) == MISSING:
+        return "0"
+    from pathwise.services import groups
+
+    with transaction(x.system) as uow:
+        return str(groups.keep(uow, Actor.system(), class_id, "Matrix group", "frac.add", [_member(class_id)]))
 
 
 def _offered(x: World, learner: str) -> str:

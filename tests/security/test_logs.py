@@ -61,9 +61,22 @@ def test_every_request_is_logged_and_no_log_names_a_secret_or_a_student(
     assert len(access) == requests, f"{len(access)} access lines for {requests} requests"
     assert any(" 404 " in r.getMessage() for r in access) and any(" 401 " in r.getMessage() for r in access)
     assert f"user={w.teacher}" in text  # who asked is in the line, by id
+    # the access line names the route's template, never the concrete path with its ids
+    lines = [r.getMessage() for r in access]
+    assert any(m.startswith("GET /api/v1/learners/{learner_id}/evidence 404 ") for m in lines), lines
+    assert any(m.startswith("GET /learners/{learner_id} ") for m in lines), lines
+    assert any(m.startswith("GET /guardian/children/{") for m in lines), lines
+    for learner in (w.ana, w.ben, w.eva, w.zed, w.dan, "u-ben"):
+        assert not any(learner in m.split(" user=")[0] for m in lines), (learner, lines)
     denied = [r.getMessage() for r in caplog.records if r.name == "pathwise.denied"]
     assert f"GET /api/v1/learners/{w.zed}/evidence 404 user={w.teacher} policy=learner:read" in denied
     assert f"GET /guardian/children/{w.dan} 404 user={w.guardian} policy=learner:read" in denied
+    # a path no route knows is logged by a placeholder: it could carry a guessed id or a token
+    unknown = f"/no-such-place/{token}/{w.ana}"
+    c.page(unknown); count()
+    last = [r.getMessage() for r in caplog.records if r.name == "pathwise.access"][-1]
+    assert last.startswith("GET <unmatched> 404 "), last
+    assert token not in last and w.ana not in last.split(" user=")[0]
     for secret in secrets:
         assert secret and secret not in text
     for name in STUDENT_NAMES:

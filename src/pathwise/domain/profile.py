@@ -39,6 +39,52 @@ MAX_EXTENDED_TIME = 4.0
 MAX_FEWER_CHOICES = 10
 _INTEREST = re.compile(r"^[^\W_](?:[\w '&+.-]*[^\W_])?$")
 
+# What a learner may be interested in: topics of their life, not words about content
+# ("review", "mixed", "real-world" describe an activity, never an interest). Activities
+# carry a topic as a tag; a few other spellings of a topic count as the topic itself.
+INTEREST_TOPICS = ("animals", "art", "building", "cooking", "games", "money", "music", "nature", "science",
+                   "space", "sports", "stories", "technology", "travel")
+_TOPIC_WORDS = {
+    "animal": "animals", "pets": "animals",
+    "drawing": "art", "painting": "art", "design": "art", "fashion": "art",
+    "construction": "building", "building things": "building", "engineering": "building", "lego": "building",
+    "food": "cooking", "baking": "cooking", "recipes": "cooking",
+    "game": "games", "video games": "games", "puzzles": "games",
+    "shopping": "money", "business": "money",
+    "songs": "music", "dance": "music",
+    "outdoors": "nature", "plants": "nature", "environment": "nature",
+    "astronomy": "space", "planets": "space",
+    "sport": "sports", "football": "sports", "soccer": "sports", "basketball": "sports",
+    "books": "stories", "reading": "stories", "writing": "stories", "film": "stories", "history": "stories",
+    "computers": "technology", "coding": "technology", "cars": "technology", "phones": "technology",
+    "maps": "travel", "geography": "travel",
+    "experiments": "science",
+}
+
+
+def interest_topic(word: str) -> str | None:
+    """The topic ``word`` names (``"soccer"`` -> ``"sports"``), or ``None`` when it names none."""
+    w = " ".join(str(word).split()).lower()
+    if w in INTEREST_TOPICS:
+        return w
+    return _TOPIC_WORDS.get(w)
+
+
+def topics_of(tags: Collection[str]) -> tuple[str, ...]:
+    """The interest topics among an activity's tags, in tag order; content tags are left out."""
+    return tuple(dict.fromkeys(t for t in (interest_topic(x) for x in tags) if t))
+
+
+def matching_interest(tags: Collection[str], interests: Collection[str]) -> str | None:
+    """The first of an activity's tags (as written) whose topic one of the learner's interests
+    names, or ``None``.
+
+    Only topics match: an interest the learner typed that names no topic ("review") matches
+    nothing, and a content tag on an activity ("mixed") matches no interest."""
+    wanted = {t for t in (interest_topic(i) for i in interests) if t}
+    return next((tag for tag in tags if interest_topic(tag) in wanted), None)
+
+
 
 @dataclass(frozen=True, slots=True)
 class Goal:

@@ -105,8 +105,12 @@ def make_students(keys: Sequence[str], starts: Sequence[int], personas: Mapping[
 
 
 def simulate(graph: SkillGraph, sequence: Sequence[str], items: Mapping[str, Sequence[SimItem]],
-             students: Sequence[SimStudent], start: datetime, weeks: int, seed: int) -> list[SimRecord]:
-    """Simulate ``weeks`` weeks of practice from ``start`` (time-zone aware); records per student in time order."""
+             students: Sequence[SimStudent], start: datetime, weeks: int, seed: int,
+             learned: list[tuple[str, str, datetime]] | None = None) -> list[SimRecord]:
+    """Simulate ``weeks`` weeks of practice from ``start`` (time-zone aware); records per student in time order.
+
+    ``learned``, if given, receives the hidden state for measurement: (student, skill, when)
+    for each skill a student truly knows at ``start`` and each skill they truly learn later."""
     if start.tzinfo is None:
         raise ValueError("start must carry a time zone")
     if weeks < 1:
@@ -118,12 +122,14 @@ def simulate(graph: SkillGraph, sequence: Sequence[str], items: Mapping[str, Seq
             raise ValueError(f"no items for skill {code}")
     out: list[SimRecord] = []
     for idx, st in enumerate(students):
-        out.extend(_simulate_one(graph, sequence, items, st, start, weeks, np.random.default_rng([seed, 2, idx])))
+        out.extend(_simulate_one(graph, sequence, items, st, start, weeks, np.random.default_rng([seed, 2, idx]),
+                                 learned))
     return out
 
 
 def _simulate_one(graph: SkillGraph, sequence: Sequence[str], items: Mapping[str, Sequence[SimItem]],
-                  st: SimStudent, start: datetime, weeks: int, rng: np.random.Generator) -> list[SimRecord]:
+                  st: SimStudent, start: datetime, weeks: int, rng: np.random.Generator,
+                  learned: list[tuple[str, str, datetime]] | None = None) -> list[SimRecord]:
     n = len(sequence)
     begin = min(max(st.start, 0), n - 1)
     prior = float(np.clip(0.8 + 0.1 * st.ability, 0.45, 0.99))
@@ -136,6 +142,8 @@ def _simulate_one(graph: SkillGraph, sequence: Sequence[str], items: Mapping[str
             if rng.random() < 0.6:
                 known.add(code)
     state = _State(known=known, pos=begin)
+    if learned is not None:
+        learned.extend((st.key, code, start) for code in sequence if code in known)
     base_learn = float(np.clip(0.14 + 0.07 * st.ability, 0.03, 0.35))
     max_tries = 9 if st.persona != "struggling" else 12
     records: list[SimRecord] = []
@@ -166,6 +174,8 @@ def _simulate_one(graph: SkillGraph, sequence: Sequence[str], items: Mapping[str
                 rate *= 1.3
             if rng.random() < rate:
                 state.known.add(skill)
+                if learned is not None:
+                    learned.append((st.key, skill, when))
         return when + timedelta(seconds=duration + int(rng.integers(5, 40)))
 
     def pick(skill: str) -> SimItem:

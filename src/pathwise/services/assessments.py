@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pathwise.domain.assessment import (
     Assessment,
@@ -32,6 +33,7 @@ from pathwise.domain.people import Role, User
 from pathwise.domain.practice import Assignment, RubricScore
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import practice
+from pathwise.services.school_admin import school_time_zone
 from pathwise.services.access import (
     Actor,
     Need,
@@ -360,7 +362,9 @@ def _takeable(uow: UnitOfWork, actor: Actor, assessment_id: str, now: datetime) 
         if assigned:
             first = assigned[0].window
             if now < first.opens:
-                raise Conflict(f"this assessment opens at {first.opens:%Y-%m-%d %H:%M} UTC")
+                zone = ZoneInfo(school_time_zone(uow, actor.school_id))  # the school's clock, as its pages
+                raise Conflict(f"this assessment opens at {first.opens.astimezone(zone):%Y-%m-%d %H:%M} "
+                               f"({zone.key} time)")
             raise Conflict("the window for this assessment has closed")
         if a.kind != AssessmentKind.CHECK:
             raise NotFound(f"no assessment {assessment_id}")

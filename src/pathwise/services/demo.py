@@ -50,6 +50,7 @@ from pathwise.services.items import import_items
 from pathwise.store.uow import UnitOfWork
 
 DEMO_SCHOOL_ID = "demo-school"
+DEMO_TIME_ZONE = "Europe/London"  # the demo school's pages show and read times in this zone
 DEMO_FRAMEWORK_ID = "pw-demo-ms-math"
 DEMO_MASTERY_THRESHOLD = 0.95
 DEMO_WEEKS = 6
@@ -112,7 +113,7 @@ def seed_demo(uow: UnitOfWork, framework: CaseFramework, seed: int = 7, progress
     tick(done, n_steps, "writing the school, people and content")
 
     school_id = DEMO_SCHOOL_ID
-    uow.schools.add(School(school_id, people["school"]))
+    uow.schools.add(School(school_id, people["school"]), time_zone=DEMO_TIME_ZONE)
     hashes = _hashes()
     # the framework and the items through the importers a school uses
     imported = import_framework(uow, system, framework, mastery_threshold=DEMO_MASTERY_THRESHOLD,

@@ -6,33 +6,48 @@
 * ``mark_done`` records that the student did a video or a reading (their path's choice);
 * ``hand_in`` stores a project hand-in: a text, a link or a small file of an allowed type;
 * ``project_handins`` is the staff's read of the hand-ins for a project: those of the
-  students the actor may read (a teacher of their class, an admin of their school).
+  students the actor may read (a teacher of their class, an admin of their school);
+* ``library_projects``, ``activity_handins``, ``learner_handins`` and ``staff_handin`` are
+  the teacher's (and admin's) pages on library-project hand-ins: which projects have
+  hand-ins, one project's hand-ins across their classes, one learner's, and one hand-in
+  with its scoring form; ``score_handin`` scores one, and the score becomes RUBRIC
+  evidence on the project's skills (with the project's rubric when a project assessment
+  of the same id has one, else one overall level), so the learner's mastery moves.
+
+Every read of a student's hand-in by someone else is audited (``read:handins``), as
+``access.require_learner`` audits any other read of a learner's record.
 
 Only a student opens library entries and hands in work, about themself
 (``access.require_self``); an activity of another school's framework, or one that
-does not exist, is "not found".
+does not exist, is "not found". A hand-in of a student the actor may not read is "not
+found" too.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pathwise.domain.assessment import AssessmentKind, Rubric
+from pathwise.domain.assessment import AssessmentKind, ReviewState, Rubric
 from pathwise.domain.content import Activity, ActivityKind
-from pathwise.domain.people import Role
+from pathwise.domain.evidence import EVIDENCE_NAMESPACE, Evidence, EvidenceKind
+from pathwise.domain.people import Role, User
 from pathwise.services import paths
-from pathwise.services.access import Actor, Need, require_role, require_self, visible_learners
+from pathwise.services.access import (Actor, Need, require_learner, require_role, require_self,
+                                      visible_learners)
 from pathwise.services.errors import Invalid, NotFound, ServiceError
 from pathwise.services.practice_views import now_or
+from pathwise.engine.kt.tracker import Tracker
 from pathwise.store.uow import UnitOfWork
 
-__all__ = ["FILE_TYPES", "MAX_FILE_BYTES", "MAX_TEXT", "Handin", "HandinFile", "LibraryEntry", "hand_in",
-           "handin_file", "in_library", "library_entry", "mark_done", "project_handins"]
+__all__ = ["FILE_TYPES", "LEVELS", "MAX_FILE_BYTES", "MAX_TEXT", "Handin", "HandinFile", "HandinScore",
+           "LearnerProject", "LibraryEntry", "LibraryProject", "ProjectHandin", "StaffHandin", "activity_handins",
+           "hand_in", "handin_file", "in_library", "learner_handins", "library_entry", "library_projects",
+           "mark_done", "project_handins", "score_handin", "staff_handin"]
 
 MAX_FILE_BYTES = 5 * 2**20  # 5 MiB
 MAX_TEXT = 10_000
@@ -46,6 +61,9 @@ FILE_TYPES: dict[str, tuple[str, bytes | None]] = {
     "txt": ("text/plain", None),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
 }
+# The overall levels a hand-in of a project without a rubric is scored on (points -> words).
+LEVELS: tuple[tuple[int, str], ...] = ((0, "Not yet"), (1, "Beginning"), (2, "Developing"), (3, "Secure"))
+HANDIN_SOURCE = "handin"  # the evidence source of an overall hand-in level
 KIND_LABELS = {ActivityKind.VIDEO: "Video", ActivityKind.READING: "Reading", ActivityKind.PROJECT: "Project",
                ActivityKind.PRACTICE: "Practice", ActivityKind.CHECK: "Mastery check"}
 
@@ -233,9 +251,7 @@ def handin_file(uow: UnitOfWork, actor: Actor, handin_id: str) -> HandinFile:
         if require_self(uow, actor, Need.READ, "handins").id != h.learner_id:
             raise NotFound(f"no hand-in {handin_id}")
     else:
-        require_role(actor, Role.TEACHER, Role.ADMIN)
-        if h.learner_id not in {u.id for u in visible_learners(uow, actor)}:
-            raise NotFound(f"no hand-in {handin_id}")
+        _staff_learner(uow, actor, h, Need.READ)  # audited
     return HandinFile(h.file_name or "hand-in", h.content_type or "application/octet-stream", data or b"")
 
 
@@ -247,4 +263,263 @@ def project_handins(uow: UnitOfWork, actor: Actor, assessment_or_activity_id: st
     if actor.is_system:
         return _handins(uow.handins.for_activity(assessment_or_activity_id))
     learners = {u.id for u in visible_learners(uow, actor)}
-    return _handins(uow.handins.for_activity(assessment_or_activity_id, learners))
+    found = _handins(uow.handins.for_activity(assessment_or_activity_id, learners))
+    _audit_reads(uow, actor, found)
+    return found
+
+
+# -- the staff's pages on library-project hand-ins -------------------------------------------------
+
+
+def _audit_reads(uow: UnitOfWork, actor: Actor, handins: Sequence[Handin]) -> None:
+    """One audit row per learner whose hand-ins the actor reads (the learner reading their own is not)."""
+    for learner_id in dict.fromkeys(h.learner_id for h in handins):
+        if actor.user_id != learner_id:
+            uow.audit.add(actor.user_id, f"{Need.READ.value}:handins", learner_id, "handins", {"via": actor.via})
+
+
+def _staff_learner(uow: UnitOfWork, actor: Actor, h: Handin, need: Need) -> User:
+    """The hand-in's learner for staff who may reach them (audited by ``require_learner``);
+    a learner out of reach makes the hand-in "not found"."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    try:
+        return require_learner(uow, actor, h.learner_id, need, "handins")
+    except NotFound:
+        raise NotFound(f"no hand-in {h.id}") from None
+
+
+def _get_handin(uow: UnitOfWork, handin_id: str) -> Handin:
+    row = uow.handins.get(handin_id) if isinstance(handin_id, str) and len(handin_id) <= 64 else None
+    if row is None:
+        raise NotFound(f"no hand-in {handin_id}")
+    return Handin(**row)
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryProject:
+    """A library project with hand-ins from students the actor may read."""
+
+    activity_id: str
+    title: str
+    handins: int
+    learners: int
+    latest: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HandinScore:
+    """The overall level a teacher gave a hand-in (of a project without a rubric)."""
+
+    points: int
+    max_points: int
+    level: str
+    comment: str
+    scored_at: datetime
+    evidence_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectHandin:
+    """One row of a list of hand-ins for staff: the hand-in, its learner and its latest score."""
+
+    handin: Handin
+    learner: User
+    project_title: str
+    scored: str  # "" before it is scored, else the level in words
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerProject:
+    """One library project of a learner with their hand-ins for it (newest first)."""
+
+    activity_id: str
+    title: str
+    handins: tuple[ProjectHandin, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffHandin:
+    """One hand-in as staff open it, with what they need to score it."""
+
+    handin: Handin
+    learner: User
+    project_title: str
+    skill_codes: tuple[str, ...]  # the project's skills open to the learner's school
+    skill_titles: tuple[str, ...]
+    brief: str
+    rubric: Rubric | None  # the project's rubric, when a project assessment of the same id has one
+    rubric_scores: dict[str, int] = field(default_factory=dict)  # the latest confirmed points per criterion
+    rubric_comment: str = ""
+    score: HandinScore | None = None  # the latest overall level (a project without a rubric)
+    earlier: tuple[Handin, ...] = ()  # the learner's other hand-ins for the same project
+
+    @property
+    def levels(self) -> tuple[tuple[int, str], ...]:
+        return LEVELS
+
+
+def _library_project(uow: UnitOfWork, activity_id: str) -> Activity | None:
+    act = uow.activities.get(activity_id) if isinstance(activity_id, str) and len(activity_id) <= 200 else None
+    return act if act is not None and act.kind == ActivityKind.PROJECT else None
+
+
+def _scores(uow: UnitOfWork, learner_id: str) -> dict[str, HandinScore]:
+    """The latest overall level per hand-in of the learner, from their evidence."""
+    out: dict[str, HandinScore] = {}
+    for ev in uow.evidence.for_learner(learner_id):  # oldest first: later ones win
+        if ev.source != HANDIN_SOURCE or not isinstance(ev.data.get("handin_id"), str):
+            continue
+        out[ev.data["handin_id"]] = HandinScore(int(ev.data.get("points", 0)), int(ev.data.get("max_points", 1)),
+                                                str(ev.data.get("level", "")), str(ev.data.get("comment", "")),
+                                                ev.timestamp, ev.id)
+    return out
+
+
+def _scored(score: HandinScore | None, rubric_scored: bool) -> str:
+    if score is not None:
+        return f"{score.level} ({score.points} of {score.max_points})"
+    return "Scored with the rubric" if rubric_scored else ""
+
+
+def _rubric_scored(uow: UnitOfWork, activity_id: str, learner_id: str) -> bool:
+    return bool(uow.assessments.rubric_scores(activity_id, learner_id, state=ReviewState.CONFIRMED.value))
+
+
+def _rows(uow: UnitOfWork, handins: Sequence[Handin], learners: Mapping[str, User]) -> list[ProjectHandin]:
+    titles: dict[str, str] = {}
+    scores: dict[str, dict[str, HandinScore]] = {}
+    rubric: dict[tuple[str, str], bool] = {}
+    out: list[ProjectHandin] = []
+    for h in handins:
+        if h.activity_id not in titles:
+            act = _library_project(uow, h.activity_id)
+            titles[h.activity_id] = act.title if act is not None else ""
+        if not titles[h.activity_id] or h.learner_id not in learners:
+            continue  # a hand-in for a teaching project is on that project's own page
+        if h.learner_id not in scores:
+            scores[h.learner_id] = _scores(uow, h.learner_id)
+        key = (h.activity_id, h.learner_id)
+        if key not in rubric:
+            rubric[key] = _rubric_scored(uow, h.activity_id, h.learner_id)
+        out.append(ProjectHandin(h, learners[h.learner_id], titles[h.activity_id],
+                                 _scored(scores[h.learner_id].get(h.id), rubric[key])))
+    return out
+
+
+def library_projects(uow: UnitOfWork, actor: Actor) -> list[LibraryProject]:
+    """The library projects with hand-ins from students the actor may read (a teacher's
+    classes, an admin's school), newest hand-in first. Counts only: no hand-in is read."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    learners = [u.id for u in visible_learners(uow, actor)]
+    by_project: dict[str, list[Handin]] = {}
+    for h in _handins(uow.handins.of_learners(learners)):
+        by_project.setdefault(h.activity_id, []).append(h)
+    out: list[LibraryProject] = []
+    for activity_id, hs in by_project.items():
+        act = _library_project(uow, activity_id)
+        if act is not None:
+            out.append(LibraryProject(act.id, act.title, len(hs), len({h.learner_id for h in hs}),
+                                      max(h.handed_in_at for h in hs)))
+    return sorted(out, key=lambda p: p.latest, reverse=True)
+
+
+def activity_handins(uow: UnitOfWork, actor: Actor, activity_id: str) -> tuple[str, list[ProjectHandin]]:
+    """A library project's title and its hand-ins (newest first) from the students the actor
+    may read, each read audited. A project that does not exist, or whose skills are not open
+    to the actor's school, is "not found"."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    act = _library_project(uow, activity_id)
+    if act is None or (not actor.is_system and not uow.frameworks.skill_titles(
+            list(act.skill_codes), school_id=actor.school_id or "")):
+        raise NotFound(f"no project {activity_id}")
+    learners = {u.id: u for u in visible_learners(uow, actor)}
+    found = _handins(uow.handins.for_activity(act.id, learners))
+    _audit_reads(uow, actor, found)
+    return act.title, _rows(uow, found, learners)
+
+
+def learner_handins(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[LearnerProject]:
+    """A learner's library-project hand-ins by project (the newest hand-in's project first),
+    for staff who may read the learner (audited); others: ``Forbidden`` or ``NotFound``."""
+    require_role(actor, Role.TEACHER, Role.ADMIN)
+    learner = require_learner(uow, actor, learner_id, Need.READ, "handins")
+    rows = _rows(uow, _handins(uow.handins.of_learners([learner.id])), {learner.id: learner})
+    projects: dict[str, list[ProjectHandin]] = {}
+    for r in rows:
+        projects.setdefault(r.handin.activity_id, []).append(r)
+    return [LearnerProject(aid, rs[0].project_title, tuple(rs)) for aid, rs in projects.items()]
+
+
+def staff_handin(uow: UnitOfWork, actor: Actor, handin_id: str) -> StaffHandin:
+    """One hand-in of a library project for staff who may read its student (audited), with
+    the project's rubric or overall levels and the scores given so far."""
+    h = _get_handin(uow, handin_id)
+    learner = _staff_learner(uow, actor, h, Need.READ)
+    act = _library_project(uow, h.activity_id)
+    if act is None:
+        raise NotFound(f"no hand-in {handin_id}")
+    try:
+        _, titles = _activity(uow, learner.id, act.id)
+    except NotFound:
+        raise NotFound(f"no hand-in {handin_id}") from None
+    skill_codes = tuple(c for c in act.skill_codes if c in titles)
+    skill_titles = tuple(titles[c] for c in skill_codes)
+    rubric, description = _project_rubric(uow, actor, act.id)
+    earlier = tuple(x for x in _handins(uow.handins.of_learner(learner.id, act.id)) if x.id != h.id)
+    brief = _brief(act, skill_titles, description)
+    if rubric is not None:
+        from pathwise.services import assessments as asm
+
+        got = asm.project_scores(uow, actor, act.id, learner.id)
+        return StaffHandin(h, learner, act.title, skill_codes, skill_titles, brief, rubric, dict(got.confirmed),
+                           got.comment, None, earlier)
+    return StaffHandin(h, learner, act.title, skill_codes, skill_titles, brief, None,
+                       score=_scores(uow, learner.id).get(h.id), earlier=earlier)
+
+
+def score_handin(uow: UnitOfWork, tracker: Tracker, actor: Actor, handin_id: str, *, points: int | None = None,
+                 scores: Mapping[str, int] | None = None, comment: str = "",
+                 now: datetime | None = None) -> tuple[str, ...]:
+    """Score a hand-in as a teacher of the student's class or an admin of their school.
+
+    A project with a rubric (a project assessment of the activity's id) is scored on its
+    criteria (``scores``) through ``assessments.score_project``; any other one on one
+    overall level (``points``, one of ``LEVELS``), which becomes RUBRIC evidence on the
+    project's skills with points / top points. The same level given again records nothing
+    new. Returns the ids of the evidence the scores stand on."""
+    from pathwise.services import assessments as asm
+    from pathwise.services.evidence import record_evidence
+
+    h = _get_handin(uow, handin_id)
+    learner = _staff_learner(uow, actor, h, Need.WRITE)
+    act = _library_project(uow, h.activity_id)
+    if act is None:
+        raise NotFound(f"no hand-in {handin_id}")
+    try:
+        _, titles = _activity(uow, learner.id, act.id)
+    except NotFound:
+        raise NotFound(f"no hand-in {handin_id}") from None
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise Invalid("the comment is longer than 2000 characters", "comment")
+    rubric, _ = _project_rubric(uow, actor, act.id)
+    if rubric is not None:
+        done = asm.score_project(uow, tracker, actor, act.id, learner.id, dict(scores or {}), comment, now=now)
+        return done.evidence_ids
+    words = dict(LEVELS)
+    if points is None or points not in words:
+        raise Invalid(f"choose a level: {', '.join(f'{p} ({w})' for p, w in LEVELS)}", "level")
+    top = max(words)
+    earlier = [ev for ev in uow.evidence.for_learner(learner.id)
+               if ev.source == HANDIN_SOURCE and ev.data.get("handin_id") == h.id]
+    if earlier and earlier[-1].data.get("points") == points:
+        return (earlier[-1].id,)  # the same level again (a re-save or a double submit)
+    key = f"handin|{h.id}|{points}" + (f"|{len(earlier)}" if earlier else "")
+    ev = Evidence(str(uuid.uuid5(EVIDENCE_NAMESPACE, key)), learner.id, EvidenceKind.RUBRIC,
+                  tuple(c for c in act.skill_codes if c in titles), points / top, now_or(now), item_id=act.id,
+                  recorded_by=actor.user_id, source=HANDIN_SOURCE,
+                  data={"handin_id": h.id, "activity_id": act.id, "points": points, "max_points": top,
+                        "level": words[points], "comment": comment})
+    record_evidence(uow, tracker, actor, [ev])
+    uow.flush()
+    return (ev.id,)

@@ -19,6 +19,7 @@ from typing import Any
 
 from pathwise.domain.clock import utcnow
 from pathwise.domain.evidence import Evidence
+from pathwise.domain.mastery_states import state_of
 from pathwise.engine.kt import models as kt_models
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.access import Actor, Need, require_learner
@@ -26,19 +27,12 @@ from pathwise.store.uow import UnitOfWork
 
 DEFAULT_THRESHOLD = 0.95
 FALLBACK_VERSION = "mastery-defaults"
-IN_PROGRESS_FROM = 0.4  # below this (with some evidence) a skill "needs practice"
 
 
 def mastery_level(p_mastery: float | None, threshold: float, n_evidence: int) -> str:
-    """Plain words for a mastery estimate, the same on every page: not started, needs
-    practice, in progress, mastered."""
-    if p_mastery is None or n_evidence == 0:
-        return "not started"
-    if p_mastery >= threshold:
-        return "mastered"
-    if p_mastery >= IN_PROGRESS_FROM:
-        return "in progress"
-    return "needs practice"
+    """Plain words for a mastery estimate, the same on every page (``domain.mastery_states``):
+    not started, getting there, nearly there, mastered."""
+    return state_of(p_mastery, threshold, n_evidence).word
 
 
 @dataclass(frozen=True, slots=True)

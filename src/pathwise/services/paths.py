@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pathwise.domain.mastery_states import State, state_of
 from pathwise.domain.people import Role
 from pathwise.engine.paths.frontier import SkillStatus, skill_map as engine_skill_map
 from pathwise.engine.paths.review import MemoryState
@@ -78,6 +79,14 @@ class MapSkill:
     locked_reason: str
     unlocks: tuple[str, ...]
     n_evidence: int = 0
+    threshold: float = 0.95
+    due: bool = False  # mastered and its review is due now
+
+    @property
+    def state(self) -> State:
+        """Where the learner stands, in the words every page uses (``domain.mastery_states``);
+        ``status`` says instead whether the path has the skill open, locked or done."""
+        return state_of(self.p_mastery, self.threshold, self.n_evidence, due=self.due)
 
     @property
     def percent(self) -> int | None:
@@ -94,9 +103,23 @@ class SkillMap:
     skills: tuple[MapSkill, ...]
 
     def counts(self) -> dict[str, int]:
+        """Skills per path status: mastered, in progress, ready, locked."""
         out = {s.value: 0 for s in SkillStatus}
         for s in self.skills:
             out[s.status] += 1
+        return out
+
+    def state_counts(self) -> dict[str, int]:
+        """Skills per mastery state (keys of ``domain.mastery_states``), where ``mastered``
+        counts every mastered skill, due for review or not (as every page counts them) and
+        ``due-for-review`` those of them due now; and ``locked``: how many of those not
+        started are locked behind a prerequisite."""
+        out = {st.key: 0 for st in State}
+        out["locked"] = 0
+        for s in self.skills:
+            out[s.state.key] += 1
+            out["locked"] += s.status == SkillStatus.LOCKED.value
+        out[State.MASTERED.key] += out[State.DUE_FOR_REVIEW.key]
         return out
 
 
@@ -212,17 +235,18 @@ def skill_map(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: s
     content = framework_of(uow, learner_id, framework_id)
     if content is None:
         return SkillMap(learner_id, None, "", (), ())
-    return _map_of(learner_id, content, load_context(uow, cfg, learner_id, content, now))
+    ctx = load_context(uow, cfg, learner_id, content, now)
+    return _map_of(learner_id, content, ctx, frozenset(r.skill_code for r in _reviews_of(cfg, ctx, now) if r.due))
 
 
-def _map_of(learner_id: str, content: Content, ctx: Ctx) -> SkillMap:
+def _map_of(learner_id: str, content: Content, ctx: Ctx, due: frozenset[str] = frozenset()) -> SkillMap:
     fw = content.framework
     states = engine_skill_map(ctx.graph, ctx.mastered, ctx.n, ctx.opened)
     units = {s.code: s.unit for s in fw.skills}
     out = tuple(
         MapSkill(st.code, ctx.titles.get(st.code, st.code), units.get(st.code), st.status.value,
                  ctx.p.get(st.code, 0.0), st.opened_by_teacher, _locked_text(st.missing, ctx.titles),
-                 st.unlocks, ctx.n.get(st.code, 0))
+                 st.unlocks, ctx.n.get(st.code, 0), fw.mastery_threshold, st.code in due)
         for st in states
     )
     return SkillMap(learner_id, fw.id, fw.title, tuple((u.code, u.title) for u in fw.units), out)
@@ -279,7 +303,8 @@ def path_overview(uow: UnitOfWork, actor: Actor, learner_id: str, *, now: dateti
     ctx = load_context(uow, cfg, learner_id, content, now)
     view = learner_view(uow, cfg, ctx, [sec.id for sec in secs], now)
     recs = rank(ctx.graph, content.activities, view, cfg.weights, k=cfg.k, titles=ctx.titles, hints=model_hints(uow, ids))
-    return PathOverview(_map_of(learner_id, content, ctx), tuple(_reviews_of(cfg, ctx, now)),
+    reviews = tuple(_reviews_of(cfg, ctx, now))
+    return PathOverview(_map_of(learner_id, content, ctx, frozenset(r.skill_code for r in reviews if r.due)), reviews,
                         _next_of(learner_id, ctx, view, recs))
 
 

@@ -36,7 +36,7 @@ from pathwise.domain.assessment import extended_minutes
 from pathwise.domain.practice import PracticeSession, Presentation
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.access import Actor, Need, require_learner, require_own_work
-from pathwise.services.errors import Invalid, NotFound
+from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.practice_answers import request_hint, submit_answer
 from pathwise.services.practice_choice import RECENT_WINDOW, TARGET_SUCCESS, choose
 from pathwise.services.practice_summary import calibration, summarise
@@ -45,6 +45,7 @@ from pathwise.services.practice_views import (
     MODES,
     RESUME_WITHIN,
     SESSION_LENGTH,
+    STUCK_AFTER,
     AnswerResult,
     Calibration,
     HintResult,
@@ -65,7 +66,7 @@ from pathwise.services.practice_views import (
 from pathwise.store.uow import UnitOfWork
 
 __all__ = [
-    "MAX_RESPONSE_STORED", "MODES", "RECENT_WINDOW", "RESUME_WITHIN", "SESSION_LENGTH", "TARGET_SUCCESS",
+    "MAX_RESPONSE_STORED", "MODES", "RECENT_WINDOW", "RESUME_WITHIN", "SESSION_LENGTH", "STUCK_AFTER", "TARGET_SUCCESS",
     "AnswerResult", "Calibration", "HintResult", "Meter", "Outcome", "Presented", "SessionView", "Summary",
     "accommodations", "calibration", "current_item", "finish_session", "get_session",
     "last_finished", "next_item", "path_check_known", "practice_skills", "recent_sessions", "request_hint", "session_summary",
@@ -178,14 +179,22 @@ def next_item(uow: UnitOfWork, actor: Actor, session_id: str, *, skip: bool = Fa
 
     With the live ``tracker``, a new item is the one its predictor expects the learner to
     answer right about 7 times in 10 (else the item whose difficulty rank matches mastery).
-    ``easier`` (with ``skip``, offered once the learner is stuck on a question) moves on to an
-    easier question of the skill, and tells the path: the step back goes on it as a choice."""
+    ``easier`` (it implies ``skip``) is offered once the learner is stuck on a question
+    (``STUCK_AFTER`` wrong tries): it moves on to an easier question of the skill, and tells
+    the path: the step back goes on it as a choice. Asked for before then, it is refused
+    (``Conflict`` naming ``easier``) and nothing changes."""
     sess = session_for(uow, actor, session_id)
     if sess.ended_at is not None:
         return None
     now = now_or(now)
     pres = uow.practice.open_presentation(sess.id)
     easier_than = None
+    skip = skip or easier
+    if easier:
+        current_now = presented(uow, pres, sess) if pres is not None else None
+        if current_now is None or not current_now.stuck:
+            raise Conflict(f"an easier question is offered once you are stuck on a question ({STUCK_AFTER} wrong "
+                           "tries on it); keep going with this one, ask for a hint, or skip it", "easier")
     if pres is not None:
         if not skip:
             return presented(uow, pres, sess)

@@ -20,7 +20,8 @@ from pathwise.domain.content import Item, ItemType
 from pathwise.domain.practice import PracticeResponse, PracticeSession, Presentation
 from pathwise.services.access import Actor, require_own_work
 from pathwise.services.errors import NotFound
-from pathwise.services.mastery import DEFAULT_THRESHOLD, mastery_level, thresholds
+from pathwise.domain.mastery_states import State, state_of
+from pathwise.services.mastery import DEFAULT_THRESHOLD, thresholds
 from pathwise.store.uow import UnitOfWork
 
 SESSION_LENGTH = 8  # items in a practice session before the summary is offered
@@ -60,14 +61,19 @@ class Meter:
         return 0 if start is None or self.n_evidence == 0 else self.percent - start
 
     @property
+    def state(self) -> State:
+        """Where the learner stands, in the words every page uses (``domain.mastery_states``)."""
+        return state_of(self.p_mastery, self.threshold, self.n_evidence)
+
+    @property
     def label(self) -> str:
-        """The same words as every other page (``mastery.mastery_level``), capitalised."""
-        return mastery_level(self.p_mastery, self.threshold, self.n_evidence).capitalize()
+        """The same words as every other page, capitalised."""
+        return self.state.word.capitalize()
 
     @property
     def text(self) -> str:
         if self.n_evidence == 0:
-            return f"{self.title}: not started yet (mastered at {round(100 * self.threshold)}%)"
+            return f"{self.title}: {self.state.word} (mastered at {round(100 * self.threshold)}%)"
         return f"{self.title}: {self.percent}% ({self.label.lower()}; mastered at {round(100 * self.threshold)}%)"
 
 

@@ -6,7 +6,9 @@ touching this module: a *person column* is one with a foreign key to ``users.id`
 one of the store's ``PERSON_COLUMNS``. Deletion then sweeps every text and JSON column
 of every table for the learner's id and fails (the door rolls everything back) if
 anything still mentions it. Secrets (password hashes, token hashes, CSRF tokens, session keys, private keys)
-never appear in an export.
+never appear in an export. The learner's project hand-ins are listed apart too, each
+with its file (base64, as the export is one JSON document), so a family gets the work
+itself back, not only its name.
 
 It must not delete anyone it may not reach (the access policy decides) and must not
 leave a half-deleted learner: everything happens in one transaction.
@@ -14,6 +16,7 @@ leave a half-deleted learner: everything happens in one transaction.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import date, datetime
 from typing import Any
@@ -53,6 +56,9 @@ def export_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, 
         entry["group_size"] = len(entry.pop(cname))
         records.setdefault(table, []).append(entry)
     records = _without_classmates(uow, learner_id, records)
+    for row in records.get("project_handins", []):  # the file is in "handins", once
+        if row.get("content") is not None:
+            row["content"] = "(the file: see handins)"
     school = uow.schools.get(learner.school_id)
     return {
         "format": EXPORT_FORMAT,
@@ -70,8 +76,24 @@ def export_learner(uow: UnitOfWork, actor: Actor, learner_id: str) -> dict[str, 
         "evidence": records.get("evidence", []),
         "mastery": records.get("mastery", []),
         "focus": records.get("path_focus", []),
+        "handins": _handins(uow, learner.id),
         "records": records,
     }
+
+
+def _handins(uow: UnitOfWork, learner_id: str) -> list[dict[str, Any]]:
+    """The learner's project hand-ins, oldest first: the project, the text, the link and the file."""
+    out: list[dict[str, Any]] = []
+    for h, content in uow.handins.with_files_of(learner_id):
+        act = uow.activities.get(h["activity_id"])
+        out.append({
+            "id": h["id"], "project_id": h["activity_id"], "project": act.title if act is not None else None,
+            "handed_in_at": _plain(h["handed_in_at"]), "text": h["text"], "link": h["link"],
+            "file": None if h["file_name"] is None and content is None else {
+                "name": h["file_name"], "content_type": h["content_type"], "size": h["file_size"],
+                "content_base64": base64.b64encode(content).decode("ascii") if content is not None else None},
+        })
+    return out
 
 
 CLASSMATE = "a classmate"

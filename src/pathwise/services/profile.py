@@ -77,11 +77,17 @@ def _skills(uow: UnitOfWork, framework_ids: list[str]) -> dict[str, str]:
 
 
 def _suggestions(uow: UnitOfWork, framework_ids: list[str], taken: tuple[str, ...]) -> tuple[str, ...]:
-    tags: set[str] = set()
+    """Interest topics to offer: first those the learner's activities touch (most touched first),
+    then the rest of the vocabulary; never a content tag, never one already chosen."""
+    touched: dict[str, int] = {}
     for fid in framework_ids:
         for act in uow.activities.in_framework(fid):
-            tags.update(t.strip().lower() for t in act.tags if t.strip())
-    return tuple(sorted(tags - set(taken))[:MAX_SUGGESTIONS])
+            for topic in prof.topics_of(act.tags):
+                touched[topic] = touched.get(topic, 0) + 1
+    chosen = {prof.interest_topic(t) or t for t in taken}
+    first = sorted(touched, key=lambda t: (-touched[t], t))
+    rest = [t for t in prof.INTEREST_TOPICS if t not in touched]
+    return tuple(t for t in [*first, *rest] if t not in chosen)[:MAX_SUGGESTIONS]
 
 
 def _view(uow: UnitOfWork, actor: Actor, learner: User) -> ProfileView:

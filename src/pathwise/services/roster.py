@@ -440,7 +440,7 @@ class _Sync:
                 elif agent in wanted:
                     c.unchanged += 1
                 elif existing:
-                    self.db.unlink_guardian(*pair)
+                    self.uow.guardians.unlink(*pair)
                     c.removed += 1
 
     def enrollments(self, classes: dict[str, str], users: dict[str, str]) -> None:

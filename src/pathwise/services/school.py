@@ -28,11 +28,10 @@ from pathwise.services.access import (
 )
 from pathwise.services.errors import NotFound
 from pathwise.services.evidence import learner_evidence
-from pathwise.services.mastery import IN_PROGRESS_FROM, DEFAULT_THRESHOLD, SkillMastery, mastery_level, mastery_rows
+from pathwise.domain.mastery_states import State, state_of
+from pathwise.services.mastery import DEFAULT_THRESHOLD, SkillMastery, mastery_rows
 from pathwise.store.errors import StoreError
 from pathwise.store.uow import UnitOfWork
-
-STRONG_FROM = 0.8  # an average mastery from here on is called "strong"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +51,13 @@ class SkillStatus:
         return self.p_mastery is not None and self.n_evidence > 0 and self.p_mastery >= self.threshold
 
     @property
+    def state(self) -> State:
+        """Where the learner stands, in the words every page uses (``domain.mastery_states``)."""
+        return state_of(self.p_mastery, self.threshold, self.n_evidence)
+
+    @property
     def level(self) -> str:
-        return mastery_level(self.p_mastery, self.threshold, self.n_evidence)
+        return self.state.word
 
     @property
     def percent(self) -> int | None:
@@ -105,12 +109,16 @@ class EvidenceItem:
             return "correct" if self.score >= 0.999 else ("partly correct" if self.score > 0 else "not yet correct")
         if self.kind == EvidenceKind.HINT:
             return "asked for a hint"
+        if self.kind == EvidenceKind.SELF_ASSESSMENT:  # how sure they felt: never shown as a score
+            return "felt sure" if self.score >= 0.75 else ("felt fairly sure" if self.score >= 0.4 else "felt unsure")
+        if self.kind == EvidenceKind.OVERRIDE:
+            return "marked as mastered" if self.score >= 0.5 else "marked as not mastered yet"
         return f"{round(self.score * 100)}%"
 
     @property
     def tone(self) -> str:
-        """How the result is marked: good, part, not, or hint (help asked, not a result)."""
-        if self.kind == EvidenceKind.HINT:
+        """How the result is marked: good, part, not, or hint (help asked or a self-rating, not a result)."""
+        if self.kind in (EvidenceKind.HINT, EvidenceKind.SELF_ASSESSMENT):
             return "hint"
         if self.helped:
             return "part"
@@ -122,8 +130,8 @@ class LearnerSummary:
     learner: User
     n_skills: int
     n_mastered: int
-    n_in_progress: int
-    n_needs_practice: int
+    n_nearly_there: int
+    n_getting_there: int
     mean_mastery: float | None
     n_evidence: int
     last_active: datetime | None
@@ -133,13 +141,20 @@ class LearnerSummary:
         return None if self.mean_mastery is None else round(self.mean_mastery * 100)
 
     @property
-    def mean_level(self) -> str:
-        """Words for the average over started skills: strong, in progress, needs practice."""
-        if self.mean_mastery is None:
-            return "no work yet"
-        if self.mean_mastery >= STRONG_FROM:
-            return "strong"
-        return "in progress" if self.mean_mastery >= IN_PROGRESS_FROM else "needs practice"
+    def n_started(self) -> int:
+        return self.n_mastered + self.n_nearly_there + self.n_getting_there
+
+    @property
+    def n_not_started(self) -> int:
+        return self.n_skills - self.n_started
+
+    @property
+    def in_states(self) -> str:
+        """The started skills counted in the words every page uses: "3 mastered, 1 nearly
+        there, 4 getting there" (states with none left out); "no work yet" before any."""
+        parts = [(n, st.word) for n, st in ((self.n_mastered, State.MASTERED), (self.n_nearly_there, State.NEARLY_THERE),
+                                             (self.n_getting_there, State.GETTING_THERE)) if n]
+        return ", ".join(f"{n} {w}" for n, w in parts) if parts else "no work yet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,10 +283,10 @@ def _activity(uow: UnitOfWork, learner_ids: Sequence[str]) -> dict[str, tuple[in
 def _summary(learner: User, skills: Sequence[SkillStatus], activity: tuple[int, datetime | None]) -> LearnerSummary:
     started = [s for s in skills if s.n_evidence > 0 and s.p_mastery is not None]
     mastered = sum(1 for s in started if s.mastered)
-    in_progress = sum(1 for s in started if s.level == "in progress")
-    needs = sum(1 for s in started if s.level == "needs practice")
+    nearly = sum(1 for s in started if s.state is State.NEARLY_THERE)
+    getting = sum(1 for s in started if s.state is State.GETTING_THERE)
     mean = sum(s.p_mastery or 0.0 for s in started) / len(started) if started else None
-    return LearnerSummary(learner, len(skills), mastered, in_progress, needs, mean, activity[0], activity[1])
+    return LearnerSummary(learner, len(skills), mastered, nearly, getting, mean, activity[0], activity[1])
 
 
 def _number(v: object) -> float | None:
@@ -303,7 +318,7 @@ def in_plain_words(summary: LearnerSummary, skills: Sequence[SkillStatus]) -> li
     working = sorted((s for s in skills if s.n_evidence > 0 and not s.mastered),
                      key=lambda s: -(s.p_mastery or 0.0))
     if working:
-        words.append("Working on now: " + ", ".join(s.title for s in working[:3]) + ".")
+        words.append("Working on now: " + ", ".join(f"{s.title} ({s.level})" for s in working[:3]) + ".")
     if summary.last_active is not None:
         words.append(f"Last practised on {summary.last_active:%-d %B %Y}.")
     return words

@@ -1,5 +1,6 @@
-"""The school administrator's work in the pages: accounts, guardian links, what the school's
-frameworks and item bank hold, and the audit trail of one learner.
+"""The school administrator's work in the pages: the school's settings (its time zone),
+accounts, guardian links, what the school's frameworks and item bank hold, and the audit
+trail of one learner.
 
 Every use case acts on the admin's own school (``access.school_scope``); a person,
 learner or framework of another school answers like a missing one (``NotFound``), so ids
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from pathwise.domain.content import Item
 from pathwise.domain.people import GuardianLink, Role, User
@@ -27,6 +30,14 @@ ROLE_WORDS = {Role.STUDENT: "student", Role.TEACHER: "teacher", Role.GUARDIAN: "
 AUDIT_PAGE = 25
 MAX_AUDIT_PAGES = 200
 PREVIEW_ITEMS = 3
+DEFAULT_TIME_ZONE = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolSettings:
+    school_id: str
+    name: str
+    time_zone: str  # an IANA name: pages show times in it and read typed times in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +117,48 @@ def _linked(uow: UnitOfWork, user: User) -> list[User]:
     if user.role == Role.STUDENT:
         return uow.guardians.guardians_of(user.id)
     return []
+
+
+# -- the school's settings -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    """The IANA zone names a school may choose (from the ``tzdata`` package where the system has none)."""
+    return frozenset(n for n in available_timezones() if "/" in n or n == "UTC")
+
+
+def school_time_zone(uow: UnitOfWork, school_id: str | None) -> str:
+    """The time zone a school's pages speak (UTC for no school or a name no longer known).
+    Not personal data: anyone signed in to the school sees times in it."""
+    found = uow.schools.time_zone(school_id) if school_id else None
+    return found if found in time_zones() else DEFAULT_TIME_ZONE
+
+
+def school_settings(uow: UnitOfWork, actor: Actor) -> SchoolSettings:
+    """The admin's school and its settings."""
+    school_id = _school(actor)
+    school = uow.schools.get(school_id)
+    if school is None:
+        raise NotFound("no school")
+    return SchoolSettings(school.id, school.name, school_time_zone(uow, school_id))
+
+
+def set_time_zone(uow: UnitOfWork, actor: Actor, time_zone: str) -> SchoolSettings:
+    """Change the school's time zone (an IANA name such as "Europe/London"); audited. Stored
+    times do not move: they are instants, and only how pages show and read them changes."""
+    before = school_settings(uow, actor)
+    name = time_zone.strip()
+    if not name:
+        raise Invalid("time zone: choose the school's time zone", field="time_zone")
+    if name not in time_zones():
+        raise Invalid(f"time zone: {name[:64]!r} is not a time zone name; choose one from the list, "
+                      "such as Europe/London or America/New_York", field="time_zone")
+    if name != before.time_zone:
+        uow.schools.set_time_zone(before.school_id, name)
+        uow.audit.add(actor.user_id, "school:time-zone", None, "school",
+                      {"school": before.school_id, "from": before.time_zone, "to": name, "via": actor.via})
+    return SchoolSettings(before.school_id, before.name, name)
 
 
 # -- accounts ------------------------------------------------------------------------------------
@@ -200,7 +253,7 @@ def unlink_guardian(uow: UnitOfWork, actor: Actor, user_id: str, other_id: str) 
     """Take a family account off a child (nothing happens when they were not linked)."""
     guardian, learner = _pair(uow, actor, user_id, other_id)
     if uow.guardians.is_linked(guardian.id, learner.id):
-        uow.roster.unlink_guardian(guardian.id, learner.id)
+        uow.guardians.unlink(guardian.id, learner.id)
         uow.audit.add(actor.user_id, "guardian:unlink", learner.id, "guardian", {"guardian": guardian.id,
                                                                                 "via": actor.via})
     return guardian, learner
@@ -223,6 +276,7 @@ _ACTIONS = {
     "account:activate": "reactivated the account", "guardian:link": "linked a family account",
     "guardian:unlink": "removed a family account's link", "read:audit": "read this audit trail",
     "read:privacy": "opened the privacy requests page",
+    "read:handins": "read the project hand-ins", "write:handins": "scored a project hand-in",
 }
 
 

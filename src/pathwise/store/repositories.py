@@ -82,8 +82,8 @@ class _Repo:
 
 
 class SchoolRepository(_Repo):
-    def add(self, school: School, external_id: str | None = None) -> None:
-        self.s.add(t.SchoolRow(id=school.id, name=school.name, external_id=external_id))
+    def add(self, school: School, external_id: str | None = None, time_zone: str = "UTC") -> None:
+        self.s.add(t.SchoolRow(id=school.id, name=school.name, external_id=external_id, time_zone=time_zone))
 
     def get(self, school_id: str) -> School | None:
         row = self.s.get(t.SchoolRow, school_id)
@@ -94,6 +94,13 @@ class SchoolRepository(_Repo):
 
     def count(self) -> int:
         return self.s.scalar(select(func.count()).select_from(t.SchoolRow)) or 0
+
+    def time_zone(self, school_id: str) -> str | None:
+        """The school's time zone (an IANA name), or None when there is no such school."""
+        return self.s.scalar(select(t.SchoolRow.time_zone).where(t.SchoolRow.id == school_id))
+
+    def set_time_zone(self, school_id: str, zone: str) -> None:
+        self.s.execute(update(t.SchoolRow).where(t.SchoolRow.id == school_id).values(time_zone=zone))
 
 
 class UserRepository(_Repo):
@@ -254,6 +261,12 @@ class GuardianRepository(_Repo):
 
     def is_linked(self, guardian_id: str, student_id: str) -> bool:
         return self.s.get(t.GuardianLinkRow, (guardian_id, student_id)) is not None
+
+    def unlink(self, guardian_id: str, student_id: str) -> None:
+        """Take the guardian off the student (nothing happens when they were not linked)."""
+        row = self.s.get(t.GuardianLinkRow, (guardian_id, student_id))
+        if row is not None:
+            self.s.delete(row)
 
 
 def _visible_to(school_col: Any, school_id: str | None, learner_id: str | None) -> Any:

@@ -41,6 +41,25 @@ class HandinRepository(_Repo):
     def of_learner(self, learner_id: str, activity_id: str) -> list[dict[str, Any]]:
         return self.for_activity(activity_id, [learner_id])
 
+    def get(self, handin_id: str) -> dict[str, Any] | None:
+        """One hand-in as a dict of ``FIELDS`` (without its file), or None."""
+        row = self.s.execute(select(*_COLUMNS).where(th.ProjectHandinRow.id == handin_id)).first()
+        return None if row is None else dict(zip(FIELDS, row, strict=True))
+
+    def of_learners(self, learner_ids: Collection[str]) -> list[dict[str, Any]]:
+        """Every hand-in of those learners, for any project, newest first."""
+        R = th.ProjectHandinRow
+        if not learner_ids:
+            return []
+        q = select(*_COLUMNS).where(R.learner_id.in_(list(learner_ids)))
+        return [dict(zip(FIELDS, row, strict=True)) for row in self.s.execute(q.order_by(R.handed_in_at.desc(), R.id))]
+
+    def with_files_of(self, learner_id: str) -> list[tuple[dict[str, Any], bytes | None]]:
+        """Every hand-in of the learner with its file (for the learner's privacy export), oldest first."""
+        R = th.ProjectHandinRow
+        q = select(*_COLUMNS, R.content).where(R.learner_id == learner_id).order_by(R.handed_in_at, R.id)
+        return [(dict(zip(FIELDS, row[:-1], strict=True)), row[-1]) for row in self.s.execute(q)]
+
     def file_of(self, handin_id: str) -> tuple[dict[str, Any], bytes | None] | None:
         R = th.ProjectHandinRow
         row = self.s.execute(select(*_COLUMNS, R.content).where(R.id == handin_id)).first()

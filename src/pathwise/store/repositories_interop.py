@@ -691,11 +691,6 @@ class RosterRepository(_Repo):
     def link_guardian(self, guardian_id: str, student_id: str) -> None:
         self.s.add(t.GuardianLinkRow(guardian_id=guardian_id, student_id=student_id, relationship="parent"))
 
-    def unlink_guardian(self, guardian_id: str, student_id: str) -> None:
-        row = self.s.get(t.GuardianLinkRow, (guardian_id, student_id))
-        if row is not None:
-            self.s.delete(row)
-
     def enrol(self, section_id: str, user_id: str, role: str, maybe_enrolled: bool) -> None:
         """Enrol with ``role``, or change the role of an enrollment ``maybe_enrolled`` says may exist."""
         existing = self.s.get(t.EnrollmentRow, (section_id, user_id)) if maybe_enrolled else None

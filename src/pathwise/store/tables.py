@@ -67,6 +67,7 @@ class SchoolRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")  # an IANA name
 
 
 class UserRow(Base):

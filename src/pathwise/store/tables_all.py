@@ -12,3 +12,4 @@ from pathwise.store import tables_practice  # noqa: F401
 from pathwise.store import tables_paths  # noqa: F401
 from pathwise.store import tables_kt  # noqa: F401
 from pathwise.store import tables_handins  # noqa: F401
+from pathwise.store import tables_groups  # noqa: F401

@@ -20,6 +20,8 @@ from pathwise.store import repositories_interop as ri
 from pathwise.store import repositories_paths as rpath
 from pathwise.store import repositories_practice as rp
 from pathwise.store import repositories_handins as rh
+from pathwise.store import repositories_groups as rg
+from pathwise.store import repositories_insight as rins
 from pathwise.store.db import make_engine, make_session_factory, masked_url
 from pathwise.store.errors import Unavailable
 
@@ -65,6 +67,8 @@ class UnitOfWork:
         # CASE frameworks
         self.case_frameworks = rf.CaseFrameworkRepository(s)
         self.handins = rh.HandinRepository(s)
+        self.groups = rg.GroupRepository(s)
+        self.insight_reads = rins.InsightReadRepository(s)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

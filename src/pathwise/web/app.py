@@ -70,6 +70,9 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
         (api_interop.router, API_PREFIX, []),
         (__import__("pathwise.web.pages.admin", fromlist=["router"]).router, "", []),
         (pages_library.router, "", []),
+        (__import__("pathwise.web.pages.insight", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.groups", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.warning", fromlist=["router"]).router, "", []),
     ]
 STATIC = Path(__file__).parent / "pages" / "static"
 
@@ -140,12 +143,52 @@ denial_log = logging.getLogger("pathwise.denied")
 
 
 class AccessLog:
-    """One line per request on the ``pathwise.access`` logger: method, path (never the
-    query string, which may carry a token or a search), status, milliseconds, and the
-    caller's user id when signed in; never a name, a password or a secret."""
+    """One line per request on the ``pathwise.access`` logger: method, the route's path template
+    (``/learners/{learner_id}/skills/{skill_code}``, never the concrete path, which carries ids,
+    nor the query string, which may carry a token or a search), status, milliseconds, and the
+    caller's user id when signed in; never a name, a password or a secret. A request no route
+    matched is logged as ``<unmatched>``: its raw path could hold a guessed id or a token."""
+
+    UNMATCHED = "<unmatched>"
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._templates: dict[int, list[tuple[str, str]]] | None = None  # id(route) -> (prefix, template)
+        self._mounts: list[str] = []
+
+    def _learn_routes(self, application: Any) -> None:
+        from starlette.routing import Mount
+
+        templates: dict[int, list[tuple[str, str]]] = {}
+        for entry in walk_routes(getattr(application, "routes", [])):
+            route = entry.route
+            if isinstance(route, Mount):
+                self._mounts.append(route.path)
+                continue
+            own = getattr(route, "path", "")
+            prefix = entry.path[: len(entry.path) - len(own)] if own and entry.path.endswith(own) else ""
+            templates.setdefault(id(route), []).append((prefix, entry.path))
+        self._templates = templates
+
+    def template(self, scope: Scope) -> str:
+        """The matched route's template, with the prefix its router is included under."""
+        if self._templates is None:
+            self._learn_routes(scope.get("app"))
+        assert self._templates is not None
+        path = str(scope.get("path", ""))
+        route = scope.get("route")
+        if route is not None:
+            found = self._templates.get(id(route), [])
+            fitting = [t for t in found if path.startswith(t[0])] or found
+            if fitting:
+                return max(fitting, key=lambda t: len(t[0]))[1]
+            own = getattr(route, "path", None)
+            if isinstance(own, str) and own:
+                return own
+        for mount in self._mounts:
+            if path.startswith(mount + "/"):
+                return mount + "/{path}"
+        return self.UNMATCHED
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,7 +208,7 @@ class AccessLog:
         finally:
             state = scope.get("state") or {}
             who = state.get("principal")
-            access_log.info("%s %s %d %.1fms user=%s", scope.get("method", ""), scope.get("path", ""), status,
+            access_log.info("%s %s %d %.1fms user=%s", scope.get("method", ""), self.template(scope), status,
                             (time.perf_counter() - start) * 1000, who.user.id if who else "-")
 
 

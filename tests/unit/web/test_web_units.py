@@ -19,7 +19,7 @@ from pathwise.web.policy import Policy, policy
 
 @pytest.mark.parametrize("p,n,words", [
     (None, 0, "not started"), (0.99, 0, "not started"), (0.96, 3, "mastered"), (0.95, 3, "mastered"),
-    (0.94, 3, "in progress"), (0.4, 1, "in progress"), (0.39, 1, "needs practice"),
+    (0.94, 3, "nearly there"), (0.70, 1, "nearly there"), (0.69, 1, "getting there"), (0.1, 1, "getting there"),
 ])
 def test_mastery_is_put_in_words(p: float | None, n: int, words: str) -> None:
     assert mastery_level(p, 0.95, n) == words
@@ -29,7 +29,7 @@ def test_a_skill_without_evidence_has_no_percent() -> None:
     none = SkillStatus("a", "A", None, None, 0, 0, 0.95, "", None)
     some = SkillStatus("a", "A", None, 0.724, 4, 3, 0.95, "", None)
     assert none.percent is None and not none.mastered and none.level == "not started"
-    assert some.percent == 72 and some.level == "in progress"
+    assert some.percent == 72 and some.level == "nearly there"
 
 
 def _summary(n_evidence: int, last: datetime | None) -> LearnerSummary:
@@ -46,12 +46,15 @@ def test_plain_words_for_a_family() -> None:
               SkillStatus("c", "Decimals", None, None, 0, 0, 0.95, "", None)]
     words = in_plain_words(_summary(8, at), skills)
     assert words == ["Maya has mastered 1 of 3 skills so far.", "Recently learned: Add fractions.",
-                     "Working on now: Compare fractions.", "Last practised on 3 September 2026."]
+                     "Working on now: Compare fractions (getting there).", "Last practised on 3 September 2026."]
 
 
-def test_summary_averages_are_put_in_words() -> None:
-    assert _summary(0, None).mean_level == "no work yet"
-    assert _summary(5, None).mean_level == "in progress" and _summary(5, None).mean_percent == 70
+def test_summary_counts_are_put_in_the_same_words() -> None:
+    kid = User("u1", "s1", "kid", "Maya Khan", Role.STUDENT)
+    assert LearnerSummary(kid, 3, 0, 0, 0, None, 0, None).in_states == "no work yet"
+    summary = LearnerSummary(kid, 9, 2, 0, 3, 0.7, 5, None)
+    assert summary.in_states == "2 mastered, 3 getting there" and summary.n_not_started == 4
+    assert summary.mean_percent == 70
 
 
 @pytest.mark.parametrize("target,ok", [
@@ -105,3 +108,16 @@ def test_a_policy_needs_a_name_and_marks_its_dependency() -> None:
     assert isinstance(declared.dependency, Policy)
     assert declared.dependency.name == "learner:read" and declared.dependency.roles == frozenset({Role.TEACHER})
     assert Policy("public").public and not Policy("self").public
+
+
+def test_a_self_rating_is_said_in_words_never_as_a_score() -> None:
+    from pathwise.domain.evidence import EvidenceKind
+    from pathwise.services.school import EvidenceItem
+
+    at = datetime(2026, 9, 3, 12, tzinfo=UTC)
+    said = {EvidenceItem("e", EvidenceKind.SELF_ASSESSMENT.value, None, ("a",), ("A",), score, at, "practice").outcome
+            for score in (0.0, 0.2, 0.5, 0.8, 1.0)}
+    assert said == {"felt unsure", "felt fairly sure", "felt sure"}
+    assert not any("%" in s or any(ch.isdigit() for ch in s) for s in said)
+    override = EvidenceItem("o", EvidenceKind.OVERRIDE.value, None, ("a",), ("A",), 0.97, at, "teacher")
+    assert override.outcome == "marked as mastered"

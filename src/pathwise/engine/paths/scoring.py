@@ -24,6 +24,7 @@ from typing import Any
 
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.framework import SkillGraph
+from pathwise.domain.profile import matching_interest
 from pathwise.engine.paths.frontier import is_open
 from pathwise.engine.paths.guard import step_back_targets
 
@@ -168,6 +169,45 @@ def ago(days: float) -> str:
     return f"{m} months ago"
 
 
+# A reason is one short sentence: skill names in it are cut to MAX_NAME_CHARS (at a word, with
+# an ellipsis), a check names at most CHECK_NAMES skills ("and 3 more"), and no reason shown is
+# longer than MAX_REASON_CHARS.
+MAX_REASON_CHARS = 90
+MAX_NAME_CHARS = 36
+CHECK_NAMES = 2
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    if " " in head:
+        head = head[:head.rindex(" ")]
+    return head.rstrip(" ,;:") + "…"
+
+
+def _name(titles: Mapping[str, str] | None, code: str) -> str:
+    """A skill's title for a reason, cut to MAX_NAME_CHARS."""
+    return _cut((titles or {}).get(code, code), MAX_NAME_CHARS)
+
+
+def short_reason(text: str) -> str:
+    """A reason as shown: one line of at most MAX_REASON_CHARS."""
+    return _cut(text, MAX_REASON_CHARS)
+
+
+def _check_text(skills: Sequence[str], titles: Mapping[str, str]) -> str:
+    """Names as many of the check's skills as fit (at most CHECK_NAMES) and counts the rest."""
+    names = [_name(titles, s) for s in skills]
+    text = f"Mastery check: confirm {_and_list(names)}"
+    for shown in range(min(CHECK_NAMES, len(names) - 1), 0, -1):
+        if len(text) <= MAX_REASON_CHARS and len(names) <= CHECK_NAMES + 1:
+            break
+        text = f"Mastery check: confirm {_and_list(names[:shown] + [f'{len(names) - shown} more'])}"
+    return text
+
+
 def _and_list(words: Sequence[str]) -> str:
     words = list(words)
     if len(words) <= 1:
@@ -183,7 +223,7 @@ def _readiness(graph: SkillGraph, code: str, p: Mapping[str, float]) -> float:
 
 
 def _ready_text(graph: SkillGraph, code: str, view: LearnerView, titles: Mapping[str, str]) -> str:
-    t = titles.get(code, code)
+    t = _name(titles, code)
     n = view.attempts.get(code, 0)
     if n > 0:
         return f"Keep going: you're at {round(100 * view.p_mastery.get(code, 0.0))}% on {t}"
@@ -193,7 +233,7 @@ def _ready_text(graph: SkillGraph, code: str, view: LearnerView, titles: Mapping
     if not groups:
         return f"Ready: {t} needs no prerequisites"
     met = [next(iter(sorted(g & view.mastered)), None) for g in groups]
-    names = [titles.get(c, c) for c in met if c]
+    names = [_name(titles, c) for c in met if c]
     if len(groups) == 1:
         return f"Ready: you've mastered the prerequisite {names[0]}" if names else f"Ready to start {t}"
     if len(groups) == 2:
@@ -225,8 +265,9 @@ def rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, w
     ahead = _rank(graph, activities, _with(view, review_due=early), weights, k, titles, difficulty, hints)
     out = []
     for r in ahead:
-        title = (titles or {}).get(r.skills[0], r.skills[0]) if r.skills else "it"
-        lead = Reason("ahead", f"Review ahead: everything open to you is mastered; keep {title} fresh", 1.0)
+        title = _name(titles, r.skills[0]) if r.skills else "it"
+        lead = Reason("ahead", short_reason(f"Review ahead: everything open to you is mastered; keep {title} fresh"),
+                      1.0)
         out.append(Recommendation(r.activity, r.score, "review", r.skills,
                                   (lead,) + tuple(x for x in r.reasons if x.code != "review")))
     return out
@@ -316,27 +357,26 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
                 reasons.append((code, text, weight * value))
 
         if is_check:
-            add("check", w.check, 1.0, act.title.replace("Mastery check: ", "Mastery check: confirm "))
+            add("check", w.check, 1.0, _check_text(act.skill_codes, titles))
         if again:
-            name = titles.get(again[0], again[0])
+            name = _name(titles, again[0])
             if other_way:
                 add("step_back", w.step_back, 1.0, f"Another way in: {MODALITY_WORDS.get(act.kind.value, act.kind.value)} "
                                                    f"on {name}, since more practice has not helped yet")
             else:
-                add("step_back", w.step_back, 0.3, f"Try {name} again: there is nothing to step back to, "
-                                                   "and your teacher knows it is hard going")
+                add("step_back", w.step_back, 0.3, f"Try {name} again: your teacher knows it is hard going")
         if back:
             pre = back[0]
             if pre in mastered:  # the words follow the number: a mastered skill is refreshed, not strengthened
-                text = (f"Step back: refresh {titles.get(pre, pre)} (mastered), which "
-                        f"{titles.get(step[pre], step[pre])} builds on")
+                text = (f"Step back: refresh {_name(titles, pre)} (mastered), which "
+                        f"{_name(titles, step[pre])} builds on")
             else:
-                text = f"Step back: strengthen {titles.get(pre, pre)} before more {titles.get(step[pre], step[pre])}"
+                text = f"Step back: strengthen {_name(titles, pre)} before more {_name(titles, step[pre])}"
             add("step_back", w.step_back, 1.0, text)
         if learn:
             gain = sum(1.0 - p.get(s, 0.0) for s in learn) / len(learn) * kind_gain
             main = learn[0]
-            add("gain", w.gain, gain, f"Most to gain next: {titles.get(main, main)}")
+            add("gain", w.gain, gain, f"Most to gain next: {_name(titles, main)}")
             for s in learn:
                 if s not in readiness:
                     readiness[s] = _readiness(graph, s, p) if s in ready_set else 0.3
@@ -348,7 +388,7 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
             days = max(view.review_due[s] for s in review)
             add("review", w.review, min(1.0, 0.6 + (1.0 - r) * 2.0),
                 f"Review: last practised {ago(days)}" if days >= 1 else "Review: time for a quick re-check")
-            add("gain", w.gain, (1.0 - r) * kind_gain, f"Keep {titles.get(review[0], review[0])} fresh")
+            add("gain", w.gain, (1.0 - r) * kind_gain, f"Keep {_name(titles, review[0])} fresh")
         if act.kind in (ActivityKind.PRACTICE, ActivityKind.CHECK, ActivityKind.PROJECT):
             pm = sum(p.get(s, 0.0) for s in served) / len(served)
             succ = pm * (1 - hints.slip) + (1 - pm) * hints.guess
@@ -364,10 +404,10 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
             add("focus", w.focus, 1.0, "Your teacher's focus this week")
         gl = [s for s in act.skill_codes if s in view.goals]
         if gl:
-            add("goal", w.goal, 1.0, f"Works toward your goal: {titles.get(gl[0], gl[0])}")
-        tags = [t for t in act.tags if t.lower() in view.interests]
-        if tags:
-            add("interest", w.interest, 1.0, f"Matches your interest: {tags[0]}")
+            add("goal", w.goal, 1.0, f"Works toward your goal: {_name(titles, gl[0])}")
+        topic = matching_interest(act.tags, view.interests)
+        if topic:
+            add("interest", w.interest, 1.0, f"Matches your interest: {topic}")
         if act.kind.value in view.modalities:
             add("modality", w.modality, 1.0, f"Matches how you like to learn: {MODALITY_WORDS[act.kind.value]}")
         if last is not None:
@@ -407,6 +447,6 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
     for i in picked:
         score, _, act, purpose, served, raw = scored[i]
         out.append(Recommendation(act, score, purpose, served, tuple(
-            Reason(code, text if isinstance(text, str) else text(), value) for code, text, value in raw)))
+            Reason(code, short_reason(text if isinstance(text, str) else text()), value) for code, text, value in raw)))
     return out
 

@@ -97,7 +97,9 @@ class MapSkillOut(BaseModel):
     skill_id: str
     title: str
     unit: str | None
-    status: str = Field(description="mastered | in_progress | ready | locked")
+    status: str = Field(description="Where the skill stands on the path: mastered | in_progress | ready | locked")
+    state: str = Field("not started", description="Where the learner stands, in the words every page uses: "
+                       "not started | getting there | nearly there | mastered | due for review")
     p_mastery: float = Field(description="The stored mastery estimate, the same on every page (0 before any evidence).")
     n_evidence: int = Field(0, description="Pieces of evidence behind the estimate (0: not started).")
     opened_by_teacher: bool
@@ -109,7 +111,7 @@ class SkillMapOut(BaseModel):
     learner_id: str
     framework_id: str | None
     framework_title: str
-    counts: dict[str, int]
+    counts: dict[str, int] = Field(description="Skills per path status (mastered, in_progress, ready, locked).")
     skills: list[MapSkillOut]
 
 
@@ -176,7 +178,7 @@ def skill_map(uow: Tx, learner_id: str, request: Request, actor: Actor = policy(
     m = svc.skill_map(uow, actor, learner_id)
     return SkillMapOut(learner_id=m.learner_id, framework_id=m.framework_id, framework_title=m.framework_title,
                        counts=m.counts(), skills=[MapSkillOut(
-                           skill_id=s.code, title=s.title, unit=s.unit, status=s.status, p_mastery=s.p_mastery,
+                           skill_id=s.code, title=s.title, unit=s.unit, status=s.status, state=s.state.word, p_mastery=s.p_mastery,
                            n_evidence=s.n_evidence, opened_by_teacher=s.opened_by_teacher, locked_reason=s.locked_reason,
                            unlocks=list(s.unlocks)) for s in m.skills])
 

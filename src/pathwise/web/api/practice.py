@@ -48,6 +48,10 @@ class StartIn(_In):
 
 class NextIn(_In):
     skip: Flag = Field(False, description="Leave the current item unanswered and move on.")
+    easier: Flag = Field(False, description=(
+        "Move on to an easier question of the skill (implies `skip`; the path offers the step back as a "
+        f"choice). Offered once the student is stuck: {practice.STUCK_AFTER} wrong tries on the current item; "
+        "before then the answer is 409 with `field` = `easier`."))
 
 
 class AnswerIn(_In):
@@ -207,8 +211,10 @@ def read_session(uow: Tx, session_id: str, request: Request, actor: Actor = poli
              responses={**PRACTICE, 204: {"description": "No more items: the session is complete."}})
 def next_item(uow: Tx, session_id: str, body: NextIn, request: Request,
               actor: Actor = policy("practice:self", Role.STUDENT)) -> Any:
-    """The item to work on: the unfinished one, or a new one at the student's level; 204 when done."""
-    item = practice.next_item(uow, actor, session_id, skip=body.skip, tracker=system_of(request).tracker())
+    """The item to work on: the unfinished one, or a new one at the student's level (or, once stuck, an
+    easier one with `easier`); 204 when done."""
+    item = practice.next_item(uow, actor, session_id, skip=body.skip, easier=body.easier,
+                              tracker=system_of(request).tracker())
     if item is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return ItemOut.of(item)

@@ -166,7 +166,8 @@ class SkillMasteryOut(BaseModel):
                                          "on it: a right answer never lowers it, a wrong one never raises it, and "
                                          "every page shows this same stored value.")
     mastered: bool = Field(description="p_mastery is at or above the framework's threshold.")
-    level: str
+    level: str = Field(description="Where the learner stands, in the words every page uses: not started | "
+                                   "getting there | nearly there | mastered")
     threshold: float
     n_evidence: int
     n_correct: int

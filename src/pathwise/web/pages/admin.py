@@ -1,5 +1,5 @@
-"""The school administrator's pages: roster import, accounts, frameworks and items, privacy
-requests and a learner's audit trail.
+"""The school administrator's pages: the school's settings (its time zone), roster import,
+accounts, frameworks and items, privacy requests and a learner's audit trail.
 
 Plain HTML forms that work without JavaScript. Each view reads the form, calls the same use
 case the API and the command line call (services.roster, services.school_admin,
@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from datetime import UTC, datetime
+from itertools import groupby
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -32,6 +34,7 @@ from pathwise.services.errors import Conflict, Invalid
 from pathwise.services.items import ParsedItems, import_items, parse_items_document
 from pathwise.web.auth import system_of
 from pathwise.web.deps import Tx
+from pathwise.web.pages import timefmt
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
@@ -61,6 +64,43 @@ def _read(file: UploadFile | None, what: str) -> bytes:
     if not data:
         raise Invalid("the file is empty", field="file")
     return data
+
+
+# -- the school's settings -------------------------------------------------------------------------
+
+
+def _zone_groups() -> list[tuple[str, list[str]]]:
+    """The zone names by region ("Europe", "America", ...), for a list a person can scan."""
+    names = sorted(school_admin.time_zones(), key=lambda n: (n.split("/", 1)[0] if "/" in n else "", n))
+    return [(region or "Universal", list(group))
+            for region, group in groupby(names, key=lambda n: n.split("/", 1)[0] if "/" in n else "")]
+
+
+def _settings_page(uow: Tx, request: Request, actor: Actor, status_code: int = 200, problem: str | None = None,
+                   notice: str | None = None, chosen: str | None = None) -> HTMLResponse:
+    settings = school_admin.school_settings(uow, actor)
+    tz = timefmt.zone(settings.time_zone)
+    now = datetime.now(UTC)
+    local_now = timefmt.full_text(now, tz)
+    return render(request, "admin/settings.html", status_code=status_code, settings=settings, zones=_zone_groups(),
+                  chosen=chosen or settings.time_zone, local_now=local_now, problem=problem, notice=notice)
+
+
+@router.get("/admin/settings")
+def settings_page(uow: Tx, request: Request, done: Annotated[str, Query(max_length=20)] = "",
+                  actor: Actor = _admin("school:settings")) -> HTMLResponse:
+    return _settings_page(uow, request, actor, notice="Saved: pages now show times in the school's time zone."
+                          if done == "zone" else None)
+
+
+@router.post("/admin/settings")
+def settings_save(uow: Tx, request: Request, time_zone: Annotated[str, Form(max_length=100)] = "",
+                  actor: Actor = _admin("school:settings")) -> Response:
+    try:
+        school_admin.set_time_zone(uow, actor, time_zone)
+    except Invalid as exc:
+        return _settings_page(uow, request, actor, 422, problem=str(exc))
+    return RedirectResponse("/admin/settings?done=zone", status_code=303)
 
 
 # -- roster import ---------------------------------------------------------------------------------

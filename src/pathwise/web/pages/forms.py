@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pathwise.services.errors import Invalid
+from pathwise.web.pages.timefmt import local_to_utc, zone
 
 
-def form_datetime(text: str, what: str) -> datetime | None:
-    """A date and time typed in a form (``datetime-local``: no zone means UTC); None when
+def form_datetime(text: str, what: str, tz: ZoneInfo | None = None) -> datetime | None:
+    """A date and time typed in a form (``datetime-local``: a wall-clock time in the school's
+    zone ``tz``, UTC when none is given), as the UTC instant the use cases take; None when
     left empty; a clear refusal naming ``what`` ("opening", "closing") otherwise."""
     if not text.strip():
         return None
@@ -16,4 +19,4 @@ def form_datetime(text: str, what: str) -> datetime | None:
         dt = datetime.fromisoformat(text.strip())
     except ValueError:
         raise Invalid(f"the {what} date is not a date and time", "window") from None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+    return local_to_utc(dt, tz or zone("UTC"))

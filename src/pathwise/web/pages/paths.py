@@ -27,8 +27,6 @@ from pathwise.web.deps import Tx
 
 router = APIRouter(include_in_schema=False)
 
-STATUS_WORDS = {"mastered": "Mastered", "in_progress": "In progress", "ready": "Ready to learn", "locked": "Locked"}
-STATUS_SYMBOL = {"mastered": "✓", "in_progress": "◐", "ready": "○", "locked": "🔒"}
 PURPOSE_WORDS = {"learn": "Learn", "review": "Review", "step_back": "Step back", "check": "Mastery check"}
 
 
@@ -62,8 +60,8 @@ def _map_page(uow: UnitOfWork, request: Request, actor: Actor, problem: str | No
     if loose:
         units.append(("", "Other skills", loose))
     titles = {s.code: s.title for s in m.skills}
-    return render(request, "paths/map.html", status_code=status_code, m=m, units=units, counts=m.counts(),
-                  reviews=due, next_up=nxt, titles=titles, words=STATUS_WORDS, symbols=STATUS_SYMBOL,
+    return render(request, "paths/map.html", status_code=status_code, m=m, units=units, counts=m.state_counts(),
+                  reviews=due, next_up=nxt, titles=titles,
                   problem=problem, notice=NOTES.get(request.query_params.get("note", "")),
                   title="My learning path")
 

@@ -27,7 +27,7 @@ from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid, NotFound, ServiceError
 from pathwise.web.auth import system_of
 from pathwise.web.pages.forms import form_datetime
-from pathwise.web.pages.render import render
+from pathwise.web.pages.render import render, school_zone
 from pathwise.web.policy import policy
 from pathwise.web.pages.links import safe_link
 from pathwise.services.context import UnitOfWork
@@ -447,8 +447,8 @@ def assign_post(uow: Tx, assessment_id: str, request: Request,
                 student_ids: Annotated[list[str] | None, Form(max_length=500)] = None,
                 actor: Actor = policy("class:write", Role.TEACHER, Role.ADMIN)) -> Response:
     try:
-        opens = form_datetime(opens_at, "opening") or datetime.now(UTC)
-        closes = form_datetime(closes_at, "closing")
+        opens = form_datetime(opens_at, "opening", school_zone(request)) or datetime.now(UTC)
+        closes = form_datetime(closes_at, "closing", school_zone(request))
         options = {c.id: {s.id for s in c.students} for c in asm.teaching_options(uow, actor)}
         group = [sid for sid in (student_ids or []) if sid in options.get(class_id, set())]
         asm.assign(uow, actor, assessment_id, class_id, opens, closes, group)

@@ -124,7 +124,10 @@ def student_home(uow: Tx, request: Request, recent: Annotated[int | None, Query(
 @router.get("/teacher")
 def teacher_home(uow: Tx, request: Request, actor: Actor = policy("class:read", Role.TEACHER)) -> HTMLResponse:
     classes = school.teacher_home(uow, actor)
-    return render(request, "teacher.html", classes=classes)
+    from pathwise.services.early_warning import flagged_counts
+
+    attention = flagged_counts(uow, actor, [v.section.id for v in classes])
+    return render(request, "teacher.html", classes=classes, attention=attention)
 
 
 def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, back: tuple[str, str]) -> HTMLResponse:
@@ -149,8 +152,10 @@ def learner_page(uow: Tx, learner_id: str, request: Request, recent: Annotated[i
     overview = school.learner_overview(uow, actor, learner_id, recent=_recent_limit(recent))
     calibration = practice.calibration(uow, actor, learner_id)
     back = ("/teacher", "My classes") if actor.role == Role.TEACHER else ("/admin", "School")
+    from pathwise.services.library import learner_handins
     return render(request, "learner.html", overview=overview, mode="staff", title=overview.learner.display_name,
-                  back=back, more_url=f"/learners/{learner_id}?recent=50", calibration=calibration)
+                  back=back, more_url=f"/learners/{learner_id}?recent=50", calibration=calibration,
+                  projects=learner_handins(uow, actor, learner_id))
 
 
 @router.get("/guardian")

@@ -24,10 +24,11 @@ from pathwise.services import library, outside_work, overrides
 from pathwise.services.access import Actor
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Conflict, Invalid, NotFound
+from pathwise.services.item_options import item_options
 from pathwise.web.auth import system_of
 from pathwise.web.deps import Tx
 from pathwise.web.pages.forms import form_datetime
-from pathwise.web.pages.render import render
+from pathwise.web.pages.render import render, school_zone
 from pathwise.web.policy import policy
 
 router = APIRouter(include_in_schema=False)
@@ -229,6 +230,7 @@ def _assessment_page(uow: UnitOfWork, request: Request, actor: Actor, form: dict
     boxes = list(form["skills"]) + [""] * SKILL_BOXES
     return render(request, "teaching/assessment.html", status_code=status_code, form=form, editing=editing,
                   boxes=boxes[:max(SKILL_BOXES, len(form["skills"]) + 1)], skills=_skills(uow, actor),
+                  item_options=item_options(uow, actor) if can_edit else [],
                   rubrics=asm.teacher_rubrics(uow, actor), kinds=KIND_WORDS, problem=problem, field=field,
                   notice=notice, can_edit=can_edit,
                   title=(form["title"] if editing else "New check, unit or project"), **extra)
@@ -240,7 +242,8 @@ async def _assessment_posted(request: Request, uow: UnitOfWork, actor: Actor) ->
     return {"id": str(f.get("id", "")).strip()[:64], "title": str(f.get("title", "")).strip()[:200],
             "kind": str(f.get("kind", "check"))[:16],
             "skills": _pick([str(v)[:128] for v in f.getlist("skill")], options),
-            "items": str(f.get("items", ""))[:20000], "rubric_id": str(f.get("rubric_id", "")).strip()[:64],
+            "items": "\n".join([str(v)[:128] for v in f.getlist("item")][:500] + [str(f.get("items", ""))[:20000]]),
+            "rubric_id": str(f.get("rubric_id", "")).strip()[:64],
             "time_limit": str(f.get("time_limit", "")).strip()[:8], "hints": bool(f.get("hints")),
             "peer_review": bool(f.get("peer_review")), "description": str(f.get("description", ""))[:5000]}
 
@@ -335,8 +338,8 @@ def assign(uow: Tx, assessment_id: str, request: Request,
             group = [sid for sid in (student_ids or []) if sid in members]
         else:
             raise Invalid("choose a class, a group or a student to assign it to", "target")
-        opens = form_datetime(opens_at, "opening") or datetime.now(UTC)
-        asm.assign(uow, actor, a.id, class_id, opens, form_datetime(closes_at, "closing"), group)
+        opens = form_datetime(opens_at, "opening", school_zone(request)) or datetime.now(UTC)
+        asm.assign(uow, actor, a.id, class_id, opens, form_datetime(closes_at, "closing", school_zone(request)), group)
     except Invalid as exc:
         try:
             asm.editable_assessment(uow, actor, a.id)
@@ -394,3 +397,70 @@ def observe(uow: Tx, learner_id: str, skill_code: str, request: Request,
     except Invalid as exc:
         return _skill_page(uow, request, actor, learner_id, skill_code, problem=str(exc), status_code=422)
     return _see_other(f"/learners/{learner_id}/skills/{skill_code}?saved=1")
+
+
+# -- hand-ins for library projects --------------------------------------------------------------
+
+
+@router.get("/teacher/handins")
+def library_handins(uow: Tx, request: Request,
+                    actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    """The library projects students of the teacher's classes (an admin's school) handed in work for."""
+    return render(request, "teaching/handins.html", projects=library.library_projects(uow, actor),
+                  title="Hand-ins for library projects")
+
+
+@router.get("/teacher/library/{activity_id}/handins")
+def library_project_handins(uow: Tx, activity_id: str, request: Request,
+                            actor: Actor = policy("class:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    """One library project's hand-ins across the teacher's classes (each read audited)."""
+    title, rows = library.activity_handins(uow, actor, activity_id)
+    return render(request, "teaching/handins_project.html", project_title=title, rows=rows,
+                  title=f"Hand-ins: {title}")
+
+
+def _handin_page(uow: UnitOfWork, request: Request, actor: Actor, handin_id: str, *, saved: bool = False,
+                 problem: str | None = None, status_code: int = 200,
+                 form: dict[str, Any] | None = None) -> HTMLResponse:
+    from pathwise.services.mastery import learner_mastery
+
+    view = library.staff_handin(uow, actor, handin_id)
+    wanted = set(view.skill_codes)
+    mastery = [m for m in learner_mastery(uow, actor, view.learner.id) if m.skill_code in wanted]
+    return render(request, "teaching/handin.html", status_code=status_code, v=view, mastery=mastery, saved=saved,
+                  problem=problem, form=form or {}, title=f"{view.project_title}: {view.learner.display_name}")
+
+
+@router.get("/teacher/handins/{handin_id}")
+def handin_page(uow: Tx, handin_id: str, request: Request, saved: str | None = None,
+                actor: Actor = policy("learner:read", Role.TEACHER, Role.ADMIN)) -> HTMLResponse:
+    """One hand-in (its text, link and file) with the form that scores it."""
+    return _handin_page(uow, request, actor, handin_id, saved=bool(saved))
+
+
+@router.post("/teacher/handins/{handin_id}")
+async def handin_score(uow: Tx, handin_id: str, request: Request,
+                       actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
+    """Score a hand-in (its rubric's criteria, or one overall level) with a comment: it becomes evidence."""
+    from pathwise.web.pages.practice import _rubric_scores
+
+    form = await request.form()
+    scores, bad = _rubric_scores(form)
+    comment = str(form.get("comment", ""))[:5000]
+    level = str(form.get("level", "")).strip()
+    typed = {"comment": comment, "level": level, "scores": scores}
+
+    def work() -> None:
+        if bad:
+            raise Invalid(bad, "scores")
+        system = system_of(request)
+        points = int(level) if level.isdigit() and len(level) < 4 else (-1 if level else None)
+        library.score_handin(uow, system.tracker(), actor, handin_id, points=points,
+                             scores=scores, comment=comment)
+
+    try:
+        await run_in_threadpool(work)
+    except Invalid as exc:
+        return await run_in_threadpool(lambda: _handin_page(uow, request, actor, handin_id, problem=str(exc),
+                                                            status_code=422, form=typed))
+    return _see_other(f"/teacher/handins/{handin_id}?saved=1")

@@ -1,0 +1,138 @@
+"""How a page says when something happened or will happen: in the school's time zone, and
+relative where that reads better ("today, 14:05", "yesterday, 14:05", "Monday, 14:05",
+"3 Dec, 14:05", "3 Dec 2025"; "tomorrow, 09:00" for what is coming).
+
+Pure functions of an instant, a zone and "now": no clock, no database, no request. The
+page renderer (``render.py``) binds them to the signed-in user's school zone as Jinja
+filters. Words depend on calendar days in the zone, so they are right across daylight
+saving changes (``zoneinfo``). A form's typed date and time is read in the zone by
+``local_to_utc``. Nothing here decides what a time means (open, due, late): only how it reads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from markupsafe import Markup, escape
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+NEAR_DAYS = 6  # within this many days before or after today, a weekday name reads better than a date
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    """The zone of an IANA name; an unknown name falls back to UTC (the setting refuses unknown
+    names, so this only keeps a page drawing when a stored value is no longer known)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _aware(dt: datetime) -> datetime:
+    """A stored instant; a naive one is taken as UTC (the store writes UTC)."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+def local(dt: datetime, tz: ZoneInfo) -> datetime:
+    return _aware(dt).astimezone(tz)
+
+
+def _day_words(d: date, today: date) -> tuple[str, bool]:
+    """(words for the day, whether they are relative to today)."""
+    delta = (d - today).days
+    if delta == 0:
+        return "today", True
+    if delta == -1:
+        return "yesterday", True
+    if delta == 1:
+        return "tomorrow", True
+    if -NEAR_DAYS <= delta <= NEAR_DAYS:
+        return WEEKDAYS[d.weekday()], True
+    if d.year == today.year:
+        return f"{d.day} {MONTHS[d.month - 1]}", False
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}", False
+
+
+def when_text(dt: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """A moment in words: "today, 14:05", "yesterday, 14:05", "Monday, 14:05" (the last or the
+    next six days), "3 Dec, 14:05" (this year), "3 Dec 2025" (another year)."""
+    at, today = local(dt, tz), local(now, tz).date()
+    words, relative = _day_words(at.date(), today)
+    if relative or at.year == today.year:
+        return f"{words}, {at:%H:%M}"
+    return words
+
+
+def day_text(d: date | datetime, tz: ZoneInfo, now: datetime) -> str:
+    """A day in words: "today", "yesterday", "tomorrow", "Monday", "3 Dec", "3 Dec 2025". A
+    datetime is first put in the zone; a plain date is a calendar day as it is."""
+    day = local(d, tz).date() if isinstance(d, datetime) else d
+    return _day_words(day, local(now, tz).date())[0]
+
+
+def full_text(dt: datetime, tz: ZoneInfo) -> str:
+    """The whole moment, for a tooltip: "Wednesday 3 December 2025, 14:05 (Europe/London)"."""
+    at = local(dt, tz)
+    return f"{WEEKDAYS[at.weekday()]} {at.day} {MONTHS_LONG[at.month - 1]} {at.year}, {at:%H:%M} ({tz.key})"
+
+
+def full_day_text(d: date | datetime, tz: ZoneInfo) -> str:
+    day = local(d, tz).date() if isinstance(d, datetime) else d
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS_LONG[day.month - 1]} {day.year}"
+
+
+def clock_text(dt: datetime, tz: ZoneInfo) -> str:
+    """Only the time of day in the zone: "14:05"."""
+    return f"{local(dt, tz):%H:%M}"
+
+
+def iso_instant(dt: datetime) -> str:
+    """The instant for ``<time datetime>``: UTC, ISO 8601, whatever zone the page speaks."""
+    return _aware(dt).astimezone(UTC).isoformat()
+
+
+def when_html(dt: datetime | None, tz: ZoneInfo, now: datetime, empty: str = "never") -> Markup:
+    """``<time>`` with the ISO instant, the full date and zone as its title, and the words."""
+    if dt is None:
+        return Markup(escape(empty))
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        iso_instant(dt), full_text(dt, tz), when_text(dt, tz, now))
+
+
+def day_html(d: date | datetime | None, tz: ZoneInfo, now: datetime, empty: str = "—") -> Markup:
+    if d is None:
+        return Markup(escape(empty))
+    stamp = iso_instant(d) if isinstance(d, datetime) else d.isoformat()
+    title = full_day_text(d, tz) + (f" ({tz.key})" if isinstance(d, datetime) else "")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(stamp, title, day_text(d, tz, now))
+
+
+def clock_html(dt: datetime | None, tz: ZoneInfo, empty: str = "—") -> Markup:
+    if dt is None:
+        return Markup(escape(empty))
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        iso_instant(dt), full_text(dt, tz), clock_text(dt, tz))
+
+
+def local_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
+    """A wall-clock time typed in the zone, as a UTC instant. A time that happens twice (the
+    hour the clocks go back) is the first of the two; a time that does not happen (the hour
+    the clocks go forward) is read with the offset from before the change, so it lands just
+    after it, as a wall clock moved forward would show. An aware time keeps its instant."""
+    if naive.tzinfo is not None:
+        return naive.astimezone(UTC)
+    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def now_in(tz: ZoneInfo, now: datetime) -> datetime:
+    return local(now, tz)
+
+
+__all__ = ["clock_html", "clock_text", "day_html", "day_text", "full_text", "iso_instant", "local",
+           "local_to_utc", "now_in", "when_html", "when_text", "zone"]
