@@ -82,7 +82,7 @@ def test_a_demo_student_follows_each_kind_of_recommendation_and_never_meets_a_40
                     page.get_by_role("button", name="Hand in").click()
                     page.wait_for_load_state()
                     expect(page.locator("#handed-in")).to_have_text("Handed in. Your teacher can see it now.")
-                    expect(page.locator("#my-handins")).to_contain_text("Handed in on")
+                    expect(page.locator("#my-handins")).to_contain_text("Handed in")
                 else:
                     assert f"/library/{activity_id}" in page.url, page.url
                     page.get_by_role("button", name="Done").click()

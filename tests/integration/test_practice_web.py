@@ -352,7 +352,7 @@ def test_summary_shows_gains_but_does_not_dwell_on_a_drop(setup) -> None:  # typ
         c.login(user)
         session_url = c.post("/practice/skill/frac.add", data={"csrf_token": c.csrf}).headers["location"]
         page = c.page(session_url)
-        assert "Not started yet" in page.text  # no number before any evidence
+        assert "Not started" in page.text  # no number before any evidence
         # a first answer starts the skill: the meter shows the estimate, with no change to claim
         c.post(f"{session_url}/answer", data={"csrf_token": c.csrf, "presentation_id": _field(page.text, "presentation_id"),
                                               "attempt_id": _field(page.text, "attempt_id"), "response": "3/4"})
