@@ -100,14 +100,14 @@ def iso_instant(dt: datetime) -> str:
 def when_html(dt: datetime | None, tz: ZoneInfo, now: datetime, empty: str = "never") -> Markup:
     """``<time>`` with the ISO instant, the full date and zone as its title, and the words."""
     if dt is None:
-        return Markup(escape(empty))
+        return escape(empty)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
         iso_instant(dt), full_text(dt, tz), when_text(dt, tz, now))
 
 
 def day_html(d: date | datetime | None, tz: ZoneInfo, now: datetime, empty: str = "—") -> Markup:
     if d is None:
-        return Markup(escape(empty))
+        return escape(empty)
     stamp = iso_instant(d) if isinstance(d, datetime) else d.isoformat()
     title = full_day_text(d, tz) + (f" ({tz.key})" if isinstance(d, datetime) else "")
     return Markup('<time datetime="{}" title="{}">{}</time>').format(stamp, title, day_text(d, tz, now))
@@ -115,7 +115,7 @@ def day_html(d: date | datetime | None, tz: ZoneInfo, now: datetime, empty: str 
 
 def clock_html(dt: datetime | None, tz: ZoneInfo, empty: str = "—") -> Markup:
     if dt is None:
-        return Markup(escape(empty))
+        return escape(empty)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
         iso_instant(dt), full_text(dt, tz), clock_text(dt, tz))
 
