@@ -450,11 +450,13 @@ def learner_handins(uow: UnitOfWork, actor: Actor, learner_id: str) -> list[Lear
     return [LearnerProject(aid, rs[0].project_title, tuple(rs)) for aid, rs in projects.items()]
 
 
-def staff_handin(uow: UnitOfWork, actor: Actor, handin_id: str) -> StaffHandin:
-    """One hand-in of a library project for staff who may read its student (audited), with
-    the project's rubric or overall levels and the scores given so far."""
+def _staff_handin_of(uow: UnitOfWork, actor: Actor, handin_id: str,
+                     need: Need) -> tuple[Handin, User, Activity, dict[str, str]]:
+    """A library-project hand-in as staff reach it: the hand-in, its learner (audited), the
+    project and the titles of the skills on the learner's framework; anything out of reach or
+    no longer a library project makes the hand-in "not found"."""
     h = _get_handin(uow, handin_id)
-    learner = _staff_learner(uow, actor, h, Need.READ)
+    learner = _staff_learner(uow, actor, h, need)
     act = _library_project(uow, h.activity_id)
     if act is None:
         raise NotFound(f"no hand-in {handin_id}")
@@ -462,6 +464,13 @@ def staff_handin(uow: UnitOfWork, actor: Actor, handin_id: str) -> StaffHandin:
         _, titles = _activity(uow, learner.id, act.id)
     except NotFound:
         raise NotFound(f"no hand-in {handin_id}") from None
+    return h, learner, act, titles
+
+
+def staff_handin(uow: UnitOfWork, actor: Actor, handin_id: str) -> StaffHandin:
+    """One hand-in of a library project for staff who may read its student (audited), with
+    the project's rubric or overall levels and the scores given so far."""
+    h, learner, act, titles = _staff_handin_of(uow, actor, handin_id, Need.READ)
     skill_codes = tuple(c for c in act.skill_codes if c in titles)
     skill_titles = tuple(titles[c] for c in skill_codes)
     rubric, description = _project_rubric(uow, actor, act.id)
@@ -490,15 +499,7 @@ def score_handin(uow: UnitOfWork, tracker: Tracker, actor: Actor, handin_id: str
     from pathwise.services import assessments as asm
     from pathwise.services.evidence import record_evidence
 
-    h = _get_handin(uow, handin_id)
-    learner = _staff_learner(uow, actor, h, Need.WRITE)
-    act = _library_project(uow, h.activity_id)
-    if act is None:
-        raise NotFound(f"no hand-in {handin_id}")
-    try:
-        _, titles = _activity(uow, learner.id, act.id)
-    except NotFound:
-        raise NotFound(f"no hand-in {handin_id}") from None
+    h, learner, act, titles = _staff_handin_of(uow, actor, handin_id, Need.WRITE)
     comment = (comment or "").strip()
     if len(comment) > 2000:
         raise Invalid("the comment is longer than 2000 characters", "comment")
