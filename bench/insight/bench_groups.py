@@ -35,7 +35,7 @@ from pathwise.domain.content import Item
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.framework import Framework, SkillGraph
 from pathwise.engine.insight.groups import GroupNeed, GroupSettings, StudentEvidence, SuggestedGroup, suggest_groups
-from pathwise.engine.simulate_school import SimItem, SimRecord, make_students, simulate
+from pathwise.engine.simulate_school import SimRecord, make_students, sim_items, simulate
 from pathwise.interop.demo import framework as demo_case
 from pathwise.services.access import Actor
 from pathwise.services.demo_data import load_activities, load_items
@@ -58,15 +58,6 @@ def demo_framework() -> Framework:
         db.dispose()
     assert fw is not None
     return fw
-
-
-def sim_items(items: list[Item]) -> dict[str, list[SimItem]]:
-    out: dict[str, list[SimItem]] = {}
-    for it in items:
-        guess = 1.0 / len(it.choices) if it.type.value == "single_choice" and it.choices else \
-            0.1 if it.type.value in ("multiple_choice", "ordering") else 0.05
-        out.setdefault(it.skill_codes[0], []).append(SimItem(it.id, it.skill_codes, it.difficulty, guess))
-    return out
 
 
 def matches(graph: SkillGraph, g: SuggestedGroup, known: set[str], member: str) -> bool:

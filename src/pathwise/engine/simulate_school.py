@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from pathwise.domain.framework import SkillGraph
+from pathwise.domain.content import Item
 
 PERSONAS = ("typical", "ahead", "struggling", "stuck")
 PLACEMENT_ITEMS = 3  # items per earlier skill in the start-of-term check
@@ -38,6 +39,18 @@ class SimItem:
     skill_codes: tuple[str, ...]
     difficulty: float = 0.0  # about -1 (easy) .. 1 (hard)
     guess: float = 0.1  # chance of a right answer without the skill (higher for choices)
+
+
+def sim_items(items: Sequence[Item]) -> dict[str, list[SimItem]]:
+    """Bank items as the simulator sees them, by their first skill: a single choice is
+    guessed right one time in its number of choices, a multiple choice or an ordering one
+    time in ten, anything typed one time in twenty."""
+    out: dict[str, list[SimItem]] = {}
+    for it in items:
+        guess = 1.0 / len(it.choices) if it.type.value == "single_choice" and it.choices else \
+            0.1 if it.type.value in ("multiple_choice", "ordering") else 0.05
+        out.setdefault(it.skill_codes[0], []).append(SimItem(it.id, it.skill_codes, it.difficulty, guess))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ from argon2 import PasswordHasher
 from pathwise.domain.content import Item
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
-from pathwise.engine.simulate_school import SimItem, SimRecord, make_students, simulate
+from pathwise.engine.simulate_school import SimRecord, make_students, sim_items, simulate
 from pathwise.services import kt as kt_service
 from pathwise.services import mastery, path_state
 from pathwise.services.access import Actor
@@ -160,7 +160,7 @@ def seed_demo(uow: UnitOfWork, framework: CaseFramework, seed: int = 7, progress
     starts = [unit_start[p["start_unit"]] for p in students]
     sims = make_students([p["id"] for p in students], starts, {p["id"]: p["persona"] for p in students},
                          sequence, seed)
-    records = simulate(fw.graph(), sequence, _sim_items(items), sims, start_at, weeks, seed)
+    records = simulate(fw.graph(), sequence, sim_items(items), sims, start_at, weeks, seed)
     done += 1
     tick(done, n_steps, f"storing {len(records)} answers")
     evidence, seqs = _evidence(records, {i.id: i for i in items}, seed)
@@ -233,15 +233,6 @@ def demo_logins(uow: UnitOfWork) -> list[tuple[str, str, str]]:
 def _hashes() -> dict[Role, str]:
     ph = PasswordHasher()
     return {role: ph.hash(pw) for role, pw in DEMO_PASSWORDS.items()}
-
-
-def _sim_items(items: list[Item]) -> dict[str, list[SimItem]]:
-    out: dict[str, list[SimItem]] = {}
-    for it in items:
-        guess = 1.0 / len(it.choices) if it.type.value == "single_choice" and it.choices else \
-            0.1 if it.type.value in ("multiple_choice", "ordering") else 0.05
-        out.setdefault(it.skill_codes[0], []).append(SimItem(it.id, it.skill_codes, it.difficulty, guess))
-    return out
 
 
 def _username(base: str, taken: set[str]) -> str:
