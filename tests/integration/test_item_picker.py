@@ -15,7 +15,7 @@ from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.item_options import item_options
 from tests.integration.test_crawl import visible_text
-from tests.security.web_client import WebClient
+from tests.security.web_client import clients
 from tests.security.web_school import build_school
 
 
@@ -30,17 +30,8 @@ def setup(app: App):  # type: ignore[no-untyped-def]
         uow.items.add(Item("ip.hill.1", ("frac.add",), ItemType.NUMERIC, "Hillview's own sum 5/8 + 1/8?", "3/4"),
                       "fw-fractions", school_id=w.other_school)
         uow.commit()
-    clients: list[WebClient] = []
-
-    def client(who: str) -> WebClient:
-        c = WebClient(app)
-        clients.append(c)
-        assert c.login(who).status_code == 303
-        return c
-
-    yield app, w, client
-    for c in clients:
-        c.close()
+    with clients(app) as client:
+        yield app, w, client
 
 
 def _labels(html: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathwise.services import class_paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.items import import_items, parse_items_document
-from tests.security.web_client import WebClient
+from tests.security.web_client import clients
 from tests.security.web_school import WebSchool, build_school
 
 ITEMS = """
@@ -45,16 +45,8 @@ def setup(app: App):  # type: ignore[no-untyped-def]
         for learner in (w.ana, w.ben, w.cara, w.dan, w.eva):  # Add fractions waits for Equivalent fractions
             class_paths.open_skill(uow, Actor.system(), learner, "frac.add", "practised here")
         uow.commit()
-    clients: list[WebClient] = []
-
-    def client() -> WebClient:
-        c = WebClient(app)
-        clients.append(c)
-        return c
-
-    yield app, w, client
-    for c in clients:
-        c.close()
+    with clients(app) as client:
+        yield app, w, client
 
 
 def _meter(html: str) -> int:

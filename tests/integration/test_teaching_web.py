@@ -18,7 +18,7 @@ from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.services.items import import_items, parse_items_document
-from tests.security.web_client import WebClient
+from tests.security.web_client import WebClient, clients
 from tests.security.web_school import build_school
 
 ITEMS = """
@@ -48,17 +48,8 @@ def setup(app: App):  # type: ignore[no-untyped-def]
     with app.uow() as uow:
         assert import_items(uow, Actor.system(), parsed.items, parsed.problems).stored
         uow.commit()
-    clients: list[WebClient] = []
-
-    def client(who: str) -> WebClient:
-        c = WebClient(app)
-        clients.append(c)
-        assert c.login(who).status_code == 303
-        return c
-
-    yield app, w, client
-    for c in clients:
-        c.close()
+    with clients(app) as client:
+        yield app, w, client
 
 
 def _post(c: WebClient, url: str, data: dict[str, object]):  # type: ignore[no-untyped-def]

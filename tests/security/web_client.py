@@ -6,12 +6,14 @@ warnings are errors here). It keeps cookies like a browser and can sign in throu
 the real login form or fetch a bearer token through the API.
 
 Fixtures: ``school`` (an ``App`` on SQLite and PostgreSQL with ``build_school``'s
-people) and ``web`` (makes clients on that app; closed after the test);
+people) and ``web`` (makes clients on that app; closed after the test; ``clients`` does
+the same inside a block, for a test's own fixture);
 ``sqlite_school`` and ``sqlite_web`` do the same on SQLite only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator
@@ -86,17 +88,29 @@ def school(app: App) -> tuple[App, WebSchool]:
     return app, build_school(app)
 
 
-def _clients(system: App) -> Iterator[Callable[[], WebClient]]:
+@contextlib.contextmanager
+def clients(system: App) -> Iterator[Callable[..., WebClient]]:
+    """Makes clients on ``system``, each signed in as ``who`` when given (the login must
+    succeed); all are closed on leaving the block."""
     made: list[WebClient] = []
 
-    def make() -> WebClient:
+    def make(who: str | None = None) -> WebClient:
         c = WebClient(system)
         made.append(c)
+        if who is not None:
+            assert c.login(who).status_code == 303, f"{who} could not sign in"
         return c
 
-    yield make
-    for c in made:
-        c.close()
+    try:
+        yield make
+    finally:
+        for c in made:
+            c.close()
+
+
+def _clients(system: App) -> Iterator[Callable[..., WebClient]]:
+    with clients(system) as make:
+        yield make
 
 
 @pytest.fixture
