@@ -43,7 +43,7 @@ from pathwise.services.context import App, transaction
 from pathwise.services.items import import_items, parse_items_document
 from pathwise.web.policy import walk_routes
 from tests.security.access_matrix import DENY, NONE, OK, OWN_AUTH, POLICY, ROLES, SIGNIN, Row
-from tests.security.web_client import WebClient, bearer
+from tests.security.web_client import WebClient, bearer, clients
 from tests.security.web_school import PASSWORD, WebSchool, build_school
 
 W = WebSchool()
@@ -565,16 +565,8 @@ LAST = {("POST", "/logout"), ("DELETE", "/api/v1/learners/{learner_id}/record")}
 
 @pytest.fixture
 def world(sqlite_app: App) -> Iterator[World]:
-    made: list[WebClient] = []
-
-    def web() -> WebClient:
-        c = WebClient(sqlite_app)
-        made.append(c)
-        return c
-
-    yield build_world(sqlite_app, web)
-    for c in made:
-        c.close()
+    with clients(sqlite_app) as web:
+        yield build_world(sqlite_app, web)
 
 
 STUDENT_NAMES = ("Ana Lopez", "Ben Carter", "Cara Singh", "Dan Kim", "Eva Novak", "Zed Young")
