@@ -1,5 +1,6 @@
-"""What the browser tests share: a live server on a free local port in a thread, the
-flags Debian's Chromium runs with here, and signing in through the real form."""
+"""What the browser tests share: a migrated SQLite system in a file, a live server on a
+free local port in a thread, the flags Debian's Chromium runs with here, and signing in
+through the real form."""
 
 from __future__ import annotations
 
@@ -8,12 +9,25 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from pathwise.config import Mode, Settings
 from pathwise.services.context import App
 from tests.security.web_school import PASSWORD
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@contextmanager
+def sqlite_system(path: Path) -> Iterator[App]:
+    """A test-mode system on a new SQLite file at ``path``, migrated; closed when the block ends."""
+    system = App.from_settings(Settings(database_url=f"sqlite:///{path}", mode=Mode.TEST))
+    system.migrate()
+    try:
+        yield system
+    finally:
+        system.close()
 
 
 def free_port() -> int:

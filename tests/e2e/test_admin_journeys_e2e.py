@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.services.context import App
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,12 +23,10 @@ GUARDIAN_PASSWORD = "plum tiger mosaic 417"
 
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system, evidence=False)
-    with serve(system) as base:
-        yield base, system, w
-    system.close()
+    with sqlite_system(tmp_path / 'e2e.db') as system:
+        w = build_school(system, evidence=False)
+        with serve(system) as base:
+            yield base, system, w
 
 
 def _sample_zip(shared_data: Path, tmp_path: Path) -> Path:

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.domain.mastery_states import WORDS, state_of
 from pathwise.domain.people import Role
 from pathwise.interop import demo as demo_door
 from pathwise.services.context import App
 from pathwise.services.mastery import mastery_rows
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.integration.test_crawl import PASSWORDS, internal_codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,12 +25,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def demo(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'family.db'}", mode=Mode.TEST))
-    system.migrate()
-    demo_door.seed(system, students_per_class=6, weeks=4)
-    with serve(system) as base:
-        yield base, system
-    system.close()
+    with sqlite_system(tmp_path / 'family.db') as system:
+        demo_door.seed(system, students_per_class=6, weeks=4)
+        with serve(system) as base:
+            yield base, system
 
 
 def _family(system: App, username: str) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.services.context import App
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.integration.test_paths_service import add_content
 from tests.security.web_school import WebSchool, build_school
 
@@ -22,13 +21,11 @@ FOCUS = "Your teacher's focus this week"
 
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'groups.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system)
-    add_content(system)
-    with serve(system) as base:
-        yield base, system, w
-    system.close()
+    with sqlite_system(tmp_path / 'groups.db') as system:
+        w = build_school(system)
+        add_content(system)
+        with serve(system) as base:
+            yield base, system, w
 
 
 def test_a_suggested_group_is_edited_kept_assigned_and_reaches_whats_next(  # type: ignore[no-untyped-def]

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.evidence import record_evidence
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,25 +21,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'warning.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system, evidence=False)
-    now = datetime.now(UTC)
-    evs = []
-    # Ben: sixteen tries at Compare fractions over four days, none right (spinning and stalled)
-    for i in range(16):
-        at = now - timedelta(days=6) + timedelta(days=i // 4, minutes=5 * (i % 4))
-        evs.append(Evidence(f"e2e-ben-{i}", w.ben, EvidenceKind.ANSWER, ("frac.compare",), 0.0, at))
-    # Ana: steady work today, all right
-    for i in range(6):
-        evs.append(Evidence(f"e2e-ana-{i}", w.ana, EvidenceKind.ANSWER, ("frac.equiv",), 1.0,
-                            now - timedelta(hours=2, minutes=-5 * i)))
-    with system.uow() as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-        uow.commit()
-    with serve(system) as base:
-        yield base, system, w
-    system.close()
+    with sqlite_system(tmp_path / 'warning.db') as system:
+        w = build_school(system, evidence=False)
+        now = datetime.now(UTC)
+        evs = []
+        # Ben: sixteen tries at Compare fractions over four days, none right (spinning and stalled)
+        for i in range(16):
+            at = now - timedelta(days=6) + timedelta(days=i // 4, minutes=5 * (i % 4))
+            evs.append(Evidence(f"e2e-ben-{i}", w.ben, EvidenceKind.ANSWER, ("frac.compare",), 0.0, at))
+        # Ana: steady work today, all right
+        for i in range(6):
+            evs.append(Evidence(f"e2e-ana-{i}", w.ana, EvidenceKind.ANSWER, ("frac.equiv",), 1.0,
+                                now - timedelta(hours=2, minutes=-5 * i)))
+        with system.uow() as uow:
+            record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+            uow.commit()
+        with serve(system) as base:
+            yield base, system, w
 
 
 def test_teacher_sees_the_most_urgent_student_first(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]

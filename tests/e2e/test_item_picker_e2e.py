@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.domain.content import Item, ItemType
 from pathwise.domain.people import Role
 from pathwise.services import assessments as asm
 from pathwise.services.access import Actor
 from pathwise.services.context import App
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,18 +22,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system, evidence=False)
-    with system.uow() as uow:
-        uow.items.add(Item("pk.add.1", ("frac.add",), ItemType.NUMERIC, "Add 1/2 and 1/4.", "3/4"), "fw-fractions")
-        uow.items.add(Item("pk.add.2", ("frac.add",), ItemType.NUMERIC, "Add 2/5 and 1/5.", "3/5"), "fw-fractions")
-        uow.items.add(Item("pk.eq.1", ("frac.equiv",), ItemType.NUMERIC, "Simplify 6/8 to lowest terms.", "3/4"),
-                      "fw-fractions")
-        uow.commit()
-    with serve(system) as base:
-        yield base, system, w
-    system.close()
+    with sqlite_system(tmp_path / 'e2e.db') as system:
+        w = build_school(system, evidence=False)
+        with system.uow() as uow:
+            uow.items.add(Item("pk.add.1", ("frac.add",), ItemType.NUMERIC, "Add 1/2 and 1/4.", "3/4"), "fw-fractions")
+            uow.items.add(Item("pk.add.2", ("frac.add",), ItemType.NUMERIC, "Add 2/5 and 1/5.", "3/5"), "fw-fractions")
+            uow.items.add(Item("pk.eq.1", ("frac.equiv",), ItemType.NUMERIC, "Simplify 6/8 to lowest terms.", "3/4"),
+                          "fw-fractions")
+            uow.commit()
+        with serve(system) as base:
+            yield base, system, w
 
 
 def test_teacher_searches_the_questions_and_ticks_one(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.domain.answers import instantiate
 from pathwise.domain.content import ItemType
 from pathwise.domain.people import Role
@@ -25,7 +24,7 @@ from pathwise.interop import demo as demo_door
 from pathwise.services import demo
 from pathwise.services.context import App
 from pathwise.store import tables_practice as tp
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,13 +41,11 @@ def _practise(page, url: str) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[tuple[str, App, str]]:
     path: Path = tmp_path_factory.mktemp("demo") / "demo.db"
-    system = App.from_settings(Settings(database_url=f"sqlite:///{path}", mode=Mode.TEST))
-    system.migrate()
-    demo_door.seed(system)
-    students = [u for role, u, _pw in demo_door.logins(system) if role == "student"]
-    with serve(system) as base:
-        yield base, system, students[-1]  # the student in between: some skills mastered, some not
-    system.close()
+    with sqlite_system(path) as system:
+        demo_door.seed(system)
+        students = [u for role, u, _pw in demo_door.logins(system) if role == "student"]
+        with serve(system) as base:
+            yield base, system, students[-1]  # the student in between: some skills mastered, some not
 
 
 def _tagged(html: str, attr: str = "data-percent") -> dict[str, str]:

@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from pathwise.config import Mode, Settings
-from pathwise.services.context import App
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import PASSWORD, WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -19,12 +17,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, WebSchool]]:
     folder = tmp_path_factory.mktemp("pages-e2e")
-    system = App.from_settings(Settings(database_url=f"sqlite:///{folder / 'e2e.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system)
-    with serve(system) as base:
-        yield base, w
-    system.close()
+    with sqlite_system(folder / 'e2e.db') as system:
+        w = build_school(system)
+        with serve(system) as base:
+            yield base, w
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.domain.people import Role
 from pathwise.services import paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from tests.integration.test_paths_service import add_content
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,13 +25,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system)
-    add_content(system)
-    with serve(system) as base:
-        yield base, system, w
-    system.close()
+    with sqlite_system(tmp_path / 'e2e.db') as system:
+        w = build_school(system)
+        add_content(system)
+        with serve(system) as base:
+            yield base, system, w
 
 
 def test_student_chooses_whats_next_and_reads_the_skill_map(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]

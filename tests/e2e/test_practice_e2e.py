@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.domain.people import Role
 from pathwise.services import assessments, class_paths
 from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.items import import_items, parse_items_document
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -64,27 +63,25 @@ def _practise(page, url: str) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system, evidence=False)
-    parsed = parse_items_document(ITEMS, "e2e.yaml")
-    teacher = Actor(w.teacher, Role.TEACHER, w.school)
-    with system.uow() as uow:
-        assert import_items(uow, Actor.system(), parsed.items, parsed.problems, parsed.framework_id).stored
-        # Compare fractions waits for Equivalent fractions on Ana's path: her teacher opens it (issue 17)
-        class_paths.open_skill(uow, teacher, w.ana, "frac.compare", "practised here")
-        assessments.save_rubric(uow, teacher, {"id": "poster", "title": "Fraction poster", "criteria": [
-            {"id": "accuracy", "title": "Adds fractions accurately", "skill_codes": ["frac.add"],
-             "levels": [{"points": 0, "label": "Not yet"}, {"points": 2, "label": "Partly"},
-                        {"points": 4, "label": "Fully"}]}]})
-        assessments.save_assessment(uow, teacher, {"id": "poster-project", "title": "Fraction poster",
-                                                   "kind": "project", "skill_codes": ["frac.add"],
-                                                   "rubric_id": "poster"})
-        assessments.assign(uow, teacher, "poster-project", w.class_a, datetime.now(UTC) - timedelta(hours=1))
-        uow.commit()
-    with serve(system) as base:
-        yield base, system, w
-    system.close()
+    with sqlite_system(tmp_path / 'e2e.db') as system:
+        w = build_school(system, evidence=False)
+        parsed = parse_items_document(ITEMS, "e2e.yaml")
+        teacher = Actor(w.teacher, Role.TEACHER, w.school)
+        with system.uow() as uow:
+            assert import_items(uow, Actor.system(), parsed.items, parsed.problems, parsed.framework_id).stored
+            # Compare fractions waits for Equivalent fractions on Ana's path: her teacher opens it (issue 17)
+            class_paths.open_skill(uow, teacher, w.ana, "frac.compare", "practised here")
+            assessments.save_rubric(uow, teacher, {"id": "poster", "title": "Fraction poster", "criteria": [
+                {"id": "accuracy", "title": "Adds fractions accurately", "skill_codes": ["frac.add"],
+                 "levels": [{"points": 0, "label": "Not yet"}, {"points": 2, "label": "Partly"},
+                            {"points": 4, "label": "Fully"}]}]})
+            assessments.save_assessment(uow, teacher, {"id": "poster-project", "title": "Fraction poster",
+                                                       "kind": "project", "skill_codes": ["frac.add"],
+                                                       "rubric_id": "poster"})
+            assessments.assign(uow, teacher, "poster-project", w.class_a, datetime.now(UTC) - timedelta(hours=1))
+            uow.commit()
+        with serve(system) as base:
+            yield base, system, w
 
 
 def test_student_practises_a_recommended_activity(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,29 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.domain.content import Activity, ActivityKind
 from pathwise.services import practice
 from pathwise.services.context import App
 from tests.integration.test_paths_service import add_content
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'e2e.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system)
-    add_content(system)
-    with system.uow() as uow:
-        uow.users.set_profile(w.ana, {"grade": "5"})
-        uow.activities.add(Activity("proj-league", "Decimals in a football league table", ActivityKind.PROJECT,
-                                    ("dec.place",), minutes=30, tags=("sports",)), "fw-fractions")
-        uow.commit()
-    with serve(system) as base:
-        yield base, system, w
-    system.close()
+    with sqlite_system(tmp_path / 'e2e.db') as system:
+        w = build_school(system)
+        add_content(system)
+        with system.uow() as uow:
+            uow.users.set_profile(w.ana, {"grade": "5"})
+            uow.activities.add(Activity("proj-league", "Decimals in a football league table", ActivityKind.PROJECT,
+                                        ("dec.place",), minutes=30, tags=("sports",)), "fw-fractions")
+            uow.commit()
+        with serve(system) as base:
+            yield base, system, w
 
 
 def test_student_adds_an_interest_and_a_goal_teacher_turns_on_extended_time(  # type: ignore[no-untyped-def]

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.domain.people import Role
 from pathwise.interop import demo as demo_door
 from pathwise.services import demo
 from pathwise.services.context import App
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,13 +23,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[tuple[str, App, list[str]]]:
     path: Path = tmp_path_factory.mktemp("journeys") / "demo.db"
-    system = App.from_settings(Settings(database_url=f"sqlite:///{path}", mode=Mode.TEST))
-    system.migrate()
-    demo_door.seed(system, students_per_class=3, weeks=4)
-    students = [u for role, u, _pw in demo_door.logins(system) if role == "student"]
-    with serve(system) as base:
-        yield base, system, students
-    system.close()
+    with sqlite_system(path) as system:
+        demo_door.seed(system, students_per_class=3, weeks=4)
+        students = [u for role, u, _pw in demo_door.logins(system) if role == "student"]
+        with serve(system) as base:
+            yield base, system, students
 
 
 def _kind(activity_id: str) -> str:

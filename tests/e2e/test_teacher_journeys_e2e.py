@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pathwise.config import Mode, Settings
 from pathwise.services.context import App
-from tests.e2e.live import launch, serve, sign_in
+from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import WebSchool, build_school
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -19,12 +18,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
-    system = App.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'teacher.db'}", mode=Mode.TEST))
-    system.migrate()
-    w = build_school(system, evidence=False)
-    with serve(system) as base:
-        yield base, system, w
-    system.close()
+    with sqlite_system(tmp_path / 'teacher.db') as system:
+        w = build_school(system, evidence=False)
+        with serve(system) as base:
+            yield base, system, w
 
 
 def test_teacher_makes_assigns_scores_and_overrides(server, chromium_path: str) -> None:  # type: ignore[no-untyped-def]

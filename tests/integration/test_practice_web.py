@@ -14,7 +14,7 @@ from pathwise.services.access import Actor
 from pathwise.services.context import App
 from pathwise.services.items import import_items, parse_items_document
 from tests.security.web_client import clients
-from tests.security.web_school import WebSchool, build_school
+from tests.security.web_school import build_school
 
 ITEMS = """
 items:

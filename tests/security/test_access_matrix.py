@@ -34,7 +34,6 @@ import pytest
 from fastapi.routing import APIRoute
 
 from pathwise.domain.content import Activity, ActivityKind
-from pathwise.domain.people import Role
 from pathwise.services import assessments as asm
 from pathwise.services import lti as lti_service
 from pathwise.services import outside_work, practice
