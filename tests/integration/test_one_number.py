@@ -46,33 +46,29 @@ def _history(w: WebSchool) -> list[Evidence]:
     return evs
 
 
-def _states(html: str, learner: str | None = None) -> dict[str, str]:
-    """skill -> the mastery words (``domain.mastery_states``) of every tagged element."""
+def _tagged(html: str, attr: str, learner: str | None = None) -> dict[str, str]:
+    """skill -> the ``attr`` value of every element tagged with that skill (of one learner's
+    row when ``learner`` is given); one page never gives a skill two values."""
     out: dict[str, str] = {}
     for tag in re.findall(r"<[^>]*data-skill=[^>]*>", html):
         if learner is not None and f'data-learner="{learner}"' not in tag:
             continue
         m = re.search(r'data-skill="([^"]+)"', tag)
-        st = re.search(r'data-state="([^"]*)"', tag)
-        if m and st:
-            word = WORDS[st.group(1)]
-            assert out.get(m.group(1), word) == word, f"two states for {m.group(1)} on one page"
-            out[m.group(1)] = word
+        v = re.search(rf'{attr}="([^"]*)"', tag)
+        if m and v:
+            assert out.get(m.group(1), v.group(1)) == v.group(1), f"two {attr} values for {m.group(1)} on one page"
+            out[m.group(1)] = v.group(1)
     return out
+
+
+def _states(html: str, learner: str | None = None) -> dict[str, str]:
+    """skill -> the mastery words (``domain.mastery_states``) of every tagged element."""
+    return {skill: WORDS[key] for skill, key in _tagged(html, "data-state", learner).items()}
 
 
 def _percents(html: str, learner: str | None = None) -> dict[str, str]:
     """skill -> data-percent ("" when not started) of every tagged element (of one learner's row)."""
-    out: dict[str, str] = {}
-    for tag in re.findall(r"<[^>]*data-skill=[^>]*>", html):
-        if learner is not None and f'data-learner="{learner}"' not in tag:
-            continue
-        m = re.search(r'data-skill="([^"]+)"', tag)
-        p = re.search(r'data-percent="([^"]*)"', tag)
-        if m and p:
-            assert out.get(m.group(1), p.group(1)) == p.group(1), f"two numbers for {m.group(1)} on one page"
-            out[m.group(1)] = p.group(1)
-    return out
+    return _tagged(html, "data-percent", learner)
 
 
 def test_every_page_and_the_api_show_the_same_number(school: tuple[App, WebSchool],  # noqa: F811
