@@ -122,7 +122,13 @@ def test_after_three_wrong_tries_the_session_steps_in_and_tells_the_path(sch: tu
 
 def test_the_session_page_offers_the_step_in_after_three_wrong_tries(
         sch: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:  # noqa: F811
-    _, w = sch
+    system, w = sch
+    with system.uow() as uow:  # a bank with easier questions to step back to
+        for iid, d in STEPS.items():
+            uow.items.add(Item(iid, ("dec.place",), ItemType.NUMERIC, f"Place value {iid}", "7", difficulty=d,
+                               hints=("Look at the tenths.", "The digit after the point.", "It is 7.")),
+                          "fw-fractions")
+        uow.commit()
     c = web()
     assert c.login("ana").status_code == 303
     r = c.post("/practice/skill/dec.place", data={"csrf_token": c.csrf})
@@ -141,6 +147,12 @@ def test_the_session_page_offers_the_step_in_after_three_wrong_tries(
     assert "Have another go" not in page.text and 'id="easier"' in page.text
     r = c.post(f"{url}/next", data={"csrf_token": c.csrf, "skip": "1", "easier": "1"})
     assert r.status_code == 303 and 'id="step-in"' not in c.page(url).text
+    easier = c.page(url).text
+    # a double click sends the same button twice: the second lands on the easier question, not an error
+    again = c.post(f"{url}/next", data={"csrf_token": c.csrf, "skip": "1", "easier": "1"})
+    assert again.status_code == 303 and again.headers["location"] == url
+    assert re.search(r'name="presentation_id" value="([^"]+)"', c.page(url).text).group(1) == \
+        re.search(r'name="presentation_id" value="([^"]+)"', easier).group(1)  # type: ignore[union-attr]
 
 
 def test_the_teachers_focus_and_the_students_interest_reach_whats_next_on_the_demo(sqlite_app: App) -> None:

@@ -24,7 +24,7 @@ from pathwise.services import outside_work as ow
 from pathwise.services import assessments as asm
 from pathwise.services import library, paths, practice
 from pathwise.services.access import Actor
-from pathwise.services.errors import Invalid, NotFound, ServiceError
+from pathwise.services.errors import Conflict, Invalid, NotFound, ServiceError
 from pathwise.web.auth import system_of
 from pathwise.web.pages.forms import form_datetime
 from pathwise.web.pages.render import render, school_zone
@@ -242,8 +242,15 @@ def hint(uow: Tx, session_id: str, request: Request,
 def next_question(uow: Tx, session_id: str, request: Request, skip: Annotated[str, Form(max_length=5)] = "",
                   easier: Annotated[str, Form(max_length=5)] = "",
                   actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
-    item = practice.next_item(uow, actor, session_id, skip=bool(skip), easier=bool(easier),
-                              tracker=system_of(request).tracker())
+    try:
+        item = practice.next_item(uow, actor, session_id, skip=bool(skip), easier=bool(easier),
+                                  tracker=system_of(request).tracker())
+    except Conflict as exc:
+        if exc.field != "easier":
+            raise
+        # the button pressed twice (or an old page): the student is not stuck on the question
+        # shown now, which is where the page goes back to
+        return _see_other(f"/practice/session/{session_id}")
     if item is None:
         practice.finish_session(uow, actor, session_id)
         return _see_other(f"/practice/session/{session_id}/summary")
