@@ -164,6 +164,15 @@ def test_project_roster_lists_only_the_group_and_comment_stays(setup) -> None:  
     assert r.status_code == 303
     page = c.page(r.headers["location"])
     assert re.search(r'<textarea id="comment"[^>]*>Clear steps &amp; neat.</textarea>', page.text)
+    with app.uow() as uow:
+        n_evidence = len(uow.evidence.for_learner(w.ana))
+    # the comment changed, the levels not: the new comment is kept, and no new evidence is recorded
+    r = _post(c, url, {"criterion:c1": "4", "criterion:c2": "1", "comment": "Clear steps; label the axes next time."})
+    assert r.status_code == 303
+    page = c.page(r.headers["location"])
+    assert re.search(r'<textarea id="comment"[^>]*>Clear steps; label the axes next time.</textarea>', page.text)
+    with app.uow() as uow:
+        assert len(uow.evidence.for_learner(w.ana)) == n_evidence
     edit = c.page("/teacher/teaching/assessments/poster-project")
     assert "scored 5 / 5" in edit.text
 

@@ -428,14 +428,22 @@ def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id
     require_learner(uow, actor, learner_id, Need.WRITE, "rubric")
     # The confirmed scores so far, per criterion: (latest points, its evidence id, how many).
     so_far: dict[str, tuple[int, str | None, int]] = {}
+    last_comment = ""
     for r in uow.assessments.rubric_scores(a.id, learner_id, state=ReviewState.CONFIRMED.value):
         so_far[r.criterion_id] = (r.points, r.evidence_id, so_far.get(r.criterion_id, (0, None, 0))[2] + 1)
+        if r.comment and r.comment != "confirmed peer review":
+            last_comment = r.comment
     evidence: list[Evidence] = []
     ids: list[str] = []
+    noted: list[RubricScore] = []
     for crit, points in checked:
         last_points, last_id, n = so_far.get(crit.id, (None, None, 0))
         if last_points == points and last_id:
             ids.append(last_id)  # unchanged (a re-save or a double submit): nothing new to record
+            if comment and comment[:5000] != last_comment:
+                # only the comment changed: keep it with the score it comments, as no new evidence
+                noted.append(RubricScore(a.id, learner_id, crit.id, points, ReviewState.CONFIRMED.value,
+                                         actor.user_id, now, comment[:5000], last_id))
             continue
         # A changed score is new evidence, also when it returns to an earlier level (2, 4, then 2 again).
         key = f"rubric|{a.id}|{learner_id}|{crit.id}|{points}" + (f"|{n}" if n else "")
@@ -451,6 +459,7 @@ def score_project(uow: UnitOfWork, tracker: Tracker, actor: Actor, assessment_id
         RubricScore(a.id, learner_id, ev.data["criterion"], ev.data["points"], ReviewState.CONFIRMED.value,
                     actor.user_id, now, comment[:5000], ev.id)
         for ev in evidence if ev.id in new)
+    uow.assessments.add_rubric_scores(noted)
     uow.flush()
     return ScoreResult(ReviewState.CONFIRMED.value, tuple(ids))
 
