@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     # reads it (uploads have their own, lower limits); a JSON body nested deeper is refused.
     max_request_bytes: int = Field(20 * 1024 * 1024, ge=1024 * 1024)
     max_json_depth: int = Field(64, ge=8, le=512)
+    # e-mail (services.mail): the weekly digest goes through SMTP when ``smtp_host`` is set, else it
+    # is written as .eml files into ``mail_outbox``; ``public_url`` is where links in e-mails point
+    public_url: str = "http://localhost:8000"
+    mail_outbox: Path = Field(default_factory=lambda: Path(user_data_dir("pathwise", appauthor=False)) / "outbox")
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = Field(None, repr=False)
+    smtp_starttls: bool = True
+    smtp_from: str = "Pathwise <pathwise@localhost>"
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

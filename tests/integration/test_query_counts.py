@@ -35,7 +35,8 @@ ANSWER = 30  # check the answer, store it and its evidence, fold it into mastery
 WHATS_NEXT = 11
 LEARNER_PAGE = 14  # one more since a teacher's standing overrides are shown with their reasons
 PATH_PAGE = 11  # the skill map, reviews and What's next from one reading of the learner's numbers
-CLASS_GRID = 12  # the class, its teachers and students, their mastery and activity, the framework
+CLASS_GRID = 13  # the class, its teachers and students, their mastery and activity, the framework, and the
+# audit rows of the students' records as one insert (before, one insert per student at commit, uncounted here)
 
 
 def counting(app: App):  # type: ignore[no-untyped-def]

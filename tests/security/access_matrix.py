@@ -310,6 +310,43 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", "/admin/learners/{learner_id}/delete"): row(
         "account", targets=CONTENT, admin="own other_class",
         why="deletes Cara and Eva (the admin's school), never Hillview's Zed; last of the admin's rows"),
+    # -- asking for a review of an override (the student) and answering it (their teachers, the admin) --
+    ("GET", "/student/skills/{skill_code}/review"): row("skill", targets=NAMED, student="own"),
+    ("POST", "/student/skills/{skill_code}/review"): row(
+        "skill", targets=NAMED, student="own", why="Ana asks about the override standing on her own skill"),
+    ("GET", "/teacher/reviews"): row(teacher="-", admin="-"),
+    ("GET", "/teacher/reviews/{review_id}"): row(
+        "learner", teacher=TAUGHT, admin=SCHOOL, why="a request made afresh by the target learner"),
+    ("POST", "/teacher/reviews/{review_id}"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    # -- interest-based project teams of a class (teachers of the class, the admin) ----------------------
+    ("GET", "/teacher/classes/{class_id}/teams"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/teams"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/teams/{team_id}"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/teams/{team_id}/assign"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    ("POST", "/teacher/classes/{class_id}/teams/{team_id}/delete"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own", admin="own other_class"),
+    # -- the account's language: every signed-in person sets their own (and an admin the school's) --
+    ("GET", "/account/language"): row(**EVERYONE),
+    ("POST", "/account/language"): row(**EVERYONE),
+    # -- messages between guardians and teachers: a conversation belongs to the guardian who started
+    # it and the teachers of the child's classes; administrators and students do not read them
+    ("GET", "/guardian/messages"): row(guardian="-"),
+    ("GET", "/teacher/messages"): row(teacher="-"),
+    ("GET", "/guardian/children/{learner_id}/messages"): row("learner", guardian="own"),
+    ("POST", "/guardian/children/{learner_id}/messages"): row("learner", guardian="own"),
+    ("GET", "/teacher/messages/{thread_id}"): row(
+        "learner", teacher=TAUGHT, why="a conversation a guardian started about the learner; the teachers of the "
+        "learner's class read it"),
+    ("POST", "/teacher/messages/{thread_id}"): row(
+        "learner", teacher=TAUGHT, why="a reply in a conversation about the learner, by a teacher of their class"),
+    # -- the family view: a child's week and units, and the printable report ----------------------
+    ("GET", "/guardian/children/{learner_id}/progress"): row("learner", guardian="own"),
+    ("GET", "/guardian/children/{learner_id}/report"): row("learner", guardian="own"),
+    ("GET", "/learners/{learner_id}/report"): row("learner", teacher=TAUGHT, admin=SCHOOL),
     # the learner's record deleted: last, it removes the learners it reaches
     ("DELETE", "/api/v1/learners/{learner_id}/record"): row("learner", admin=SCHOOL),
 }

@@ -273,6 +273,14 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
     fill["user_id"] = t  # the admin's account pages (issue 17)
     if "{group_id}" in path:  # a kept group of the class (flexible groups, issue 18)
         fill["group_id"] = _group(x, t)
+    if "{thread_id}" in path:  # a conversation about the learner, started by a guardian of theirs (messages)
+        fill["thread_id"] = _thread(x, t)
+    if "{review_id}" in path:  # a request for a review, asked afresh by the target learner
+        fill["review_id"] = _review(x, t)
+    if "{team_id}" in path:  # a kept project team of the class
+        fill["team_id"] = _team(x, t)
+    if path == "/student/skills/{skill_code}/review" and method == "POST" and role == "student":
+        _overridden(x, W.ana, t)
     if "/peer/" in path:
         fill.update(assessment_id="mx-project-a", learner_id=t)
     if path.startswith("/teacher/projects/{assessment_id}/learners"):
@@ -308,6 +316,9 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "name": "Renamed", "learner_ids": _member(t)}),
         ("POST", "/teacher/classes/{class_id}/groups/{group_id}/assign"): lambda: Req(method, url, form={
             "days": "7", "note": ""}),
+        ("POST", "/guardian/children/{learner_id}/messages"): lambda: Req(method, url, form={
+            "subject": "Reading at home", "body": "How can we help?"}),
+        ("POST", "/teacher/messages/{thread_id}"): lambda: Req(method, url, form={"body": "Thank you"}),
         ("POST", "/api/v1/practice/sessions"): lambda: Req(method, url, json={"skill_code": "frac.equiv"}),
         ("POST", "/api/v1/practice/sessions/{session_id}/next"): lambda: Req(method, url, json={}),
         ("POST", "/api/v1/practice/items/{presentation_id}/answer"): lambda: Req(method, url, json={
@@ -349,6 +360,16 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "level": "1", "note": "explained it well"}),
         ("POST", "/learners/{learner_id}/skills/{skill_code}/override"): lambda: Req(method, url, form={
             "mastered": "yes", "reason": "she explained it to the class"}),
+        ("POST", "/student/skills/{skill_code}/review"): lambda: Req(method, url, form={
+            "message": "I can do these now"}),
+        ("POST", "/teacher/reviews/{review_id}"): lambda: Req(method, url, form={
+            "decision": "keep", "reply": "Let us check it together first"}),
+        ("POST", "/teacher/classes/{class_id}/teams"): lambda: Req(method, url, form={
+            "name": "Matrix team", "interest": "cooking", "learner_ids": [_member(t)]}),
+        ("POST", "/teacher/classes/{class_id}/teams/{team_id}"): lambda: Req(method, url, form={
+            "name": "Renamed team", "learner_ids": [_member(t)]}),
+        ("POST", "/teacher/classes/{class_id}/teams/{team_id}/assign"): lambda: Req(method, url, form={
+            "assessment_id": "mx-project-a"}),
         ("POST", "/api/v1/observations"): lambda: Req(method, url, json={
             "learner_id": t, "skill_codes": ["frac.equiv"], "score": 0.8, "note": "explained it well"}),
         ("POST", "/api/v1/submissions"): lambda: Req(method, url, json={
@@ -392,6 +413,7 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "    prompt: \"2 + 2 = ?\"\n    answer: \"4\"\n").encode(), "application/yaml")}),
         ("POST", "/admin/learners/{learner_id}/delete"): lambda: Req(method, url, form={
             "confirm": {W.cara: "Cara Singh", W.eva: "Eva Novak", W.zed: "Zed Young"}.get(t, "Nobody")}),
+        ("POST", "/account/language"): lambda: Req(method, url, form={"language": "en"}),
         ("POST", "/login"): lambda: Req(method, url, form={"username": WHO.get(role, "ana"), "password": PASSWORD,
                                                            "next": ""}),
     }
@@ -416,6 +438,61 @@ def _group(x: World, class_id: str) -> str:
 
     with transaction(x.system) as uow:
         return str(groups.keep(uow, Actor.system(), class_id, "Matrix group", "frac.add", [_member(class_id)]))
+
+
+def _overridden(x: World, learner: str, skill: str) -> None:
+    """An override standing on the learner's skill (the system sets it), so there is one to review."""
+    if skill == MISSING:
+        return
+    from pathwise.services.overrides import override_mastery
+
+    with transaction(x.system) as uow:
+        override_mastery(uow, x.system.tracker(), Actor.system(), learner, skill, False, "one more check first")
+
+
+def _review(x: World, learner: str) -> str:
+    """A request for a review made afresh by the learner (a missing learner: an id that names none)."""
+    if learner == MISSING:
+        return "0"
+    from pathwise.services.override_reviews import ask_review
+
+    _overridden(x, learner, "frac.equiv")
+    with transaction(x.system) as uow:
+        return str(ask_review(uow, x.actor(learner), "frac.equiv", "I can do these now"))
+
+
+def _team(x: World, class_id: str) -> str:
+    """A kept project team of the class, made afresh (a missing class: an id that names no team)."""
+    if _member(class_id) == MISSING:
+        return "0"
+    from pathwise.services import teams
+
+    with transaction(x.system) as uow:
+        return str(teams.keep(uow, Actor.system(), class_id, "Matrix team", "cooking", [_member(class_id)]))
+
+
+def _thread(x: World, learner: str) -> str:
+    """A conversation about the learner, started by a guardian linked to them (made for the learners
+    with none); a missing learner: an id that names no conversation."""
+    if learner == MISSING:
+        return MISSING
+    from pathwise.domain.people import GuardianLink, Role, User
+    from pathwise.services import messages
+
+    with transaction(x.system) as uow:
+        child = uow.users.get(learner)
+        assert child is not None
+        guardians = uow.guardians.guardians_of(learner)
+        if guardians:
+            parent = guardians[0]
+        else:
+            parent = User(f"u-mx-parent-{learner.removeprefix('u-')}", child.school_id,
+                          f"mx-parent-{learner.removeprefix('u-')}", "Matrix Parent", Role.GUARDIAN)
+            uow.users.add(parent)
+            uow.flush()
+            uow.guardians.link(GuardianLink(parent.id, learner))
+            uow.flush()
+        return messages.start_thread(uow, Actor.of(parent), learner, "Homework", "How is it going?")
 
 
 def _offered(x: World, learner: str) -> str:

@@ -58,7 +58,8 @@ def load_framework() -> Framework:
         units.append(Unit(u["code"], u["title"], ui))
         for s in u["skills"]:
             groups = tuple(frozenset(g) for g in (s.get("requires") or ()))
-            skills.append(Skill(s["code"], s["title"], u["code"], s.get("description", ""), groups, pos))
+            skills.append(Skill(s["code"], s["title"], u["code"], s.get("description", ""), groups, pos,
+                                tuple(s.get("home_tips") or ())))
             pos += 1
     fw = Framework(data["id"], data["title"], data.get("subject", "mathematics"), units=tuple(units),
                    skills=tuple(skills))

@@ -285,6 +285,8 @@ from pathwise.cli.paths import simulate; app.command("simulate")(simulate)  # no
 from pathwise.cli.paths import path_settings; app.command("path-settings")(path_settings)  # noqa: E402,E702
 from pathwise.cli.profile import profile_app  # noqa: E402
 app.add_typer(profile_app, name="profile")
+from pathwise.cli.digest import digest_app  # noqa: E402
+app.add_typer(digest_app, name="digest")
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ from pathwise.domain.errors import CycleError, ValidationError
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 """What a code (skill, unit, framework, item, rubric, criterion, assessment) looks like."""
 _CODE = re.compile(CODE_PATTERN)
+MAX_HOME_TIPS = 6
+MAX_HOME_TIP_LENGTH = 400
 
 
 def check_code(value: str, field_name: str = "code") -> str:
@@ -48,11 +50,18 @@ class Skill:
     description: str = ""
     prerequisites: tuple[frozenset[str], ...] = ()
     position: int = 0
+    home_tips: tuple[str, ...] = ()  # short sentences: ways a family can help at home (optional)
 
     def __post_init__(self) -> None:
         check_code(self.code, "skill")
         if not self.title.strip():
             raise ValidationError("title", f"skill {self.code} needs a title")
+        if len(self.home_tips) > MAX_HOME_TIPS:
+            raise ValidationError("home_tips", f"skill {self.code} has more than {MAX_HOME_TIPS} tips for home")
+        for tip in self.home_tips:
+            if not isinstance(tip, str) or not tip.strip() or len(tip) > MAX_HOME_TIP_LENGTH:
+                raise ValidationError("home_tips", f"skill {self.code}: a tip for home is 1-{MAX_HOME_TIP_LENGTH} "
+                                      "characters")
         for group in self.prerequisites:
             if not group:
                 raise ValidationError("prerequisites", f"skill {self.code} has an empty group")

@@ -92,6 +92,19 @@ def _link(value: Any, path: str, problems: list[str]) -> NodeRef | None:
     return None
 
 
+HOME_TIPS = "homeTips"  # the CFItem extension that carries a skill's ways to help at home
+
+
+def _home_tips(item: dict[str, Any]) -> tuple[str, ...]:
+    """A CFItem's ways to help at home (``extensions.homeTips``: a list of sentences); anything
+    else there is ignored, as an unknown extension is."""
+    ext = item.get("extensions")
+    tips = ext.get(HOME_TIPS) if isinstance(ext, dict) else None
+    if not isinstance(tips, list):
+        return ()
+    return tuple(" ".join(t.split())[:400] for t in tips if isinstance(t, str) and t.strip())[:6]
+
+
 def parse_package(data: bytes | str | dict[str, Any]) -> CaseFramework:
     """Read a CFPackage (1.0 or 1.1); raise ``PackageInvalid`` naming every fault."""
     if isinstance(data, (bytes, str)):
@@ -140,6 +153,7 @@ def parse_package(data: bytes | str | dict[str, Any]) -> CaseFramework:
             identifier=iid, uri=_text(it, "uri") or f"urn:uuid:{iid}", statement=stmt,
             short=_text(it, "abbreviatedStatement"), human_code=_text(it, "humanCodingScheme"),
             item_type=_text(it, "CFItemType"), list_enumeration=_text(it, "listEnumeration"), item=it,
+            home_tips=_home_tips(it),
         ))
     assocs: list[CaseAssociation] = []
     raw_assocs = data.get("CFAssociations", [])
@@ -378,7 +392,8 @@ def build_package(out: CaseFramework, base_url: str | None = None, *,
     node_link: dict[str, dict[str, str]] = {}
     items: list[dict[str, Any]] = []
 
-    def add_item(code: str, kind: str, statement: str, short: str, position: int) -> None:
+    def add_item(code: str, kind: str, statement: str, short: str, position: int,
+                 home_tips: tuple[str, ...] = ()) -> None:
         stored = by_code.get(code)
         ident = stored.identifier if stored and is_uuid(stored.identifier) else derived_uuid(fw.id, kind, code)
         uri = stored.uri if stored and stored.uri else uri_for("CFItems", ident)
@@ -388,6 +403,8 @@ def build_package(out: CaseFramework, base_url: str | None = None, *,
         if short and short != statement:
             item["abbreviatedStatement"] = short
         item.setdefault("CFItemType", "Skill" if kind == "skill" else "Unit")
+        if home_tips:
+            item["extensions"] = {HOME_TIPS: list(home_tips)}
         items.append(item)
         node_link[code] = link(ident, uri, code)
 
@@ -397,7 +414,7 @@ def build_package(out: CaseFramework, base_url: str | None = None, *,
             else u.title
         add_item(u.code, "unit", statement or u.title, u.title, u.position)
     for sk in fw.skills:
-        add_item(sk.code, "skill", sk.description or sk.title, sk.title, sk.position)
+        add_item(sk.code, "skill", sk.description or sk.title, sk.title, sk.position, sk.home_tips)
 
     kept = {(a.type, a.origin.identifier, a.destination.identifier): a for a in out.associations}
     assocs: list[dict[str, Any]] = []

@@ -154,9 +154,8 @@ def require_class_learners(uow: UnitOfWork, actor: Actor, section_id: str, need:
     sec = require_section(uow, actor, section_id, need)
     students = [s for s in uow.sections.members(sec.id, Role.STUDENT)
                 if s.role == Role.STUDENT and (actor.is_system or s.school_id == actor.school_id)]
-    for s in students:
-        if actor.user_id != s.id:
-            uow.audit.add(actor.user_id, f"{need.value}:{resource}", s.id, resource, {"via": actor.via})
+    uow.audit.add_many(actor.user_id, f"{need.value}:{resource}", [s.id for s in students if s.id != actor.user_id],
+                       resource, {"via": actor.via})  # one statement for the whole class
     return sec, students
 
 

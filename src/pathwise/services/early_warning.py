@@ -2,20 +2,35 @@
 
 ``class_warnings`` replays each student's evidence through the active mastery tracker
 (the product's own fold), hands it with their goals to the rules in
-``engine.insight.early_warning`` and turns the rows into plain sentences with skill titles
-and links to the evidence. Teachers of the class and admins of its school only; each
-student's record read is audited (``require_class_learners``). Nothing here decides a flag.
+``engine.insight.early_warning`` (the whole class at once: "behind the class" compares each
+student with the class) and turns the rows into plain sentences with skill titles and links
+to the evidence. Teachers of the class and admins of its school only; opening the list audits
+each student's record read (``require_class_learners``).
+
+``flagged_counts`` is the teacher home's "Who needs attention: N students": the same rules
+on the same evidence, so the number always matches the list, but only a number leaves it.
+It asks the access policy for each class (``require_section``) and does not write an audit
+row per student per visit: the count shows no one's record, and the reads are audited when
+the teacher opens the list. Both read the class's evidence in one query and keep each
+student's replay, keyed by everything it depends on (the model's version, the student's
+evidence count and newest evidence time), so a second visit replays only who has new work.
+Nothing here decides a flag.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
 from pathwise.domain.mastery_states import State
+from pathwise.domain.people import Role, User
 from pathwise.domain.profile import LearnerProfile
 from pathwise.engine.insight.early_warning import (
+    Answer,
     Flag,
     GoalTarget,
     Reason,
@@ -25,7 +40,9 @@ from pathwise.engine.insight.early_warning import (
     rank,
     replay,
 )
-from pathwise.services.access import Actor, require_class_learners
+from pathwise.engine.kt.tracker import Tracker
+from pathwise.services.access import Actor, require_class_learners, require_section
+from pathwise.services.errors import NotFound
 from pathwise.services.mastery import DEFAULT_THRESHOLD, load_tracker
 from pathwise.services.path_state import content_of, load_config, now_or
 from pathwise.store.uow import UnitOfWork
@@ -79,8 +96,12 @@ def _sentence(r: Reason, titles: dict[str, str]) -> str:
         return (f"Many tries without progress on {_titles(r.skills, titles)} "
                 f"({r.count} tries on the first)")
     if r.flag == Flag.STALLED:
-        return (f"Has worked on {r.days} days lately without getting closer to {mastered} "
-                f"(worked on {_titles(r.skills, titles)})")
+        return (f"Working on {_titles(r.skills, titles)} for {r.days} school days ({r.count} tries) "
+                f"without getting closer to {mastered}")
+    if r.flag == Flag.BEHIND:
+        n = max(1, round(r.amount))
+        return f"About {n} skill{'s' if n != 1 else ''} behind most of the class"
+
     if r.flag == Flag.DECLINING:
         wrong = f"{r.count} review answer{'s' if r.count != 1 else ''} wrong" if r.count else "estimates falling"
         return f"Slipping: {wrong} on {_titles(r.skills, titles)}, which had been {mastered}"
@@ -91,22 +112,84 @@ def _sentence(r: Reason, titles: dict[str, str]) -> str:
     return f"No work for {r.days} school days"
 
 
+class _ReplayCache:
+    """Each student's replayed answers, keyed by what the replay depends on: the model's
+    version and the student's evidence count and newest evidence time (new, late or deleted
+    evidence changes them). A replay is a pure function of that key, so another worker that
+    has not seen it only computes it again."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[Answer, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[Answer, ...] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: Hashable, value: tuple[Answer, ...]) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+REPLAYS = _ReplayCache()
+
+
+def _replays(uow: UnitOfWork, tracker: Tracker, learner_ids: Sequence[str]) -> dict[str, tuple[Answer, ...]]:
+    """The learners' answers replayed through ``tracker``: one query for the keys, one for the
+    evidence of those not kept yet."""
+    activity = uow.school_reads.activity(learner_ids)
+    out: dict[str, tuple[Answer, ...]] = {}
+    keys: dict[str, Hashable] = {}
+    for lid in learner_ids:
+        n, newest = activity.get(lid, (0, None))
+        keys[lid] = (tracker.version, lid, n, newest)
+        hit = REPLAYS.get(keys[lid]) if n else ()
+        if hit is not None:
+            out[lid] = hit
+    missing = [lid for lid in learner_ids if lid not in out]
+    if missing:
+        evidence = uow.grid_reads.evidence_for_learners(missing)
+        for lid in missing:
+            out[lid] = replay(tracker, evidence.get(lid, []))
+            REPLAYS.put(keys[lid], out[lid])
+    return out
+
+
+def _class_evidence(uow: UnitOfWork, students: Sequence[User], tracker: Tracker) -> list[StudentEvidence]:
+    answers = _replays(uow, tracker, [s.id for s in students])
+    out: list[StudentEvidence] = []
+    for s in students:
+        goals = tuple(GoalTarget(g.skill_code, g.target_date) for g in
+                      LearnerProfile.from_stored(uow.users.profile(s.id)).goals if g.target_date is not None)
+        out.append(StudentEvidence(s.id, answers[s.id], goals))
+    return out
+
+
+def _threshold_of(uow: UnitOfWork, framework_id: str | None) -> tuple[float, dict[str, str]]:
+    content = content_of(uow, framework_id) if framework_id else None
+    return (content.framework.mastery_threshold if content else DEFAULT_THRESHOLD,
+            dict(content.titles) if content else {})
+
+
 def class_warnings(uow: UnitOfWork, actor: Actor, class_id: str, now: datetime | None = None,
                    settings: WarningSettings | None = None) -> ClassWarnings:
     """One row per student who needs attention, most urgent first (teachers of the class, admins)."""
     sec, students = require_class_learners(uow, actor, class_id, resource="early_warning")
     now = now_or(now)
     cfg = settings or settings_of(uow)
-    content = content_of(uow, sec.framework_id) if sec.framework_id else None
-    titles = dict(content.titles) if content else {}
-    threshold = content.framework.mastery_threshold if content else DEFAULT_THRESHOLD
-    tracker = mastery_only(load_tracker(uow))
-    evidence: list[StudentEvidence] = []
-    for s in students:
-        evs = sorted(uow.evidence.for_learner(s.id), key=lambda e: (e.timestamp, e.id))
-        goals = tuple(GoalTarget(g.skill_code, g.target_date) for g in
-                      LearnerProfile.from_stored(uow.users.profile(s.id)).goals if g.target_date is not None)
-        evidence.append(StudentEvidence(s.id, replay(tracker, evs), goals))
+    threshold, titles = _threshold_of(uow, sec.framework_id)
+    evidence = _class_evidence(uow, students, mastery_only(load_tracker(uow)))
     names = {s.id: s.display_name for s in students}
     rows: list[WarningView] = []
     for row in rank(evidence, threshold, now, cfg):
@@ -122,5 +205,19 @@ def class_warnings(uow: UnitOfWork, actor: Actor, class_id: str, now: datetime |
 
 def flagged_counts(uow: UnitOfWork, actor: Actor, class_ids: list[str],
                    now: datetime | None = None) -> dict[str, int]:
-    """How many students of each class need attention (for the teacher's home)."""
-    return {cid: len(class_warnings(uow, actor, cid, now).rows) for cid in class_ids}
+    """How many students of each class need attention (the teacher's home): the list's own
+    rules on the same evidence, without the per-student audit (only a count leaves here; the
+    list audits its reads when opened). Teachers of each class and admins of its school."""
+    if not actor.is_system and actor.role not in (Role.TEACHER, Role.ADMIN):
+        raise NotFound("no class")  # as the list answers students and guardians
+    now = now_or(now)
+    cfg = settings_of(uow)
+    tracker = mastery_only(load_tracker(uow))
+    out: dict[str, int] = {}
+    for cid in class_ids:
+        sec = require_section(uow, actor, cid)
+        students = [s for s in uow.sections.members(sec.id, Role.STUDENT)
+                    if s.role == Role.STUDENT and (actor.is_system or s.school_id == actor.school_id)]
+        threshold, _ = _threshold_of(uow, sec.framework_id)
+        out[cid] = len(rank(_class_evidence(uow, students, tracker), threshold, now, cfg))
+    return out

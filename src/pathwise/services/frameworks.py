@@ -70,6 +70,7 @@ class CaseNode:
     item: dict[str, Any] = field(default_factory=dict)  # the CFItem as given
     kind: str = ""
     code: str = ""
+    home_tips: tuple[str, ...] = ()  # ways to help at home (a Pathwise extension of the CFItem)
 
 
 @dataclass(slots=True)
@@ -219,7 +220,7 @@ def import_framework(uow: UnitOfWork, actor: Actor, fw_in: CaseFramework, *, mas
                     code=code[nid], title=title[:500], unit=code[par] if par else None,
                     description=n.statement,
                     prerequisites=tuple(frozenset(code[b] for b in g) for g in groups.get(nid, {}).values() if g),
-                    position=pos,
+                    position=pos, home_tips=n.home_tips,
                 ))
         fw = Framework(fid, fw_in.title[:300], (fw_in.subject or "mathematics")[:100],
                        old_fw.mastery_threshold if old_fw else mastery_threshold,
@@ -237,8 +238,8 @@ def import_framework(uow: UnitOfWork, actor: Actor, fw_in: CaseFramework, *, mas
         old = before_skills.pop(sk.code, None)
         if old is None:
             skill_counts["created"] += 1
-        elif (old.title, old.unit, old.description, set(old.prerequisites), old.position) == \
-                (sk.title, sk.unit, sk.description, set(sk.prerequisites), sk.position):
+        elif (old.title, old.unit, old.description, set(old.prerequisites), old.position, old.home_tips) == \
+                (sk.title, sk.unit, sk.description, set(sk.prerequisites), sk.position, sk.home_tips):
             skill_counts["unchanged"] += 1
         else:
             skill_counts["updated"] += 1

@@ -184,6 +184,8 @@ class SkillColumn:
     n_mastered: int
     n_started: int
     mean_mastery: float | None
+    unit: str | None = None  # the framework's unit (None: a skill from outside the class's framework)
+    threshold: float = DEFAULT_THRESHOLD
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +195,7 @@ class ClassView:
     teachers: list[User]
     skills: list[SkillColumn]
     roster: list[RosterRow]
+    units: list[tuple[str, str]] = field(default_factory=list)  # (code, title) of the framework's units, in order
 
     @property
     def n_students(self) -> int:
@@ -236,9 +239,11 @@ class AdminHome:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _skill_catalogue(uow: UnitOfWork, framework_ids: Iterable[str | None]) -> tuple[list[tuple[str, str, str | None]],
-                                                                                  dict[str, float], str | None]:
-    """(code, title, unit) of every skill in the frameworks, their thresholds, first title."""
+def _skill_catalogue(uow: UnitOfWork, framework_ids: Iterable[str | None],
+                     units: list[tuple[str, str]] | None = None) -> tuple[list[tuple[str, str, str | None]],
+                                                                          dict[str, float], str | None]:
+    """(code, title, unit) of every skill in the frameworks, their thresholds, first title;
+    the frameworks' units (code, title), in order, are added to ``units`` when one is given."""
     skills: list[tuple[str, str, str | None]] = []
     ths: dict[str, float] = {}
     seen: set[str] = set()
@@ -248,6 +253,8 @@ def _skill_catalogue(uow: UnitOfWork, framework_ids: Iterable[str | None]) -> tu
         if fw is None:
             continue
         title = title or fw.title
+        if units is not None:
+            units.extend((u.code, u.title) for u in sorted(fw.units, key=lambda u: (u.position, u.code)))
         for sk in fw.skills:
             if sk.code not in seen:
                 seen.add(sk.code)
@@ -373,7 +380,8 @@ def class_view(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassView:
     """A class's roster with each student's mastery summary and the class x skill grid."""
     sec, students = require_class_learners(uow, actor, section_id, Need.READ, "class-mastery")
     teachers = uow.sections.members(sec.id, Role.TEACHER)
-    catalogue, ths, fw_title = _skill_catalogue(uow, [sec.framework_id])
+    units: list[tuple[str, str]] = []
+    catalogue, ths, fw_title = _skill_catalogue(uow, [sec.framework_id], units)
     ids = [s.id for s in students]
     mastery = mastery_rows(uow, ids, sec.school_id)
     activity = _activity(uow, ids)
@@ -386,11 +394,14 @@ def class_view(uow: UnitOfWork, actor: Actor, section_id: str) -> ClassView:
         roster.append(RosterRow(s, _summary(s, statuses, activity.get(s.id, (0, None))),
                                 {st.code: st for st in statuses}))
     columns: list[SkillColumn] = []
+    unit_of = {c: u for c, _, u in catalogue}
     for code, title in [(c, ti) for c, ti, _ in catalogue] + sorted(extra.items()):
         cells = [r.cells[code] for r in roster if code in r.cells and r.cells[code].n_evidence > 0]
         mean = sum(c.p_mastery or 0.0 for c in cells) / len(cells) if cells else None
-        columns.append(SkillColumn(code, title, sum(1 for c in cells if c.mastered), len(cells), mean))
-    return ClassView(sec, fw_title, teachers, columns, roster)
+        th = cells[0].threshold if cells else ths.get(code, DEFAULT_THRESHOLD)
+        columns.append(SkillColumn(code, title, sum(1 for c in cells if c.mastered), len(cells), mean,
+                                   unit_of.get(code), th))
+    return ClassView(sec, fw_title, teachers, columns, roster, units)
 
 
 def teacher_home(uow: UnitOfWork, actor: Actor) -> list[ClassView]:

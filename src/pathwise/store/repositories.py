@@ -7,6 +7,7 @@ nothing above the store sees a row. Queries on hot paths are few and pinned by t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
@@ -308,7 +309,8 @@ class FrameworkRepository(_Repo):
             self.s.add(t.UnitRow(framework_id=fw.id, code=u.code, title=u.title, position=u.position))
         for sk in fw.skills:
             self.s.add(t.SkillRow(framework_id=fw.id, code=sk.code, title=sk.title, unit_code=sk.unit,
-                                  description=sk.description, position=sk.position))
+                                  description=sk.description, position=sk.position,
+                                  home_tips=list(sk.home_tips) or None))
             for gi, group in enumerate(sk.prerequisites):
                 for req in sorted(group):
                     self.s.add(t.PrerequisiteRow(framework_id=fw.id, skill_code=sk.code, group_no=gi,
@@ -329,7 +331,7 @@ class FrameworkRepository(_Repo):
             Skill(
                 code=s.code, title=s.title, unit=s.unit_code, description=s.description,
                 prerequisites=tuple(frozenset(g) for _, g in sorted(groups.get(s.code, {}).items())),
-                position=s.position,
+                position=s.position, home_tips=tuple(str(x) for x in s.home_tips or ()),
             )
             for s in self.s.scalars(select(t.SkillRow).where(t.SkillRow.framework_id == framework_id).order_by(t.SkillRow.position))
         )
@@ -526,6 +528,9 @@ class EvidenceRepository(_Repo):
             yield evidence_from_row(row), ext or username
 
 
+_MASTERY_COLUMNS = tuple(getattr(t.MasteryRow, f.name) for f in dataclass_fields(MasteryRecord))
+
+
 class MasteryRepository(_Repo):
     def for_learner(self, learner_id: str) -> dict[str, MasteryRecord]:
         q = select(t.MasteryRow).where(t.MasteryRow.learner_id == learner_id)
@@ -534,8 +539,9 @@ class MasteryRepository(_Repo):
     def for_learners(self, learner_ids: Sequence[str]) -> list[MasteryRecord]:
         if not learner_ids:
             return []
-        q = select(t.MasteryRow).where(t.MasteryRow.learner_id.in_(list(learner_ids)))
-        return [as_record(MasteryRecord, r) for r in self.s.scalars(q)]
+        # plain columns, no ORM objects: a class grid reads thousands of these on every view
+        q = select(*_MASTERY_COLUMNS).where(t.MasteryRow.learner_id.in_(list(learner_ids)))
+        return [MasteryRecord(*r) for r in self.s.execute(q)]
 
     def upsert(self, learner_id: str, skill_code: str, **values: Any) -> None:
         row = self.s.get(t.MasteryRow, (learner_id, skill_code))
@@ -575,6 +581,14 @@ class AuditRepository(_Repo):
             detail: dict[str, Any] | None = None) -> None:
         self.s.add(t.AuditRow(actor_id=actor_id, action=action, learner_id=learner_id, resource=resource,
                               detail=detail or {}))
+
+    def add_many(self, actor_id: str | None, action: str, learner_ids: Sequence[str], resource: str,
+                 detail: dict[str, Any] | None = None) -> None:
+        """The same audit row for each learner, in one statement (a class read by its teacher)."""
+        if learner_ids:
+            self.s.execute(insert(t.AuditRow), [
+                {"actor_id": actor_id, "action": action, "learner_id": lid, "resource": resource,
+                 "detail": detail or {}} for lid in learner_ids])
 
     def recent(self, learner_id: str | None = None, limit: int = 100) -> list[AuditRecord]:
         q = select(t.AuditRow)

@@ -68,6 +68,7 @@ class SchoolRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")  # an IANA name
+    locale: Mapped[str | None] = mapped_column(String(16))  # the school's default language; NULL: English
 
 
 class UserRow(Base):
@@ -88,6 +89,7 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column()
     profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locale: Mapped[str | None] = mapped_column(String(16))  # the account's language; NULL: the school's default
     __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_users_school_external"),)
 
 
@@ -146,6 +148,7 @@ class SkillRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     uri: Mapped[str | None] = mapped_column(String(500))
+    home_tips: Mapped[list[Any] | None] = mapped_column(JSON)  # ways to help at home (migration 0015)
 
 
 class PrerequisiteRow(Base):

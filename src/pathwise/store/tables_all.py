@@ -13,3 +13,5 @@ from pathwise.store import tables_paths  # noqa: F401
 from pathwise.store import tables_kt  # noqa: F401
 from pathwise.store import tables_handins  # noqa: F401
 from pathwise.store import tables_groups  # noqa: F401
+from pathwise.store import tables_agency  # noqa: F401
+from pathwise.store import tables_messages  # noqa: F401

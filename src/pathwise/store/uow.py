@@ -22,6 +22,10 @@ from pathwise.store import repositories_practice as rp
 from pathwise.store import repositories_handins as rh
 from pathwise.store import repositories_groups as rg
 from pathwise.store import repositories_insight as rins
+from pathwise.store import repositories_messages as rmsg
+from pathwise.store import repositories_agency as ragency
+from pathwise.store import repositories_locale as rloc
+from pathwise.store import repositories_grid as rgrid
 from pathwise.store.db import make_engine, make_session_factory, masked_url
 from pathwise.store.errors import Unavailable
 
@@ -69,6 +73,10 @@ class UnitOfWork:
         self.handins = rh.HandinRepository(s)
         self.groups = rg.GroupRepository(s)
         self.insight_reads = rins.InsightReadRepository(s)
+        self.messages = rmsg.MessageRepository(s)
+        self.reviews, self.teams = ragency.ReviewRepository(s), ragency.TeamRepository(s)
+        self.locales = rloc.LocaleRepository(s)
+        self.grid_reads = rgrid.GridReadRepository(s)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

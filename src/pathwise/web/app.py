@@ -72,7 +72,12 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
         (pages_library.router, "", []),
         (__import__("pathwise.web.pages.insight", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.groups", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.family", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.messages", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.reviews", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.teams", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.warning", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.account", fromlist=["router"]).router, "", []),
     ]
 STATIC = Path(__file__).parent / "pages" / "static"
 

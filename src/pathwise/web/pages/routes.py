@@ -130,20 +130,50 @@ def teacher_home(uow: Tx, request: Request, actor: Actor = policy("class:read", 
     return render(request, "teacher.html", classes=classes, attention=attention)
 
 
-def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, back: tuple[str, str]) -> HTMLResponse:
-    view = school.class_view(uow, actor, class_id)
-    return render(request, "class.html", view=view, back=back)
+def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, back: tuple[str, str],
+                query: tuple[str | None, ...] = (None, None, None, None)) -> HTMLResponse:
+    """The class with its grid (sorted and filtered by the query) and charts (``services.class_grid``)."""
+    from datetime import datetime
+
+    from pathwise.services import class_grid
+    from pathwise.web.pages import charts
+    from pathwise.web.pages.render import school_zone
+
+    options = class_grid.grid_options(*query)
+    zone = school_zone(request)
+    grid = class_grid.class_grid(uow, actor, class_id, options, tracker=system_of(request).tracker(),
+                                 today=datetime.now(zone).date(), zone=zone)
+    drawn = {}
+    if grid.progress:
+        drawn["progress"] = charts.class_progress_chart(grid.progress, "Share of the grid's cells mastered, week by week")
+    if grid.per_skill and grid.rows:
+        drawn["distribution"] = charts.distribution_chart(grid.per_skill, class_grid.GRID_STATES,
+                                                          "Students in each state, per skill")
+    base = ("/teacher/classes/" if actor.role == Role.TEACHER else "/admin/classes/") + grid.view.section.id
+    from pathwise.web.pages.grid_html import grid_body
+    from pathwise.web.pages.render import TEMPLATES
+
+    macros = TEMPLATES.env.get_template("_macros.html").module
+    symbols = {st.key: str(macros.symbol(st.key)) for st in class_grid.State}  # type: ignore[attr-defined]
+    return render(request, "class.html", view=grid.view, grid=grid, back=back, charts=drawn, base=base,
+                  attention_evidence=class_grid.ATTENTION_EVIDENCE, grid_body=grid_body(grid, symbols))
+
+
+_SORT = Annotated[str | None, Query(max_length=20)]
 
 
 @router.get("/teacher/classes/{class_id}")
-def teacher_class(uow: Tx, class_id: str, request: Request,
+def teacher_class(uow: Tx, class_id: str, request: Request, sort: _SORT = None, columns: _SORT = None,
+                  unit: Annotated[str | None, Query(max_length=128)] = None, attention: _SORT = None,
                   actor: Actor = policy("class:read", Role.TEACHER)) -> HTMLResponse:
-    return _class_page(uow, request, actor, class_id, ("/teacher", "My classes"))
+    return _class_page(uow, request, actor, class_id, ("/teacher", "My classes"), (sort, columns, unit, attention))
 
 
 @router.get("/admin/classes/{class_id}")
-def admin_class(uow: Tx, class_id: str, request: Request, actor: Actor = policy("class:read", Role.ADMIN)) -> HTMLResponse:
-    return _class_page(uow, request, actor, class_id, ("/admin", "School"))
+def admin_class(uow: Tx, class_id: str, request: Request, sort: _SORT = None, columns: _SORT = None,
+                unit: Annotated[str | None, Query(max_length=128)] = None, attention: _SORT = None,
+                actor: Actor = policy("class:read", Role.ADMIN)) -> HTMLResponse:
+    return _class_page(uow, request, actor, class_id, ("/admin", "School"), (sort, columns, unit, attention))
 
 
 @router.get("/learners/{learner_id}")

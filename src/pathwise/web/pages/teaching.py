@@ -358,9 +358,11 @@ def _skill_page(uow: UnitOfWork, request: Request, actor: Actor, learner_id: str
                 problem: str | None = None, notice: str | None = None, status_code: int = 200) -> HTMLResponse:
     view = overrides.skill_evidence(uow, actor, learner_id, skill_code)
     learner = view.learner
+    from pathwise.web.pages.charts import skill_history_figure
     return render(request, "teaching/skill.html", status_code=status_code, view=view, learner=learner,
                   problem=problem, notice=notice, title=f"{learner.display_name}: {view.title}",
-                  observation_id=uuid.uuid4().hex)
+                  observation_id=uuid.uuid4().hex,
+                  history=skill_history_figure(uow, request, actor, learner.id, skill_code, view.title))
 
 
 @router.get("/learners/{learner_id}/skills/{skill_code}")

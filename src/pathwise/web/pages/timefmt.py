@@ -7,6 +7,10 @@ page renderer (``render.py``) binds them to the signed-in user's school zone as 
 filters. Words depend on calendar days in the zone, so they are right across daylight
 saving changes (``zoneinfo``). A form's typed date and time is read in the zone by
 ``local_to_utc``. Nothing here decides what a time means (open, due, late): only how it reads.
+
+Each function takes the page's language (``lang``, English by default, whose output is
+exactly the English above); another language reads its day and month names, its date order
+and its numbers from Babel's locale data (CLDR): "hoy, 14:05", "miércoles, 14:05", "3 dic".
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from markupsafe import Markup, escape
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -43,8 +50,31 @@ def local(dt: datetime, tz: ZoneInfo) -> datetime:
     return _aware(dt).astimezone(tz)
 
 
-def _day_words(d: date, today: date) -> tuple[str, bool]:
+@lru_cache(maxsize=16)
+def _relative_days(lang: str) -> dict[int, str]:
+    """The language's words for yesterday, today and tomorrow (CLDR's relative day fields)."""
+    try:
+        fields = Locale.parse(lang)._data["date_fields"]["day"]["relative"]  # noqa: SLF001 (no public accessor)
+        return {k: str(fields[k]) for k in (-1, 0, 1)}
+    except (UnknownLocaleError, KeyError, ValueError, TypeError):
+        return {-1: "yesterday", 0: "today", 1: "tomorrow"}
+
+
+def _day_words_in(d: date, today: date, lang: str) -> tuple[str, bool]:
+    delta = (d - today).days
+    if delta in (-1, 0, 1):
+        return _relative_days(lang)[delta], True
+    if -NEAR_DAYS <= delta <= NEAR_DAYS:
+        return babel_dates.format_date(d, "EEEE", locale=lang), True
+    if d.year == today.year:
+        return babel_dates.format_skeleton("dMMM", d, locale=lang), False
+    return babel_dates.format_skeleton("yMMMd", d, locale=lang), False
+
+
+def _day_words(d: date, today: date, lang: str = "en") -> tuple[str, bool]:
     """(words for the day, whether they are relative to today)."""
+    if lang != "en":
+        return _day_words_in(d, today, lang)
     delta = (d - today).days
     if delta == 0:
         return "today", True
@@ -59,31 +89,35 @@ def _day_words(d: date, today: date) -> tuple[str, bool]:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}", False
 
 
-def when_text(dt: datetime, tz: ZoneInfo, now: datetime) -> str:
+def when_text(dt: datetime, tz: ZoneInfo, now: datetime, lang: str = "en") -> str:
     """A moment in words: "today, 14:05", "yesterday, 14:05", "Monday, 14:05" (the last or the
     next six days), "3 Dec, 14:05" (this year), "3 Dec 2025" (another year)."""
     at, today = local(dt, tz), local(now, tz).date()
-    words, relative = _day_words(at.date(), today)
+    words, relative = _day_words(at.date(), today, lang)
     if relative or at.year == today.year:
         return f"{words}, {at:%H:%M}"
     return words
 
 
-def day_text(d: date | datetime, tz: ZoneInfo, now: datetime) -> str:
+def day_text(d: date | datetime, tz: ZoneInfo, now: datetime, lang: str = "en") -> str:
     """A day in words: "today", "yesterday", "tomorrow", "Monday", "3 Dec", "3 Dec 2025". A
     datetime is first put in the zone; a plain date is a calendar day as it is."""
     day = local(d, tz).date() if isinstance(d, datetime) else d
-    return _day_words(day, local(now, tz).date())[0]
+    return _day_words(day, local(now, tz).date(), lang)[0]
 
 
-def full_text(dt: datetime, tz: ZoneInfo) -> str:
+def full_text(dt: datetime, tz: ZoneInfo, lang: str = "en") -> str:
     """The whole moment, for a tooltip: "Wednesday 3 December 2025, 14:05 (Europe/London)"."""
     at = local(dt, tz)
+    if lang != "en":
+        return f"{babel_dates.format_date(at.date(), 'full', locale=lang)}, {at:%H:%M} ({tz.key})"
     return f"{WEEKDAYS[at.weekday()]} {at.day} {MONTHS_LONG[at.month - 1]} {at.year}, {at:%H:%M} ({tz.key})"
 
 
-def full_day_text(d: date | datetime, tz: ZoneInfo) -> str:
+def full_day_text(d: date | datetime, tz: ZoneInfo, lang: str = "en") -> str:
     day = local(d, tz).date() if isinstance(d, datetime) else d
+    if lang != "en":
+        return babel_dates.format_date(day, "full", locale=lang)
     return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS_LONG[day.month - 1]} {day.year}"
 
 
@@ -97,27 +131,49 @@ def iso_instant(dt: datetime) -> str:
     return _aware(dt).astimezone(UTC).isoformat()
 
 
-def when_html(dt: datetime | None, tz: ZoneInfo, now: datetime, empty: str = "never") -> Markup:
+def when_html(dt: datetime | None, tz: ZoneInfo, now: datetime, empty: str = "never", *,
+              lang: str = "en") -> Markup:
     """``<time>`` with the ISO instant, the full date and zone as its title, and the words."""
     if dt is None:
         return escape(empty)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        iso_instant(dt), full_text(dt, tz), when_text(dt, tz, now))
+        iso_instant(dt), full_text(dt, tz, lang), when_text(dt, tz, now, lang))
 
 
-def day_html(d: date | datetime | None, tz: ZoneInfo, now: datetime, empty: str = "—") -> Markup:
+def day_html(d: date | datetime | None, tz: ZoneInfo, now: datetime, empty: str = "—", *,
+             lang: str = "en") -> Markup:
     if d is None:
         return escape(empty)
     stamp = iso_instant(d) if isinstance(d, datetime) else d.isoformat()
-    title = full_day_text(d, tz) + (f" ({tz.key})" if isinstance(d, datetime) else "")
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(stamp, title, day_text(d, tz, now))
+    title = full_day_text(d, tz, lang) + (f" ({tz.key})" if isinstance(d, datetime) else "")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(stamp, title, day_text(d, tz, now, lang))
 
 
-def clock_html(dt: datetime | None, tz: ZoneInfo, empty: str = "—") -> Markup:
+def clock_html(dt: datetime | None, tz: ZoneInfo, empty: str = "—", *, lang: str = "en") -> Markup:
     if dt is None:
         return escape(empty)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        iso_instant(dt), full_text(dt, tz), clock_text(dt, tz))
+        iso_instant(dt), full_text(dt, tz, lang), clock_text(dt, tz))
+
+
+def number_text(n: float | int | None, lang: str = "en", *, trim: bool = False) -> str:
+    """A number as the language writes it ("1234.5"; "1.234,5" in Spanish). English keeps what
+    the pages showed before: the number as Python prints it, or with ``trim`` as ``%g`` does
+    ("2" for 2.0); other languages drop a fractional part of zero anyway."""
+    if n is None:
+        return ""
+    if lang == "en":
+        return f"{n:g}" if trim else str(n)
+    return babel_numbers.format_decimal(n, locale=lang)
+
+
+def percent_text(n: float | int | None, lang: str = "en") -> str:
+    """A whole percent as the language writes it ("72%"; "72 %" in Spanish)."""
+    if n is None:
+        return ""
+    if lang == "en":
+        return f"{n}%"
+    return babel_numbers.format_percent(float(n) / 100, locale=lang)
 
 
 def local_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
@@ -135,4 +191,4 @@ def now_in(tz: ZoneInfo, now: datetime) -> datetime:
 
 
 __all__ = ["clock_html", "clock_text", "day_html", "day_text", "full_text", "iso_instant", "local",
-           "local_to_utc", "now_in", "when_html", "when_text", "zone"]
+           "local_to_utc", "now_in", "number_text", "percent_text", "when_html", "when_text", "zone"]

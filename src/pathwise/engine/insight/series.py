@@ -1,0 +1,188 @@
+"""The numbers behind the class grid's charts, as plain series: no storage, no drawing.
+
+* ``skill_history``: one learner's estimate on one skill after each piece of evidence on it,
+  replayed through the live mastery tracker (the product's own fold, the same one that wrote
+  the stored estimate), with the evidence's score as a point. The last reading is the stored
+  estimate, so the chart and the grid show the same percent.
+* ``class_progress``: per week, how many class x skill cells were mastered at the end of the
+  week (the same replay, every student of the class), as a count and a percent of all cells.
+  The last week ends now, so its count is the grid's count of mastered cells.
+* ``distribution``: per skill, how many learners are in each mastery state (the grid's states).
+
+The states and the "mastered" rule are ``domain.mastery_states``; nothing here invents another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from pathwise.domain.evidence import Evidence
+from pathwise.domain.mastery_states import State, state_of
+from pathwise.engine.kt.tracker import SCORED, Tracker
+
+# the states a class distribution counts, in the legend's order ("due for review" needs the
+# review schedule, which the grid does not read: a mastered cell is "mastered" there)
+GRID_STATES: tuple[State, ...] = (State.MASTERED, State.NEARLY_THERE, State.GETTING_THERE, State.NOT_STARTED)
+
+
+def percent(part: int, whole: int) -> int:
+    """A share as a whole percent, rounded the way the grid rounds (0 of 0 is 0)."""
+    return round(100 * part / whole) if whole else 0
+
+
+def _order(ev: Evidence) -> tuple[datetime, str]:
+    return ev.timestamp, ev.id
+
+
+# -- one learner, one skill -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The estimate right after one piece of evidence on the skill."""
+
+    at: datetime
+    kind: str  # the evidence kind (for markup; pages show it in words)
+    score: float | None  # the evidence's score when it is a scored result, else None
+    p_mastery: float
+    n_evidence: int
+    state: State
+
+    @property
+    def percent(self) -> int:
+        return round(self.p_mastery * 100)
+
+    @property
+    def score_percent(self) -> int | None:
+        return None if self.score is None else round(self.score * 100)
+
+
+def skill_history(tracker: Tracker, evidence: Iterable[Evidence], skill_code: str, threshold: float) -> list[Reading]:
+    """The learner's estimate on ``skill_code`` after each piece of their evidence that moved
+    it, oldest first. ``evidence`` is all of the learner's evidence (any order): it is replayed
+    in canonical order (time, then id) as the live projection does."""
+    learner = tracker.new_learner()
+    out: list[Reading] = []
+    for ev in sorted(evidence, key=_order):
+        touched = tracker.observe(learner, ev)
+        if skill_code not in touched:
+            continue
+        est = tracker.estimate(learner, skill_code)
+        score = float(ev.score) if ev.kind in SCORED else None
+        out.append(Reading(ev.timestamp, ev.kind.value, score, est.p_mastery, est.n_evidence,
+                           state_of(est.p_mastery, threshold, est.n_evidence)))
+    return out
+
+
+# -- a class over time ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    week_of: date  # the Monday the week starts on
+    n_mastered: int
+    n_cells: int
+
+    @property
+    def percent(self) -> int:
+        return percent(self.n_mastered, self.n_cells)
+
+
+def week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def class_progress(tracker: Tracker, evidence_by_learner: Mapping[str, Sequence[Evidence]], skills: Sequence[str],
+                   thresholds: Mapping[str, float], today: date, *, day_of: Callable[[datetime], date] | None = None,
+                   weeks: int = 12, default_threshold: float = 0.95) -> list[WeekPoint]:
+    """Mastered cells at the end of each of the last ``weeks`` weeks up to ``today``'s week.
+
+    Cells are (learner, skill) for the learners of ``evidence_by_learner`` and ``skills``; a cell
+    is mastered when the replayed estimate reaches its skill's threshold (``state_of``).
+    ``day_of`` turns a time into a day in the school's zone (default: the time's own date).
+    Weeks before the first evidence are left out; an empty class gives no points."""
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    to_day = day_of or (lambda at: at.date())
+    wanted = set(skills)
+    n_cells = len(evidence_by_learner) * len(wanted)
+    # every change of a cell's mastered state: (the day it happened, +1 or -1)
+    changes: list[tuple[date, int]] = []
+    # a local tracker moves only the skills an evidence names: evidence on other skills changes
+    # nothing shown here and is skipped (a grid filtered to one unit replays that unit only)
+    local = bool(getattr(tracker, "local", False))
+    for evs in evidence_by_learner.values():
+        learner = tracker.new_learner()
+        mastered: set[str] = set()
+        for ev in sorted(evs, key=_order):
+            if local and wanted.isdisjoint(ev.skill_codes):
+                continue
+            for code in tracker.observe(learner, ev):
+                if code not in wanted:
+                    continue
+                est = tracker.estimate(learner, code)
+                now = state_of(est.p_mastery, thresholds.get(code, default_threshold), est.n_evidence) in (
+                    State.MASTERED, State.DUE_FOR_REVIEW)
+                if now and code not in mastered:
+                    mastered.add(code)
+                    changes.append((to_day(ev.timestamp), 1))
+                elif not now and code in mastered:
+                    mastered.discard(code)
+                    changes.append((to_day(ev.timestamp), -1))
+    if not changes and not any(evidence_by_learner.values()):
+        return []
+    first_evidence = min((to_day(ev.timestamp) for evs in evidence_by_learner.values() for ev in evs), default=today)
+    last_week = week_start(today)
+    first_week = max(week_start(first_evidence), last_week - timedelta(weeks=weeks - 1))
+    if first_week > last_week:  # evidence dated after today: show the current week only
+        first_week = last_week
+    changes.sort()
+    out: list[WeekPoint] = []
+    count = 0
+    i = 0
+    week = first_week
+    while week <= last_week:
+        end = week + timedelta(days=7)
+        while i < len(changes) and (changes[i][0] < end or week == last_week):
+            count += changes[i][1]
+            i += 1
+        out.append(WeekPoint(week, count, n_cells))
+        week = end
+    return out
+
+
+# -- a class per skill ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SkillCounts:
+    code: str
+    title: str
+    counts: tuple[int, ...]  # learners in each of GRID_STATES, in that order
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    def count(self, state: State) -> int:
+        return self.counts[GRID_STATES.index(state)]
+
+    @property
+    def percent_mastered(self) -> int:
+        return percent(self.count(State.MASTERED), self.total)
+
+
+def distribution(columns: Sequence[tuple[str, str]], states: Mapping[str, Sequence[State]]) -> list[SkillCounts]:
+    """Per skill (code, title) in the given order, the learners in each state; ``states``
+    maps a skill code to the state of each learner's cell (a learner with no cell is not
+    started: the caller passes every learner's state)."""
+    out: list[SkillCounts] = []
+    for code, title in columns:
+        seen = states.get(code, ())
+        counts = [0] * len(GRID_STATES)
+        for st in seen:
+            counts[GRID_STATES.index(State.MASTERED if st is State.DUE_FOR_REVIEW else st)] += 1
+        out.append(SkillCounts(code, title, tuple(counts)))
+    return out
