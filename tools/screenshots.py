@@ -32,8 +32,15 @@ SHOTS = [
     ("teacher", "teacher-home.png", "The teacher's classes", "/teacher"),
     ("teacher", "teacher-class.png", "A class: the mastery grid", "link:class"),
     ("teacher", "teacher-projects.png", "Projects and their rubrics", "/teacher/projects"),
+    ("teacher", "teacher-attention.png", "Who needs attention in a class, the most urgent first", "link:class/attention"),
+    ("teacher", "teacher-groups.png", "Flexible groups suggested for a class", "link:class/groups"),
+    ("teacher", "teacher-teams.png", "Project teams around shared interests", "link:class/teams"),
+    ("teacher", "teacher-messages.png", "Messages from families", "/teacher/messages"),
     ("guardian", "guardian-child.png", "A family's view of their child", "link:child"),
+    ("guardian", "guardian-week.png", "A child's week and ways to help at home", "link:child/progress"),
+    ("guardian", "guardian-report.png", "The printable progress report", "link:child/report"),
     ("admin", "admin-home.png", "The school at a glance", "/admin"),
+    ("admin", "admin-insight.png", "School progress, with no number about fewer than five students", "/admin/insight"),
 ]
 
 
@@ -91,10 +98,13 @@ def main() -> None:
                     for who, name, what, where in SHOTS:
                         if who != role:
                             continue
-                        if where.startswith("link:"):
+                        if where.startswith("link:"):  # the first class or child linked from home, then a sub-page
+                            kind, _, rest = where[5:].partition("/")
                             page.goto(home)
-                            prefix = {"class": "/teacher/classes/", "child": "/guardian/children/"}[where[5:]]
-                            page.locator(f"a[href^='{prefix}']").first.click()
+                            prefix = {"class": "/teacher/classes/", "child": "/guardian/children/"}[kind]
+                            href = page.locator(f"a[href^='{prefix}']").first.get_attribute("href") or ""
+                            target = prefix + href[len(prefix):].split("/")[0]
+                            page.goto(f"{base}{target}" + (f"/{rest}" if rest else ""))
                         else:
                             page.goto(f"{base}{where}")
                         page.wait_for_load_state("networkidle")
