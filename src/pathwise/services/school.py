@@ -214,6 +214,7 @@ class ChildCard:
     learner: User
     summary: LearnerSummary
     in_words: list[str]
+    skills: list[SkillStatus] = field(default_factory=list)  # the page writes the family's sentences from these
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +420,7 @@ def guardian_home(uow: UnitOfWork, actor: Actor) -> list[ChildCard]:
     cards: list[ChildCard] = []
     for child in visible_learners(uow, actor):
         ov = learner_overview(uow, actor, child.id, recent=0)
-        cards.append(ChildCard(ov.learner, ov.summary, ov.in_words))
+        cards.append(ChildCard(ov.learner, ov.summary, ov.in_words, ov.skills))
     return cards
 
 

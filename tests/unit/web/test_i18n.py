@@ -67,7 +67,7 @@ def _extracted() -> Catalog:
         method_map, options_map = parse_mapping_cfg(f)
     cat = Catalog()
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}):
+            str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}):
         cat.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return cat
 
@@ -82,7 +82,13 @@ def test_extraction_finds_the_pages_messages(extracted: Catalog) -> None:
     # one message of each translated template: a template that babel.cfg misses would look complete
     assert {"Skill map", "What's next", "Check my answer", "Well done for practising", "Not now", "Practise",
             "Send my review", "About me", "No goals yet.", "Not said yet.", "Interests", "Hand in",
-            "Sign in to Pathwise", "Go to my home page", "Language of my pages", "nearly there"} <= ids
+            "Sign in to Pathwise", "Go to my home page", "Language of my pages", "nearly there",
+            # the guardian's pages: guardian.html, family/, messages/, learner.html, reviews/student.html
+            "No child is linked to your account yet. Ask the school to link your child.", "Ways to help at home",
+            "To print this report or keep it as a PDF, use your browser's Print command. The menu and buttons are "
+            "left out of the printed copy.", "Skills %(name)s has mastered", "Start a new conversation", "Nothing unread.",
+            "Reply to %(name)s", "(family)", "In a few words", "Your teacher's decision",
+            "%(name)s has mastered %(done)d of %(total)d skills so far."} <= ids
     assert len(ids) > 150
 
 

@@ -17,7 +17,7 @@ from pathwise.services import family
 from pathwise.services.access import Actor
 from pathwise.web.deps import Tx
 from pathwise.web.pages import timefmt
-from pathwise.web.pages.render import render
+from pathwise.web.pages.render import page_language, render
 from pathwise.web.policy import policy
 
 router = APIRouter(include_in_schema=False)
@@ -36,9 +36,10 @@ def child_progress(uow: Tx, learner_id: str, request: Request,
 def _report(request: Request, view: family.FamilyView, back: tuple[str, str]) -> HTMLResponse:
     """The report is read on paper, later: its days are written in full, never "yesterday"."""
     tz = timefmt.zone(view.time_zone)
+    lang = page_language(request)
 
     def on(day: date | datetime) -> str:
-        return timefmt.full_day_text(day, tz)
+        return timefmt.full_day_text(day, tz, lang)
 
     return render(request, "family/report.html", view=view, back=back, on=on, made_on=on(view.now),
                   week_from_text=on(view.week_from))

@@ -143,6 +143,18 @@ PAGE_WORDS: tuple[str, ...] = (
     N_("Your session ended. Please sign in again."), N_("You are signed out."),
     N_("The sign-in form had expired. Please try again."), N_("Enter your username and your password."),
     N_("Wrong username or password."),
+    # the guardian's pages and the messages (web/pages/family.py, web/pages/messages.py, web/pages/reviews.py)
+    N_("Back to this week"), N_("Message sent. The teachers see it in their messages."),
+    N_("Reply sent. The family sees it in their messages."),
+    N_("Your request is sent. Your teacher will look at it and answer here."),
+    # a learner's recent work and self-assessment (services/school.py, services/practice_views.py)
+    N_("answered a question"), N_("asked for a hint"), N_("project scored with a rubric"), N_("observed by a teacher"),
+    N_("rated their own work"), N_("work in another learning tool"), N_("a teacher's decision"),
+    N_("correct after the worked solution (no credit)"), N_("correct"), N_("partly correct"), N_("not yet correct"),
+    N_("felt sure"), N_("felt fairly sure"), N_("felt unsure"), N_("marked as mastered"),
+    N_("marked as not mastered yet"),
+    N_("Well calibrated: confidence matches results."), N_("Often more confident than the results show."),
+    N_("Often less confident than the results show."), N_("Too few confidence ratings yet to judge calibration."),
     # the roles, as the top bar names them
     N_("student"), N_("teacher"), N_("guardian"), N_("admin"),
 )

@@ -38,7 +38,7 @@ from pathwise.services.access import Actor
 from pathwise.services.context import transaction
 from pathwise.services.school_admin import school_time_zone
 from pathwise.web.auth import system_of
-from pathwise.web.pages import i18n, timefmt
+from pathwise.web.pages import family_words, i18n, timefmt
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # the mastery words, defined once (domain.mastery_states), for the macros and legends
@@ -52,6 +52,8 @@ TEMPLATES.env.globals.update(tr=i18n.gettext, state_word=i18n.state_word, state_
                              language=i18n.current,
                              format_number=lambda n, trim=False: timefmt.number_text(n, i18n.current(), trim=trim),
                              format_percent=lambda n: timefmt.percent_text(n, i18n.current()))
+# the family's sentences written in the page's language; pgettext for a word with two senses ("Subject")
+TEMPLATES.env.globals.update(family_words=family_words, pgettext=i18n.pgettext)
 HOME = {Role.STUDENT: "/student", Role.TEACHER: "/teacher", Role.GUARDIAN: "/guardian", Role.ADMIN: "/admin"}
 NAV: dict[Role, list[tuple[str, str]]] = {
     Role.STUDENT: [("/student", "My progress"), ("/practice", "Practice"), ("/student/profile", "My profile")],
