@@ -23,9 +23,6 @@ class is one read). Nothing here writes except the audit rows of ``class_view``.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
@@ -44,6 +41,7 @@ from pathwise.engine.insight.series import (
     skill_history,
 )
 from pathwise.engine.kt.tracker import Tracker
+from pathwise.services.memo import KeyedCache
 from pathwise.services.access import Actor, Need, require_learner
 from pathwise.services.errors import Invalid
 from pathwise.services.mastery import DEFAULT_THRESHOLD
@@ -182,38 +180,12 @@ def _per_skill(cols: list[SkillColumn], rows: list[GridRow]) -> list[SkillCounts
     return distribution([(c.code, c.title) for c in cols], states)
 
 
-class _ProgressCache:
-    """The progress series of the latest classes viewed, keyed by everything they depend on:
-    the live model (its object, one per running system, and its version), each student's evidence count and newest evidence time (new, late or
-    deleted evidence changes them), the skills and their thresholds, the day and the zone.
-    A series is a pure function of that key, so another worker that has not seen it only
-    computes it again; the cache saves the class's evidence read and its replay on a reload."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, list[WeekPoint]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> list[WeekPoint] | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
-
-    def put(self, key: Hashable, value: list[WeekPoint]) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-PROGRESS_CACHE = _ProgressCache()
+# The progress series of the latest classes viewed, keyed by everything they depend on:
+# the live model (its object, one per running system, and its version), each student's evidence count and newest evidence time (new, late or
+# deleted evidence changes them), the skills and their thresholds, the day and the zone.
+# A series is a pure function of that key, so another worker that has not seen it only
+# computes it again; the cache saves the class's evidence read and its replay on a reload.
+PROGRESS_CACHE: KeyedCache[list[WeekPoint]] = KeyedCache(64)
 
 
 def class_grid(uow: UnitOfWork, actor: Actor, section_id: str, options: GridOptions | None = None, *,

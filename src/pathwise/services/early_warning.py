@@ -19,8 +19,6 @@ Nothing here decides a flag.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +39,7 @@ from pathwise.engine.insight.early_warning import (
     replay,
 )
 from pathwise.engine.kt.tracker import Tracker
+from pathwise.services.memo import KeyedCache
 from pathwise.services.access import Actor, require_class_learners, require_section
 from pathwise.services.errors import NotFound
 from pathwise.services.mastery import DEFAULT_THRESHOLD, load_tracker
@@ -112,37 +111,11 @@ def _sentence(r: Reason, titles: dict[str, str]) -> str:
     return f"No work for {r.days} school days"
 
 
-class _ReplayCache:
-    """Each student's replayed answers, keyed by what the replay depends on: the model's
-    version and the student's evidence count and newest evidence time (new, late or deleted
-    evidence changes them). A replay is a pure function of that key, so another worker that
-    has not seen it only computes it again."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, tuple[Answer, ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> tuple[Answer, ...] | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
-
-    def put(self, key: Hashable, value: tuple[Answer, ...]) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-REPLAYS = _ReplayCache()
+# Each student's replayed answers, keyed by what the replay depends on: the model's
+# version and the student's evidence count and newest evidence time (new, late or deleted
+# evidence changes them). A replay is a pure function of that key, so another worker that
+# has not seen it only computes it again.
+REPLAYS: KeyedCache[tuple[Answer, ...]] = KeyedCache(4096)
 
 
 def _replays(uow: UnitOfWork, tracker: Tracker, learner_ids: Sequence[str]) -> dict[str, tuple[Answer, ...]]:
