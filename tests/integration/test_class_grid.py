@@ -205,3 +205,20 @@ def test_new_work_shows_on_the_progress_chart_at_once(sch) -> None:  # type: ign
     after = _grid(system, teacher(w), w.class_a)
     assert after.n_mastered == before.n_mastered + 1
     assert after.progress[-1].n_mastered == after.n_mastered
+
+
+def test_after_one_students_new_work_the_series_equals_a_fresh_replay(sch) -> None:  # type: ignore[no-untyped-def]
+    """Each student's part of the series is kept apart: after Ana's new work only her part is
+    replayed, and the result is the series a view with nothing kept computes."""
+    system, w = sch
+    _grid(system, teacher(w), w.class_a)  # every part kept
+    evs = [Evidence(f"grid-ana-late-{i}", w.ana, EvidenceKind.ANSWER, ("frac.add",), float(i % 2),
+                    START - timedelta(days=9, minutes=i), item_id=f"item-add-{i}") for i in range(5)]  # late: backdated
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    kept = _grid(system, teacher(w), w.class_a)
+    class_grid.PROGRESS_CACHE.clear()
+    fresh = _grid(system, teacher(w), w.class_a)
+    assert kept.progress == fresh.progress
+    assert fresh.progress[0].week_of <= (START - timedelta(days=9)).date()  # the backdated week is shown

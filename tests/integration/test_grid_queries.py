@@ -15,7 +15,12 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from datetime import UTC, datetime
+
+from pathwise.domain.evidence import Evidence, EvidenceKind
+from pathwise.services.access import Actor
 from pathwise.services.class_grid import PROGRESS_CACHE
+from pathwise.services.evidence import record_evidence
 from pathwise.services.context import App
 from tests.integration.grid_world import PASSWORD, build_grid_class
 from tests.security.web_client import clients
@@ -26,6 +31,7 @@ CLASS_PAGE = 20  # session and user, school zone, the class, its teachers and st
 # the framework (4), mastery with titles and thresholds (3), activity, the class's evidence, and the
 # navigation's own reads
 CLASS_PAGE_AGAIN = CLASS_PAGE - 1  # a reload with no new evidence: the progress series is kept, no evidence read
+CLASS_PAGE_AFTER_WORK = CLASS_PAGE  # one student worked since: their evidence only, in the same one read
 
 
 def on_a_clock(statement: str) -> bool:
@@ -63,7 +69,9 @@ def test_the_class_page_costs_the_same_whatever_the_class_size(app: App) -> None
             c.page(f"/teacher/classes/{cls.class_id}")  # warm: the school's zone is read once per request anyway
             for query in ("", "?sort=attention&columns=unit&unit=" + cls.skills[0].split(".")[0] + ".u0"):
                 PROGRESS_CACHE.clear()
-                for visit in ("first", "again"):
+                for visit in ("first", "again", "after work"):
+                    if visit == "after work":
+                        one_more_answer(app, cls.students[-1], cls.skills[0], f"{tag}{query}")
                     with counting(app) as seen:
                         r = c.page(f"/teacher/classes/{cls.class_id}{query}")
                     assert r.status_code == 200, r.text[:300]
@@ -72,3 +80,12 @@ def test_the_class_page_costs_the_same_whatever_the_class_size(app: App) -> None
             assert len(rows) == sizes[tag][0]
     assert {n for k, n in counts.items() if k.endswith("first")} == {CLASS_PAGE}, counts
     assert {n for k, n in counts.items() if k.endswith("again")} == {CLASS_PAGE_AGAIN}, counts
+    assert {n for k, n in counts.items() if k.endswith("after work")} == {CLASS_PAGE_AFTER_WORK}, counts
+
+
+def one_more_answer(app: App, learner_id: str, skill: str, tag: str) -> None:
+    with app.uow() as uow:
+        record_evidence(uow, app.tracker(), Actor.system("test"),
+                        [Evidence(f"ev-more-{tag}", learner_id, EvidenceKind.ANSWER, (skill,), 1.0, datetime.now(UTC),
+                                  item_id=f"item-more-{tag}")])
+        uow.commit()

@@ -35,10 +35,12 @@ from pathwise.engine.insight.series import (
     Reading,
     SkillCounts,
     WeekPoint,
-    class_progress,
+    LearnerChanges,
     distribution,
+    learner_changes,
     percent,
     skill_history,
+    weekly_progress,
 )
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.memo import KeyedCache
@@ -180,12 +182,13 @@ def _per_skill(cols: list[SkillColumn], rows: list[GridRow]) -> list[SkillCounts
     return distribution([(c.code, c.title) for c in cols], states)
 
 
-# The progress series of the latest classes viewed, keyed by everything they depend on:
-# the live model (its object, one per running system, and its version), each student's evidence count and newest evidence time (new, late or
-# deleted evidence changes them), the skills and their thresholds, the day and the zone.
-# A series is a pure function of that key, so another worker that has not seen it only
-# computes it again; the cache saves the class's evidence read and its replay on a reload.
-PROGRESS_CACHE: KeyedCache[list[WeekPoint]] = KeyedCache(64)
+# Each student's part of the progress series (``learner_changes``), keyed by everything it
+# depends on: the live model (its object, one per running system, and its version), the
+# student, their evidence count and newest evidence time (new, late or deleted evidence changes
+# them), the shown skills with their thresholds and the school's zone. A part is a pure function
+# of that key, so another worker that has not seen it only computes it again. After one
+# student's new work a view reads and replays that student only; the rest of the class is kept.
+PROGRESS_CACHE: KeyedCache[LearnerChanges] = KeyedCache(8192)
 
 
 def class_grid(uow: UnitOfWork, actor: Actor, section_id: str, options: GridOptions | None = None, *,
@@ -201,16 +204,20 @@ def class_grid(uow: UnitOfWork, actor: Actor, section_id: str, options: GridOpti
         return grid
     tz = zone or UTC
     when = today or datetime.now(tz).date()
+    skills = tuple((c.code, c.threshold) for c in cols)
     # the tracker itself (one per running system, replaced on a refit) keeps two databases apart
-    key = (tracker, tracker.version, tuple((r.learner.id, r.row.summary.n_evidence, r.row.summary.last_active) for r in rows),
-           tuple((c.code, c.threshold) for c in cols), when, str(tz))
-    progress = PROGRESS_CACHE.get(key)
-    if progress is None:
-        evidence = uow.grid_reads.evidence_for_learners([r.learner.id for r in rows])
-        progress = class_progress(mastery_only(tracker), evidence, [c.code for c in cols],
-                                  {c.code: c.threshold for c in cols}, when,
-                                  day_of=lambda at: at.astimezone(tz).date(), weeks=WEEKS)
-        PROGRESS_CACHE.put(key, progress)
+    keys = {r.learner.id: (tracker, tracker.version, r.learner.id, r.row.summary.n_evidence, r.row.summary.last_active,
+                           skills, str(tz)) for r in rows}
+    parts = {lid: PROGRESS_CACHE.get(key) for lid, key in keys.items()}
+    missing = [lid for lid, part in parts.items() if part is None]
+    if missing:  # one read for every student who worked since their part was kept
+        model = mastery_only(tracker)
+        thresholds = dict(skills)
+        for lid, evs in uow.grid_reads.evidence_for_learners(missing).items():
+            part = learner_changes(model, evs, thresholds, thresholds, day_of=lambda at: at.astimezone(tz).date())
+            PROGRESS_CACHE.put(keys[lid], part)
+            parts[lid] = part
+    progress = weekly_progress([p for p in parts.values() if p is not None], len(cols), when, weeks=WEEKS)
     return ClassGrid(view, opts, cols, rows, bands, hidden, list(progress), grid.per_skill)
 
 

@@ -12,10 +12,13 @@ answer its routes can give and the error body they really send
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,6 +34,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pathwise import __version__
+from pathwise.config import Mode
 from pathwise.domain.errors import ValidationError
 from pathwise.services.context import App
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound, Throttled, Unavailable
@@ -351,9 +355,30 @@ def _document_errors(op: dict[str, Any], method: str, declared: Policy) -> None:
             answer["content"] = {"application/json": {"schema": dict(_ERROR_REF)}}
 
 
+def settle_heap() -> None:
+    """Once a server process has started: collect, then set every object alive now (modules,
+    templates, the loaded model) aside from the garbage collector (``gc.freeze``). The full
+    collections that requests trigger then walk only what was made since, instead of pausing a
+    big page (the class grid) for the whole start-up heap now and then."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(system: App | None = None) -> FastAPI:
     system = system or App.from_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if system.settings.mode != Mode.TEST:  # a test process builds many applications: nothing set aside
+            try:
+                system.tracker()  # the live model, loaded before the first request
+            except Exception:  # noqa: BLE001 - a database down at start: pages say so, the server still starts
+                logging.getLogger("pathwise.store").warning("the live model could not be loaded at start-up; it loads on first use")
+            settle_heap()
+        yield
+
     application = FastAPI(
+        lifespan=lifespan,
         title="Pathwise",
         version=__version__,
         description=(

@@ -94,51 +94,65 @@ def week_start(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def class_progress(tracker: Tracker, evidence_by_learner: Mapping[str, Sequence[Evidence]], skills: Sequence[str],
-                   thresholds: Mapping[str, float], today: date, *, day_of: Callable[[datetime], date] | None = None,
-                   weeks: int = 12, default_threshold: float = 0.95) -> list[WeekPoint]:
-    """Mastered cells at the end of each of the last ``weeks`` weeks up to ``today``'s week.
+@dataclass(frozen=True, slots=True)
+class LearnerChanges:
+    """One learner's part of the class progress: the day of their first evidence and every
+    change of one of their cells' mastered state, as (day, +1 or -1), in replay order."""
 
-    Cells are (learner, skill) for the learners of ``evidence_by_learner`` and ``skills``; a cell
-    is mastered when the replayed estimate reaches its skill's threshold (``state_of``).
-    ``day_of`` turns a time into a day in the school's zone (default: the time's own date).
-    Weeks before the first evidence are left out; an empty class gives no points."""
-    if weeks < 1:
-        raise ValueError("weeks must be at least 1")
+    first_day: date | None
+    changes: tuple[tuple[date, int], ...]
+
+
+def learner_changes(tracker: Tracker, evidence: Sequence[Evidence], skills: Iterable[str],
+                    thresholds: Mapping[str, float], *, day_of: Callable[[datetime], date] | None = None,
+                    default_threshold: float = 0.95) -> LearnerChanges:
+    """Replay one learner's evidence (any order; replayed in canonical order) and note each day a
+    cell of ``skills`` became mastered (+1) or stopped being mastered (-1), by ``state_of``.
+    It depends on nothing but its arguments, so a page may keep it while the learner's evidence
+    is unchanged and replay only the learners who worked since."""
     to_day = day_of or (lambda at: at.date())
     wanted = set(skills)
-    n_cells = len(evidence_by_learner) * len(wanted)
-    # every change of a cell's mastered state: (the day it happened, +1 or -1)
-    changes: list[tuple[date, int]] = []
     # a local tracker moves only the skills an evidence names: evidence on other skills changes
     # nothing shown here and is skipped (a grid filtered to one unit replays that unit only)
     local = bool(getattr(tracker, "local", False))
-    for evs in evidence_by_learner.values():
-        learner = tracker.new_learner()
-        mastered: set[str] = set()
-        for ev in sorted(evs, key=_order):
-            if local and wanted.isdisjoint(ev.skill_codes):
+    learner = tracker.new_learner()
+    mastered: set[str] = set()
+    changes: list[tuple[date, int]] = []
+    for ev in sorted(evidence, key=_order):
+        if local and wanted.isdisjoint(ev.skill_codes):
+            continue
+        for code in tracker.observe(learner, ev):
+            if code not in wanted:
                 continue
-            for code in tracker.observe(learner, ev):
-                if code not in wanted:
-                    continue
-                est = tracker.estimate(learner, code)
-                now = state_of(est.p_mastery, thresholds.get(code, default_threshold), est.n_evidence) in (
-                    State.MASTERED, State.DUE_FOR_REVIEW)
-                if now and code not in mastered:
-                    mastered.add(code)
-                    changes.append((to_day(ev.timestamp), 1))
-                elif not now and code in mastered:
-                    mastered.discard(code)
-                    changes.append((to_day(ev.timestamp), -1))
-    if not changes and not any(evidence_by_learner.values()):
+            est = tracker.estimate(learner, code)
+            now = state_of(est.p_mastery, thresholds.get(code, default_threshold), est.n_evidence) in (
+                State.MASTERED, State.DUE_FOR_REVIEW)
+            if now and code not in mastered:
+                mastered.add(code)
+                changes.append((to_day(ev.timestamp), 1))
+            elif not now and code in mastered:
+                mastered.discard(code)
+                changes.append((to_day(ev.timestamp), -1))
+    first = min((to_day(ev.timestamp) for ev in evidence), default=None)
+    return LearnerChanges(first, tuple(changes))
+
+
+def weekly_progress(parts: Sequence[LearnerChanges], n_skills: int, today: date, *, weeks: int = 12) -> list[WeekPoint]:
+    """Mastered cells at the end of each of the last ``weeks`` weeks up to ``today``'s week, from
+    each learner's ``learner_changes`` (one part per learner of the class; cells are learners x
+    ``n_skills``). Weeks before the first evidence are left out; a class with no evidence gives
+    no points."""
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    n_cells = len(parts) * n_skills
+    firsts = [p.first_day for p in parts if p.first_day is not None]
+    if not firsts:
         return []
-    first_evidence = min((to_day(ev.timestamp) for evs in evidence_by_learner.values() for ev in evs), default=today)
+    changes = sorted(c for p in parts for c in p.changes)
     last_week = week_start(today)
-    first_week = max(week_start(first_evidence), last_week - timedelta(weeks=weeks - 1))
+    first_week = max(week_start(min(firsts)), last_week - timedelta(weeks=weeks - 1))
     if first_week > last_week:  # evidence dated after today: show the current week only
         first_week = last_week
-    changes.sort()
     out: list[WeekPoint] = []
     count = 0
     i = 0
@@ -151,6 +165,23 @@ def class_progress(tracker: Tracker, evidence_by_learner: Mapping[str, Sequence[
         out.append(WeekPoint(week, count, n_cells))
         week = end
     return out
+
+
+def class_progress(tracker: Tracker, evidence_by_learner: Mapping[str, Sequence[Evidence]], skills: Sequence[str],
+                   thresholds: Mapping[str, float], today: date, *, day_of: Callable[[datetime], date] | None = None,
+                   weeks: int = 12, default_threshold: float = 0.95) -> list[WeekPoint]:
+    """Mastered cells at the end of each of the last ``weeks`` weeks up to ``today``'s week.
+
+    Cells are (learner, skill) for the learners of ``evidence_by_learner`` and ``skills``; a cell
+    is mastered when the replayed estimate reaches its skill's threshold (``state_of``).
+    ``day_of`` turns a time into a day in the school's zone (default: the time's own date).
+    Weeks before the first evidence are left out; an empty class gives no points. The sum of
+    ``learner_changes`` over the learners, by ``weekly_progress``."""
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    parts = [learner_changes(tracker, evs, skills, thresholds, day_of=day_of, default_threshold=default_threshold)
+             for evs in evidence_by_learner.values()]
+    return weekly_progress(parts, len(set(skills)), today, weeks=weeks)
 
 
 # -- a class per skill ------------------------------------------------------------------------

@@ -154,9 +154,12 @@ def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, 
     from pathwise.web.pages.render import TEMPLATES
 
     macros = TEMPLATES.env.get_template("_macros.html").module
-    symbols = {st.key: str(macros.symbol(st.key)) for st in class_grid.State}  # type: ignore[attr-defined]
+    keys = [st.key for st in class_grid.State]
+    # each cell names its state's symbol, drawn once in the page's sprite (2,100 cells, one drawing each)
+    symbols = {key: str(macros.symbol_use(key)) for key in keys}  # type: ignore[attr-defined]
     return render(request, "class.html", view=grid.view, grid=grid, back=back, charts=drawn, base=base,
-                  attention_evidence=class_grid.ATTENTION_EVIDENCE, grid_body=grid_body(grid, symbols))
+                  attention_evidence=class_grid.ATTENTION_EVIDENCE, grid_body=grid_body(grid, symbols),
+                  sprite=macros.symbol_sprite(keys))  # type: ignore[attr-defined]
 
 
 _SORT = Annotated[str | None, Query(max_length=20)]
