@@ -175,3 +175,15 @@ def test_the_demo_frameworks_tips_are_stored_by_the_case_import_and_updated_by_a
     with app.uow() as uow:
         fw = uow.frameworks.get(result.framework_id)
     assert fw is not None and fw.skills[0].home_tips == ("Count the stairs at home by twos.",)
+
+
+def test_the_guardian_home_counts_only_what_there_is(school: tuple[App, WebSchool],  # noqa: F811
+                                                     web: Callable[[], WebClient]) -> None:  # noqa: F811
+    """Every one of Ana's four skills is started: the card says nothing about skills not started."""
+    system, w = school
+    _this_week(system, w)
+    c = web()
+    c.login("lopez")
+    home = _main(c.page("/guardian").text)
+    counts = " ".join(home.split("Skills:", 1)[1].split(".", 1)[0].split())
+    assert "not started" not in counts and "mastered" in counts, counts
