@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -47,8 +47,9 @@ def _this_week(system: App, w: WebSchool) -> datetime:
            for i, (code, score) in enumerate([("dec.place", 1.0)] * 6 + [("frac.add", 0.0), ("frac.add", 1.0), ("frac.compare", 0.0)])]
     with system.uow() as uow:
         record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-        uow.users.set_profile(w.ana, {**uow.users.profile(w.ana),
-                                      "goals": [{"skill_code": "frac.compare", "target_date": "2099-06-30"}]})
+        uow.goals.add(school_id=w.school, learner_id=w.ana, horizon="term", skill_code="frac.compare",
+                      unit_code=None, skill_codes=["frac.compare"], target_date=date(2099, 6, 30), status="active",
+                      note="", set_by=w.ana, at=now)
         uow.commit()
     return now
 

@@ -31,10 +31,12 @@ items:
 
 # The pinned counts (the same on SQLite and PostgreSQL). A change that makes one of these
 # hot paths cheaper lowers its pin; one that makes it dearer must say why here.
-ANSWER = 30  # check the answer, store it and its evidence, fold it into mastery and the review schedule
-WHATS_NEXT = 11
+ANSWER = 35  # check the answer, store it and its evidence, fold it into mastery and the review schedule
+# (+5: the strengths-and-needs projection follows mastery: the learner's skills and prerequisites,
+# their mastery rows, and the lists replaced; services/strengths.py)
+WHATS_NEXT = 12  # (+1: the learner's active goals, now records of their own; services/goals.py)
 LEARNER_PAGE = 14  # one more since a teacher's standing overrides are shown with their reasons
-PATH_PAGE = 11  # the skill map, reviews and What's next from one reading of the learner's numbers
+PATH_PAGE = 12  # (+1: active goals) the skill map, reviews and What's next from one reading of the learner's numbers
 CLASS_GRID = 13  # the class, its teachers and students, their mastery and activity, the framework, and the
 # audit rows of the students' records as one insert (before, one insert per student at commit, uncounted here)
 

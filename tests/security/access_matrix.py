@@ -347,6 +347,65 @@ POLICY: dict[tuple[str, str], Row] = {
     ("GET", "/guardian/children/{learner_id}/progress"): row("learner", guardian="own"),
     ("GET", "/guardian/children/{learner_id}/report"): row("learner", guardian="own"),
     ("GET", "/learners/{learner_id}/report"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    # -- the reflection journal (the student's own) and mentoring: Ms Rivera is Ana's designated mentor
+    # and not Ben's (she teaches both); a journal is read by the student and their mentors only, never
+    # by a guardian, an admin or a teacher who is not the mentor
+    ("GET", "/student/journal"): row(student="-"),
+    ("GET", "/student/journal/new"): row(student="-"),
+    ("POST", "/student/journal"): row(student="-"),
+    ("GET", "/student/journal/export"): row(student="-"),
+    ("GET", "/student/journal/{entry_id}"): row(
+        "learner", student="own", why="a journal entry written afresh by the target learner"),
+    ("POST", "/student/journal/{entry_id}"): row("learner", student="own"),
+    ("POST", "/student/journal/{entry_id}/delete"): row("learner", student="own"),
+    ("GET", "/student/mentor"): row(student="-"),
+    ("POST", "/student/mentor/checkins/{checkin_id}/reply"): row(
+        "learner", student="own", why="a check-in left afresh for the target learner"),
+    ("GET", "/mentor"): row(teacher="-"),
+    ("GET", "/mentor/students/{learner_id}"): row(
+        "learner", teacher="own", why="Ms Rivera mentors Ana; Ben is in her class but not her mentee"),
+    ("POST", "/mentor/students/{learner_id}/checkins"): row("learner", teacher="own"),
+    # -- goals: the student's own (set, accept/decline, set aside); their teachers read and propose, the
+    # admin reads (guardians read them on the family pages)
+    ("GET", "/student/goals"): row(student="-"),
+    ("POST", "/student/goals"): row(student="-"),
+    ("POST", "/student/goals/{goal_id}"): row(
+        "learner", student="own", why="a goal set afresh by the target learner, which she sets aside"),
+    ("GET", "/learners/{learner_id}/goals"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("POST", "/learners/{learner_id}/goals"): row("learner", teacher=TAUGHT),
+    ("GET", "/admin/mentors"): row(admin="-"),
+    ("POST", "/admin/mentors"): row(admin="-"),
+    ("POST", "/admin/mentors/remove"): row(admin="-"),
+    # -- well-being check-ins: the student's own. Riverside's admin is the school's well-being lead; Ms
+    # Rivera is not on the well-being staff. Ana has check-ins on and shares them with the well-being
+    # staff, not with her family; Ben and Dan share nothing
+    ("GET", "/student/checkin"): row(student="-"),
+    ("POST", "/student/checkin"): row(student="-", why="Ana has turned check-ins on"),
+    ("POST", "/student/checkin/settings"): row(student="-"),
+    ("POST", "/student/checkin/{wellbeing_checkin_id}/delete"): row(
+        "learner", student="own", why="a check-in made afresh by the target learner"),
+    ("POST", "/student/checkin/delete-all"): row(student="-"),
+    ("GET", "/wellbeing"): row(admin="-", why="the well-being staff only: the admin is its lead, Ms Rivera is not"),
+    ("POST", "/wellbeing/requests/{talk_id}"): row(
+        "learner", admin=SCHOOL, why="a request to talk made afresh by the target learner: it reaches the well-being "
+        "staff of the learner's school, whoever teaches them"),
+    ("GET", "/wellbeing/learners/{learner_id}"): row(
+        "learner", admin="own", why="Ana shares her check-ins with the well-being staff; Ben and Dan do not"),
+    ("GET", "/guardian/children/{learner_id}/checkins"): row(
+        "learner", why="Ana shares her check-ins with the staff, not with her family: her guardian finds nothing"),
+    ("GET", "/admin/wellbeing-staff"): row(admin="-"),
+    ("POST", "/admin/wellbeing-staff"): row(admin="-"),
+    ("POST", "/admin/wellbeing-staff/{user_id}/remove"): row(
+        "staffer", targets=("own", "other_school", "missing"), admin="own",
+        why="own: Mr Okafor, a teacher of the admin's school; other_school: Hillview's admin"),
+    # -- the getting-to-know-you survey (the student's own; their teachers and admin read the answers) and
+    # strengths and needs (also read by a linked guardian, in plain words)
+    ("GET", "/student/welcome"): row(student="-"),
+    ("POST", "/student/welcome/skip"): row(student="-"),
+    ("GET", "/student/survey"): row(student="-"),
+    ("POST", "/student/survey"): row(student="-"),
+    ("GET", "/learners/{learner_id}/survey"): row("learner", teacher=TAUGHT, admin=SCHOOL),
+    ("GET", "/guardian/children/{learner_id}/strengths"): row("learner", guardian="own"),
     # the learner's record deleted: last, it removes the learners it reaches
     ("DELETE", "/api/v1/learners/{learner_id}/record"): row("learner", admin=SCHOOL),
 }

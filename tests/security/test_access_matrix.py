@@ -218,6 +218,8 @@ def build_world(system: App, web: Callable[[], WebClient]) -> World:
         "platform": {"own": platforms["a"], "other_school": platforms["h"]},
         "account": {"own": W.cara, "other_class": W.eva, "other_school": W.zed},  # the admin's pages (issue 17)
     }
+    x.content["staffer"] = {"own": W.teacher_b, "other_school": W.other_admin}  # well-being staff to remove
+    _wellbeing_on(x, W.ana, share_staff=True)  # Ana checks in and shares with the well-being staff
     return x
 
 
@@ -279,6 +281,16 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
         fill["review_id"] = _review(x, t)
     if "{team_id}" in path:  # a kept project team of the class
         fill["team_id"] = _team(x, t)
+    if "{entry_id}" in path:  # a journal entry, written afresh by the target learner
+        fill["entry_id"] = _journal_entry(x, t)
+    if "{checkin_id}" in path:  # a mentor's check-in, left afresh for the target learner
+        fill["checkin_id"] = _checkin(x, t)
+    if "{wellbeing_checkin_id}" in path:  # a well-being check-in, made afresh by the target learner
+        fill["wellbeing_checkin_id"] = _wellbeing_checkin(x, t)
+    if "{goal_id}" in path:  # a goal set afresh by the target learner
+        fill["goal_id"] = _goal(x, t)
+    if "{talk_id}" in path:  # a request to talk, made afresh by the target learner
+        fill["talk_id"] = _wellbeing_checkin(x, t, talk=True)
     if path == "/student/skills/{skill_code}/review" and method == "POST" and role == "student":
         _overridden(x, W.ana, t)
     if "/peer/" in path:
@@ -414,6 +426,30 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
         ("POST", "/admin/learners/{learner_id}/delete"): lambda: Req(method, url, form={
             "confirm": {W.cara: "Cara Singh", W.eva: "Eva Novak", W.zed: "Zed Young"}.get(t, "Nobody")}),
         ("POST", "/account/language"): lambda: Req(method, url, form={"language": "en"}),
+        ("POST", "/student/journal"): lambda: Req(method, url, form={
+            "prompt": "week", "helped": "Drawing the fractions", "next_try": "Explain it to a friend"}),
+        ("POST", "/student/journal/{entry_id}"): lambda: Req(method, url, form={
+            "helped": "Drawing them helped", "next_try": ""}),
+        ("POST", "/student/mentor/checkins/{checkin_id}/reply"): lambda: Req(method, url, form={
+            "reply": "Thank you, I will"}),
+        ("POST", "/mentor/students/{learner_id}/checkins"): lambda: Req(method, url, form={
+            "note": "Good progress this week", "next_step": "Two practice sessions"}),
+        ("POST", "/student/goals"): lambda: Req(method, url, form={
+            "target": "unit:u.dec", "horizon": "week", "target_date": (datetime.now(UTC) + timedelta(days=3)).date()
+            .isoformat()}),
+        ("POST", "/student/goals/{goal_id}"): lambda: Req(method, url, form={"decision": "remove"}),
+        ("POST", "/learners/{learner_id}/goals"): lambda: Req(method, url, form={
+            "target": "skill:frac.compare", "horizon": "term",
+            "target_date": (datetime.now(UTC) + timedelta(days=40)).date().isoformat(), "note": "Next up"}),
+        ("POST", "/student/survey"): lambda: Req(method, url, form={
+            "interests": "music", "modalities": "video", "improve": "u.frac", "note": "Fractions"}),
+        ("POST", "/student/checkin"): lambda: Req(method, url, form={"mood": "4", "energy": "3", "confidence": "2"}),
+        ("POST", "/student/checkin/settings"): lambda: Req(method, url, form={"enabled": "1", "share_staff": "1"}),
+        ("POST", "/wellbeing/requests/{talk_id}"): lambda: Req(method, url, form={"status": "seen"}),
+        ("POST", "/admin/wellbeing-staff"): lambda: Req(method, url, form={"user_id": W.teacher_b}),
+        ("POST", "/admin/mentors"): lambda: Req(method, url, form={"learner_id": W.ben, "mentor_id": W.teacher_b}),
+        ("POST", "/admin/mentors/remove"): lambda: Req(method, url, form={
+            "learner_id": W.ben, "mentor_id": W.teacher_b}),
         ("POST", "/login"): lambda: Req(method, url, form={"username": WHO.get(role, "ana"), "password": PASSWORD,
                                                            "next": ""}),
     }
@@ -459,6 +495,61 @@ def _review(x: World, learner: str) -> str:
     _overridden(x, learner, "frac.equiv")
     with transaction(x.system) as uow:
         return str(ask_review(uow, x.actor(learner), "frac.equiv", "I can do these now"))
+
+
+def _goal(x: World, learner: str) -> str:
+    """A goal the learner set afresh (stored directly; a missing learner: an id that names none)."""
+    if learner == MISSING:
+        return "0"
+    with transaction(x.system) as uow:
+        return str(uow.goals.add(school_id=None, learner_id=learner, horizon="term", skill_code="frac.add",
+                                 unit_code=None, skill_codes=["frac.add"], target_date=None, status="active",
+                                 note="", set_by=learner, at=datetime.now(UTC)))
+
+
+def _journal_entry(x: World, learner: str) -> str:
+    """A journal entry written afresh by the learner (a missing learner: an id that names none)."""
+    if learner == MISSING:
+        return "0"
+    from pathwise.services import journal
+
+    with transaction(x.system) as uow:
+        return str(journal.write_entry(uow, x.actor(learner), "free", None, "Matrix reflection", ""))
+
+
+def _checkin(x: World, learner: str) -> str:
+    """A mentor's check-in left afresh for the learner (by the system; a missing learner: none)."""
+    if learner == MISSING:
+        return "0"
+    from pathwise.services import mentoring
+
+    with transaction(x.system) as uow:
+        return str(mentoring.add_checkin(uow, Actor.system(), learner, "Matrix check-in", "Keep going"))
+
+
+def _wellbeing_on(x: World, learner: str, share_staff: bool = False) -> None:
+    from pathwise.services import wellbeing
+
+    with transaction(x.system) as uow:
+        wellbeing.set_checkins(uow, x.actor(learner), enabled=True, share_staff=share_staff, share_guardians=False)
+
+
+def _wellbeing_checkin(x: World, learner: str, talk: bool = False) -> str:
+    """A well-being check-in made afresh by the learner (with a request to talk: the request's id);
+    a missing learner: an id that names none. Check-ins are turned on for the learner first,
+    keeping what they share."""
+    if learner == MISSING:
+        return "0"
+    from pathwise.services import wellbeing
+
+    with transaction(x.system) as uow:
+        shared = uow.wellbeing.settings(learner)
+        wellbeing.set_checkins(uow, x.actor(learner), enabled=True, share_staff=shared.share_staff,
+                               share_guardians=shared.share_guardians)
+        cid = wellbeing.check_in(uow, x.actor(learner), {"mood": 3}, wants_talk=talk, note="Matrix" if talk else "")
+        if not talk:
+            return str(cid)
+        return str(next(r.id for r in uow.wellbeing.talk_requests_of(learner) if r.checkin_id == cid))
 
 
 def _team(x: World, class_id: str) -> str:

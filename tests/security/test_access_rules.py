@@ -673,6 +673,191 @@ def _content_owner(x: Ctx) -> None:
 # -- the tests -------------------------------------------------------------------------------------
 
 
+# -- mentoring and the reflection journal (pages only: no API route reaches them) ----------------
+
+
+def _journal_and_mentoring(x: Ctx) -> None:
+    """Ms Rivera mentors Ana (web_school) and teaches Ana and Ben. Ana writes in her journal; her
+    mentor reads it and leaves a check-in; the same pages for Ben (whom she teaches but does not
+    mentor), for another teacher, for Ana's guardian and for the admin answer like a missing id."""
+    w = x.w
+    assert x.form("ana", "/student/journal", prompt="week", helped="Fraction walls helped").status_code == 303
+    page = x.browser("rivera").page(f"/mentor/students/{w.ana}")
+    assert page.status_code == 200 and "Fraction walls helped" in page.text
+    missing = x.browser("rivera").page(f"/mentor/students/{MISSING}")
+    assert missing.status_code == 404 and "not yours to see" in missing.text
+    for who, learner in (("rivera", w.ben), ("okafor", w.ana), ("lopez", w.ana), ("admin", w.ana),
+                         ("ben", w.ana), ("hilladmin", w.ana)):
+        r = x.browser(who).page(f"/mentor/students/{learner}")
+        assert r.status_code == 404 and "not yours to see" in r.text and "Fraction walls" not in r.text, who
+        assert x.form(who, f"/mentor/students/{learner}/checkins", note="hello").status_code == 404, who
+    for who in ("lopez", "rivera", "admin", "ben"):  # the journal pages are the student's own
+        r = x.browser(who).page("/student/journal")
+        assert "Fraction walls" not in r.text and (r.status_code == 404 or who == "ben"), who
+    assert x.form("rivera", f"/mentor/students/{w.ana}/checkins", note="Keep drawing",
+                  next_step="Two sessions").status_code == 303
+    assert "Keep drawing" in x.browser("ana").page("/student/mentor").text
+    assert "Keep drawing" not in x.browser("ben").page("/student/mentor").text
+
+
+def _html_form(x: Ctx, who: str, url: str, **fields: Any) -> httpx.Response:
+    c = x.browser(who)
+    return c.post(url, data={"csrf_token": c.csrf or "", **fields}, headers={"accept": "text/html"})
+
+
+def _mentor_designation(x: Ctx) -> None:
+    """Only the school's admin designates, and only a teacher of the school for a student of it."""
+    w = x.w
+    for who, learner, mentor in (("hilladmin", w.ben, w.teacher_b), ("admin", w.zed, w.teacher),
+                                 ("admin", w.ben, w.guardian), ("admin", w.ben, w.cara),
+                                 ("admin", MISSING, w.teacher_b), ("rivera", w.ben, w.teacher),
+                                 ("lopez", w.ana, w.teacher)):
+        r = _html_form(x, who, "/admin/mentors", learner_id=learner, mentor_id=mentor)
+        assert r.status_code == 404 and "not yours to see" in r.text, (who, learner, mentor)
+    assert x.browser("okafor").page(f"/mentor/students/{w.ben}").status_code == 404
+    assert x.form("admin", "/admin/mentors", learner_id=w.ben, mentor_id=w.teacher_b).status_code == 303
+    assert x.browser("okafor").page(f"/mentor/students/{w.ben}").status_code == 200  # not his class: the designation
+    assert x.form("admin", "/admin/mentors/remove", learner_id=w.ben, mentor_id=w.teacher_b).status_code == 303
+    assert x.browser("okafor").page(f"/mentor/students/{w.ben}").status_code == 404
+
+
+_PAGES_ONLY = ("mentoring and the reflection journal have pages and no API route (a journal is the student's "
+               "own; the mentor reads it on the mentee's page). Driven through the pages: ")
+RULES.update({
+    "require_journal_reader": Rule(drive=lambda x, mp: _journal_and_mentoring(x), no_door=_PAGES_ONLY + (
+        "Ana's mentor reads her reflection; Ben's teacher who is not his mentor, another teacher, the "
+        "guardian and the admin find nothing, exactly like a missing id (404).")),
+    "require_mentee": Rule(drive=lambda x, mp: _journal_and_mentoring(x), no_door=_PAGES_ONLY + (
+        "the mentor leaves a check-in the student reads; anyone else posting one finds no learner (404).")),
+    "require_mentor_designation": Rule(drive=lambda x, mp: _mentor_designation(x), no_door=_PAGES_ONLY + (
+        "the admin designates a teacher who does not teach the student, who then reaches the mentee page "
+        "until the designation ends; another school's admin, a teacher, a guardian, a non-teacher mentor or "
+        "another school's student: 404.")),
+})
+
+
+# -- well-being check-ins and the survey (pages only: no API route reaches them) ------------------
+
+
+def _wellbeing(x: Ctx) -> None:
+    """Riverside's admin is the school's well-being lead (web_school). Ana checks in privately and
+    asks to talk: the lead sees the request and its note, never her history until she shares it;
+    her guardian sees the history only once she shares it with guardians; her teacher, another
+    teacher, a classmate, another guardian and another school's admin find nothing (404)."""
+    w = x.w
+    assert x.form("ana", "/student/checkin/settings", enabled="1").status_code == 303
+    assert x.form("ana", "/student/checkin", mood="2", talk="1", note="Worried about the test").status_code == 303
+    lead = x.browser("admin")
+    assert "Worried about the test" in lead.page("/wellbeing").text
+    assert lead.page(f"/wellbeing/learners/{w.ana}").status_code == 404  # a request to talk opens no history
+    for who in ("rivera", "okafor", "ben", "lopez", "kim", "hilladmin"):
+        c = x.browser(who)
+        r = c.page("/wellbeing")
+        assert r.status_code in (403, 404) and "Worried" not in r.text, who
+        assert c.page(f"/wellbeing/learners/{w.ana}").status_code in (403, 404), who
+    assert x.browser("lopez").page(f"/guardian/children/{w.ana}/checkins").status_code == 404
+    assert x.form("ana", "/student/checkin/settings", enabled="1", share_staff="1").status_code == 303
+    assert lead.page(f"/wellbeing/learners/{w.ana}").status_code == 200
+    assert x.browser("hilladmin").page(f"/wellbeing/learners/{w.ana}").status_code in (403, 404)
+    assert x.browser("lopez").page(f"/guardian/children/{w.ana}/checkins").status_code == 404
+    assert x.form("ana", "/student/checkin/settings", enabled="1", share_guardians="1").status_code == 303
+    assert x.browser("lopez").page(f"/guardian/children/{w.ana}/checkins").status_code == 200
+    assert x.browser("kim").page(f"/guardian/children/{w.ana}/checkins").status_code == 404
+    assert lead.page(f"/wellbeing/learners/{w.ana}").status_code == 404  # sharing with guardians only
+
+
+def _wellbeing_designation(x: Ctx) -> None:
+    """Only a school's admin designates, and only staff of that school."""
+    w = x.w
+    assert _html_form(x, "admin", "/admin/wellbeing-staff", user_id=w.zed).status_code == 422  # another school
+    assert _html_form(x, "admin", "/admin/wellbeing-staff", user_id=w.ana).status_code == 422  # a student
+    assert _html_form(x, "hilladmin", "/admin/wellbeing-staff", user_id=w.teacher_b).status_code == 422
+    assert x.browser("okafor").page("/wellbeing").status_code == 404
+    assert _html_form(x, "rivera", "/admin/wellbeing-staff", user_id=w.teacher_b).status_code in (403, 404)
+    assert x.form("admin", "/admin/wellbeing-staff", user_id=w.teacher_b).status_code == 303
+    assert x.browser("okafor").page("/wellbeing").status_code == 200
+
+
+def _survey(x: Ctx) -> None:
+    """The survey's answers: the student, her teachers and the school's admin; a guardian, another
+    class's teacher and another school find nothing (404)."""
+    w = x.w
+    for who in ("rivera", "admin"):
+        assert x.browser(who).page(f"/learners/{w.ana}/survey").status_code == 200, who
+    for who, learner in (("okafor", w.ana), ("lopez", w.ana), ("hilladmin", w.ana), ("rivera", w.dan)):
+        r = x.browser(who).page(f"/learners/{learner}/survey")
+        assert r.status_code == 404 and "not yours to see" in r.text, (who, learner)
+
+
+_WELLBEING_PAGES = ("check-ins have pages and no API route (they are the student's own); driven through the "
+                    "pages: ")
+
+RULES.update({
+    "require_checkin_history": Rule(drive=lambda x, mp: _wellbeing(x), no_door=_WELLBEING_PAGES + (
+        "the history is the student's; the well-being lead and a guardian read it only once shared with them.")),
+    "require_talk_request": Rule(drive=lambda x, mp: _wellbeing(x), no_door=_WELLBEING_PAGES + (
+        "a request to talk reaches the school's well-being staff, and nothing else of the student's.")),
+    "require_wellbeing_staff": Rule(drive=lambda x, mp: _wellbeing(x), no_door=_WELLBEING_PAGES + (
+        "the well-being page is for the designated staff; any other teacher or admin finds nothing.")),
+    "require_wellbeing_designation": Rule(drive=lambda x, mp: _wellbeing_designation(x), no_door=_WELLBEING_PAGES + (
+        "the admin designates a teacher of the school, never a student or another school's staff.")),
+    "require_survey_reader": Rule(drive=lambda x, mp: _survey(x), no_door=(
+        "the survey's answers have a page and no API route: the student, their teachers and the admin "
+        "read them; guardians read the strengths and next steps in the family view instead.")),
+})
+
+
+def _goals(x: Ctx) -> None:
+    """Goals: read by whoever reads the learner and by their mentors; set by the learner, proposed
+    by a teacher of theirs or a mentor; never by a guardian, another class's teacher or another
+    school (404). A mentor who does not teach the student reaches them by the designation alone."""
+    from pathwise.services import goals
+    from pathwise.services.errors import NotFound as Missing
+
+    w = x.w
+    when = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+
+    def reads(actor: Actor, learner: str) -> bool:
+        with x.system.uow() as uow:
+            try:
+                goals.list_goals(uow, actor, learner)
+                return True
+            except Missing:
+                return False
+
+    def proposes(actor: Actor, learner: str) -> bool:
+        with x.system.uow() as uow:
+            try:
+                goals.set_goal(uow, actor, learner, horizon="term", target_date=when, skill_code="frac.add")
+                return True
+            except Missing:
+                return False
+
+    rivera, okafor = Actor(w.teacher, Role.TEACHER, w.school), Actor(w.teacher_b, Role.TEACHER, w.school)
+    lopez, admin = Actor(w.guardian, Role.GUARDIAN, w.school), Actor(w.admin, Role.ADMIN, w.school)
+    hill = Actor(w.other_admin, Role.ADMIN, w.other_school)
+    ana = Actor(w.ana, Role.STUDENT, w.school)
+    assert reads(ana, w.ana) and reads(rivera, w.ana) and reads(lopez, w.ana) and reads(admin, w.ana)
+    assert not reads(okafor, w.ana) and not reads(hill, w.ana) and not reads(lopez, w.dan)
+    assert not reads(ana, w.ben)
+    assert proposes(ana, w.ana) and proposes(rivera, w.ana)
+    for actor, learner in ((lopez, w.ana), (admin, w.ana), (okafor, w.ben), (hill, w.ana), (ana, w.ben)):
+        assert not proposes(actor, learner), (actor.user_id, learner)
+    assert x.form("admin", "/admin/mentors", learner_id=w.ben, mentor_id=w.teacher_b).status_code == 303
+    assert reads(okafor, w.ben) and proposes(okafor, w.ben)  # not his class: the designation
+    r = x.browser("okafor").page(f"/learners/{w.ana}/goals")
+    assert r.status_code == 404 and "not yours to see" in r.text
+
+
+RULES.update({
+    "goals_allowed": Rule(drive=lambda x, mp: _goals(x), no_door=(
+        "goals have pages and the profile's goals field; who may read or propose is driven through the "
+        "goals service and the staff goals page: ")),
+    "require_goals": Rule(drive=lambda x, mp: _goals(x), no_door=(
+        "the refusal of goals_allowed, uniform 404, audited reads and proposals: driven with it.")),
+})
+
+
 def _public_rules() -> set[str]:
     return {name for name, fn in inspect.getmembers(access, inspect.isfunction)
             if fn.__module__ == access.__name__ and not name.startswith("_")

@@ -94,6 +94,12 @@ def build_school(app: App, evidence: bool = True) -> WebSchool:
         uow.sections.enrol(w.class_b, w.teacher_b, Role.TEACHER)
         uow.guardians.link(GuardianLink(w.guardian, w.ana))
         uow.guardians.link(GuardianLink(w.guardian_b, w.dan))
+        uow.wellbeing.designate(w.admin, w.school, None, datetime(2026, 9, 1, tzinfo=UTC))  # the well-being lead
+        # mentoring: Ms Rivera mentors Ana (and not Ben, whom she also teaches)
+        uow.mentoring.designate(w.school, w.ana, w.teacher, w.admin, datetime(2026, 9, 1, tzinfo=UTC))
+        # the students have seen the welcome survey and skipped it for now (a test of the welcome clears it)
+        for sid in (w.ana, w.ben, w.cara, w.dan, w.eva, w.zed):
+            uow.survey.put(sid, "skipped", {}, datetime(2026, 9, 1, tzinfo=UTC))
         uow.commit()
     if evidence:
         start = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)

@@ -287,6 +287,8 @@ from pathwise.cli.profile import profile_app  # noqa: E402
 app.add_typer(profile_app, name="profile")
 from pathwise.cli.digest import digest_app  # noqa: E402
 app.add_typer(digest_app, name="digest")
+from pathwise.cli.mentoring import mentors_app  # noqa: E402
+app.add_typer(mentors_app, name="mentors")
 
 
 def main() -> None:

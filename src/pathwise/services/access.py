@@ -341,3 +341,160 @@ def visible_sections(uow: UnitOfWork, actor: Actor) -> list[Section]:
     if actor.role == Role.ADMIN:
         return uow.sections.in_school(actor.school_id or "")
     return []
+
+
+# -- well-being check-ins: private to the student unless they share ------------------------------
+# A student's check-ins are theirs. The staff an admin designates for well-being (teachers or
+# admins of the school) see every request to talk of the school's students (the request and its
+# note only) and the check-in history of a student who shares it with them; a linked guardian
+# sees the history only when the student shares it with guardians. Nobody else, a teacher of the
+# student or an admin who is not designated included, finds anything (``NotFound``).
+
+
+def is_wellbeing_staff(uow: UnitOfWork, actor: Actor) -> bool:
+    """Is the actor one of their school's designated well-being staff?"""
+    if actor.is_system:
+        return True
+    if actor.role not in (Role.TEACHER, Role.ADMIN) or not actor.user_id or not actor.school_id:
+        return False
+    return uow.wellbeing.is_staff(actor.user_id, actor.school_id)
+
+
+def require_wellbeing_staff(uow: UnitOfWork, actor: Actor) -> None:
+    """The well-being pages are for the designated staff only; anyone else finds nothing."""
+    if not is_wellbeing_staff(uow, actor):
+        raise NotFound("no such page")
+
+
+def require_wellbeing_designation(uow: UnitOfWork, actor: Actor, user_id: str) -> User:
+    """Who may be designated as well-being staff: a teacher or an admin of the admin's own school;
+    only the school's admin (or the system) designates. Another school's user: ``NotFound``."""
+    require_role(actor, Role.ADMIN)
+    user = uow.users.get(user_id)
+    if user is None or (not actor.is_system and user.school_id != actor.school_id):
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def require_checkin_history(uow: UnitOfWork, actor: Actor, learner_id: str) -> User:
+    """A learner's check-in history: the learner; the school's well-being staff if the learner
+    shares it with them; a linked guardian if the learner shares it with guardians; the system.
+    Anyone else: ``NotFound``. Every read by someone other than the learner is audited."""
+    learner = uow.users.get(learner_id)
+    if learner is None or learner.role != Role.STUDENT:
+        raise NotFound(f"no learner {learner_id}")
+    shared = uow.wellbeing.settings(learner.id)
+    if actor.is_system or actor.user_id == learner.id:
+        ok = True
+    elif actor.role == Role.GUARDIAN:
+        ok = shared.share_guardians and uow.guardians.is_linked(actor.user_id or "", learner.id)
+    elif actor.role in (Role.TEACHER, Role.ADMIN):
+        ok = shared.share_staff and learner.school_id == actor.school_id and is_wellbeing_staff(uow, actor)
+    else:
+        ok = False
+    if not ok:
+        raise NotFound(f"no learner {learner_id}")
+    if actor.user_id != learner.id:
+        uow.audit.add(actor.user_id, "read:wellbeing", learner.id, "wellbeing", {"via": actor.via})
+    return learner
+
+
+def require_talk_request(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need = Need.READ) -> User:
+    """A request to talk reaches the well-being staff of the learner's school (and the system);
+    anyone else: ``NotFound``. Audited."""
+    learner = uow.users.get(learner_id)
+    if (learner is None or not is_wellbeing_staff(uow, actor)
+            or (not actor.is_system and learner.school_id != actor.school_id)):
+        raise NotFound("no such request")
+    uow.audit.add(actor.user_id, f"{need.value}:wellbeing-talk", learner.id, "wellbeing-talk", {"via": actor.via})
+    return learner
+
+
+# -- mentoring and the reflection journal: the student and their designated mentors ---------------
+# A school's admin designates a teacher of the school as a student's mentor. The mentor's reach
+# comes from the designation alone (the mentor need not teach the student, and teaching the
+# student gives no reach into the journal). A student's journal is read by the student and their
+# mentors only: never by another teacher, a guardian or an admin (``NotFound``). Every read by a
+# mentor is audited.
+
+
+def is_mentor(uow: UnitOfWork, staff_id: str, learner_id: str) -> bool:
+    """Is ``staff_id`` a designated mentor of the learner?"""
+    return bool(staff_id) and uow.mentoring.is_mentor(staff_id, learner_id)
+
+
+def require_mentor_designation(uow: UnitOfWork, actor: Actor, learner_id: str,
+                               mentor_id: str) -> tuple[User, User]:
+    """A designation is made (or undone) by the school's admin (or the system), for a student and
+    a teacher of the admin's own school; anyone or anything else: ``NotFound``."""
+    if not actor.is_system and actor.role != Role.ADMIN:
+        raise NotFound("no such page")
+    learner, mentor = uow.users.get(learner_id), uow.users.get(mentor_id)
+    if learner is None or learner.role != Role.STUDENT or (not actor.is_system and learner.school_id != actor.school_id):
+        raise NotFound(f"no learner {learner_id}")
+    if mentor is None or mentor.role != Role.TEACHER or mentor.school_id != learner.school_id:
+        raise NotFound(f"no teacher {mentor_id}")
+    return learner, mentor
+
+
+def require_mentee(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need = Need.READ,
+                   resource: str = "mentoring") -> User:
+    """A learner the acting teacher mentors (or any learner, for the system); anyone else, the
+    learner's class teacher included: ``NotFound``. The read or write is audited."""
+    learner = uow.users.get(learner_id)
+    ok = learner is not None and learner.role == Role.STUDENT and (
+        actor.is_system or (actor.role == Role.TEACHER and learner.school_id == actor.school_id
+                            and is_mentor(uow, actor.user_id or "", learner.id)))
+    if learner is None or not ok:
+        raise NotFound(f"no learner {learner_id}")
+    uow.audit.add(actor.user_id, f"{need.value}:{resource}", learner.id, resource, {"via": actor.via})
+    return learner
+
+
+def require_journal_reader(uow: UnitOfWork, actor: Actor, learner_id: str) -> User:
+    """A learner's reflection journal (and their mentor check-ins) is read by the learner, their
+    mentors and the system; anyone else: ``NotFound``. A mentor's read is audited."""
+    if actor.role == Role.STUDENT and actor.user_id == learner_id:
+        return require_self(uow, actor, Need.READ, "journal")
+    return require_mentee(uow, actor, learner_id, Need.READ, "journal")
+
+
+# -- the getting-to-know-you survey: the student's answers are read by the student, the teachers of
+# their classes and the school's admin (audited); never by a guardian, who reads the strengths and
+# needs in the family view instead.
+
+
+def require_survey_reader(uow: UnitOfWork, actor: Actor, learner_id: str) -> User:
+    """A learner's survey answers: the learner and the staff who reach them; a guardian (or anyone
+    else): ``NotFound``. Reads by others are audited."""
+    if not actor.is_system and actor.role == Role.GUARDIAN:
+        raise NotFound(f"no learner {learner_id}")
+    return require_learner(uow, actor, learner_id, Need.READ, "survey")
+
+
+# -- goals: the learner sets them; teachers of the learner and their mentors propose; guardians and
+# the school's admins read.
+
+
+def goals_allowed(uow: UnitOfWork, actor: Actor, learner: User, need: Need) -> bool:
+    """May the actor read (``READ``: whoever reads the learner, and their mentors) or write goals
+    for the learner (``WRITE``: the learner, a teacher of theirs or a mentor proposing)?"""
+    if learner.role != Role.STUDENT:
+        return False
+    mentor = (actor.role == Role.TEACHER and learner.school_id == actor.school_id
+              and is_mentor(uow, actor.user_id or "", learner.id))
+    if need == Need.READ:
+        return learner_allowed(uow, actor, learner, Need.READ) or mentor
+    return actor.is_system or actor.user_id == learner.id or mentor or (
+        actor.role == Role.TEACHER and learner_allowed(uow, actor, learner, Need.WRITE))
+
+
+def require_goals(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need = Need.READ) -> User:
+    """The learner when ``goals_allowed``; ``NotFound`` otherwise. Reads and proposals by others
+    are audited."""
+    learner = uow.users.get(learner_id)
+    if learner is None or not goals_allowed(uow, actor, learner, need):
+        raise NotFound(f"no learner {learner_id}")
+    if actor.user_id != learner.id:
+        uow.audit.add(actor.user_id, f"{need.value}:goals", learner.id, "goals", {"via": actor.via})
+    return learner

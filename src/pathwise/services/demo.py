@@ -141,6 +141,9 @@ def seed_demo(uow: UnitOfWork, framework: CaseFramework, seed: int = 7, progress
         uow.users.add(User(g["id"], school_id, g["username"], g["name"], Role.GUARDIAN),
                       password_hash=hashes[Role.GUARDIAN], email=f"{g['username']}@example.org")
     uow.flush()
+    for p in students:  # the students answered the welcome survey when the term began (services.survey)
+        uow.survey.put(p["id"], "answered", {"interests": list(p["profile"]["interests"]), "improve": [], "note": "",
+                                             "modalities": list(p["profile"]["preferred_modalities"])}, start_at)
     for sec in plan["sections"]:
         uow.sections.enrol(sec["id"], sec["teacher_id"], Role.TEACHER)
     for p in students:

@@ -26,7 +26,6 @@ from urllib.parse import quote
 
 from pathwise.domain.mastery_states import State
 from pathwise.domain.people import Role, User
-from pathwise.domain.profile import LearnerProfile
 from pathwise.engine.insight.early_warning import (
     Answer,
     Flag,
@@ -42,6 +41,7 @@ from pathwise.engine.kt.tracker import Tracker
 from pathwise.services.memo import KeyedCache
 from pathwise.services.access import Actor, require_class_learners, require_section
 from pathwise.services.errors import NotFound
+from pathwise.services.goals import active_goal_targets
 from pathwise.services.mastery import DEFAULT_THRESHOLD, load_tracker
 from pathwise.services.path_state import content_of, load_config, now_or
 from pathwise.store.uow import UnitOfWork
@@ -143,8 +143,7 @@ def _class_evidence(uow: UnitOfWork, students: Sequence[User], tracker: Tracker)
     answers = _replays(uow, tracker, [s.id for s in students])
     out: list[StudentEvidence] = []
     for s in students:
-        goals = tuple(GoalTarget(g.skill_code, g.target_date) for g in
-                      LearnerProfile.from_stored(uow.users.profile(s.id)).goals if g.target_date is not None)
+        goals = tuple(GoalTarget(code, when) for code, when in active_goal_targets(uow, s.id))
         out.append(StudentEvidence(s.id, answers[s.id], goals))
     return out
 

@@ -124,6 +124,9 @@ def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidenc
             uow.mastery.upsert(learner_id, skill, **_row_values(tracker, learner, skill, at))
         _save_state(uow, learner_id, tracker, learner, evs[-1])
     uow.flush()
+    from pathwise.services import strengths  # the strengths-and-needs projection follows mastery
+
+    strengths.refresh(uow, by_learner)
 
 
 def replay(tracker: Tracker, evidence: Iterable[Evidence]) -> dict[str, dict[str, Any]]:
@@ -152,6 +155,10 @@ def rebuild(uow: UnitOfWork, tracker: Tracker, learner_ids: Sequence[str] | None
             _save_state(uow, lid, tracker, learner, evs[-1])
         else:
             uow.learner_model.delete_state(lid)
+    uow.flush()
+    from pathwise.services import strengths  # rebuilt with mastery, from the rows just written
+
+    strengths.refresh(uow, ids)
     uow.flush()
     return len(ids)
 

@@ -34,6 +34,7 @@ from pathwise.engine.paths.schedule import view as path_view
 from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, rank
 from pathwise.services.access import Actor, require_role
 from pathwise.services.errors import Invalid, NotFound
+from pathwise.services.goals import active_goal_skills
 from pathwise.store.uow import UnitOfWork
 
 CONFIG_MODEL = "paths"
@@ -270,13 +271,7 @@ def _profile_sets(uow: UnitOfWork, learner_id: str) -> tuple[frozenset[str], fro
     prof = uow.users.profile(learner_id)
     interests = frozenset(str(i).lower() for i in prof.get("interests", []) or [])
     modalities = frozenset(str(m).lower() for m in (prof.get("preferred_modalities") or prof.get("modalities") or []))
-    goals: set[str] = set()
-    for g in prof.get("goals", []) or []:
-        if isinstance(g, str):
-            goals.add(g)
-        elif isinstance(g, dict):
-            goals.update(str(x) for x in (g.get("skill_codes") or [g.get("skill_code") or g.get("skill") or ""]) if x)
-    return interests, modalities, frozenset(goals)
+    return interests, modalities, active_goal_skills(uow, learner_id)
 
 
 def _focus(uow: UnitOfWork, learner_id: str, sections: Sequence[str], now: datetime) -> frozenset[str]:

@@ -6,7 +6,8 @@ may change and the choices to offer; ``update_profile`` applies a merge-patch ch
 by ``domain.profile``. The access policy (``services.access``) decides who reaches the
 learner and which fields their role may write; every change is audited with what it
 was before and after. Other keys of the stored profile (grade, home language, ...)
-are kept. The readers of the profile (``services.paths`` scoring, ``services.practice``
+are kept. The goals field is a view of the goals table (``services.goals``): reading it lists
+the learner's active skill goals, writing it goes through ``goals.replace_skill_goals``. The readers of the profile (``services.paths`` scoring, ``services.practice``
 accommodations) read the same stored form; nothing here recomputes them.
 """
 
@@ -28,6 +29,7 @@ from pathwise.services.access import (
     require_learner,
     require_profile_write,
 )
+from pathwise.services import goals
 from pathwise.services.errors import Invalid
 from pathwise.services.mastery import mastery_rows
 from pathwise.store.uow import UnitOfWork
@@ -90,9 +92,17 @@ def _suggestions(uow: UnitOfWork, framework_ids: list[str], taken: tuple[str, ..
     return tuple(t for t in [*first, *rest] if t not in chosen)[:MAX_SUGGESTIONS]
 
 
+def _with_goals(uow: UnitOfWork, learner_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The stored profile with its goals field read from the goals table (the one source of goals)."""
+    out = {k: v for k, v in stored.items() if k != prof.GOALS}
+    out[prof.GOALS] = [prof.Goal(g.skill_code, g.target_date).to_stored()
+                       for g in goals.learner_goals(uow, learner_id) if g.skill_code]
+    return out
+
+
 def _view(uow: UnitOfWork, actor: Actor, learner: User) -> ProfileView:
     learner_id = learner.id
-    stored = uow.users.profile(learner_id)
+    stored = _with_goals(uow, learner_id, uow.users.profile(learner_id))
     p = prof.LearnerProfile.from_stored(stored)
     fids = _framework_ids(uow, learner_id)
     skills = _skills(uow, fids)
@@ -130,14 +140,18 @@ def update_profile(uow: UnitOfWork, actor: Actor, learner_id: str, patch: Mappin
     if not fields:
         raise Invalid("nothing to change: send interests, preferred_modalities, goals or accommodations", "profile")
     uow.evidence.lock_learners([learner.id])  # two editors at once: the second reads the first's change
-    stored = uow.users.profile(learner.id)
+    raw = uow.users.profile(learner.id)
+    stored = _with_goals(uow, learner.id, raw)
     known = _skills(uow, _framework_ids(uow, learner.id)) if prof.GOALS in fields else {}
     try:
         change = prof.apply_patch(stored, patch, known_skills=known.keys(), today=today or datetime.now(UTC).date())
     except ValidationError as exc:
         raise Invalid(str(exc), exc.field) from None
+    if prof.GOALS in change.changed:
+        goal_list = prof.LearnerProfile.from_stored(change.stored).goals
+        goals.replace_skill_goals(uow, actor, learner.id, [(g.skill_code, g.target_date) for g in goal_list])
     if change.changed:
-        uow.users.set_profile(learner.id, change.stored)
+        uow.users.set_profile(learner.id, {k: v for k, v in change.stored.items() if k != prof.GOALS})
         uow.audit.add(actor.user_id, "profile:update", learner.id, "profile",
                       {"fields": list(change.changed), "before": change.before, "after": change.after,
                        "via": actor.via})

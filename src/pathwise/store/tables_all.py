@@ -15,3 +15,7 @@ from pathwise.store import tables_handins  # noqa: F401
 from pathwise.store import tables_groups  # noqa: F401
 from pathwise.store import tables_agency  # noqa: F401
 from pathwise.store import tables_messages  # noqa: F401
+from pathwise.store import tables_wellbeing  # noqa: F401
+from pathwise.store import tables_mentoring  # noqa: F401
+from pathwise.store import tables_goals  # noqa: F401
+from pathwise.store import tables_survey  # noqa: F401

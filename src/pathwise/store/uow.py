@@ -26,6 +26,10 @@ from pathwise.store import repositories_messages as rmsg
 from pathwise.store import repositories_agency as ragency
 from pathwise.store import repositories_locale as rloc
 from pathwise.store import repositories_grid as rgrid
+from pathwise.store import repositories_wellbeing as rwell
+from pathwise.store import repositories_mentoring as rmentor
+from pathwise.store import repositories_goals as rgoals
+from pathwise.store import repositories_survey as rsurvey
 from pathwise.store.db import make_engine, make_session_factory, masked_url
 from pathwise.store.errors import Unavailable
 
@@ -77,6 +81,11 @@ class UnitOfWork:
         self.reviews, self.teams = ragency.ReviewRepository(s), ragency.TeamRepository(s)
         self.locales = rloc.LocaleRepository(s)
         self.grid_reads = rgrid.GridReadRepository(s)
+        self.wellbeing = rwell.WellbeingRepository(s)
+        self.mentoring = rmentor.MentoringRepository(s)
+        self.goals = rgoals.GoalRepository(s)
+        self.survey, self.strengths = rsurvey.SurveyRepository(s), rsurvey.StrengthRepository(s)
+        self.learner_skills = rsurvey.LearnerSkillRepository(s)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -82,6 +82,11 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
         (__import__("pathwise.web.pages.teams", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.warning", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.account", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.wellbeing", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.journal", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.mentoring", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.survey", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.goals", fromlist=["router"]).router, "", []),
     ]
 STATIC = Path(__file__).parent / "pages" / "static"
 

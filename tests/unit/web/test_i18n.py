@@ -195,3 +195,10 @@ def test_numbers_keep_their_english_form() -> None:
     assert timefmt.number_text(2.0) == "2.0" and timefmt.number_text(2.0, trim=True) == "2"
     assert timefmt.number_text(1.25, trim=True) == "1.25"
     assert timefmt.number_text(2.0, "es", trim=True) == "2" and timefmt.number_text(1.25, "es") == "1,25"
+
+
+def test_the_surveys_kid_words_are_all_marked_for_translation() -> None:
+    from pathwise.domain.survey import MODALITY_KID_WORDS
+    from pathwise.web.pages.survey import WORDS
+
+    assert set(WORDS) == set(MODALITY_KID_WORDS.values())

@@ -56,13 +56,14 @@ TEMPLATES.env.globals.update(tr=i18n.gettext, state_word=i18n.state_word, state_
 TEMPLATES.env.globals.update(family_words=family_words, pgettext=i18n.pgettext)
 HOME = {Role.STUDENT: "/student", Role.TEACHER: "/teacher", Role.GUARDIAN: "/guardian", Role.ADMIN: "/admin"}
 NAV: dict[Role, list[tuple[str, str]]] = {
-    Role.STUDENT: [("/student", "My progress"), ("/practice", "Practice"), ("/student/profile", "My profile")],
+    Role.STUDENT: [("/student", "My progress"), ("/practice", "Practice"), ("/student/profile", "My profile"), ("/student/goals", "My goals"),
+                   ("/student/checkin", "Check-ins")],
     Role.TEACHER: [("/teacher", "My classes"), ("/teacher/teaching", "Projects and checks"),
                    ("/teacher/messages", "Messages")],
     Role.GUARDIAN: [("/guardian", "My children"), ("/guardian/messages", "Messages")],
     Role.ADMIN: [("/admin", "School"), ("/admin/accounts", "Accounts"), ("/admin/roster", "Roster import"),
                  ("/admin/frameworks", "Frameworks and items"), ("/admin/privacy", "Privacy"),
-                 ("/admin/insight", "School progress"),
+                 ("/admin/insight", "School progress"), ("/admin/wellbeing-staff", "Well-being staff"),
                  ("/admin/settings", "Settings")],
 }
 

@@ -88,7 +88,9 @@ def login(uow: Tx, request: Request,
         return page
     except AuthFailed:
         return _login_form(request, 401, "Wrong username or password.", username, next)
-    response = RedirectResponse(same_site_path(next) or HOME[session.user.role], status_code=303)
+    from pathwise.web.pages.survey import welcome_redirect  # a new student is welcomed with the survey
+    welcome = None if same_site_path(next) else welcome_redirect(uow, Actor.of(session.user))
+    response = RedirectResponse(same_site_path(next) or welcome or HOME[session.user.role], status_code=303)
     set_session_cookie(response, system, session.cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
@@ -117,8 +119,13 @@ def student_home(uow: Tx, request: Request, recent: Annotated[int | None, Query(
     calibration = practice.calibration(uow, actor, overview.learner.id)
     from pathwise.web.pages.paths import whats_next
     next_up = whats_next(uow, actor, overview.learner.id)
+    from pathwise.web.pages.journal import week_due
+    from pathwise.services.strengths import learner_strengths
+    from pathwise.services.goals import home_note as goals_home_note
     return render(request, "learner.html", overview=overview, mode="self", title="My progress",
-                  more_url="/student?recent=50", calibration=calibration, next_up=next_up)
+                  more_url="/student?recent=50", calibration=calibration, next_up=next_up,
+                  reflection_due=week_due(uow, actor), strengths=learner_strengths(uow, actor, overview.learner.id),
+                  goal_note=goals_home_note(uow, actor))
 
 
 @router.get("/teacher")
@@ -127,7 +134,10 @@ def teacher_home(uow: Tx, request: Request, actor: Actor = policy("class:read", 
     from pathwise.services.early_warning import flagged_counts
 
     attention = flagged_counts(uow, actor, [v.section.id for v in classes])
-    return render(request, "teacher.html", classes=classes, attention=attention)
+    from pathwise.services.wellbeing import can_see_staff_page
+
+    return render(request, "teacher.html", classes=classes, attention=attention,
+                  wellbeing_staff=can_see_staff_page(uow, actor))
 
 
 def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, back: tuple[str, str],

@@ -1,0 +1,1 @@
+"""Numbers behind student agency: goal forecasts."""
