@@ -29,7 +29,12 @@ SHOTS = [
     ("student", "student-home.png", "The student's progress page", "/student"),
     ("student", "student-path.png", "The student's learning path and what's next", "/student/path"),
     ("student", "student-practice.png", "Practice: the skills to practise", "/practice"),
+    ("student", "student-goals.png", "The student's goals, each with its progress and forecast", "/student/goals"),
+    ("student", "student-survey.png", "Getting to know the student: interests, ways of learning, strengths", "/student/survey"),
+    ("student", "student-journal.png", "The student's reflection journal", "/student/journal/new?prompt=week"),
+    ("student", "student-checkin.png", "Private well-being check-ins", "/student/checkin"),
     ("teacher", "teacher-home.png", "The teacher's classes", "/teacher"),
+    ("teacher", "teacher-mentees.png", "A mentor's students", "/mentor"),
     ("teacher", "teacher-class.png", "A class: the mastery grid", "link:class"),
     ("teacher", "teacher-projects.png", "Projects and their rubrics", "/teacher/projects"),
     ("teacher", "teacher-attention.png", "Who needs attention in a class, the most urgent first", "link:class/attention"),
@@ -40,6 +45,7 @@ SHOTS = [
     ("guardian", "guardian-week.png", "A child's week and ways to help at home", "link:child/progress"),
     ("guardian", "guardian-report.png", "The printable progress report", "link:child/report"),
     ("admin", "admin-home.png", "The school at a glance", "/admin"),
+    ("admin", "admin-wellbeing.png", "The well-being lead's requests to talk", "/wellbeing"),
     ("admin", "admin-insight.png", "School progress, with no number about fewer than five students", "/admin/insight"),
 ]
 

@@ -41,7 +41,7 @@ from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
 from pathwise.engine.simulate_school import SimRecord, make_students, sim_items, simulate
 from pathwise.services import kt as kt_service
-from pathwise.services import mastery, path_state
+from pathwise.services import goals, mastery, mentoring, path_state, wellbeing
 from pathwise.services.access import Actor
 from pathwise.services.demo_data import load_activities, load_items, load_people
 from pathwise.services.errors import Conflict, Invalid
@@ -185,8 +185,29 @@ def seed_demo(uow: UnitOfWork, framework: CaseFramework, seed: int = 7, progress
         newest[ev.learner_id] = max(newest.get(ev.learner_id, ev.timestamp), ev.timestamp)
     path_state.sync_schedules(uow, newest)
     uow.flush()
+    _agency(uow, plan, students, ordered, (anchor or default_anchor()))
     done += 1
     tick(done, n_steps, "demo school ready")
+
+
+def _agency(uow: UnitOfWork, plan: dict[str, Any], students: list[dict[str, Any]], skills: list[Any],
+            now: datetime) -> None:
+    """What a school sets up for student agency, through the same use cases as its pages: each
+    class's teacher mentors its students, the admin is the school's well-being lead, and each
+    student has set a goal for the term on the first skill of the path they have not mastered."""
+    system = Actor.system("demo")
+    admin = next(u for u in plan["staff"] if u["role"] == Role.ADMIN)
+    wellbeing.designate(uow, Actor(admin["id"], Role.ADMIN, DEMO_SCHOOL_ID), admin["id"], now=now)
+    teacher_of = {sec["id"]: sec["teacher_id"] for sec in plan["sections"]}
+    rows = mastery.mastery_rows(uow, [p["id"] for p in students])
+    mastered = {(lid, m.skill_code) for lid, ms in rows.items() for m in ms if m.mastered}
+    for p in students:
+        mentoring.designate(uow, system, p["id"], teacher_of[p["section"]], now=now)
+        code = next((sk.code for sk in skills if (p["id"], sk.code) not in mastered), None)
+        if code is not None:
+            goals.set_goal(uow, Actor(p["id"], Role.STUDENT, DEMO_SCHOOL_ID), p["id"], horizon="term",
+                           target_date=(now + timedelta(weeks=6)).date().isoformat(), skill_code=code,
+                           today=now.date())
 
 
 def demo_logins(uow: UnitOfWork) -> list[tuple[str, str, str]]:
