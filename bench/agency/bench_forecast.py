@@ -6,8 +6,9 @@ personas, each with their own ability and sessions per week) practise a chain of
 term. Their answers are replayed through the product's mastery tracker. At several points in the
 term each student gets goals (the next 1, 2 and 4 skills they have not mastered yet, in the chain's
 order), and ``engine.agency.forecast`` forecasts them from what the product knows at that evening
-only: the student's answer times and the answers each mastered skill took, as the goals page does.
-The term then runs on and the completion day is read.
+only: the student's answer times and, for each skill practised, the day of its first answer and
+the day the readout showed it mastered (if it did), as the goals page does. The term then runs on
+and the completion day is read.
 
 *Completion* is the day the product's own mastery readout (the tracker's estimate reaching the
 framework's threshold) shows every skill of the goal mastered: this is the day the goal turns
@@ -15,7 +16,10 @@ framework's threshold) shows every skill of the goal mastered: this is the day t
 the simulated student truly knows every skill of the goal) comes earlier, by the evidence the
 readout needs; its figures are printed too. A goal not completed by the end of the term counts as
 *outside* the range when the range ends before the term does, and is left out (counted as
-"unresolved") when the range runs past the end of the term, since its day is unknown.
+"unresolved") when the range's (closed) late end falls after the end of the term, since its day is
+unknown. An *open* range (late end past the forecast's horizon: "it could take much longer")
+covers every day from its early end on: a goal not completed by the end of the term with an open
+range whose early end is inside the term counts as *inside*, and the report says how many such.
 
 Figures: coverage (share of resolved goals whose completion day is inside the range, aim: the
 level, 80%), median absolute error of the likely day in days (completed goals), the share of goals
@@ -23,6 +27,7 @@ with no date ("too little data" or out of reach), and the same on the hidden sta
 
     .venv/bin/python bench/agency/bench_forecast.py --seeds 11-15
     .venv/bin/python bench/agency/bench_forecast.py --seeds 1-3      # the seeds the settings were chosen on
+    .venv/bin/python bench/agency/bench_forecast.py --seeds 11-15 --answers-model   # the earlier model
 """
 
 from __future__ import annotations
@@ -100,7 +105,7 @@ class Tally:
 
 
 def run_class(cls: int, n_students: int, weeks: int, seed: int, points: list[int], settings: ForecastSettings,
-              readout: Tally, hidden: Tally, old: bool = False) -> None:
+              readout: Tally, hidden: Tally, old: bool = False, last_answer: bool = False) -> None:
     fw, codes, items = chain(30)
     keys = [f"c{cls}-s{i:02d}" for i in range(n_students)]
     rng = np.random.default_rng([seed, cls])
@@ -134,12 +139,16 @@ def run_class(cls: int, n_students: int, weeks: int, seed: int, points: list[int
             mastered = {c for c, when in first_mastered.items() if when <= t}
             n_on: dict[str, int] = defaultdict(int)
             first_on: dict[str, date] = {}
+            last_on: dict[str, date] = {}
             for a in done_before:
                 for c in a.skills:
                     n_on[c] += 1
                     first_on.setdefault(c, a.at.date())
-            spans = [SkillSpan(c, first_on[c], first_mastered[c].date() if c in mastered else None)
-                     for c in first_on]
+                    last_on[c] = a.at.date()
+            # the day a skill was mastered: the readout's crossing day, or (as the goals service reads
+            # it, having no crossing day stored) the day of the skill's last answer
+            spans = [SkillSpan(c, first_on[c], (last_on[c] if last_answer else first_mastered[c].date())
+                               if c in mastered else None) for c in first_on]
             if not done_before:
                 continue
             here = codes.index(done_before[-1].skills[0])  # the student's place in the chain
@@ -203,6 +212,8 @@ def main() -> int:
     ap.add_argument("--prior-days", type=float, default=ForecastSettings().prior_days)
     ap.add_argument("--prior-spans", type=float, default=ForecastSettings().prior_spans)
     ap.add_argument("--window-weeks", type=int, default=ForecastSettings().window_weeks)
+    ap.add_argument("--mastered-at-last-answer", action="store_true",
+                    help="date a mastery by the skill's last answer, as the goals service does")
     ap.add_argument("--answers-model", action="store_true",
                     help="the earlier model (answers per skill, practice per week), for comparison")
     args = ap.parse_args()
@@ -214,7 +225,8 @@ def main() -> int:
     for seed in seeds_of(args.seeds):
         readout, hidden = Tally(), Tally()
         for cls in range(args.classes):
-            run_class(cls, args.students, args.weeks, seed, points, settings, readout, hidden, args.answers_model)
+            run_class(cls, args.students, args.weeks, seed, points, settings, readout, hidden, args.answers_model,
+                      args.mastered_at_last_answer)
         print(f"seed {seed}: " + report("readout", readout).split(";")[0])
         for a, b in ((readout_all, readout), (hidden_all, hidden)):
             a.resolved += b.resolved

@@ -1,25 +1,28 @@
 """When will a learner reach a goal at their own pace? A forecast with an honest range.
 
-The pace is the learner's own, in two parts: how much practice they do per week (answers,
-counted per 7-day week over a recent window, idle weeks included), and how many answers a skill
-takes them to master. The second comes, when the learner's skills are given (``practised``:
-answers on each skill practised, mastered or not), from a Kaplan-Meier curve of answers-to-
-mastery (a skill still not mastered is censored at its count), with a prior of a few
-pseudo-skills and a constant-hazard tail past the last mastery seen; otherwise from a Gamma
-posterior on skills mastered per answer (answers given / skills mastered, shrunk towards the
-prior). The work left is, for each skill on the way to the goal that is not mastered yet, the
-answers it still takes beyond those already given on it.
+"At this pace" is read in calendar time, from how this learner has actually been moving
+(``spans``: for each skill they practised, the day of its first answer and the day the readout
+first showed it mastered, or nothing yet). Each skill is open from its first practice until it is
+mastered; the learner's skills mastered per day a skill is open is a constant hazard with a Gamma
+posterior: a skill mastered is one event over its days, a skill practised and left unmastered
+counts its days so far and no event (a censored observation, so a learner who leaves skills open
+and comes back later is not promised a quick finish), and ``prior_spans`` pseudo-skills of
+``prior_days`` each pull a short history towards a default. Skills of the goal not started yet
+start one after another at the learner's own rate of starting new skills over the window. Many
+futures are drawn (a hazard and a start rate from their posteriors, then each skill's days); the
+goal is done when its last skill is, and the completion days give the median and the range. A
+range whose late end falls past ``horizon_days`` is left open (``late`` is ``None``: "it could
+take much longer"); when even the median falls past it there is no date.
 
-The range comes from the uncertainty of that pace: many futures are drawn, each with its own
-answers-per-skill (a bootstrap replicate of the curve, or a Gamma draw) and its own weeks of
-practice (the learner's past weeks drawn again at random, so bursty or irregular practice gives
-a wide range); the completion day of each future gives the quantiles, and a late end past the
-horizon is left open (``late`` is ``None``). The draws use a fixed seed: the same history gives
-the same forecast on every page. The forecast answers "if you keep practising towards it"; it
-knows nothing of practice going elsewhere.
+Without ``spans`` the earlier measure is kept: answers per week over the window and answers a
+skill takes to master (a Kaplan-Meier curve of answers-to-mastery when ``practised`` is given,
+otherwise a Gamma posterior on skills mastered per answer). It assumes practice keeps going to
+the goal's skills and is optimistic where learners leave skills and come back (see
+docs/benchmarks.md, "Goal forecast").
 
-When there is too little to go on (fewer than ``min_answers`` answers or ``min_weeks`` weeks
-with practice in the window) the forecast says so and gives no date.
+The draws use a fixed seed: the same history gives the same forecast on every page. When there
+is too little to go on (fewer than ``min_answers`` answers or ``min_weeks`` weeks with practice
+in the window) the forecast says so and gives no date.
 
 Pure: numbers in, numbers out; no clock, no storage.
 """
@@ -46,7 +49,7 @@ class ForecastSettings:
     least_left: float = 0.25  # a skill not mastered yet needs at least this share of a skill's answers
     horizon_weeks: int = 52
     # calendar-time model (used when the learner's ``spans`` are given)
-    prior_days: float = 14.0  # a skill's days from first practice to mastery, before any history
+    prior_days: float = 20.0  # a skill's days from first practice to mastery, before any history
     prior_spans: float = 2.0  # weight of that prior, in skills
     horizon_days: int = 182  # a range whose late end falls past this is left open
     draws: int = 1500
