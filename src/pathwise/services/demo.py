@@ -194,17 +194,17 @@ def _agency(uow: UnitOfWork, plan: dict[str, Any], students: list[dict[str, Any]
             now: datetime) -> None:
     """What a school sets up for student agency, through the same use cases as its pages: each
     class's teacher mentors its students, the admin is the school's well-being lead, and each
-    student has set a goal for the term on the first skill of the path they have not mastered."""
+    other student has set a goal for the term on the first skill of the path they have not mastered."""
     system = Actor.system("demo")
     admin = next(u for u in plan["staff"] if u["role"] == Role.ADMIN)
     wellbeing.designate(uow, Actor(admin["id"], Role.ADMIN, DEMO_SCHOOL_ID), admin["id"], now=now)
     teacher_of = {sec["id"]: sec["teacher_id"] for sec in plan["sections"]}
     rows = mastery.mastery_rows(uow, [p["id"] for p in students])
     mastered = {(lid, m.skill_code) for lid, ms in rows.items() for m in ms if m.mastered}
-    for p in students:
+    for i, p in enumerate(students):
         mentoring.designate(uow, system, p["id"], teacher_of[p["section"]], now=now)
         code = next((sk.code for sk in skills if (p["id"], sk.code) not in mastered), None)
-        if code is not None:
+        if code is not None and i % 2 == 0:  # half the class has set a goal so far
             goals.set_goal(uow, Actor(p["id"], Role.STUDENT, DEMO_SCHOOL_ID), p["id"], horizon="term",
                            target_date=(now + timedelta(weeks=6)).date().isoformat(), skill_code=code,
                            today=now.date())
