@@ -192,13 +192,13 @@ def main() -> int:
         for name in names:
             learner = SimLearner.draw(structure, seed, cfg.mastery_strength)
             if name == "oracle":
-                policy = Oracle(learner)
+                policy = Oracle(learner, structure)
             elif name == "pathwise":
                 policy = PathwisePolicy(graph, structure, default_tracker(), cfg.threshold, learner_id=f"sim{i}")
             else:
                 mode, size = modes[name]
                 policy = IdealObserver(learner, structure, a.tau, seed, size, mode)
-            runs[name].append(run_learner(policy, learner, cfg))
+            runs[name].append(run_learner(policy, learner, cfg, structure.codes))
         done = i + 1
         bar = "#" * (30 * done // cfg.learners)
         print(f"\r[{bar:<30}] {done}/{cfg.learners} learners", end="", file=sys.stderr, flush=True)
@@ -209,13 +209,13 @@ def main() -> int:
           f"{a.particles} particles per skill, budget {cfg.budget}, cap {cfg.cap} ({secs:.0f} s)")
     print()
     print("| policy | opportunities to mastery, median | p90 | / oracle (median) | 95% interval over learners "
-          "| share mastered after budget |")
-    print("|---|---:|---:|---:|---:|---:|")
+          f"| share mastered after budget | still mastered {cfg.delay_days:g} days later |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name in names:
         s = rep.stats[name]
         lo, hi = rep.ratio_interval(name, "oracle")
         print(f"| {name} | {s.median:.0f} | {s.p90:.0f} | {rep.ratio(name, 'oracle'):.2f} | {lo:.2f}-{hi:.2f} | "
-              f"{100 * s.share_at_budget:.1f}% |")
+              f"{100 * s.share_at_budget:.1f}% | {100 * s.delayed_share:.1f}% |")
     return 0
 
 

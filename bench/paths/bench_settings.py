@@ -34,7 +34,6 @@ from pathwise.engine.simulate import (
     PathSettings,
     PathwisePolicy,
     SimConfig,
-    SimLearner,
     _Structure,
     default_tracker,
     pilot_log,
@@ -42,7 +41,7 @@ from pathwise.engine.simulate import (
     summarise,
     synthetic_framework,
 )
-from pathwise.services.simulation import pilot_tracker
+from pathwise.services.simulation import load_process, pilot_tracker
 
 _KEYS = {"limit", "window", "min_right", "checks", "check_after", "check_size", "retention", "threshold"}
 
@@ -87,7 +86,10 @@ def main() -> int:
     ap.add_argument("--pilot", type=int, default=200, help="learners in the pilot cohort the model is fitted on "
                                                            "(0: the model the product runs before any fit)")
     ap.add_argument("--pilot-model", default="lr-plus")
+    ap.add_argument("--process", default="strength", help="the learner process: strength, traces, or "
+                                                          "path/to/file.py:draw (as `pathwise simulate --learners-from`)")
     a = ap.parse_args()
+    process_name, draw = load_process(a.process)
     cfg = SimConfig(n_skills=a.skills, learners=a.learners, seed=a.seed)
     variants = [parse(s, cfg.threshold) for s in a.settings]
     if len({v[0] for v in variants}) != len(variants):
@@ -97,38 +99,41 @@ def main() -> int:
     structure = _Structure(graph)
     t0 = time.perf_counter()
     if a.pilot > 0:
-        tracker, info = pilot_tracker(pilot_log(cfg, a.pilot), a.pilot_model)
+        tracker, info = pilot_tracker(pilot_log(cfg, a.pilot, process=draw), a.pilot_model)
         driven = f"{info['model']} fitted on a pilot cohort of {a.pilot}"
     else:
         tracker, driven = default_tracker(), "the model the product runs before any fit"
     runs: dict[str, list[LearnerRun]] = {"oracle": []} | {v[0]: [] for v in variants}
     for i in range(cfg.learners):
         seed = cfg.seed * 1_000_003 + i  # the learners of `pathwise simulate` with this seed
-        learner = SimLearner.draw(structure, seed, cfg.mastery_strength)
-        runs["oracle"].append(run_learner(Oracle(learner), learner, cfg))
+        learner = draw(graph, seed)
+        runs["oracle"].append(run_learner(Oracle(learner, structure), learner, cfg, structure.codes))
         for name, settings, threshold in variants:
-            learner = SimLearner.draw(structure, seed, cfg.mastery_strength)
+            learner = draw(graph, seed)
             policy = PathwisePolicy(graph, structure, tracker, threshold, settings, f"sim{i}")
-            runs[name].append(run_learner(policy, learner, cfg))
+            runs[name].append(run_learner(policy, learner, cfg, structure.codes))
         bar = "#" * (30 * (i + 1) // cfg.learners)
         print(f"\r[{bar:<30}] {i + 1}/{cfg.learners} learners", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    rep = summarise(cfg, runs)
+    rep = summarise(cfg, runs, process_name)
     base = variants[0][0]
-    print(f"{cfg.learners} learners x {cfg.n_skills} skills, seed {cfg.seed}; path driven by {driven} "
+    print(f"{cfg.learners} learners of the {process_name} process x {cfg.n_skills} skills, seed {cfg.seed}; "
+          f"path driven by {driven} "
           f"({time.perf_counter() - t0:.0f} s)")
     print()
-    print(f"| setting | median | / oracle | 95% interval | share after budget | flags per learner "
-          f"| paired difference from {base}: median (95% interval) | mean |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| setting | median | / oracle | 95% interval | share after budget | {cfg.delay_days:g} days later "
+          f"| flags per learner | paired difference from {base}: median (95% interval) | mean |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, _, _ in variants:
         s = rep.stats[name]
         lo, hi = rep.ratio_interval(name, "oracle")
         med, dlo, dhi, mean = rep.difference(name, base)
         print(f"| {name} | {s.median:.0f} | {rep.ratio(name, 'oracle'):.3f} | {lo:.3f}-{hi:.3f} | "
-              f"{100 * s.share_at_budget:.1f}% | {s.flags():.2f} | {med:+.1f} ({dlo:+.1f} to {dhi:+.1f}) "
+              f"{100 * s.share_at_budget:.1f}% | {100 * s.delayed_share:.1f}% | {s.flags():.2f} "
+              f"| {med:+.1f} ({dlo:+.1f} to {dhi:+.1f}) "
               f"| {mean:+.1f} |")
-    print(f"| oracle | {rep.stats['oracle'].median:.0f} | 1.000 | | {100 * rep.stats['oracle'].share_at_budget:.1f}% "
+    o = rep.stats["oracle"]
+    print(f"| oracle | {o.median:.0f} | 1.000 | | {100 * o.share_at_budget:.1f}% | {100 * o.delayed_share:.1f}% "
           "| | | |")
     return 0
 

@@ -1,20 +1,23 @@
 """Simulation benchmark of adaptive paths: fixed order vs Pathwise vs an oracle.
 
-Synthetic learners follow a continuous-strength process (logistic answers,
-prerequisite-gated learning, exponential forgetting), not the knowledge-tracing
-model Pathwise uses online. Pathwise runs twice on the same learners: with the
+Synthetic learners follow a learner process that is not the knowledge-tracing model
+Pathwise uses online: by default ``strength`` (continuous strengths, logistic answers,
+prerequisite-gated learning, exponential forgetting), with ``--process traces`` memory
+traces with power-law forgetting and a spacing effect, or a process of your own
+(``path/to/file.py:draw``, the protocol in ``engine/learners.py``). Pathwise runs twice on the same learners: with the
 model the product runs before any fit (``pathwise``) and with that model fitted by
 the product's fit on a pilot cohort (``pathwise-fit``): other learners of the same
 population, with seeds of their own, who worked through Pathwise's path first; only
 their logged answers are fitted. Prints a Markdown table and checks the targets
-for both (<= 0.7x fixed order and <= 1.2x oracle in median opportunities to mastery
-of every skill, >= 95% of skills truly mastered after the budget); each ratio comes with
-a 95% paired bootstrap interval over the learners drawn. Exit status 1
+for both (at most 0.6x the fixed order's median opportunities to mastery of every skill,
+and a larger share still truly mastered 30 days after the budget than the fixed order's:
+the delayed test); the oracle ratio and the share after the budget are information. Each
+ratio comes with a 95% paired bootstrap interval over the learners drawn. Exit status 1
 when the fitted Pathwise misses a target. ``--late 0,1,2,3`` adds a diagnostic: the
 same path on the hidden truth read k items late (no real model can do that; it shows
 what a near-perfect estimate would give).
 
-    .venv/bin/python bench/paths/bench_simulate.py --learners 200 --seed 0
+    .venv/bin/python bench/paths/bench_simulate.py --learners 200 --seed 0 --process traces
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ def main() -> int:
     ap.add_argument("--pilot", type=int, default=200, help="learners in the pilot cohort (0: no fitted run)")
     ap.add_argument("--pilot-model", default="lr-plus",
                     help="the predictor fitted (with the mastery model) on the pilot cohort")
+    ap.add_argument("--process", default="strength", help="the learner process: strength, traces, or "
+                                                          "path/to/file.py:draw (as `pathwise simulate --learners-from`)")
     ap.add_argument("--late", default="", help="diagnostic: comma-separated delays k; adds pathwise-late<k>, the "
                                                "path on the hidden truth read k items late")
     a = ap.parse_args()
@@ -43,11 +48,11 @@ def main() -> int:
     t0 = time.perf_counter()
     rep = run_simulation(learners=a.learners, seed=a.seed, skills=a.skills, budget_per_skill=a.budget,
                          fixed_items_per_skill=a.fixed_items, pilot=a.pilot, pilot_model=a.pilot_model,
-                         late=late)
+                         late=late, learners_from=a.process)
     secs = time.perf_counter() - t0
     cfg = rep["config"]
     budget = round(cfg["budget_per_skill"] * cfg["n_skills"])
-    print(f"{cfg['learners']} learners x {cfg['n_skills']} skills, seed {cfg['seed']}, "
+    print(f"{cfg['learners']} learners of the {rep['process']} process x {cfg['n_skills']} skills, seed {cfg['seed']}, "
           f"fixed order {cfg['fixed_items_per_skill']} items/skill, budget {budget}, cap "
           f"{round(cfg['cap_per_skill'] * cfg['n_skills'])} ({secs:.0f} s)")
     pilot = rep.get("pilot")
@@ -61,10 +66,12 @@ def main() -> int:
               + (f", pace spread {pilot['pace_spread']}" if pilot.get("pace_spread") is not None else "")
               + (f"; {len(pilot['fallback_skills'])} skills left at the defaults" if pilot["fallback_skills"] else ""))
     print()
-    print("| policy | opportunities to mastery, median | p90 | not done by cap | share mastered after budget |")
-    print("|---|---:|---:|---:|---:|")
+    print("| policy | opportunities to mastery, median | p90 | not done by cap | share mastered after budget "
+          f"| still mastered {cfg['delay_days']:g} days later |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, s in rep["policies"].items():
-        print(f"| {name} | {s['median']:.0f} | {s['p90']:.0f} | {s['censored']} | {100 * s['share_at_budget']:.1f}% |")
+        print(f"| {name} | {s['median']:.0f} | {s['p90']:.0f} | {s['censored']} | {100 * s['share_at_budget']:.1f}% "
+              f"| {100 * s['delayed_share']:.1f}% |")
     print()
     spent = {n: s["spent"] for n, s in rep["policies"].items() if s.get("spent")}
     if spent:
@@ -92,16 +99,20 @@ def main() -> int:
         if who not in rep["policies"]:
             continue
         share = rep["policies"][who]["share_at_budget"]
+        delayed = rep["policies"][who]["delayed_share"]
+        fixed_delayed = rep["policies"]["fixed"]["delayed_share"]
         checks = [
-            (f"{who} / fixed order (median) <= 0.70", r[f"{who}/fixed median"], r[f"{who}/fixed median"] <= 0.70),
-            (f"{who} / oracle (median) <= 1.20", r[f"{who}/oracle median"], r[f"{who}/oracle median"] <= 1.20),
-            (f"{who} share mastered after budget >= 95%", share, share >= 0.95),
+            (f"{who} / fixed order (median) <= 0.60", r[f"{who}/fixed median"], r[f"{who}/fixed median"] <= 0.60),
+            (f"{who} delayed test > fixed order's ({100 * fixed_delayed:.1f}%)", delayed, delayed > fixed_delayed),
         ]
-        keys = (f"{who}/fixed median", f"{who}/oracle median", None)
+        keys = (f"{who}/fixed median", None)
         for (text, value, ok), key in zip(checks, keys, strict=True):
             span = f" (95% interval over learners {ci[key][0]:.3f}-{ci[key][1]:.3f})" if key else ""
             print(f"- {text}: {value:.3f}{span} -> {'met' if ok else 'MISSED'}")
-        print(f"- ({who} p90 ratios: vs fixed {r[f'{who}/fixed p90']:.2f}, vs oracle {r[f'{who}/oracle p90']:.2f})")
+        lo, hi = ci[f"{who}/oracle median"]
+        print(f"- ({who} / oracle (median): {r[f'{who}/oracle median']:.3f}, interval {lo:.3f}-{hi:.3f}; "
+              f"share mastered after budget {100 * share:.1f}%; p90 ratios: vs fixed {r[f'{who}/fixed p90']:.2f}, "
+              f"vs oracle {r[f'{who}/oracle p90']:.2f})")
         if who == "pathwise-fit" or "pathwise-fit" not in rep["policies"]:
             verdict = all(ok for _, _, ok in checks)
     return 0 if verdict else 1

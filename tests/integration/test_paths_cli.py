@@ -61,3 +61,23 @@ def test_simulate_prints_each_policy_and_ratios() -> None:
     assert res.exit_code == 0 and "pathwise/oracle median" in res.output and "95% interval" in res.output
     res = runner.invoke(app, ["simulate", "--learners", "0"])
     assert res.exit_code == 2
+
+
+def test_simulate_takes_another_learner_process_and_reports_the_delayed_test() -> None:
+    res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "5", "--pilot", "0", "--learners-from",
+                              "traces", "--json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    assert rep["process"] == "traces" and rep["config"]["delay_days"] == 30.0
+    assert all(0.0 <= p["delayed_share"] <= 1.0 for p in rep["policies"].values())
+    res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "5", "--pilot", "0", "--learners-from",
+                              "traces", "--delay-days", "60", "--json"])
+    later = json.loads(res.stdout)
+    assert later["config"]["delay_days"] == 60.0
+    assert sum(p["delayed_share"] for p in later["policies"].values()) <= sum(
+        p["delayed_share"] for p in rep["policies"].values())  # the same learners, tested later, forgot more
+    res = runner.invoke(app, ["simulate", "--learners", "2", "--skills", "5", "--pilot", "0", "--learners-from",
+                              "traces"])
+    assert res.exit_code == 0 and "traces process" in res.output
+    res = runner.invoke(app, ["simulate", "--learners-from", "nowhere.py:draw"])
+    assert res.exit_code == 2 and "no file nowhere.py" in res.output

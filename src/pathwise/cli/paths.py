@@ -37,6 +37,13 @@ def simulate(
                                             min=0, max=100000)] = 200,
     pilot_model: Annotated[str, typer.Option("--pilot-model", help="The learner model fitted on the pilot cohort "
                                                                  "(see `pathwise kt models`).")] = "lr-plus",
+    learners_from: Annotated[str, typer.Option(
+        "--learners-from", help="The learner process: a built-in one (strength, traces) or path/to/file.py:draw "
+                                "or package.module:draw, a draw(graph, seed) following the protocol in "
+                                "docs/paths.md.")] = "strength",
+    delay_days: Annotated[float, typer.Option("--delay-days", help="The delayed test: days after the budget, with "
+                                                                   "no practice, at which mastery is tested again.",
+                                              min=0.0)] = 30.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Compare the fixed order, Pathwise's path and an oracle on synthetic learners.
@@ -44,7 +51,7 @@ def simulate(
     Pathwise runs with the pre-fit model and, after a pilot cohort of other learners
     worked through its path, with the model fitted on their answers (pathwise-fit).
 
-    Example: pathwise simulate --learners 200 --seed 1 --budget 20 --pilot 200
+    Example: pathwise simulate --learners 200 --seed 1 --budget 20 --pilot 200 --learners-from traces
     """
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
@@ -56,7 +63,8 @@ def simulate(
         try:
             report = simulation.run_simulation(learners=learners, seed=seed, skills=skills,
                                                   budget_per_skill=budget, fixed_items_per_skill=fixed_items,
-                                                  pilot=pilot, pilot_model=pilot_model, progress=tick)
+                                                  pilot=pilot, pilot_model=pilot_model, progress=tick,
+                                                  learners_from=learners_from, delay_days=delay_days)
         except Invalid as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
@@ -64,15 +72,17 @@ def simulate(
         out.print_json(json.dumps(report))
         return
     cfg = report["config"]
-    table = Table(title=f"{cfg['learners']} learners, {cfg['n_skills']} skills, seed {cfg['seed']}")
+    table = Table(title=f"{cfg['learners']} learners of the {report['process']} process, {cfg['n_skills']} skills, "
+                        f"seed {cfg['seed']}")
     table.add_column("policy")
     table.add_column("opportunities to mastery: median", justify="right")
     table.add_column("p90", justify="right")
     table.add_column("not done by cap", justify="right")
     table.add_column(f"share mastered after {round(cfg['budget_per_skill'] * cfg['n_skills'])}", justify="right")
+    table.add_column(f"still mastered {cfg['delay_days']:g} days later", justify="right")
     for name, s in report["policies"].items():
         table.add_row(name, f"{s['median']:.0f}", f"{s['p90']:.0f}", str(s["censored"]),
-                      f"{100 * s['share_at_budget']:.1f}%")
+                      f"{100 * s['share_at_budget']:.1f}%", f"{100 * s['delayed_share']:.1f}%")
     out.print(table)
     if report.get("pilot"):
         p = report["pilot"]

@@ -13,6 +13,15 @@ hidden Markov model): here knowledge is a real number that
   slowly the more a skill was practised (forgetting).
 
 A skill is *truly mastered* when its current strength is at least ``mastery_strength``.
+This is the ``strength`` process; ``engine.learners`` holds the protocol every learner
+process follows (``draw(graph, seed)``, ``answer(skill, day)``, ``truly_mastered(day)``)
+and a second process of another family (``traces``: memory traces with power-law
+forgetting and a spacing effect). ``PROCESSES`` names the built-in ones; any callable
+that follows the protocol can be passed as ``process``.
+
+Besides opportunities to mastery and the share mastered after the budget, each run
+takes a *delayed test*: the share of skills still truly mastered ``delay_days`` (30)
+simulated days after the budget, with no practice in between.
 
 The policies meet the same learners (same draws, same response noise):
 (a) ``fixed``: the curriculum order with a fixed number of items per skill, pass
@@ -54,6 +63,7 @@ from pathwise.domain.framework import Framework, Skill, SkillGraph, Unit
 from pathwise.engine.kt.data import ResponseLog
 from pathwise.engine.kt.mastery import MasteryModel
 from pathwise.engine.kt.tracker import MasteryEstimate, MasteryTracker, Tracker
+from pathwise.engine.learners import LearnerDraw, SimulatedLearner, draw_traces
 from pathwise.engine.paths.schedule import Numbers, PathSettings, PathState, choose_check, fold
 from pathwise.engine.paths.schedule import view as path_view
 from pathwise.engine.paths.scoring import ModelHints, rank
@@ -75,6 +85,7 @@ class SimConfig:
     per_day: float = 10.0  # practice opportunities per school day
     mastery_strength: float = 1.0
     threshold: float = 0.95  # the product's mastery threshold on the tracker's estimate
+    delay_days: float = 30.0  # the delayed test: this many days after the budget, no practice between
 
     def __post_init__(self) -> None:
         if self.n_skills < 2 or self.learners < 1:
@@ -83,6 +94,8 @@ class SimConfig:
             raise ValueError("budget must be positive and no larger than the cap")
         if self.fixed_items_per_skill < 1 or self.per_day <= 0:
             raise ValueError("fixed_items_per_skill and per_day must be positive")
+        if self.delay_days < 0:
+            raise ValueError("delay_days must be 0 or more")
 
     @property
     def budget(self) -> int:
@@ -174,8 +187,18 @@ class SimLearner:
     def mastered(self, t: float) -> np.ndarray:
         return self.strength(t) >= self.mastery_strength
 
-    def answer(self, skill: int, t: float) -> bool:
-        """Answer one item of ``skill`` at day ``t``, then learn from it."""
+    def truly_mastered(self, t: float) -> frozenset[str]:
+        """The protocol's question: the codes of the skills truly mastered at day ``t``."""
+        codes = self.structure.codes
+        return frozenset(codes[i] for i in np.flatnonzero(self.mastered(t)))
+
+    def weakest(self, t: float) -> str:
+        return self.structure.codes[int(np.argmin(self.strength(t)))]
+
+    def answer(self, skill: int | str, t: float) -> bool:
+        """Answer one item of ``skill`` (an index or a code) at day ``t``, then learn from it."""
+        if isinstance(skill, str):
+            skill = self.structure.index[skill]
         now = self.strength(t)
         d = self.difficulty[skill] + self.rng.normal(0.0, 0.3)
         p = self.guess + (1 - self.guess - self.slip) / (1 + math.exp(-1.7 * (now[skill] - d)))
@@ -191,6 +214,22 @@ class SimLearner:
         self.last[skill] = t
         self.n[skill] += 1
         return correct
+
+
+_STRUCTURES: dict[int, tuple[SkillGraph, _Structure]] = {}
+
+
+def draw_strength(graph: SkillGraph, seed: int) -> SimLearner:
+    """The ``strength`` process (the built-in one): one continuous-strength learner."""
+    hit = _STRUCTURES.get(id(graph))
+    if hit is None or hit[0] is not graph:
+        if len(_STRUCTURES) > 16:
+            _STRUCTURES.clear()
+        hit = _STRUCTURES[id(graph)] = (graph, _Structure(graph))
+    return SimLearner.draw(hit[1], seed)
+
+
+PROCESSES: dict[str, LearnerDraw] = {"strength": draw_strength, "traces": draw_traces}
 
 
 class Policy(Protocol):
@@ -217,15 +256,25 @@ class FixedOrder:
 
 
 class Oracle:
-    """Sees true strengths: the first skill in curriculum order not truly mastered."""
+    """Sees the hidden truth: the first skill in curriculum order not truly mastered (once
+    everything is, the learner's weakest skill where the process can say, else each in turn)."""
 
-    def __init__(self, learner: SimLearner) -> None:
+    def __init__(self, learner: SimulatedLearner, structure: _Structure) -> None:
         self.learner = learner
+        self.codes = structure.codes
+        self.index = structure.index
+        self.turn = 0
 
     def next(self, t: float) -> int:
-        s = self.learner.strength(t)
-        low = np.flatnonzero(s < self.learner.mastery_strength)
-        return int(low[0]) if len(low) else int(np.argmin(s))
+        known = self.learner.truly_mastered(t)
+        for i, code in enumerate(self.codes):
+            if code not in known:
+                return i
+        weakest = getattr(self.learner, "weakest", None)
+        if weakest is not None:
+            return self.index[weakest(t)]
+        self.turn = (self.turn + 1) % len(self.codes)
+        return self.turn
 
     def observe(self, skill: int, correct: bool, t: float) -> None:
         return None
@@ -326,6 +375,7 @@ class PathwisePolicy:
 class LearnerRun:
     steps_to_mastery: int | None  # None: not all skills truly mastered within the cap
     share_at_budget: float
+    delayed_share: float = 0.0  # share truly mastered delay_days after the budget, no practice between
     # Where the opportunities until mastery went (policies that say what they serve):
     # "<kind>, <truly mastered|not truly mastered> before the item" -> count.
     spent: tuple[tuple[str, int], ...] = ()
@@ -340,6 +390,7 @@ class PolicyStats:
     censored: int  # learners who did not reach mastery of all skills within the cap
     share_at_budget: float
     runs: tuple[LearnerRun, ...]
+    delayed_share: float = 0.0
 
     def flags(self) -> float:
         """Mean wheel-spinning flags per learner until mastery (or the cap)."""
@@ -358,6 +409,7 @@ class PolicyStats:
 class SimReport:
     config: SimConfig
     stats: dict[str, PolicyStats]
+    process: str = "strength"  # the learner process the policies met
 
     def ratio(self, a: str, b: str, what: str = "median") -> float:
         return float(getattr(self.stats[a], what)) / max(float(getattr(self.stats[b], what)), 1e-9)
@@ -400,8 +452,10 @@ class SimReport:
                  if a in self.stats and b in self.stats]
         return {
             "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
+            "process": self.process,
             "policies": {p: {"median": s.median, "p90": s.p90, "censored": s.censored,
-                             "share_at_budget": s.share_at_budget, "spent": s.spent(), "flags": s.flags()}
+                             "share_at_budget": s.share_at_budget, "delayed_share": s.delayed_share,
+                             "spent": s.spent(), "flags": s.flags()}
                          for p, s in self.stats.items()},
             "ratios": {f"{a}/{b} {w}": self.ratio(a, b, w) for a, b, w in pairs},
             # 95% paired bootstrap intervals of the same ratios (learners resampled)
@@ -415,31 +469,35 @@ def default_tracker() -> Tracker:
     return MasteryTracker(MasteryModel(), None, "mastery-defaults")
 
 
-def run_learner(policy: Policy, learner: SimLearner, cfg: SimConfig) -> LearnerRun:
+def run_learner(policy: Policy, learner: SimulatedLearner, cfg: SimConfig, codes: Sequence[str]) -> LearnerRun:
+    """One learner under one policy: opportunities until every skill is truly mastered at
+    once (or the cap), the share truly mastered after the budget, and the delayed test."""
     steps: int | None = None
-    share = 0.0
+    share = delayed = 0.0
     flags = 0
+    k = len(codes)
     spent: dict[str, int] = {}
     for n in range(1, cfg.cap + 1):
         t = n / cfg.per_day
         s = policy.next(t)
         kind = getattr(policy, "last_kind", "")
         if kind and steps is None:
-            truly = bool(learner.strength(t)[s] >= learner.mastery_strength)
+            truly = codes[s] in learner.truly_mastered(t)
             key = f"{kind}, {'truly mastered' if truly else 'not truly mastered'}"
             spent[key] = spent.get(key, 0) + 1
-        correct = learner.answer(s, t)
+        correct = learner.answer(codes[s], t)
         policy.observe(s, correct, t)
-        m = learner.mastered(t)
+        m = learner.truly_mastered(t)
         if n == cfg.budget:
-            share = float(m.mean())
+            share = len(m) / k
+            delayed = len(learner.truly_mastered(t + cfg.delay_days)) / k
         if steps is None:
             flags = int(getattr(policy, "flags", 0))
-            if bool(m.all()):
+            if len(m) >= k:
                 steps = n
         if steps is not None and n >= cfg.budget:
             break
-    return LearnerRun(steps, share, tuple(sorted(spent.items())), flags)
+    return LearnerRun(steps, share, delayed, tuple(sorted(spent.items())), flags)
 
 
 LATE = "pathwise-late"  # + k: Pathwise on the hidden truth, k items late (diagnostic)
@@ -456,11 +514,10 @@ class LateTruth:
 
     name = "late-truth"
 
-    def __init__(self, learner: SimLearner, structure: _Structure, delay: int) -> None:
+    def __init__(self, learner: SimulatedLearner, structure: _Structure, delay: int) -> None:
         if delay < 0:
             raise ValueError("delay must be >= 0")
         self.sim = learner
-        self.index = structure.index
         self.delay = delay
         self.version = f"late-truth-{delay}"
 
@@ -469,12 +526,12 @@ class LateTruth:
 
     def observe(self, learner: dict[str, Any], ev: Evidence) -> list[str]:
         t = (ev.timestamp - _T0).total_seconds() / 86400.0
-        strength = self.sim.strength(t)
+        known = self.sim.truly_mastered(t)
         for code in ev.skill_codes:
             n, c = learner["k"].get(code, (0, 0))
             learner["k"][code] = (n + 1, c + (1 if ev.score >= 0.5 else 0))
             # items answered since the skill was (last) truly mastered, the mastering one first
-            ok = strength[self.index[code]] >= self.sim.mastery_strength
+            ok = code in known
             learner["run"][code] = learner["run"].get(code, 0) + 1 if ok else 0
         return list(ev.skill_codes)
 
@@ -484,13 +541,13 @@ class LateTruth:
         return MasteryEstimate(p, n, c, "")
 
 
-def make_policy(name: str, graph: SkillGraph, structure: _Structure, learner: SimLearner, cfg: SimConfig,
+def make_policy(name: str, graph: SkillGraph, structure: _Structure, learner: SimulatedLearner, cfg: SimConfig,
                 tracker_factory: Callable[[], Tracker], settings: PathSettings | None, learner_id: str,
                 fitted_factory: Callable[[], Tracker] | None = None) -> Policy:
     if name == "fixed":
         return FixedOrder(structure, cfg.fixed_items_per_skill)
     if name == "oracle":
-        return Oracle(learner)
+        return Oracle(learner, structure)
     if name == "pathwise":
         return PathwisePolicy(graph, structure, tracker_factory(), cfg.threshold, settings, learner_id)
     if name == FITTED and fitted_factory is not None:
@@ -507,9 +564,19 @@ def pilot_seeds(cfg: SimConfig, n: int) -> list[int]:
     return [_PILOT_SEEDS + cfg.seed * 1_000_003 + i for i in range(n)]
 
 
+def strength_process(cfg: SimConfig) -> LearnerDraw:
+    """The built-in process with the configuration's mastery strength."""
+    def draw(graph: SkillGraph, seed: int) -> SimLearner:
+        learner = draw_strength(graph, seed)
+        learner.mastery_strength = cfg.mastery_strength
+        return learner
+    return draw
+
+
 def pilot_log(cfg: SimConfig, n: int, framework: Framework | None = None,
               tracker_factory: Callable[[], Tracker] | None = None, settings: PathSettings | None = None,
-              progress: Callable[[int, int], None] | None = None) -> ResponseLog:
+              progress: Callable[[int, int], None] | None = None,
+              process: LearnerDraw | None = None) -> ResponseLog:
     """The answers a pilot cohort of ``n`` learners gives on Pathwise's path, as the product logs them.
 
     Each pilot learner (same population, own seed) works ``cfg.budget`` items on the path
@@ -522,17 +589,18 @@ def pilot_log(cfg: SimConfig, n: int, framework: Framework | None = None,
     graph = fw.graph()
     structure = _Structure(graph)
     factory = tracker_factory or default_tracker
+    draw = process or strength_process(cfg)
     log = ResponseLog()
     for i, seed in enumerate(pilot_seeds(cfg, n)):
-        learner = SimLearner.draw(structure, seed, cfg.mastery_strength)
+        learner = draw(graph, seed)
         who = f"pilot{i}"
         policy = PathwisePolicy(graph, structure, factory(), cfg.threshold, settings, who)
         for k in range(1, cfg.budget + 1):
             t = k / cfg.per_day
             s = policy.next(t)
-            correct = learner.answer(s, t)
-            policy.observe(s, correct, t)
             code = structure.codes[s]
+            correct = learner.answer(code, t)
+            policy.observe(s, correct, t)
             log.append(who, f"i.{code}", (code,), 1.0 if correct else 0.0, t * 86400.0)
         if progress:
             progress(i + 1, n)
@@ -548,38 +616,43 @@ def _stats(name: str, runs: Sequence[LearnerRun], cap: int) -> PolicyStats:
     steps = _steps(runs, cap)
     return PolicyStats(name, float(np.median(steps)), float(np.percentile(steps, 90)),
                        sum(r.steps_to_mastery is None for r in runs),
-                       float(np.mean([r.share_at_budget for r in runs])), tuple(runs))
+                       float(np.mean([r.share_at_budget for r in runs])), tuple(runs),
+                       float(np.mean([r.delayed_share for r in runs])))
 
 
 def compare(cfg: SimConfig, policies: Sequence[str] = POLICIES, framework: Framework | None = None,
             tracker_factory: Callable[[], Tracker] | None = None, settings: PathSettings | None = None,
             progress: Callable[[int, int], None] | None = None,
-            fitted_factory: Callable[[], Tracker] | None = None) -> SimReport:
+            fitted_factory: Callable[[], Tracker] | None = None,
+            process: LearnerDraw | None = None, process_name: str = "strength") -> SimReport:
     """Run every policy on the same synthetic learners and summarise.
 
     ``fitted_factory`` makes the trackers of the ``pathwise-fit`` policy (a model fitted
-    on a pilot cohort's log, see ``pilot_log``)."""
+    on a pilot cohort's log, see ``pilot_log``). ``process`` draws the learners (the
+    built-in ``strength`` process by default); each policy meets a fresh draw of the same
+    seed, so the same learner with the same answer noise."""
     fw = framework or synthetic_framework(cfg.n_skills, cfg.seed)
     graph = fw.graph()
     structure = _Structure(graph)
     tracker_factory = tracker_factory or default_tracker
+    draw = process or strength_process(cfg)
     runs: dict[str, list[LearnerRun]] = {p: [] for p in policies}
     total = cfg.learners * len(policies)
     done = 0
     for i in range(cfg.learners):
         seed = cfg.seed * 1_000_003 + i
         for name in policies:
-            learner = SimLearner.draw(structure, seed, cfg.mastery_strength)
+            learner = draw(graph, seed)
             policy = make_policy(name, graph, structure, learner, cfg, tracker_factory, settings, f"sim{i}",
                                  fitted_factory)
-            runs[name].append(run_learner(policy, learner, cfg))
+            runs[name].append(run_learner(policy, learner, cfg, structure.codes))
             done += 1
             if progress:
                 progress(done, total)
-    return summarise(cfg, runs)
+    return summarise(cfg, runs, process_name)
 
 
-def summarise(cfg: SimConfig, runs: Mapping[str, Sequence[LearnerRun]]) -> SimReport:
+def summarise(cfg: SimConfig, runs: Mapping[str, Sequence[LearnerRun]], process: str = "strength") -> SimReport:
     """The report of policies that each met the same learners, in the same order.
     Censored runs count at the cap, so a policy that never finishes cannot look fast."""
-    return SimReport(cfg, {p: _stats(p, r, cfg.cap) for p, r in runs.items()})
+    return SimReport(cfg, {p: _stats(p, r, cfg.cap) for p, r in runs.items()}, process)

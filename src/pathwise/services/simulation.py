@@ -9,10 +9,65 @@ the learner model is fitted here exactly as ``pathwise kt fit`` fits it
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pathwise.services.errors import Invalid
+
+_PROTOCOL = ("answer", "truly_mastered")
+
+
+def load_process(spec: str) -> tuple[str, Callable[..., Any]]:
+    """The learner process named by ``spec``: a built-in one (``strength``, ``traces``) or
+    ``path/to/file.py:draw`` / ``package.module:draw``, a callable ``draw(graph, seed)``
+    following the protocol of ``engine.learners``. One learner is drawn on a small graph
+    to check the protocol, so a wrong file fails here with a message naming what is
+    missing, not halfway through a run."""
+    from pathwise.engine.simulate import PROCESSES, synthetic_framework
+
+    if spec in PROCESSES:
+        return spec, PROCESSES[spec]
+    target, sep, attr = spec.rpartition(":")
+    if not sep or not target or not attr.isidentifier():
+        raise Invalid(f"learner process {spec!r}: give a built-in one ({', '.join(PROCESSES)}) or "
+                      "path/to/file.py:name or package.module:name", "learners_from")
+    try:
+        if target.endswith(".py"):
+            path = Path(target)
+            if not path.is_file():
+                raise Invalid(f"learner process {spec!r}: no file {target}", "learners_from")
+            name = f"pathwise_learners_{abs(hash(str(path.resolve())))}"
+            loader = importlib.util.spec_from_file_location(name, path)
+            if loader is None or loader.loader is None:
+                raise Invalid(f"learner process {spec!r}: {target} cannot be loaded as Python", "learners_from")
+            module = importlib.util.module_from_spec(loader)
+            sys.modules[name] = module
+            loader.loader.exec_module(module)
+        else:
+            module = importlib.import_module(target)
+    except Invalid:
+        raise
+    except Exception as exc:  # the researcher's file: say what went wrong in it
+        raise Invalid(f"learner process {spec!r}: loading {target} failed: {type(exc).__name__}: {exc}",
+                      "learners_from") from None
+    draw = getattr(module, attr, None)
+    if not callable(draw):
+        raise Invalid(f"learner process {spec!r}: {target} has no callable {attr!r}", "learners_from")
+    graph = synthetic_framework(4, 0).graph()
+    try:
+        probe = draw(graph, 0)
+    except Exception as exc:
+        raise Invalid(f"learner process {spec!r}: {attr}(graph, seed) failed: {type(exc).__name__}: {exc}",
+                      "learners_from") from None
+    missing = [m for m in _PROTOCOL if not callable(getattr(probe, m, None))]
+    if missing:
+        raise Invalid(f"learner process {spec!r}: the learner {attr} draws has no {' or '.join(missing)} "
+                      "method (see engine/learners.py for the protocol)", "learners_from")
+    return spec, draw
 
 
 def pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
@@ -43,13 +98,17 @@ def pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
 def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,
                    fixed_items_per_skill: int = 8, policies: Sequence[str] | None = None,
                    pilot: int = 200, pilot_model: str = "lr-plus", late: Sequence[int] = (),
-                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                   progress: Callable[[int, int], None] | None = None, learners_from: str = "strength",
+                   delay_days: float = 30.0, settings: Any = None) -> dict[str, Any]:
     """Compare fixed order, Pathwise and the oracle on synthetic learners (no database).
 
     With ``pilot`` > 0, a pilot cohort of that many other learners first works through
     Pathwise's path with the pre-fit model; ``pilot_model`` is fitted on their logged
     answers with the product's fit, and ``pathwise-fit`` (Pathwise driven by that fitted
     model) meets the evaluation learners too. ``pathwise`` stays the pre-fit model.
+    ``learners_from`` names the learner process (see ``load_process``); every policy and
+    the pilot cohort meet learners of that process. ``settings`` (``PathSettings``) are
+    the path's settings for every Pathwise policy (default: the product's defaults).
     Each ``k`` in ``late`` adds the diagnostic ``pathwise-late<k>``: the same path on the
     hidden truth read ``k`` items late (what a near-perfect estimate would give)."""
     from pathwise.engine.kt import models as kt_models
@@ -57,7 +116,8 @@ def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budg
 
     try:
         cfg = SimConfig(n_skills=skills, learners=learners, seed=seed, budget_per_skill=budget_per_skill,
-                        cap_per_skill=max(60.0, budget_per_skill), fixed_items_per_skill=fixed_items_per_skill)
+                        cap_per_skill=max(60.0, budget_per_skill), fixed_items_per_skill=fixed_items_per_skill,
+                        delay_days=delay_days)
     except ValueError as exc:
         raise Invalid(str(exc), "simulate") from None
     if not 0 <= pilot <= 100_000:
@@ -66,9 +126,11 @@ def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budg
         raise Invalid(f"unknown model {pilot_model!r}; known: {', '.join(kt_models.describe())}", "pilot_model")
     if any(not isinstance(k, int) or not 0 <= k <= 50 for k in late):
         raise Invalid("late delays must be whole numbers of items from 0 to 50", "late")
+    process_name, process = load_process(learners_from)
     lates = tuple(f"{LATE}{k}" for k in dict.fromkeys(late))
     known = POLICIES + ((FITTED,) if pilot else ()) + lates
-    pols = tuple(policies or (("fixed", "pathwise", FITTED, "oracle") if pilot else POLICIES) + lates)
+    base = tuple(policies) if policies else (("fixed", "pathwise", FITTED, "oracle") if pilot else POLICIES)
+    pols = tuple(dict.fromkeys(base + lates))
     unknown = [p for p in pols if p not in known]
     if unknown:
         raise Invalid(f"unknown policy {', '.join(unknown)}; known: {', '.join(known)}", "policies")
@@ -76,11 +138,12 @@ def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budg
     fitted = None
     info: dict[str, Any] | None = None
     if pilot:
-        log = pilot_log(cfg, pilot, progress=(lambda d, _n: progress(d, total)) if progress else None)
+        log = pilot_log(cfg, pilot, progress=(lambda d, _n: progress(d, total)) if progress else None,
+                        process=process, settings=settings)
         tracker, info = pilot_tracker(log, pilot_model)
         fitted = lambda: tracker  # noqa: E731  (one live model for every learner, as in the product)
     out = compare(cfg, pols, progress=(lambda d, _n: progress(pilot + d, total)) if progress else None,
-                  fitted_factory=fitted).to_dict()
+                  fitted_factory=fitted, process=process, process_name=process_name, settings=settings).to_dict()
     if info is not None:
         out["pilot"] = info
     return out
