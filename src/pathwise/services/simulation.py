@@ -95,12 +95,23 @@ def pilot_tracker(log: Any, model: str) -> tuple[Any, dict[str, Any]]:
     return kt_models.product_tracker(params, f"{model}-pilot"), info
 
 
-def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,
-                   fixed_items_per_skill: int = 8, policies: Sequence[str] | None = None,
-                   pilot: int = 200, pilot_model: str = "lr-plus", late: Sequence[int] = (),
-                   progress: Callable[[int, int], None] | None = None, learners_from: str = "strength",
-                   delay_days: float = 30.0, settings: Any = None) -> dict[str, Any]:
-    """Compare fixed order, Pathwise and the oracle on synthetic learners (no database).
+def run_simulation(**kwargs: Any) -> dict[str, Any]:
+    """Compare fixed order, Pathwise and the oracle on synthetic learners (no database):
+    ``simulate_report``'s report as plain data, with what the pilot cohort's fit learnt."""
+    report, info = simulate_report(**kwargs)
+    out = report.to_dict()
+    if info is not None:
+        out["pilot"] = info
+    return out
+
+
+def simulate_report(*, learners: int = 100, seed: int = 0, skills: int = 30, budget_per_skill: float = 20.0,
+                    fixed_items_per_skill: int = 8, policies: Sequence[str] | None = None,
+                    pilot: int = 200, pilot_model: str = "lr-plus", late: Sequence[int] = (),
+                    progress: Callable[[int, int], None] | None = None, learners_from: str = "strength",
+                    delay_days: float = 30.0, settings: Any = None) -> tuple[Any, dict[str, Any] | None]:
+    """Compare fixed order, Pathwise and the oracle on synthetic learners (no database);
+    the report (``engine.simulate.SimReport``, every learner's run kept) and the pilot's fit.
 
     With ``pilot`` > 0, a pilot cohort of that many other learners first works through
     Pathwise's path with the pre-fit model; ``pilot_model`` is fitted on their logged
@@ -142,8 +153,6 @@ def run_simulation(*, learners: int = 100, seed: int = 0, skills: int = 30, budg
                         process=process, settings=settings)
         tracker, info = pilot_tracker(log, pilot_model)
         fitted = lambda: tracker  # noqa: E731  (one live model for every learner, as in the product)
-    out = compare(cfg, pols, progress=(lambda d, _n: progress(pilot + d, total)) if progress else None,
-                  fitted_factory=fitted, process=process, process_name=process_name, settings=settings).to_dict()
-    if info is not None:
-        out["pilot"] = info
-    return out
+    report = compare(cfg, pols, progress=(lambda d, _n: progress(pilot + d, total)) if progress else None,
+                     fitted_factory=fitted, process=process, process_name=process_name, settings=settings)
+    return report, info
