@@ -8,7 +8,7 @@ dicts, small frozen dataclasses or domain objects). Statements asked on the hot 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -133,6 +133,20 @@ class PathRepository(_Repo):
         if at is not None:
             q = q.where(t.EvidenceRow.timestamp > at)
         return [(split_codes(codes), float(score), ts) for codes, score, ts in self.s.execute(q)]
+
+    def answer_stream(self, kinds: Sequence[str], school_id: str | None = None,
+                      batch: int = 5000) -> Iterator[tuple[str, tuple[str, ...], float, datetime]]:
+        """(learner, skills, score, time) of every piece of evidence of ``kinds`` (of the
+        school's learners, or of everyone), by learner and in canonical order; streamed from
+        the database ``batch`` rows at a time (no ORM rows, nothing kept here)."""
+        q = (select(t.EvidenceRow.learner_id, t.EvidenceRow.skill_codes, t.EvidenceRow.score,
+                    t.EvidenceRow.timestamp)
+             .where(t.EvidenceRow.kind.in_(list(kinds)))
+             .order_by(t.EvidenceRow.learner_id, t.EvidenceRow.timestamp, t.EvidenceRow.seq))
+        if school_id is not None:
+            q = q.join(t.UserRow, t.UserRow.id == t.EvidenceRow.learner_id).where(t.UserRow.school_id == school_id)
+        for lid, codes, score, ts in self.s.execute(q.execution_options(yield_per=batch)):
+            yield lid, split_codes(codes), float(score), _aware(ts)
 
     def recent_scores(self, learner_id: str, code: str, kinds: Sequence[str], n: int) -> list[float]:
         """The scores of the learner's latest ``n`` evidence of ``kinds`` on skill ``code``,
