@@ -373,6 +373,18 @@ POLICY: dict[tuple[str, str], Row] = {
         "learner", student="own", why="a goal set afresh by the target learner, which she sets aside"),
     ("GET", "/learners/{learner_id}/goals"): row("learner", teacher=TAUGHT, admin=SCHOOL),
     ("POST", "/learners/{learner_id}/goals"): row("learner", teacher=TAUGHT),
+    # -- experiments between two path settings: the school's admins define, read and stop them; a teacher
+    # reads one that touches a class she teaches; students and guardians find nothing. The target is the
+    # class an experiment made afresh is limited to
+    ("GET", "/experiments"): row(teacher="-", admin="-"),
+    ("POST", "/experiments/new"): row(admin="-"),
+    ("POST", "/experiments/switch"): row(admin="-"),
+    ("GET", "/experiments/{experiment_id}"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own",
+        admin="own other_class", why="an experiment limited to the target class, made afresh"),
+    ("POST", "/experiments/{experiment_id}/stop"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), admin="own other_class",
+        why="an experiment limited to the target class, made afresh; a teacher only reads"),
     ("GET", "/admin/mentors"): row(admin="-"),
     ("POST", "/admin/mentors"): row(admin="-"),
     ("POST", "/admin/mentors/remove"): row(admin="-"),

@@ -289,6 +289,8 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
         fill["wellbeing_checkin_id"] = _wellbeing_checkin(x, t)
     if "{goal_id}" in path:  # a goal set afresh by the target learner
         fill["goal_id"] = _goal(x, t)
+    if "{experiment_id}" in path:  # an experiment limited to the target class, made afresh
+        fill["experiment_id"] = _experiment(x, t)
     if "{talk_id}" in path:  # a request to talk, made afresh by the target learner
         fill["talk_id"] = _wellbeing_checkin(x, t, talk=True)
     if path == "/student/skills/{skill_code}/review" and method == "POST" and role == "student":
@@ -450,6 +452,10 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
         ("POST", "/admin/mentors"): lambda: Req(method, url, form={"learner_id": W.ben, "mentor_id": W.teacher_b}),
         ("POST", "/admin/mentors/remove"): lambda: Req(method, url, form={
             "learner_id": W.ben, "mentor_id": W.teacher_b}),
+        ("POST", "/experiments/new"): lambda: Req(method, url, form={
+            "name": f"Matrix {u}", "starts_on": datetime.now(UTC).date().isoformat(),
+            "ends_on": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(), "b_checks": "off"}),
+        ("POST", "/experiments/switch"): lambda: Req(method, url, form={"enabled": "on"}),
         ("POST", "/login"): lambda: Req(method, url, form={"username": WHO.get(role, "ana"), "password": PASSWORD,
                                                            "next": ""}),
     }
@@ -515,6 +521,23 @@ def _journal_entry(x: World, learner: str) -> str:
 
     with transaction(x.system) as uow:
         return str(journal.write_entry(uow, x.actor(learner), "free", None, "Matrix reflection", ""))
+
+
+def _experiment(x: World, class_id: str) -> str:
+    """An experiment of the class's school limited to the class, made afresh (a missing class: none)."""
+    if class_id == MISSING:
+        return "999999"
+    from pathwise.services import experiments
+
+    with transaction(x.system) as uow:
+        sec = uow.sections.get(class_id)
+        assert sec is not None
+        for running in experiments.list_experiments(uow, Actor.system(), school_id=sec.school_id):
+            experiments.stop_experiment(uow, Actor.system(), running.id)  # a class is in one at a time
+        today = datetime.now(UTC).date()
+        return str(experiments.create_experiment(
+            uow, Actor.system(), name="Matrix experiment", question="", arm_a={}, arm_b={"checks": "off"},
+            starts_on=today, ends_on=today + timedelta(days=30), section_ids=[class_id], school_id=sec.school_id).id)
 
 
 def _checkin(x: World, learner: str) -> str:

@@ -19,6 +19,7 @@ new rule cannot land without its page-and-API test.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -855,6 +856,53 @@ RULES.update({
         "goals service and the staff goals page: ")),
     "require_goals": Rule(drive=lambda x, mp: _goals(x), no_door=(
         "the refusal of goals_allowed, uniform 404, audited reads and proposals: driven with it.")),
+})
+
+
+# -- experiments between two path settings (pages and the command line: no API route) --------------
+
+
+def _experiments(x: Ctx, mp: pytest.MonkeyPatch) -> None:
+    """Riverside's admin defines an experiment limited to class 5A (Ms Rivera's): the admin and Ms
+    Rivera read it (she sees only her students' arms), Mr Okafor (5B), Ana, her guardian and
+    Hillview's admin find nothing, exactly like a missing id (404); only the admin stops it; the
+    lists show each reader what the pages say, and the command line (the system) reads it too."""
+    w = x.w
+    today = datetime.now(UTC).date()
+    r = x.form("admin", "/experiments/new", name="Rules experiment", starts_on=today.isoformat(),
+               ends_on=(today + timedelta(days=10)).isoformat(), b_checks="off", section_ids=w.class_a)
+    assert r.status_code == 303, r.text
+    url = r.headers["location"].split("?")[0]
+    eid = url.rsplit("/", 1)[1]
+    admin_page = x.browser("admin").page(url)
+    assert admin_page.status_code == 200 and all(NAMES[s] in admin_page.text for s in (w.ana, w.ben, w.cara))
+    mine = x.browser("rivera").page(url)
+    assert mine.status_code == 200 and NAMES[w.ana] in mine.text and NAMES[w.dan] not in mine.text
+    missing = x.browser("admin").page("/experiments/999999")
+    assert missing.status_code == 404 and "not yours to see" in missing.text
+    for who in ("okafor", "ana", "lopez", "hilladmin"):
+        page = x.browser(who).page(url)
+        assert page.status_code == 404 and "not yours to see" in page.text and "Rules experiment" not in page.text, who
+        assert "Rules experiment" not in x.browser(who).page("/experiments").text, who
+        assert x.form(who, f"{url}/stop").status_code == 404, who
+    assert x.form("rivera", f"{url}/stop").status_code == 404
+    assert "Rules experiment" in x.browser("rivera").page("/experiments").text
+    assert "Rules experiment" in x.browser("admin").page("/experiments").text
+    res = run_cli(x.system, mp, ["experiments", "report", eid, "--json"])
+    assert res.exit_code == 0 and sum(json.loads(res.stdout)["students"].values()) == 3, res.output
+    assert x.form("admin", f"{url}/stop").status_code == 303
+    assert 'id="status">stopped<' in x.browser("admin").page(url).text
+
+
+_EXPERIMENT_DOORS = ("experiments have pages and a command (`pathwise experiments`), no API route; driven "
+                     "through the pages and the command line: ")
+RULES.update({
+    "require_experiment": Rule(drive=_experiments, no_door=_EXPERIMENT_DOORS + (
+        "the school's admin reads and stops it; a teacher of a class it touches reads it; another class's "
+        "teacher, a student, a guardian and another school's admin get 404, like a missing id.")),
+    "visible_experiments": Rule(drive=_experiments, no_door=_EXPERIMENT_DOORS + (
+        "the list shows the admin every experiment of the school and a teacher those touching her classes; "
+        "students, guardians, another class's teacher and another school's admin see none.")),
 })
 
 

@@ -289,6 +289,8 @@ from pathwise.cli.digest import digest_app  # noqa: E402
 app.add_typer(digest_app, name="digest")
 from pathwise.cli.mentoring import mentors_app  # noqa: E402
 app.add_typer(mentors_app, name="mentors")
+from pathwise.cli.experiments import experiments_app  # noqa: E402
+app.add_typer(experiments_app, name="experiments")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from pathwise.domain import profile as prof
 from pathwise.domain.evidence import Evidence, EvidenceKind
@@ -498,3 +499,53 @@ def require_goals(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need = N
     if actor.user_id != learner.id:
         uow.audit.add(actor.user_id, f"{need.value}:goals", learner.id, "goals", {"via": actor.via})
     return learner
+
+
+# -- experiments between two path settings ---------------------------------------------------------
+# An experiment belongs to its school: the school's admins create, read and stop it; a teacher
+# reads one that touches a class they teach (and there sees only their own students' arms);
+# students, guardians and anyone of another school find nothing (``NotFound``).
+
+
+def experiment_classes(uow: UnitOfWork, actor: Actor, experiment: Any) -> list[Section]:
+    """The classes of ``experiment`` the actor reaches: all of them for the system and the
+    school's admins, those a teacher teaches, none for anyone else."""
+    if not actor.is_system and actor.school_id != experiment.school_id:
+        return []
+    if actor.is_system or actor.role == Role.ADMIN:
+        secs = uow.sections.in_school(experiment.school_id)
+    elif actor.role == Role.TEACHER:
+        secs = [s for s in uow.sections.sections_of(actor.user_id or "", Role.TEACHER)
+                if s.school_id == experiment.school_id]
+    else:
+        return []
+    wanted = experiment.section_ids
+    return [s for s in secs if wanted is None or s.id in wanted]
+
+
+def require_experiment(uow: UnitOfWork, actor: Actor, experiment_id: int, need: Need = Need.READ) -> Any:
+    """An experiment (``ExperimentRecord``): the school's admins read and change it; a
+    teacher only reads one that touches a class they teach; anyone else: ``NotFound``."""
+    known = isinstance(experiment_id, int) and 0 < experiment_id < 2**31  # a stored id fits the column
+    exp = uow.experiments.get(experiment_id) if known else None
+    if exp is None:
+        raise NotFound(f"no experiment {experiment_id}")
+    if actor.is_system or (actor.role == Role.ADMIN and actor.school_id == exp.school_id):
+        return exp
+    if actor.role == Role.TEACHER and need == Need.READ and experiment_classes(uow, actor, exp):
+        return exp
+    raise NotFound(f"no experiment {experiment_id}")
+
+
+def visible_experiments(uow: UnitOfWork, actor: Actor, school_id: str | None = None) -> list[Any]:
+    """The experiments the actor may read: every one of the admin's school (the system:
+    of the school it names), those touching a teacher's classes, none for students and
+    guardians."""
+    if actor.is_system:
+        return uow.experiments.in_school(school_id) if school_id else []
+    if actor.role not in (Role.ADMIN, Role.TEACHER) or not actor.school_id:
+        return []
+    exps = uow.experiments.in_school(actor.school_id)
+    if actor.role == Role.ADMIN:
+        return exps
+    return [e for e in exps if experiment_classes(uow, actor, e)]

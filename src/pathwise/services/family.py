@@ -126,7 +126,7 @@ def family_view(uow: UnitOfWork, actor: Actor, learner_id: str, *, now: datetime
         return FamilyView(learner, first, school.name if school else "", tz_name, now, week_from, week_to, False, "",
                           0, 0, (), (), (), (), False, (), tuple(GoalLine(g.title, g.target_date, State.NOT_STARTED)
                                                                  for g in goals_of), (), ())
-    ctx = load_context(uow, load_config(uow), learner.id, content, now)
+    ctx = load_context(uow, load_config(uow, learner_id=learner.id, now=now), learner.id, content, now)
     mastered_at = {c: st.mastered_at for c, st in ctx.states.items()}
     lines = {s.code: SkillLine(s.code, s.title, s.state, s.percent,
                                mastered_at.get(s.code) if s.state in (State.MASTERED, State.DUE_FOR_REVIEW) else None)

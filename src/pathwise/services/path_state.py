@@ -34,6 +34,7 @@ from pathwise.engine.paths.schedule import view as path_view
 from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, rank
 from pathwise.services.access import Actor, require_role
 from pathwise.services.errors import Invalid, NotFound
+from pathwise.services.experiments import arm_settings
 from pathwise.services.goals import active_goal_skills
 from pathwise.store.uow import UnitOfWork
 
@@ -50,9 +51,23 @@ def _parse_config(params: dict[str, Any]) -> PathSettings:
 _PARSED: dict[tuple[str, int], Any] = {}  # (database, model_params id) -> parsed settings; rows never change
 
 
-def active_ids(uow: UnitOfWork) -> dict[str, int]:
-    """The ids of the active path settings and BKT parameters (one light query)."""
-    return uow.paths.active_param_ids((CONFIG_MODEL, "bkt"))
+def active_ids(uow: UnitOfWork, learner_id: str | None = None, now: datetime | None = None) -> dict[str, int]:
+    """The ids of the active path settings and BKT parameters (one light query); with a
+    learner, in the same statement, the learner's arm in an experiment running at ``now``
+    (keys ``experiment`` and ``experiment_arm``: 0 for A, 1 for B; services.experiments)."""
+    if learner_id is None:
+        return uow.paths.active_param_ids((CONFIG_MODEL, "bkt"))
+    ids, arms = uow.experiments.settings_and_arms((CONFIG_MODEL, "bkt"), [learner_id])
+    return _with_arm(ids, arms.get(learner_id, ()), now or datetime.now(UTC))
+
+
+def _with_arm(ids: dict[str, int], arms: Sequence[Any], now: datetime) -> dict[str, int]:
+    """``ids`` with the newest of ``arms`` whose experiment runs at ``now``."""
+    out = {k: v for k, v in ids.items() if not k.startswith("experiment")}
+    for arm in arms:  # oldest first: the newest running experiment wins
+        if arm.starts_at <= now < arm.ends_at:
+            out["experiment"], out["experiment_arm"] = arm.experiment_id, 0 if arm.arm == "A" else 1
+    return out
 
 
 def _parsed(uow: UnitOfWork, model_id: int, parse: Any) -> Any:
@@ -65,11 +80,16 @@ def _parsed(uow: UnitOfWork, model_id: int, parse: Any) -> Any:
     return _PARSED[key]
 
 
-def load_config(uow: UnitOfWork, ids: dict[str, int] | None = None) -> PathSettings:
-    ids = active_ids(uow) if ids is None else ids
-    if CONFIG_MODEL not in ids:
-        return PathSettings()
-    return _parsed(uow, ids[CONFIG_MODEL], _parse_config)  # type: ignore[no-any-return]
+def load_config(uow: UnitOfWork, ids: dict[str, int] | None = None, learner_id: str | None = None,
+                now: datetime | None = None) -> PathSettings:
+    """The path settings in force: the active ones, or for a learner in a running
+    experiment their arm's (``ids`` from ``active_ids`` with the learner, or read here)."""
+    ids = active_ids(uow, learner_id, now) if ids is None else ids
+    base = PathSettings() if CONFIG_MODEL not in ids else _parsed(uow, ids[CONFIG_MODEL], _parse_config)
+    if "experiment" in ids:
+        return arm_settings(uow, base, ids.get(CONFIG_MODEL, -1), ids["experiment"],
+                            "A" if ids.get("experiment_arm", 0) == 0 else "B")
+    return base  # type: ignore[no-any-return]
 
 
 def set_config(uow: UnitOfWork, actor: Actor, params: dict[str, Any]) -> PathSettings:
@@ -234,12 +254,16 @@ def sync_schedules(uow: UnitOfWork, learners: Mapping[str, datetime]) -> int:
     """
     if not learners:
         return 0
-    cfg = load_config(uow)
+    # the settings and the learners' experiment arms in one statement (services.experiments)
+    ids, arms = uow.experiments.settings_and_arms((CONFIG_MODEL, "bkt"), list(learners))
+    base = load_config(uow, ids)
     done = 0
     for learner_id, at in learners.items():
         content = framework_of(uow, learner_id, None)
         if content is None:
             continue
+        mine = arms.get(learner_id)
+        cfg = base if not mine else load_config(uow, _with_arm(ids, mine, at))
         ctx = load_context(uow, cfg, learner_id, content, at)
         persist(uow, ctx, at)
         done += 1

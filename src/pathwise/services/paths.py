@@ -148,12 +148,12 @@ def next_activities(uow: UnitOfWork, actor: Actor, learner_id: str, *, k: int | 
                     config: PathSettings | None = None) -> NextActivities:
     """The top few activities for the learner now, each with its reason. A pure read."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
-    ids = active_ids(uow)
+    now = now_or(now)
+    ids = active_ids(uow, learner_id, now)  # with the learner's experiment arm, in the same statement
     cfg = config or load_config(uow, ids)
     k = cfg.k if k is None else k
     if not 1 <= k <= 20:
         raise Invalid("k must be between 1 and 20", "k")
-    now = now_or(now)
     ctx, view, recs = ranked(uow, cfg, learner_id, framework_id, now, k, ids)
     return _next_of(learner_id, ctx, view, recs)
 
@@ -180,8 +180,8 @@ def choose_activity(uow: UnitOfWork, actor: Actor, learner_id: str, activity_id:
     require_learner(uow, actor, learner_id, Need.WRITE, "path")  # guardians only read: "not found"
     if not isinstance(activity_id, str) or not activity_id.strip() or len(activity_id) > 200:
         raise Invalid("activity_id must be 1-200 characters", "activity_id")
-    cfg = config or load_config(uow)
     now = now_or(now)
+    cfg = config or load_config(uow, learner_id=learner_id, now=now)
     ctx, view, recs = ranked(uow, cfg, learner_id, framework_id, now, k=1000)
     pick = next((r for r in recs if r.activity.id == activity_id), None)
     if ctx is None or pick is None:
@@ -230,8 +230,8 @@ def skill_map(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: s
               now: datetime | None = None, config: PathSettings | None = None) -> SkillMap:
     """Every skill of the framework: mastered, in progress, ready, or locked (with what unlocks it)."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
-    cfg = config or load_config(uow)
     now = now_or(now)
+    cfg = config or load_config(uow, learner_id=learner_id, now=now)
     content = framework_of(uow, learner_id, framework_id)
     if content is None:
         return SkillMap(learner_id, None, "", (), ())
@@ -256,8 +256,8 @@ def reviews(uow: UnitOfWork, actor: Actor, learner_id: str, *, framework_id: str
             now: datetime | None = None, config: PathSettings | None = None) -> list[ReviewItem]:
     """Mastered skills with their next re-check, soonest first (due ones flagged)."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
-    cfg = config or load_config(uow)
     now = now_or(now)
+    cfg = config or load_config(uow, learner_id=learner_id, now=now)
     content = framework_of(uow, learner_id, framework_id)
     if content is None:
         return []
@@ -293,9 +293,9 @@ def path_overview(uow: UnitOfWork, actor: Actor, learner_id: str, *, now: dateti
     """The skill map, the reviews coming up and What's next, from one reading of the
     learner's numbers and schedule (the three reads above each build it again). A pure read."""
     require_learner(uow, actor, learner_id, Need.READ, "path")
-    ids = active_ids(uow)
-    cfg = config or load_config(uow, ids)
     now = now_or(now)
+    ids = active_ids(uow, learner_id, now)  # with the learner's experiment arm, in the same statement
+    cfg = config or load_config(uow, ids)
     secs = uow.sections.sections_of(learner_id, Role.STUDENT)
     content = framework_of(uow, learner_id, None, [sec.framework_id for sec in secs])
     if content is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pathwise.domain.errors import ValidationError
 from pathwise.domain.people import GuardianLink, Role, School, Section, User
-from pathwise.services import auth
+from pathwise.services import auth, experiments
 from pathwise.services.access import Actor, require_account, require_role, require_school
 from pathwise.services.auth import hash_password
 from pathwise.services.errors import Conflict, Invalid, NotFound
@@ -116,6 +116,9 @@ def enrol(uow: UnitOfWork, actor: Actor, section_id: str, user_id: str) -> None:
     if user.school_id != sec.school_id or user.role not in (Role.STUDENT, Role.TEACHER):
         raise Invalid("only students and teachers of the same school enrol in a class", field="user")
     uow.sections.enrol(section_id, user_id, user.role)
+    if user.role == Role.STUDENT:  # a student joining later gets an arm in the class's running experiments
+        uow.flush()
+        experiments.assign_joiner(uow, section_id, user_id)
 
 
 def link_guardian(uow: UnitOfWork, actor: Actor, guardian_id: str, student_id: str) -> None:

@@ -19,3 +19,4 @@ from pathwise.store import tables_wellbeing  # noqa: F401
 from pathwise.store import tables_mentoring  # noqa: F401
 from pathwise.store import tables_goals  # noqa: F401
 from pathwise.store import tables_survey  # noqa: F401
+from pathwise.store import tables_experiments  # noqa: F401

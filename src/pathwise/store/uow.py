@@ -30,6 +30,7 @@ from pathwise.store import repositories_wellbeing as rwell
 from pathwise.store import repositories_mentoring as rmentor
 from pathwise.store import repositories_goals as rgoals
 from pathwise.store import repositories_survey as rsurvey
+from pathwise.store import repositories_experiments as rexp
 from pathwise.store.db import make_engine, make_session_factory, masked_url
 from pathwise.store.errors import Unavailable
 
@@ -86,6 +87,7 @@ class UnitOfWork:
         self.goals = rgoals.GoalRepository(s)
         self.survey, self.strengths = rsurvey.SurveyRepository(s), rsurvey.StrengthRepository(s)
         self.learner_skills = rsurvey.LearnerSkillRepository(s)
+        self.experiments = rexp.ExperimentRepository(s)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -87,6 +87,7 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
         (__import__("pathwise.web.pages.mentoring", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.survey", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.goals", fromlist=["router"]).router, "", []),
+        (__import__("pathwise.web.pages.experiments", fromlist=["router"]).router, "", []),
     ]
 STATIC = Path(__file__).parent / "pages" / "static"
 

@@ -59,12 +59,12 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     Role.STUDENT: [("/student", "My progress"), ("/practice", "Practice"), ("/student/profile", "My profile"), ("/student/goals", "My goals"),
                    ("/student/checkin", "Check-ins")],
     Role.TEACHER: [("/teacher", "My classes"), ("/teacher/teaching", "Projects and checks"),
-                   ("/teacher/messages", "Messages")],
+                   ("/teacher/messages", "Messages"), ("/experiments", "Experiments")],
     Role.GUARDIAN: [("/guardian", "My children"), ("/guardian/messages", "Messages")],
     Role.ADMIN: [("/admin", "School"), ("/admin/accounts", "Accounts"), ("/admin/roster", "Roster import"),
                  ("/admin/frameworks", "Frameworks and items"), ("/admin/privacy", "Privacy"),
                  ("/admin/insight", "School progress"), ("/admin/wellbeing-staff", "Well-being staff"),
-                 ("/admin/settings", "Settings")],
+                 ("/admin/settings", "Settings"), ("/experiments", "Experiments")],
 }
 
 # The zone and "now" of the page being drawn (UTC and the clock when none is bound).
