@@ -63,6 +63,12 @@ from pathwise.engine.learners import (
     TRACE_ITEM_SD,
     TRACE_MASTERED,
     TRACE_NOISE,
+    TRACE_PRIOR_AGE,
+    TRACE_PRIOR_GAP,
+    TRACE_PRIOR_P_HIGH,
+    TRACE_PRIOR_P_LOW,
+    TRACE_PRIOR_REPS,
+    TRACE_PRIOR_WEIGHT,
     TRACE_SCALE,
     TRACE_SLIP,
     TRACE_SPACING,
@@ -86,11 +92,11 @@ from pathwise.engine.simulate import (
     synthetic_framework,
 )
 
-# What learners.py draws without naming it (restated; ``check_population`` compares them
-# with fresh draws so the two cannot drift apart silently).
-PRIOR_P_LOW, PRIOR_P_HIGH = 0.10, 0.20  # P(an early skill is known before): ability <= 0, > 0
-PRIOR_AGE_LO, PRIOR_AGE_HI = 20.0, 120.0  # days before the start the first old practice was
-PRIOR_REPS, PRIOR_GAP, PRIOR_WEIGHT = 4, 3.0, 1.0  # old practices: how many, days apart, trace weight
+# What some learners knew before the start, as learners.py draws it (``check_population``
+# still compares these with fresh draws, so the observer cannot drift from the process).
+PRIOR_P_LOW, PRIOR_P_HIGH = TRACE_PRIOR_P_LOW, TRACE_PRIOR_P_HIGH  # P(an early skill known before): ability <= 0, > 0
+PRIOR_AGE_LO, PRIOR_AGE_HI = TRACE_PRIOR_AGE  # days before the start the first old practice was
+PRIOR_REPS, PRIOR_GAP, PRIOR_WEIGHT = TRACE_PRIOR_REPS, TRACE_PRIOR_GAP, TRACE_PRIOR_WEIGHT  # how many, apart, weight
 
 # recall >= TRACE_MASTERED  <=>  activation - threshold + ability >= _MARGIN
 _MARGIN = TRACE_NOISE * math.log(TRACE_MASTERED / (1.0 - TRACE_MASTERED))

@@ -73,6 +73,12 @@ TRACE_GUESS, TRACE_SLIP = 0.15, 0.05
 TRACE_WRONG_WEIGHT = 0.6  # a wrong answer (with feedback) leaves a weaker trace
 TRACE_SCALE = 0.1  # days: a trace's age counts in this unit, from one (so a fresh trace weighs w)
 TRACE_MASTERED = 0.8  # recall at which a skill is truly mastered
+# What some learners knew before the start: each skill of the first half of the framework is
+# known with this chance (below-average ability, above), from practice this many days before
+# the start (uniform), so many times, so many days apart, with this trace weight.
+TRACE_PRIOR_P_LOW, TRACE_PRIOR_P_HIGH = 0.10, 0.20
+TRACE_PRIOR_AGE = (20.0, 120.0)
+TRACE_PRIOR_REPS, TRACE_PRIOR_GAP, TRACE_PRIOR_WEIGHT = 4, 3.0, 1.0
 
 
 def skill_thresholds(codes: tuple[str, ...]) -> np.ndarray:
@@ -106,11 +112,12 @@ class TraceLearner:
         self._d = np.zeros(cap)
         self._n = 0
         # what some learners knew before: a few early skills practised weeks ago, fading
-        known = pop.random(k) < (0.10 + 0.10 * (self.ability > 0)) * (np.arange(k) < k // 2)
+        p_known = TRACE_PRIOR_P_HIGH if self.ability > 0 else TRACE_PRIOR_P_LOW
+        known = pop.random(k) < p_known * (np.arange(k) < k // 2)
         for i in np.flatnonzero(known):
-            start = -float(pop.uniform(20.0, 120.0))
-            for r in range(4):
-                self._lay(int(i), start + 3.0 * r, 1.0)
+            start = -float(pop.uniform(*TRACE_PRIOR_AGE))
+            for r in range(TRACE_PRIOR_REPS):
+                self._lay(int(i), start + TRACE_PRIOR_GAP * r, TRACE_PRIOR_WEIGHT)
         self.last_p = float("nan")
 
     # ------------------------------------------------------------ the process
