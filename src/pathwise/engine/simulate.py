@@ -543,8 +543,7 @@ class LateTruth:
 
 def make_policy(name: str, graph: SkillGraph, structure: _Structure, learner: SimulatedLearner, cfg: SimConfig,
                 tracker_factory: Callable[[], Tracker], settings: PathSettings | None, learner_id: str,
-                fitted_factory: Callable[[], Tracker] | None = None,
-                fitted_settings: PathSettings | None = None) -> Policy:
+                fitted_factory: Callable[[], Tracker] | None = None) -> Policy:
     if name == "fixed":
         return FixedOrder(structure, cfg.fixed_items_per_skill)
     if name == "oracle":
@@ -552,8 +551,7 @@ def make_policy(name: str, graph: SkillGraph, structure: _Structure, learner: Si
     if name == "pathwise":
         return PathwisePolicy(graph, structure, tracker_factory(), cfg.threshold, settings, learner_id)
     if name == FITTED and fitted_factory is not None:
-        return PathwisePolicy(graph, structure, fitted_factory(), cfg.threshold, fitted_settings or settings,
-                              learner_id)
+        return PathwisePolicy(graph, structure, fitted_factory(), cfg.threshold, settings, learner_id)
     if name.startswith(LATE) and name[len(LATE):].isdigit():
         tracker = LateTruth(learner, structure, int(name[len(LATE):]))
         return PathwisePolicy(graph, structure, tracker, cfg.threshold, settings, learner_id)
@@ -626,13 +624,11 @@ def compare(cfg: SimConfig, policies: Sequence[str] = POLICIES, framework: Frame
             tracker_factory: Callable[[], Tracker] | None = None, settings: PathSettings | None = None,
             progress: Callable[[int, int], None] | None = None,
             fitted_factory: Callable[[], Tracker] | None = None,
-            process: LearnerDraw | None = None, process_name: str = "strength",
-            fitted_settings: PathSettings | None = None) -> SimReport:
+            process: LearnerDraw | None = None, process_name: str = "strength") -> SimReport:
     """Run every policy on the same synthetic learners and summarise.
 
     ``fitted_factory`` makes the trackers of the ``pathwise-fit`` policy (a model fitted
-    on a pilot cohort's log, see ``pilot_log``), with ``fitted_settings`` (the path's
-    settings with what was fitted on the same log, e.g. the memory model) when given. ``process`` draws the learners (the
+    on a pilot cohort's log, see ``pilot_log``). ``process`` draws the learners (the
     built-in ``strength`` process by default); each policy meets a fresh draw of the same
     seed, so the same learner with the same answer noise."""
     fw = framework or synthetic_framework(cfg.n_skills, cfg.seed)
@@ -648,7 +644,7 @@ def compare(cfg: SimConfig, policies: Sequence[str] = POLICIES, framework: Frame
         for name in policies:
             learner = draw(graph, seed)
             policy = make_policy(name, graph, structure, learner, cfg, tracker_factory, settings, f"sim{i}",
-                                 fitted_factory, fitted_settings)
+                                 fitted_factory)
             runs[name].append(run_learner(policy, learner, cfg, structure.codes))
             done += 1
             if progress:

@@ -148,13 +148,11 @@ def simulate_report(*, learners: int = 100, seed: int = 0, skills: int = 30, bud
     total = pilot + learners * len(pols)
     fitted = None
     info: dict[str, Any] | None = None
-    fitted_settings = None  # the path's settings stay the product's: nothing of them is fitted on the pilot
     if pilot:
         log = pilot_log(cfg, pilot, progress=(lambda d, _n: progress(d, total)) if progress else None,
                         process=process, settings=settings)
         tracker, info = pilot_tracker(log, pilot_model)
         fitted = lambda: tracker  # noqa: E731  (one live model for every learner, as in the product)
     report = compare(cfg, pols, progress=(lambda d, _n: progress(pilot + d, total)) if progress else None,
-                     fitted_factory=fitted, process=process, process_name=process_name, settings=settings,
-                     fitted_settings=fitted_settings)
+                     fitted_factory=fitted, process=process, process_name=process_name, settings=settings)
     return report, info

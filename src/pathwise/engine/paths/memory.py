@@ -201,14 +201,14 @@ def counts_for_memory(correct: bool, run: int) -> bool:
     not that it was forgotten: it is left out (read as a lapse it would cut the memory of a
     skill still being learnt and bring its reviews far too early). Right answers always
     count, so the stability reflects how the practice was spaced; once established, every
-    answer counts. Evidence alone decides (not the mastery estimate), so a fold of many
-    answers at once and one fold per answer keep the same memory."""
+    answer counts. Evidence alone decides (not a mastery estimate), so the same answers
+    always give the same memory, however they are grouped."""
     return correct or run >= ESTABLISHED_RUN
 
 
 def memory_history(answers: Iterable[tuple[float, bool]]) -> list[tuple[float, bool, bool]]:
-    """One skill's answers (day, correct), time order, as the memory sees them (the path
-    fold's rule, ``counts_for_memory``), each marked whether it is a *review outcome*: an
+    """One skill's answers (day, correct), time order, as the memory sees them (the
+    rule, ``counts_for_memory``), each marked whether it is a *review outcome*: an
     answer once the memory was established, the outcomes a fit scores."""
     out: list[tuple[float, bool, bool]] = []
     run = 0
@@ -222,7 +222,7 @@ def memory_history(answers: Iterable[tuple[float, bool]]) -> list[tuple[float, b
 def skill_histories(answers: Iterable[tuple[str, Sequence[str], float, float]]
                     ) -> dict[str, list[list[tuple[float, bool, bool]]]]:
     """Per learner, one history per skill as the memory sees it (``memory_history``), from
-    (learner, skills, score, day) in time order per learner; as the path fold does, an
+    (learner, skills, score, day) in time order per learner; as the path's review schedule does, an
     answer no later than the skill's previous one is skipped, and a score of 0.5 or more
     counts as right."""
     raw: dict[tuple[str, str], list[tuple[float, bool]]] = {}
