@@ -12,8 +12,12 @@ The path is driven by the model a school would run (fitted on a pilot cohort, as
 ``bench_simulate.py``), or with ``--pilot 0`` by the model the product runs before any fit. The first setting is the baseline. A setting is written
 ``name:key=value,key=value``; keys: ``limit``, ``window`` and ``min_right`` (the
 wheel-spinning guard), ``checks`` (0 or 1), ``check_after`` and ``check_size`` (the
-mastery-check cadence), ``retention`` (the reviews' target retention), ``threshold``
-(the mastery threshold). ``name`` alone is the product's defaults.
+mastery-check cadence), ``retention`` (the reviews' target retention), ``stability``,
+``per_correct``, ``per_wrong``, ``growth``, ``lapse`` and ``min_gain`` (the review memory
+model's initial stability in days, its log2 gain per right and loss per wrong answer
+before mastery, its growth scale, the share of stability a failed review keeps, and the
+least a successful review multiplies stability by, less one), ``threshold`` (the mastery
+threshold). ``name`` alone is the product's defaults.
 
     .venv/bin/python bench/paths/bench_settings.py --learners 200 --seed 0 \\
         "any-tries:min_right=0" "shipped"
@@ -43,7 +47,10 @@ from pathwise.engine.simulate import (
 )
 from pathwise.services.simulation import load_process, pilot_tracker
 
-_KEYS = {"limit", "window", "min_right", "checks", "check_after", "check_size", "retention", "threshold"}
+_KEYS = {"limit", "window", "min_right", "checks", "check_after", "check_size", "retention", "threshold",
+         "stability", "per_correct", "per_wrong", "growth", "lapse", "min_gain"}
+_MEMORY = {"retention": "target_retention", "stability": "initial_stability", "per_correct": "per_correct",
+           "per_wrong": "per_wrong", "growth": "growth", "lapse": "lapse_factor", "min_gain": "min_gain"}
 
 
 def parse(text: str, default_threshold: float) -> tuple[str, PathSettings, float]:
@@ -62,7 +69,7 @@ def parse(text: str, default_threshold: float) -> tuple[str, PathSettings, float
     base_guard, base_cadence = WheelSpinGuard(), CheckCadence()
     try:
         settings = PathSettings(
-            memory=MemoryModel(target_retention=kv.get("retention", MemoryModel().target_retention)),
+            memory=MemoryModel(**{field: kv[key] for key, field in _MEMORY.items() if key in kv}),
             cadence=CheckCadence(after_new_mastered=int(kv.get("check_after", base_cadence.after_new_mastered)),
                                  every_days=base_cadence.every_days,
                                  size=int(kv.get("check_size", base_cadence.size))),

@@ -51,3 +51,24 @@ def test_a_late_success_gains_at_least_as_much_as_an_early_one(stability: float,
     early, _ = m.review(s, elapsed / 2, True)
     late, _ = m.review(s, elapsed, True)
     assert late.stability >= early.stability >= s.stability
+
+
+@given(st.floats(0.5, 300), st.floats(0, 400), st.floats(0, 3))
+def test_a_success_however_soon_multiplies_stability_by_at_least_one_plus_min_gain(
+        stability: float, elapsed: float, min_gain: float) -> None:
+    m = MemoryModel(min_gain=min_gain)
+    after, reopened = m.review(MemoryState(stability), elapsed, True)
+    assert not reopened
+    assert after.stability >= min(m.max_stability, stability * (1 + min_gain)) * (1 - 1e-12)
+
+
+def test_a_recheck_right_after_mastery_doubles_the_memory_by_default() -> None:
+    # a success at recall ~1 earns little by the growth curve; the floor still doubles it,
+    # so a skill re-checked at once is not offered for review again and again
+    m = MemoryModel()
+    s = m.start(4, 0)
+    after, _ = m.review(s, 0.01, True)
+    assert after.stability == pytest.approx(2 * s.stability)
+    assert MemoryModel(min_gain=0.0).review(s, 0.01, True)[0].stability < 1.2 * s.stability
+    with pytest.raises(ValueError):
+        MemoryModel(min_gain=-0.1)

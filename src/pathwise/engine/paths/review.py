@@ -5,7 +5,11 @@ probability of recalling it has fallen to 0.9. Recall decays exponentially,
 ``R(t) = 0.9 ** (t / S)``, so the next review at target retention r is due after
 ``S * ln(r) / ln(0.9)`` days. A successful review raises S, the more so the lower R
 was when it happened (a hard-won recall strengthens memory most) and the less stable
-the memory already is; a failed review shrinks S and reopens the skill.
+the memory already is, and at least by ``min_gain`` (by default a success at least
+doubles S, however soon it came: otherwise a skill re-checked right after it was
+mastered, or after a lapse, keeps a short memory and is offered for review again and
+again while skills not seen for weeks wait; on both simulated learner processes the
+floor saves opportunities, docs/paths.md); a failed review shrinks S and reopens the skill.
 
 Plain numbers only: elapsed time comes in as days, no clock, no storage.
 """
@@ -42,6 +46,7 @@ class MemoryModel:
     saturation: float = 0.2  # stable memories gain proportionally less
     difficulty_bonus: float = 5.0  # low recall at review time -> larger gain
     lapse_factor: float = 0.3  # stability kept after a failed review
+    min_gain: float = 1.0  # a successful review multiplies stability by at least 1 + this
     min_stability: float = 0.5
     max_stability: float = 365.0
 
@@ -52,6 +57,8 @@ class MemoryModel:
             raise ValueError("stabilities must be positive and min <= max")
         if not 0 < self.lapse_factor < 1:
             raise ValueError("lapse_factor must be in (0, 1)")
+        if self.min_gain < 0:
+            raise ValueError("min_gain must be 0 or more")
 
     def start(self, n_correct: int = 0, n_wrong: int = 0) -> MemoryState:
         """The memory of a newly mastered skill. As in half-life regression, more
@@ -74,7 +81,7 @@ class MemoryModel:
         r = self.retrievability(state, elapsed_days)
         if correct:
             gain = self.growth * state.stability ** (-self.saturation) * (math.exp(self.difficulty_bonus * (1 - r)) - 1)
-            s = min(self.max_stability, state.stability * (1 + max(gain, 0.05)))
+            s = min(self.max_stability, state.stability * (1 + max(gain, self.min_gain)))
             return replace(state, stability=s, reviews=state.reviews + 1), False
         s = max(self.min_stability, state.stability * self.lapse_factor)
         return replace(state, stability=s, reviews=state.reviews + 1, lapses=state.lapses + 1), True
