@@ -385,6 +385,17 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", "/experiments/{experiment_id}/stop"): row(
         "class", targets=("own", "other_class", "other_school", "missing"), admin="own other_class",
         why="an experiment limited to the target class, made afresh; a teacher only reads"),
+    # the same through the API: the service decides, the role gate answers like a missing route
+    ("GET", "/api/v1/experiments"): row(teacher="-", admin="-"),
+    ("POST", "/api/v1/experiments"): row(admin="-"),
+    ("GET", "/api/v1/experiments/settings"): row(admin="-"),
+    ("PUT", "/api/v1/experiments/settings"): row(admin="-"),
+    ("GET", "/api/v1/experiments/{experiment_id}"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), teacher="own",
+        admin="own other_class", why="an experiment limited to the target class, made afresh"),
+    ("POST", "/api/v1/experiments/{experiment_id}/stop"): row(
+        "class", targets=("own", "other_class", "other_school", "missing"), admin="own other_class",
+        why="an experiment limited to the target class, made afresh; a teacher only reads"),
     ("GET", "/admin/mentors"): row(admin="-"),
     ("POST", "/admin/mentors"): row(admin="-"),
     ("POST", "/admin/mentors/remove"): row(admin="-"),

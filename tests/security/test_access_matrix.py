@@ -456,6 +456,11 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "name": f"Matrix {u}", "starts_on": datetime.now(UTC).date().isoformat(),
             "ends_on": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(), "b_checks": "off"}),
         ("POST", "/experiments/switch"): lambda: Req(method, url, form={"enabled": "on"}),
+        # days of their own, so that no experiment made for another row overlaps it
+        ("POST", "/api/v1/experiments"): lambda: Req(method, url, json={
+            "name": f"Matrix {u}", "starts_on": (datetime.now(UTC) + timedelta(days=200)).date().isoformat(),
+            "ends_on": (datetime.now(UTC) + timedelta(days=230)).date().isoformat(), "arm_b": {"checks": False}}),
+        ("PUT", "/api/v1/experiments/settings"): lambda: Req(method, url, json={"enabled": True}),
         ("POST", "/login"): lambda: Req(method, url, form={"username": WHO.get(role, "ana"), "password": PASSWORD,
                                                            "next": ""}),
     }

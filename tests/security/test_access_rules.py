@@ -859,7 +859,7 @@ RULES.update({
 })
 
 
-# -- experiments between two path settings (pages and the command line: no API route) --------------
+# -- experiments between two path settings (pages, the command line and the API) -----------------
 
 
 def _experiments(x: Ctx, mp: pytest.MonkeyPatch) -> None:
@@ -892,18 +892,6 @@ def _experiments(x: Ctx, mp: pytest.MonkeyPatch) -> None:
     assert res.exit_code == 0 and sum(json.loads(res.stdout)["students"].values()) == 3, res.output
     assert x.form("admin", f"{url}/stop").status_code == 303
     assert 'id="status">stopped<' in x.browser("admin").page(url).text
-
-
-_EXPERIMENT_DOORS = ("experiments have pages and a command (`pathwise experiments`), no API route; driven "
-                     "through the pages and the command line: ")
-RULES.update({
-    "require_experiment": Rule(drive=_experiments, no_door=_EXPERIMENT_DOORS + (
-        "the school's admin reads and stops it; a teacher of a class it touches reads it; another class's "
-        "teacher, a student, a guardian and another school's admin get 404, like a missing id.")),
-    "visible_experiments": Rule(drive=_experiments, no_door=_EXPERIMENT_DOORS + (
-        "the list shows the admin every experiment of the school and a teacher those touching her classes; "
-        "students, guardians, another class's teacher and another school's admin see none.")),
-})
 
 
 def _public_rules() -> set[str]:
@@ -991,3 +979,66 @@ def test_the_rule_answers_the_same_through_every_door(rule: str, ctx: Ctx, monke
                     assert in_api == ask.sees, f"{rule}: {check.what}: {ask.who} sees {in_api}"
     if entry.drive is not None:
         entry.drive(ctx, monkeypatch)
+
+
+# -- experiments: the page and the API answer the same (the drive above covers the command line) -------
+
+
+def _experiment_of(x: Ctx, target: str) -> str:
+    """An experiment limited to class 5A (Ms Rivera's), made once per test by the system, on days
+    of its own (so the drive's experiment on 5A does not overlap it); a missing one: a free id."""
+    if target == MISSING:
+        return "999999"
+    if "experiment-5a" not in x.made:
+        from pathwise.services import experiments
+
+        today = datetime.now(UTC).date()
+        with x.system.uow() as uow:
+            x.made["experiment-5a"] = str(experiments.create_experiment(
+                uow, Actor.system(), name="Doors experiment", question="", arm_a={}, arm_b={"checks": "off"},
+                starts_on=today + timedelta(days=100), ends_on=today + timedelta(days=110),
+                section_ids=[x.w.class_a], school_id=x.w.school).id)
+            uow.commit()
+    return x.made["experiment-5a"]
+
+
+def _experiment_ids_on_page(x: Ctx, who: str, r: httpx.Response) -> set[str]:
+    return set(re.findall(r'href="/experiments/(\d+)"', _main(r)))
+
+
+_EXPERIMENT_API = ("experiments have pages, an API (/api/v1/experiments) and a command (`pathwise experiments`); "
+                   "the command line is driven too: ")
+_EXPERIMENT_STUDENTS = {W.ana, W.ben, W.cara}  # class 5A
+RULES.update({
+    "require_experiment": Rule(checks=(Check(
+        "reading an experiment (its students' arms): the experiment page and GET /api/v1/experiments/{id}",
+        page=lambda x, who, t: x.browser(who).page(f"/experiments/{_experiment_of(x, t)}"),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/experiments/{_experiment_of(x, t)}"),
+        page_sees=lambda x, who, r: {i for i, name in NAMES.items() if name in _main(r)},
+        api_sees=lambda x, who, r: {m["learner_id"] for m in r.json()["members"]},
+        refused=(refused("okafor", "5a"), refused("ana", "5a"), refused("lopez", "5a"),
+                 refused("hilladmin", "5a")),
+        allowed=(allowed("admin", "5a", sees=_EXPERIMENT_STUDENTS), allowed("rivera", "5a", sees=_EXPERIMENT_STUDENTS)),
+    ), Check(
+        "stopping an experiment: the stop button and POST /api/v1/experiments/{id}/stop (admins only; a teacher "
+        "of the class only reads)",
+        page=lambda x, who, t: x.form(who, f"/experiments/{_experiment_of(x, t)}/stop"),
+        api=lambda x, who, t: x.api(who).send("POST", f"/api/v1/experiments/{_experiment_of(x, t)}/stop"),
+        refused=(refused("rivera", "5a"), refused("okafor", "5a"), refused("ana", "5a"), refused("lopez", "5a"),
+                 refused("hilladmin", "5a")),
+        allowed=(allowed("admin", "5a", page=303),),
+    )), drive=_experiments, no_door=_EXPERIMENT_API + (
+        "the school's admin reads and stops it; a teacher of a class it touches reads it; another class's "
+        "teacher, a student, a guardian and another school's admin get 404, like a missing id.")),
+    "visible_experiments": Rule(checks=(Check(
+        "the experiments a caller may read: the experiments page and GET /api/v1/experiments",
+        page=lambda x, who, t: (_experiment_of(x, "5a"), x.browser(who).page("/experiments"))[1],
+        api=lambda x, who, t: (_experiment_of(x, "5a"), x.api(who).get("/api/v1/experiments"))[1],
+        page_sees=_experiment_ids_on_page, api_sees=_ids(),
+        refused=(refused("ana"), refused("lopez")),
+        allowed=(allowed("admin"), allowed("rivera"), allowed("okafor", sees=set()), allowed("hilladmin", sees=set())),
+        missing=False,
+    ),), drive=_experiments, no_door=_EXPERIMENT_API + (
+        "the list shows the admin every experiment of the school and a teacher those touching her classes; "
+        "students, guardians, another class's teacher and another school's admin see none.")),
+})

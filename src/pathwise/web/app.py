@@ -49,6 +49,7 @@ API_PREFIX = "/api/v1"
 
 def _routers() -> list[tuple[Any, str, list[Any]]]:
     from pathwise.web import lti, xapi
+    from pathwise.web.api import experiments as api_experiments
     from pathwise.web.api import interop as api_interop
     from pathwise.web.api import paths as api_paths
     from pathwise.web.api import practice as api_practice
@@ -88,6 +89,7 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
         (__import__("pathwise.web.pages.survey", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.goals", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.experiments", fromlist=["router"]).router, "", []),
+        (api_experiments.router, API_PREFIX, []),
     ]
 STATIC = Path(__file__).parent / "pages" / "static"
 
