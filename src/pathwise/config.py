@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-local-only"
@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(None, repr=False)
     smtp_starttls: bool = True
     smtp_from: str = "Pathwise <pathwise@localhost>"
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        """``PATHWISE_DATABASE_URL=`` (set but empty) means the default, as if unset."""
+        return default_database_url() if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

@@ -22,3 +22,12 @@ def test_production_with_safe_settings_starts() -> None:
 
 def test_local_mode_allows_default_secret() -> None:
     assert Settings(mode=Mode.LOCAL).secret_key
+
+
+def test_a_blank_database_url_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathwise.config import default_database_url
+
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", "")
+    assert Settings().database_url == default_database_url()
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", "sqlite:///elsewhere.db")
+    assert Settings().database_url == "sqlite:///elsewhere.db"
