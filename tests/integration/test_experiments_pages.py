@@ -50,6 +50,12 @@ def test_admin_creates_reads_and_stops_and_a_teacher_sees_their_students(  # noq
     detail = admin.page(url)
     assert detail.status_code == 200 and "Checks or not" in detail.text
     assert "too few students to tell" in detail.text  # three students in class 5A
+    from pathwise.web.pages import timefmt  # the last day reads as the day given, not the day after
+
+    last, now, utc = datetime.now(UTC).date() + timedelta(days=20), datetime.now(UTC), timefmt.zone("UTC")
+    shown = re.search(r"<dt>Days</dt><dd>(.*?)</dd>", detail.text, re.S)
+    assert shown and timefmt.day_text(last, utc, now) in shown.group(1), shown
+    assert timefmt.day_text(last + timedelta(days=1), utc, now) not in shown.group(1)
     assert "mastery checks: off" in detail.text and "target retention of reviews: 0.85" in detail.text
     arms = re.findall(r'<td data-label="Student">([^<]+)</td><td data-label="Arm" class="arm">([AB])</td>', detail.text)
     assert sorted(n for n, _a in arms) == ["Ana Lopez", "Ben Carter", "Cara Singh"]

@@ -119,3 +119,26 @@ def test_durations_say_where_practice_time_comes_from() -> None:
     t = [StudentTally("x", "A", 1, 60.0, 3, 0, 0, 0, 0, 0), StudentTally("y", "B", 1, 60.0, 2, 0, 0, 0, 0, 0)]
     assert report(t).durations == "estimated"
     assert report([StudentTally("x", "A", 1, 60.0, 3, 3, 0, 0, 0, 0)]).durations == "recorded"
+
+
+def test_the_report_words_its_verdict_in_the_readers_language() -> None:
+    """The page words each conclusion from the verdict and the amounts (the same figures as the
+    English sentence), in English and in Spanish; a verdict of no difference or too few
+    students is worded too."""
+    from pathwise.web.pages import i18n
+    from pathwise.web.pages.render import TEMPLATES
+
+    words = TEMPLATES.env.from_string('{% import "experiments/words.html" as d %}'
+                                      '{% for m in ms %}[{{ d.in_words(m) }}]{% endfor %}')
+    clear = report(_cohort(12, 2.0, 4.0, noise=0.5)).metrics[0]
+    assert clear.verdict == "B" and clear.amount is not None
+    d, lo, hi = clear.amount
+    assert clear.conclusion == f"arm B mastered more skills per hour of practice: {d} more ({lo} to {hi})"
+    same, small = report(_cohort(12, 3.0, 3.0, noise=1.0)).metrics[0], report(_cohort(3, 1.0, 9.0)).metrics[0]
+    assert (same.verdict, small.verdict) == ("unclear", "too_few")
+    english = words.render(ms=[clear, same, small])
+    assert english == f"[{clear.conclusion}][no clear difference yet][too few students to tell]"
+    with i18n.page_language("es"):
+        spanish = words.render(ms=[clear, same, small])
+    assert spanish == (f"[el grupo B dominó más habilidades por hora de práctica: {d} más (de {lo} a {hi})]"
+                       "[todavía no hay una diferencia clara][muy pocos estudiantes para saberlo]")

@@ -62,7 +62,7 @@ def list_(school: School,
         return ", ".join(f"{k}={v}" for k, v in d.items()) or "the school's settings"
     for v in views:
         table.add_row(str(v.id), v.name, v.status,
-                      f"{v.starts_at.date().isoformat()} to {v.ends_at.date().isoformat()}",
+                      f"{v.starts_at.date().isoformat()} to {v.last_moment.date().isoformat()}",
                       f"A: {arm(v.arm_a)}; B: {arm(v.arm_b)}", f"A {v.students['A']}, B {v.students['B']}")
     out.print(table)
 

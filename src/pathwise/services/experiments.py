@@ -157,6 +157,12 @@ class ExperimentView:
     status: str  # running | stopped | scheduled | ended
     students: dict[str, int]  # per arm, among those the reader reaches
 
+    @property
+    def last_moment(self) -> datetime:
+        """The last moment of its last day (``ends_at`` is the start of the day after), so
+        the last day reads as the day the admin gave."""
+        return self.ends_at - timedelta(microseconds=1)
+
 
 @dataclass(frozen=True, slots=True)
 class ArmMember:

@@ -137,6 +137,11 @@ class Metric:
     b: Interval
     diff: Interval  # B - A
     conclusion: str
+    # what the conclusion says, for pages that word it in the reader's language: "too_few",
+    # "unclear", or the arm that did better ("A", "B") with by how much (shown as in
+    # ``conclusion``: the amount, the interval's ends)
+    verdict: str = "unclear"
+    amount: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,21 +193,29 @@ def _interval(samples: np.ndarray, value: float) -> Interval:
     return Interval(float(value), float(lo), float(hi))
 
 
-def _conclude(key: str, diff: Interval, enough: bool) -> str:
+def _verdict(key: str, diff: Interval, enough: bool) -> tuple[str, tuple[str, str, str] | None]:
+    """Which arm did better, if the interval says so, and by how much (formatted)."""
     if not enough:
-        return "too few students to tell"
+        return "too_few", None
     if diff.value is None or diff.low is None or diff.high is None or diff.low <= 0 <= diff.high:
-        return "no clear difference yet"
-    words, fmt = _WORDS[key]
+        return "unclear", None
     if diff.low > 0:
         arm, d, lo, hi = "B", diff.value, diff.low, diff.high
     else:
         arm, d, lo, hi = "A", -diff.value, -diff.high, -diff.low
-    unit = " points" if key == "retention" else ""
-    fmt_ = "{:.1f}" if key == "retention" else fmt
+    fmt = "{:.1f}" if key == "retention" else _WORDS[key][1]
     scale = 100.0 if key == "retention" else 1.0
-    return (f"arm {arm} {words}: {fmt_.format(d * scale)}{unit} more "
-            f"({fmt_.format(lo * scale)} to {fmt_.format(hi * scale)})")
+    return arm, (fmt.format(d * scale), fmt.format(lo * scale), fmt.format(hi * scale))
+
+
+def _conclude(key: str, verdict: str, amount: tuple[str, str, str] | None) -> str:
+    if verdict == "too_few":
+        return "too few students to tell"
+    if amount is None:
+        return "no clear difference yet"
+    unit = " points" if key == "retention" else ""
+    d, lo, hi = amount
+    return f"arm {verdict} {_WORDS[key][0]}: {d}{unit} more ({lo} to {hi})"
 
 
 def report(tallies: Sequence[StudentTally], *, seed: int = SEED, n_boot: int = BOOTSTRAP,
@@ -228,7 +241,9 @@ def report(tallies: Sequence[StudentTally], *, seed: int = SEED, n_boot: int = B
         sa = stat(boots["A"]) if students["A"] else np.full(n_boot, np.nan)
         sb = stat(boots["B"]) if students["B"] else np.full(n_boot, np.nan)
         diff = _interval(sb - sa, vb - va)
-        metrics.append(Metric(key, _interval(sa, va), _interval(sb, vb), diff, _conclude(key, diff, enough)))
+        verdict, amount = _verdict(key, diff, enough)
+        metrics.append(Metric(key, _interval(sa, va), _interval(sb, vb), diff, _conclude(key, verdict, amount),
+                              verdict, amount))
     answers = sum(t.answers for t in tallies)
     timed = sum(t.timed_answers for t in tallies)
     return Report(students, tuple(metrics), answers, timed, metrics[0].conclusion)
