@@ -91,6 +91,7 @@ def test_admin_creates_lists_reads_and_stops_an_experiment(school: School, web: 
     assert [m["key"] for m in rep["metrics"]] == ["per_hour", "retention", "checks"]
     assert all(set(m[k]) == {"value", "low", "high"} for m in rep["metrics"] for k in ("a", "b", "b_minus_a"))
     assert rep["conclusion"] == "too few students to tell" and rep["durations"] in ("recorded", "some", "estimated")
+    assert {m["verdict"] for m in rep["metrics"]} == {"too_few"}
     # the same report as the detail page shows
     page = web()
     assert page.login("admin").status_code == 303

@@ -146,6 +146,8 @@ class MetricOut(BaseModel):
     b: IntervalOut
     b_minus_a: IntervalOut
     conclusion: str
+    verdict: str = Field(description="too_few | unclear | A | B: what the conclusion says, for a client that "
+                                     "words it in its own language.")
 
 
 class ReportOut(BaseModel):
@@ -180,7 +182,8 @@ class ExperimentDetailOut(BaseModel):
                 timed_answers=rep.timed_answers, durations=rep.durations,
                 durations_note=svc.DURATION_NOTES[rep.durations],
                 metrics=[MetricOut(key=m.key, name=svc.METRIC_NAMES.get(m.key, m.key), a=_interval(m.a),
-                                   b=_interval(m.b), b_minus_a=_interval(m.diff), conclusion=m.conclusion)
+                                   b=_interval(m.b), b_minus_a=_interval(m.diff), conclusion=m.conclusion,
+                                   verdict=m.verdict)
                          for m in rep.metrics]))
 
 
