@@ -184,3 +184,30 @@ def test_who_finds_an_experiment(app: App) -> None:
     assert {a.learner_id for a in reads} == set(class1)
     with transaction(app) as uow:
         assert ex.experiment_detail(uow, Actor(t.admin, Role.ADMIN, t.school), view.id, now=NOW).experiment.id == view.id
+
+
+def test_class_wide_views_read_each_students_arm(app: App) -> None:
+    """The teacher's wheel-spinning list folds each student's path with the student's own
+    settings: arm B flags after 4 tries without progress, arm A (the school's 10) does not yet."""
+    from pathwise.services.class_paths import wheel_spinning
+    from pathwise.services.path_state import load_configs
+
+    t, class1 = _world(app)
+    view = _create(app, t, section_ids=[t.class1])
+    admin = Actor(t.admin, Role.ADMIN, t.school)
+    with transaction(app) as uow:
+        arms = {m.learner_id: m.arm for m in ex.experiment_detail(uow, admin, view.id, now=NOW).members}
+    a = next(lid for lid in class1 if arms[lid] == "A")
+    b = next(lid for lid in class1 if arms[lid] == "B")
+    with transaction(app) as uow:
+        configs = load_configs(uow, [a, b, t.bob], NOW)
+        assert configs == {lid: load_config(uow, learner_id=lid, now=NOW) for lid in (a, b, t.bob)}
+        assert configs[b].guard.limit == 4 and configs[a].guard.limit == 10
+    with transaction(app) as uow:
+        for lid in (a, b):
+            record_evidence(uow, app.tracker(), Actor.system("test"),
+                            answers(lid, "frac.equiv", [0] * 6, start=NOW - timedelta(hours=1), prefix="w"))
+    with transaction(app) as uow:
+        flagged = {f.learner_id for f in wheel_spinning(uow, Actor(t.teacher, Role.TEACHER, t.school), t.class1,
+                                                         now=NOW)}
+    assert b in flagged and a not in flagged

@@ -20,6 +20,7 @@ from pathwise.services.path_state import (
     days_between,
     framework_of,
     load_config,
+    load_configs,
     load_context,
     now_or,
     recent_scores,
@@ -113,13 +114,16 @@ def wheel_spinning(uow: UnitOfWork, actor: Actor, section_id: str, *, now: datet
     """Learners of a class who tried a skill many times without progress (teachers, admins)."""
     require_role(actor, Role.TEACHER, Role.ADMIN)
     sec = require_section(uow, actor, section_id, Need.READ)
-    cfg = config or load_config(uow)
     now = now_or(now)
     content = content_of(uow, sec.framework_id) if sec.framework_id else None
     if content is None:
         return []
     out: list[SpinFlag] = []
-    for u in uow.sections.members(section_id, Role.STUDENT):
+    students = uow.sections.members(section_id, Role.STUDENT)
+    # each student's own settings (an experiment's arm may set another wheel-spinning limit)
+    configs = load_configs(uow, [u.id for u in students], now) if config is None else {}
+    for u in students:
+        cfg = config or configs[u.id]
         ctx = load_context(uow, cfg, u.id, content, now)
         for code, st in sorted(ctx.states.items()):
             recent = st.flagged_at is not None and days_between(now, st.flagged_at) <= 14

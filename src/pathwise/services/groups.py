@@ -20,7 +20,7 @@ from pathwise.engine.insight.groups import GroupNeed, GroupSettings, StudentEvid
 from pathwise.services import class_paths
 from pathwise.services.access import Actor, Need, require_class_learners, require_role, require_section
 from pathwise.services.errors import Invalid, NotFound
-from pathwise.services.path_state import content_of, load_config, load_context, now_or
+from pathwise.services.path_state import content_of, load_configs, load_context, now_or
 from pathwise.store.repositories_groups import GroupRecord
 from pathwise.store.uow import UnitOfWork
 
@@ -91,10 +91,10 @@ def class_groups(uow: UnitOfWork, actor: Actor, section_id: str, *, settings: Gr
                                tuple((i, names.get(i, "")) for i in g.learner_ids if i in names), (), g.created_at)
                      for g in kept_rows)
         return ClassGroups(sec.id, sec.name, tuple(names.items()), (), (), kept, settings)
-    cfg = load_config(uow)
+    configs = load_configs(uow, [s.id for s in students], now)  # each student's own (an experiment's arm)
     evidence: dict[str, StudentEvidence] = {}
     for s in students:
-        ctx = load_context(uow, cfg, s.id, content, now)
+        ctx = load_context(uow, configs[s.id], s.id, content, now)
         spinning = frozenset(c for c, st in ctx.states.items() if st.spinning)
         evidence[s.id] = StudentEvidence(s.id, frozenset(ctx.mastered), dict(ctx.p), dict(ctx.n), spinning)
     titles = content.titles

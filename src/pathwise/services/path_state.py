@@ -92,6 +92,16 @@ def load_config(uow: UnitOfWork, ids: dict[str, int] | None = None, learner_id: 
     return base  # type: ignore[no-any-return]
 
 
+def load_configs(uow: UnitOfWork, learner_ids: Sequence[str], now: datetime | None = None) -> dict[str, PathSettings]:
+    """Each learner's path settings in force (their experiment arm's, where one runs at ``now``),
+    for class-wide views: one statement for all of them, as ``active_ids`` is for one."""
+    if not learner_ids:
+        return {}
+    ids, arms = uow.experiments.settings_and_arms((CONFIG_MODEL, "bkt"), list(learner_ids))
+    at = now or datetime.now(UTC)
+    return {lid: load_config(uow, _with_arm(ids, arms.get(lid, ()), at)) for lid in learner_ids}
+
+
 def set_config(uow: UnitOfWork, actor: Actor, params: dict[str, Any]) -> PathSettings:
     """Store new path settings (weights etc.); admins only, audited."""
     require_role(actor, Role.ADMIN)
