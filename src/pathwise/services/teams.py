@@ -22,7 +22,7 @@ from pathwise.engine.insight.teams import Placement, TeamSettings, TeamStudent, 
 from pathwise.services import assessments as asm
 from pathwise.services.access import Actor, Need, require_class_learners, require_role, require_section
 from pathwise.services.errors import Invalid, NotFound
-from pathwise.services.path_state import content_of, load_config, load_context, now_or
+from pathwise.services.path_state import content_of, load_configs, load_context, now_or
 from pathwise.store.repositories_agency import TeamRecord
 from pathwise.store.uow import UnitOfWork
 
@@ -96,9 +96,9 @@ def class_teams(uow: UnitOfWork, actor: Actor, section_id: str, *, settings: Tea
     content = content_of(uow, sec.framework_id) if sec.framework_id else None
     if content is not None:
         codes = set(content.graph.codes())
-        cfg = load_config(uow)
+        configs = load_configs(uow, [s.id for s in students], now)  # each student's own (an experiment's arm)
         for s in students:
-            mastered = len(set(load_context(uow, cfg, s.id, content, now).mastered) & codes)
+            mastered = len(set(load_context(uow, configs[s.id], s.id, content, now).mastered) & codes)
             levels[s.id] = mastered / len(codes) if codes else 0.0
             words[s.id] = f"{mastered} of {len(codes)} skills mastered"
 
