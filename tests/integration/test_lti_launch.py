@@ -330,3 +330,33 @@ def test_only_teachers_of_the_platforms_school_deep_link_by_the_use_case(world) 
     with transaction(app) as uow:
         result, choices = lti_service.deep_link_launch(uow, claims)
     assert result.role == Role.TEACHER and [c.id for c in choices] == ["act-frac"]
+
+
+def test_a_learner_who_first_arrives_by_launch_joins_a_running_experiment_at_once(world) -> None:  # type: ignore[no-untyped-def]
+    """The class a launch created is in a running experiment: a second learner launching into it
+    gets an arm in the launch itself (audited), not only when someone next opens the experiment."""
+    from datetime import UTC, datetime, timedelta
+
+    from pathwise.services import experiments
+
+    client, platform, app = world["client"], world["platform"], world["app"]
+    state, nonce = _login(client)
+    first = client.post("/lti/launch", data={"id_token": platform.id_token(nonce), "state": state})
+    assert first.status_code == 303
+    today = datetime.now(UTC).date()
+    with transaction(app) as uow:
+        exp = experiments.create_experiment(uow, Actor.system(), name="Launch joiners", question="", arm_a={},
+                                            arm_b={"checks": "off"}, starts_on=today,
+                                            ends_on=today + timedelta(days=10), school_id="s1")
+    with app.uow() as uow:
+        had = {a.learner_id for a in uow.experiments.assignments(exp.id)}
+    assert len(had) == 1
+    state, nonce = _login(client)
+    second = client.post("/lti/launch", data={"id_token": platform.id_token(nonce, sub="lms-user-2"), "state": state})
+    assert second.status_code == 303
+    newcomer = _session(app, second.cookies.get("pathwise_session")).user
+    with app.uow() as uow:
+        joined = {a.learner_id for a in uow.experiments.assignments(exp.id)} - had
+        audited = [a for a in uow.audit.recent(None, 200) if a.action == "experiments:assign"]
+    assert joined == {newcomer.id}
+    assert newcomer.id in {a.learner_id for a in audited}

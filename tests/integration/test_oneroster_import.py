@@ -158,3 +158,42 @@ def test_only_admins_import_and_into_their_own_school(app, shared_data: Path) ->
         assert {u.school_id for u in uow.users.in_school("s1")} == {"s1"}
         assert len(uow.users.in_school("s1")) == 6
         assert uow.schools.count() == 1
+
+
+def test_a_student_the_roster_enrols_joins_a_running_experiment_at_once(app, shared_data: Path,
+                                                                          tmp_path: Path) -> None:
+    """A class in a running experiment: a student the next roster import enrols in it gets an arm
+    in the same import (audited), not only when someone next opens the experiment."""
+    from datetime import UTC, datetime, timedelta
+
+    from pathwise.services import experiments
+
+    full = _or(shared_data, "Test_minimal_data_set")
+    before = tmp_path / "before"
+    shutil.copytree(full, before)
+    lines = (before / "enrollments.csv").read_text().splitlines()
+    students = {row.split(",")[0] for row in (full / "users.csv").read_text().splitlines() if ",student," in row}
+    late = next(line for line in lines if ",student," in line and line.split(",")[5] in students)
+    (before / "enrollments.csv").write_text("\n".join(x for x in lines if x != late) + "\n")
+    _import(app, SYSTEM, read_bundle(before))
+    late_class = late.split(",")[3]
+    today = datetime.now(UTC).date()
+    with transaction(app) as uow:
+        rows = uow.session.execute(select(t.SectionRow.id, t.SectionRow.school_id, t.SectionRow.external_id)).all()
+        section_id, school = next((r[0], r[1]) for r in rows if r[2] == late_class)
+        exp = experiments.create_experiment(uow, Actor.system(), name="Roster joiners", question="", arm_a={},
+                                            arm_b={"checks": "off"}, starts_on=today,
+                                            ends_on=today + timedelta(days=10), section_ids=[section_id],
+                                            school_id=school)
+    with app.uow() as uow:
+        had = {a.learner_id for a in uow.experiments.assignments(exp.id)}
+    report = _import(app, SYSTEM, read_bundle(full))
+    assert report.counts["enrollment"].created == 1
+    with app.uow() as uow:
+        now_in = {a.learner_id for a in uow.experiments.assignments(exp.id)}
+        joined = now_in - had
+        assert len(joined) == 1
+        learner = uow.users.get(next(iter(joined)))
+        assert learner is not None and learner.role.value == "student"
+        assert [a for a in uow.audit.recent(None, 200) if a.action == "experiments:assign"
+                and a.learner_id in joined]

@@ -240,7 +240,8 @@ def _ensure_assignments(uow: UnitOfWork, exp: Any, now: datetime) -> dict[str, t
 def assign_joiner(uow: UnitOfWork, section_id: str, learner_id: str, now: datetime | None = None) -> int:
     """Give a student who has just joined ``section_id`` an arm in each running experiment
     of its school that covers the class; the number of arms given. Called by the enrolment
-    use case, after its own access check."""
+    use case, after its own access check (the enrolment may still be pending: flushed here)."""
+    uow.flush()
     sec = uow.sections.get(section_id)
     if sec is None:
         return 0

@@ -35,6 +35,7 @@ from typing import Any
 
 from pathwise.domain.clock import utcnow
 from pathwise.domain.people import Role, Section, User
+from pathwise.services import experiments
 from pathwise.services.access import (
     Actor,
     Need,
@@ -302,6 +303,8 @@ def complete_launch(uow: UnitOfWork, claims: LaunchClaims, now: datetime | None 
         # the account's own role decides how it is enrolled: a launch never raises it
         if user_role in (Role.STUDENT, Role.TEACHER):
             uow.sections.enrol(section_id, user.id, user_role)
+            if user_role == Role.STUDENT:  # a running experiment of the class gives them an arm now
+                experiments.assign_joiner(uow, section_id, user.id)
 
     activity_id: str | None = None
     skills: tuple[str, ...] = ()

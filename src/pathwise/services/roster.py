@@ -46,6 +46,7 @@ from typing import Any
 from pathwise.domain.clock import utcnow
 from pathwise.domain.people import Role
 from pathwise.domain.problems import Problem
+from pathwise.services import experiments
 from pathwise.services.access import Actor, require_role, school_scope
 from pathwise.services.auth import revoke_all_access
 from pathwise.services.errors import Invalid, NotFound
@@ -123,6 +124,7 @@ class _Sync:
                  progress: Progress | None) -> None:
         self.uow = uow
         self.db = uow.roster
+        self.joined: set[str] = set()  # classes a student was enrolled in (experiments give them an arm)
         self.b = bundle
         self.r = report
         self.into_school = into_school
@@ -504,6 +506,8 @@ class _Sync:
                     self.enrolled.discard((old[0], old[1]))
                 self.db.enrol(section, uid, v["role"], maybe_enrolled=(section, uid) in self.enrolled)
                 self.enrolled.add((section, uid))
+                if v["role"] == Role.STUDENT.value:
+                    self.joined.add(section)
                 if old is None:
                     c.created += 1
                 else:
@@ -578,5 +582,7 @@ def import_roster(uow: UnitOfWork, actor: Actor, bundle: Any, *, dry_run: bool =
     if dry_run:
         uow.rollback()
         return report
+    for section_id in sorted(sync.joined):  # new students join the running experiments of their classes
+        experiments.assign_joiner(uow, section_id, "")
     report.applied = True
     return report
