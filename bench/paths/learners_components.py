@@ -32,6 +32,7 @@ import zlib
 import numpy as np
 
 from pathwise.domain.framework import SkillGraph
+from pathwise.engine.learners import prerequisite_groups
 
 SLIP = 0.08
 GUESS_NONE, GUESS_PER_HELD = 0.1, 0.3  # guessing with no component held, plus this x the share held
@@ -45,10 +46,7 @@ PRIOR_SHARE, PRIOR_LIFE = 0.12, (5.0, 40.0)  # early skills known from before, l
 
 class ComponentLearner:
     def __init__(self, graph: SkillGraph, seed: int) -> None:
-        self.codes = graph.codes()
-        self.index = {c: i for i, c in enumerate(self.codes)}
-        self.groups = [[[self.index[c] for c in sorted(g)] for g in graph.skill(c).prerequisites]
-                       for c in self.codes]
+        self.codes, self.index, self.groups = prerequisite_groups(graph)
         self.parts = [2 + zlib.crc32(c.encode()) % 2 for c in self.codes]
         pop = np.random.default_rng([seed, 21])
         self.ability = float(pop.normal(0.0, 0.5))

@@ -81,6 +81,14 @@ TRACE_PRIOR_AGE = (20.0, 120.0)
 TRACE_PRIOR_REPS, TRACE_PRIOR_GAP, TRACE_PRIOR_WEIGHT = 4, 3.0, 1.0
 
 
+def prerequisite_groups(graph: SkillGraph) -> tuple[tuple[str, ...], dict[str, int], list[list[list[int]]]]:
+    """The graph as indices, for learner processes: the codes in curriculum order, each
+    code's index, and per skill its prerequisites as AND-of-OR groups of indices."""
+    codes = graph.codes()
+    index = {c: i for i, c in enumerate(codes)}
+    return codes, index, [[[index[c] for c in sorted(g)] for g in graph.skill(c).prerequisites] for c in codes]
+
+
 def skill_thresholds(codes: tuple[str, ...]) -> np.ndarray:
     """Each skill's threshold: a property of the skill (the same for every learner),
     repeatable from its code."""
@@ -94,10 +102,7 @@ class TraceLearner:
     """A learner of the memory-trace process (see the module's docstring)."""
 
     def __init__(self, graph: SkillGraph, seed: int) -> None:
-        self.codes = graph.codes()
-        self.index = {c: i for i, c in enumerate(self.codes)}
-        self.groups = [[[self.index[c] for c in sorted(g)] for g in graph.skill(c).prerequisites]
-                       for c in self.codes]
+        self.codes, self.index, self.groups = prerequisite_groups(graph)
         k = len(self.codes)
         pop = np.random.default_rng([seed, 7])
         self.ability = float(pop.normal(0.0, TRACE_ABILITY_SD))

@@ -63,7 +63,7 @@ from pathwise.domain.framework import Framework, Skill, SkillGraph, Unit
 from pathwise.engine.kt.data import ResponseLog
 from pathwise.engine.kt.mastery import MasteryModel
 from pathwise.engine.kt.tracker import MasteryEstimate, MasteryTracker, Tracker
-from pathwise.engine.learners import LearnerDraw, SimulatedLearner, draw_traces
+from pathwise.engine.learners import LearnerDraw, SimulatedLearner, draw_traces, prerequisite_groups
 from pathwise.engine.paths.schedule import Numbers, PathSettings, PathState, choose_check, fold
 from pathwise.engine.paths.schedule import view as path_view
 from pathwise.engine.paths.scoring import ModelHints, rank
@@ -139,9 +139,7 @@ class _Structure:
     """The graph as index arrays, for fast true-strength arithmetic."""
 
     def __init__(self, graph: SkillGraph) -> None:
-        self.codes = graph.codes()
-        self.index = {c: i for i, c in enumerate(self.codes)}
-        self.groups = [[[self.index[c] for c in sorted(g)] for g in graph.skill(c).prerequisites] for c in self.codes]
+        self.codes, self.index, self.groups = prerequisite_groups(graph)
 
 
 @dataclass
