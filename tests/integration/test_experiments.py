@@ -187,7 +187,7 @@ def test_who_finds_an_experiment(app: App) -> None:
 
 
 def test_class_wide_views_read_each_students_arm(app: App) -> None:
-    """The teacher's wheel-spinning list folds each student's path with the student's own
+    """The teacher's wheel-spinning list and the early-warning list read each student's own
     settings: arm B flags after 4 tries without progress, arm A (the school's 10) does not yet."""
     from pathwise.services.class_paths import wheel_spinning
     from pathwise.services.path_state import load_configs
@@ -211,3 +211,14 @@ def test_class_wide_views_read_each_students_arm(app: App) -> None:
         flagged = {f.learner_id for f in wheel_spinning(uow, Actor(t.teacher, Role.TEACHER, t.school), t.class1,
                                                          now=NOW)}
     assert b in flagged and a not in flagged
+    # the early-warning list (and the teacher's home count) flag "stuck" by each student's
+    # own guard too, so the two lists agree
+    from pathwise.engine.insight.early_warning import Flag
+    from pathwise.services import early_warning
+
+    teacher = Actor(t.teacher, Role.TEACHER, t.school)
+    with transaction(app) as uow:
+        rows = early_warning.class_warnings(uow, teacher, t.class1, NOW).rows
+        spinning = {r.learner_id for r in rows if any(x.kind == Flag.WHEEL_SPINNING.value for x in r.reasons)}
+        assert b in spinning and a not in spinning
+        assert early_warning.flagged_counts(uow, teacher, [t.class1], NOW)[t.class1] == len(rows)

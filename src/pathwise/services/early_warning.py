@@ -43,7 +43,7 @@ from pathwise.services.access import Actor, require_class_learners, require_sect
 from pathwise.services.errors import NotFound
 from pathwise.services.goals import active_goal_targets
 from pathwise.services.mastery import DEFAULT_THRESHOLD, load_tracker
-from pathwise.services.path_state import content_of, load_config, now_or
+from pathwise.services.path_state import content_of, load_config, load_configs, now_or
 from pathwise.store.uow import UnitOfWork
 
 
@@ -78,7 +78,8 @@ class ClassWarnings:
 
 
 def settings_of(uow: UnitOfWork) -> WarningSettings:
-    """The warning settings, with the path's own wheel-spinning guard."""
+    """The warning settings, with the path's own wheel-spinning guard (the school's; each
+    student's own arm's guard, where an experiment runs, comes with their evidence)."""
     return WarningSettings(guard=load_config(uow).guard)
 
 
@@ -139,12 +140,18 @@ def _replays(uow: UnitOfWork, tracker: Tracker, learner_ids: Sequence[str]) -> d
     return out
 
 
-def _class_evidence(uow: UnitOfWork, students: Sequence[User], tracker: Tracker) -> list[StudentEvidence]:
-    answers = _replays(uow, tracker, [s.id for s in students])
+def _class_evidence(uow: UnitOfWork, students: Sequence[User], tracker: Tracker,
+                    now: datetime) -> list[StudentEvidence]:
+    """Each student's answers and goals, with the wheel-spinning guard of the path settings
+    in force for them at ``now`` (their experiment arm's, where one runs): the list flags a
+    student as stuck by the very rule their path steps back by."""
+    ids = [s.id for s in students]
+    answers = _replays(uow, tracker, ids)
+    configs = load_configs(uow, ids, now)
     out: list[StudentEvidence] = []
     for s in students:
         goals = tuple(GoalTarget(code, when) for code, when in active_goal_targets(uow, s.id))
-        out.append(StudentEvidence(s.id, answers[s.id], goals))
+        out.append(StudentEvidence(s.id, answers[s.id], goals, configs[s.id].guard))
     return out
 
 
@@ -161,7 +168,7 @@ def class_warnings(uow: UnitOfWork, actor: Actor, class_id: str, now: datetime |
     now = now_or(now)
     cfg = settings or settings_of(uow)
     threshold, titles = _threshold_of(uow, sec.framework_id)
-    evidence = _class_evidence(uow, students, mastery_only(load_tracker(uow)))
+    evidence = _class_evidence(uow, students, mastery_only(load_tracker(uow)), now)
     names = {s.id: s.display_name for s in students}
     rows: list[WarningView] = []
     for row in rank(evidence, threshold, now, cfg):
@@ -191,5 +198,5 @@ def flagged_counts(uow: UnitOfWork, actor: Actor, class_ids: list[str],
         students = [s for s in uow.sections.members(sec.id, Role.STUDENT)
                     if s.role == Role.STUDENT and (actor.is_system or s.school_id == actor.school_id)]
         threshold, _ = _threshold_of(uow, sec.framework_id)
-        out[cid] = len(rank(_class_evidence(uow, students, tracker), threshold, now, cfg))
+        out[cid] = len(rank(_class_evidence(uow, students, tracker, now), threshold, now, cfg))
     return out

@@ -134,6 +134,9 @@ class StudentEvidence:
     learner_id: str
     answers: tuple[Answer, ...]  # time order
     goals: tuple[GoalTarget, ...] = ()
+    # the student's own wheel-spinning guard (their experiment arm's path settings); None:
+    # the settings' guard
+    guard: WheelSpinGuard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,9 +271,10 @@ def assess(student: StudentEvidence, thresholds: Mapping[str, float] | float, no
     practised = {c for a in window for c in a.skills}
     last_day = answers[-1].at.date()
     live = {c for a in answers if a.at.date() == last_day for c in a.skills}  # still worked on
+    guard = student.guard or s.guard
     for code in sorted(practised & live):
-        recent = scores[code][-s.guard.window:]
-        if s.guard.is_spinning(attempts.get(code, 0), mastered(code), recent):
+        recent = scores[code][-guard.window:]
+        if guard.is_spinning(attempts.get(code, 0), mastered(code), recent):
             spinning.append((attempts[code], code))
     if spinning and not ahead:
         spinning.sort(key=lambda t: (-t[0], t[1]))
