@@ -56,6 +56,7 @@ def test_admin_creates_reads_and_stops_and_a_teacher_sees_their_students(  # noq
     shown = re.search(r"<dt>Days</dt><dd>(.*?)</dd>", detail.text, re.S)
     assert shown and timefmt.day_text(last, utc, now) in shown.group(1), shown
     assert timefmt.day_text(last + timedelta(days=1), utc, now) not in shown.group(1)
+    assert shown.group(1).count("<time ") == 2 and ">today<" not in shown.group(1)  # both ends as calendar days
     assert "mastery checks: off" in detail.text and "target retention of reviews: 0.85" in detail.text
     arms = re.findall(r'<td data-label="Student">([^<]+)</td><td data-label="Arm" class="arm">([AB])</td>', detail.text)
     assert sorted(n for n, _a in arms) == ["Ana Lopez", "Ben Carter", "Cara Singh"]

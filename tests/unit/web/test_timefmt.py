@@ -71,6 +71,19 @@ def test_day_words() -> None:
     assert timefmt.day_text(datetime(2025, 12, 4, 3, 0, tzinfo=UTC), NEW_YORK, NOW) == "today"
 
 
+def test_a_period_reads_as_two_calendar_days_never_half_relative() -> None:
+    """An experiment running from today to 31 December reads "3 Dec – 31 Dec", not "today –
+    31 Dec"; a period crossing the year, or in another year, names the year on both ends."""
+    start = datetime(2025, 12, 3, 0, 0, tzinfo=UTC)  # today, in London
+    assert timefmt.span_text(start, date(2025, 12, 31), LONDON, NOW) == "3 Dec – 31 Dec"
+    assert timefmt.span_text(start, date(2026, 1, 9), LONDON, NOW) == "3 Dec 2025 – 9 Jan 2026"
+    assert timefmt.span_text(date(2026, 2, 1), date(2026, 2, 28), LONDON, NOW) == "1 Feb 2026 – 28 Feb 2026"
+    assert timefmt.span_text(start, date(2025, 12, 31), LONDON, NOW, "es") == "3 dic – 31 dic"
+    html = str(timefmt.span_html(start, date(2025, 12, 31), LONDON, NOW))
+    assert html.count("<time ") == 2 and "today" not in html and "Wednesday 3 December 2025" in html
+    assert str(timefmt.span_html(None, None, LONDON, NOW)) == "—"
+
+
 def test_time_element_keeps_the_instant_and_names_the_zone() -> None:
     html = str(timefmt.when_html(datetime(2025, 12, 2, 14, 5, tzinfo=UTC), NEW_YORK, NOW))
     assert html == ('<time datetime="2025-12-02T14:05:00+00:00" title="Tuesday 2 December 2025, 09:05 '

@@ -85,11 +85,16 @@ def _day(d: date | datetime | None, empty: str = "—") -> Markup:
     return timefmt.day_html(d, tz, now, empty, lang=i18n.current())
 
 
+def _span(first: date | datetime | None, last: date | datetime | None, empty: str = "—") -> Markup:
+    tz, now = _page_time()
+    return timefmt.span_html(first, last, tz, now, empty, lang=i18n.current())
+
+
 def _clock(dt: datetime | None, empty: str = "—") -> Markup:
     return timefmt.clock_html(dt, _page_time()[0], empty, lang=i18n.current())
 
 
-TEMPLATES.env.filters.update(when=_when, day=_day, clock=_clock)
+TEMPLATES.env.filters.update(when=_when, day=_day, span=_span, clock=_clock)
 
 
 def school_zone(request: Request) -> ZoneInfo:

@@ -106,6 +106,40 @@ def day_text(d: date | datetime, tz: ZoneInfo, now: datetime, lang: str = "en") 
     return _day_words(day, local(now, tz).date(), lang)[0]
 
 
+def _calendar_day(d: date, year: bool, lang: str) -> str:
+    if lang != "en":
+        return babel_dates.format_skeleton("yMMMd" if year else "dMMM", d, locale=lang)
+    return f"{d.day} {MONTHS[d.month - 1]}" + (f" {d.year}" if year else "")
+
+
+def _span_ends(first: date | datetime, last: date | datetime, tz: ZoneInfo, now: datetime,
+               lang: str) -> tuple[str, str]:
+    a = local(first, tz).date() if isinstance(first, datetime) else first
+    b = local(last, tz).date() if isinstance(last, datetime) else last
+    year = not (a.year == b.year == local(now, tz).date().year)
+    return _calendar_day(a, year, lang), _calendar_day(b, year, lang)
+
+
+def span_text(first: date | datetime, last: date | datetime, tz: ZoneInfo, now: datetime,
+              lang: str = "en") -> str:
+    """A period of days, both ends as calendar days: "1 Dec – 31 Dec" (this year), "1 Dec 2026 –
+    10 Jan 2027" (across years or another year). Never "today – 31 Dec": a period read with
+    one end relative and the other absolute is hard to take in at a glance."""
+    return " – ".join(_span_ends(first, last, tz, now, lang))
+
+
+def span_html(first: date | datetime | None, last: date | datetime | None, tz: ZoneInfo, now: datetime,
+              empty: str = "—", *, lang: str = "en") -> Markup:
+    """``span_text`` with each end in a ``<time>`` whose title is the full day."""
+    if first is None or last is None:
+        return escape(empty)
+    words = _span_ends(first, last, tz, now, lang)
+    ends = [Markup('<time datetime="{}" title="{}">{}</time>').format(
+        iso_instant(d) if isinstance(d, datetime) else d.isoformat(), full_day_text(d, tz, lang), w)
+        for d, w in zip((first, last), words, strict=True)]
+    return Markup("{} – {}").format(*ends)
+
+
 def full_text(dt: datetime, tz: ZoneInfo, lang: str = "en") -> str:
     """The whole moment, for a tooltip: "Wednesday 3 December 2025, 14:05 (Europe/London)"."""
     at = local(dt, tz)
