@@ -21,7 +21,7 @@ from pathwise.domain.people import Role, User
 from pathwise.store import tables as t
 from pathwise.store import tables_all  # noqa: F401  (every table registered on Base)
 from pathwise.store import tables_xapi as x
-from pathwise.store.repositories import ActivityRepository, _user
+from pathwise.store.repositories import ActivityRepository, _insert_ignoring_duplicates, _user
 from pathwise.store.tables import Base
 from pathwise.store.tables_interop import (
     LtiContextRow,
@@ -332,6 +332,26 @@ class XapiRepository(_Repo):
     def delete_documents(self, scope_key: str) -> None:
         D = x.XapiDocumentRow
         self.s.execute(delete(D).where(D.scope_key == scope_key))
+
+    # -- the version each client last spoke
+
+    def client_version(self, tag: str) -> tuple[str, datetime] | None:
+        """The version remembered for a client and when it was last written, or None."""
+        V = x.XapiClientVersionRow
+        row = self.s.execute(select(V.version, V.seen_at).where(V.tag == tag)).first()
+        return (row[0], row[1]) if row is not None else None
+
+    def remember_client_version(self, tag: str, version: str, now: datetime) -> None:
+        """Store (or replace) a client's version, seen ``now``. Safe when several processes
+        write the same client at once: the row is inserted once, then updated."""
+        V = x.XapiClientVersionRow
+        self.s.execute(_insert_ignoring_duplicates(self.s, V.__table__).values(tag=tag, version=version, seen_at=now))
+        self.s.execute(update(V).where(V.tag == tag).values(version=version, seen_at=now))
+
+    def forget_client_versions(self, seen_before: datetime) -> int:
+        """Drop the versions of clients not seen since ``seen_before``; how many were dropped."""
+        V = x.XapiClientVersionRow
+        return int(self.s.execute(delete(V).where(V.seen_at < seen_before)).rowcount or 0)
 
 
 # --------------------------------------------------------------------------- LTI 1.3

@@ -1,6 +1,7 @@
 """Tables of the xAPI Learning Record Store: statements and their query indexes,
 documents (state, activity profile, agent profile), attachments, activity
-definitions, integration credentials and the activity-to-skill mapping.
+definitions, integration credentials, the activity-to-skill mapping and the xAPI version
+each client last spoke.
 
 Thin rows only; the LRS's rules live in services/xapi*.py. Statement JSON is kept
 exactly as stored (text), with indexed columns for the query parameters.
@@ -111,3 +112,14 @@ class XapiSkillMapRow(Base):
     item_id: Mapped[str | None] = mapped_column(String(128))
     skill_codes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class XapiClientVersionRow(Base):
+    """The xAPI version a client last spoke, under a digest of its Authorization header, so
+    that every server process answers a request naming no version in the client's version.
+    ``seen_at`` is refreshed at most daily; rows unseen for long are pruned."""
+
+    __tablename__ = "xapi_client_versions"
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(16))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

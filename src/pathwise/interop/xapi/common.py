@@ -1,11 +1,13 @@
 """What every xAPI resource shares: the request as the LRS sees it (after alternate
-request syntax), the answer it gives, the version header, basic-auth credentials, and
-error answers.
+request syntax), the answer it gives, the version header (and the version each client
+last spoke, kept by ``services.xapi_versions``), basic-auth credentials, and error
+answers.
 
 Requests and answers are plain data (``XRequest``, ``XResponse``): the web layer reads
 HTTP into the one and writes the other back, so nothing here knows a web framework.
 Errors become 400/401/403/404/409/412 JSON answers carrying the
-X-Experience-API-Version header; never a framework's 422. No storage here.
+X-Experience-API-Version header; never a framework's 422. Storage only through the
+services.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from pathwise.services import xapi as xapi_service
+from pathwise.services import xapi_versions
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound
 from pathwise.services.xapi_documents import PreconditionFailed
@@ -138,28 +141,30 @@ def _unfold_alternate(req: XRequest) -> None:
     req.alternate = True
 
 
-# The version each client last spoke (keyed by a digest of its Authorization header),
-# so an answer to a request that names no version speaks the client's version.
-_last_version: dict[str, str] = {}
-
-
 def _client_tag(req: XRequest) -> str:
+    """How the LRS knows a client between requests: a digest of its Authorization header."""
     return hashlib.sha256((req.header("authorization") or "").encode()).hexdigest()[:32]
 
 
-def check_version(req: XRequest) -> None:
+def check_version(uow: UnitOfWork, req: XRequest) -> None:
+    """Take the request's version from its X-Experience-API-Version header. Without one (or
+    with one the LRS does not support) the request is refused with 400, answered in the
+    version the client last spoke (``services.xapi_versions``), or 2.0.0 for a client not
+    remembered."""
     version = req.header("x-experience-api-version")
     if not version or not SUPPORTED_VERSION_RE.match(version.strip()):
-        req.version = _last_version.get(_client_tag(req), "2.0.0")
+        req.version = xapi_versions.last_version(uow, _client_tag(req)) or "2.0.0"
         if not version:
             raise HttpError(400, "the X-Experience-API-Version header is required")
         raise HttpError(400, f"xAPI version {version} is not supported (1.0.x and 2.0.0 are)")
     req.version = version.strip()
-    tag = _client_tag(req)
-    if _last_version.get(tag) != req.version:
-        if len(_last_version) > 10_000:
-            _last_version.clear()
-        _last_version[tag] = req.version
+
+
+def remember_version(uow: UnitOfWork, req: XRequest) -> None:
+    """Remember the version of a client whose credentials authenticated (its header was
+    valid, or the request would not have reached authentication); others are not kept."""
+    if req.client is not None:
+        xapi_versions.remember_version(uow, _client_tag(req), req.version)
 
 
 def authenticate(uow: UnitOfWork, req: XRequest) -> xapi_service.XapiClient:

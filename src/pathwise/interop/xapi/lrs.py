@@ -28,6 +28,7 @@ from pathwise.interop.xapi.common import (
     http_date,
     json_response,
     parse_json,
+    remember_version,
     response_version,
     unfold,
 )
@@ -45,8 +46,9 @@ Handler = Callable[[App, UnitOfWork, XRequest], XResponse]
 def handle(system: App, req: XRequest, resource: str) -> XResponse:
     """The answer to ``req`` on ``resource`` (a key of ``RESOURCES``). Blocking: it
     reaches the database through the services, in one transaction per request. A
-    request answered with an error stores nothing: the transaction is rolled back
-    (a POST of many statements is all or nothing)."""
+    request answered with an error stores nothing but the version an authenticated
+    client spoke: the transaction is rolled back (a POST of many statements is all or
+    nothing) before that version is remembered."""
     handlers, needs_version = RESOURCES[resource]
     with transaction(system) as uow:
         try:
@@ -55,10 +57,10 @@ def handle(system: App, req: XRequest, resource: str) -> XResponse:
             if handler is None:
                 raise HttpError(405, f"{req.method} is not allowed here")
             if needs_version:
-                check_version(req)
+                check_version(uow, req)
             elif req.header("x-experience-api-version"):
                 try:
-                    check_version(req)
+                    check_version(uow, req)
                 except HttpError:
                     req.version = "2.0.0"
             if needs_version:
@@ -67,6 +69,7 @@ def handle(system: App, req: XRequest, resource: str) -> XResponse:
         except (HttpError, ServiceError) as exc:
             uow.rollback()
             response = error_response(exc, req)
+        remember_version(uow, req)
     if resource == "statements" and not response.has_header("x-experience-api-consistent-through"):
         response.headers["X-Experience-API-Consistent-Through"] = now_stored()
     return response
