@@ -115,7 +115,9 @@ def app_factory():  # type: ignore[no-untyped-def]
     made: list[App] = []
 
     def make(url: str) -> App:
-        app = App.from_settings(Settings(database_url=url, mode=Mode.TEST))
+        # jobs run where they are submitted (the queue's memory mode): a test reads their
+        # outcome at once; tests of the queue itself build their own (tests/integration/test_jobs.py)
+        app = App.from_settings(Settings(database_url=url, mode=Mode.TEST, queue_url="memory://"))
         app.migrate()
         made.append(app)
         return app

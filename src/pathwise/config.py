@@ -69,6 +69,22 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(None, repr=False)
     smtp_starttls: bool = True
     smtp_from: str = "Pathwise <pathwise@localhost>"
+    # background jobs (services.jobs, docs/decisions/0014): unset, the queue is a SQLite file
+    # beside the default database (one machine); ``redis://host:6379/0`` when several
+    # machines share the work. ``job_stall_seconds``: a running job whose worker has not
+    # reported for this long is taken to be lost and is run again.
+    queue_url: str | None = None
+    job_stall_seconds: int = Field(120, ge=10)
+    # threads of a job worker run inside each web process (``pathwise serve`` sets it: one on
+    # SQLite, none on PostgreSQL, where ``pathwise worker`` runs beside the servers)
+    embedded_worker: int = Field(0, ge=0, le=16)
+    # logs (web/ops.py): "text" for a person at a terminal, "json" (one object a line) for a
+    # log collector
+    log_format: str = Field("text", pattern="^(text|json)$")
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    # a Prometheus on another machine sends it as ``Authorization: Bearer``; unset, only a
+    # scraper on this machine may read /metrics (web/ops.py)
+    metrics_token: str | None = Field(None, repr=False, min_length=16)
 
     @field_validator("database_url", mode="before")
     @classmethod

@@ -53,6 +53,15 @@ def _usernames(app: App, school_id: str) -> set[str]:
 # -- roster import -----------------------------------------------------------------------------------
 
 
+def _job(c: WebClient, r):  # type: ignore[no-untyped-def]
+    """An import answers with its job's page (the job ran at once: the tests' queue runs
+    jobs where they are submitted)."""
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/job_"), (r.status_code, _text(r.text))
+    page = c.get(r.headers["location"], headers=HTML)
+    assert page.status_code == 200
+    return page
+
+
 def _check(c: WebClient, data: bytes, **form: object):  # type: ignore[no-untyped-def]
     return _post(c, "/admin/roster/check", files={"file": ("roster.zip", data, "application/zip")}, **form)
 
@@ -70,8 +79,8 @@ def test_roster_dry_run_stores_nothing_then_import_applies_it(school: School, we
     checked = re.search(r'name="checked" value="([0-9a-f]{64})"', r.text)
     carried = re.search(r'name="bundle" value="([^"]+)"', r.text)
     assert checked and carried and base64.b64decode(carried.group(1)) == data
-    r = _post(c, "/admin/roster/import", checked=checked.group(1), bundle=carried.group(1))
-    assert r.status_code == 200, _text(r.text)
+    r = _job(c, _post(c, "/admin/roster/import", checked=checked.group(1), bundle=carried.group(1)))
+    assert "Roster import: roster.zip" in _text(r.text) and 'data-status="succeeded"' in r.text
     assert "The roster is imported: 8 changes stored" in _text(r.text), _text(r.text)
     assert {"pages.student", "pages.teacher"} <= _usernames(app, w.school)
     # an import never reaches another school
@@ -129,11 +138,12 @@ def test_roster_errors_are_listed_by_file_row_and_field(sqlite_school: School, s
     checked = re.search(r'name="checked" value="([0-9a-f]{64})"', r.text)
     carried = re.search(r'name="bundle" value="([^"]+)"', r.text)
     assert checked and carried
-    r = _post(c, "/admin/roster/import", checked=checked.group(1), bundle=carried.group(1))
-    assert r.status_code == 422 and "Nothing was imported" in _text(r.text)
+    r = _job(c, _post(c, "/admin/roster/import", checked=checked.group(1), bundle=carried.group(1)))
+    assert 'data-status="failed"' in r.text and "Nothing was imported" in _text(r.text)
+    assert re.search(r"enrollments\.csv 4 userSourcedId user 'usr-ghost' is not in the bundle", _text(r.text))
     assert "broken.student" not in _usernames(app, w.school)
-    r = _post(c, "/admin/roster/import", checked=checked.group(1), bundle=carried.group(1), skip_bad="1")
-    assert r.status_code == 200 and "The roster is imported" in _text(r.text)
+    r = _job(c, _post(c, "/admin/roster/import", checked=checked.group(1), bundle=carried.group(1), skip_bad="1"))
+    assert "The roster is imported" in _text(r.text)
     assert "broken.student" in _usernames(app, w.school)
 
 
@@ -380,6 +390,7 @@ def test_a_large_roster_is_chosen_again_for_the_import(sqlite_school: School, sq
     other = roster_zip("other", "Riverside Primary")
     r = _post(c, "/admin/roster/import", files={"file": ("r.zip", other, "application/zip")}, checked=checked.group(1))
     assert r.status_code == 422 and "not the file that was checked" in _text(r.text)
-    r = _post(c, "/admin/roster/import", files={"file": ("r.zip", data, "application/zip")}, checked=checked.group(1))
-    assert r.status_code == 200 and "The roster is imported" in _text(r.text)
+    r = _job(c, _post(c, "/admin/roster/import", files={"file": ("r.zip", data, "application/zip")},
+                      checked=checked.group(1)))
+    assert "The roster is imported" in _text(r.text)
     assert "large.student" in _usernames(app, w.school) and "other.student" not in _usernames(app, w.school)

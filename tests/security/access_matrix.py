@@ -113,6 +113,13 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", "/logout"): row(status={("anonymous", NONE): OK}, why="signing out without a session just shows the "
                              "sign-in form, as for everyone signing out", **EVERYONE),
     ("GET", "/api/v1/docs"): row(public=True, **EVERYONE),
+    # -- the operators' endpoints (web/ops.py): liveness and readiness for anyone; the scrape for a
+    # client on this machine (the matrix's clients come from 127.0.0.1) or the metrics token holder,
+    # whoever is signed in; refused from elsewhere with the 404 of a missing page
+    # (tests/integration/test_ops.py)
+    ("GET", "/healthz"): row(public=True, **EVERYONE),
+    ("GET", "/readyz"): row(public=True, **EVERYONE),
+    ("GET", "/metrics"): row(public=True, **EVERYONE),
     # -- learners and classes ----------------------------------------------------------------------
     ("GET", "/api/v1/learners"): row(**EVERYONE),
     ("GET", "/api/v1/learners/{learner_id}"): LEARNER_READ,
@@ -396,6 +403,21 @@ POLICY: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/experiments/{experiment_id}/stop"): row(
         "class", targets=("own", "other_class", "other_school", "missing"), admin="own other_class",
         why="an experiment limited to the target class, made afresh; a teacher only reads"),
+    # -- background jobs: the account that asked and its school's admins see one; nobody else (a job of
+    # another school answers like a missing one). The target is the class whose school a roster import,
+    # submitted afresh by that school's admin, is for
+    ("GET", "/jobs"): row(teacher="-", admin="-"),
+    ("GET", "/jobs/{job_id}"): row(
+        "class", targets=("own", "other_school", "missing"), admin="own",
+        why="a roster import of the target class's school, submitted afresh by its admin"),
+    ("GET", "/jobs/{job_id}/progress"): row(
+        "class", targets=("own", "other_school", "missing"), admin="own",
+        why="a roster import of the target class's school, submitted afresh by its admin"),
+    ("GET", "/api/v1/jobs"): row(teacher="-", admin="-"),
+    ("POST", "/api/v1/jobs"): row(admin="-"),
+    ("GET", "/api/v1/jobs/{job_id}"): row(
+        "class", targets=("own", "other_school", "missing"), admin="own",
+        why="a roster import of the target class's school, submitted afresh by its admin"),
     ("GET", "/admin/mentors"): row(admin="-"),
     ("POST", "/admin/mentors"): row(admin="-"),
     ("POST", "/admin/mentors/remove"): row(admin="-"),

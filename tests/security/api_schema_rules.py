@@ -53,6 +53,8 @@ STORED_DATA_RULES: dict[str, tuple[str, ...]] = {
     # the uploaded file must be a OneRoster bundle / a CASE package Pathwise can read
     f"POST {API_PREFIX}/admin/roster/import": ("file",),
     f"POST {API_PREFIX}/admin/frameworks/import": ("file", "package"),
+    # a background import needs a file with something in it (its content is read by the job)
+    f"POST {API_PREFIX}/jobs": ("file",),
     # an experiment: two arms that differ, a last day not past nor before the first nor more than a
     # year after it, classes of the school
     f"POST {API_PREFIX}/experiments": ("arm_b", "ends_on", "class_ids"),

@@ -291,6 +291,8 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
         fill["goal_id"] = _goal(x, t)
     if "{experiment_id}" in path:  # an experiment limited to the target class, made afresh
         fill["experiment_id"] = _experiment(x, t)
+    if "{job_id}" in path:  # a roster import of the target class's school, submitted afresh by its admin
+        fill["job_id"] = _job(x, t)
     if "{talk_id}" in path:  # a request to talk, made afresh by the target learner
         fill["talk_id"] = _wellbeing_checkin(x, t, talk=True)
     if path == "/student/skills/{skill_code}/review" and method == "POST" and role == "student":
@@ -400,6 +402,8 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
             "learner_id": t, "skill_code": "frac.equiv", "level": "1", "note": "explained it",
             "observation_id": u}),
         ("POST", "/api/v1/admin/roster/import"): lambda: Req(method, url + "?dry_run=true", files={
+            "file": ("roster.zip", _roster_zip(), "application/zip")}),
+        ("POST", "/api/v1/jobs"): lambda: Req(method, url, form={"kind": "roster-import"}, files={
             "file": ("roster.zip", _roster_zip(), "application/zip")}),
         ("POST", "/api/v1/admin/frameworks/import"): lambda: Req(method, url, files={
             "file": ("fw.json", _case(f"doc-{u}", "Counting"), "application/json")}),
@@ -545,6 +549,20 @@ def _experiment(x: World, class_id: str) -> str:
             starts_on=today, ends_on=today + timedelta(days=30), section_ids=[class_id], school_id=sec.school_id).id)
 
 
+def _job(x: World, class_id: str) -> str:
+    """A roster import for the class's school, submitted (not run) by that school's admin."""
+    if class_id == MISSING:
+        return "job_missing0000000000000"
+    from pathwise.services import jobs
+
+    with transaction(x.system) as uow:
+        sec = uow.sections.get(class_id)
+        assert sec is not None
+        admin = W.admin if sec.school_id == W.school else W.other_admin
+    with transaction(x.system) as uow:
+        return jobs.submit(uow, x.actor(admin), "roster-import", file=("r.zip", _roster_zip())).id
+
+
 def _checkin(x: World, learner: str) -> str:
     """A mentor's check-in left afresh for the learner (by the system; a missing learner: none)."""
     if learner == MISSING:
@@ -646,7 +664,7 @@ def send(x: World, role: str, req: Req) -> httpx.Response:
                       headers={"accept": "text/html"})
     if req.url.startswith("/api/"):
         c, headers = x.api_client(role)
-        return c.request(req.method, req.url, json=req.json, files=req.files, headers=headers)
+        return c.request(req.method, req.url, json=req.json, data=req.form, files=req.files, headers=headers)
     c = x.page_client(role)
     headers = {"accept": "text/html"}
     if req.method == "GET":

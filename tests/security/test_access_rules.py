@@ -1042,3 +1042,36 @@ RULES.update({
         "the list shows the admin every experiment of the school and a teacher those touching her classes; "
         "students, guardians, another class's teacher and another school's admin see none.")),
 })
+
+
+# -- background jobs -----------------------------------------------------------------------------------
+
+
+def _job_of(x: Ctx, target: str) -> str:
+    """A roster import for Riverside, submitted once per test by its admin (not run); a missing one:
+    a free id."""
+    if target == MISSING:
+        return "job_missing0000000000000"
+    if "job-river" not in x.made:
+        from pathwise.services import jobs
+        from tests.security.test_tenancy import roster_zip
+
+        with x.system.uow() as uow:
+            admin = Actor(x.w.admin, Role.ADMIN, x.w.school)
+            x.made["job-river"] = jobs.submit(uow, admin, "roster-import",
+                                              file=("r.zip", roster_zip("doors", "Riverside Primary"))).id
+            uow.commit()
+    return x.made["job-river"]
+
+
+RULES.update({
+    "require_job": Rule(checks=(Check(
+        "reading a background job (its progress, result or error): the job page and GET /api/v1/jobs/{id}",
+        page=lambda x, who, t: x.browser(who).page(f"/jobs/{_job_of(x, t)}"),
+        api=lambda x, who, t: x.api(who).get(f"/api/v1/jobs/{_job_of(x, t)}"),
+        refused=(refused("rivera", "river"), refused("ana", "river"), refused("lopez", "river"),
+                 refused("hilladmin", "river")),
+        allowed=(allowed("admin", "river"),),
+    ),), no_door=("a job is seen by the account that asked for it and its school's admins; a teacher, a student, a "
+                  "guardian and another school's admin get 404, like a missing id.")),
+})

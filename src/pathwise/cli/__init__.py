@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from pathwise.cli.common import err, fail, open_app, out, progress_bar, service_call, transaction
+from pathwise.config import get_settings
 
 from pathwise.cli.apps import app, db_app, export_app, import_app, users_app
 
@@ -69,17 +70,30 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (they share no state).")] = 1,
+    job_threads: Annotated[int | None, typer.Option(
+        help="Threads of a background-job worker inside each server process (default: 1 on SQLite, "
+             "0 on PostgreSQL, where `pathwise worker` runs beside the servers).", min=0, max=16)] = None,
 ) -> None:
     """Serve the pages, the REST API (/api/v1) and the standards endpoints.
 
     Example: pathwise serve --host 127.0.0.1 --port 8000
     """
+    import os
+
     import uvicorn
 
     system = open_app()
     system.migrate()
+    if job_threads is not None:
+        embedded = job_threads
+    else:
+        embedded = system.settings.embedded_worker or (1 if system.settings.database_url.startswith("sqlite") else 0)
     system.close()
+    os.environ["PATHWISE_EMBEDDED_WORKER"] = str(embedded)
+    get_settings.cache_clear()  # the server's application reads the settings again, with it
     out.print(f"Pathwise at http://{host}:{port}/  (API docs: http://{host}:{port}/api/v1/docs)")
+    out.print(f"background jobs: {embedded} thread(s) in this server" if embedded else
+              "background jobs: run `pathwise worker` beside this server")
     # keep idle connections open longer than a client waits between requests (a page open while
     # a student thinks): a server closing one just as the client reuses it loses that request
     uvicorn.run("pathwise.web.app:create_app", factory=True, host=host, port=port, workers=workers,
@@ -124,7 +138,7 @@ def demo(
         out.print(f"  {role:<9} {username:<24} {password}")
     system.close()
     if not no_serve:
-        serve(host=host, port=port, workers=1)
+        serve(host=host, port=port, workers=1, job_threads=1)
 
 
 @import_app.command("responses")
@@ -291,6 +305,9 @@ from pathwise.cli.mentoring import mentors_app  # noqa: E402
 app.add_typer(mentors_app, name="mentors")
 from pathwise.cli.experiments import experiments_app  # noqa: E402
 app.add_typer(experiments_app, name="experiments")
+from pathwise.cli.jobs import jobs_app, worker  # noqa: E402
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker)
 
 
 def main() -> None:

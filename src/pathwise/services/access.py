@@ -183,6 +183,17 @@ def school_scope(actor: Actor, school_id: str | None = None) -> str | None:
     return actor.school_id
 
 
+def require_job(actor: Actor, job: Any) -> None:
+    """A background job is seen by the account that asked for it and by an admin of its
+    school; the system sees every job. Anyone else, or no such job: ``NotFound`` (a job's
+    id says nothing about whether it exists)."""
+    if job is not None and (actor.is_system or (actor.user_id is not None and job.owner_id == actor.user_id)
+                            or (actor.role == Role.ADMIN and job.school_id is not None
+                                and job.school_id == actor.school_id)):
+        return
+    raise NotFound("no such job")
+
+
 def require_privacy_request(uow: UnitOfWork, actor: Actor, learner_id: str, need: Need, resource: str) -> User:
     """A learner's whole record (an export, a deletion) goes to the learner, a linked guardian
     or the school's administrator, never to a teacher (``Forbidden``); only the

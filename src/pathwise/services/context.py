@@ -10,9 +10,10 @@ around one request.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from pathwise.config import Settings, get_settings
 from pathwise.store.uow import Database, UnitOfWork
@@ -25,6 +26,7 @@ class App:
     _tracker: object | None = field(default=None, repr=False)
     _checked: float = field(default=0.0, repr=False)
     _tracker_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _resources: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> App:
@@ -65,6 +67,17 @@ class App:
     def reset_tracker(self) -> None:
         self._tracker = None
 
+    def resource(self, name: str, make: Callable[[App], Any]) -> Any:
+        """A long-lived helper of this system (the job queue), made on first use by ``make``
+        and closed with the system; kept here so that this module imports none of them."""
+        found = self._resources.get(name)
+        if found is None:
+            with self._tracker_lock:
+                found = self._resources.get(name)
+                if found is None:
+                    found = self._resources[name] = make(self)
+        return found
+
     def safe_database_url(self) -> str:
         """The database URL with any password masked, for messages."""
         return self.db.masked_url()
@@ -73,6 +86,9 @@ class App:
         self.db.upgrade()
 
     def close(self) -> None:
+        for made in list(self._resources.values()):
+            made.close()
+        self._resources.clear()
         self.db.dispose()
 
 

@@ -24,6 +24,7 @@ from pathwise.domain.evidence import ClientKey, Evidence, check_new
 from pathwise.engine.kt.tracker import Tracker
 from pathwise.services import mastery, path_state
 from pathwise.services.access import Actor, Need, Served, require_learner, require_record
+from pathwise.services.counters import EVIDENCE_RECORDED
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.store.uow import UnitOfWork
 
@@ -99,6 +100,8 @@ def record_evidence(uow: UnitOfWork, tracker: Tracker, actor: Actor, evidence: S
     for e in new:
         newest[e.learner_id] = max(newest.get(e.learner_id, e.timestamp), e.timestamp)
     path_state.sync_schedules(uow, newest)
+    if new:  # counted for the operators' metrics once the work is kept
+        uow.after_commit(lambda n=len(new): EVIDENCE_RECORDED.add(n))
     return RecordResult(len(new), len(evidence) - len(new), tuple(e.id for e in new))
 
 

@@ -86,3 +86,12 @@ class JobRecord:
     result: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    school_id: str | None
+    title: str | None
+    params: dict[str, Any] | None
+    error: str | None
+    attempts: int
+    worker: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None

@@ -21,7 +21,6 @@ from pathwise.domain.people import GuardianLink, Role, School, Section, User
 from pathwise.store import tables as t
 from pathwise.store.records import (
     AuditRecord,
-    JobRecord,
     MasteryRecord,
     ModelParamsRecord,
     TokenRecord,
@@ -673,14 +672,3 @@ class LoginThrottleRepository(_Repo):
                                        (T.blocked_until.is_(None)) | (T.blocked_until < now)))
 
 
-class JobRepository(_Repo):
-    def add(self, job_id: str, kind: str, owner_id: str | None, total: int = 0) -> None:
-        self.s.add(t.JobRow(id=job_id, kind=kind, owner_id=owner_id, total=total))
-
-    def get(self, job_id: str) -> JobRecord | None:
-        row = self.s.get(t.JobRow, job_id)
-        return None if row is None else as_record(JobRecord, row)
-
-    def update(self, job_id: str, **values: Any) -> None:
-        values.setdefault("updated_at", t.utcnow())
-        self.s.execute(update(t.JobRow).where(t.JobRow.id == job_id).values(**values))

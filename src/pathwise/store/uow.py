@@ -6,6 +6,8 @@ that fails half-way writes nothing.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -31,8 +33,11 @@ from pathwise.store import repositories_mentoring as rmentor
 from pathwise.store import repositories_goals as rgoals
 from pathwise.store import repositories_survey as rsurvey
 from pathwise.store import repositories_experiments as rexp
+from pathwise.store import repositories_jobs as rjobs
 from pathwise.store.db import make_engine, make_session_factory, masked_url
 from pathwise.store.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -43,6 +48,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
+        self._after_commit: list[Callable[[], None]] = []
         s = self.session
         self.schools = r.SchoolRepository(s)
         self.users = r.UserRepository(s)
@@ -58,7 +64,7 @@ class UnitOfWork:
         self.web_sessions = r.SessionRepository(s)
         self.tokens = r.TokenRepository(s)
         self.login_throttle = r.LoginThrottleRepository(s)
-        self.jobs = r.JobRepository(s)
+        self.jobs = rjobs.JobRepository(s)
         # practice and assessments
         self.practice = rp.PracticeRepository(s)
         self.assessments = rp.AssessmentRepository(s)
@@ -106,12 +112,25 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:  # the work is kept; what the hook was for is retried elsewhere
+                log.exception("an after-commit step failed")
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once this transaction is committed, never if it is rolled back (handing
+        a stored job to the queue, so no worker looks for a row not yet visible). A hook that
+        fails is logged; what it was for must have another way to happen."""
+        self._after_commit.append(hook)
 
     def flush(self) -> None:
         self.session.flush()
 
     def rollback(self) -> None:
         self.session.rollback()
+        self._after_commit = []
 
 
 class Database:

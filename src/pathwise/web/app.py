@@ -36,19 +36,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pathwise import __version__
 from pathwise.config import Mode
 from pathwise.domain.errors import ValidationError
+from pathwise.logs import configure_logging
+from pathwise.interop.jobs import register_kinds
 from pathwise.services.context import App
+from pathwise.services.queue import queue_of
 from pathwise.services.errors import AuthFailed, Conflict, Forbidden, Invalid, NotFound, Throttled, Unavailable
 from pathwise.web.auth import CsrfFailed, NotSignedIn, principal
 from pathwise.web.pages import routes as pages
 from pathwise.web.pages.render import error_page
 from pathwise.web.api.schemas import ErrorOut
+from pathwise.web.ops import RequestMetrics
 from pathwise.web.policy import Policy, policy, walk_routes
 
 API_PREFIX = "/api/v1"
 
 
 def _routers() -> list[tuple[Any, str, list[Any]]]:
-    from pathwise.web import lti, xapi
+    from pathwise.web import lti, ops, xapi
     from pathwise.web.api import experiments as api_experiments
     from pathwise.web.api import interop as api_interop
     from pathwise.web.api import paths as api_paths
@@ -73,8 +77,10 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
         (xapi.router, "/xapi", [policy("public")]),  # xAPI checks its own basic auth inside
         (lti.router, "/lti", []),
         (api_interop.router, API_PREFIX, []),
+        (__import__("pathwise.web.api.jobs", fromlist=["router"]).router, API_PREFIX, []),
         (__import__("pathwise.web.pages.admin", fromlist=["router"]).router, "", []),
         (pages_library.router, "", []),
+        (__import__("pathwise.web.pages.jobs", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.insight", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.groups", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.family", fromlist=["router"]).router, "", []),
@@ -90,6 +96,7 @@ def _routers() -> list[tuple[Any, str, list[Any]]]:
         (__import__("pathwise.web.pages.goals", fromlist=["router"]).router, "", []),
         (__import__("pathwise.web.pages.experiments", fromlist=["router"]).router, "", []),
         (api_experiments.router, API_PREFIX, []),
+        (ops.router, "", []),  # /healthz, /readyz, /metrics (web/ops.py)
     ]
 STATIC = Path(__file__).parent / "pages" / "static"
 
@@ -374,6 +381,9 @@ def settle_heap() -> None:
 
 def create_app(system: App | None = None) -> FastAPI:
     system = system or App.from_settings()
+    register_kinds()  # the kinds of background job that start in a standards adapter
+    if system.settings.mode != Mode.TEST:  # a test process keeps its own log capture
+        configure_logging(system.settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -383,7 +393,14 @@ def create_app(system: App | None = None) -> FastAPI:
             except Exception:  # noqa: BLE001 - a database down at start: pages say so, the server still starts
                 logging.getLogger("pathwise.store").warning("the live model could not be loaded at start-up; it loads on first use")
             settle_heap()
-        yield
+        # a school on one machine: jobs run in this process (pathwise serve on SQLite, pathwise demo)
+        embedded = bool(system.settings.embedded_worker) and queue_of(system).start_embedded(
+            system.settings.embedded_worker)
+        try:
+            yield
+        finally:
+            if embedded:
+                queue_of(system).stop_embedded()
 
     application = FastAPI(
         lifespan=lifespan,
@@ -402,6 +419,8 @@ def create_app(system: App | None = None) -> FastAPI:
     application.add_middleware(BodyLimits, max_bytes=system.settings.max_request_bytes,
                                max_depth=system.settings.max_json_depth)
     application.add_middleware(SecurityHeaders, hsts=system.settings.secure_cookies)
+    # just inside the access log: times the request and fills the log fields its line carries
+    application.add_middleware(RequestMetrics, template=AccessLog(application).template)
     application.add_middleware(AccessLog)
 
     def _error(request: Request, status: int, detail: str, **extra: Any) -> Response:

@@ -28,7 +28,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pathwise.domain.people import Role
 from pathwise.domain.problems import Problem
 from pathwise.interop import case, oneroster, qti
-from pathwise.services import privacy, roster, school_admin
+from pathwise.services import jobs, privacy, roster, school_admin
+from pathwise.services.queue import queue_of
 from pathwise.services.access import Actor
 from pathwise.services.errors import Conflict, Invalid
 from pathwise.services.items import ParsedItems, import_items, parse_items_document
@@ -151,8 +152,9 @@ def roster_check(uow: Tx, request: Request, file: Annotated[UploadFile | None, F
 def roster_import(uow: Tx, request: Request, checked: Annotated[str, Form(max_length=64)] = "",
                   bundle: Annotated[str, Form()] = "", file: Annotated[UploadFile | None, File()] = None,
                   skip_bad: Annotated[str, Form(max_length=10)] = "",
-                  actor: Actor = _admin("roster:import")) -> HTMLResponse:
-    """Apply the bundle that was checked (the same bytes: its digest must match)."""
+                  actor: Actor = _admin("roster:import")) -> Response:
+    """Apply the bundle that was checked (the same bytes: its digest must match), as a
+    background job: the answer is the job's page, which follows it to the end."""
     try:
         if file is not None and file.filename:
             data = _read(file, "the roster file")
@@ -164,11 +166,10 @@ def roster_import(uow: Tx, request: Request, checked: Annotated[str, Form(max_le
     if not data or hashlib.sha256(data).hexdigest() != checked:
         return _roster_page(request, 422, problem="This is not the file that was checked: check it first, then "
                                                   "import it.")
-    report, problem, rejected = _run_roster(uow, actor, data, dry_run=False, skip_bad=bool(skip_bad))
-    if report is None:
-        return _roster_page(request, 422, problem=problem)
-    return _roster_page(request, 422 if rejected else 200, report=report, rejected=rejected, stage="imported",
-                        skip_bad=bool(skip_bad))
+    name = (file.filename if file is not None and file.filename else "") or "roster.zip"
+    view = jobs.submit(uow, actor, "roster-import", params={"skip_bad": bool(skip_bad)}, file=(name, data),
+                       enqueue=queue_of(system_of(request)).enqueue)
+    return RedirectResponse(f"/jobs/{view.id}", status_code=303)
 
 
 # -- accounts --------------------------------------------------------------------------------------

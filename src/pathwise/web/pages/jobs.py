@@ -1,0 +1,62 @@
+"""Job pages: the background jobs a reader may see (/jobs) and one job with its progress bar,
+refreshed every second while it runs, then its result or its error (/jobs/{id}).
+
+Views translate only: who sees which job is ``services.access.require_job``, asked by
+``services.jobs``.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from pathwise.domain.people import Role
+from pathwise.services import jobs
+from pathwise.services.access import Actor
+from pathwise.web.deps import Tx
+from pathwise.web.pages.render import render
+from pathwise.web.policy import policy
+
+router = APIRouter(include_in_schema=False)
+
+STATUS_WORDS = {"queued": "waiting for a worker", "running": "running", "succeeded": "done",
+                "failed": "failed"}
+
+
+def _report(view: jobs.JobView) -> Any:
+    """A roster report from a job's result, shaped as the roster page's report template reads it."""
+    raw = view.result.get("report")
+    if not isinstance(raw, dict):
+        return None
+    problems = list(raw.get("errors") or []) + list(raw.get("warnings") or [])
+    return SimpleNamespace(**{**raw, "problems": problems, "errors": raw.get("errors") or [],
+                              "warnings": raw.get("warnings") or [], "changed": view.result.get("changed", 0)})
+
+
+def _context(view: jobs.JobView) -> dict[str, Any]:
+    return {"job": view, "status_words": STATUS_WORDS, "report": _report(view),
+            "figures": {k: v for k, v in view.result.items() if isinstance(v, (int, float, str)) and k != "summary"}}
+
+
+@router.get("/jobs")
+def jobs_list(uow: Tx, request: Request, actor: Actor = policy("jobs:read", Role.ADMIN, Role.TEACHER)
+              ) -> HTMLResponse:
+    """The jobs the reader may see, newest first: an admin's school's, a teacher's own."""
+    return render(request, "jobs/list.html", views=jobs.recent(uow, actor), status_words=STATUS_WORDS)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(uow: Tx, request: Request, job_id: str,
+             actor: Actor = policy("jobs:read", Role.ADMIN, Role.TEACHER)) -> HTMLResponse:
+    """One job: a progress bar while it waits or runs, then what it did or why it failed."""
+    return render(request, "jobs/detail.html", **_context(jobs.get(uow, actor, job_id)))
+
+
+@router.get("/jobs/{job_id}/progress")
+def job_progress(uow: Tx, request: Request, job_id: str,
+                 actor: Actor = policy("jobs:read", Role.ADMIN, Role.TEACHER)) -> HTMLResponse:
+    """The progress part of the job page (the page asks for it every second while the job runs)."""
+    return render(request, "jobs/_progress.html", **_context(jobs.get(uow, actor, job_id)))
