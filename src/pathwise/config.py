@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # machines share the work. ``job_stall_seconds``: a running job whose worker has not
     # reported for this long is taken to be lost and is run again.
     queue_url: str | None = None
+    # a refit reads at most this many answers, whole learners chosen by a fixed hash when
+    # there are more (services.kt.fit_sample): the fit's memory stays bounded on a district
+    fit_max_rows: int = Field(1_000_000, ge=1_000)
     job_stall_seconds: int = Field(120, ge=10)
     # threads of a job worker run inside each web process (``pathwise serve`` sets it: one on
     # SQLite, none on PostgreSQL, where ``pathwise worker`` runs beside the servers)

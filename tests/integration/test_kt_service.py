@@ -277,3 +277,23 @@ def test_kt_replay_writes_mastery_before_and_after_each_answer_and_counts_violat
     res = runner.invoke(cli, ["kt", "replay", str(bad), "--out", str(tmp_path / "x.csv")])
     assert res.exit_code == 1 and "line 2" in res.output
     get_settings.cache_clear()
+
+
+def test_a_fit_over_the_row_limit_reads_whole_learners_and_says_it_sampled(app) -> None:  # type: ignore[no-untyped-def]
+    t = _tiny_with_histories(app)  # 60 answers each from three learners
+    app.settings = app.settings.model_copy(update={"fit_max_rows": 100})
+    report = kt.fit(app, Actor.system("test"), rebuild=False)
+    # whole histories until the limit is reached: two learners (120 answers), never a cut one
+    assert report.rows == 120 and report.learners == 2
+    assert report.sample == {"learners": 2, "of_learners": 3, "rows_available": 180, "max_rows": 100}
+    assert report.summary()["sample"]["of_learners"] == 3
+    with app.uow() as uow:
+        assert kt.active_model(uow)["sample"]["learners"] == 2  # stored with the parameters
+    again = kt.fit(app, Actor.system("test"), rebuild=False)
+    assert again.rows == 120  # the same learners: the order is a fixed hash of their ids
+    app.settings = app.settings.model_copy(update={"fit_max_rows": 1_000})
+    whole = kt.fit(app, Actor.system("test"), rebuild=False)
+    assert whole.rows == 180 and whole.sample is None and "sample" not in whole.summary()
+    with app.uow() as uow:
+        assert "sample" not in kt.active_model(uow)
+    assert len({t.alice, t.bob, t.carol}) == 3

@@ -90,6 +90,11 @@ def fit_cmd(
     what = "the mastery model" if report.model == "bkt-mastery" else f"{report.model} (predictions) and the mastery model"
     out.print(f"fitted {what} on {report.rows} answers from {report.learners} learners, "
               f"{report.skills} skills, in {report.fit_seconds:.1f} s; version {report.version}")
+    if report.sample:
+        sample = report.sample
+        out.print(f"a sample: {sample['learners']:,} of {sample['of_learners']:,} learners (whole histories, chosen "
+                  f"by a fixed hash of their ids), {report.rows:,} of {sample['rows_available']:,} answers; "
+                  f"PATHWISE_FIT_MAX_ROWS={sample['max_rows']:,} sets the limit")
     if "pace_spread" in report.learned:
         spread = report.learned["pace_spread"]
         out.print(f"learners' paces: spread {spread} (standard deviation of the log of the pace; "

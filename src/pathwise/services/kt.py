@@ -11,6 +11,7 @@ version. The CLI and any other door call these; they never touch the engine dire
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import time
@@ -214,23 +215,65 @@ class FitReport:
     active: bool
     learners_rebuilt: int
     learned: dict[str, Any] = field(default_factory=dict)  # what the model says it learned (e.g. a pace spread)
+    # when the answers were more than ``fit_max_rows``: the learners fitted on, of how many,
+    # and the answers there were (``fit_sample``); None when every answer was used
+    sample: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         return {"model": self.model, "version": self.version, "rows": self.rows, "learners": self.learners,
                 "skills": self.skills, "fallback_skills": self.fallback_skills,
                 "fit_seconds": round(self.fit_seconds, 3), "active": self.active,
-                "learners_rebuilt": self.learners_rebuilt, "learned": self.learned}
+                "learners_rebuilt": self.learners_rebuilt, "learned": self.learned,
+                **({"sample": self.sample} if self.sample else {})}
 
 
-def log_from_database(uow: UnitOfWork, school_id: str | None = None) -> ResponseLog:
-    """Scored evidence with skills, per learner in time order, as a response log."""
+def log_from_database(uow: UnitOfWork, school_id: str | None = None,
+                      learner_ids: Iterable[str] | None = None) -> ResponseLog:
+    """Scored evidence with skills, per learner in time order, as a response log (only
+    that of ``learner_ids`` when given)."""
     from pathwise.engine.kt.tracker import SCORED
 
     log = ResponseLog()
-    for ev, _ext in uow.evidence.stream(school_id):
+    chosen = None if learner_ids is None else list(learner_ids)
+    for ev, _ext in uow.evidence.stream(school_id, learner_ids=chosen):
         if ev.kind in SCORED and ev.skill_codes:
             log.append(ev.learner_id, ev.item_id, ev.skill_codes, float(ev.score), ev.timestamp.timestamp())
     return log
+
+
+def fit_sample(counts: dict[str, int], max_rows: int) -> list[str] | None:
+    """The learners a fit reads when their answers are more than ``max_rows``: whole
+    learners (a learner's history is never cut) in a fixed pseudo-random order (a hash of
+    their id, so a refit on grown data keeps most of the same learners) until ``max_rows``
+    are reached. None when everything fits.
+
+    A logistic model of a few thousand columns is determined long before a district's
+    twenty million answers; holding every answer's feature row would need tens of GB (about
+    160 non-zero features an answer). bench/district measures what the cap costs."""
+    if sum(counts.values()) <= max_rows:
+        return None
+    chosen: list[str] = []
+    rows = 0
+    for learner in sorted(counts, key=lambda k: hashlib.sha256(k.encode()).digest()):
+        if rows >= max_rows:
+            break
+        chosen.append(learner)
+        rows += counts[learner]
+    return chosen
+
+
+def sample_log(log: ResponseLog, max_rows: int) -> ResponseLog:
+    """``log`` limited to the learners ``fit_sample`` chooses (itself when it fits)."""
+    counts: dict[str, int] = {}
+    for student in log.students:
+        counts[student] = counts.get(student, 0) + 1
+    chosen = fit_sample(counts, max_rows)
+    if chosen is None:
+        return log
+    keep = set(chosen)
+    rows = [i for i, student in enumerate(log.students) if student in keep]
+    return ResponseLog([log.students[i] for i in rows], [log.items[i] for i in rows], [log.skills[i] for i in rows],
+                       [log.correct[i] for i in rows], [log.times[i] for i in rows])
 
 
 def thin_skills(log: ResponseLog, min_responses: int = MIN_RESPONSES) -> tuple[ResponseLog, list[str]]:
@@ -349,19 +392,28 @@ def fit(system: App, actor: Any, *, csv_path: str | Path | None = None, model: s
     name = _check_model(model)
     act = (name in (kt_models.DEFAULT, kt_models.MASTERY_MODEL)) if activate is None else activate
     say = progress or (lambda _stage, _f: None)
+    cap = system.settings.fit_max_rows
     if csv_path is not None:
         say("reading responses", 0.0)
-        log = read_response_csv(csv_path)
+        whole = read_response_csv(csv_path)
+        available, learners_available = len(whole), len(set(whole.students))
+        log = sample_log(whole, cap)
+        del whole
         say("reading responses", 1.0)
     else:
         with transaction(system) as uow:
             say("reading evidence", 0.0)
-            log = log_from_database(uow)
+            counts = uow.evidence.learner_counts()
+            available, learners_available = sum(counts.values()), len(counts)
+            log = log_from_database(uow, learner_ids=fit_sample(counts, cap))
             say("reading evidence", 1.0)
     if len(log) == 0:
         raise Invalid("there is no evidence to fit on", field="csv" if csv_path else "database")
     predictor, mastery_fit = fit_product(log, name, min_responses=min_responses, progress=say)
     summary = _product_summary(log, predictor, mastery_fit, "csv" if csv_path else "database")
+    if len(set(log.students)) < learners_available:  # said wherever the fit is reported
+        summary["sample"] = {"learners": len(set(log.students)), "of_learners": learners_available,
+                             "rows_available": available, "max_rows": cap}
     rebuilt = 0
     with transaction(system) as uow:
         version = _store_product(uow, predictor, mastery_fit, summary, act)
@@ -372,7 +424,8 @@ def fit(system: App, actor: Any, *, csv_path: str | Path | None = None, model: s
                 ids = uow.evidence.learner_ids()
             rebuilt = _rebuild(system, ids, lambda f: say("rebuilding mastery", f))
     return FitReport(name, version, len(log), len(set(log.students)), len(log.skill_set()),
-                     summary["fallback_skills"], summary["fit_seconds"], act, rebuilt, summary.get("learned", {}))
+                     summary["fallback_skills"], summary["fit_seconds"], act, rebuilt, summary.get("learned", {}),
+                     summary.get("sample"))
 
 
 def _rebuild(system: App, ids: list[str], progress: Callable[[float], None] | None = None) -> int:

@@ -514,8 +514,19 @@ class EvidenceRepository(_Repo):
             q = q.where(t.EvidenceRow.learner_id == learner_id)
         return self.s.scalar(q) or 0
 
-    def stream(self, school_id: str | None = None, batch: int = 5000) -> Iterable[tuple[Evidence, str | None]]:
-        """All evidence in learner/time order with the learner's external id (for export)."""
+    def stream(self, school_id: str | None = None, batch: int = 5000,
+               learner_ids: Sequence[str] | None = None) -> Iterable[tuple[Evidence, str | None]]:
+        """All evidence in learner/time order with the learner's external id (for export);
+        only that of ``learner_ids`` when given (read 500 learners at a time)."""
+        if learner_ids is not None:
+            ids = sorted(learner_ids)
+            for i in range(0, len(ids), 500):
+                yield from self._stream(school_id, batch, ids[i:i + 500])
+            return
+        yield from self._stream(school_id, batch, None)
+
+    def _stream(self, school_id: str | None, batch: int,
+                learner_ids: Sequence[str] | None) -> Iterable[tuple[Evidence, str | None]]:
         q = (
             select(t.EvidenceRow, t.UserRow.external_id, t.UserRow.username)
             .join(t.UserRow, t.UserRow.id == t.EvidenceRow.learner_id)
@@ -523,8 +534,17 @@ class EvidenceRepository(_Repo):
         )
         if school_id is not None:
             q = q.where(t.UserRow.school_id == school_id)
+        if learner_ids is not None:
+            q = q.where(t.EvidenceRow.learner_id.in_(list(learner_ids)))
         for row, ext, username in self.s.execute(q.execution_options(yield_per=batch)):
             yield evidence_from_row(row), ext or username
+
+    def learner_counts(self, school_id: str | None = None) -> dict[str, int]:
+        """How many pieces of evidence each learner has (of the school, when given)."""
+        q = select(t.EvidenceRow.learner_id, func.count()).group_by(t.EvidenceRow.learner_id)
+        if school_id is not None:
+            q = q.join(t.UserRow, t.UserRow.id == t.EvidenceRow.learner_id).where(t.UserRow.school_id == school_id)
+        return {str(k): int(n) for k, n in self.s.execute(q)}
 
 
 _MASTERY_COLUMNS = tuple(getattr(t.MasteryRow, f.name) for f in dataclass_fields(MasteryRecord))

@@ -25,12 +25,13 @@ import scipy.sparse as sp
 
 from pathwise.engine.kt.data import ResponseLog
 from pathwise.engine.kt.features import COMBO_SEP, DENSE, PAIR_FACTORS, PER_SKILL, FeatureSpace, LearnerState
-from pathwise.engine.kt.optim import fit_logistic, sigmoid
+from pathwise.engine.kt.optim import RowBlocks, fit_logistic, sigmoid
 
 
 # Version of the column layout in ``FeatureSpace``; parameters fitted under another
 # layout cannot be read and must be refitted.
 LAYOUT = 2
+DESIGN_BLOCK = 50_000  # rows of the design built and kept together
 
 
 def _logit(p: float) -> float:
@@ -105,15 +106,27 @@ class LogisticKT:
         return FeatureSpace(sorted(ia), sorted(sa), extended=self.extended, item_logit=il, skill_logit=sl,
                             base_logit=_logit(mean), combos=sorted(combos) if self.extended else ())
 
-    def _design(self, log: ResponseLog, space: FeatureSpace) -> sp.csr_matrix:
-        """One sparse row per answer, each from the learner's earlier answers in ``log``.
+    def _design(self, log: ResponseLog, space: FeatureSpace) -> RowBlocks:
+        """One sparse row per answer, each from the learner's earlier answers in ``log``,
+        built and kept in blocks of ``DESIGN_BLOCK`` rows (numpy arrays, 32-bit column
+        indices), so the Python lists a row is made of never hold more than one block.
 
-        The pair products are added as one numpy block (the same formula ``row`` uses
-        online); when fitting, their factors' mean and spread are taken from ``log``."""
+        The pair products are added per block as one numpy block (the same formula ``row``
+        uses online); when fitting, their factors' mean and spread are taken from the
+        whole of ``log`` first."""
         states: dict[str, LearnerState] = {}
+        blocks: list[sp.csr_matrix] = []
         ind: list[int] = []
         vals: list[float] = []
         ptr = [0]
+
+        def close() -> None:
+            blocks.append(sp.csr_matrix((np.asarray(vals, dtype=float), np.asarray(ind, dtype=np.int32),
+                                         np.asarray(ptr, dtype=np.int64)), shape=(len(ptr) - 1, space.n_features)))
+            ind.clear()
+            vals.clear()
+            ptr[:] = [0]
+
         for s, it, sk, c, _t in log.rows():
             st = states.get(s)
             if st is None:
@@ -123,17 +136,23 @@ class LogisticKT:
             vals += v
             ptr.append(len(ind))
             st.observe(it, sk, c, space.expected(it, sk))
-        X = sp.csr_matrix((np.asarray(vals, dtype=float), np.asarray(ind, dtype=np.int64), np.asarray(ptr)),
-                          shape=(len(log), space.n_features))
+            if len(ptr) > DESIGN_BLOCK:
+                close()
+        if len(ptr) > 1 or not blocks:
+            close()
         if not space.extended or len(log) == 0:
-            return X
-        cols = {q: X[:, q].toarray().ravel() for q in PAIR_FACTORS}
+            return RowBlocks(blocks, space.n_features)
+        factors = [{q: b[:, q].toarray().ravel() for q in PAIR_FACTORS} for b in blocks]
         if space.scale is None:
-            space.scale = {q: (float(v.mean()), float(v.std()) if v.std() > 1e-9 else 1.0) for q, v in cols.items()}
-        block = np.column_stack(space.pair_block(cols))
-        pairs = sp.csr_matrix(block)
-        left = X[:, : space.off_pairs]
-        return sp.hstack([left, pairs], format="csr")
+            whole = {q: np.concatenate([f[q] for f in factors]) for q in PAIR_FACTORS}
+            space.scale = {q: (float(v.mean()), float(v.std()) if v.std() > 1e-9 else 1.0) for q, v in whole.items()}
+            del whole
+        for k, b in enumerate(blocks):  # each block replaced in turn: one block's copy at a time
+            pairs = sp.csr_matrix(np.column_stack(space.pair_block(factors[k])))
+            joined = sp.hstack([b[:, : space.off_pairs], pairs], format="csr")
+            blocks[k] = sp.csr_matrix((joined.data, joined.indices.astype(np.int32, copy=False), joined.indptr),
+                                      shape=joined.shape)
+        return RowBlocks(blocks, space.n_features)
 
     def fit(self, log: ResponseLog, progress: Callable[[float], None] | None = None) -> LogisticKT:
         if len(log) == 0:

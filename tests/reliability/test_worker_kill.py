@@ -1,0 +1,261 @@
+"""A ``pathwise worker`` killed with SIGKILL in the middle of a response-log import job, on
+SQLite and PostgreSQL: a second worker takes the job over and it finishes exactly once.
+
+The job is submitted through the services with no message for the queue; the first
+worker's start-up recovery pass (``jobs.recover`` with no grace for queued jobs) hands it
+over. The worker is killed as soon as the job's row shows it running with some progress,
+and the row, read again after the kill, must still say running, short of its total: the
+worker died mid-way. Since the import runs in one transaction, nothing of the file may be
+stored at that point. Once the dead worker's heartbeat is older than the stall time (10 s,
+the least the settings allow) a second worker starts; its own recovery pass hands the job
+to it, and the job must end ``succeeded`` on its second attempt, run by the second worker,
+with every row of the file stored once, the file's new students created once, every
+learner's mastery equal to a replay of their evidence, one ``job:succeeded`` audit row and,
+on SQLite, a database that passes its integrity check.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from pathwise.domain.evidence import Evidence, EvidenceKind, derived_evidence_id
+from pathwise.services import jobs
+from pathwise.services.access import Actor
+from pathwise.services.context import App, transaction
+from pathwise.services.evidence import record_evidence
+from tests.conftest import need
+
+from .figures import record
+from .helpers import SKILLS, Klass, build_class, is_sqlite, mastery_mismatches, sqlite_integrity
+
+ROWS = 40_000  # enough that the import is still running well after its first progress report
+NEW_STUDENTS = 10
+STALL_SECONDS = 10  # the least PATHWISE_JOB_STALL_SECONDS allows
+PATHWISE = Path(sys.executable).with_name("pathwise")
+
+
+def _response_log(known: list[str], seed: int = 29) -> tuple[bytes, list[tuple[str, str, datetime]]]:
+    """A canonical response log of ROWS answers by known and new students, some on two
+    skills; returns the file and the (student_id, item_id, timestamp) of each row."""
+    rng = random.Random(seed)
+    students = known + [f"late{i:02d}" for i in range(NEW_STUDENTS)]
+    start = datetime(2026, 2, 2, 8, 30, tzinfo=UTC)
+    rows: list[tuple[str, str, datetime]] = []
+    lines = ["student_id,item_id,skill_ids,correct,timestamp,duration_s"]
+    for i in range(ROWS):
+        student = students[(i * 7) % len(students)]
+        at = start + timedelta(seconds=5 * i)
+        item = f"q{rng.randrange(80):03d}"
+        skills = rng.choice([SKILLS[0], SKILLS[1], SKILLS[1], f"{SKILLS[0]};{SKILLS[1]}"])
+        lines.append(f"{student},{item},{skills},{int(rng.random() < 0.6)},"
+                     f"{at.isoformat().replace('+00:00', 'Z')},{rng.randint(4, 120)}")
+        rows.append((student, item, at))
+    return ("\n".join(lines) + "\n").encode(), rows
+
+
+class Worker:
+    """One ``pathwise worker --threads 1`` process; its output goes to a file of its own."""
+
+    def __init__(self, name: str, url: str, secret: str, folder: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
+        env.update(PATHWISE_DATABASE_URL=url, PATHWISE_MODE="local", PATHWISE_SECRET_KEY=secret,
+                   PATHWISE_JOB_STALL_SECONDS=str(STALL_SECONDS))
+        self.log = folder / f"worker-{name}.log"
+        with self.log.open("wb") as out:
+            # the test's own folder as working folder: no .env file of the checkout is read
+            self.proc = subprocess.Popen([str(PATHWISE), "worker", "--threads", "1"], cwd=folder, env=env,
+                                         stdout=out, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def _job(system: App, job_id: str) -> jobs.JobView:
+    with system.uow() as uow:
+        return jobs.get(uow, Actor.system("test"), job_id)
+
+
+def _worker_of(system: App, job_id: str) -> str:
+    with system.db.engine.connect() as conn:
+        return str(conn.execute(text("SELECT worker FROM jobs WHERE id = :j"), {"j": job_id}).scalar_one())
+
+
+def _school_evidence(system: App, school: str) -> tuple[int, int]:
+    """(evidence rows, distinct evidence ids) of the school's learners."""
+    with system.db.engine.connect() as conn:
+        n, distinct = conn.execute(text(
+            "SELECT COUNT(*), COUNT(DISTINCT e.id) FROM evidence e JOIN users u ON u.id = e.learner_id "
+            "WHERE u.school_id = :s"), {"s": school}).one()
+    return int(n), int(distinct)
+
+
+def _students(system: App, school: str) -> list[str]:
+    with system.db.engine.connect() as conn:
+        return [r[0] for r in conn.execute(
+            text("SELECT id FROM users WHERE school_id = :s AND role = 'student' ORDER BY id"), {"s": school})]
+
+
+def _import_writing(system: App) -> bool:
+    """Whether another connection has an open transaction that has written: on PostgreSQL,
+    one holding a write lock on ``evidence`` (taken by the import's first insert, kept to
+    its end); on SQLite, one holding the database's write lock (the import's, from its
+    first insert to its commit; a progress report or a heartbeat holds it for an instant,
+    which is why the caller asks three times in a row)."""
+    if is_sqlite(system):
+        path = system.db.engine.url.database
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return True
+            raise
+        finally:
+            probe.close()
+    with system.db.engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT COUNT(*) FROM pg_locks WHERE relation = 'evidence'::regclass AND mode = 'RowExclusiveLock' "
+            "AND granted AND pid <> pg_backend_pid() "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar_one())
+
+
+def _prior_evidence(system: App, k: Klass) -> int:
+    """Answers of two known students stored before the import, some later than the file's rows."""
+    evs = [Evidence(f"before-{sid}-{j}", sid, EvidenceKind.ANSWER, (SKILLS[j % 2],), float(j % 2),
+                    datetime(2026, 2, 2, 9, 0, tzinfo=UTC) + timedelta(hours=7 * j), item_id="warm-up")
+           for sid in k.students[:2] for j in range(4)]
+    with transaction(system) as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+    return len(evs)
+
+
+@pytest.mark.slow
+def test_a_killed_worker_s_import_is_finished_once_by_the_next_worker(app: App, tmp_path: Path) -> None:
+    need(PATHWISE.is_file(), f"the pathwise command is not installed beside {sys.executable}")
+    db = app.db.engine.dialect.name
+    url = app.settings.database_url
+    secret = secrets.token_urlsafe(32)
+    k = build_class(app, n_students=6)
+    prior = _prior_evidence(app, k)
+    base_students = len(_students(app, k.school))
+    data, rows = _response_log([sid.removeprefix("rs-") for sid in k.students])
+    expected = {derived_evidence_id(f"{k.school}:{s}", item, at) for s, item, at in rows}
+    assert len(expected) == ROWS
+
+    with transaction(app) as uow:  # no message for the queue: the first worker's recovery pass finds it
+        job_id = jobs.submit(uow, Actor.system("test"), "responses-import", params={"create_students": True},
+                             file=("late-answers.csv", data), enqueue=None, school_id=k.school).id
+    assert _job(app, job_id).status == "queued"
+
+    workers: list[Worker] = []
+    try:
+        first = Worker("first", url, secret, tmp_path)
+        workers.append(first)
+        began = time.monotonic()
+        seen: list[tuple[float, str, int, int]] = []
+        held = 0  # consecutive looks that found the import's transaction writing
+        while True:
+            view = _job(app, job_id)
+            if not seen or seen[-1][1:] != (view.message, view.done, view.total):
+                seen.append((round(time.monotonic() - began, 3), view.message, view.done, view.total))
+            assert view.status in ("queued", "running"), f"the job ended before it could be killed: {view}"
+            assert first.alive(), f"the first worker exited: {first.output()}"
+            assert time.monotonic() - began < 90, f"the import never began to write: {view}\n{first.output()}"
+            if view.status == "running" and view.done > 0:
+                held = held + 1 if _import_writing(app) else 0
+                if held >= 3:
+                    break
+            time.sleep(0.03)
+        first.kill()
+        killed_at = time.monotonic()
+        at_kill = _job(app, job_id)  # the last progress the dead worker committed
+        assert first.proc.returncode == -signal.SIGKILL
+        assert at_kill.status == "running", f"the job was not mid-way when its worker was killed: {at_kill}"
+        assert at_kill.done > 0 and at_kill.message, at_kill
+        assert at_kill.attempts == 1
+        assert f":{first.pid}:" in _worker_of(app, job_id)
+        # one transaction: nothing of the file is stored while its worker is dead
+        assert _school_evidence(app, k.school) == (prior, prior)
+        assert len(_students(app, k.school)) == base_students
+
+        # the dead worker's heartbeat goes stale; then a second worker starts and takes the job over
+        while time.monotonic() - killed_at < STALL_SECONDS + 1:
+            time.sleep(0.2)
+        assert _job(app, job_id).status == "running"  # nothing ended it meanwhile
+        second = Worker("second", url, secret, tmp_path)
+        workers.append(second)
+        restarted = time.monotonic()
+        while (view := _job(app, job_id)).active:
+            assert second.alive(), f"the second worker exited: {second.output()}"
+            assert time.monotonic() - restarted < 90, f"the job did not finish: {view}\n{second.output()}"
+            time.sleep(0.2)
+        finished_after = time.monotonic() - restarted
+    finally:
+        for w in workers:
+            w.stop()
+
+    assert view.status == "succeeded", f"{view.error}\n{second.output()}"
+    assert view.attempts == 2, view  # claimed by the first worker, then once by the second
+    assert f":{second.pid}:" in _worker_of(app, job_id)
+    assert view.result["stored"] == ROWS and view.result["duplicates"] == 0, view.result
+    assert view.result["students_created"] == NEW_STUDENTS, view.result
+
+    stored, distinct = _school_evidence(app, k.school)
+    with app.db.engine.connect() as conn:
+        imported = [r[0] for r in conn.execute(text(
+            "SELECT e.id FROM evidence e JOIN users u ON u.id = e.learner_id "
+            "WHERE u.school_id = :s AND e.source = 'import'"), {"s": k.school})]
+        twice = list(conn.execute(text(
+            "SELECT learner_id, item_id, timestamp, COUNT(*) FROM evidence GROUP BY learner_id, item_id, timestamp "
+            "HAVING COUNT(*) > 1")))
+        audit = [r[0] for r in conn.execute(
+            text("SELECT action FROM audit_log WHERE resource = :r ORDER BY id"), {"r": f"job:{job_id}"})]
+    assert stored == distinct == prior + ROWS
+    assert len(imported) == len(set(imported)) == ROWS
+    assert set(imported) == expected
+    assert twice == []
+    students = _students(app, k.school)
+    assert len(students) == base_students + NEW_STUDENTS
+    assert mastery_mismatches(app, students) == []
+    assert audit.count("job:submit") == 1 and audit.count("job:succeeded") == 1, audit
+    assert "job:failed" not in audit, audit
+    if is_sqlite(app):
+        assert sqlite_integrity(app) == "ok"
+    record("worker-kill", database=db, rows=ROWS, progress_seen=seen,
+           killed_at={"s": round(killed_at - began, 3), "message": at_kill.message, "done": at_kill.done,
+                      "total": at_kill.total},
+           finished_after_restart_s=round(finished_after, 2), seconds_of_second_run=view.result.get("seconds"))
