@@ -175,3 +175,36 @@ def test_the_command_sends_once(sqlite_school: tuple[App, WebSchool], tmp_path: 
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     bad = run_cli(system, monkeypatch, ["digest", "send", "--week", "W36"])
     assert bad.exit_code == 1 and "not a week" in bad.output
+
+
+def test_the_weekly_digest_runs_as_a_job_once_per_guardian_and_week(school: tuple[App, WebSchool],  # noqa: F811
+                                                                      tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from pathwise.services import jobs
+    from pathwise.services.queue import nightly_kinds
+
+    system, _ = school
+    outbox = tmp_path / "outbox"
+    system.settings = system.settings.model_copy(update={"mail_outbox": outbox, "smtp_host": None})
+    _with_address(system)
+    with transaction(system) as uow:
+        first = jobs.submit(uow, SYSTEM, "digest", params={"week": str(WEEK)})
+    assert jobs.run(system, first.id) == "succeeded"
+    with transaction(system) as uow:
+        done = jobs.get(uow, SYSTEM, first.id)
+    assert done.result["counts"] == {"sent": 1, "no address": 1} and done.result["week"] == "2026-W36"
+    assert done.percent == 100 and len(list(outbox.glob("*.eml"))) == 1
+    with transaction(system) as uow:
+        again = jobs.submit(uow, SYSTEM, "digest", params={"week": str(WEEK)})
+    assert jobs.run(system, again.id) == "succeeded"
+    with transaction(system) as uow:
+        assert jobs.get(uow, SYSTEM, again.id).result["counts"] == {"already sent": 1, "no address": 1}
+    assert len(list(outbox.glob("*.eml"))) == 1
+    with transaction(system) as uow, pytest.raises(Forbidden):  # a school's admin cannot mail every family
+        jobs.submit(uow, Actor(W.admin, Role.ADMIN, W.school), "digest")
+    # the schedule: the clean-up every night, the digest on the night into Saturday only
+    nights = {datetime(2026, 12, d, 3, 17): nightly_kinds(datetime(2026, 12, d, 3, 17)) for d in range(7, 14)}
+    assert [k for k in nights.values() if "digest" in k] == [("clean-up", "digest")]
+    assert [d.weekday() for d, k in nights.items() if "digest" in k] == [5]
+    assert all("clean-up" in k for k in nights.values())

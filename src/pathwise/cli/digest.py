@@ -6,13 +6,12 @@ whose digest fails stops nobody else's, and re-running sends only what was not s
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated
 
 import typer
 
-from pathwise.cli.common import err, out, progress_bar, service_call, transaction
-from pathwise.services import digest, mail
+from pathwise.cli.common import err, out, progress_bar, service_call
+from pathwise.services import digest
 from pathwise.services.access import Actor
 
 digest_app = typer.Typer(help="The weekly digest e-mail to guardians.", no_args_is_help=True)
@@ -34,30 +33,14 @@ def send_cmd(
     actor = Actor.system("cli")
     with service_call(migrate=False) as system:
         chosen = digest.parse_week(week)
-        settings = system.settings
-        sender = mail.sender_from(settings)
-        with transaction(system) as uow:
-            who = digest.recipients(uow, actor, school)
-        counts: Counter[str] = Counter()
-        failed: list[str] = []
         with progress_bar() as bar:
-            task = bar.add_task(f"digests for {chosen}", total=len(who))
-            for r in who:
-                try:
-                    with transaction(system) as uow:
-                        done = digest.send(uow, actor, r, chosen, sender, public_url=settings.public_url,
-                                           from_address=settings.smtp_from, dry_run=dry_run)
-                    counts[done.status] += 1
-                except OSError as exc:  # the mail server refused or could not be reached: nothing recorded
-                    counts["failed"] += 1
-                    failed.append(f"{r.guardian_id}: {exc.__class__.__name__}")
-                bar.advance(task)
-        where = "nowhere (dry run)" if dry_run else mail.describe(sender)
-        out.print(f"week {chosen}: {len(who)} guardians; delivery to {where}")
-        for status in ("sent", "would send", "already sent", "no address", "no children", "failed"):
-            if counts[status]:
-                out.print(f"  {status}: {counts[status]}")
-        for line in failed[:20]:
+            task = bar.add_task(f"digests for {chosen}", total=None)
+            report = digest.send_week(system, actor, chosen, school_id=school, dry_run=dry_run,
+                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+        out.print(f"week {report.week}: {report.guardians} guardians; delivery to {report.delivery}")
+        for status, n in report.counts.items():
+            out.print(f"  {status}: {n}")
+        for line in report.failed:
             err.print(f"  not sent to {line}")
-        if failed:
+        if report.failed:
             raise typer.Exit(1)

@@ -18,10 +18,12 @@ opens one transaction per guardian, so one failure stops nothing else.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pathwise.domain.clock import utcnow
@@ -30,9 +32,12 @@ from pathwise.domain.messages import IsoWeek
 from pathwise.services import family
 from pathwise.services.access import Actor, require_role
 from pathwise.services.errors import Invalid
-from pathwise.services.mail import Sender, compose
+from pathwise.services.mail import Sender, compose, describe, sender_from
 from pathwise.services.school_admin import school_time_zone
 from pathwise.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from pathwise.services.context import App
 
 MAX_LISTED = 5  # skills named per list; more are counted
 
@@ -216,3 +221,51 @@ def _html(name: str, week: IsoWeek, children: Sequence[ChildWeek], messages_link
     parts.append("<p><small>You receive this e-mail once a week because your child's school uses Pathwise."
                  "</small></p></body></html>")
     return "".join(parts)
+
+
+# -- a whole week, every guardian ---------------------------------------------------------------
+
+STATUSES = ("sent", "would send", "already sent", "no address", "no children", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class WeekReport:
+    week: str
+    guardians: int
+    delivery: str  # where the e-mails went, in words
+    counts: dict[str, int]
+    failed: tuple[str, ...]  # "guardian id: what went wrong", the first 20
+
+    def as_dict(self) -> dict[str, object]:
+        return {"week": self.week, "guardians": self.guardians, "delivery": self.delivery,
+                "counts": self.counts, "failed": list(self.failed)}
+
+
+def send_week(system: App, actor: Actor, week: IsoWeek, *, school_id: str | None = None, dry_run: bool = False,
+              progress: Callable[[int, int], None] | None = None) -> WeekReport:
+    """Every guardian's digest for ``week`` (of one school when given), once each.
+
+    Long work over the ``App``: one transaction per guardian (``transaction(system)``), so a
+    guardian whose mail fails stops nobody else's and a second run sends only what the first
+    did not. Called by ``pathwise digest send`` and by the weekly ``digest`` job."""
+    from pathwise.services.context import transaction
+
+    settings = system.settings
+    sender = sender_from(settings)
+    with transaction(system) as uow:
+        who = recipients(uow, actor, school_id)
+    counts: Counter[str] = Counter()
+    failed: list[str] = []
+    for i, r in enumerate(who):
+        try:
+            with transaction(system) as uow:
+                done = send(uow, actor, r, week, sender, public_url=settings.public_url,
+                            from_address=settings.smtp_from, dry_run=dry_run)
+            counts[done.status] += 1
+        except OSError as exc:  # the mail server refused or could not be reached: nothing recorded
+            counts["failed"] += 1
+            failed.append(f"{r.guardian_id}: {exc.__class__.__name__}")
+        if progress:
+            progress(i + 1, len(who))
+    return WeekReport(str(week), len(who), "nowhere (dry run)" if dry_run else describe(sender),
+                      {k: counts[k] for k in STATUSES if counts[k]}, tuple(failed[:20]))

@@ -142,11 +142,28 @@ def _clean_up(system: App, actor: Actor, job: JobRecord, data: tuple[str, bytes]
     return {"jobs_dropped": dropped}
 
 
+def _digest(system: App, actor: Actor, job: JobRecord, data: tuple[str, bytes] | None,
+            step: Step) -> dict[str, Any]:
+    """The weekly digest to every guardian for the week in ``params["week"]`` (default: this
+    week); once per guardian and week, so a job run again sends only what was not sent."""
+    from pathwise.services import digest
+
+    params = job.params or {}
+    week = digest.parse_week(params.get("week"))
+    report = digest.send_week(system, actor, week, school_id=params.get("school_id"),
+                              progress=lambda done, total: step(done, total, f"digests for {week}"))
+    if report.failed:
+        raise RuntimeError(f"{len(report.failed)} digest(s) not sent ({'; '.join(report.failed[:3])}); "
+                           "the others were; run the job again to send the rest")
+    return report.as_dict()
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("responses-import", "Response log import", True, _responses_import),
     Kind("refit", "Refit of the learner model, with every learner's mastery rebuilt", False, _refit),
     Kind("rebuild", "Rebuild of learners' mastery", False, _rebuild),
     Kind("clean-up", "Clean-up of finished jobs", False, _clean_up),
+    Kind("digest", "Weekly digest to guardians", False, _digest),
 )}
 SCHOOL_KINDS = ("roster-import", "responses-import")  # work on one school's data
 
@@ -155,7 +172,7 @@ def register(kind: Kind) -> None:
     """Add a kind of job whose work lives in an outer layer (the roster import reads a
     OneRoster bundle, which the standards adapters do: ``interop.jobs``)."""
     KINDS[kind.name] = kind
-SYSTEM_KINDS = ("refit", "rebuild", "clean-up")  # work on the whole database
+SYSTEM_KINDS = ("refit", "rebuild", "clean-up", "digest")  # work on the whole database
 
 
 # -- submitting and reading ------------------------------------------------------------------------

@@ -1,12 +1,16 @@
 """The job queue as the rest of Pathwise sees it: ``store.queue.Queue`` (Huey, see
 docs/decisions/0014) given what to do with a job id (``services.jobs.run``) and the
 scheduled work: every minute, hand lost jobs to the queue again (``jobs.recover``);
-every night, submit the clean-up of finished jobs.
+every night, submit the clean-up of finished jobs, and on the night into Saturday (UTC) the
+weekly digest to guardians for the week of school just over (``DIGEST_WEEKDAY``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from pathwise.domain.clock import utcnow
 
 from pathwise.services import jobs
 from pathwise.services.access import Actor
@@ -16,7 +20,16 @@ from pathwise.store.queue import Queue, describe
 if TYPE_CHECKING:
     from pathwise.services.context import App
 
-__all__ = ["JobQueue", "describe_queue", "queue_of"]
+__all__ = ["JobQueue", "describe_queue", "nightly_kinds", "queue_of"]
+
+
+DIGEST_WEEKDAY = 5  # Saturday (Monday is 0): the school week is over, the ISO week not yet
+
+
+def nightly_kinds(now: datetime) -> tuple[str, ...]:
+    """The jobs the night's schedule submits: the clean-up every night, the digest weekly
+    (sent once per guardian and week, so a second submission that week sends nothing)."""
+    return ("clean-up", "digest") if now.weekday() == DIGEST_WEEKDAY else ("clean-up",)
 
 
 def describe_queue(system: App) -> str:
@@ -29,7 +42,8 @@ class JobQueue(Queue):
 
         def nightly() -> None:
             with transaction(system) as uow:
-                jobs.submit(uow, Actor.system("schedule"), "clean-up", enqueue=self.enqueue)
+                for kind in nightly_kinds(utcnow()):
+                    jobs.submit(uow, Actor.system("schedule"), kind, enqueue=self.enqueue)
 
         super().__init__(system.settings.queue_url, system.settings.database_url,
                          run_job=lambda job_id: jobs.run(system, job_id),
