@@ -1,12 +1,14 @@
 """End to end in headless Chromium, the school administrator's journey in the pages alone:
 she checks the OneRoster sample (a dry run that stores nothing), imports it, creates a family
 account, links it to a child from the roster (the family member then sees the child), exports
-the child's record and deletes it with the confirmation step."""
+the child's record and deletes it with the confirmation step. The import runs as a
+background job; she watches its page until it is done."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pathwise.services.context import App
+from pathwise.services.queue import queue_of
 from tests.e2e.live import launch, serve, sign_in, sqlite_system
 from tests.security.web_school import WebSchool, build_school
 
@@ -25,8 +28,13 @@ GUARDIAN_PASSWORD = "plum tiger mosaic 417"
 def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSchool]]:
     with sqlite_system(tmp_path / 'e2e.db') as system:
         w = build_school(system, evidence=False)
-        with serve(system) as base:
-            yield base, system, w
+        queue = queue_of(system)  # the import runs as a background job, as under `pathwise serve`
+        assert queue.start_embedded(1), "the job worker did not start"
+        try:
+            with serve(system) as base:
+                yield base, system, w
+        finally:
+            queue.stop_embedded()
 
 
 def _sample_zip(shared_data: Path, tmp_path: Path) -> Path:
@@ -65,7 +73,9 @@ def test_admin_imports_roster_links_a_guardian_and_runs_privacy_requests(  # typ
         with system.uow() as uow:
             assert uow.users.by_username("anna.brown") is None  # the dry run stored nothing
         page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.locator("#roster-result")).to_contain_text("The roster is imported")
+        expect(page).to_have_url(re.compile(r"/jobs/[\w-]+$"))  # the import's job, watched to its end
+        expect(page.locator("[data-status='succeeded']")).to_be_visible(timeout=30_000)
+        expect(page.locator("#job-done")).to_contain_text("The roster is imported")
 
         # a family account, linked to a child the roster brought in
         nav.get_by_role("link", name="Accounts").click()

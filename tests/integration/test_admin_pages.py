@@ -79,9 +79,13 @@ def test_roster_dry_run_stores_nothing_then_import_applies_it(school: School, we
     checked = re.search(r'name="checked" value="([0-9a-f]{64})"', r.text)
     carried = re.search(r'name="bundle" value="([^"]+)"', r.text)
     assert checked and carried and base64.b64decode(carried.group(1)) == data
-    r = _job(c, _post(c, "/admin/roster/import", checked=checked.group(1), bundle=carried.group(1)))
-    assert "Roster import: roster.zip" in _text(r.text) and 'data-status="succeeded"' in r.text
-    assert "The roster is imported: 8 changes stored" in _text(r.text), _text(r.text)
+    assert 'name="filename" value="roster.zip"' in r.text  # the chosen file's name goes on to the job
+    r = _job(c, _post(c, "/admin/roster/import", checked=checked.group(1), bundle=carried.group(1),
+                      filename="../riverside-2026.zip"))
+    assert "Roster import: riverside-2026.zip" in _text(r.text) and 'data-status="succeeded"' in r.text
+    # a term, a course, a class, two people and their two places; the school is the admin's own
+    assert "The roster is imported: 7 changes stored" in _text(r.text), _text(r.text)
+    assert re.search(r"Schools 0 0 0 1", _text(r.text)), _text(r.text)
     assert {"pages.student", "pages.teacher"} <= _usernames(app, w.school)
     # an import never reaches another school
     assert "pages.student" not in _usernames(app, w.other_school)

@@ -241,3 +241,34 @@ def test_the_heartbeat_keeps_a_long_job_its_workers(app: App, monkeypatch: pytes
         gate.set()
         runner.join(10)
     assert _get(app, view.id).result.get("slow") is True
+
+
+def test_on_sqlite_progress_waits_out_the_jobs_own_write_and_the_page_still_sees_it(sqlite_app: App) -> None:
+    """A SQLite import holds the one write lock for its whole transaction: a progress report
+    then gives up at once (None), stores nothing, and the job as read in this process
+    shows the progress reported; once the lock is free the report is stored again."""
+    from sqlalchemy import text
+
+    admin, _ = _school(sqlite_app)
+    view = _submit(sqlite_app, admin, roster_zip("alder", "Alder School"))
+    now = utcnow()
+    with transaction(sqlite_app) as uow:
+        assert uow.jobs.claim(view.id, "w1", now, now - timedelta(seconds=120))
+    step = jobs.Step(sqlite_app, view.id, "w1")
+    with sqlite_app.uow() as holder:  # the job's own import, writing
+        holder.session.execute(text("UPDATE jobs SET message = message WHERE id = :i"), {"i": view.id})
+        with transaction(sqlite_app) as uow:
+            assert uow.jobs.beat(view.id, "w1", utcnow(), done=5, total=10) is None
+        step(3, 10, "storing", force=True)
+        assert not step.lost
+        assert _get(sqlite_app, view.id).message == "storing" and _get(sqlite_app, view.id).percent == 30
+        with sqlite_app.uow() as reader:
+            assert reader.jobs.get(view.id).done == 0  # nothing of it reached the database
+        holder.rollback()
+    with transaction(sqlite_app) as uow:  # the connection waits as long as before for other writers
+        assert uow.session.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+        assert uow.jobs.beat(view.id, "w1", utcnow(), done=7, total=10) is True
+    with sqlite_app.uow() as reader:
+        assert reader.jobs.get(view.id).done == 7
+    with transaction(sqlite_app) as uow:
+        assert uow.jobs.beat(view.id, "someone-else", utcnow()) is False  # not theirs

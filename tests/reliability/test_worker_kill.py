@@ -3,12 +3,14 @@ SQLite and PostgreSQL: a second worker takes the job over and it finishes exactl
 
 The job is submitted through the services with no message for the queue; the first
 worker's start-up recovery pass (``jobs.recover`` with no grace for queued jobs) hands it
-over. The worker is killed as soon as the job's row shows it running with some progress,
-and the row, read again after the kill, must still say running, short of its total: the
-worker died mid-way. Since the import runs in one transaction, nothing of the file may be
-stored at that point. Once the dead worker's heartbeat is older than the stall time (10 s,
-the least the settings allow) a second worker starts; its own recovery pass hands the job
-to it, and the job must end ``succeeded`` on its second attempt, run by the second worker,
+over. The worker is killed once the job's row shows it running with some progress and the
+import's transaction has begun to write (it holds the write lock on ``evidence`` on
+PostgreSQL, the database's write lock on SQLite), so the kill lands with rows written and
+not committed. Read again after the kill, the row must still say running, the lock must be
+gone with the process, and nothing of the file may be stored (the import is one
+transaction). Once the dead worker's heartbeat is older than the stall time (10 s, the
+least the settings allow) a second worker starts; its own recovery pass hands the job to
+it, and the job must end ``succeeded`` on its second attempt, run by the second worker,
 with every row of the file stored once, the file's new students created once, every
 learner's mastery equal to a replay of their evidence, one ``job:succeeded`` audit row and,
 on SQLite, a database that passes its integrity check.
@@ -208,7 +210,11 @@ def test_a_killed_worker_s_import_is_finished_once_by_the_next_worker(app: App, 
         assert at_kill.done > 0 and at_kill.message, at_kill
         assert at_kill.attempts == 1
         assert f":{first.pid}:" in _worker_of(app, job_id)
-        # one transaction: nothing of the file is stored while its worker is dead
+        # the dead worker's open transaction ends with it: its write lock goes, nothing of it stays
+        while _import_writing(app):
+            assert time.monotonic() - killed_at < STALL_SECONDS, "the killed worker's transaction still holds its lock"
+            time.sleep(0.1)
+        released = time.monotonic() - killed_at
         assert _school_evidence(app, k.school) == (prior, prior)
         assert len(_students(app, k.school)) == base_students
 
@@ -257,5 +263,5 @@ def test_a_killed_worker_s_import_is_finished_once_by_the_next_worker(app: App, 
         assert sqlite_integrity(app) == "ok"
     record("worker-kill", database=db, rows=ROWS, progress_seen=seen,
            killed_at={"s": round(killed_at - began, 3), "message": at_kill.message, "done": at_kill.done,
-                      "total": at_kill.total},
+                      "total": at_kill.total}, lock_released_after_s=round(released, 3),
            finished_after_restart_s=round(finished_after, 2), seconds_of_second_run=view.result.get("seconds"))

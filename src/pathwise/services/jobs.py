@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,14 @@ KEEP_FINISHED_DAYS = 30  # finished jobs (and their files) are dropped after thi
 # -- what each kind of job does ------------------------------------------------------------------
 
 
+# The progress of the jobs this process runs, as last reported. On SQLite a job's own import
+# holds the database's one write lock for its whole transaction, so its progress cannot be
+# stored until it ends (``JobRepository.beat`` gives up at once); there the worker runs inside
+# the server (``pathwise serve``), and the pages read the progress from here meanwhile.
+_LIVE: dict[str, tuple[int, int, str]] = {}
+BUSY_BACKOFF = 5.0  # seconds between tries to store progress while the database is held
+
+
 class Step:
     """What a handler reports as it goes: ``step(done, total, words)``; written at most a
     few times a second, each write also the job's heartbeat."""
@@ -61,6 +69,7 @@ class Step:
     def __init__(self, system: App, job_id: str, worker: str) -> None:
         self.system, self.job_id, self.worker = system, job_id, worker
         self._last = 0.0
+        self._quiet_until = 0.0
         self.lost = False
 
     def __call__(self, done: int, total: int, words: str = "", *, force: bool = False) -> None:
@@ -68,10 +77,17 @@ class Step:
         if not force and now - self._last < 0.5:
             return
         self._last = now
+        progress = (max(int(done), 0), max(int(total), 0), words[:500])
+        _LIVE[self.job_id] = progress
+        if now < self._quiet_until:
+            return
         with transaction(self.system) as uow:
-            if not uow.jobs.beat(self.job_id, self.worker, utcnow(), done=max(int(done), 0),
-                                 total=max(int(total), 0), message=words[:500]):
-                self.lost = True
+            kept = uow.jobs.beat(self.job_id, self.worker, utcnow(), done=progress[0], total=progress[1],
+                                 message=progress[2])
+        if kept is None:  # the database is held by this job's own write: try again in a while
+            self._quiet_until = now + BUSY_BACKOFF
+        elif kept is False:
+            self.lost = True
 
     def fraction(self, words: str) -> Callable[[float], None]:
         return lambda f: self(int(round(f * 1000)), 1000, words)
@@ -213,6 +229,9 @@ class JobView:
 
 
 def _view(job: JobRecord) -> JobView:
+    live = _LIVE.get(job.id) if job.status == RUNNING else None
+    if live is not None:  # run here and further on than the database could be told
+        job = replace(job, done=live[0], total=live[1], message=live[2])
     if job.status == SUCCEEDED:
         percent: int | None = 100
     elif job.total > 0:
@@ -372,6 +391,7 @@ def run(system: App, job_id: str, *, worker: str | None = None) -> str | None:
                 "where it runs in one transaction; the server log has the details"
     finally:
         stop.set()
+        _LIVE.pop(job_id, None)
     seconds = round(time.monotonic() - started, 3)
     with transaction(system) as uow:
         kept = uow.jobs.finish(job_id, worker, utcnow(), status=status, result={**result, "seconds": seconds},

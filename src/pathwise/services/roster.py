@@ -227,7 +227,9 @@ class _Sync:
             else:
                 if self.into_school is None:
                     self.db.rename_school(school_id, name[:200])
-                if row is None:
+                if row is None and self.into_school is not None:
+                    c.unchanged += 1  # the bundle's school is the one it is imported into: nothing new
+                elif row is None:
                     c.created += 1
                 else:
                     c.updated += 1

@@ -30,6 +30,9 @@ def masked_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+SQLITE_BUSY_MS = 30_000  # how long a SQLite statement waits for another writer
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
@@ -44,7 +47,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cur.close()
 
         return engine

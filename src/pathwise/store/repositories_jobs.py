@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from pathwise.store import tables as t
 from pathwise.store.records import JobRecord, as_record
+from pathwise.store.db import SQLITE_BUSY_MS
 from pathwise.store.repositories import _Repo
+
+BUSY_WAIT_MS = 200  # how long a heartbeat waits for SQLite's write lock
 
 ACTIVE = ("queued", "running")
 
@@ -62,13 +66,31 @@ class JobRepository(_Repo):
                     started_at=func.coalesce(J.started_at, now), error=None))
         return bool(res.rowcount)  # type: ignore[attr-defined]
 
-    def beat(self, job_id: str, worker: str, now: datetime, **values: Any) -> bool:
+    def beat(self, job_id: str, worker: str, now: datetime, **values: Any) -> bool | None:
         """Record that ``worker`` is still on the job (with any progress); False when the job
-        is no longer this worker's (taken over after a stall, or finished)."""
+        is no longer this worker's (taken over after a stall, or finished).
+
+        None when the database is busy with a write that will not end soon: on SQLite, the
+        job's own import holds the one write lock for its whole transaction, so this waits
+        a moment (``BUSY_WAIT_MS``) instead of the usual 30 s, and records nothing."""
         J = t.JobRow
-        res = self.s.execute(update(J).where(J.id == job_id, J.worker == worker, J.status == "running")
-                             .values(heartbeat_at=now, updated_at=now, **values))
-        return bool(res.rowcount)  # type: ignore[attr-defined]
+        q = update(J).where(J.id == job_id, J.worker == worker, J.status == "running") \
+            .values(heartbeat_at=now, updated_at=now, **values)
+        if self.s.get_bind().dialect.name != "sqlite":
+            return bool(self.s.execute(q).rowcount)  # type: ignore[attr-defined]
+        conn = self.s.connection()  # the wait is set, and set back, on this one connection
+        conn.execute(text(f"PRAGMA busy_timeout={BUSY_WAIT_MS}"))
+        try:
+            return bool(conn.execute(q).rowcount)
+        except OperationalError as exc:
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise
+            busy = True
+        finally:
+            conn.execute(text(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}"))
+        if busy:
+            self.s.rollback()
+        return None
 
     def finish(self, job_id: str, worker: str | None, now: datetime, **values: Any) -> bool:
         J = t.JobRow

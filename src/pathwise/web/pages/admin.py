@@ -20,6 +20,7 @@ import binascii
 import hashlib
 from datetime import UTC, datetime
 from itertools import groupby
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -152,6 +153,7 @@ def roster_check(uow: Tx, request: Request, file: Annotated[UploadFile | None, F
 def roster_import(uow: Tx, request: Request, checked: Annotated[str, Form(max_length=64)] = "",
                   bundle: Annotated[str, Form()] = "", file: Annotated[UploadFile | None, File()] = None,
                   skip_bad: Annotated[str, Form(max_length=10)] = "",
+                  filename: Annotated[str, Form(max_length=200)] = "",
                   actor: Actor = _admin("roster:import")) -> Response:
     """Apply the bundle that was checked (the same bytes: its digest must match), as a
     background job: the answer is the job's page, which follows it to the end."""
@@ -166,7 +168,8 @@ def roster_import(uow: Tx, request: Request, checked: Annotated[str, Form(max_le
     if not data or hashlib.sha256(data).hexdigest() != checked:
         return _roster_page(request, 422, problem="This is not the file that was checked: check it first, then "
                                                   "import it.")
-    name = (file.filename if file is not None and file.filename else "") or "roster.zip"
+    # the job is named after the file the admin chose (carried from the check as a field)
+    name = Path((file.filename if file is not None and file.filename else filename) or "roster.zip").name or "roster.zip"
     view = jobs.submit(uow, actor, "roster-import", params={"skip_bad": bool(skip_bad)}, file=(name, data),
                        enqueue=queue_of(system_of(request)).enqueue)
     return RedirectResponse(f"/jobs/{view.id}", status_code=303)

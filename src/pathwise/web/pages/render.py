@@ -62,7 +62,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
                    ("/teacher/messages", "Messages"), ("/experiments", "Experiments")],
     Role.GUARDIAN: [("/guardian", "My children"), ("/guardian/messages", "Messages")],
     Role.ADMIN: [("/admin", "School"), ("/admin/accounts", "Accounts"), ("/admin/roster", "Roster import"),
-                 ("/admin/frameworks", "Frameworks and items"), ("/admin/privacy", "Privacy"),
+                 ("/jobs", "Jobs"), ("/admin/frameworks", "Frameworks and items"), ("/admin/privacy", "Privacy"),
                  ("/admin/insight", "School progress"), ("/admin/wellbeing-staff", "Well-being staff"),
                  ("/admin/settings", "Settings"), ("/experiments", "Experiments")],
 }
