@@ -97,6 +97,8 @@ def configure_logging(settings: Any, stream: IO[str] | None = None) -> logging.H
     handler.setFormatter(JsonFormatter() if as_json else TextFormatter())
     root.addHandler(handler)
     root.setLevel(settings.log_level)
+    # the queue's own chatter (each periodic task, every minute) only when asked for
+    logging.getLogger("huey").setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING)
     if as_json:
         for name in _SERVER_LOGGERS:
             server = logging.getLogger(name)

@@ -36,6 +36,7 @@ def worker(
     Example: pathwise worker --threads 2
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)  # not a line a minute for the scheduler
     with service_call(migrate=True) as system:
         queue = queue_of(system)
         if queue.immediate:

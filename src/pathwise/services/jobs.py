@@ -400,6 +400,8 @@ def run(system: App, job_id: str, *, worker: str | None = None) -> str | None:
         if kept:
             uow.audit.add(job.owner_id, f"job:{status}", None, f"job:{job_id}", {"kind": job.kind,
                                                                                  "seconds": seconds})
+    log.info("job %s (%s) %s in %.1f s%s", job_id, job.kind, status, seconds, "" if kept else
+             " (another worker had taken it over: its outcome stands)")
     return status if kept else None
 
 
