@@ -61,7 +61,10 @@ def _show(view: jobs.JobView) -> None:
 
 @jobs_app.command("list")
 def list_cmd(limit: Annotated[int, typer.Option(help="How many, newest first.", min=1, max=1000)] = 20) -> None:
-    """The latest jobs, newest first."""
+    """The latest jobs, newest first, each with its state and progress.
+
+    Example: pathwise jobs list --limit 5
+    """
     with service_call() as system, transaction(system) as uow:
         for view in jobs.recent(uow, Actor.system("cli"), limit):
             _show(view)
@@ -69,7 +72,10 @@ def list_cmd(limit: Annotated[int, typer.Option(help="How many, newest first.", 
 
 @jobs_app.command("show")
 def show_cmd(job_id: Annotated[str, typer.Argument(help="The job's id.")]) -> None:
-    """One job: its state, progress, result or error."""
+    """One job: its state, progress, result or error.
+
+    Example: pathwise jobs show job_3f2a9c0d1e4b5a6f7c8d
+    """
     with service_call() as system, transaction(system) as uow:
         _show(jobs.get(uow, Actor.system("cli"), job_id))
 
