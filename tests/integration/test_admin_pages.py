@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 
 from pathwise.services.context import App
 from pathwise.web.pages import admin as admin_pages
-from tests.security.test_tenancy import roster_zip
+from tests.security.test_tenancy import ghost_enrolled, roster_zip
 from tests.security.web_client import WebClient, school, sqlite_school, sqlite_web, web  # noqa: F401
 from tests.security.web_school import PASSWORD, WebSchool
 
@@ -118,23 +116,10 @@ def test_roster_upload_problems_are_said_plainly(sqlite_school: School, sqlite_w
     assert r.status_code == 422 and "larger than" in _text(r.text) and "command line" in _text(r.text)
 
 
-def _broken_roster() -> bytes:
-    """The tests' bundle with an enrollment naming a user nobody sent."""
-    src = zipfile.ZipFile(io.BytesIO(roster_zip("broken", "Riverside Primary")))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name in src.namelist():
-            body = src.read(name).decode()
-            if name == "enrollments.csv":
-                body = body.rstrip("\n") + "\nenr-x,active,2026-09-01T00:00:00Z,cls-1,org-1,usr-ghost,student,false,,\n"
-            zf.writestr(name, body)
-    return out.getvalue()
-
-
 def test_roster_errors_are_listed_by_file_row_and_field(sqlite_school: School, sqlite_web: Clients) -> None:  # noqa: F811
     app, w = sqlite_school
     c = _admin(sqlite_web)
-    r = _check(c, _broken_roster())
+    r = _check(c, ghost_enrolled(roster_zip("broken", "Riverside Primary")))
     assert r.status_code == 200
     text = _text(r.text)
     assert "as it is, nothing would be imported" in text

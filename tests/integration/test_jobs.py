@@ -8,10 +8,8 @@ kept; re-running an import stores nothing twice.
 
 from __future__ import annotations
 
-import io
 import threading
 import time
-import zipfile
 from datetime import timedelta
 
 import pytest
@@ -26,7 +24,7 @@ from pathwise.interop.jobs import register_kinds
 from pathwise.services.errors import Forbidden, Invalid, NotFound
 from pathwise.services.queue import queue_of
 from pathwise.store import tables as t
-from tests.security.test_tenancy import roster_zip
+from tests.security.test_tenancy import ghost_enrolled, roster_zip
 
 register_kinds()
 
@@ -90,22 +88,10 @@ def test_a_job_not_committed_is_never_handed_to_the_queue(app: App) -> None:
         assert uow.jobs.recent(everywhere=True) == []
 
 
-def _broken(data: bytes) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name in src.namelist():
-            body = src.read(name).decode()
-            if name == "enrollments.csv":
-                body = body.rstrip("\n") + "\nenr-x,active,2026-09-01T00:00:00Z,cls-1,org-1,usr-ghost,student,false,,\n"
-            zf.writestr(name, body)
-    return out.getvalue()
-
-
 def test_a_bad_bundle_fails_the_job_with_its_problems_and_keeps_nothing(app: App) -> None:
     admin, _ = _school(app)
     before = _users(app)
-    view = _submit(app, admin, _broken(roster_zip("alder", "Alder School")))
+    view = _submit(app, admin, ghost_enrolled(roster_zip("alder", "Alder School")))
     assert jobs.run(app, view.id) == "failed"
     failed = _get(app, view.id)
     assert failed.status == "failed" and "nothing was imported" in (failed.error or "")

@@ -1,20 +1,31 @@
 """What the reliability tests share: a small class to write into, and the checks that the
 store still agrees with itself after concurrent writers, a killed import or a database
 crash (every learner's mastery equals a replay of their stored evidence; counts that
-must match do)."""
+must match do), a response log to import, and a ``pathwise worker`` process."""
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 
 from pathwise.domain.framework import Framework, Skill, Unit
 from pathwise.domain.people import Role, School, Section, User
+from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.services import mastery
-from pathwise.services.context import App
+from pathwise.services.access import Actor
+from pathwise.services.context import App, transaction
+from pathwise.services.evidence import record_evidence
 
 SKILLS = ("num.place", "num.round")
+PATHWISE = Path(sys.executable).with_name("pathwise")
 
 
 @dataclass
@@ -91,3 +102,67 @@ def sqlite_integrity(system: App) -> str:
 
 def is_sqlite(system: App) -> bool:
     return system.db.engine.dialect.name == "sqlite"
+
+
+def response_log(known: list[str], rows: int, new: list[str], *, seed: int, start: datetime,
+                 step_s: int) -> tuple[str, list[tuple[str, str, datetime]]]:
+    """A canonical response log of ``rows`` answers by ``known`` and ``new`` students in
+    turn, some on both skills, ``step_s`` seconds apart from ``start``; returns the text and
+    the (student_id, item_id, timestamp) of each row."""
+    rng = random.Random(seed)
+    students = known + new
+    out: list[tuple[str, str, datetime]] = []
+    lines = ["student_id,item_id,skill_ids,correct,timestamp,duration_s"]
+    for i in range(rows):
+        student = students[i % len(students)]
+        skills = rng.choice([SKILLS[0], SKILLS[1], SKILLS[0], SKILLS[1], ";".join(SKILLS)])
+        at = start + timedelta(seconds=step_s * i)
+        item = f"item-{rng.randrange(60):02d}"
+        lines.append(f"{student},{item},{skills},{rng.randint(0, 1)},{at.isoformat().replace('+00:00', 'Z')},"
+                     f"{rng.randint(5, 90)}")
+        out.append((student, item, at))
+    return "\n".join(lines) + "\n", out
+
+
+def prior_evidence(system: App, k: Klass, prefix: str, start: datetime) -> int:
+    """A few answers of two known students stored before an import, some later than its rows."""
+    evs = [Evidence(f"{prefix}-{sid}-{j}", sid, EvidenceKind.ANSWER, (SKILLS[j % 2],), float(j % 3 != 0),
+                    start + timedelta(hours=5 * j), item_id=f"{prefix}-q")
+           for sid in k.students[:2] for j in range(5)]
+    with transaction(system) as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+    return len(evs)
+
+
+class Worker:
+    """One ``pathwise worker --threads 1`` process with ``env``; its output goes to a file.
+    The test's own folder is its working folder, so no .env file of the checkout is read."""
+
+    def __init__(self, name: str, env: dict[str, str], folder: Path) -> None:
+        self.log = folder / f"worker-{name}.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen([str(PATHWISE), "worker", "--threads", "1"], cwd=folder, env=env,
+                                         stdout=out, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)

@@ -19,48 +19,24 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from pathwise.domain.evidence import Evidence, EvidenceKind, derived_evidence_id
+from pathwise.domain.evidence import derived_evidence_id
 from pathwise.domain.people import School
-from pathwise.services.access import Actor
-from pathwise.services.context import App, transaction
-from pathwise.services.evidence import record_evidence
+from pathwise.services.context import App
 from pathwise.services.responses import BATCH
 
 from .figures import record
-from .helpers import SKILLS, Klass, build_class, is_sqlite, mastery_mismatches, sqlite_integrity
+from .helpers import PATHWISE, build_class, is_sqlite, mastery_mismatches, prior_evidence, response_log, sqlite_integrity
 
 ROWS = 12_000  # more than two of the importer's batches
 NEW_STUDENTS = 8
 KILLS = {"sqlite": 12, "postgresql": 8}
-PATHWISE = Path(sys.executable).parent / "pathwise"
-
-
-def _write_csv(path: Path, known: list[str], seed: int = 11) -> list[tuple[str, str, datetime]]:
-    """The canonical response log: ROWS answers of known and new students, a few with two
-    skills; returns (student_id, item_id, timestamp) of each row."""
-    rng = random.Random(seed)
-    students = known + [f"newkid{i:02d}" for i in range(NEW_STUDENTS)]
-    t0 = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
-    rows: list[tuple[str, str, datetime]] = []
-    lines = ["student_id,item_id,skill_ids,correct,timestamp,duration_s"]
-    for i in range(ROWS):
-        student = students[i % len(students)]
-        skills = rng.choice([SKILLS[0], SKILLS[1], SKILLS[0], SKILLS[1], ";".join(SKILLS)])
-        at = t0 + timedelta(seconds=7 * i)
-        item = f"item-{rng.randrange(60):02d}"
-        lines.append(f"{student},{item},{skills},{rng.randint(0, 1)},{at.isoformat().replace('+00:00', 'Z')},"
-                     f"{rng.randint(5, 90)}")
-        rows.append((student, item, at))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return rows
 
 
 def _run(url: str, csv: Path, school: str, cwd: Path, kill_after: float | None = None) -> tuple[int, float, str]:
@@ -91,26 +67,18 @@ def _state(system: App, school: str) -> tuple[int, int, int, list[str]]:
     return int(n), int(distinct), len(students), students
 
 
-def _prior_evidence(system: App, k: Klass) -> int:
-    """A few answers of two known students before the import, some later than the file's."""
-    evs = [Evidence(f"prior-{sid}-{j}", sid, EvidenceKind.ANSWER, (SKILLS[j % 2],), float(j % 3 != 0),
-                    datetime(2026, 1, 12, 9, 0, tzinfo=UTC) + timedelta(hours=5 * j), item_id="prior-q")
-           for sid in k.students[:2] for j in range(5)]
-    with transaction(system) as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-    return len(evs)
-
-
 @pytest.mark.slow
 def test_a_killed_import_leaves_nothing_or_everything_and_a_rerun_completes_it(app: App, tmp_path: Path) -> None:
     assert PATHWISE.is_file(), f"{PATHWISE} is missing: install the project into the environment"
     db = app.db.engine.dialect.name
     url = app.settings.database_url
     k = build_class(app, n_students=4)
-    prior = _prior_evidence(app, k)
+    prior = prior_evidence(app, k, "prior", datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
     known = [sid.removeprefix("rs-") for sid in k.students]
     csv = tmp_path / "responses.csv"
-    rows = _write_csv(csv, known)
+    text_, rows = response_log(known, ROWS, [f"newkid{i:02d}" for i in range(NEW_STUDENTS)], seed=11,
+                               start=datetime(2026, 1, 12, 8, 0, tzinfo=UTC), step_s=7)
+    csv.write_text(text_, encoding="utf-8")
     expected = {derived_evidence_id(f"{k.school}:{s}", item, at) for s, item, at in rows}
     assert len(expected) == ROWS
 

@@ -32,10 +32,10 @@ from pathwise.services.access import Actor
 from pathwise.config import Mode, Settings
 from pathwise.services.context import App, transaction
 from tests.conftest import need
+from tests.reliability.helpers import PATHWISE, Worker
 from tests.security.test_tenancy import roster_zip
 from tests.security.web_school import PASSWORD, WebSchool, build_school
 
-PATHWISE = Path(sys.executable).with_name("pathwise")
 MAX_FAILURES = 3  # free failed sign-ins per (username, address) in both servers
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -89,22 +89,6 @@ class Server:
 
     def client(self, **kw: object) -> httpx.Client:
         return httpx.Client(base_url=self.base, timeout=30, follow_redirects=False, **kw)  # type: ignore[arg-type]
-
-
-class Worker:
-    """One ``pathwise worker`` process with a server's settings; its output goes to a file."""
-
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.log = folder / "worker.log"
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen([str(PATHWISE), "worker", "--threads", "1"], cwd=folder, env=env,
-                                         stdout=out, stderr=subprocess.STDOUT)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
-
-    def stop(self) -> None:
-        Server.stop(self)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -215,7 +199,7 @@ def test_one_user_across_two_processes(two_servers: tuple[Server, Server, WebSch
                            files={"file": ("roster.zip", roster_zip("twoproc", "Riverside Primary"), "application/zip")})
         assert submitted.status_code == 202 and submitted.json()["status"] == "queued", submitted.text
         where = submitted.headers["location"]
-        worker = Worker(a_server.env, a_server.log.parent)
+        worker = Worker("jobs", a_server.env, a_server.log.parent)
         try:
             deadline = time.monotonic() + 45
             while (job := b.get(where, headers=as_admin).json())["status"] in ("queued", "running"):

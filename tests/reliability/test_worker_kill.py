@@ -19,89 +19,38 @@ on SQLite, a database that passes its integrity check.
 from __future__ import annotations
 
 import os
-import random
 import secrets
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from pathwise.domain.evidence import Evidence, EvidenceKind, derived_evidence_id
+from pathwise.domain.evidence import derived_evidence_id
 from pathwise.services import jobs
 from pathwise.services.access import Actor
 from pathwise.services.context import App, transaction
-from pathwise.services.evidence import record_evidence
 from tests.conftest import need
 
 from .figures import record
-from .helpers import SKILLS, Klass, build_class, is_sqlite, mastery_mismatches, sqlite_integrity
+from .helpers import (PATHWISE, Worker, build_class, is_sqlite, mastery_mismatches, prior_evidence,
+                      response_log, sqlite_integrity)
 
 ROWS = 40_000  # enough that the import is still running well after its first progress report
 NEW_STUDENTS = 10
 STALL_SECONDS = 10  # the least PATHWISE_JOB_STALL_SECONDS allows
-PATHWISE = Path(sys.executable).with_name("pathwise")
 
 
-def _response_log(known: list[str], seed: int = 29) -> tuple[bytes, list[tuple[str, str, datetime]]]:
-    """A canonical response log of ROWS answers by known and new students, some on two
-    skills; returns the file and the (student_id, item_id, timestamp) of each row."""
-    rng = random.Random(seed)
-    students = known + [f"late{i:02d}" for i in range(NEW_STUDENTS)]
-    start = datetime(2026, 2, 2, 8, 30, tzinfo=UTC)
-    rows: list[tuple[str, str, datetime]] = []
-    lines = ["student_id,item_id,skill_ids,correct,timestamp,duration_s"]
-    for i in range(ROWS):
-        student = students[(i * 7) % len(students)]
-        at = start + timedelta(seconds=5 * i)
-        item = f"q{rng.randrange(80):03d}"
-        skills = rng.choice([SKILLS[0], SKILLS[1], SKILLS[1], f"{SKILLS[0]};{SKILLS[1]}"])
-        lines.append(f"{student},{item},{skills},{int(rng.random() < 0.6)},"
-                     f"{at.isoformat().replace('+00:00', 'Z')},{rng.randint(4, 120)}")
-        rows.append((student, item, at))
-    return ("\n".join(lines) + "\n").encode(), rows
-
-
-class Worker:
-    """One ``pathwise worker --threads 1`` process; its output goes to a file of its own."""
-
-    def __init__(self, name: str, url: str, secret: str, folder: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
-        env.update(PATHWISE_DATABASE_URL=url, PATHWISE_MODE="local", PATHWISE_SECRET_KEY=secret,
-                   PATHWISE_JOB_STALL_SECONDS=str(STALL_SECONDS))
-        self.log = folder / f"worker-{name}.log"
-        with self.log.open("wb") as out:
-            # the test's own folder as working folder: no .env file of the checkout is read
-            self.proc = subprocess.Popen([str(PATHWISE), "worker", "--threads", "1"], cwd=folder, env=env,
-                                         stdout=out, stderr=subprocess.STDOUT)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
-
-    def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+def _env(url: str, secret: str) -> dict[str, str]:
+    """A worker's settings: this database, a stall time short enough to wait out, nothing else."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
+    env.update(PATHWISE_DATABASE_URL=url, PATHWISE_MODE="local", PATHWISE_SECRET_KEY=secret,
+               PATHWISE_JOB_STALL_SECONDS=str(STALL_SECONDS))
+    return env
 
 
 def _job(system: App, job_id: str) -> jobs.JobView:
@@ -155,16 +104,6 @@ def _import_writing(system: App) -> bool:
             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar_one())
 
 
-def _prior_evidence(system: App, k: Klass) -> int:
-    """Answers of two known students stored before the import, some later than the file's rows."""
-    evs = [Evidence(f"before-{sid}-{j}", sid, EvidenceKind.ANSWER, (SKILLS[j % 2],), float(j % 2),
-                    datetime(2026, 2, 2, 9, 0, tzinfo=UTC) + timedelta(hours=7 * j), item_id="warm-up")
-           for sid in k.students[:2] for j in range(4)]
-    with transaction(system) as uow:
-        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
-    return len(evs)
-
-
 @pytest.mark.slow
 def test_a_killed_worker_s_import_is_finished_once_by_the_next_worker(app: App, tmp_path: Path) -> None:
     need(PATHWISE.is_file(), f"the pathwise command is not installed beside {sys.executable}")
@@ -172,9 +111,12 @@ def test_a_killed_worker_s_import_is_finished_once_by_the_next_worker(app: App, 
     url = app.settings.database_url
     secret = secrets.token_urlsafe(32)
     k = build_class(app, n_students=6)
-    prior = _prior_evidence(app, k)
+    prior = prior_evidence(app, k, "before", datetime(2026, 2, 2, 9, 0, tzinfo=UTC))
     base_students = len(_students(app, k.school))
-    data, rows = _response_log([sid.removeprefix("rs-") for sid in k.students])
+    text_, rows = response_log([sid.removeprefix("rs-") for sid in k.students], ROWS,
+                               [f"late{i:02d}" for i in range(NEW_STUDENTS)], seed=29,
+                               start=datetime(2026, 2, 2, 8, 30, tzinfo=UTC), step_s=5)
+    data = text_.encode()
     expected = {derived_evidence_id(f"{k.school}:{s}", item, at) for s, item, at in rows}
     assert len(expected) == ROWS
 
@@ -185,7 +127,7 @@ def test_a_killed_worker_s_import_is_finished_once_by_the_next_worker(app: App, 
 
     workers: list[Worker] = []
     try:
-        first = Worker("first", url, secret, tmp_path)
+        first = Worker("first", _env(url, secret), tmp_path)
         workers.append(first)
         began = time.monotonic()
         seen: list[tuple[float, str, int, int]] = []
@@ -222,7 +164,7 @@ def test_a_killed_worker_s_import_is_finished_once_by_the_next_worker(app: App, 
         while time.monotonic() - killed_at < STALL_SECONDS + 1:
             time.sleep(0.2)
         assert _job(app, job_id).status == "running"  # nothing ended it meanwhile
-        second = Worker("second", url, secret, tmp_path)
+        second = Worker("second", _env(url, secret), tmp_path)
         workers.append(second)
         restarted = time.monotonic()
         while (view := _job(app, job_id)).active:

@@ -78,6 +78,19 @@ def roster_zip(prefix: str, school_name: str) -> bytes:
     return buf.getvalue()
 
 
+def ghost_enrolled(data: bytes) -> bytes:
+    """``data`` (a bundle from ``roster_zip``) with an enrollment naming a user nobody sent."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in src.namelist():
+            body = src.read(name).decode()
+            if name == "enrollments.csv":
+                body = body.rstrip("\n") + "\nenr-x,active,2026-09-01T00:00:00Z,cls-1,org-1,usr-ghost,student,false,,\n"
+            zf.writestr(name, body)
+    return out.getvalue()
+
+
 def case_package(add_title: str) -> bytes:
     """A CASE package whose document identifier stays the same; only frac.add's title varies."""
     items = [("it-equiv", "frac.equiv", "Equivalent fractions"), ("it-add", "frac.add", add_title)]
