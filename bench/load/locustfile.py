@@ -38,6 +38,7 @@ import json
 import random
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -121,6 +122,7 @@ def _measure(environment: Environment) -> None:
     gevent.sleep(opts.pw_warmup)
     environment.stats.reset_all()
     Run.window["start"] = time.time()
+    Path(opts.pw_out + ".window").write_text(str(Run.window["start"]))  # tells run.py --profile to start
     gevent.sleep(opts.pw_measure)
     Run.window["end"] = time.time()
     Run.summary = _stats(environment)

@@ -310,7 +310,8 @@ class Server:
         unhandled = sum(1 for ln in lines if "Exception in ASGI application" in ln)
         told: dict[str, int] = {}
         for ln in lines:
-            skip = ln.startswith((" ", "\t", "INFO:", "Traceback", "During handling", "The above "))
+            skip = ln.startswith((" ", "\t", "INFO:", "Traceback", "During handling", "The above ")) \
+                or " INFO " in ln[:40] or '"level": "INFO"' in ln  # a slow request's access line is INFO too
             if skip or not ln.strip() or "Exception in ASGI application" in ln:
                 continue
             told[ln[:300]] = told.get(ln[:300], 0) + 1
@@ -405,6 +406,33 @@ class CpuSampler:
         return out
 
 
+# -- profiling ------------------------------------------------------------------------------------
+
+
+class Profiler(threading.Thread):
+    """With ``--profile``: py-spy samples the server's processes (all workers) for the
+    measured window, which starts when locust writes ``marker``. Writes collapsed stacks
+    (one line per stack with its sample count) to ``out``; bench/load/profile_summary.py
+    reads them."""
+
+    def __init__(self, server: Server, marker: Path, seconds: float, out: Path) -> None:
+        super().__init__(daemon=True)
+        self.server, self.marker, self.seconds, self.out = server, marker, seconds, out
+        self.start()
+
+    def run(self) -> None:
+        while not self.marker.exists():
+            if self.server.proc.poll() is not None:
+                return
+            time.sleep(0.2)
+        rc = subprocess.run([str(BIN / "py-spy"), "record", "--pid", str(self.server.proc.pid), "--subprocesses",
+                             "--format", "raw", "--rate", "100", "--gil", "--duration", str(int(self.seconds)),
+                             "--nonblocking", "--output", str(self.out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT).returncode
+        if rc:
+            say(f"py-spy exited with {rc}: no profile for this step")
+
+
 # -- one step -------------------------------------------------------------------------------------
 
 
@@ -428,6 +456,8 @@ def run_step(n: int, args: argparse.Namespace, db: Database, server: Server, key
         proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         sampler = CpuSampler(server, proc.pid, db.name)
         sampler.start()
+        profiler = Profiler(server, Path(str(out_path) + ".window"), args.time, workdir / f"profile-{tag}.txt") \
+            if args.profile else None
         try:
             proc.wait(timeout=safety + 180)
         except BaseException:  # past every limit, or interrupted: locust goes too
@@ -437,6 +467,8 @@ def run_step(n: int, args: argparse.Namespace, db: Database, server: Server, key
                 raise
         finally:
             sampler.stop()
+            if profiler is not None:
+                profiler.join()
     if not out_path.exists():
         raise RuntimeError(f"locust wrote no summary (exit {proc.returncode}): see {workdir / f'locust-{tag}.log'}")
     res = json.loads(out_path.read_text())
@@ -478,7 +510,8 @@ def run_step(n: int, args: argparse.Namespace, db: Database, server: Server, key
         "lost_ids": lost[:20], "stored_not_acknowledged": len(stored_now - acked),
         "unscored_answers": res["unscored_answers"], "right_answers_judged_wrong": res["right_answers_judged_wrong"],
         "server_errors": unhandled, "server_log": dict(sorted(told.items(), key=lambda kv: -kv[1])[:20]),
-        "cpu": cpu, "load_avg_1m_before": round(load0, 2), "load_avg_1m_after": round(os.getloadavg()[0], 2),
+        "cpu": cpu, "profile": str(profiler.out) if profiler is not None and profiler.out.exists() else None,
+        "load_avg_1m_before": round(load0, 2), "load_avg_1m_after": round(os.getloadavg()[0], 2),
         "passed": not reasons, "why_not": reasons,
     }
 
@@ -547,6 +580,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="Administrative URL of the PostgreSQL server (a database is created there, then dropped).")
     ap.add_argument("--out", type=Path, help="Also write the JSON result here.")
     ap.add_argument("--keep", action="store_true", help="Keep the temporary folder (logs, CSV, SQLite file).")
+    ap.add_argument("--profile", action="store_true",
+                    help="Sample the server with py-spy during each window (kept in the working folder; "
+                         "read with bench/load/profile_summary.py).")
     args = ap.parse_args(argv)
     # Ctrl-C or a plain kill still stops the server and drops the database (see finally)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -610,6 +646,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{best if best is not None else 'none of the steps'}"
                 + (f" (the next step, {hi}, did not pass)" if hi is not None else " (the largest step tried)"))
         if any(not r["passed"] for r in results) and not args.find_max:
+            keep = True
+        if args.profile:
             keep = True
         if any(r["server_errors"] or r["server_log"] or r["answers_lost"] or r["exceptions"] for r in results):
             keep = True

@@ -31,9 +31,12 @@ items:
 
 # The pinned counts (the same on SQLite and PostgreSQL). A change that makes one of these
 # hot paths cheaper lowers its pin; one that makes it dearer must say why here.
-ANSWER = 35  # check the answer, store it and its evidence, fold it into mastery and the review schedule
-# (+5: the strengths-and-needs projection follows mastery: the learner's skills and prerequisites,
-# their mastery rows, and the lists replaced; services/strengths.py)
+ANSWER = 30  # check the answer, store it and its evidence, fold it into mastery and the review schedule
+# (the strengths-and-needs projection follows mastery: the learner's skills and prerequisites and the
+# stored lists, with a delete and an insert more only when the lists change; services/strengths.py.
+# The learner and their mastery numbers are read once per transaction: store.repositories.transaction_memo)
+NEXT_ITEM = 9  # the session, the learner, the open item, the items shown, the candidates, recent ones,
+# the meter, and the new item stored (the item shown from what was chosen, not read again)
 WHATS_NEXT = 12  # (+1: the learner's active goals, now records of their own; services/goals.py)
 LEARNER_PAGE = 14  # one more since a teacher's standing overrides are shown with their reasons
 PATH_PAGE = 12  # (+1: active goals) the skill map, reviews and What's next from one reading of the learner's numbers
@@ -100,6 +103,24 @@ def test_recording_an_answer_costs_the_same_whatever_the_history(world) -> None:
     a, b = _answer_count(app, short), _answer_count(app, long_)
     assert a == b, (a, b)
     assert a == ANSWER, a
+
+
+def test_taking_the_next_item_costs_the_same_whatever_the_history(world) -> None:  # type: ignore[no-untyped-def]
+    app, _t, short, long_ = world
+    seen = []
+    for learner in (short, long_):
+        me = Actor(learner, Role.STUDENT, "sch1")
+        with app.uow() as uow:
+            s = practice.start_session(uow, me, learner, "frac.add", now=T0 + timedelta(days=1))
+            uow.commit()
+        with counting(app) as stmts, app.uow() as uow:
+            item = practice.next_item(uow, me, s.id, now=T0 + timedelta(days=1))
+            uow.commit()
+        assert item is not None and item.attempts == 0 and item.last is None
+        with app.uow() as uow:  # what was shown is what a later read shows
+            assert practice.current_item(uow, me, s.id) == item
+        seen.append(len(stmts))
+    assert seen == [NEXT_ITEM] * 2, seen
 
 
 def test_whats_next_and_the_learner_page_cost_the_same_whatever_the_history(world) -> None:  # type: ignore[no-untyped-def]

@@ -46,8 +46,10 @@ def test_range_is_ordered_and_more_work_is_never_sooner(weeks: list[int], n_left
     f = forecast(work, history(weeks), TODAY, settings=FAST)
     more = forecast([*work, SkillWork("extra", 0, False)], history(weeks), TODAY, settings=FAST)
     if f.has_date:
-        assert f.early is not None and f.late is not None and f.likely is not None
-        assert TODAY <= f.early <= f.likely <= f.late
+        assert f.early is not None and f.likely is not None
+        assert TODAY <= f.early <= f.likely <= (TODAY + timedelta(days=FAST.horizon_days))
+        # a range whose late end falls past the horizon is left open ("it could take much longer")
+        assert f.late is None or f.likely <= f.late
         assert f.boosted is not None and f.boosted <= f.likely
         if more.has_date:
             assert more.likely is not None and more.likely >= f.likely

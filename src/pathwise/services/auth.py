@@ -292,15 +292,15 @@ def resolve_session(uow: UnitOfWork, settings: Settings, cookie: str | None,
         return None
     now = now or utcnow()
     key = secret_digest(cookie)
-    row = uow.web_sessions.get(key)
-    if row is None or row.revoked_at is not None:
+    found = uow.web_sessions.with_user(key)
+    if found is None or found[0].revoked_at is not None:
         return None
+    row, user = found
     idle_end = row.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     absolute_end = row.created_at + timedelta(hours=settings.session_absolute_hours)
     if now >= idle_end or now >= absolute_end:
         uow.web_sessions.revoke(key, now)
         return None
-    user = uow.users.get(row.user_id)
     if user is None or not user.active:
         uow.web_sessions.revoke(key, now)
         return None
@@ -387,10 +387,10 @@ def resolve_token(uow: UnitOfWork, token: str | None, now: datetime | None = Non
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     now = now or utcnow()
-    row = uow.tokens.by_hash(secret_digest(token))
-    if row is None or row.revoked_at is not None or now >= row.expires_at:
+    found = uow.tokens.with_user(secret_digest(token))
+    if found is None or found[0].revoked_at is not None or now >= found[0].expires_at:
         return None
-    user = uow.users.get(row.user_id)
+    row, user = found
     if user is None or not user.active:
         if user is not None:
             revoke_all_access(uow, user.id, now)

@@ -126,7 +126,7 @@ def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidenc
     uow.flush()
     from pathwise.services import strengths  # the strengths-and-needs projection follows mastery
 
-    strengths.refresh(uow, by_learner)
+    strengths.refresh(uow, by_learner, compare=True)
 
 
 def replay(tracker: Tracker, evidence: Iterable[Evidence]) -> dict[str, dict[str, Any]]:

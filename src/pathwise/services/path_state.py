@@ -118,8 +118,9 @@ class Ctx:
     """One learner's path context: the framework, the mastery numbers, the path state."""
 
     def __init__(self, learner_id: str, framework: Framework, graph: SkillGraph, titles: dict[str, str],
-                 numbers: Numbers, state: PathState, opened: frozenset[str]) -> None:
+                 numbers: Numbers, state: PathState, opened: frozenset[str], learner_stored: bool = False) -> None:
         self.learner_id = learner_id
+        self.learner_stored = learner_stored  # the learner's path row exists (an update, not an insert)
         self.framework = framework
         self.graph = graph
         self.titles = titles
@@ -229,7 +230,8 @@ def load_context(uow: UnitOfWork, cfg: PathSettings, learner_id: str, content: C
     numbers = Numbers({r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}, {r[0]: r[3] for r in rows},
                       {r[0]: r[4] for r in rows})
     state = PathState(skills, learner, learner_dirty=lr is None)
-    ctx = Ctx(learner_id, content.framework, content.graph, content.titles, numbers, state, opened)
+    ctx = Ctx(learner_id, content.framework, content.graph, content.titles, numbers, state, opened,
+              learner_stored=lr is not None)
 
     def evidence_since(at: datetime | None) -> list[tuple[tuple[str, ...], float, datetime]]:
         return paths.evidence_since(learner_id, at)
@@ -249,8 +251,10 @@ def persist(uow: UnitOfWork, ctx: Ctx, now: datetime) -> None:
         state.dirty.clear()
     if state.learner_dirty:
         lr = state.learner
-        uow.paths.save_path_learner(ctx.learner_id, lr.synced_at, lr.last_check_at, lr.newly_mastered, now)
+        uow.paths.save_path_learner(ctx.learner_id, lr.synced_at, lr.last_check_at, lr.newly_mastered, now,
+                                    stored=ctx.learner_stored)
         state.learner_dirty = False
+        ctx.learner_stored = True
 
 
 def sync_schedules(uow: UnitOfWork, learners: Mapping[str, datetime]) -> int:

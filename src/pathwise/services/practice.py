@@ -222,7 +222,7 @@ def next_item(uow: UnitOfWork, actor: Actor, session_id: str, *, skip: bool = Fa
                        position=len(used) + 1, shown_at=now, params=params, choices=tuple(choices))
     uow.practice.add_presentation(new)
     uow.flush()
-    return presented(uow, new, sess)
+    return presented(uow, new, sess, replace(inst, choices=tuple(choices)) if choices else inst)
 
 
 def finish_session(uow: UnitOfWork, actor: Actor, session_id: str, *, now: datetime | None = None) -> Summary:

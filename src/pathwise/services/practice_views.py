@@ -21,7 +21,7 @@ from pathwise.domain.practice import PracticeResponse, PracticeSession, Presenta
 from pathwise.services.access import Actor, require_own_work
 from pathwise.services.errors import NotFound
 from pathwise.domain.mastery_states import State, state_of
-from pathwise.services.mastery import DEFAULT_THRESHOLD, thresholds
+from pathwise.services.mastery import DEFAULT_THRESHOLD
 from pathwise.store.uow import UnitOfWork
 
 SESSION_LENGTH = 8  # items in a practice session before the summary is offered
@@ -266,21 +266,20 @@ def meter(uow: UnitOfWork, learner_id: str, skill_code: str, start: Mapping[str,
     ``start`` is a session's ``start_mastery``: the estimate when it began (None there: not
     started yet). Without it the meter starts now."""
     p, n = uow.practice.skill_mastery(learner_id, skill_code) or (0.0, 0)
-    titles = uow.frameworks.skill_titles([skill_code], learner_id=learner_id)
-    th = thresholds(uow, [skill_code], learner_id=learner_id).get(skill_code, DEFAULT_THRESHOLD)
-    return Meter(skill_code, titles.get(skill_code, skill_code), p, th, _start_p(start, skill_code, p, n), n)
+    title, th = uow.learner_model.titles_and_thresholds([skill_code], learner_id=learner_id).get(
+        skill_code, (skill_code, DEFAULT_THRESHOLD))
+    return Meter(skill_code, title, p, th, _start_p(start, skill_code, p, n), n)
 
 
 def meters(uow: UnitOfWork, learner_id: str, skill_codes: Iterable[str]) -> list[Meter]:
-    """The meters (starting now) of the known skills among ``skill_codes``, by title: three
+    """The meters (starting now) of the known skills among ``skill_codes``, by title: two
     queries however many skills."""
-    titles = uow.frameworks.skill_titles(skill_codes, learner_id=learner_id)
-    stored = uow.practice.skills_mastery(learner_id, titles)
-    ths = thresholds(uow, titles, learner_id=learner_id)
+    known = uow.learner_model.titles_and_thresholds(skill_codes, learner_id=learner_id)
+    stored = uow.practice.skills_mastery(learner_id, known)
     out = []
-    for code, title in titles.items():
+    for code, (title, th) in known.items():
         p, n = stored.get(code, (0.0, 0))
-        out.append(Meter(code, title, p, ths.get(code, DEFAULT_THRESHOLD), _start_p(None, code, p, n), n))
+        out.append(Meter(code, title, p, th, _start_p(None, code, p, n), n))
     return sorted(out, key=lambda m: m.title)
 
 
@@ -326,7 +325,8 @@ def presented(uow: UnitOfWork, pres: Presentation, sess: PracticeSession, inst: 
     inst = inst or instance(uow, pres)
     allowed = hints_allowed(sess)
     shown = inst.hints[: pres.hints_shown] if allowed else ()
-    last = uow.practice.last_response(pres.id)
+    # a response is stored only with the attempt it counts (services.practice_answers): none before
+    last = uow.practice.last_response(pres.id) if pres.attempts else None
     return Presented(
         id=pres.id, session_id=pres.session_id, item_id=pres.item_id, type=inst.type.value, prompt=inst.prompt,
         choices=tuple(pres.choices), hints=tuple(shown), hints_total=len(inst.hints), hints_allowed=allowed,

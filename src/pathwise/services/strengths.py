@@ -65,7 +65,7 @@ def _graph(skills: list[tuple[str, Skill]]) -> SkillGraph | None:
 
 def compute_for(uow: UnitOfWork, learner_id: str) -> tuple[eng.Entry, ...]:
     """The learner's strengths and needs computed afresh from their stored mastery rows."""
-    rows = uow.mastery.for_learner(learner_id)
+    rows = {code: (p, n, last) for code, p, n, _right, last in uow.paths.mastery_numbers(learner_id)}
     ths: dict[str, float] = {}
     units: dict[str, list[str]] = {}
     skills: list[tuple[str, Skill]] = []
@@ -80,8 +80,7 @@ def compute_for(uow: UnitOfWork, learner_id: str) -> tuple[eng.Entry, ...]:
     others = [c for c in rows if c not in ths]
     if others:
         ths.update(uow.learner_model.thresholds(others, learner_id=learner_id))
-    estimates = {c: eng.Estimate(r.p_mastery, r.n_evidence, ths.get(c, DEFAULT_THRESHOLD), r.last_evidence_at)
-                 for c, r in rows.items()}
+    estimates = {c: eng.Estimate(p, n, ths.get(c, DEFAULT_THRESHOLD), last) for c, (p, n, last) in rows.items()}
     return eng.compute(_graph(skills), units, estimates)
 
 
@@ -89,11 +88,15 @@ def _stored_form(entries: Iterable[eng.Entry]) -> list[tuple[str, int, str]]:
     return sorted((str(e.kind), e.position, e.code) for e in entries)
 
 
-def refresh(uow: UnitOfWork, learner_ids: Iterable[str]) -> None:
+def refresh(uow: UnitOfWork, learner_ids: Iterable[str], *, compare: bool = False) -> None:
     """Recompute and store the strengths and needs of these learners (called wherever their
-    mastery changes; no access check: the caller already holds the change)."""
+    mastery changes; no access check: the caller already holds the change). ``compare``:
+    read the stored lists first and write only when they change (one answer seldom changes
+    them, so a read spares a delete and an insert; a rebuild changes most, so it just writes)."""
     for lid in dict.fromkeys(learner_ids):
-        uow.strengths.replace(lid, _stored_form(compute_for(uow, lid)))
+        new = _stored_form(compute_for(uow, lid))
+        if not compare or uow.strengths.for_learner(lid) != new:
+            uow.strengths.replace(lid, new)
 
 
 def stored(uow: UnitOfWork, learner_id: str) -> list[tuple[str, int, str]]:

@@ -81,6 +81,19 @@ class _Repo:
         self.s = session
 
 
+def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction: what one transaction
+    read twice without changing it is read once (a new transaction starts empty, so nothing
+    another process wrote in between is missed). Before the transaction begins: a throwaway."""
+    txn = session.get_transaction()
+    if txn is None:
+        return {}
+    box = session.info.get(name)
+    if box is None or box[0] is not txn:
+        box = session.info[name] = (txn, {})
+    return box[1]
+
+
 class SchoolRepository(_Repo):
     def add(self, school: School, external_id: str | None = None, time_zone: str = "UTC") -> None:
         self.s.add(t.SchoolRow(id=school.id, name=school.name, external_id=external_id, time_zone=time_zone))
@@ -117,7 +130,17 @@ class UserRepository(_Repo):
 
     def get(self, user_id: str) -> User | None:
         row = self.s.get(t.UserRow, user_id)
-        return _user(row) if row else None
+        if row is None:
+            return None
+        # The session's identity map holds rows weakly: held here for the transaction, the
+        # access checks that ask for the same person again (a use case's own, then recording
+        # its evidence) find the row without another query. The session keeps it current as
+        # any row it tracks (the writes of this transaction change it).
+        held = transaction_memo(self.s, "users_held")
+        if len(held) >= 256:  # a long import reads thousands: only the latest few stay held
+            held.clear()
+        held[user_id] = row
+        return _user(row)
 
     def get_many(self, ids: Iterable[str]) -> dict[str, User]:
         ids = list(ids)
@@ -487,9 +510,13 @@ class EvidenceRepository(_Repo):
         if not ids:
             return
         if self.s.get_bind().dialect.name == "postgresql":
-            self.s.execute(select(t.UserRow.id).where(t.UserRow.id.in_(ids)).order_by(t.UserRow.id).with_for_update())
-        else:
-            self.s.execute(update(t.UserRow).where(t.UserRow.id.in_(ids)).values(active=t.UserRow.active))
+            # NO KEY UPDATE: two writers of one learner still wait for each other, but rows that
+            # only point at the learner (an audit row, a class page's reads) do not wait for them
+            self.s.execute(select(t.UserRow.id).where(t.UserRow.id.in_(ids)).order_by(t.UserRow.id)
+                           .with_for_update(key_share=True))
+        else:  # the learners' rows loaded in this session stay as they are (no write changes them)
+            self.s.execute(update(t.UserRow).where(t.UserRow.id.in_(ids)).values(active=t.UserRow.active),
+                           execution_options={"synchronize_session": False})
 
     def get(self, evidence_id: str) -> Evidence | None:
         row = self.s.get(t.EvidenceRow, evidence_id)
@@ -550,6 +577,9 @@ class EvidenceRepository(_Repo):
 _MASTERY_COLUMNS = tuple(getattr(t.MasteryRow, f.name) for f in dataclass_fields(MasteryRecord))
 
 
+MASTERY_NUMBERS = "mastery_numbers"  # the memo of PathRepository.mastery_numbers; every mastery write clears it
+
+
 class MasteryRepository(_Repo):
     def for_learner(self, learner_id: str) -> dict[str, MasteryRecord]:
         q = select(t.MasteryRow).where(t.MasteryRow.learner_id == learner_id)
@@ -563,6 +593,7 @@ class MasteryRepository(_Repo):
         return [MasteryRecord(*r) for r in self.s.execute(q)]
 
     def upsert(self, learner_id: str, skill_code: str, **values: Any) -> None:
+        transaction_memo(self.s, MASTERY_NUMBERS).clear()
         row = self.s.get(t.MasteryRow, (learner_id, skill_code))
         if row is None:
             self.s.add(t.MasteryRow(learner_id=learner_id, skill_code=skill_code, **values))
@@ -571,16 +602,19 @@ class MasteryRepository(_Repo):
                 setattr(row, k, v)
 
     def replace_for_learner(self, learner_id: str, rows: Iterable[dict[str, Any]]) -> None:
+        transaction_memo(self.s, MASTERY_NUMBERS).clear()
         self.s.execute(delete(t.MasteryRow).where(t.MasteryRow.learner_id == learner_id))
         rows = [dict(r, learner_id=learner_id) for r in rows]
         if rows:
             self.s.execute(insert(t.MasteryRow), rows)
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        transaction_memo(self.s, MASTERY_NUMBERS).clear()
         if rows:
             self.s.connection().execute(insert(t.MasteryRow.__table__), list(rows))
 
     def delete_for_learners(self, learner_ids: Sequence[str]) -> None:
+        transaction_memo(self.s, MASTERY_NUMBERS).clear()
         self.s.execute(delete(t.MasteryRow).where(t.MasteryRow.learner_id.in_(list(learner_ids))))
 
 
@@ -625,6 +659,15 @@ class SessionRepository(_Repo):
         row = self.s.get(t.WebSessionRow, session_hash)
         return None if row is None else as_record(WebSessionRecord, row)
 
+    def with_user(self, session_hash: str) -> tuple[WebSessionRecord, User | None] | None:
+        """The session and its user in one statement (every signed-in page asks this)."""
+        found = self.s.execute(select(t.WebSessionRow, t.UserRow)
+                               .outerjoin(t.UserRow, t.UserRow.id == t.WebSessionRow.user_id)
+                               .where(t.WebSessionRow.id == session_hash)).first()
+        if found is None:
+            return None
+        return as_record(WebSessionRecord, found[0]), None if found[1] is None else _user(found[1])
+
     def touch(self, session_hash: str, now: datetime) -> None:
         self.s.execute(update(t.WebSessionRow).where(t.WebSessionRow.id == session_hash).values(last_seen_at=now))
 
@@ -646,9 +689,14 @@ class TokenRepository(_Repo):
         self.s.execute(update(t.ApiTokenRow).where(t.ApiTokenRow.user_id == user_id,
                                                    t.ApiTokenRow.revoked_at.is_(None)).values(revoked_at=now))
 
-    def by_hash(self, token_hash: str) -> TokenRecord | None:
-        row = self.s.scalar(select(t.ApiTokenRow).where(t.ApiTokenRow.token_hash == token_hash))
-        return None if row is None else as_record(TokenRecord, row)
+    def with_user(self, token_hash: str) -> tuple[TokenRecord, User | None] | None:
+        """The token and its user in one statement (every API request asks this)."""
+        found = self.s.execute(select(t.ApiTokenRow, t.UserRow)
+                               .outerjoin(t.UserRow, t.UserRow.id == t.ApiTokenRow.user_id)
+                               .where(t.ApiTokenRow.token_hash == token_hash)).first()
+        if found is None:
+            return None
+        return as_record(TokenRecord, found[0]), None if found[1] is None else _user(found[1])
 
     def mark_used(self, token_id: str, now: datetime) -> None:
         self.s.execute(update(t.ApiTokenRow).where(t.ApiTokenRow.id == token_id).values(last_used_at=now))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,14 @@ from pathwise.domain.content import Item
 from pathwise.store import tables as t
 from pathwise.store import tables_paths as tp
 from pathwise.store.errors import StoreError
-from pathwise.store.repositories import _visible_to, item_from_row, item_to_spec, split_codes
+from pathwise.store.repositories import (
+    MASTERY_NUMBERS,
+    _visible_to,
+    item_from_row,
+    item_to_spec,
+    split_codes,
+    transaction_memo,
+)
 from pathwise.store.tables_kt import LearnerModelStateRow
 
 # The stored fields of one skill's path state, named as the engine's ``SkillPath`` names them.
@@ -108,7 +115,10 @@ class PathRepository(_Repo):
     def mastery_numbers(self, learner_id: str) -> list[tuple[str, float, int, int, datetime | None]]:
         """(skill, estimate, evidence, right answers, last evidence) of each skill the
         learner has mastery for: the projection's numbers, not the model state beside them."""
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in self.s.execute(_NUMBERS, {"lid": learner_id})]
+        memo = transaction_memo(self.s, MASTERY_NUMBERS)  # the strengths and the path fold of one answer
+        if learner_id not in memo:  # ask alike; a mastery write clears it (MasteryRepository)
+            memo[learner_id] = [(r[0], r[1], r[2], r[3], r[4]) for r in self.s.execute(_NUMBERS, {"lid": learner_id})]
+        return list(memo[learner_id])
 
     def skill_states(self, learner_id: str) -> dict[str, dict[str, Any]]:
         """Each stored skill state of the learner's path: skill -> {field: value} (``SKILL_COLUMNS``)."""
@@ -190,7 +200,13 @@ class PathRepository(_Repo):
             row.updated_at = now
 
     def save_path_learner(self, learner_id: str, synced_at: datetime | None, last_check_at: datetime | None,
-                          newly_mastered: Sequence[str], now: datetime) -> None:
+                          newly_mastered: Sequence[str], now: datetime, *, stored: bool = False) -> None:
+        """Store the learner's path row; ``stored``: the caller read it in this transaction, so
+        one UPDATE does (no read first)."""
+        if stored:
+            self.s.execute(update(tp.PathLearnerRow).where(tp.PathLearnerRow.learner_id == learner_id).values(
+                synced_at=synced_at, last_check_at=last_check_at, newly_mastered=list(newly_mastered), updated_at=now))
+            return
         row = self.s.get(tp.PathLearnerRow, learner_id)
         if row is None:
             row = tp.PathLearnerRow(learner_id=learner_id)
@@ -320,15 +336,22 @@ class LearnerModelRepository(_Repo):
         """Each known skill's mastery threshold (its framework's). Given a school (or a
         learner, for the learner's school), from that school's frameworks and the shared
         ones only, the school's own winning, as ``FrameworkRepository.skill_titles`` names them."""
+        return {c: th for c, (_title, th) in self.titles_and_thresholds(skill_codes, school_id=school_id,
+                                                                         learner_id=learner_id).items()}
+
+    def titles_and_thresholds(self, skill_codes: Iterable[str], *, school_id: str | None = None,
+                              learner_id: str | None = None) -> dict[str, tuple[str, float]]:
+        """Each known skill's (title, mastery threshold) in one statement, chosen as
+        ``thresholds`` and ``FrameworkRepository.skill_titles`` choose (a meter shows both)."""
         codes = list(set(skill_codes))
         if not codes:
             return {}
         S, F = t.SkillRow, t.FrameworkRow
-        q = select(S.code, F.mastery_threshold).join(F, F.id == S.framework_id).where(S.code.in_(codes))
+        q = select(S.code, S.title, F.mastery_threshold).join(F, F.id == S.framework_id).where(S.code.in_(codes))
         if school_id is not None or learner_id is not None:
             q = q.where(_visible_to(F.school_id, school_id, learner_id))
         q = q.order_by(F.school_id.is_not(None), F.id)  # later rows win: a school's own after the shared
-        return {c: th for c, th in self.s.execute(q)}
+        return {c: (title, th) for c, title, th in self.s.execute(q)}
 
 
 # ---------------------------------------------------------------- school reads
