@@ -87,11 +87,15 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
     another process wrote in between is missed). Before the transaction begins: a throwaway."""
     txn = session.get_transaction()
     if txn is None:
+        session.info.pop(name, None)  # what the last transaction held is let go
         return {}
     box = session.info.get(name)
     if box is None or box[0] is not txn:
         box = session.info[name] = (txn, {})
     return box[1]
+
+
+USERS_HELD = "users_held"  # UserRepository.get's rows, held for one transaction
 
 
 class SchoolRepository(_Repo):
@@ -129,14 +133,16 @@ class UserRepository(_Repo):
         )
 
     def get(self, user_id: str) -> User | None:
+        transaction_memo(self.s, USERS_HELD)  # first: a new transaction lets go of the last one's rows
         row = self.s.get(t.UserRow, user_id)
         if row is None:
             return None
         # The session's identity map holds rows weakly: held here for the transaction, the
         # access checks that ask for the same person again (a use case's own, then recording
         # its evidence) find the row without another query. The session keeps it current as
-        # any row it tracks (the writes of this transaction change it).
-        held = transaction_memo(self.s, "users_held")
+        # any row it tracks (the writes of this transaction change it); the next transaction
+        # reads it afresh.
+        held = transaction_memo(self.s, USERS_HELD)
         if len(held) >= 256:  # a long import reads thousands: only the latest few stay held
             held.clear()
         held[user_id] = row

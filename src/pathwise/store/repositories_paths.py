@@ -115,10 +115,13 @@ class PathRepository(_Repo):
     def mastery_numbers(self, learner_id: str) -> list[tuple[str, float, int, int, datetime | None]]:
         """(skill, estimate, evidence, right answers, last evidence) of each skill the
         learner has mastery for: the projection's numbers, not the model state beside them."""
-        memo = transaction_memo(self.s, MASTERY_NUMBERS)  # the strengths and the path fold of one answer
-        if learner_id not in memo:  # ask alike; a mastery write clears it (MasteryRepository)
-            memo[learner_id] = [(r[0], r[1], r[2], r[3], r[4]) for r in self.s.execute(_NUMBERS, {"lid": learner_id})]
-        return list(memo[learner_id])
+        # read once a transaction: the strengths and the path fold of one answer ask alike; a
+        # mastery write clears it (MasteryRepository)
+        hit = transaction_memo(self.s, MASTERY_NUMBERS).get(learner_id)
+        if hit is None:
+            hit = [(r[0], r[1], r[2], r[3], r[4]) for r in self.s.execute(_NUMBERS, {"lid": learner_id})]
+            transaction_memo(self.s, MASTERY_NUMBERS)[learner_id] = hit  # the transaction has begun now
+        return list(hit)
 
     def skill_states(self, learner_id: str) -> dict[str, dict[str, Any]]:
         """Each stored skill state of the learner's path: skill -> {field: value} (``SKILL_COLUMNS``)."""
