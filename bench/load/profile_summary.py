@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 # frames where a worker waits rather than works (the event loop's select, a thread pool's idle wait)
@@ -40,17 +41,13 @@ def frames(stack: str) -> list[str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("profile", type=Path)
-    ap.add_argument("--top", type=int, default=40)
-    ap.add_argument("--under", help="Only stacks with a frame whose function name contains this text.")
-    args = ap.parse_args(argv)
+def summarise(lines: Iterable[str], under: str | None = None) -> tuple[int, int, Counter[str], Counter[str]]:
+    """(busy samples, idle samples, samples through each frame, samples in each frame) of
+    collapsed stacks; with ``under``, only the stacks through a function whose name holds it."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     busy = idle = 0
-    for line in args.profile.read_text().splitlines():
+    for line in lines:
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
@@ -59,13 +56,24 @@ def main(argv: list[str] | None = None) -> int:
         if fs and IDLE.search(fs[-1]):
             idle += n
             continue
-        if args.under and not any(args.under in f.split(" (")[0] for f in fs):
+        if under and not any(under in f.split(" (")[0] for f in fs):
             continue
         busy += n
         for f in set(fs):
             inclusive[f] += n
         if fs:
             own[fs[-1]] += n
+    return busy, idle, inclusive, own
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("profile", type=Path)
+    ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--under", help="Only stacks with a frame whose function name contains this text.")
+    args = ap.parse_args(argv)
+    busy, idle, inclusive, own = summarise(args.profile.read_text().splitlines(), args.under)
     if not busy:
         print("no busy samples")
         return 1

@@ -45,6 +45,11 @@ that does not depend on it. Prints a markdown table per step and, last, one JSON
 line with everything (also written to ``--out``). The server is always stopped and a
 PostgreSQL database always dropped; the temporary folder (logs, locust's CSV files,
 the SQLite file) is removed unless ``--keep`` or something went wrong in a step.
+
+``--profile`` also samples the server's processes with py-spy during each measured
+window (only the samples holding the interpreter lock: where the CPU goes) and keeps the
+stacks in the working folder as ``profile-u<students>.txt``; read them with
+``bench/load/profile_summary.py`` (``--under answer`` for one endpoint's share).
 """
 
 from __future__ import annotations
@@ -589,6 +594,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not args.workers:
         args.workers = 1 if args.database == "sqlite" else 2
+    if args.profile and not (BIN / "py-spy").exists():
+        ap.error("--profile needs py-spy beside this python: .venv/bin/pip install -c requirements.lock -e '.[bench]'")
     for n in (args.users, args.start, args.max_users):
         if n < 1:
             ap.error("--users, --start and --max-users must be at least 1")
