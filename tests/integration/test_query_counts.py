@@ -41,7 +41,7 @@ WHATS_NEXT = 12  # (+1: the learner's active goals, now records of their own; se
 LEARNER_PAGE = 14  # one more since a teacher's standing overrides are shown with their reasons
 PATH_PAGE = 12  # (+1: active goals) the skill map, reviews and What's next from one reading of the learner's numbers
 CLASS_GRID = 13  # the class, its teachers and students, their mastery and activity, the framework, and the
-# audit rows of the students' records as one insert (before, one insert per student at commit, uncounted here)
+# audit rows of the students' records as one insert, written as the unit of work commits (store.AuditRepository)
 
 
 def counting(app: App):  # type: ignore[no-untyped-def]
@@ -150,10 +150,14 @@ def test_the_class_grid_costs_the_same_whatever_the_class_size(world) -> None:  
         uow.commit()
     with counting(app) as small, app.uow() as uow:
         small_view = school.class_view(uow, teacher, t.class1)
+        assert not any(st.lstrip().upper().startswith("INSERT") for st in small)  # no write lock while it reads
+        uow.commit()
     with counting(app) as big, app.uow() as uow:
         big_view = school.class_view(uow, teacher2, t.class2)
+        uow.commit()
     assert len(big_view.roster) > len(small_view.roster) + 8
     assert len(small) == len(big) == CLASS_GRID, (len(small), len(big))
+    assert sum(st.lstrip().upper().startswith("INSERT") for st in big) == 1  # the audit rows, at commit
 
 
 def test_the_path_page_reads_the_learners_numbers_once(world) -> None:  # type: ignore[no-untyped-def]

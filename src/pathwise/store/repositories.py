@@ -635,6 +635,9 @@ class ModelParamsRepository(_Repo):
         self.s.add(t.ModelParamsRow(model=model, version=version, active=True, params=params, summary=summary))
 
 
+AUDIT_PENDING = "audit_pending"  # AuditRepository.add_many's rows, written at commit
+
+
 class AuditRepository(_Repo):
     def add(self, actor_id: str | None, action: str, learner_id: str | None, resource: str,
             detail: dict[str, Any] | None = None) -> None:
@@ -643,13 +646,26 @@ class AuditRepository(_Repo):
 
     def add_many(self, actor_id: str | None, action: str, learner_ids: Sequence[str], resource: str,
                  detail: dict[str, Any] | None = None) -> None:
-        """The same audit row for each learner, in one statement (a class read by its teacher)."""
+        """The same audit row for each learner (a class read by its teacher), written in one
+        statement when the unit of work commits (``write_pending``): a read that is audited
+        takes no write lock while it works (SQLite has one for the whole database), only for
+        the moment of its commit. A rolled-back read writes none."""
         if learner_ids:
-            self.s.execute(insert(t.AuditRow), [
+            self.s.info.setdefault(AUDIT_PENDING, []).extend(
                 {"actor_id": actor_id, "action": action, "learner_id": lid, "resource": resource,
-                 "detail": detail or {}} for lid in learner_ids])
+                 "detail": detail or {}} for lid in learner_ids)
+
+    def write_pending(self) -> None:
+        """Write the rows ``add_many`` kept (the unit of work calls this as it commits)."""
+        rows = self.s.info.pop(AUDIT_PENDING, None)
+        if rows:
+            self.s.execute(insert(t.AuditRow), rows)
+
+    def drop_pending(self) -> None:
+        self.s.info.pop(AUDIT_PENDING, None)
 
     def recent(self, learner_id: str | None = None, limit: int = 100) -> list[AuditRecord]:
+        self.write_pending()  # what this transaction audited is part of the trail it reads
         q = select(t.AuditRow)
         if learner_id is not None:
             q = q.where(t.AuditRow.learner_id == learner_id)

@@ -111,6 +111,7 @@ class UnitOfWork:
             raise Unavailable("the database is not answering just now") from exc
 
     def commit(self) -> None:
+        self.audit.write_pending()  # the audited reads' rows: the write lock only for the commit
         self.session.commit()
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:
@@ -129,6 +130,7 @@ class UnitOfWork:
         self.session.flush()
 
     def rollback(self) -> None:
+        self.audit.drop_pending()
         self.session.rollback()
         self._after_commit = []
 
