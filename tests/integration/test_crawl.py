@@ -7,7 +7,10 @@ any page whose visible text shows an internal code of the demo's content: a skil
 (``num.factors``), an item id (``i.num.factors.01``) or a misconception code
 (``gcf_lcm_confused``). Staff may see a code in a tooltip (an attribute), never in the
 text. Every mastery state a page shows is one of the words defined once
-(``domain.mastery_states``), said as defined. The findings are listed all at once, with the page that linked to each one.
+(``domain.mastery_states``), said as defined. No page holds two database connections at
+once (a second transaction opened while the view's own is open waits on a pool that busy
+requests may have emptied, and on SQLite behind the view's own write lock). The findings are
+listed all at once, with the page that linked to each one.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathwise.domain.mastery_states import WORDS
 from pathwise.interop import demo as demo_door
 from pathwise.services.context import App
 from pathwise.services.demo_data import load_items
+from tests.integration.connections import Connections
 from tests.security.web_client import WebClient
 
 PASSWORDS = {"student": "river-otter-5730", "teacher": "copper-lantern-2981", "guardian": "quiet-harbor-6152",
@@ -85,9 +89,10 @@ def state_problems(page: str) -> list[str]:
     return out
 
 
-def crawl(c: WebClient, start: str) -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
+def crawl(c: WebClient, start: str, connections: Connections | None = None) -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
     """Every reachable page: url -> (status, visible text); and who linked to it. Mastery
-    words outside the vocabulary are reported as text ``STATE: ...`` lines."""
+    words outside the vocabulary are reported as text ``STATE: ...`` lines, and a page that
+    held more than one database connection at once as a ``CONNECTIONS: n`` line."""
     seen: dict[str, tuple[int, str]] = {}
     came_from: dict[str, str] = {start: "(home)"}
     todo = deque([start])
@@ -95,6 +100,8 @@ def crawl(c: WebClient, start: str) -> tuple[dict[str, tuple[int, str]], dict[st
         url = todo.popleft()
         if url in seen:
             continue
+        if connections is not None:
+            connections.reset()
         r = c.page(url)
         hops = 0
         while r.status_code in (302, 303, 307) and hops < 3:
@@ -102,7 +109,8 @@ def crawl(c: WebClient, start: str) -> tuple[dict[str, tuple[int, str]], dict[st
             r = c.page(url_next)
             hops += 1
         text = r.text if "text/html" in r.headers.get("content-type", "") else ""
-        seen[url] = (r.status_code, visible_text(text) + "".join(f"\nSTATE: {p}" for p in state_problems(text)))
+        held = f"\nCONNECTIONS: {connections.peak}" if connections is not None and connections.peak > 1 else ""
+        seen[url] = (r.status_code, visible_text(text) + "".join(f"\nSTATE: {p}" for p in state_problems(text)) + held)
         for href in HREF.findall(text):
             target, _ = urldefrag(html.unescape(href))
             parts = urlsplit(target)
@@ -121,11 +129,13 @@ def test_every_reachable_page_answers_and_speaks_plainly(demo: App, role: str) -
     assert logins, f"the demo has no {role}"
     username = logins[-1][1]
     c = WebClient(demo)
+    connections = Connections(demo)
     try:
         assert c.login(username, PASSWORDS[role]).status_code == 303
-        seen, came_from = crawl(c, "/")
+        seen, came_from = crawl(c, "/", connections)
     finally:
         c.close()
+        connections.close()
     assert len(seen) >= 2, seen.keys()
     codes = internal_codes()
     pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(x) for x in sorted(codes, key=len, reverse=True))
@@ -141,4 +151,7 @@ def test_every_reachable_page_answers_and_speaks_plainly(demo: App, role: str) -
         states = re.findall(r"^STATE: (.*)$", text, re.M)
         if states:
             problems.append(f"{url}: mastery words outside the vocabulary {states[:3]}")
+        held = re.findall(r"^CONNECTIONS: (\d+)$", text, re.M)
+        if held:
+            problems.append(f"{url}: held {held[0]} database connections at once (linked from {came_from.get(url)})")
     assert problems == [], f"{role}: {len(problems)} of {len(seen)} pages:\n" + "\n".join(problems)

@@ -164,7 +164,7 @@ def import_responses_cmd(
                 bar.update(task, completed=done, total=total, description=what)
 
             with transaction(system) as uow:
-                report = import_responses(uow, system.tracker(), Actor.system(), file, school_id=school,
+                report = import_responses(uow, system.tracker(uow), Actor.system(), file, school_id=school,
                                           skip_bad=skip_bad, create_students=create_students, progress=tick)
     for e in report.errors[:50]:
         err.print(f"  skipped {e}")

@@ -132,7 +132,7 @@ def replay_cmd(
     try:
         with service_call(migrate=True) as system, transaction(system) as uow, _progress() as prog:
             task = prog.add_task("replaying", total=1.0)
-            report = replay(uow, system.tracker(), log, out_file, threshold=threshold,
+            report = replay(uow, system.tracker(uow), log, out_file, threshold=threshold,
                             progress=lambda f: prog.update(task, completed=f))
     except ServiceError as exc:
         raise fail(exc) from None

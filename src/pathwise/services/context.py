@@ -36,7 +36,7 @@ class App:
     def uow(self) -> UnitOfWork:
         return self.db.uow()
 
-    def tracker(self):  # type: ignore[no-untyped-def]
+    def tracker(self, uow: UnitOfWork | None = None):  # type: ignore[no-untyped-def]
         """The live learner model with its active fitted parameters.
 
         Cached; every few seconds one small query checks whether another process (say
@@ -44,10 +44,11 @@ class App:
         thread checks at a time; the others go on with the model they have meanwhile (only
         the very first load makes them wait), so a burst of requests never queues for
         database connections just to ask the same question.
+
+        A caller inside a unit of work passes it: the check is read in it rather than in a
+        second transaction, so a request never holds two pooled connections at once.
         """
         import time
-
-        from pathwise.services.mastery import active_version, load_tracker
 
         if self._tracker is not None:
             if time.monotonic() - self._checked < 5.0 or not self._tracker_lock.acquire(blocking=False):
@@ -56,13 +57,21 @@ class App:
             self._tracker_lock.acquire()
         try:
             if self._tracker is None or time.monotonic() - self._checked >= 5.0:
-                with self.uow() as uow:
-                    if self._tracker is None or active_version(uow) != getattr(self._tracker, "source", None):
-                        self._tracker = load_tracker(uow)
+                if uow is not None:
+                    self._check_tracker(uow)
+                else:
+                    with self.uow() as own:
+                        self._check_tracker(own)
                 self._checked = time.monotonic()
             return self._tracker
         finally:
             self._tracker_lock.release()
+
+    def _check_tracker(self, uow: UnitOfWork) -> None:
+        from pathwise.services.mastery import active_version, load_tracker
+
+        if self._tracker is None or active_version(uow) != getattr(self._tracker, "source", None):
+            self._tracker = load_tracker(uow)
 
     def reset_tracker(self) -> None:
         self._tracker = None

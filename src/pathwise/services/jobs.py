@@ -112,7 +112,7 @@ def _responses_import(system: App, actor: Actor, job: JobRecord, data: tuple[str
         path.write_bytes(data[1])
         with transaction(system) as uow:
             report = responses.import_responses(
-                uow, system.tracker(), actor, path, school_id=job.school_id, skip_bad=bool(params.get("skip_bad")),
+                uow, system.tracker(uow), actor, path, school_id=job.school_id, skip_bad=bool(params.get("skip_bad")),
                 create_students=bool(params.get("create_students", True)),
                 progress=lambda done, total, words: step(done, total, words))
     return {"summary": report.summary(), "rows": report.rows, "stored": report.stored,

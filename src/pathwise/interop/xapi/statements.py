@@ -173,7 +173,7 @@ def put_statement(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
     body["id"] = sid
     _check_attachments([body], attachments)
     assert req.client is not None
-    svc.store_statements(uow, system.tracker(), req.client, [body], attachments, v2=req.v2)
+    svc.store_statements(uow, system.tracker(uow), req.client, [body], attachments, v2=req.v2)
     return empty_response(req)
 
 
@@ -187,7 +187,7 @@ def post_statements(system: App, uow: UnitOfWork, req: XRequest) -> XResponse:
         v.check_statement(st, req.v2, "statement" if len(statements) == 1 else f"statements[{i}]")
     _check_attachments(statements, attachments)
     assert req.client is not None
-    result = svc.store_statements(uow, system.tracker(), req.client, statements, attachments, v2=req.v2)
+    result = svc.store_statements(uow, system.tracker(uow), req.client, statements, attachments, v2=req.v2)
     return json_response(result.ids, req)
 
 

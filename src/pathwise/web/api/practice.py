@@ -196,7 +196,7 @@ class CalibrationOut(BaseModel):
 def start(uow: Tx, body: StartIn, request: Request, actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """Start practising a skill (or resume the open session on it); the first item comes with it."""
     view = practice.start_session(uow, actor, actor.user_id or "", body.skill_code)
-    current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker())
+    current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker(uow))
     view = practice.get_session(uow, actor, view.id)
     return SessionOut.of(view, current)
 
@@ -214,7 +214,7 @@ def next_item(uow: Tx, session_id: str, body: NextIn, request: Request,
     """The item to work on: the unfinished one, or a new one at the student's level (or, once stuck, an
     easier one with `easier`); 204 when done."""
     item = practice.next_item(uow, actor, session_id, skip=body.skip, easier=body.easier,
-                              tracker=system_of(request).tracker())
+                              tracker=system_of(request).tracker(uow))
     if item is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return ItemOut.of(item)
@@ -225,7 +225,7 @@ def answer(uow: Tx, presentation_id: str, body: AnswerIn, request: Request,
            actor: Actor = policy("practice:self", Role.STUDENT)) -> AnswerOut:
     """Check an answer: feedback at once, evidence recorded, mastery updated. Idempotent by attempt_id."""
     system = system_of(request)
-    res = practice.submit_answer(uow, system.tracker(), actor, presentation_id, body.response, body.attempt_id,
+    res = practice.submit_answer(uow, system.tracker(uow), actor, presentation_id, body.response, body.attempt_id,
                                  confidence=body.confidence)
     return AnswerOut(outcome=OutcomeOut.of(res.outcome), item=ItemOut.of(res.item), meter=MeterOut.of(res.meter),
                      session_complete=res.session_complete)
@@ -237,7 +237,7 @@ def hint(uow: Tx, presentation_id: str, body: HintIn, request: Request,
     """Reveal the next hint (recorded as evidence); the last hint is the worked solution."""
     system = system_of(request)
     with fields_named(hint="number"):
-        h = practice.request_hint(uow, system.tracker(), actor, presentation_id, body.number)
+        h = practice.request_hint(uow, system.tracker(uow), actor, presentation_id, body.number)
     return HintOut(number=h.number, total=h.total, text=h.text, bottom_out=h.bottom_out, item=ItemOut.of(h.item))
 
 
@@ -446,7 +446,7 @@ def start_assessment(uow: Tx, assessment_id: str, request: Request,
                      actor: Actor = policy("practice:self", Role.STUDENT)) -> SessionOut:
     """Take an assigned assessment (or a mastery check) on the practice engine."""
     view = asm.start_assessment(uow, actor, assessment_id)
-    current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker())
+    current = practice.next_item(uow, actor, view.id, tracker=system_of(request).tracker(uow))
     return SessionOut.of(view, current)
 
 
@@ -456,7 +456,7 @@ def score(uow: Tx, assessment_id: str, body: ScoreIn, request: Request,
     """Score a project with its rubric. A teacher's score is evidence at once; a classmate's
     score is a peer review that counts once the teacher confirms it."""
     system = system_of(request)
-    res = asm.score_project(uow, system.tracker(), actor, assessment_id, body.learner_id, body.scores, body.comment)
+    res = asm.score_project(uow, system.tracker(uow), actor, assessment_id, body.learner_id, body.scores, body.comment)
     return ScoreOut(state=res.state, evidence_ids=list(res.evidence_ids))
 
 
@@ -465,7 +465,7 @@ def observe(uow: Tx, body: ObservationIn, request: Request,
             actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> ObservationOut:
     """Record a teacher's observation as evidence on skills."""
     system = system_of(request)
-    ev_id = ow.record_observation(uow, system.tracker(), actor, body.learner_id, body.skill_codes, body.score,
+    ev_id = ow.record_observation(uow, system.tracker(uow), actor, body.learner_id, body.skill_codes, body.score,
                                    body.note, body.id)
     return ObservationOut(evidence_id=ev_id)
 
@@ -484,6 +484,6 @@ def review(uow: Tx, submission_id: str, body: ReviewIn, request: Request,
            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> SubmissionReviewOut:
     """Approve (it becomes evidence) or reject a student's outside-evidence submission."""
     system = system_of(request)
-    sub = ow.review_submission(uow, system.tracker(), actor, submission_id, body.approve, body.score, body.note)
+    sub = ow.review_submission(uow, system.tracker(uow), actor, submission_id, body.approve, body.score, body.note)
     return SubmissionReviewOut(id=sub.id, state=sub.state, evidence_ids=list(sub.evidence_ids))
 

@@ -149,7 +149,7 @@ def post_evidence(uow: Tx, body: s.EvidenceBatchIn, request: Request, response: 
             raise Invalid(f"{field}: {exc.message}", field=field) from None
         evidence.append(client_keyed(ev, actor.user_id or "system", with_timestamp=e.timestamp is not None))
     system = system_of(request)
-    result = record_evidence(uow, system.tracker(), actor, evidence)
+    result = record_evidence(uow, system.tracker(uow), actor, evidence)
     if result.stored == 0:
         response.status_code = status.HTTP_200_OK
     new = set(result.ids)

@@ -172,7 +172,7 @@ def skill_history_figure(uow: Any, request: Any, actor: Any, learner_id: str, sk
     from pathwise.web.auth import system_of
     from pathwise.web.pages.render import school_zone
 
-    history = learner_skill_history(uow, actor, learner_id, skill_code, title, system_of(request).tracker())
+    history = learner_skill_history(uow, actor, learner_id, skill_code, title, system_of(request).tracker(uow))
     if not history.readings:
         return None
     zone = school_zone(request)

@@ -180,7 +180,7 @@ def _session_page(uow: UnitOfWork, request: Request, actor: Actor, session_id: s
     if current is None:
         finished = practice.last_finished(uow, actor, session_id)
         if finished is None:  # a fresh session: show its first item
-            current = practice.next_item(uow, actor, session_id, tracker=system_of(request).tracker())
+            current = practice.next_item(uow, actor, session_id, tracker=system_of(request).tracker(uow))
     view = practice.get_session(uow, actor, session_id)
     return render(request, "practice/session.html", status_code=status_code, s=view, item=current,
                   finished=finished, problem=problem, attempt_id=uuid.uuid4().hex, confidence=CONFIDENCE,
@@ -217,7 +217,7 @@ def answer(uow: Tx, session_id: str, request: Request,
     if not values:
         value = "" if item_type not in ("multiple_choice", "ordering") else []
     try:
-        res = practice.submit_answer(uow, system.tracker(), actor, presentation_id, value, attempt_id,
+        res = practice.submit_answer(uow, system.tracker(uow), actor, presentation_id, value, attempt_id,
                                      confidence=conf)
     except Invalid as exc:
         return _session_page(uow, request, actor, session_id, problem=str(exc), status_code=422)
@@ -234,7 +234,7 @@ def hint(uow: Tx, session_id: str, request: Request,
          number: Annotated[int, Form(ge=1, le=50)],
          actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     system = system_of(request)
-    h = practice.request_hint(uow, system.tracker(), actor, presentation_id, number)
+    h = practice.request_hint(uow, system.tracker(uow), actor, presentation_id, number)
     return _see_other(f"/practice/session/{session_id}#hint-{h.number}")
 
 
@@ -244,7 +244,7 @@ def next_question(uow: Tx, session_id: str, request: Request, skip: Annotated[st
                   actor: Actor = policy("practice:self", Role.STUDENT)) -> Response:
     try:
         item = practice.next_item(uow, actor, session_id, skip=bool(skip), easier=bool(easier),
-                                  tracker=system_of(request).tracker())
+                                  tracker=system_of(request).tracker(uow))
     except Conflict as exc:
         if exc.field != "easier":
             raise
@@ -349,7 +349,7 @@ async def peer_post(uow: Tx, assessment_id: str, learner_id: str, request: Reque
         if bad:
             raise Invalid(bad, "scores")
         system = system_of(request)
-        asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
+        asm.score_project(uow, system.tracker(uow), actor, assessment_id, learner_id, scores, comment)
 
     try:
         await run_in_threadpool(work)
@@ -407,7 +407,7 @@ async def score_post(uow: Tx, assessment_id: str, learner_id: str, request: Requ
 
     def work() -> None:
         system = system_of(request)
-        asm.score_project(uow, system.tracker(), actor, assessment_id, learner_id, scores, comment)
+        asm.score_project(uow, system.tracker(uow), actor, assessment_id, learner_id, scores, comment)
 
     try:
         await run_in_threadpool(work)
@@ -422,7 +422,7 @@ def review(uow: Tx, submission_id: str, request: Request, decision: Annotated[st
            note: Annotated[str, Form(max_length=5000)] = "",
            actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     system = system_of(request)
-    ow.review_submission(uow, system.tracker(), actor, submission_id, decision == "approve", note=note)
+    ow.review_submission(uow, system.tracker(uow), actor, submission_id, decision == "approve", note=note)
     return _see_other("/teacher/projects#submissions")
 
 
@@ -474,7 +474,7 @@ def observation_post(uow: Tx, request: Request,
                      actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     system = system_of(request)
     try:
-        ow.record_observation(uow, system.tracker(), actor, learner_id, [skill_code], float(level), note,
+        ow.record_observation(uow, system.tracker(uow), actor, learner_id, [skill_code], float(level), note,
                                observation_id or None)
     except Invalid as exc:
         return _assessments_page(uow, request, actor, problem=str(exc), status_code=422)

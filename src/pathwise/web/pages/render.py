@@ -35,9 +35,8 @@ from pathwise.domain import mastery_states
 from pathwise.domain.people import Role
 from pathwise.services import account, messages
 from pathwise.services.access import Actor
-from pathwise.services.context import transaction
 from pathwise.services.school_admin import school_time_zone
-from pathwise.web.auth import system_of
+from pathwise.web.deps import reading
 from pathwise.web.pages import family_words, i18n, timefmt
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -106,7 +105,7 @@ def school_zone(request: Request) -> ZoneInfo:
     who = getattr(request.state, "principal", None)
     name = "UTC"
     if who is not None:
-        with transaction(system_of(request)) as uow:
+        with reading(request) as uow:
             name = school_time_zone(uow, who.user.school_id)
     request.state.time_zone = timefmt.zone(name)
     return request.state.time_zone  # type: ignore[no-any-return]
@@ -121,7 +120,7 @@ def page_language(request: Request) -> str:
         return cached
     who = getattr(request.state, "principal", None)
     if who is not None:
-        with transaction(system_of(request)) as uow:
+        with reading(request) as uow:
             code = account.language_of(uow, Actor.of(who.user)).effective
             if not isinstance(getattr(request.state, "time_zone", None), ZoneInfo):  # the same visit asks both
                 request.state.time_zone = timefmt.zone(school_time_zone(uow, who.user.school_id))
@@ -140,7 +139,7 @@ def unread_messages(request: Request) -> int:
     who = getattr(request.state, "principal", None)
     count = 0
     if who is not None and who.user.role in (Role.GUARDIAN, Role.TEACHER):
-        with transaction(system_of(request)) as uow:
+        with reading(request) as uow:
             count = messages.unread_total(uow, Actor.of(who.user))
     request.state.unread_messages = count
     return count

@@ -90,7 +90,7 @@ def answer(uow: Tx, review_id: str, request: Request,
     """Keep the decision or change it (the override use case), with a reply the student reads."""
     rid = _review_id(review_id)
     try:
-        reviews.answer_review(uow, system_of(request).tracker(), actor, rid, decision, reply)
+        reviews.answer_review(uow, system_of(request).tracker(uow), actor, rid, decision, reply)
     except Invalid as exc:
         return _staff_page(uow, request, actor, rid, reply=reply, problem=str(exc), status_code=422)
     return RedirectResponse("/teacher/reviews?done=answered", status_code=303)

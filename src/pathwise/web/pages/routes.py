@@ -151,7 +151,7 @@ def _class_page(uow: UnitOfWork, request: Request, actor: Actor, class_id: str, 
 
     options = class_grid.grid_options(*query)
     zone = school_zone(request)
-    grid = class_grid.class_grid(uow, actor, class_id, options, tracker=system_of(request).tracker(),
+    grid = class_grid.class_grid(uow, actor, class_id, options, tracker=system_of(request).tracker(uow),
                                  today=datetime.now(zone).date(), zone=zone)
     drawn = {}
     if grid.progress:

@@ -379,7 +379,7 @@ def override(uow: Tx, learner_id: str, skill_code: str, request: Request,
              actor: Actor = policy("learner:write", Role.TEACHER, Role.ADMIN)) -> Response:
     system = system_of(request)
     try:
-        overrides.override_mastery(uow, system.tracker(), actor, learner_id, skill_code, mastered == "yes", reason)
+        overrides.override_mastery(uow, system.tracker(uow), actor, learner_id, skill_code, mastered == "yes", reason)
     except Invalid as exc:
         return _skill_page(uow, request, actor, learner_id, skill_code, problem=str(exc), status_code=422)
     return _see_other(f"/learners/{learner_id}/skills/{skill_code}?saved=1")
@@ -394,7 +394,7 @@ def observe(uow: Tx, learner_id: str, skill_code: str, request: Request,
     """A teacher's observation of the learner on this skill (a double submit records it once)."""
     system = system_of(request)
     try:
-        outside_work.record_observation(uow, system.tracker(), actor, learner_id, [skill_code], float(level), note,
+        outside_work.record_observation(uow, system.tracker(uow), actor, learner_id, [skill_code], float(level), note,
                                         observation_id or None)
     except Invalid as exc:
         return _skill_page(uow, request, actor, learner_id, skill_code, problem=str(exc), status_code=422)
@@ -457,7 +457,7 @@ async def handin_score(uow: Tx, handin_id: str, request: Request,
             raise Invalid(bad, "scores")
         system = system_of(request)
         points = int(level) if level.isdigit() and len(level) < 4 else (-1 if level else None)
-        library.score_handin(uow, system.tracker(), actor, handin_id, points=points,
+        library.score_handin(uow, system.tracker(uow), actor, handin_id, points=points,
                              scores=scores, comment=comment)
 
     try:
