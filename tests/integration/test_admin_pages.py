@@ -253,15 +253,25 @@ ITEMS = b"""items:
 def test_import_a_framework_and_items_and_see_them(sqlite_school: School, sqlite_web: Clients) -> None:  # noqa: F811
     c = _admin(sqlite_web)
     r = _post(c, "/admin/frameworks/import", files={"file": ("count.json", _case("doc-count", "Counting"), "application/json")})
-    assert r.status_code == 200, _text(r.text)
-    text = _text(r.text)
-    assert "New framework" in text and "Counting" in text
-    fid = re.search(r'href="/admin/frameworks/([^"]+)" title="[^"]*">Counting<', r.text)
-    assert fid, r.text
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/job_"), _text(r.text)
+    done = c.page(r.headers["location"])  # a background job, run at once by the tests' queue
+    text = _text(done.text)
+    assert 'data-status="succeeded"' in done.text, text
+    assert "Framework import (CASE): count.json" in text and re.search(r"skills\s+2\s+units\s+0", text), text
+    fw_page = c.page("/admin/frameworks")
+    fid = re.search(r'href="/admin/frameworks/([^"]+)" title="[^"]*">Counting<', fw_page.text)
+    assert fid, fw_page.text
     r = _post(c, "/admin/items/import", files={"file": ("count.yaml", ITEMS, "application/yaml")}, dry_run="1")
     assert r.status_code == 200 and "Checked, nothing stored: it would add 1 new" in _text(r.text)
+    with sqlite_school[0].uow() as uow:
+        assert uow.items.get("page.count.1") is None  # the check stored nothing
     r = _post(c, "/admin/items/import", files={"file": ("count.yaml", ITEMS, "application/yaml")})
-    assert r.status_code == 200 and "Imported: 1 new, 0 updated, 0 unchanged" in _text(r.text)
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/job_"), _text(r.text)
+    done = _text(c.page(r.headers["location"]).text)
+    assert re.search(r"created\s+1\s+updated\s+0\s+unchanged\s+0", done), done
+    again = _post(c, "/admin/items/import", files={"file": ("count.yaml", ITEMS, "application/yaml")})
+    done = _text(c.page(again.headers["location"]).text)  # the same file again stores nothing twice
+    assert re.search(r"created\s+0\s+updated\s+0\s+unchanged\s+1", done), done
     listing = _text(c.page("/admin/frameworks").text)
     assert re.search(r"Counting 2 0 1 your school", listing), listing
     detail = c.page(f"/admin/frameworks/{fid.group(1)}")
@@ -285,11 +295,14 @@ def test_framework_and_items_problems_are_reported(sqlite_school: School, sqlite
 def test_another_schools_framework_is_not_shown(sqlite_school: School, sqlite_web: Clients) -> None:  # noqa: F811
     hill = _admin(sqlite_web, "hilladmin")
     r = _post(hill, "/admin/frameworks/import", files={"file": ("h.json", _case("doc-hill", "Hill counting"), "application/json")})
-    assert r.status_code == 200
-    fid = re.search(r'href="/admin/frameworks/([^"]+)" title="[^"]*">Hill counting<', r.text)
+    assert r.status_code == 303
+    job_url = r.headers["location"]
+    assert 'data-status="succeeded"' in hill.page(job_url).text
+    fid = re.search(r'href="/admin/frameworks/([^"]+)" title="[^"]*">Hill counting<', hill.page("/admin/frameworks").text)
     assert fid
     c = _admin(sqlite_web)
     assert "Hill counting" not in c.page("/admin/frameworks").text
+    assert c.page(job_url).status_code == 404  # another school's job is not there to see
     assert c.page(f"/admin/frameworks/{fid.group(1)}").text == c.page("/admin/frameworks/zz-missing").text
 
 

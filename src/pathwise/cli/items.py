@@ -29,10 +29,10 @@ def import_items_cmd(
     Example: pathwise import items content/fractions.yaml --framework pw-demo-ms-math
     Example: pathwise import items qti-package.zip --skills frac.add
     """
-    from pathwise.interop import qti
-    from pathwise.services.access import Actor
     from pathwise.domain.problems import Problem
-    from pathwise.services.items import ParsedItems, import_items, parse_items_document
+    from pathwise.interop.item_files import read_items_file
+    from pathwise.services.access import Actor
+    from pathwise.services.items import ParsedItems, import_items
 
     skill_codes = tuple(s.strip() for s in (skills or "").split(",") if s.strip())
     parsed = ParsedItems()
@@ -41,16 +41,7 @@ def import_items_cmd(
         if not path.is_file():
             parsed.problems.append(Problem(name, "no such file", path="/"))
             continue
-        data = path.read_bytes()
-        suffix = path.suffix.lower()
-        if suffix in (".yaml", ".yml", ".json"):
-            parse_items_document(data, name, parsed)
-        elif suffix in (".xml", ".zip"):
-            res = qti.parse_package(data, name, skill_codes) if suffix == ".zip" else qti.parse_item_xml(data, name, skill_codes)
-            parsed.items.extend(res.items)
-            parsed.problems.extend(res.problems + res.unsupported)
-        else:
-            parsed.problems.append(Problem(name, "unknown file type (use .yaml, .yml, .json, .xml or .zip)", path="/"))
+        read_items_file(path.read_bytes(), name, skill_codes, parsed)
     with service_call(migrate=True) as system, transaction(system) as uow:
         report = import_items(uow, Actor.system(), parsed.items, parsed.problems,
                               framework_id=framework or parsed.framework_id, dry_run=dry_run)

@@ -87,6 +87,8 @@ def submit_cmd(
                                               dir_okay=False)] = None,
     school: Annotated[str | None, typer.Option(help="The school an import is for (its id).")] = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Imports: leave bad rows out.")] = False,
+    framework: Annotated[str | None, typer.Option(help="items-import: the framework the items belong to.")] = None,
+    skills: Annotated[str | None, typer.Option(help="items-import: skill codes for QTI items, comma-separated.")] = None,
     everyone: Annotated[bool, typer.Option("--everyone", help="rebuild: every learner, not only those on "
                                                               "an older model.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Follow the job with a progress bar until it ends.")] = False,
@@ -97,8 +99,11 @@ def submit_cmd(
     with --here, run it in this command (it is recorded as any job is).
 
     Example: pathwise jobs submit refit --wait
+    Example: pathwise jobs submit items-import --file qti-package.zip --skills frac.add --school sch1 --wait
     """
-    params: dict[str, object] = {"skip_bad": skip_bad} if kind.endswith("import") else {}
+    params: dict[str, object] = {"skip_bad": skip_bad} if kind in ("roster-import", "responses-import") else {}
+    if kind == "items-import":
+        params = {"framework_id": framework or "", "skills": [c.strip() for c in (skills or "").split(",") if c.strip()]}
     if kind == "rebuild":
         params["everyone"] = everyone
     with service_call() as system:

@@ -343,6 +343,15 @@ def schema_errors(package: dict[str, Any], schema: dict[str, Any]) -> list[str]:
 # -- between CASE and the frameworks service ------------------------------------------------------
 
 
+def check_package(data: bytes | str | dict[str, Any]) -> None:
+    """``Invalid`` naming every fault by JSON path when ``data`` is not a usable CASE
+    package; nothing else (what importing it would change is ``import_package``'s)."""
+    try:
+        parse_package(data)
+    except PackageInvalid as exc:
+        raise Invalid(f"not a usable CASE package: {exc}", field="package", problems=exc.problems) from None
+
+
 def import_package(uow: UnitOfWork, actor: Actor, data: bytes | str | dict[str, Any], *,
                    mastery_threshold: float, framework_id: str | None = None) -> ImportResult:
     """Read a CFPackage and import it (``Invalid`` names every fault by JSON path).

@@ -181,7 +181,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("clean-up", "Clean-up of finished jobs", False, _clean_up),
     Kind("digest", "Weekly digest to guardians", False, _digest),
 )}
-SCHOOL_KINDS = ("roster-import", "responses-import")  # work on one school's data
+SCHOOL_KINDS = ("roster-import", "responses-import", "framework-import", "items-import")  # an admin's, for one school
 
 
 def register(kind: Kind) -> None:

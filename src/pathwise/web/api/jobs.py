@@ -57,11 +57,17 @@ class JobListOut(BaseModel):
 @router.post("/jobs", status_code=202, response_model=JobOut, responses={
     202: {"description": "Stored and handed to the workers; follow it at `Location`."}})
 def submit_job(uow: Tx, request: Request,
-               kind: Annotated[Literal["roster-import", "responses-import"], Form(
+               kind: Annotated[Literal["roster-import", "responses-import", "framework-import", "items-import"], Form(
                    description="roster-import: a OneRoster CSV bundle (.zip); responses-import: a "
-                               "response log in the canonical CSV.")],
+                               "response log in the canonical CSV; framework-import: a CASE package (.json); "
+                               "items-import: an items file (.yaml, .json) or QTI (.xml item, .zip package).")],
                file: Annotated[UploadFile, File(description="The file the import works on.")],
-               skip_bad: Annotated[bool, Form(description="Leave bad rows out and import the rest.")] = False,
+               skip_bad: Annotated[bool, Form(description="roster-import and responses-import: leave bad rows "
+                                                          "out and import the rest.")] = False,
+               framework_id: Annotated[str, Form(max_length=200, description="items-import: the framework the "
+                                                 "items belong to (default: as the file says).")] = "",
+               skills: Annotated[str, Form(max_length=2000, description="items-import: skill codes for QTI "
+                                           "items, comma-separated (QTI carries none).")] = "",
                actor: Actor = policy("jobs:submit", Role.ADMIN)) -> JSONResponse:
     """Import a file in the background; the answer is the job (202), to be read again at
     /api/v1/jobs/{id} until its status is `succeeded` or `failed`."""
@@ -71,7 +77,11 @@ def submit_job(uow: Tx, request: Request,
                       field="file")
     if not data:
         raise Invalid("file: empty upload", field="file")
-    view = jobs.submit(uow, actor, kind, params={"skip_bad": skip_bad}, file=(file.filename or kind, data),
+    params: dict[str, Any] = {"skip_bad": skip_bad}
+    if kind == "items-import":
+        params = {"framework_id": framework_id.strip(),
+                  "skills": [c.strip() for c in skills.split(",") if c.strip()]}
+    view = jobs.submit(uow, actor, kind, params=params, file=(file.filename or kind, data),
                        enqueue=queue_of(system_of(request)).enqueue)
     return JSONResponse(view.as_dict(), status_code=202, headers={"Location": f"/api/v1/jobs/{view.id}"})
 

@@ -27,13 +27,13 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from pathwise.domain.people import Role
-from pathwise.domain.problems import Problem
-from pathwise.interop import case, oneroster, qti
+from pathwise.interop import case, oneroster
+from pathwise.interop.item_files import read_items_file
 from pathwise.services import jobs, privacy, roster, school_admin
 from pathwise.services.queue import queue_of
 from pathwise.services.access import Actor
 from pathwise.services.errors import Conflict, Invalid
-from pathwise.services.items import ParsedItems, import_items, parse_items_document
+from pathwise.services.items import import_items
 from pathwise.web.auth import system_of
 from pathwise.web.deps import Tx
 from pathwise.web.pages import timefmt
@@ -298,13 +298,17 @@ def frameworks_page(uow: Tx, request: Request, actor: Actor = _admin("frameworks
 
 @router.post("/admin/frameworks/import")
 def import_framework(uow: Tx, request: Request, file: Annotated[UploadFile | None, File()] = None,
-                     actor: Actor = _admin("frameworks:import")) -> HTMLResponse:
+                     actor: Actor = _admin("frameworks:import")) -> Response:
+    """Import a CASE package as a background job: the answer is the job's page, which follows
+    it to its end (the framework imported, or every problem of the package)."""
     try:
         data = _read(file, "a CASE package (.json)")
-        result = case.import_package(uow, actor, data, mastery_threshold=system_of(request).settings.mastery_threshold)
+        case.check_package(data)  # a package that cannot be read is said here, and no job is made
     except Invalid as exc:
         return _frameworks_page(uow, request, actor, 422, case_problem=str(exc), case_problems=exc.problems[:100])
-    return _frameworks_page(uow, request, actor, case_result=result)
+    name = Path((file.filename if file is not None else "") or "framework.json").name or "framework.json"
+    view = jobs.submit(uow, actor, "framework-import", file=(name, data), enqueue=queue_of(system_of(request)).enqueue)
+    return RedirectResponse(f"/jobs/{view.id}", status_code=303)
 
 
 @router.post("/admin/items/import")
@@ -312,30 +316,29 @@ def import_item_file(uow: Tx, request: Request, file: Annotated[UploadFile | Non
                      framework_id: Annotated[str, Form(max_length=200)] = "",
                      skills: Annotated[str, Form(max_length=2000)] = "",
                      dry_run: Annotated[str, Form(max_length=10)] = "",
-                     actor: Actor = _admin("frameworks:import")) -> HTMLResponse:
-    """An items file (YAML or JSON) or QTI (an item .xml or a package .zip); all or nothing."""
+                     actor: Actor = _admin("frameworks:import")) -> Response:
+    """An items file (YAML or JSON) or QTI (an item .xml or a package .zip); all or nothing.
+    "Only check" answers here (nothing is stored); the import itself runs as a background
+    job, and the answer is the job's page."""
     try:
         data = _read(file, "an items file (.yaml, .json, .xml or .zip)")
     except Invalid as exc:
         return _frameworks_page(uow, request, actor, 422, items_problems=[str(exc)])
-    name = (file.filename if file else "") or "items"
-    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    name = Path((file.filename if file else "") or "items").name or "items"
     codes = tuple(s.strip() for s in skills.split(",") if s.strip())
-    parsed = ParsedItems()
-    if suffix in ("yaml", "yml", "json"):
-        parse_items_document(data, name, parsed)
-    elif suffix in ("xml", "zip"):
-        res = qti.parse_package(data, name, codes) if suffix == "zip" else qti.parse_item_xml(data, name, codes)
-        parsed.items.extend(res.items)
-        parsed.problems.extend(res.problems + res.unsupported)
-    else:
-        parsed.problems.append(Problem(name, "unknown file type: use .yaml, .yml, .json, .xml or .zip", path="/"))
+    # checked here first (nothing stored), so that every problem is said at once, on this page
+    parsed = read_items_file(data, name, codes)
     report = import_items(uow, actor, parsed.items, parsed.problems,
-                          framework_id=framework_id.strip() or parsed.framework_id, dry_run=bool(dry_run))
+                          framework_id=framework_id.strip() or parsed.framework_id, dry_run=True)
     if report.problems:
         return _frameworks_page(uow, request, actor, 422, items_problems=[str(p) for p in report.problems[:100]],
                                 items_more=max(0, len(report.problems) - 100))
-    return _frameworks_page(uow, request, actor, items_report=report, items_dry_run=bool(dry_run))
+    if dry_run:
+        return _frameworks_page(uow, request, actor, items_report=report)
+    view = jobs.submit(uow, actor, "items-import", params={"framework_id": framework_id.strip(),
+                                                           "skills": list(codes)},
+                       file=(name, data), enqueue=queue_of(system_of(request)).enqueue)
+    return RedirectResponse(f"/jobs/{view.id}", status_code=303)
 
 
 @router.get("/admin/frameworks/{framework_id}")
