@@ -14,6 +14,7 @@ from pathwise.interop.jobs import register_kinds
 from pathwise.services import auth, jobs
 from pathwise.services.access import Actor
 from pathwise.services.context import App, transaction
+from pathwise.services.errors import NotFound
 from pathwise.store import tables as t
 from tests.security.web_client import WebClient
 
@@ -111,3 +112,70 @@ def test_the_api_takes_a_framework_and_items_as_jobs(app: App) -> None:
         assert done["status"] == "succeeded" and done["result"]["created"] == 2, done
     finally:
         c.close()
+
+
+def test_an_export_of_the_schools_answers_is_a_job_whose_file_only_its_school_downloads(app: App) -> None:
+    from pathwise.services.responses import export_to_string
+    from tests.security.web_school import build_school
+
+    w = build_school(app)  # two schools, with answers
+    with transaction(app) as uow:
+        expected = export_to_string(uow, Actor(w.admin, Role.ADMIN, w.school, "api"))
+    assert expected.count("\n") > 1  # a header and answers
+    c, hill = WebClient(app), WebClient(app)
+    try:
+        assert c.login(w.username(w.admin)).status_code == 303
+        assert hill.login(w.username(w.other_admin)).status_code == 303
+        home = c.page("/admin")
+        assert 'action="/admin/responses/export"' in home.text
+        r = c.post("/admin/responses/export", data={"csrf_token": c.csrf})
+        assert r.status_code == 303 and r.headers["location"].startswith("/jobs/job_")
+        job_url = r.headers["location"]
+        page = c.page(job_url)
+        assert 'data-status="succeeded"' in page.text and f'href="{job_url}/file"' in page.text, page.text
+        got = c.page(f"{job_url}/file")
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+        assert "attachment" in got.headers["content-disposition"]
+        assert got.text == expected  # the same rows as the command line's export
+        assert hill.page(f"{job_url}/file").status_code == 404  # another school's admin
+        job_id = job_url.rsplit("/", 1)[1]
+        tok = {"Authorization": f"Bearer {c.token(w.username(w.admin))}"}
+        api = c.get(f"/api/v1/jobs/{job_id}/file", headers=tok)
+        assert api.status_code == 200 and api.text == expected
+        r = c.post("/api/v1/jobs", data={"kind": "responses-export"}, headers=tok)
+        assert r.status_code == 202, r.text
+        assert c.get(r.headers["location"], headers=tok).json()["result"]["rows"] == expected.count("\n") - 1
+        r = c.post("/api/v1/jobs", data={"kind": "roster-import"}, headers=tok)
+        assert r.status_code == 422 and "needs the file" in r.text  # an import without its file
+    finally:
+        c.close()
+        hill.close()
+    with transaction(app) as uow:  # a job that made no file says so
+        roster_job = jobs.submit(uow, Actor(w.admin, Role.ADMIN, w.school, "api"), "framework-import",
+                                 file=("t.json", CASE))
+    try:
+        with transaction(app) as uow:
+            jobs.output(uow, Actor(w.admin, Role.ADMIN, w.school, "api"), roster_job.id)
+        raise AssertionError("a job without a file gave one")
+    except NotFound as exc:
+        assert "no file to download yet" in str(exc)
+
+
+def test_the_command_line_submits_an_export_and_writes_its_file(app: App, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathwise.services.responses import export_to_string
+    from tests.cli_runner import run_cli
+    from tests.security.web_school import build_school
+
+    w = build_school(app)
+    monkeypatch.setenv("PATHWISE_QUEUE_URL", "memory://")
+    r = run_cli(app, monkeypatch, ["jobs", "submit", "responses-export", "--school", w.school, "--here"])
+    assert r.exit_code == 0, r.output
+    job_id = r.output.split("submitted ", 1)[1].split(":", 1)[0]
+    out_file = tmp_path / "answers.csv"
+    r = run_cli(app, monkeypatch, ["jobs", "file", job_id, "--out", str(out_file)])
+    assert r.exit_code == 0, r.output
+    with transaction(app) as uow:
+        expected = export_to_string(uow, Actor(w.admin, Role.ADMIN, w.school, "api"))
+    assert out_file.read_text() == expected
+    r = run_cli(app, monkeypatch, ["jobs", "file", "job_nosuch000000000000", "--out", str(tmp_path / "x")])
+    assert r.exit_code != 0 and not (tmp_path / "x").exists()

@@ -413,11 +413,18 @@ POLICY: dict[tuple[str, str], Row] = {
     ("GET", "/jobs/{job_id}/progress"): row(
         "class", targets=("own", "other_school", "missing"), admin="own",
         why="a roster import of the target class's school, submitted afresh by its admin"),
+    ("GET", "/jobs/{job_id}/file"): row(
+        "class", targets=("own", "other_school", "missing"), admin="own",
+        why="an export of the answers of the target class's school, submitted afresh by its admin and run"),
+    ("POST", "/admin/responses/export"): row(admin="-"),
     ("GET", "/api/v1/jobs"): row(teacher="-", admin="-"),
     ("POST", "/api/v1/jobs"): row(admin="-"),
     ("GET", "/api/v1/jobs/{job_id}"): row(
         "class", targets=("own", "other_school", "missing"), admin="own",
         why="a roster import of the target class's school, submitted afresh by its admin"),
+    ("GET", "/api/v1/jobs/{job_id}/file"): row(
+        "class", targets=("own", "other_school", "missing"), admin="own",
+        why="an export of the answers of the target class's school, submitted afresh by its admin and run"),
     ("GET", "/admin/mentors"): row(admin="-"),
     ("POST", "/admin/mentors"): row(admin="-"),
     ("POST", "/admin/mentors/remove"): row(admin="-"),

@@ -292,7 +292,7 @@ def request_for(x: World, method: str, path: str, role: str, t: str) -> Req:
     if "{experiment_id}" in path:  # an experiment limited to the target class, made afresh
         fill["experiment_id"] = _experiment(x, t)
     if "{job_id}" in path:  # a roster import of the target class's school, submitted afresh by its admin
-        fill["job_id"] = _job(x, t)
+        fill["job_id"] = _job(x, t, made_file=path.endswith("/file"))  # (an export, run, for its file)
     if "{talk_id}" in path:  # a request to talk, made afresh by the target learner
         fill["talk_id"] = _wellbeing_checkin(x, t, talk=True)
     if path == "/student/skills/{skill_code}/review" and method == "POST" and role == "student":
@@ -549,8 +549,9 @@ def _experiment(x: World, class_id: str) -> str:
             starts_on=today, ends_on=today + timedelta(days=30), section_ids=[class_id], school_id=sec.school_id).id)
 
 
-def _job(x: World, class_id: str) -> str:
-    """A roster import for the class's school, submitted (not run) by that school's admin."""
+def _job(x: World, class_id: str, made_file: bool = False) -> str:
+    """A roster import for the class's school, submitted (not run) by that school's admin; with
+    ``made_file``, an export of the school's answers submitted by that admin and run."""
     if class_id == MISSING:
         return "job_missing0000000000000"
     from pathwise.services import jobs
@@ -559,6 +560,11 @@ def _job(x: World, class_id: str) -> str:
         sec = uow.sections.get(class_id)
         assert sec is not None
         admin = W.admin if sec.school_id == W.school else W.other_admin
+    if made_file:
+        with transaction(x.system) as uow:
+            job_id = jobs.submit(uow, x.actor(admin), "responses-export").id
+        assert jobs.run(x.system, job_id) == "succeeded"
+        return job_id
     with transaction(x.system) as uow:
         return jobs.submit(uow, x.actor(admin), "roster-import", file=("r.zip", _roster_zip())).id
 

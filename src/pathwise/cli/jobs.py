@@ -80,6 +80,19 @@ def show_cmd(job_id: Annotated[str, typer.Argument(help="The job's id.")]) -> No
         _show(jobs.get(uow, Actor.system("cli"), job_id))
 
 
+@jobs_app.command("file")
+def file_cmd(job_id: Annotated[str, typer.Argument(help="The job's id.")],
+             out_file: Annotated[Path, typer.Option("--out", help="Where to write the file.", dir_okay=False)]) -> None:
+    """Write the file a job made (an export) to --out.
+
+    Example: pathwise jobs file job_3f2a9c0d1e4b5a6f7c8d --out answers.csv
+    """
+    with service_call() as system, transaction(system) as uow:
+        name, _media, data = jobs.output(uow, Actor.system("cli"), job_id)
+    out_file.write_bytes(data)
+    out.print(f"wrote {name} ({len(data):,} bytes) to {out_file}")
+
+
 @jobs_app.command("submit")
 def submit_cmd(
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(sorted(jobs.KINDS))}.")],
@@ -100,6 +113,7 @@ def submit_cmd(
 
     Example: pathwise jobs submit refit --wait
     Example: pathwise jobs submit items-import --file qti-package.zip --skills frac.add --school sch1 --wait
+    Example: pathwise jobs submit responses-export --school sch1 --wait (then: pathwise jobs file ID --out x.csv)
     """
     params: dict[str, object] = {"skip_bad": skip_bad} if kind in ("roster-import", "responses-import") else {}
     if kind == "items-import":

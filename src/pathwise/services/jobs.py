@@ -18,6 +18,7 @@ Who may see a job: its owner, and an admin of its school (``access.require_job``
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import socket
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 MAX_ATTEMPTS = 3  # a job lost this many times (its worker died each time) fails
 MAX_INPUT_BYTES = 200 * 1024 * 1024
+MAX_OUTPUT_BYTES = 512 * 1024 * 1024  # a file a job keeps (an export); larger ones are the command line's
 KEEP_FINISHED_DAYS = 30  # finished jobs (and their files) are dropped after this many days
 
 
@@ -174,14 +176,43 @@ def _digest(system: App, actor: Actor, job: JobRecord, data: tuple[str, bytes] |
     return report.as_dict()
 
 
+def _responses_export(system: App, actor: Actor, job: JobRecord, data: tuple[str, bytes] | None,
+                      step: Step) -> dict[str, Any]:
+    """The school's answers as the canonical CSV (every school's for the system), kept with
+    the job as its file. Run again, it writes the file afresh (the same answers, the same
+    file, plus any recorded since)."""
+    from pathwise.services import responses
+
+    with tempfile.TemporaryFile("w+b") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        with transaction(system) as uow:
+            rows = responses.export_responses(uow, actor, text, school_id=job.school_id,
+                                              progress=lambda n: step(n, 0, f"{n:,} answers written"))
+        text.flush()
+        size = raw.tell()
+        if size > MAX_OUTPUT_BYTES:
+            raise Invalid(f"the export is {size // 2**20} MB, more than the {MAX_OUTPUT_BYTES // 2**20} MB a job "
+                          "keeps: run `pathwise export responses --out FILE` on the server", field="school")
+        raw.seek(0)
+        content = raw.read()
+        text.detach()
+    stamp = utcnow().strftime("%Y-%m-%d")
+    name = f"responses-{job.school_id or 'all'}-{stamp}.csv"
+    with transaction(system) as uow:
+        uow.jobs.set_output(job.id, name, "text/csv; charset=utf-8", content)
+    return {"rows": rows, "file": name, "bytes": len(content)}
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("responses-import", "Response log import", True, _responses_import),
+    Kind("responses-export", "Export of answers (CSV)", False, _responses_export),
     Kind("refit", "Refit of the learner model, with every learner's mastery rebuilt", False, _refit),
     Kind("rebuild", "Rebuild of learners' mastery", False, _rebuild),
     Kind("clean-up", "Clean-up of finished jobs", False, _clean_up),
     Kind("digest", "Weekly digest to guardians", False, _digest),
 )}
-SCHOOL_KINDS = ("roster-import", "responses-import", "framework-import", "items-import")  # an admin's, for one school
+SCHOOL_KINDS = ("roster-import", "responses-import", "framework-import", "items-import",
+                "responses-export")  # an admin's, for one school
 
 
 def register(kind: Kind) -> None:
@@ -290,6 +321,18 @@ def get(uow: UnitOfWork, actor: Actor, job_id: str) -> JobView:
     require_job(actor, job)
     assert job is not None
     return _view(job)
+
+
+def output(uow: UnitOfWork, actor: Actor, job_id: str) -> tuple[str, str, bytes]:
+    """The file a job made, for whoever may see the job: (file name, media type, content);
+    ``NotFound`` when the job made none (yet)."""
+    job = uow.jobs.get(job_id)
+    require_job(actor, job)
+    found = uow.jobs.output(job_id)
+    if found is None:
+        raise NotFound("this job has no file to download" + (" yet" if job is not None and job.status in (QUEUED, RUNNING) else ""))
+    uow.audit.add(actor.user_id, "job:download", None, f"job:{job_id}", {"bytes": len(found[2]), "via": actor.via})
+    return found
 
 
 def recent(uow: UnitOfWork, actor: Actor, limit: int = 50) -> list[JobView]:

@@ -179,8 +179,10 @@ def import_responses(uow: UnitOfWork, tracker: Tracker, actor: Actor, path: Path
     return report
 
 
-def export_responses(uow: UnitOfWork, actor: Actor, out: IO[str], school_id: str | None = None) -> int:
-    """Write answers as canonical CSV; returns the number of rows written."""
+def export_responses(uow: UnitOfWork, actor: Actor, out: IO[str], school_id: str | None = None,
+                     progress: Callable[[int], None] | None = None) -> int:
+    """Write answers as canonical CSV; returns the number of rows written (``progress``
+    hears the count every 10,000 rows)."""
     require_role(actor, Role.ADMIN)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
@@ -195,6 +197,8 @@ def export_responses(uow: UnitOfWork, actor: Actor, out: IO[str], school_id: str
         writer.writerow(format_row(student_key or ev.learner_id, ev.item_id, ev.skill_codes, ev.score,
                                    ev.timestamp, ev.id, d.get("duration_s"), d.get("hints"), d.get("attempt")))
         n += 1
+        if progress is not None and n % 10_000 == 0:
+            progress(n)
     uow.audit.add(actor.user_id, "export:responses", None, f"school:{school_id or 'all'}", {"rows": n})
     return n
 

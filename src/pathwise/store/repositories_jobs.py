@@ -47,6 +47,18 @@ class JobRepository(_Repo):
         row = self.s.get(t.JobInputRow, job_id)
         return None if row is None else (row.filename, bytes(row.data))
 
+    def set_output(self, job_id: str, filename: str, media_type: str, data: bytes) -> None:
+        """The file the job made (one a job; set again, it is replaced)."""
+        row = self.s.get(t.JobOutputRow, job_id)
+        if row is None:
+            self.s.add(t.JobOutputRow(job_id=job_id, filename=filename, media_type=media_type, data=data))
+        else:
+            row.filename, row.media_type, row.data = filename, media_type, data
+
+    def output(self, job_id: str) -> tuple[str, str, bytes] | None:
+        row = self.s.get(t.JobOutputRow, job_id)
+        return None if row is None else (row.filename, row.media_type, bytes(row.data))
+
     def get(self, job_id: str) -> JobRecord | None:
         row = self.s.get(t.JobRow, job_id)
         return None if row is None else as_record(JobRecord, row)
@@ -135,4 +147,5 @@ class JobRepository(_Repo):
         ids = list(self.s.scalars(select(J.id).where(J.status.notin_(ACTIVE), J.finished_at < before)))
         if ids:
             self.s.execute(delete(t.JobInputRow).where(t.JobInputRow.job_id.in_(ids)))
+            self.s.execute(delete(t.JobOutputRow).where(t.JobOutputRow.job_id.in_(ids)))
         return int(self.s.execute(q).rowcount or 0)  # type: ignore[attr-defined]

@@ -314,3 +314,14 @@ class JobInputRow(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class JobOutputRow(Base):
+    """The file a job made (an export), kept with the job until it is dropped, for its owner
+    and its school's admins to download from any server."""
+
+    __tablename__ = "job_outputs"
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    data: Mapped[bytes] = mapped_column(LargeBinary)

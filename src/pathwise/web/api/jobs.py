@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from pathwise.domain.people import Role
@@ -57,11 +57,14 @@ class JobListOut(BaseModel):
 @router.post("/jobs", status_code=202, response_model=JobOut, responses={
     202: {"description": "Stored and handed to the workers; follow it at `Location`."}})
 def submit_job(uow: Tx, request: Request,
-               kind: Annotated[Literal["roster-import", "responses-import", "framework-import", "items-import"], Form(
+               kind: Annotated[Literal["roster-import", "responses-import", "framework-import", "items-import",
+                                       "responses-export"], Form(
                    description="roster-import: a OneRoster CSV bundle (.zip); responses-import: a "
                                "response log in the canonical CSV; framework-import: a CASE package (.json); "
-                               "items-import: an items file (.yaml, .json) or QTI (.xml item, .zip package).")],
-               file: Annotated[UploadFile, File(description="The file the import works on.")],
+                               "items-import: an items file (.yaml, .json) or QTI (.xml item, .zip package); "
+                               "responses-export: the school's answers as the canonical CSV (no file sent; "
+                               "download it from /api/v1/jobs/{id}/file once the job has succeeded).")],
+               file: Annotated[UploadFile | None, File(description="The file an import works on.")] = None,
                skip_bad: Annotated[bool, Form(description="roster-import and responses-import: leave bad rows "
                                                           "out and import the rest.")] = False,
                framework_id: Annotated[str, Form(max_length=200, description="items-import: the framework the "
@@ -69,19 +72,28 @@ def submit_job(uow: Tx, request: Request,
                skills: Annotated[str, Form(max_length=2000, description="items-import: skill codes for QTI "
                                            "items, comma-separated (QTI carries none).")] = "",
                actor: Actor = policy("jobs:submit", Role.ADMIN)) -> JSONResponse:
-    """Import a file in the background; the answer is the job (202), to be read again at
-    /api/v1/jobs/{id} until its status is `succeeded` or `failed`."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise Invalid(f"file: larger than {MAX_UPLOAD // 2**20} MB (use `pathwise jobs submit` on the server)",
-                      field="file")
-    if not data:
-        raise Invalid("file: empty upload", field="file")
-    params: dict[str, Any] = {"skip_bad": skip_bad}
+    """Import a file, or export the school's answers, in the background; the answer is the
+    job (202), to be read again at /api/v1/jobs/{id} until its status is `succeeded` or
+    `failed`."""
+    upload: tuple[str, bytes] | None = None
+    if kind == "responses-export":
+        if file is not None and file.filename:
+            raise Invalid("file: an export takes no file", field="file")
+    else:
+        if file is None:
+            raise Invalid("file: an import needs the file it works on", field="file")
+        data = file.file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            raise Invalid(f"file: larger than {MAX_UPLOAD // 2**20} MB (use `pathwise jobs submit` on the server)",
+                          field="file")
+        if not data:
+            raise Invalid("file: empty upload", field="file")
+        upload = (file.filename or kind, data)
+    params: dict[str, Any] = {"skip_bad": skip_bad} if kind in ("roster-import", "responses-import") else {}
     if kind == "items-import":
         params = {"framework_id": framework_id.strip(),
                   "skills": [c.strip() for c in skills.split(",") if c.strip()]}
-    view = jobs.submit(uow, actor, kind, params=params, file=(file.filename or kind, data),
+    view = jobs.submit(uow, actor, kind, params=params, file=upload,
                        enqueue=queue_of(system_of(request)).enqueue)
     return JSONResponse(view.as_dict(), status_code=202, headers={"Location": f"/api/v1/jobs/{view.id}"})
 
@@ -96,3 +108,12 @@ def list_jobs(uow: Tx, actor: Actor = policy("jobs:read", Role.ADMIN, Role.TEACH
 def read_job(uow: Tx, job_id: str, actor: Actor = policy("jobs:read", Role.ADMIN, Role.TEACHER)) -> dict[str, Any]:
     """One job: its status, progress, and its result or error."""
     return jobs.get(uow, actor, job_id).as_dict()
+
+
+@router.get("/jobs/{job_id}/file", response_class=Response, responses={
+    200: {"description": "The file the job made.", "content": {"text/csv": {}}},
+    404: {"description": "No such job for the caller, or it made no file (yet)."}})
+def job_file(uow: Tx, job_id: str, actor: Actor = policy("jobs:read", Role.ADMIN, Role.TEACHER)) -> Response:
+    """The file a job made (an export's CSV), once the job has succeeded."""
+    name, media_type, data = jobs.output(uow, actor, job_id)
+    return Response(data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})

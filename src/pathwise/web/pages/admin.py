@@ -175,6 +175,14 @@ def roster_import(uow: Tx, request: Request, checked: Annotated[str, Form(max_le
     return RedirectResponse(f"/jobs/{view.id}", status_code=303)
 
 
+@router.post("/admin/responses/export")
+def responses_export(uow: Tx, request: Request, actor: Actor = _admin("jobs:submit")) -> Response:
+    """Every answer of the school as the canonical CSV, written by a background job: the
+    answer is the job's page, which offers the file once it is written."""
+    view = jobs.submit(uow, actor, "responses-export", enqueue=queue_of(system_of(request)).enqueue)
+    return RedirectResponse(f"/jobs/{view.id}", status_code=303)
+
+
 # -- accounts --------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from pathwise.domain.people import Role
 from pathwise.services import jobs
@@ -60,3 +60,10 @@ def job_progress(uow: Tx, request: Request, job_id: str,
                  actor: Actor = policy("jobs:read", Role.ADMIN, Role.TEACHER)) -> HTMLResponse:
     """The progress part of the job page (the page asks for it every second while the job runs)."""
     return render(request, "jobs/_progress.html", **_context(jobs.get(uow, actor, job_id)))
+
+
+@router.get("/jobs/{job_id}/file")
+def job_file(uow: Tx, job_id: str, actor: Actor = policy("jobs:read", Role.ADMIN, Role.TEACHER)) -> Response:
+    """The file the job made (an export), as a download."""
+    name, media_type, data = jobs.output(uow, actor, job_id)
+    return Response(data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
