@@ -42,7 +42,7 @@ items:
 
 
 @pytest.fixture
-def world(app: App) -> Iterator[tuple[App, WebSchool, Connections]]:
+def world(app: App, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[App, WebSchool, Connections]]:
     w = build_school(app, evidence=False)
     parsed = parse_items_document(ITEMS, "one.yaml")
     with app.uow() as uow:
@@ -51,6 +51,7 @@ def world(app: App) -> Iterator[tuple[App, WebSchool, Connections]]:
         uow.commit()
     app.tracker()  # loaded once, as the server does before its first request
     seen = Connections(app)
+    seen.watch_serialization(monkeypatch)
     yield app, w, seen
     seen.close()
 
@@ -74,6 +75,9 @@ class Watch:
         r = self.c.request(method, url, **kw)  # type: ignore[arg-type]
         if self.seen.peak > 1:
             self.held.append(f"{method} {url} -> {r.status_code}: {self.seen.peak} connections")
+        if self.seen.out_at_serialization:
+            self.held.append(f"{method} {url} -> {r.status_code}: its unit of work still open as the "
+                             "response was serialized")
         return r
 
 
@@ -122,3 +126,17 @@ def test_the_api_and_the_teacher_hold_one_connection(world) -> None:  # type: ig
         assert go_t("GET", f"/learners/{w.ana}").status_code == 200
         assert go_t("GET", f"/learners/{w.ana}/skills/frac.add").status_code == 200
     assert go.held == [] and go_t.held == [], go.held + go_t.held
+
+
+def test_every_route_ends_its_unit_of_work_as_its_view_returns(app: App) -> None:
+    """A route made on a plain ``APIRouter()`` would keep its unit of work open until after
+    FastAPI waited for a thread to check the response (web/deps.py, ``WorkRoute``)."""
+    from fastapi.routing import APIRoute
+
+    from pathwise.web.app import create_app
+    from pathwise.web.deps import WorkRoute
+    from pathwise.web.policy import walk_routes
+
+    routes = [e for e in walk_routes(create_app(app).routes) if isinstance(e.route, APIRoute)]
+    assert len(routes) > 100
+    assert [e.path for e in routes if not isinstance(e.route, WorkRoute)] == []

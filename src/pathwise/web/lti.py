@@ -23,10 +23,10 @@ from pathwise.interop.lti import tool
 from pathwise.services import lti as lti_service
 from pathwise.services.access import Actor
 from pathwise.web.auth import set_session_cookie, system_of
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.policy import policy
 
-router = APIRouter(tags=["lti"])
+router = APIRouter(route_class=WorkRoute, tags=["lti"])
 STATE_COOKIE = "pathwise_lti_state"
 
 

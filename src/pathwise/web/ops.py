@@ -48,9 +48,10 @@ from pathwise.services import ops
 from pathwise.services.counters import EVIDENCE_RECORDED
 from pathwise.services.errors import NotFound
 from pathwise.web.auth import system_of
+from pathwise.web.deps import WorkRoute
 from pathwise.web.policy import Policy, policy
 
-router = APIRouter()
+router = APIRouter(route_class=WorkRoute)
 
 # -- the request figures ---------------------------------------------------------------------
 

@@ -13,16 +13,16 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from pathwise.interop.xapi import lrs
 from pathwise.interop.xapi.common import XResponse, request_from
 from pathwise.services.context import App
+from pathwise.web.deps import WorkRoute
 
 
-class _XapiRoute(APIRoute):
+class _XapiRoute(WorkRoute):
     """Routes whose callers are integrations with basic-auth credentials, never a session.
 
     The application's route policy looks for a session or bearer caller; marking the

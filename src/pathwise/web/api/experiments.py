@@ -24,10 +24,10 @@ from pathwise.services import experiments as svc
 from pathwise.services.access import Actor
 from pathwise.services.errors import Conflict, NotFound
 from pathwise.web.api.schemas import NOT_BLANK, Day, ErrorOut, Flag, JsonInteger, Number, fields_named
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.policy import policy
 
-router = APIRouter(tags=["experiments"])
+router = APIRouter(route_class=WorkRoute, tags=["experiments"])
 
 READ_ERRORS = {
     401: {"model": ErrorOut, "description": "Not signed in, or the token is unknown or revoked."},

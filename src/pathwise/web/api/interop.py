@@ -23,10 +23,10 @@ from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid
 from pathwise.web.api.schemas import ErrorOut
 from pathwise.web.auth import system_of
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.policy import policy
 
-router = APIRouter(tags=["standards"])
+router = APIRouter(route_class=WorkRoute, tags=["standards"])
 # An upload through the web: below the request body limit (config.max_request_bytes, 20 MiB by
 # default), so the route names the file; larger bundles and packages go through the command line.
 MAX_UPLOAD = min(oneroster.MAX_BUNDLE_BYTES, 16 * 1024 * 1024)

@@ -19,10 +19,10 @@ from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid
 from pathwise.services.queue import queue_of
 from pathwise.web.auth import system_of
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.policy import policy
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(route_class=WorkRoute, tags=["jobs"])
 MAX_UPLOAD = 16 * 1024 * 1024  # below the request limit; larger files go through `pathwise jobs submit`
 
 

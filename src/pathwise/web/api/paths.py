@@ -22,9 +22,9 @@ from pathwise.services import paths as svc
 from pathwise.services.access import Actor
 from pathwise.web.api.schemas import Code, ErrorOut, JsonInteger, fields_named
 from pathwise.web.policy import policy
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 
-router = APIRouter(tags=["paths"])
+router = APIRouter(route_class=WorkRoute, tags=["paths"])
 
 
 class _In(BaseModel):

@@ -26,9 +26,9 @@ from pathwise.web.api.schemas import (NOT_BLANK, SPACES, Code, DateTime, ErrorOu
                                       fields_named)
 from pathwise.web.auth import system_of
 from pathwise.web.policy import policy
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 
-router = APIRouter(tags=["practice"])
+router = APIRouter(route_class=WorkRoute, tags=["practice"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Missing, or not yours (the two look the same)."},

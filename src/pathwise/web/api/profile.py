@@ -19,9 +19,9 @@ from pathwise.services import profile as svc
 from pathwise.services.access import Actor
 from pathwise.web.api.schemas import Code, Day, ErrorOut, Flag, JsonInteger, Number
 from pathwise.web.policy import policy
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 
-router = APIRouter(tags=["profile"])
+router = APIRouter(route_class=WorkRoute, tags=["profile"])
 
 READ_ERRORS = {
     404: {"model": ErrorOut, "description": "Missing, or not yours to see (the two look the same)."},

@@ -25,9 +25,9 @@ from pathwise.services.mastery import learner_mastery
 from pathwise.web.api import schemas as s
 from pathwise.web.auth import client_address, system_of
 from pathwise.web.policy import policy
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 
-router = APIRouter()
+router = APIRouter(route_class=WorkRoute)
 
 # What a route can answer besides its success; every route may also answer 401 when it needs a
 # signed-in caller, 422 for a malformed body or parameter and 413 for a body too large (the

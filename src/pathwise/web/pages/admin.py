@@ -35,12 +35,12 @@ from pathwise.services.access import Actor
 from pathwise.services.errors import Conflict, Invalid
 from pathwise.services.items import import_items
 from pathwise.web.auth import system_of
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages import timefmt
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 PAGE_UPLOAD = 8 * 1024 * 1024  # a file sent through a page; larger ones go through the command line
 CARRY_BACK = 700 * 1024  # a checked roster this small rides back in the report page's Import form

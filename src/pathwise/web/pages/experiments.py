@@ -19,12 +19,12 @@ from pathwise.services import experiments
 from pathwise.services.access import Actor, visible_sections
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Conflict, Invalid, NotFound
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.i18n import N_
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 Short = Annotated[str, Form(max_length=200)]
 NOTICES = {"created": N_("Experiment created: its students have their arms."),

@@ -15,12 +15,12 @@ from fastapi.responses import HTMLResponse
 from pathwise.domain.people import Role
 from pathwise.services import family
 from pathwise.services.access import Actor
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages import timefmt
 from pathwise.web.pages.render import page_language, render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 
 @router.get("/guardian/children/{learner_id}/progress")

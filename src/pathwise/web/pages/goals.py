@@ -17,12 +17,12 @@ from pathwise.services import goals as svc
 from pathwise.services.access import Actor
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Invalid, NotFound
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.i18n import N_
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 NOTICES = {"set": N_("Goal saved. Your progress on it comes from your practice."),
            "accept": N_("Goal accepted. It is one of your goals now."),

@@ -17,11 +17,11 @@ from pathwise.services import groups
 from pathwise.services.access import Actor
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Invalid
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 NOTICES = {"kept": "Group kept.", "saved": "Group saved.", "assigned": "Work assigned: it now shows in each "
            "member's What's next.", "deleted": "Group deleted."}

@@ -13,11 +13,11 @@ from pathwise.domain.people import Role
 from pathwise.services import leader
 from pathwise.services.access import Actor
 from pathwise.web.auth import system_of
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 
 @router.get("/admin/insight")

@@ -16,11 +16,11 @@ from fastapi.responses import HTMLResponse, Response
 from pathwise.domain.people import Role
 from pathwise.services import jobs
 from pathwise.services.access import Actor
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 STATUS_WORDS = {"queued": "waiting for a worker", "running": "running", "succeeded": "done",
                 "failed": "failed"}

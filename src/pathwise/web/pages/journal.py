@@ -18,12 +18,12 @@ from pathwise.services import journal
 from pathwise.services.access import Actor
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Invalid
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.i18n import N_
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 NOTICES = {"written": N_("Saved in your journal."), "edited": N_("Your changes are saved."),
            "deleted": N_("The reflection is deleted.")}

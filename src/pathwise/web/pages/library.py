@@ -20,11 +20,11 @@ from pathwise.services import library
 from pathwise.services.access import Actor
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Invalid
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 
 def _page(uow: UnitOfWork, request: Request, actor: Actor, activity_id: str, *, problem: str | None = None,

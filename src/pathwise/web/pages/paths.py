@@ -23,9 +23,9 @@ from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 from pathwise.web.pages.practice import opening
 from pathwise.services.context import UnitOfWork
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 PURPOSE_WORDS = {"learn": "Learn", "review": "Review", "step_back": "Step back", "check": "Mastery check"}
 

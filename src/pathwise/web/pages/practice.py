@@ -31,9 +31,9 @@ from pathwise.web.pages.render import render, school_zone
 from pathwise.web.policy import policy
 from pathwise.web.pages.links import safe_link
 from pathwise.services.context import UnitOfWork
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 CONFIDENCE = [("0.25", "Guessing"), ("0.5", "Not sure"), ("0.75", "Fairly sure"), ("1", "Certain")]
 

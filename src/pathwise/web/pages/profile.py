@@ -21,10 +21,10 @@ from pathwise.services.access import Actor
 from pathwise.services.errors import Invalid
 from pathwise.web.policy import policy
 from pathwise.services.context import UnitOfWork
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 MODALITY_WORDS = {"practice": "Practice questions", "video": "Videos", "reading": "Reading",
                   "project": "Projects"}

@@ -18,11 +18,11 @@ from pathwise.services.access import Actor
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.web.auth import system_of
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 NOTICES = {"asked": "Your request is sent. Your teacher will look at it and answer here.",
            "answered": "Answer saved. The student sees it on their page."}

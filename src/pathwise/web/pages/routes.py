@@ -35,9 +35,9 @@ from pathwise.web.pages.links import same_site_path
 from pathwise.web.pages.render import HOME, render
 from pathwise.web.policy import policy
 from pathwise.services.context import UnitOfWork
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 
 # -- login and logout ---------------------------------------------------------------------------

@@ -26,12 +26,12 @@ from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Conflict, Invalid, NotFound
 from pathwise.services.item_options import item_options
 from pathwise.web.auth import system_of
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.forms import form_datetime
 from pathwise.web.pages.render import render, school_zone
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 CRITERIA_ROWS = 6  # criterion rows a rubric form offers (blank ones are ignored)
 SKILL_BOXES = 6  # skill boxes an assessment form offers

@@ -19,11 +19,11 @@ from pathwise.services import teams
 from pathwise.services.access import Actor
 from pathwise.services.context import UnitOfWork
 from pathwise.services.errors import Invalid, NotFound
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 NOTICES = {"kept": "Team kept.", "saved": "Team saved.", "deleted": "Team deleted.",
            "assigned": "Project assigned to the team: its members see it in their work."}

@@ -13,11 +13,11 @@ from fastapi.responses import HTMLResponse
 from pathwise.domain.people import Role
 from pathwise.services import early_warning
 from pathwise.services.access import Actor
-from pathwise.web.deps import Tx
+from pathwise.web.deps import Tx, WorkRoute
 from pathwise.web.pages.render import render
 from pathwise.web.policy import policy
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=WorkRoute, include_in_schema=False)
 
 
 @router.get("/teacher/classes/{class_id}/attention")
