@@ -179,3 +179,39 @@ def test_the_command_line_submits_an_export_and_writes_its_file(app: App, monkey
     assert out_file.read_text() == expected
     r = run_cli(app, monkeypatch, ["jobs", "file", "job_nosuch000000000000", "--out", str(tmp_path / "x")])
     assert r.exit_code != 0 and not (tmp_path / "x").exists()
+
+
+def test_a_job_run_here_that_ends_while_its_state_is_read_is_shown_with_its_outcome(app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The command read the job as still running, then saw its run had ended, and reported
+    a failure for a job that had succeeded."""
+    import threading
+    import time
+
+    from tests.cli_runner import run_cli
+    from tests.security.web_school import build_school
+
+    w = build_school(app)
+    monkeypatch.setenv("PATHWISE_QUEUE_URL", "memory://")
+    real_run, real_get = jobs.run, jobs.get
+    go, done = threading.Event(), threading.Event()
+
+    def run(system, job_id):  # type: ignore[no-untyped-def]
+        go.wait(10)
+        try:
+            real_run(system, job_id)
+        finally:
+            done.set()
+
+    def get(uow, actor, job_id):  # type: ignore[no-untyped-def]
+        view = real_get(uow, actor, job_id)
+        if not go.is_set():  # the first read: the job has not run yet; it runs and ends now
+            go.set()
+            assert done.wait(20)
+            time.sleep(0.3)
+        return view
+
+    monkeypatch.setattr(jobs, "run", run)
+    monkeypatch.setattr(jobs, "get", get)
+    r = run_cli(app, monkeypatch, ["jobs", "submit", "responses-export", "--school", w.school, "--here"])
+    assert r.exit_code == 0, r.output
+    assert "succeeded" in r.output and "failed" not in r.output, r.output

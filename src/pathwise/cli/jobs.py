@@ -137,14 +137,15 @@ def submit_cmd(
         with progress_bar() as bar:
             task = bar.add_task(view.title, total=None)
             while True:
+                # whether the run here was over is asked before the job is read, so a run
+                # that ends in between is read with its outcome, not as still running
+                running_here = runner is not None and runner.is_alive()
                 with transaction(system) as uow:
                     view = jobs.get(uow, Actor.system("cli"), view.id)
                 bar.update(task, completed=view.done, total=view.total or None,
                            description=view.message or view.status)
-                if not view.active and (runner is None or not runner.is_alive()):
-                    break
-                if runner is not None and not runner.is_alive() and view.active:
-                    break  # the run stopped without an outcome (the database went away)
+                if not running_here and (runner is not None or not view.active):
+                    break  # a run here that stopped still active had no outcome (the database went away)
                 time.sleep(0.5)
         _show(view)
         if view.status != jobs.SUCCEEDED:
