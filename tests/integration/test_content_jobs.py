@@ -133,6 +133,9 @@ def test_an_export_of_the_schools_answers_is_a_job_whose_file_only_its_school_do
         job_url = r.headers["location"]
         page = c.page(job_url)
         assert 'data-status="succeeded"' in page.text and f'href="{job_url}/file"' in page.text, page.text
+        rows = expected.count("\n") - 1  # the page says what was written, in words, with the file's count
+        assert f"<dt>Rows in the file</dt><dd>{rows:,}</dd>" in page.text, page.text
+        assert "<dt>File size</dt>" in page.text and "<dt>bytes</dt>" not in page.text
         got = c.page(f"{job_url}/file")
         assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
         assert "attachment" in got.headers["content-disposition"]

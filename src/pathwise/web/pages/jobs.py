@@ -36,9 +36,35 @@ def _report(view: jobs.JobView) -> Any:
                               "warnings": raw.get("warnings") or [], "changed": view.result.get("changed", 0)})
 
 
+# What a job's result holds, in words (services/jobs.py and interop/jobs.py fill it).
+FIGURE_WORDS = {"rows": "Rows in the file", "stored": "Stored", "duplicates": "Already stored (left as they were)",
+                "skipped_bad": "Bad rows left out", "students_created": "Students created",
+                "learners_rebuilt": "Learners whose mastery was recalculated",
+                "rebuilt": "Learners whose mastery was recalculated", "version": "Model version",
+                "file": "File", "bytes": "File size", "seconds": "Time taken", "framework": "Framework",
+                "skills": "Skills", "prerequisites": "Prerequisite links", "units": "Units",
+                "created": "Added", "updated": "Changed", "unchanged": "Unchanged",
+                "jobs_dropped": "Finished jobs cleared", "resumed": "Resumed"}
+
+
+def _figure(key: str, value: object) -> tuple[str, str]:
+    words = FIGURE_WORDS.get(key) or key.replace("_", " ").capitalize()
+    if key == "bytes" and isinstance(value, int):
+        size = f"{value / 1e6:.1f} MB" if value >= 1e6 else f"{value / 1e3:.1f} kB" if value >= 1e3 else f"{value} bytes"
+        return words, size
+    if key == "seconds" and isinstance(value, (int, float)):
+        return words, f"{value:,.1f} s" if value < 120 else f"{value / 60:,.1f} min"
+    if isinstance(value, bool):
+        return words, "yes" if value else "no"
+    if isinstance(value, int):
+        return words, f"{value:,}"
+    return words, str(value)
+
+
 def _context(view: jobs.JobView) -> dict[str, Any]:
     return {"job": view, "status_words": STATUS_WORDS, "report": _report(view),
-            "figures": {k: v for k, v in view.result.items() if isinstance(v, (int, float, str)) and k != "summary"}}
+            "figures": [_figure(k, v) for k, v in view.result.items()
+                        if isinstance(v, (int, float, str)) and k != "summary"]}
 
 
 @router.get("/jobs")
