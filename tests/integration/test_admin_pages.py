@@ -257,7 +257,7 @@ def test_import_a_framework_and_items_and_see_them(sqlite_school: School, sqlite
     done = c.page(r.headers["location"])  # a background job, run at once by the tests' queue
     text = _text(done.text)
     assert 'data-status="succeeded"' in done.text, text
-    assert "Framework import (CASE): count.json" in text and re.search(r"skills\s+2\s+units\s+0", text), text
+    assert "Framework import (CASE): count.json" in text and re.search(r"Skills\s+2\s+Units\s+0", text), text
     fw_page = c.page("/admin/frameworks")
     fid = re.search(r'href="/admin/frameworks/([^"]+)" title="[^"]*">Counting<', fw_page.text)
     assert fid, fw_page.text
@@ -268,10 +268,10 @@ def test_import_a_framework_and_items_and_see_them(sqlite_school: School, sqlite
     r = _post(c, "/admin/items/import", files={"file": ("count.yaml", ITEMS, "application/yaml")})
     assert r.status_code == 303 and r.headers["location"].startswith("/jobs/job_"), _text(r.text)
     done = _text(c.page(r.headers["location"]).text)
-    assert re.search(r"created\s+1\s+updated\s+0\s+unchanged\s+0", done), done
+    assert re.search(r"Added\s+1\s+Changed\s+0\s+Unchanged\s+0", done), done
     again = _post(c, "/admin/items/import", files={"file": ("count.yaml", ITEMS, "application/yaml")})
     done = _text(c.page(again.headers["location"]).text)  # the same file again stores nothing twice
-    assert re.search(r"created\s+0\s+updated\s+0\s+unchanged\s+1", done), done
+    assert re.search(r"Added\s+0\s+Changed\s+0\s+Unchanged\s+1", done), done
     listing = _text(c.page("/admin/frameworks").text)
     assert re.search(r"Counting 2 0 1 your school", listing), listing
     detail = c.page(f"/admin/frameworks/{fid.group(1)}")

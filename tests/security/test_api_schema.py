@@ -56,6 +56,11 @@ pytestmark = [
 # Fixed, so every run sends the same requests; set them to look further on your machine.
 SEED = int(os.environ.get("PATHWISE_API_SCHEMA_SEED", "20260901"))
 MAX_EXAMPLES = int(os.environ.get("PATHWISE_API_SCHEMA_EXAMPLES", "8"))
+# How long one answer may take before the run calls it an error. This test is about what the
+# answers say, not how fast they come (speed is measured in bench/); the limit is there to
+# catch an answer that never comes, not a busy machine's slow one. The slowest answer of
+# each role is printed, so a slow operation still shows.
+REQUEST_TIMEOUT = float(os.environ.get("PATHWISE_API_SCHEMA_TIMEOUT", "120"))
 ROLES = ("anonymous", "ana", "rivera", "lopez", "admin")
 RECORD = f"{API_PREFIX}/learners/{{learner_id}}/record"
 
@@ -118,6 +123,7 @@ class RunResult:
     phases: dict[str, str] = field(default_factory=dict)
     findings: dict[Finding, str] = field(default_factory=dict)  # each with one request that shows it
     errors: list[str] = field(default_factory=list)
+    slowest: tuple[float, str] = (0.0, "")  # seconds, and the request that took them
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +167,7 @@ def _config(world: World, role: str) -> Any:
         "seed": SEED,
         "color": False,
         "max-failures": 100_000,  # find them all
+        "request-timeout": REQUEST_TIMEOUT,
         "headers": {} if role == "anonymous" else {"Authorization": f"Bearer {world.tokens[role]}"},
         # real things the roles can reach (or, for the others, are denied as if missing)
         "parameters": {
@@ -211,6 +218,10 @@ def run_schemathesis(world: World, role: str) -> RunResult:
             rec = event.recorder
             result.cases += len(rec.cases)
             result.passed_over += sum(rec.filtered_failures.values())
+            for interaction in rec.interactions.values():
+                if interaction.response is not None and interaction.response.elapsed > result.slowest[0]:
+                    result.slowest = (interaction.response.elapsed,
+                                      f"{interaction.request.method} {interaction.request.uri}")
             for case_id, node in rec.cases.items():
                 result.operations.add(node.value.operation.label)
                 for check in rec.checks.get(case_id, []):
@@ -244,7 +255,8 @@ def test_every_operation_keeps_to_the_description_for_every_role(world: World) -
         findings.update(res.findings)
         errors += res.errors
         print(f"{role}: {len(res.operations)} operations, {res.cases} cases, {len(res.findings)} findings, "
-              f"{res.passed_over} stored-data refusals passed over; phases {res.phases}")
+              f"{res.passed_over} stored-data refusals passed over; slowest answer {res.slowest[0]:.2f} s "
+              f"({res.slowest[1]}); phases {res.phases}")
         assert len(res.operations) == 59 and all(" /api/v1/" in op for op in res.operations), res.operations
     print(f"{len(findings)} findings in {time.perf_counter() - started:.1f} s")
     listed = sorted(findings, key=lambda f: (f.operation, f.check, f.role))
