@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # there are more (services.kt.fit_sample): the fit's memory stays bounded on a district
     fit_max_rows: int = Field(1_000_000, ge=1_000)
     job_stall_seconds: int = Field(120, ge=10)
+    # processes that replay learners' mastery in a rebuild of many learners (services.kt):
+    # unset, one per core up to 4 on PostgreSQL and one on SQLite (one writer at a time)
+    rebuild_workers: int | None = Field(None, ge=1, le=32)
     # threads of a job worker run inside each web process (``pathwise serve`` sets it: one on
     # SQLite, none on PostgreSQL, where ``pathwise worker`` runs beside the servers)
     embedded_worker: int = Field(0, ge=0, le=16)

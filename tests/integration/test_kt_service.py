@@ -297,3 +297,52 @@ def test_a_fit_over_the_row_limit_reads_whole_learners_and_says_it_sampled(app) 
     with app.uow() as uow:
         assert "sample" not in kt.active_model(uow)
     assert len({t.alice, t.bob, t.carol}) == 3
+
+
+def test_a_rebuild_shared_among_worker_processes_stores_what_one_process_stores(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With ``rebuild_workers`` above one the chunks of learners go to other processes (each
+    with its own connections and live model); what they store is what a rebuild in this
+    process stores: mastery, model states, strengths and review schedules."""
+    import dataclasses
+
+    from pathwise.services import strengths
+    from pathwise.store import tables_paths as tp
+
+    t = _tiny_with_histories(app)
+    learners = sorted({t.alice, t.bob, t.carol})
+    kt.fit(app, Actor.system("test"), rebuild=False)
+    monkeypatch.setattr(kt, "REBUILD_CHUNK", 1)  # three learners, three chunks
+
+    def stored() -> dict[str, object]:
+        with app.uow() as uow:
+            rows = uow.mastery.for_learners(learners)
+            return {
+                "mastery": sorted((dataclasses.replace(r, updated_at=T0) for r in rows),
+                              key=lambda r: (r.learner_id, r.skill_code)),
+                "states": {lid: mastery.learner_state(uow, lid) for lid in learners},
+                "strengths": {lid: strengths.stored(uow, lid) for lid in learners},
+                "schedules": sorted((r.learner_id, r.skill_code, r.status) for r in
+                                    uow.session.query(tp.PathSkillStateRow).all()),
+            }
+
+    app.settings.rebuild_workers = 1
+    assert kt.rebuild_workers(app, 3) == 1
+    assert kt.rebuild(app, Actor.system("test"), everyone=True) == 3
+    one = stored()
+    assert {r.model_version for r in one["mastery"]} == {app.tracker().version}  # type: ignore[union-attr]
+
+    with app.uow() as uow:  # spoil what the workers must put right
+        uow.mastery.replace_for_learners({lid: [] for lid in learners})
+        uow.learner_model.replace_states({lid: None for lid in learners})
+        uow.commit()
+
+    def not_here(system, chunk):  # type: ignore[no-untyped-def]
+        raise AssertionError("a chunk was rebuilt in this process, not by a worker")
+
+    monkeypatch.setattr(kt, "_rebuild_chunk", not_here)  # the workers import their own
+    app.settings.rebuild_workers = 2
+    assert kt.rebuild_workers(app, 3) == 2
+    seen: list[float] = []
+    assert kt.rebuild(app, Actor.system("test"), everyone=True, progress=seen.append) == 3
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    assert stored() == one

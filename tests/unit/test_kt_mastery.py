@@ -11,6 +11,7 @@ its parameters are plain data.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.engine.kt import models as kt_models
 from pathwise.engine.kt.data import ResponseLog
 from pathwise.engine.kt.mastery import MasteryModel, MasteryParams, answer_update, simulate, toward
-from pathwise.engine.kt.tracker import MasteryTracker, signal
+from pathwise.engine.kt.tracker import SCORED, MasteryTracker, folding, signal
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SKILLS = ("a", "b", "c")
@@ -298,3 +299,56 @@ def test_the_fit_always_gives_parameters_the_model_accepts(rows) -> None:
         assert prm.p_guess < 1 - prm.p_slip
     p = m.predict_sequential(log)
     assert p.shape == (len(log),) and np.all((p > 0) & (p < 1))
+
+
+@functools.cache
+def _fitted_product() -> MasteryTracker:
+    """The product's tracker with the default predictor (whose state is the learner's whole
+    history of counters), fitted on a small simulated log over SKILLS."""
+    log = simulate(120, 8, MasteryParams(), random_state=7)
+    names = {s: SKILLS[i % len(SKILLS)] for i, s in enumerate(sorted(log.skill_set()))}
+    named = ResponseLog()
+    for student, item, skills, correct, time in log.rows():
+        named.append(student, f"it{int(time) % 5}" if item is None else item,
+                     tuple(dict.fromkeys(names[k] for k in skills)), correct, time)
+    log = named
+    return MasteryTracker(MasteryModel().fit(log), kt_models.create(kt_models.DEFAULT).fit(log), "v")
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(max_size=40), st.integers(0, 40))
+def test_a_fold_leaves_the_learner_as_observing_each_answer_in_turn_does(history, resume_at) -> None:
+    tracker = _fitted_product()
+    pred = tracker.predictor
+    mastery_alone = MasteryTracker(tracker.mastery, None, "v")
+
+    def observe_in_full(learner: dict, ev: Evidence) -> list[str]:
+        """One answer as the contract states it: the mastery model's move, then the
+        predictor's state read from the learner's JSON, moved, and written back."""
+        touched = mastery_alone.observe(learner, ev)
+        if touched and ev.kind in SCORED:
+            state = pred.load_state(learner["m"])
+            pred.observe_state(state, ev.item_id, ev.skill_codes, float(ev.score))
+            learner["m"] = pred.dump_state(state)
+        return touched
+
+    one_by_one = tracker.new_learner()
+    touched_each = [observe_in_full(one_by_one, ev) for ev in history]
+    observed = tracker.new_learner()
+    assert [tracker.observe(observed, ev) for ev in history] == touched_each
+    assert json.dumps(observed, sort_keys=True) == json.dumps(one_by_one, sort_keys=True)
+    folded = tracker.new_learner()
+    # a fold may start on a learner with a stored state, as an answer's does: fold in two runs
+    cut = min(resume_at, len(history))
+    touched_fold: list[list[str]] = []
+    for part in (history[:cut], history[cut:]):
+        with folding(tracker, folded) as fold:
+            for ev in part:
+                touched_fold.append(fold.observe(ev))
+                # between answers the estimates already stand as they do answer by answer
+                assert {s: tracker.estimate(folded, s) for s in SKILLS} == {
+                    s: tracker.estimate(_run(tracker, history[:len(touched_fold)]), s) for s in SKILLS}
+    assert touched_fold == touched_each
+    assert json.dumps(folded, sort_keys=True) == json.dumps(one_by_one, sort_keys=True)
+    items = [("it1", ("a",)), (None, ("b", "c"))]
+    assert tracker.predict(folded, items) == tracker.predict(one_by_one, items)

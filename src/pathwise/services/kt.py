@@ -14,6 +14,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -428,23 +429,82 @@ def fit(system: App, actor: Any, *, csv_path: str | Path | None = None, model: s
                      summary.get("sample"))
 
 
-def _rebuild(system: App, ids: list[str], progress: Callable[[float], None] | None = None) -> int:
-    """Replay the learners' evidence through the live model, 200 at a time, each chunk in
-    its own transaction (``transaction(system)``, committed per chunk: so it takes the
-    ``App``); their review schedules follow the new estimates."""
+REBUILD_CHUNK = 200  # learners a transaction in a rebuild
+PARALLEL_FROM = 10 * REBUILD_CHUNK  # fewer learners: one process (starting others takes seconds)
+
+
+def rebuild_workers(system: App, learners: int) -> int:
+    """How many processes rebuild ``learners`` learners: ``PATHWISE_REBUILD_WORKERS`` when
+    set; else one for a small rebuild or on SQLite (one writer at a time), and one per core
+    up to four on PostgreSQL, never more than there are chunks."""
+    chunks = max(1, math.ceil(learners / REBUILD_CHUNK))
+    chosen = system.settings.rebuild_workers
+    if chosen is None:
+        if learners < PARALLEL_FROM or system.db.engine.dialect.name == "sqlite":
+            return 1
+        chosen = min(os.cpu_count() or 1, 4)
+    return max(1, min(chosen, chunks))
+
+
+def _rebuild_chunk(system: App, chunk: list[str]) -> int:
+    """One chunk of learners replayed and committed; their review schedules follow the new
+    estimates, as they do after an import."""
     from pathwise.services import mastery, path_state
 
-    tracker = system.tracker()
+    with transaction(system) as uow:
+        mastery.rebuild(uow, system.tracker(uow), chunk)
+        path_state.sync_learners(uow, chunk)
+    return len(chunk)
+
+
+_worker_system: App | None = None  # a rebuild worker process's own App (its own connections)
+
+
+def _start_rebuild_worker(settings: Any) -> None:
+    global _worker_system
+    _worker_system = App.from_settings(settings)
+
+
+def _rebuild_in_worker(chunk: list[str]) -> int:
+    assert _worker_system is not None, "not a rebuild worker"
+    return _rebuild_chunk(_worker_system, chunk)
+
+
+def _rebuild(system: App, ids: list[str], progress: Callable[[float], None] | None = None) -> int:
+    """Replay the learners' evidence through the live model, ``REBUILD_CHUNK`` at a time,
+    each chunk in its own transaction (``transaction(system)``, committed per chunk: so it
+    takes the ``App``). With more than one worker (``rebuild_workers``) the chunks are shared
+    among that many processes, each with its own connections and its own copy of the live
+    model: the replay is CPU work in Python, which one process does on one core. A chunk
+    that fails stops the rebuild (the chunks not yet begun are not begun) and its error is
+    raised; every committed chunk is whole, and a rebuild run again replays them all."""
+    chunks = [ids[i:i + REBUILD_CHUNK] for i in range(0, len(ids), REBUILD_CHUNK)]
+    total = max(len(ids), 1)
     done = 0
-    for i in range(0, len(ids), 200):
-        chunk = ids[i:i + 200]
-        with transaction(system) as uow:
-            mastery.rebuild(uow, tracker, chunk)
-            # the review schedule follows the new estimates, as it does after an import
-            path_state.sync_learners(uow, chunk)
-        done += len(chunk)
-        if progress is not None:
-            progress(done / max(len(ids), 1))
+    workers = rebuild_workers(system, len(ids))
+    if workers == 1:
+        for chunk in chunks:
+            done += _rebuild_chunk(system, chunk)
+            if progress is not None:
+                progress(done / total)
+        return done
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    # "spawn": a fresh interpreter, not a fork of this one's threads and open connections
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start_rebuild_worker, initargs=(system.settings,)) as pool:
+        pending = {pool.submit(_rebuild_in_worker, chunk) for chunk in chunks}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for f in finished:
+                if f.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise f.exception()  # type: ignore[misc]
+                done += f.result()
+            if progress is not None:
+                progress(done / total)
     return done
 
 

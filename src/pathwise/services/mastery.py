@@ -21,7 +21,7 @@ from pathwise.domain.clock import utcnow
 from pathwise.domain.evidence import Evidence
 from pathwise.domain.mastery_states import state_of
 from pathwise.engine.kt import models as kt_models
-from pathwise.engine.kt.tracker import Tracker
+from pathwise.engine.kt.tracker import Tracker, folding
 from pathwise.services.access import Actor, Need, require_learner
 from pathwise.store.uow import UnitOfWork
 
@@ -116,9 +116,10 @@ def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidenc
         # as loaded so the row sees the change
         learner = copy.deepcopy(row.state) if row is not None and row.state else tracker.new_learner()
         touched: dict[str, datetime] = {}
-        for ev in evs:
-            for skill in tracker.observe(learner, ev):
-                touched[skill] = ev.timestamp
+        with folding(tracker, learner) as fold:
+            for ev in evs:
+                for skill in fold.observe(ev):
+                    touched[skill] = ev.timestamp
         # mastery is local: only the skills the evidence names move (engine.kt.mastery)
         for skill, at in touched.items():
             uow.mastery.upsert(learner_id, skill, **_row_values(tracker, learner, skill, at))
@@ -138,23 +139,31 @@ def replay_learner(tracker: Tracker, evidence: Iterable[Evidence]) -> tuple[dict
     """The learner's model state and mastery rows (by skill) from their evidence."""
     learner = tracker.new_learner()
     last: dict[str, datetime] = {}
-    for ev in sorted(evidence, key=_order):
-        for skill in tracker.observe(learner, ev):
-            last[skill] = ev.timestamp
+    with folding(tracker, learner) as fold:
+        for ev in sorted(evidence, key=_order):
+            for skill in fold.observe(ev):
+                last[skill] = ev.timestamp
     return learner, {skill: _row_values(tracker, learner, skill, last[skill]) for skill in last}
 
 
 def rebuild(uow: UnitOfWork, tracker: Tracker, learner_ids: Sequence[str] | None = None) -> int:
-    """Replay evidence into fresh model states and mastery rows; returns the number of learners."""
-    ids = list(learner_ids) if learner_ids is not None else uow.evidence.learner_ids()
+    """Replay evidence into fresh model states and mastery rows; returns the number of learners.
+    The learners' evidence is read at once and their rows written at once (callers pass a
+    few hundred at a time)."""
+    ids = list(dict.fromkeys(learner_ids if learner_ids is not None else uow.evidence.learner_ids()))
+    evidence = uow.evidence.for_learners(ids)
+    mastery: dict[str, list[dict[str, Any]]] = {}
+    states: dict[str, dict[str, Any] | None] = {}
+    now = utcnow()
     for lid in ids:
-        evs = sorted(uow.evidence.for_learner(lid), key=_order)
+        evs = sorted(evidence.pop(lid), key=_order)
         learner, rows = replay_learner(tracker, evs)
-        uow.mastery.replace_for_learner(lid, [dict(v, skill_code=k) for k, v in rows.items()])
-        if evs:
-            _save_state(uow, lid, tracker, learner, evs[-1])
-        else:
-            uow.learner_model.delete_state(lid)
+        mastery[lid] = [dict(v, skill_code=k) for k, v in rows.items()]
+        states[lid] = None if not evs else {
+            "model_version": tracker.version, "state": learner, "last_at": evs[-1].timestamp,
+            "last_id": evs[-1].id, "updated_at": now}
+    uow.mastery.replace_for_learners(mastery)
+    uow.learner_model.replace_states(states)
     uow.flush()
     from pathwise.services import strengths  # rebuilt with mastery, from the rows just written
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -324,6 +324,19 @@ class LearnerModelRepository(_Repo):
         else:
             for k, v in values.items():
                 setattr(row, k, v)
+
+    def replace_states(self, states: Mapping[str, dict[str, Any] | None]) -> None:
+        """Store these learners' model states at once (the values ``save_state`` takes;
+        None deletes the learner's state): one delete, one insert."""
+        if not states:
+            return
+        for lid in states:
+            self._loaded.pop(lid, None)
+        R = LearnerModelStateRow
+        self.s.execute(delete(R).where(R.learner_id.in_(list(states))))
+        rows = [dict(values, learner_id=lid) for lid, values in states.items() if values is not None]
+        if rows:
+            self.s.execute(insert(R), rows)
 
     def delete_state(self, learner_id: str) -> None:
         self._loaded.pop(learner_id, None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, Protocol
 
 from pathwise.domain.evidence import Evidence, EvidenceKind
@@ -52,6 +53,51 @@ class Tracker(Protocol):
     def predict(self, learner: dict[str, Any], items: Sequence[tuple[str | None, Sequence[str]]]) -> list[float]:
         """P(the learner answers each item right next), for (item id, skills) pairs."""
         ...
+
+
+class Fold(Protocol):
+    """Several pieces of evidence folded into one learner's state, one at a time, as
+    ``Tracker.observe`` would fold them, but cheaper: a tracker may keep part of the state
+    in a working form until the fold ends. Between two ``observe`` calls ``estimate`` reads
+    the learner as it stands; ``predict`` and storing the state wait for the end (``close``,
+    or leaving the ``with`` block)."""
+
+    def observe(self, ev: Evidence) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Fold: ...
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+class _ObserveEach:
+    """The fold of a tracker without one of its own: ``observe`` each time."""
+
+    def __init__(self, tracker: Tracker, learner: dict[str, Any]) -> None:
+        self.tracker, self.learner = tracker, learner
+
+    def observe(self, ev: Evidence) -> list[str]:
+        return self.tracker.observe(self.learner, ev)
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> Fold:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def folding(tracker: Tracker, learner: dict[str, Any]) -> Fold:
+    """``tracker``'s fold of ``learner`` (``with folding(t, learner) as f: f.observe(ev)``).
+    A replay that reads only estimates needs no predictor at all: see
+    ``engine.insight.early_warning.mastery_only``."""
+    fold = getattr(tracker, "fold", None)
+    return fold(learner) if fold is not None else _ObserveEach(tracker, learner)
 
 
 HELPED = 2  # in a skill's recent outcomes: right, reached with help (hints or a later try)
@@ -157,6 +203,17 @@ class MasteryTracker:
 
     def observe(self, learner: dict[str, Any], ev: Evidence) -> list[str]:
         """Fold one evidence in (in place); returns the skills whose mastery it touched."""
+        with _MasteryFold(self, learner) as fold:
+            return fold.observe(ev)
+
+    def fold(self, learner: dict[str, Any]) -> Fold:
+        """A run of ``observe`` calls on one learner that reads the predictor's state once and
+        writes it back once, at the end (see ``Fold``)."""
+        return _MasteryFold(self, learner)
+
+    def _observe_mastery(self, learner: dict[str, Any], ev: Evidence) -> list[str]:
+        """The mastery half of ``observe``: the skills it touched, [] when the evidence says
+        nothing of mastery (then the predictor takes nothing from it either)."""
         if not ev.skill_codes:
             return []
         sig = signal(ev)
@@ -184,11 +241,6 @@ class MasteryTracker:
                 (1 if ev.correct else 0)
             h = (list(h) + [outcome])[-HISTORY:]
             k[s] = [int(n) + 1, int(c) + (1 if ev.correct else 0), h]
-        if self.predictor is not None and ev.kind in SCORED:
-            m = self.predictor
-            st = m.load_state(learner.get("m"))
-            m.observe_state(st, ev.item_id, ev.skill_codes, float(ev.score))
-            learner["m"] = m.dump_state(st)
         return skills
 
     def estimate(self, learner: dict[str, Any], skill_code: str) -> MasteryEstimate:
@@ -228,3 +280,37 @@ def _level_words(level: float) -> str:
     if level >= 0.25:
         return "partly there"
     return "not yet"
+
+
+class _MasteryFold:
+    """``MasteryTracker``'s fold: the predictor's state is read from the learner's JSON at the
+    first answer it takes and written back once, at the end, instead of at every answer
+    (reading it copies the learner's whole history of counters, so a replay of n answers
+    did O(n^2) work). The state round-trips exactly, so the result is the one ``observe``
+    gives answer by answer."""
+
+    def __init__(self, tracker: MasteryTracker, learner: dict[str, Any]) -> None:
+        self.tracker, self.learner = tracker, learner
+        self._predictor = tracker.predictor
+        self._state: Any = None  # the predictor's working state, once read
+
+    def observe(self, ev: Evidence) -> list[str]:
+        skills = self.tracker._observe_mastery(self.learner, ev)
+        m = self._predictor
+        if skills and m is not None and ev.kind in SCORED:
+            if self._state is None:
+                self._state = m.load_state(self.learner.get("m"))
+            m.observe_state(self._state, ev.item_id, ev.skill_codes, float(ev.score))
+        return skills
+
+    def close(self) -> None:
+        if self._state is not None and self._predictor is not None:
+            self.learner["m"] = self._predictor.dump_state(self._state)
+            self._state = None
+
+    def __enter__(self) -> Fold:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
