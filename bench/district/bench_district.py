@@ -16,9 +16,11 @@ times each step in its own process, one after another:
    (default 1,000,000) it reads whole learners up to that many (docs/decisions/0015), and
    its rows are the answers it used;
 4. rebuild: ``services.kt.rebuild(everyone=True)``: every learner's mastery replayed
-   through the fitted model.
+   through the fitted model, by ``PATHWISE_REBUILD_WORKERS`` processes (default: one per
+   core up to 4 on PostgreSQL).
 
-For each step: wall seconds, CPU seconds, peak resident memory of the step's process
+For each step: wall seconds, CPU seconds (with its worker processes'), peak resident
+memory of the step's process (and of its largest worker, when it has workers)
 (``ru_maxrss``; a fresh process per step, so one step's peak does not hide the next
 one's; the database server's own memory is not counted) and rows per second (records
 for the roster, answers otherwise). Prints a table and writes JSON.
@@ -130,7 +132,13 @@ def run_step(step: str, url: str, data: Path) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"step": step, "rows": rows, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+    # a step that shares its work among processes (the rebuild's workers): their CPU, and the
+    # peak of the largest of them, which every one of them roughly reaches
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    kid_cpu = kids.ru_utime + kids.ru_stime
+    if kid_cpu > 0:
+        extra.update(worker_cpu_s=round(kid_cpu, 2), worker_peak_rss_mb=round(kids.ru_maxrss / 1024, 1))
+    return {"step": step, "rows": rows, "wall_s": round(wall, 2), "cpu_s": round(cpu + kid_cpu, 2),
             "peak_rss_mb": round(peak_kb / 1024, 1), "start_rss_mb": round(before_kb / 1024, 1),
             "rows_per_s": round(rows / wall) if wall > 0 else None, **extra}
 

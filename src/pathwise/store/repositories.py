@@ -544,12 +544,12 @@ class EvidenceRepository(_Repo):
         out: dict[str, list[Evidence]] = {lid: [] for lid in learner_ids}
         if not out:
             return out
-        E = t.EvidenceRow
+        E = t.EvidenceRow.__table__.c  # the table's columns: rows as tuples, past the ORM's loading
         q = (select(E.id, E.learner_id, E.kind, E.skill_codes, E.score, E.timestamp, E.item_id, E.recorded_by,
                     E.source, E.data, E.client_id, E.client_digest)
              .where(E.learner_id.in_(list(out))).order_by(E.learner_id, E.timestamp, E.seq))
         kinds = {k.value: k for k in EvidenceKind}
-        for eid, lid, kind, codes, score, at, item, by, source, data, cid, digest in self.s.execute(q):
+        for eid, lid, kind, codes, score, at, item, by, source, data, cid, digest in self.s.connection().execute(q):
             out[lid].append(Evidence(id=eid, learner_id=lid, kind=kinds[kind], skill_codes=split_codes(codes),
                                      score=score, timestamp=at, item_id=item, recorded_by=by, source=source,
                                      data=dict(data or {}),
@@ -639,8 +639,8 @@ class MasteryRepository(_Repo):
             return
         self.s.execute(delete(t.MasteryRow).where(t.MasteryRow.learner_id.in_(list(rows))))
         flat = [dict(r, learner_id=lid) for lid, rs in rows.items() for r in rs]
-        if flat:
-            self.s.execute(insert(t.MasteryRow), flat)
+        if flat:  # the table's insert: thousands of rows, no ORM objects to make
+            self.s.connection().execute(insert(t.MasteryRow.__table__), flat)
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         transaction_memo(self.s, MASTERY_NUMBERS).clear()

@@ -336,7 +336,7 @@ class LearnerModelRepository(_Repo):
         self.s.execute(delete(R).where(R.learner_id.in_(list(states))))
         rows = [dict(values, learner_id=lid) for lid, values in states.items() if values is not None]
         if rows:
-            self.s.execute(insert(R), rows)
+            self.s.connection().execute(insert(R.__table__), rows)
 
     def delete_state(self, learner_id: str) -> None:
         self._loaded.pop(learner_id, None)
