@@ -49,20 +49,24 @@ def split_codes(text: str) -> tuple[str, ...]:
     return tuple(c for c in text.split(";") if c)
 
 
+# the columns ``_evidence`` takes, in its order (a query of them skips the ORM's objects)
+_EVIDENCE_COLUMNS = tuple(t.EvidenceRow.__table__.c[name] for name in (
+    "id", "learner_id", "kind", "skill_codes", "score", "timestamp", "item_id", "recorded_by", "source", "data",
+    "client_id", "client_digest"))
+
+
+def _evidence(eid: str, learner_id: str, kind: str, codes: str, score: float, at: datetime, item_id: str | None,
+              recorded_by: str | None, source: str, data: dict[str, Any] | None, client_id: str | None,
+              client_digest: str | None) -> Evidence:
+    return Evidence(id=eid, learner_id=learner_id, kind=EvidenceKind(kind), skill_codes=split_codes(codes),
+                    score=score, timestamp=at, item_id=item_id, recorded_by=recorded_by, source=source,
+                    data=dict(data or {}),
+                    client=ClientKey(client_id, client_digest) if client_id is not None else None)
+
+
 def evidence_from_row(row: t.EvidenceRow) -> Evidence:
-    return Evidence(
-        id=row.id,
-        learner_id=row.learner_id,
-        kind=EvidenceKind(row.kind),
-        skill_codes=split_codes(row.skill_codes),
-        score=row.score,
-        timestamp=row.timestamp,
-        item_id=row.item_id,
-        recorded_by=row.recorded_by,
-        source=row.source,
-        data=dict(row.data or {}),
-        client=ClientKey(row.client_id, row.client_digest) if row.client_id is not None else None,
-    )
+    return _evidence(row.id, row.learner_id, row.kind, row.skill_codes, row.score, row.timestamp, row.item_id,
+                     row.recorded_by, row.source, row.data, row.client_id, row.client_digest)
 
 
 def _insert_ignoring_duplicates(session: Session, table: Any) -> Any:
@@ -544,16 +548,11 @@ class EvidenceRepository(_Repo):
         out: dict[str, list[Evidence]] = {lid: [] for lid in learner_ids}
         if not out:
             return out
-        E = t.EvidenceRow.__table__.c  # the table's columns: rows as tuples, past the ORM's loading
-        q = (select(E.id, E.learner_id, E.kind, E.skill_codes, E.score, E.timestamp, E.item_id, E.recorded_by,
-                    E.source, E.data, E.client_id, E.client_digest)
-             .where(E.learner_id.in_(list(out))).order_by(E.learner_id, E.timestamp, E.seq))
-        kinds = {k.value: k for k in EvidenceKind}
-        for eid, lid, kind, codes, score, at, item, by, source, data, cid, digest in self.s.connection().execute(q):
-            out[lid].append(Evidence(id=eid, learner_id=lid, kind=kinds[kind], skill_codes=split_codes(codes),
-                                     score=score, timestamp=at, item_id=item, recorded_by=by, source=source,
-                                     data=dict(data or {}),
-                                     client=ClientKey(cid, digest) if cid is not None else None))
+        E = t.EvidenceRow.__table__.c
+        q = (select(*_EVIDENCE_COLUMNS).where(E.learner_id.in_(list(out)))
+             .order_by(E.learner_id, E.timestamp, E.seq))
+        for r in self.s.connection().execute(q):
+            out[r.learner_id].append(_evidence(*r))
         return out
 
     def learner_ids(self) -> list[str]:
@@ -625,15 +624,9 @@ class MasteryRepository(_Repo):
             for k, v in values.items():
                 setattr(row, k, v)
 
-    def replace_for_learner(self, learner_id: str, rows: Iterable[dict[str, Any]]) -> None:
-        transaction_memo(self.s, MASTERY_NUMBERS).clear()
-        self.s.execute(delete(t.MasteryRow).where(t.MasteryRow.learner_id == learner_id))
-        rows = [dict(r, learner_id=learner_id) for r in rows]
-        if rows:
-            self.s.execute(insert(t.MasteryRow), rows)
-
     def replace_for_learners(self, rows: Mapping[str, Iterable[dict[str, Any]]]) -> None:
-        """``replace_for_learner`` for many learners at once: one delete, one insert."""
+        """Replace these learners' mastery rows with the given ones (by learner): one delete,
+        one insert."""
         transaction_memo(self.s, MASTERY_NUMBERS).clear()
         if not rows:
             return

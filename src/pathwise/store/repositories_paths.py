@@ -339,8 +339,7 @@ class LearnerModelRepository(_Repo):
             self.s.connection().execute(insert(R.__table__), rows)
 
     def delete_state(self, learner_id: str) -> None:
-        self._loaded.pop(learner_id, None)
-        self.s.execute(delete(LearnerModelStateRow).where(LearnerModelStateRow.learner_id == learner_id))
+        self.replace_states({learner_id: None})
 
     def outdated_learners(self, version: str) -> list[str]:
         """Learners with a mastery row estimated by another model version than ``version``, sorted."""
