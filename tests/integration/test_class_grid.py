@@ -222,3 +222,30 @@ def test_after_one_students_new_work_the_series_equals_a_fresh_replay(sch) -> No
     fresh = _grid(system, teacher(w), w.class_a)
     assert kept.progress == fresh.progress
     assert fresh.progress[0].week_of <= (START - timedelta(days=9)).date()  # the backdated week is shown
+
+
+def test_new_work_continues_the_kept_replay_and_gives_what_a_fresh_replay_gives(sch, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Work that comes after a student's kept replay is read and replayed alone (the whole
+    history is not read again), and the series equals the one a view with nothing kept gives."""
+    from pathwise.store.repositories_grid import GridReadRepository
+
+    system, w = sch
+    _grid(system, teacher(w), w.class_a)  # every part kept
+    evs = [Evidence(f"grid-ana-more-{i}", w.ana, EvidenceKind.ANSWER, ("frac.add",), 1.0,
+                    datetime.now(UTC) - timedelta(minutes=10 - i), item_id=f"item-add-more-{i}") for i in range(6)]
+    with system.uow() as uow:
+        record_evidence(uow, system.tracker(), Actor.system("test"), evs)
+        uow.commit()
+    whole_reads: list[list[str]] = []
+    after_reads: list[list[str]] = []
+    real_whole, real_after = GridReadRepository.evidence_for_learners, GridReadRepository.evidence_after
+    monkeypatch.setattr(GridReadRepository, "evidence_for_learners",
+                        lambda self, ids: (whole_reads.append(list(ids)), real_whole(self, ids))[1])
+    monkeypatch.setattr(GridReadRepository, "evidence_after",
+                        lambda self, cur: (after_reads.append(sorted(cur)), real_after(self, cur))[1])
+    kept = _grid(system, teacher(w), w.class_a)
+    assert after_reads == [[w.ana]] and whole_reads == []
+    class_grid.PROGRESS_CACHE.clear()
+    fresh = _grid(system, teacher(w), w.class_a)
+    assert kept.progress == fresh.progress
+    assert kept.progress[-1].n_mastered == kept.n_mastered

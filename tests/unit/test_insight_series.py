@@ -15,10 +15,12 @@ from pathwise.domain.evidence import Evidence, EvidenceKind
 from pathwise.domain.mastery_states import State, state_of
 from pathwise.engine.insight.series import (
     GRID_STATES,
+    ChangesReplay,
     SkillCounts,
     WeekPoint,
     class_progress,
     distribution,
+    learner_changes,
     percent,
     skill_history,
     week_start,
@@ -131,3 +133,33 @@ def test_distribution_keeps_the_column_order_and_the_state_order() -> None:
     assert [c.code for c in out] == ["b", "a"]
     assert out[1] == SkillCounts("a", "A", tuple(1 if s is State.GETTING_THERE else 0 for s in GRID_STATES))
     assert percent(0, 0) == 0 and percent(1, 3) == 33 and WeekPoint(date(2026, 9, 7), 1, 8).percent == round(12.5)  # rounded as the grid rounds
+
+
+@settings(max_examples=80, deadline=None)
+@given(plan=plans, cut=st.integers(0, 40), local=st.booleans())
+def test_a_replay_continued_with_the_later_work_equals_a_replay_of_the_whole_history(
+        plan: list[tuple[int, str, float]], cut: int, local: bool) -> None:
+    """The class page keeps each student's replay and continues it with their new work: that
+    gives exactly what replaying everything gives, and the kept replay is left as it was."""
+    tracker = default_tracker()
+    if local:
+        tracker.local = True  # type: ignore[attr-defined]
+    evs = sorted(answers("s", plan), key=lambda e: (e.timestamp, e.id))
+    shown = ("a", "b")
+    ths = {"a": 0.95, "b": 0.6}
+    whole = learner_changes(tracker, evs, shown, ths)
+    kept = ChangesReplay(tracker, shown, ths).add(evs[:cut])
+    before = (kept.result(), kept.count, kept.last)
+    continued = kept.copy().add(list(reversed(evs[cut:])))  # any order in: canonical order replayed
+    assert continued.result() == whole
+    assert continued.count == len(evs)
+    assert (kept.result(), kept.count, kept.last) == before
+    assert kept.copy().add(evs[cut:]).result() == whole  # the kept one still continues from where it was
+
+
+def test_a_replay_refuses_evidence_from_before_its_last_piece() -> None:
+    tracker = default_tracker()
+    evs = answers("s", [(10, "a", 1.0), (20, "a", 1.0)])
+    kept = ChangesReplay(tracker, ("a",), {"a": 0.95}).add([evs[1]])
+    with pytest.raises(ValueError, match="before the replay's last"):
+        kept.copy().add([evs[0]])

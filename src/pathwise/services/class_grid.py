@@ -35,9 +35,9 @@ from pathwise.engine.insight.series import (
     Reading,
     SkillCounts,
     WeekPoint,
+    ChangesReplay,
     LearnerChanges,
     distribution,
-    learner_changes,
     percent,
     skill_history,
     weekly_progress,
@@ -182,13 +182,53 @@ def _per_skill(cols: list[SkillColumn], rows: list[GridRow]) -> list[SkillCounts
     return distribution([(c.code, c.title) for c in cols], states)
 
 
-# Each student's part of the progress series (``learner_changes``), keyed by everything it
-# depends on: the live model (its object, one per running system, and its version), the
-# student, their evidence count and newest evidence time (new, late or deleted evidence changes
-# them), the shown skills with their thresholds and the school's zone. A part is a pure function
-# of that key, so another worker that has not seen it only computes it again. After one
-# student's new work a view reads and replays that student only; the rest of the class is kept.
-PROGRESS_CACHE: KeyedCache[LearnerChanges] = KeyedCache(8192)
+# Each student's replay for the progress series (``ChangesReplay``), keyed by everything it
+# depends on but their evidence: the live model (its object, one per running system, and its
+# version), the student, the shown skills with their thresholds and the school's zone. A kept
+# replay says how many pieces of evidence it holds and the last one; a view compares that with
+# the student's evidence count and newest time (``class_view`` reads them anyway). Equal: it is
+# used as it is. More evidence: only what came after the replay's last piece is read and
+# replayed onto a copy, and the count must then match; anything else (late, deleted or edited
+# evidence, another worker's replay missing) replays the whole history. So a view after some
+# students' new work reads and replays their new work only.
+PROGRESS_CACHE: KeyedCache[ChangesReplay] = KeyedCache(8192)
+
+
+def _progress_parts(uow: UnitOfWork, tracker: Tracker, rows: list[GridRow], skills: tuple[tuple[str, float], ...],
+                    tz: tzinfo) -> list[LearnerChanges]:
+    """Each shown student's part of the progress series: kept, continued or replayed afresh."""
+    keys = {r.learner.id: (tracker, tracker.version, r.learner.id, skills, str(tz)) for r in rows}
+    seen = {r.learner.id: (r.row.summary.n_evidence, r.row.summary.last_active) for r in rows}
+    kept = {lid: PROGRESS_CACHE.get(key) for lid, key in keys.items()}
+    model = mastery_only(tracker)
+    thresholds = dict(skills)
+
+    def fresh() -> ChangesReplay:
+        return ChangesReplay(model, thresholds, thresholds, day_of=lambda at: at.astimezone(tz).date())
+
+    parts: dict[str, ChangesReplay] = {}
+    behind: dict[str, ChangesReplay] = {}
+    for lid, replay in kept.items():
+        n, newest = seen[lid]
+        if replay is not None and replay.count == n and (replay.last[0] if replay.last else None) == newest:
+            parts[lid] = replay
+        elif n == 0:
+            parts[lid] = fresh()
+            PROGRESS_CACHE.put(keys[lid], parts[lid])
+        elif replay is not None and replay.last is not None and replay.count < n:
+            behind[lid] = replay
+    if behind:  # one read for every student who worked since their replay was kept
+        for lid, new in uow.grid_reads.evidence_after({lid: r.last for lid, r in behind.items()
+                                                       if r.last is not None}).items():
+            if behind[lid].count + len(new) == seen[lid][0]:
+                parts[lid] = behind[lid].copy().add(new)
+                PROGRESS_CACHE.put(keys[lid], parts[lid])
+    missing = [lid for lid in keys if lid not in parts]
+    if missing:  # one read for every student replayed afresh
+        for lid, evs in uow.grid_reads.evidence_for_learners(missing).items():
+            parts[lid] = fresh().add(evs)
+            PROGRESS_CACHE.put(keys[lid], parts[lid])
+    return [parts[lid].result() for lid in keys]
 
 
 def class_grid(uow: UnitOfWork, actor: Actor, section_id: str, options: GridOptions | None = None, *,
@@ -204,20 +244,8 @@ def class_grid(uow: UnitOfWork, actor: Actor, section_id: str, options: GridOpti
         return grid
     tz = zone or UTC
     when = today or datetime.now(tz).date()
-    skills = tuple((c.code, c.threshold) for c in cols)
-    # the tracker itself (one per running system, replaced on a refit) keeps two databases apart
-    keys = {r.learner.id: (tracker, tracker.version, r.learner.id, r.row.summary.n_evidence, r.row.summary.last_active,
-                           skills, str(tz)) for r in rows}
-    parts = {lid: PROGRESS_CACHE.get(key) for lid, key in keys.items()}
-    missing = [lid for lid, part in parts.items() if part is None]
-    if missing:  # one read for every student who worked since their part was kept
-        model = mastery_only(tracker)
-        thresholds = dict(skills)
-        for lid, evs in uow.grid_reads.evidence_for_learners(missing).items():
-            part = learner_changes(model, evs, thresholds, thresholds, day_of=lambda at: at.astimezone(tz).date())
-            PROGRESS_CACHE.put(keys[lid], part)
-            parts[lid] = part
-    progress = weekly_progress([p for p in parts.values() if p is not None], len(cols), when, weeks=WEEKS)
+    parts = _progress_parts(uow, tracker, rows, tuple((c.code, c.threshold) for c in cols), tz)
+    progress = weekly_progress(parts, len(cols), when, weeks=WEEKS)
     return ClassGrid(view, opts, cols, rows, bands, hidden, list(progress), grid.per_skill)
 
 

@@ -188,19 +188,16 @@ def mastery_rows(uow: UnitOfWork, learner_ids: Sequence[str],
                  school_id: str | None = None) -> dict[str, list[SkillMastery]]:
     """Mastery for learners the caller has already been allowed to see; skills are named
     from their school's (``school_id``, or one learner's) frameworks and the shared ones."""
-    rows = uow.mastery.for_learners(learner_ids)
-    codes = {r.skill_code for r in rows}
+    rows = uow.mastery.shown_for_learners(learner_ids)
+    codes = {r[1] for r in rows}
     one = learner_ids[0] if len(learner_ids) == 1 and school_id is None else None
     titles = uow.frameworks.skill_titles(codes, school_id=school_id, learner_id=one)
     ths = thresholds(uow, codes, school_id=school_id, learner_id=one)
     out: dict[str, list[SkillMastery]] = defaultdict(list)
-    for r in rows:
-        th = ths.get(r.skill_code, DEFAULT_THRESHOLD)
-        unc = float((r.state or {}).get("uncertainty", 0.5))
-        out[r.learner_id].append(
-            SkillMastery(r.skill_code, titles.get(r.skill_code, r.skill_code), r.p_mastery, r.n_evidence,
-                         r.n_correct, r.p_mastery >= th, th, r.explanation, r.last_evidence_at, unc)
-        )
+    for lid, code, p, n, right, last, why, unc in rows:
+        th = ths.get(code, DEFAULT_THRESHOLD)
+        out[lid].append(SkillMastery(code, titles.get(code, code), p, n, right, p >= th, th, why, last,
+                                     0.5 if unc is None else float(unc)))
     for v in out.values():
         v.sort(key=lambda m: m.skill_code)
     return out

@@ -14,9 +14,11 @@ The states and the "mastered" rule are ``domain.mastery_states``; nothing here i
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pathwise.domain.evidence import Evidence
 from pathwise.domain.mastery_states import State, state_of
@@ -103,38 +105,82 @@ class LearnerChanges:
     changes: tuple[tuple[date, int], ...]
 
 
+class ChangesReplay:
+    """``learner_changes`` kept open: one learner's replay so far (the tracker's state, the
+    skills mastered, the changes noted, how many pieces of evidence and the last one in
+    canonical order), which takes more evidence later. Continuing it with the evidence that
+    came after its last one gives what a replay of the whole history gives, so a page may keep
+    it and replay only a student's new work. ``add`` changes it in place: a kept replay is
+    shared, so continue a ``copy``."""
+
+    __slots__ = ("tracker", "wanted", "thresholds", "default_threshold", "to_day", "local", "learner", "mastered",
+                 "changes", "first_day", "count", "last")
+
+    def __init__(self, tracker: Tracker, skills: Iterable[str], thresholds: Mapping[str, float], *,
+                 day_of: Callable[[datetime], date] | None = None, default_threshold: float = 0.95) -> None:
+        self.tracker = tracker
+        self.wanted = frozenset(skills)
+        self.thresholds = thresholds
+        self.default_threshold = default_threshold
+        self.to_day = day_of or (lambda at: at.date())
+        # a local tracker moves only the skills an evidence names: evidence on other skills changes
+        # nothing shown here and is skipped (a grid filtered to one unit replays that unit only)
+        self.local = bool(getattr(tracker, "local", False))
+        self.learner: dict[str, Any] = tracker.new_learner()
+        self.mastered: set[str] = set()
+        self.changes: list[tuple[date, int]] = []
+        self.first_day: date | None = None
+        self.count = 0  # pieces of evidence replayed (skipped ones included)
+        self.last: tuple[datetime, str] | None = None  # the last of them in canonical order
+
+    def copy(self) -> ChangesReplay:
+        twin = copy.copy(self)
+        twin.learner = copy.deepcopy(self.learner)
+        twin.mastered = set(self.mastered)
+        twin.changes = list(self.changes)
+        return twin
+
+    def add(self, evidence: Sequence[Evidence]) -> ChangesReplay:
+        """Replay ``evidence`` (any order) after what was replayed; every piece must come after
+        the last one already replayed (``ValueError`` otherwise: replay the whole history)."""
+        tracker, wanted, to_day = self.tracker, self.wanted, self.to_day
+        for ev in sorted(evidence, key=_order):
+            if self.last is not None and _order(ev) <= self.last:
+                raise ValueError(f"evidence {ev.id} comes before the replay's last; replay the whole history")
+            self.last = _order(ev)
+            self.count += 1
+            day = to_day(ev.timestamp)
+            if self.first_day is None or day < self.first_day:
+                self.first_day = day
+            if self.local and wanted.isdisjoint(ev.skill_codes):
+                continue
+            for code in tracker.observe(self.learner, ev):
+                if code not in wanted:
+                    continue
+                est = tracker.estimate(self.learner, code)
+                now = state_of(est.p_mastery, self.thresholds.get(code, self.default_threshold), est.n_evidence) in (
+                    State.MASTERED, State.DUE_FOR_REVIEW)
+                if now and code not in self.mastered:
+                    self.mastered.add(code)
+                    self.changes.append((day, 1))
+                elif not now and code in self.mastered:
+                    self.mastered.discard(code)
+                    self.changes.append((day, -1))
+        return self
+
+    def result(self) -> LearnerChanges:
+        return LearnerChanges(self.first_day, tuple(self.changes))
+
+
 def learner_changes(tracker: Tracker, evidence: Sequence[Evidence], skills: Iterable[str],
                     thresholds: Mapping[str, float], *, day_of: Callable[[datetime], date] | None = None,
                     default_threshold: float = 0.95) -> LearnerChanges:
     """Replay one learner's evidence (any order; replayed in canonical order) and note each day a
     cell of ``skills`` became mastered (+1) or stopped being mastered (-1), by ``state_of``.
     It depends on nothing but its arguments, so a page may keep it while the learner's evidence
-    is unchanged and replay only the learners who worked since."""
-    to_day = day_of or (lambda at: at.date())
-    wanted = set(skills)
-    # a local tracker moves only the skills an evidence names: evidence on other skills changes
-    # nothing shown here and is skipped (a grid filtered to one unit replays that unit only)
-    local = bool(getattr(tracker, "local", False))
-    learner = tracker.new_learner()
-    mastered: set[str] = set()
-    changes: list[tuple[date, int]] = []
-    for ev in sorted(evidence, key=_order):
-        if local and wanted.isdisjoint(ev.skill_codes):
-            continue
-        for code in tracker.observe(learner, ev):
-            if code not in wanted:
-                continue
-            est = tracker.estimate(learner, code)
-            now = state_of(est.p_mastery, thresholds.get(code, default_threshold), est.n_evidence) in (
-                State.MASTERED, State.DUE_FOR_REVIEW)
-            if now and code not in mastered:
-                mastered.add(code)
-                changes.append((to_day(ev.timestamp), 1))
-            elif not now and code in mastered:
-                mastered.discard(code)
-                changes.append((to_day(ev.timestamp), -1))
-    first = min((to_day(ev.timestamp) for ev in evidence), default=None)
-    return LearnerChanges(first, tuple(changes))
+    is unchanged and replay only the learners who worked since (``ChangesReplay``)."""
+    return ChangesReplay(tracker, skills, thresholds, day_of=day_of,
+                         default_threshold=default_threshold).add(evidence).result()
 
 
 def weekly_progress(parts: Sequence[LearnerChanges], n_skills: int, today: date, *, weeks: int = 12) -> list[WeekPoint]:
