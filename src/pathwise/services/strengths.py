@@ -21,6 +21,7 @@ from pathwise.domain.framework import Framework, Skill, SkillGraph
 from pathwise.domain.people import Role
 from pathwise.engine.agency import strengths as eng
 from pathwise.services.access import Actor, Need, require_learner
+from pathwise.services.path_state import content_of
 from pathwise.store.uow import UnitOfWork
 
 DEFAULT_THRESHOLD = 0.95  # services.mastery's, for skills outside the learner's frameworks
@@ -47,8 +48,11 @@ class StrengthsView:
 
 
 def _frameworks(uow: UnitOfWork, learner_id: str) -> list[Framework]:
+    """The frameworks of the learner's classes (classes by name), each once: the content kept
+    by ``path_state.content_of`` (one small query each to see that it is current), since the
+    projection runs on every answer."""
     ids = dict.fromkeys(s.framework_id for s in uow.sections.sections_of(learner_id, Role.STUDENT) if s.framework_id)
-    return [fw for fw in (uow.frameworks.get(fid) for fid in ids) if fw is not None]
+    return [c.framework for c in (content_of(uow, fid) for fid in ids) if c is not None]
 
 
 def _graph(skills: list[tuple[str, Skill]]) -> SkillGraph | None:
@@ -69,14 +73,14 @@ def compute_for(uow: UnitOfWork, learner_id: str) -> tuple[eng.Entry, ...]:
     ths: dict[str, float] = {}
     units: dict[str, list[str]] = {}
     skills: list[tuple[str, Skill]] = []
-    for ls in uow.learner_skills.of_learner(learner_id):
-        if ls.code in ths:
-            continue  # the same skill in a second framework: the first one's
-        ths[ls.code] = ls.threshold
-        skills.append((ls.framework_id, Skill(ls.code, ls.title, ls.unit_code, prerequisites=ls.prerequisites,
-                                              position=ls.position)))
-        if ls.unit_code:
-            units.setdefault(ls.unit_code, []).append(ls.code)
+    for fw in _frameworks(uow, learner_id):
+        for sk in sorted(fw.skills, key=lambda k: (k.position, k.code)):
+            if sk.code in ths:
+                continue  # the same skill in a second framework: the first one's
+            ths[sk.code] = fw.mastery_threshold
+            skills.append((fw.id, sk))
+            if sk.unit:
+                units.setdefault(sk.unit, []).append(sk.code)
     others = [c for c in rows if c not in ths]
     if others:
         ths.update(uow.learner_model.thresholds(others, learner_id=learner_id))

@@ -611,9 +611,7 @@ class MasteryRepository(_Repo):
     def for_learners(self, learner_ids: Sequence[str]) -> list[MasteryRecord]:
         if not learner_ids:
             return []
-        # plain columns past the ORM's row loading: a class grid reads thousands of these on every
-        # view (what this unit of work changed is flushed first, as the ORM's reads do)
-        self.s.flush()
+        # plain columns past the ORM's row loading: a class grid reads thousands of these on every view
         q = select(*_MASTERY_COLUMNS).where(t.MasteryRow.learner_id.in_(list(learner_ids)))
         return [MasteryRecord(*r) for r in self.s.connection().execute(q)]
 
@@ -624,7 +622,6 @@ class MasteryRepository(_Repo):
         the database but for its uncertainty, so a class of a thousand cells reads quickly."""
         if not learner_ids:
             return []
-        self.s.flush()
         M = t.MasteryRow
         q = select(M.learner_id, M.skill_code, M.p_mastery, M.n_evidence, M.n_correct, M.last_evidence_at,
                    M.explanation, M.state["uncertainty"].as_float()).where(M.learner_id.in_(list(learner_ids)))

@@ -43,7 +43,6 @@ class GridReadRepository:
         E = t.EvidenceRow.__table__.c
         out: dict[str, list[Evidence]] = {lid: [] for lid in learner_ids}
         ids = list(out)
-        self.s.flush()  # the unit of work's own changes first, as the ORM's reads do
         for i in range(0, len(ids), CHUNK):
             q = select(*_EVIDENCE_COLUMNS).where(E.learner_id.in_(ids[i:i + CHUNK]))
             if since is not None:

@@ -35,6 +35,7 @@ from pathwise.domain.practice import (
 from pathwise.store import tables as t
 from pathwise.store import tables_practice as tp
 from pathwise.store.errors import AlreadyStored
+from pathwise.store.repositories import MASTERY_NUMBERS, transaction_memo
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -279,8 +280,12 @@ class PracticeRepository(_Repo):
     # what a session's meter and skill list read
 
     def skill_mastery(self, learner_id: str, skill_code: str) -> tuple[float, int] | None:
-        """(estimate, pieces of evidence) of one skill, None when not started. Read through
-        the identity map: free when the row was just written in this transaction."""
+        """(estimate, pieces of evidence) of one skill, None when not started. Free when this
+        transaction already read the learner's numbers (an answer's path fold does, after its
+        mastery write: ``PathRepository.mastery_numbers``)."""
+        held = transaction_memo(self.s, MASTERY_NUMBERS).get(learner_id)
+        if held is not None:
+            return next(((p, n) for code, p, n, *_ in held if code == skill_code), None)
         row = self.s.get(t.MasteryRow, (learner_id, skill_code))
         return (row.p_mastery, row.n_evidence) if row else None
 
