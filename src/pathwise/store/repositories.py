@@ -41,6 +41,19 @@ def _user(row: t.UserRow) -> User:
     )
 
 
+_USER = t.UserRow.__table__.c
+_USER_COLUMNS = (_USER.id, _USER.school_id, _USER.username, _USER.display_name, _USER.role, _USER.grade, _USER.active)
+
+
+def _user_of(cols: Sequence[Any]) -> User | None:
+    """A user from ``_USER_COLUMNS`` read as plain columns (None: an outer join found none)."""
+    uid, school_id, username, name, role, grade, active = cols
+    if uid is None:
+        return None
+    return User(id=uid, school_id=school_id, username=username, display_name=name, role=Role(role), grade=grade,
+                active=bool(active))
+
+
 def _section(row: t.SectionRow) -> Section:
     return Section(row.id, row.school_id, row.name, row.subject, row.grade, row.framework_id)
 
@@ -716,12 +729,14 @@ class SessionRepository(_Repo):
 
     def with_user(self, session_hash: str) -> tuple[WebSessionRecord, User | None] | None:
         """The session and its user in one statement (every signed-in page asks this)."""
-        found = self.s.execute(select(t.WebSessionRow, t.UserRow)
-                               .outerjoin(t.UserRow, t.UserRow.id == t.WebSessionRow.user_id)
-                               .where(t.WebSessionRow.id == session_hash)).first()
+        W = t.WebSessionRow.__table__.c
+        found = self.s.connection().execute(
+            select(W.id, W.user_id, W.csrf_token, W.created_at, W.last_seen_at, W.revoked_at, *_USER_COLUMNS)
+            .select_from(t.WebSessionRow.__table__.outerjoin(t.UserRow.__table__, _USER.id == W.user_id))
+            .where(W.id == session_hash)).first()
         if found is None:
             return None
-        return as_record(WebSessionRecord, found[0]), None if found[1] is None else _user(found[1])
+        return WebSessionRecord(*found[:6]), _user_of(found[6:])
 
     def touch(self, session_hash: str, now: datetime) -> None:
         self.s.execute(update(t.WebSessionRow).where(t.WebSessionRow.id == session_hash).values(last_seen_at=now))
@@ -746,12 +761,15 @@ class TokenRepository(_Repo):
 
     def with_user(self, token_hash: str) -> tuple[TokenRecord, User | None] | None:
         """The token and its user in one statement (every API request asks this)."""
-        found = self.s.execute(select(t.ApiTokenRow, t.UserRow)
-                               .outerjoin(t.UserRow, t.UserRow.id == t.ApiTokenRow.user_id)
-                               .where(t.ApiTokenRow.token_hash == token_hash)).first()
+        A = t.ApiTokenRow.__table__.c
+        found = self.s.connection().execute(
+            select(A.id, A.user_id, A.name, A.token_hash, A.scopes, A.created_at, A.last_used_at, A.revoked_at,
+                   A.expires_at, *_USER_COLUMNS)
+            .select_from(t.ApiTokenRow.__table__.outerjoin(t.UserRow.__table__, _USER.id == A.user_id))
+            .where(A.token_hash == token_hash)).first()
         if found is None:
             return None
-        return as_record(TokenRecord, found[0]), None if found[1] is None else _user(found[1])
+        return TokenRecord(*found[:9]), _user_of(found[9:])
 
     def mark_used(self, token_id: str, now: datetime) -> None:
         self.s.execute(update(t.ApiTokenRow).where(t.ApiTokenRow.id == token_id).values(last_used_at=now))
