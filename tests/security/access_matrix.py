@@ -109,6 +109,8 @@ POLICY: dict[tuple[str, str], Row] = {
         why="a token is its owner's alone; same_class is a classmate's, other_class a colleague's"),
     ("GET", "/api/v1/me"): row(**EVERYONE),
     ("GET", "/"): row(public=True, **EVERYONE),
+    ("GET", "/login"): row(public=True, status={(r, NONE): SIGNIN for r in ("anonymous", *SIGNED_IN)},
+                           why="the address people type: it sends everyone to the sign-in form at /", **EVERYONE),
     ("POST", "/login"): row(public=True, **EVERYONE),
     ("POST", "/logout"): row(status={("anonymous", NONE): OK}, why="signing out without a session just shows the "
                              "sign-in form, as for everyone signing out", **EVERYONE),

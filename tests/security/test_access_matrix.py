@@ -662,7 +662,7 @@ def _current(x: World, session: str) -> str:
 
 
 def send(x: World, role: str, req: Req) -> httpx.Response:
-    if req.url == "/login":  # signing in changes the client: a fresh browser each time
+    if req.url == "/login" and req.method == "POST":  # signing in changes the client: a fresh browser each time
         c = x.web()
         form = c.page("/")
         found = re.search(r'name="csrf_token" value="([^"]+)"', form.text)

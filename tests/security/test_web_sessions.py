@@ -129,3 +129,15 @@ def test_hsts_only_where_served_over_https(sqlite_url: str) -> None:
         finally:
             c.close()
             system.close()
+
+
+def test_the_sign_in_address_people_type_leads_to_the_form(
+        school: tuple[App, WebSchool], web: Callable[[], WebClient]) -> None:
+    """/login (typed, bookmarked, or an old link) is not a dead end: it sends the browser to
+    the sign-in form at /, keeping where they were going when it is a path on this site."""
+    c = web()
+    r = c.get("/login")
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert c.get("/login?next=/student").headers["location"] == "/?next=/student"
+    assert c.get("/login?next=//elsewhere.example/x").headers["location"] == "/"
+    assert "password" in c.page("/").text

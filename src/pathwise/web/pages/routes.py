@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -65,6 +66,14 @@ async def login_page(request: Request, next: str | None = None, expired: str | N
     elif bye:
         notice = "You are signed out."
     return _login_form(request, next_path=next, notice=notice)
+
+
+@router.get("/login", dependencies=[policy("public")])
+async def login_address(next: str | None = None) -> Response:
+    """The sign-in form lives at ``/``: a person who types /login (or follows an old link) is
+    sent there, with where they were going."""
+    target = same_site_path(next)
+    return RedirectResponse(f"/?next={quote(target, safe='/')}" if target else "/", status_code=303)
 
 
 @router.post("/login", dependencies=[policy("public")])
