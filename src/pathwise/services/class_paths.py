@@ -15,8 +15,8 @@ from pathwise.domain.people import Role
 from pathwise.engine.paths.guard import step_back_targets
 from pathwise.engine.paths.schedule import PathSettings
 from pathwise.services.access import Actor, Need, require_learner, require_role, require_section
+from pathwise.services.content import content_of
 from pathwise.services.path_state import (
-    content_of,
     days_between,
     framework_of,
     load_config,

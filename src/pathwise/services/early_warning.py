@@ -43,7 +43,8 @@ from pathwise.services.access import Actor, require_class_learners, require_sect
 from pathwise.services.errors import NotFound
 from pathwise.services.goals import active_goal_targets
 from pathwise.services.mastery import DEFAULT_THRESHOLD, load_tracker
-from pathwise.services.path_state import content_of, load_config, load_configs, now_or
+from pathwise.services.content import content_of
+from pathwise.services.path_state import load_config, load_configs, now_or
 from pathwise.store.uow import UnitOfWork
 
 

@@ -20,7 +20,8 @@ from pathwise.engine.insight.groups import GroupNeed, GroupSettings, StudentEvid
 from pathwise.services import class_paths
 from pathwise.services.access import Actor, Need, require_class_learners, require_role, require_section
 from pathwise.services.errors import Invalid, NotFound
-from pathwise.services.path_state import content_of, load_configs, load_context, now_or
+from pathwise.services.content import content_of
+from pathwise.services.path_state import load_configs, load_context, now_or
 from pathwise.store.repositories_groups import GroupRecord
 from pathwise.store.uow import UnitOfWork
 

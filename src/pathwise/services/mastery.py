@@ -10,7 +10,6 @@ The model itself lives in the engine; this module only stores and reads its outp
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -112,9 +111,8 @@ def apply_evidence(uow: UnitOfWork, tracker: Tracker, evidence: Sequence[Evidenc
         if stale or late or orphan:
             rebuild(uow, tracker, [learner_id])  # replay everything in canonical order
             continue
-        # a deep copy: the tracker changes the state in place, and the stored value must stay
-        # as loaded so the row sees the change
-        learner = copy.deepcopy(row.state) if row is not None and row.state else tracker.new_learner()
+        # the state as read is the caller's own (decoded afresh): the tracker changes it in place
+        learner = row.state if row is not None and row.state else tracker.new_learner()
         touched: dict[str, datetime] = {}
         with folding(tracker, learner) as fold:
             for ev in evs:

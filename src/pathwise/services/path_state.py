@@ -11,13 +11,10 @@ access question of its own: its callers have.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pathwise.domain.content import Activity, ActivityKind
 from pathwise.domain.framework import Framework, SkillGraph
 from pathwise.domain.people import Role
 from pathwise.engine.kt.tracker import SCORED
@@ -33,6 +30,7 @@ from pathwise.engine.paths.schedule import (
 from pathwise.engine.paths.schedule import view as path_view
 from pathwise.engine.paths.scoring import LearnerView, ModelHints, Recommendation, rank
 from pathwise.services.access import Actor, require_role
+from pathwise.services.content import Content, content_of
 from pathwise.services.errors import Invalid, NotFound
 from pathwise.services.experiments import arm_settings
 from pathwise.services.goals import active_goal_skills
@@ -150,47 +148,6 @@ def now_or(now: datetime | None) -> datetime:
     if now.tzinfo is None:
         raise Invalid("now must carry a time zone", "now")
     return now
-
-
-@dataclass(frozen=True, slots=True)
-class Content:
-    framework: Framework
-    graph: SkillGraph
-    titles: dict[str, str]
-    activities: tuple[Activity, ...]
-
-
-_CACHE: dict[tuple[str, str], tuple[tuple[int, ...], float, Content]] = {}
-_CACHE_SECONDS = 60.0
-
-
-def content_of(uow: UnitOfWork, framework_id: str) -> Content | None:
-    """The framework, its graph and candidate activities, cached per database for a minute
-    and refreshed at once when the content's fingerprint changes."""
-    stamp = uow.paths.content_stamp(framework_id)  # one query: is a cached copy current?
-    if stamp is None:
-        return None
-    key = (uow.paths.database_key(), framework_id)
-    hit = _CACHE.get(key)
-    now = time.monotonic()
-    if hit is not None and hit[0] == stamp and hit[1] > now:
-        return hit[2]
-    fw = uow.frameworks.get(framework_id)
-    if fw is None:
-        return None
-    graph = fw.graph()
-    titles = {sk.code: sk.title for sk in fw.skills}
-    acts = uow.activities.in_framework(fw.id)
-    with_items = uow.paths.skills_with_items(fw.id)
-    for code in graph.codes():
-        if code in with_items:
-            acts.append(Activity(f"practice.{code}", f"Practise: {titles.get(code, code)}",
-                                 ActivityKind.PRACTICE, (code,), minutes=10))
-    content = Content(fw, graph, titles, tuple(acts))
-    if len(_CACHE) > 256:
-        _CACHE.clear()
-    _CACHE[key] = (stamp, now + _CACHE_SECONDS, content)
-    return content
 
 
 def framework_of(uow: UnitOfWork, learner_id: str, framework_id: str | None,

@@ -21,7 +21,7 @@ from pathwise.domain.framework import Framework, Skill, SkillGraph
 from pathwise.domain.people import Role
 from pathwise.engine.agency import strengths as eng
 from pathwise.services.access import Actor, Need, require_learner
-from pathwise.services.path_state import content_of
+from pathwise.services.content import content_of
 from pathwise.store.uow import UnitOfWork
 
 DEFAULT_THRESHOLD = 0.95  # services.mastery's, for skills outside the learner's frameworks
@@ -49,7 +49,7 @@ class StrengthsView:
 
 def _frameworks(uow: UnitOfWork, learner_id: str) -> list[Framework]:
     """The frameworks of the learner's classes (classes by name), each once: the content kept
-    by ``path_state.content_of`` (one small query each to see that it is current), since the
+    by ``services.content.content_of`` (one small query each to see that it is current), since the
     projection runs on every answer."""
     ids = dict.fromkeys(s.framework_id for s in uow.sections.sections_of(learner_id, Role.STUDENT) if s.framework_id)
     return [c.framework for c in (content_of(uow, fid) for fid in ids) if c is not None]

@@ -291,12 +291,6 @@ class LearnerModelState:
 class LearnerModelRepository(_Repo):
     """The learner model's running state per learner, and what mastery reads beside it."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session)
-        # the rows ``state`` loaded, held so that saving them finds them in the session
-        # (it holds rows only weakly) instead of asking again
-        self._loaded: dict[str, LearnerModelStateRow] = {}
-
     def active_version(self, slot: str) -> str | None:
         """The version of the active parameters in ``slot`` (one small query)."""
         q = (select(t.ModelParamsRow.version)
@@ -305,33 +299,31 @@ class LearnerModelRepository(_Repo):
         return self.s.scalar(q)
 
     def state(self, learner_id: str) -> LearnerModelState | None:
-        """The learner's stored model state. ``state`` is the stored value itself: a caller
-        that changes it copies it first."""
-        row = self.s.get(LearnerModelStateRow, learner_id)
-        if row is None:
+        """The learner's stored model state, read as plain columns: ``state`` is decoded afresh
+        for the caller, who may change it in place (saving it is ``save_state``)."""
+        R = LearnerModelStateRow.__table__.c
+        found = self.s.connection().execute(select(R.model_version, R.state, R.last_at, R.last_id)
+                                            .where(R.learner_id == learner_id)).first()
+        if found is None:
             return None
-        self._loaded[learner_id] = row
-        return LearnerModelState(row.model_version, row.state, row.last_at, row.last_id)
+        return LearnerModelState(found[0], found[1], found[2], found[3])
 
     def save_state(self, learner_id: str, *, model_version: str, state: dict[str, Any], last_at: datetime | None,
                    last_id: str, updated_at: datetime) -> None:
+        """Store the learner's model state: an update when there is one (one statement), else
+        an insert."""
         values = {"model_version": model_version, "state": state, "updated_at": updated_at, "last_at": last_at,
                   "last_id": last_id}
-        row = self.s.get(LearnerModelStateRow, learner_id)
-        self._loaded.pop(learner_id, None)
-        if row is None:
-            self.s.add(LearnerModelStateRow(learner_id=learner_id, **values))
-        else:
-            for k, v in values.items():
-                setattr(row, k, v)
+        table = LearnerModelStateRow.__table__
+        done = self.s.connection().execute(update(table).where(table.c.learner_id == learner_id).values(**values))
+        if done.rowcount == 0:
+            self.s.connection().execute(insert(table).values(learner_id=learner_id, **values))
 
     def replace_states(self, states: Mapping[str, dict[str, Any] | None]) -> None:
         """Store these learners' model states at once (the values ``save_state`` takes;
         None deletes the learner's state): one delete, one insert."""
         if not states:
             return
-        for lid in states:
-            self._loaded.pop(lid, None)
         R = LearnerModelStateRow
         self.s.execute(delete(R).where(R.learner_id.in_(list(states))))
         rows = [dict(values, learner_id=lid) for lid, values in states.items() if values is not None]
