@@ -218,8 +218,7 @@ def _progress_parts(uow: UnitOfWork, tracker: Tracker, rows: list[GridRow], skil
         elif replay is not None and replay.last is not None and replay.count < n:
             behind[lid] = replay
     if behind:  # one read for every student who worked since their replay was kept
-        for lid, new in uow.grid_reads.evidence_after({lid: r.last for lid, r in behind.items()
-                                                       if r.last is not None}).items():
+        for lid, new in uow.grid_reads.evidence_after({lid: r.last for lid, r in behind.items() if r.last}).items():
             if behind[lid].count + len(new) == seen[lid][0]:
                 parts[lid] = behind[lid].copy().add(new)
                 PROGRESS_CACHE.put(keys[lid], parts[lid])

@@ -29,18 +29,6 @@ from pathwise.store.records import (
 )
 
 
-def _user(row: t.UserRow) -> User:
-    return User(
-        id=row.id,
-        school_id=row.school_id,
-        username=row.username,
-        display_name=row.display_name,
-        role=Role(row.role),
-        grade=row.grade,
-        active=row.active,
-    )
-
-
 _USER = t.UserRow.__table__.c
 _USER_COLUMNS = (_USER.id, _USER.school_id, _USER.username, _USER.display_name, _USER.role, _USER.grade, _USER.active)
 
@@ -52,6 +40,12 @@ def _user_of(cols: Sequence[Any]) -> User | None:
         return None
     return User(id=uid, school_id=school_id, username=username, display_name=name, role=Role(role), grade=grade,
                 active=bool(active))
+
+
+def _user(row: t.UserRow) -> User:
+    user = _user_of((row.id, row.school_id, row.username, row.display_name, row.role, row.grade, row.active))
+    assert user is not None
+    return user
 
 
 def _section(row: t.SectionRow) -> Section:
