@@ -29,7 +29,7 @@ def server(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebSc
     with sqlite_system(tmp_path / 'e2e.db') as system:
         w = build_school(system, evidence=False)
         queue = queue_of(system)  # the import runs as a background job, as under `pathwise serve`
-        assert queue.start_embedded(1), "the job worker did not start"
+        assert queue.start_embedded(1, scheduled=False), "the job worker did not start"
         try:
             with serve(system) as base:
                 yield base, system, w

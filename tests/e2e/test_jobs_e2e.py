@@ -36,7 +36,7 @@ def site(tmp_path: Path, chromium_path: str) -> Iterator[tuple[str, App, WebScho
     with sqlite_system(tmp_path / "jobs-e2e.db") as system:
         w = build_school(system, evidence=False)
         queue = queue_of(system)
-        assert queue.start_embedded(1), "the job worker did not start"
+        assert queue.start_embedded(1, scheduled=False), "the job worker did not start"
         try:
             with serve(system) as base:
                 yield base, system, w

@@ -258,3 +258,23 @@ def test_on_sqlite_progress_waits_out_the_jobs_own_write_and_the_page_still_sees
         assert reader.jobs.get(view.id).done == 7
     with transaction(sqlite_app) as uow:
         assert uow.jobs.beat(view.id, "someone-else", utcnow()) is False  # not theirs
+
+
+@pytest.mark.parametrize("scheduled", [True, False])
+def test_a_worker_started_unscheduled_never_submits_the_nights_work(tmp_path, scheduled: bool) -> None:  # type: ignore[no-untyped-def]
+    """At 03:17 a scheduled worker queues the night's clean-up (and the every-minute
+    recovery); one started with ``scheduled=False`` (a test counting its own jobs) queues
+    nothing, whatever the clock says."""
+    from datetime import datetime
+
+    from pathwise.store.queue import Queue
+
+    ran: list[str] = []
+    queue = Queue(f"sqlite:///{tmp_path / 'q.db'}", "sqlite://", run_job=ran.append,
+                  every_minute=lambda: ran.append("minute"), nightly=lambda: ran.append("night"))
+    try:
+        scheduler = queue.consumer(1, embedded=True, scheduled=scheduled)._create_scheduler()
+        scheduler.loop(datetime(2026, 12, 6, 3, 17))
+        assert queue.pending() == (2 if scheduled else 0)
+    finally:
+        queue.close()

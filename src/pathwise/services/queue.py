@@ -49,13 +49,13 @@ class JobQueue(Queue):
                          run_job=lambda job_id: jobs.run(system, job_id),
                          every_minute=lambda: jobs.recover(system, self.enqueue), nightly=nightly)
 
-    def start_embedded(self, threads: int = 1) -> bool:
+    def start_embedded(self, threads: int = 1, *, scheduled: bool = True) -> bool:
         """Run a worker in this process (the demo's one-command set-up), first handing it
         every job left waiting."""
         if self.immediate:
             return False
         jobs.recover(self.system, self.enqueue, queued_grace=0.0)
-        return super().start_embedded(threads)
+        return super().start_embedded(threads, scheduled=scheduled)
 
 
 def queue_of(system: App) -> JobQueue:
