@@ -7,12 +7,14 @@ nothing above the store sees a row. Queries on hot paths are few and pinned by t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, insert, select, update
+from sqlalchemy import Select, case, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from pathwise.domain.content import Activity, ActivityKind, Feedback, Item, ItemType
 from pathwise.domain.evidence import ClientKey, Evidence, EvidenceKind
@@ -107,6 +109,44 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
 
 
 USERS_HELD = "users_held"  # UserRepository.get's rows, held for one transaction
+
+# Memos that only a write to certain tables makes wrong. Any write to one of them in the
+# transaction forgets the memo: an ORM flush, or a statement sent through the session
+# (``_forget_on_write``). A statement sent on ``session.connection()`` is not seen, so
+# these tables are never written that way.
+_MEMO_TABLES: dict[str, frozenset[str]] = {}
+
+
+def _memo_until_written(name: str, *tables: str) -> str:
+    _MEMO_TABLES[name] = frozenset(tables)
+    return name
+
+
+SECTIONS_HELD = _memo_until_written("sections_held", "sections", "enrollments")  # SectionRepository.sections_of
+CONTENT_STAMPS = _memo_until_written("content_stamps", "frameworks", "skills", "prerequisites", "activities",
+                                     "items")  # PathRepository.content_stamp
+
+
+def _forget(session: Session, tables: set[str] | None) -> None:
+    """Drop the memos that watch any of ``tables`` (every one, when they are not known)."""
+    for name, watched in _MEMO_TABLES.items():
+        if name in session.info and (tables is None or not watched.isdisjoint(tables)):
+            del session.info[name]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_write(state: Any) -> None:
+    if state.is_select or not any(n in state.session.info for n in _MEMO_TABLES):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    _forget(state.session, {name} if isinstance(name, str) else None)  # text or unknown: forget all
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_on_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if any(n in session.info for n in _MEMO_TABLES):
+        _forget(session, {getattr(o, "__tablename__", "") for o in chain(session.new, session.dirty, session.deleted)})
 
 
 class SchoolRepository(_Repo):
@@ -242,14 +282,20 @@ class SectionRepository(_Repo):
             self.s.add(t.EnrollmentRow(section_id=section_id, user_id=user_id, role=role.value))
 
     def sections_of(self, user_id: str, role: Role | None = None) -> list[Section]:
-        q = (
-            select(t.SectionRow)
-            .join(t.EnrollmentRow, t.EnrollmentRow.section_id == t.SectionRow.id)
-            .where(t.EnrollmentRow.user_id == user_id)
-        )
-        if role is not None:
-            q = q.where(t.EnrollmentRow.role == role.value)
-        return [_section(r) for r in self.s.scalars(q.order_by(t.SectionRow.name))]
+        """The user's classes (as ``role``), by name; read once a transaction (an answer's
+        strengths and its path both ask) until the transaction writes classes or enrolments."""
+        hit = transaction_memo(self.s, SECTIONS_HELD).get((user_id, role))
+        if hit is None:
+            q = (
+                select(t.SectionRow)
+                .join(t.EnrollmentRow, t.EnrollmentRow.section_id == t.SectionRow.id)
+                .where(t.EnrollmentRow.user_id == user_id)
+            )
+            if role is not None:
+                q = q.where(t.EnrollmentRow.role == role.value)
+            hit = [_section(r) for r in self.s.scalars(q.order_by(t.SectionRow.name))]
+            transaction_memo(self.s, SECTIONS_HELD)[(user_id, role)] = hit  # the transaction has begun now
+        return list(hit)
 
     def members(self, section_id: str, role: Role) -> list[User]:
         q = (
@@ -635,13 +681,20 @@ class MasteryRepository(_Repo):
         return [tuple(r) for r in self.s.connection().execute(q)]  # type: ignore[misc]
 
     def upsert(self, learner_id: str, skill_code: str, **values: Any) -> None:
+        """Set one estimate: an update, and an insert when there was no row (an answer's
+        mastery write, without reading the row first). A row this transaction holds as an
+        object is changed in place, so the object and the database never disagree."""
         transaction_memo(self.s, MASTERY_NUMBERS).clear()
-        row = self.s.get(t.MasteryRow, (learner_id, skill_code))
-        if row is None:
-            self.s.add(t.MasteryRow(learner_id=learner_id, skill_code=skill_code, **values))
-        else:
+        held = self.s.identity_map.get(identity_key(t.MasteryRow, (learner_id, skill_code)))
+        if held is not None:
             for k, v in values.items():
-                setattr(row, k, v)
+                setattr(held, k, v)
+            return
+        M = t.MasteryRow.__table__
+        done = self.s.connection().execute(
+            update(M).where(M.c.learner_id == learner_id, M.c.skill_code == skill_code).values(**values))
+        if done.rowcount == 0:
+            self.s.connection().execute(insert(M).values(learner_id=learner_id, skill_code=skill_code, **values))
 
     def replace_for_learners(self, rows: Mapping[str, Iterable[dict[str, Any]]]) -> None:
         """Replace these learners' mastery rows with the given ones (by learner): one delete,
@@ -700,9 +753,6 @@ class AuditRepository(_Repo):
         rows = self.s.info.pop(AUDIT_PENDING, None)
         if rows:
             self.s.execute(insert(t.AuditRow), rows)
-
-    def drop_pending(self) -> None:
-        self.s.info.pop(AUDIT_PENDING, None)
 
     def recent(self, learner_id: str | None = None, limit: int = 100) -> list[AuditRecord]:
         self.write_pending()  # what this transaction audited is part of the trail it reads

@@ -22,6 +22,7 @@ from pathwise.store import tables as t
 from pathwise.store import tables_paths as tp
 from pathwise.store.errors import StoreError
 from pathwise.store.repositories import (
+    CONTENT_STAMPS,
     MASTERY_NUMBERS,
     _visible_to,
     item_from_row,
@@ -100,8 +101,12 @@ class PathRepository(_Repo):
     def content_stamp(self, framework_id: str) -> tuple[int, ...] | None:
         """A cheap fingerprint of a framework's content (one query): counts of the framework,
         its skills, prerequisites, activities and items; None when there is no such framework."""
-        row = self.s.execute(_STAMP, {"fid": framework_id}).one()
-        return None if not row[0] else tuple(int(x or 0) for x in row)
+        hit = transaction_memo(self.s, CONTENT_STAMPS).get(framework_id)
+        if hit is None:  # read once a transaction, until it writes content (store.repositories)
+            row = self.s.execute(_STAMP, {"fid": framework_id}).one()
+            hit = (None if not row[0] else tuple(int(x or 0) for x in row),)
+            transaction_memo(self.s, CONTENT_STAMPS)[framework_id] = hit
+        return hit[0]
 
     def skills_with_items(self, framework_id: str) -> set[str]:
         """The skills that have at least one item in the framework."""

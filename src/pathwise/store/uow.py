@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Generic, TypeVar, overload
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -39,61 +40,87 @@ from pathwise.store.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
+R = TypeVar("R")
+
+
+class _Lazy(Generic[R]):
+    """A repository made on first use in a unit of work (a request uses a few of the many),
+    then kept on it for the rest of the transaction."""
+
+    def __init__(self, make: Callable[[Session], R]) -> None:
+        self._make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Lazy[R]: ...
+    @overload
+    def __get__(self, obj: UnitOfWork, owner: type | None = None) -> R: ...
+
+    def __get__(self, obj: UnitOfWork | None, owner: type | None = None) -> R | _Lazy[R]:
+        if obj is None:
+            return self
+        repo = self._make(obj.session)
+        obj.__dict__[self.name] = repo  # found there from now on, without this descriptor
+        return repo
+
 
 class UnitOfWork:
     session: Session
+
+    schools = _Lazy(r.SchoolRepository)
+    users = _Lazy(r.UserRepository)
+    sections = _Lazy(r.SectionRepository)
+    guardians = _Lazy(r.GuardianRepository)
+    frameworks = _Lazy(r.FrameworkRepository)
+    items = _Lazy(r.ItemRepository)
+    activities = _Lazy(r.ActivityRepository)
+    evidence = _Lazy(r.EvidenceRepository)
+    mastery = _Lazy(r.MasteryRepository)
+    model_params = _Lazy(r.ModelParamsRepository)
+    audit = _Lazy(r.AuditRepository)
+    web_sessions = _Lazy(r.SessionRepository)
+    tokens = _Lazy(r.TokenRepository)
+    login_throttle = _Lazy(r.LoginThrottleRepository)
+    jobs = _Lazy(rjobs.JobRepository)
+    practice = _Lazy(rp.PracticeRepository)
+    assessments = _Lazy(rp.AssessmentRepository)
+    outside_work = _Lazy(rp.OutsideWorkRepository)
+    paths = _Lazy(rpath.PathRepository)
+    learner_model = _Lazy(rpath.LearnerModelRepository)
+    school_reads = _Lazy(rpath.SchoolReadRepository)
+    item_bank = _Lazy(rpath.ItemBankRepository)
+    xapi = _Lazy(ri.XapiRepository)
+    lti = _Lazy(ri.LtiRepository)
+    roster = _Lazy(ri.RosterRepository)
+    privacy = _Lazy(ri.PrivacyRepository)
+    case_frameworks = _Lazy(rf.CaseFrameworkRepository)
+    handins = _Lazy(rh.HandinRepository)
+    groups = _Lazy(rg.GroupRepository)
+    insight_reads = _Lazy(rins.InsightReadRepository)
+    messages = _Lazy(rmsg.MessageRepository)
+    reviews = _Lazy(ragency.ReviewRepository)
+    teams = _Lazy(ragency.TeamRepository)
+    locales = _Lazy(rloc.LocaleRepository)
+    grid_reads = _Lazy(rgrid.GridReadRepository)
+    wellbeing = _Lazy(rwell.WellbeingRepository)
+    mentoring = _Lazy(rmentor.MentoringRepository)
+    goals = _Lazy(rgoals.GoalRepository)
+    survey = _Lazy(rsurvey.SurveyRepository)
+    strengths = _Lazy(rsurvey.StrengthRepository)
+    learner_skills = _Lazy(rsurvey.LearnerSkillRepository)
+    experiments = _Lazy(rexp.ExperimentRepository)
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
 
     def __enter__(self) -> UnitOfWork:
+        for name in _REPOSITORIES:  # a unit of work entered again starts with new repositories
+            self.__dict__.pop(name, None)
         self.session = self._factory()
         self._after_commit: list[Callable[[], None]] = []
-        s = self.session
-        self.schools = r.SchoolRepository(s)
-        self.users = r.UserRepository(s)
-        self.sections = r.SectionRepository(s)
-        self.guardians = r.GuardianRepository(s)
-        self.frameworks = r.FrameworkRepository(s)
-        self.items = r.ItemRepository(s)
-        self.activities = r.ActivityRepository(s)
-        self.evidence = r.EvidenceRepository(s)
-        self.mastery = r.MasteryRepository(s)
-        self.model_params = r.ModelParamsRepository(s)
-        self.audit = r.AuditRepository(s)
-        self.web_sessions = r.SessionRepository(s)
-        self.tokens = r.TokenRepository(s)
-        self.login_throttle = r.LoginThrottleRepository(s)
-        self.jobs = rjobs.JobRepository(s)
-        # practice and assessments
-        self.practice = rp.PracticeRepository(s)
-        self.assessments = rp.AssessmentRepository(s)
-        self.outside_work = rp.OutsideWorkRepository(s)
-        # paths, classes, the learner model, school reads, the item bank
-        self.paths = rpath.PathRepository(s)
-        self.learner_model = rpath.LearnerModelRepository(s)
-        self.school_reads = rpath.SchoolReadRepository(s)
-        self.item_bank = rpath.ItemBankRepository(s)
-        # the standards and data portability: xAPI, LTI, rosters, privacy
-        self.xapi = ri.XapiRepository(s)
-        self.lti = ri.LtiRepository(s)
-        self.roster = ri.RosterRepository(s)
-        self.privacy = ri.PrivacyRepository(s)
-        # CASE frameworks
-        self.case_frameworks = rf.CaseFrameworkRepository(s)
-        self.handins = rh.HandinRepository(s)
-        self.groups = rg.GroupRepository(s)
-        self.insight_reads = rins.InsightReadRepository(s)
-        self.messages = rmsg.MessageRepository(s)
-        self.reviews, self.teams = ragency.ReviewRepository(s), ragency.TeamRepository(s)
-        self.locales = rloc.LocaleRepository(s)
-        self.grid_reads = rgrid.GridReadRepository(s)
-        self.wellbeing = rwell.WellbeingRepository(s)
-        self.mentoring = rmentor.MentoringRepository(s)
-        self.goals = rgoals.GoalRepository(s)
-        self.survey, self.strengths = rsurvey.SurveyRepository(s), rsurvey.StrengthRepository(s)
-        self.learner_skills = rsurvey.LearnerSkillRepository(s)
-        self.experiments = rexp.ExperimentRepository(s)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -111,7 +138,8 @@ class UnitOfWork:
             raise Unavailable("the database is not answering just now") from exc
 
     def commit(self) -> None:
-        self.audit.write_pending()  # the audited reads' rows: the write lock only for the commit
+        if r.AUDIT_PENDING in self.session.info:  # the audited reads' rows: the write lock only for the commit
+            self.audit.write_pending()
         self.session.commit()
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:
@@ -130,9 +158,12 @@ class UnitOfWork:
         self.session.flush()
 
     def rollback(self) -> None:
-        self.audit.drop_pending()
+        self.session.info.pop(r.AUDIT_PENDING, None)  # the audited reads' rows go with the work
         self.session.rollback()
         self._after_commit = []
+
+
+_REPOSITORIES = tuple(k for k, v in vars(UnitOfWork).items() if isinstance(v, _Lazy))
 
 
 class Database:
