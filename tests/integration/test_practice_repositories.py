@@ -138,3 +138,25 @@ def test_misconceptions_seen_are_answers_since_a_time_that_name_one(app: App) ->
         seen = uow.practice.misconceptions_seen([t.alice, t.bob], T0)
         assert sorted(seen) == [(t.alice, "i1", "add-denominators"), (t.bob, "i3", "add-denominators")]
         assert uow.practice.misconceptions_seen([], T0) == []
+
+
+def test_an_item_shown_read_changed_and_read_again_in_one_transaction_says_what_was_written(app: App) -> None:
+    """An answer reads the item shown, changes it and reads it again in one unit of work:
+    every read returns what the last write said (the rows are read as columns, changed by a
+    statement, and no object kept by the session can disagree)."""
+    t = build_tiny(app)
+    _session(app, t)
+    with app.uow() as uow:
+        assert uow.practice.presentation("p1").attempts == 0  # type: ignore[union-attr]
+        assert uow.practice.open_presentation("s1").id == "p3"  # type: ignore[union-attr]
+        uow.practice.record_attempt("p1", 1, False, None)
+        assert uow.practice.presentation("p1").attempts == 1  # type: ignore[union-attr]
+        uow.practice.record_attempt("p3", 2, None, T0 + timedelta(minutes=9))
+        shown = uow.practice.presentation("p3")
+        assert shown is not None and (shown.attempts, shown.done, shown.first_correct) == (2, True, None)
+        assert uow.practice.open_presentation("s1").id == "p2"  # type: ignore[union-attr]
+        uow.practice.show_hints("p2", 2)
+        assert [p.hints_shown for p in uow.practice.presentations("s1")] == [0, 2, 0]
+        uow.rollback()
+    with app.uow() as uow:  # rolled back: nothing of it was kept
+        assert [(p.attempts, p.done) for p in uow.practice.presentations("s1")] == [(0, False)] * 3

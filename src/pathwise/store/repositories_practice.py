@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,8 @@ def _codes(text: str) -> tuple[str, ...]:
 # -- rows to records -----------------------------------------------------------------------------
 
 
-def _session(r: tp.PracticeSessionRow) -> PracticeSession:
+def _session(r: Any) -> PracticeSession:
+    """A practice session from its row (an object or a row of columns by name)."""
     return PracticeSession(
         id=r.id, learner_id=r.learner_id, skill_code=r.skill_code, mode=r.mode, started_at=r.started_at,
         assessment_id=r.assessment_id, assignment_id=r.assignment_id, ended_at=r.ended_at,
@@ -53,7 +54,23 @@ def _session(r: tp.PracticeSessionRow) -> PracticeSession:
         summary=dict(r.summary or {}))
 
 
-def _presentation(r: tp.PracticePresentationRow) -> Presentation:
+_S = tp.PracticeSessionRow
+_SESSION_BY_ID = select(_S.id, _S.learner_id, _S.skill_code, _S.mode, _S.started_at, _S.assessment_id,
+                        _S.assignment_id, _S.ended_at, _S.deadline_at, _S.start_mastery, _S.settings,
+                        _S.summary).where(_S.id == bindparam("sid"))
+
+
+# An item shown is read as plain columns, never as an object the session keeps, and changed
+# by a statement on the table: no object of this transaction can disagree with the row (an
+# answer reads the item shown and changes it; see docs/decisions/0016).
+_P = tp.PracticePresentationRow
+_PRESENTATION_COLUMNS = (_P.id, _P.session_id, _P.learner_id, _P.item_id, _P.position, _P.shown_at, _P.params,
+                         _P.choices, _P.hints_shown, _P.attempts, _P.first_correct, _P.done, _P.completed_at)
+_PRESENTATION_BY_ID = select(*_PRESENTATION_COLUMNS).where(_P.id == bindparam("pid"))
+
+
+def _presentation(r: Any) -> Presentation:
+    """An item shown, from its row's columns (a row of ``_PRESENTATION_COLUMNS``)."""
     return Presentation(
         id=r.id, session_id=r.session_id, learner_id=r.learner_id, item_id=r.item_id, position=r.position,
         shown_at=r.shown_at, params=dict(r.params or {}), choices=tuple(r.choices or ()), hints_shown=r.hints_shown,
@@ -119,7 +136,9 @@ class PracticeRepository(_Repo):
     # sessions
 
     def session(self, session_id: str) -> PracticeSession | None:
-        row = self.s.get(tp.PracticeSessionRow, session_id)
+        # as plain columns (every answer and next item asks): the session's changes are
+        # statements on the table, so the row read is the row as this transaction left it
+        row = self.s.connection().execute(_SESSION_BY_ID, {"sid": session_id}).first()
         return _session(row) if row else None
 
     def open_session(self, learner_id: str, skill_code: str, mode: str, started_since: datetime,
@@ -152,27 +171,29 @@ class PracticeRepository(_Repo):
 
     # presentations
 
+    def _shown(self, q: Any, params: dict[str, Any] | None = None) -> list[Presentation]:
+        return [_presentation(r) for r in self.s.connection().execute(q, params or {})]
+
     def presentation(self, presentation_id: str) -> Presentation | None:
-        row = self.s.get(tp.PracticePresentationRow, presentation_id)
-        return _presentation(row) if row else None
+        found = self._shown(_PRESENTATION_BY_ID, {"pid": presentation_id})
+        return found[0] if found else None
 
     def open_presentation(self, session_id: str) -> Presentation | None:
         """The session's unfinished item (the latest, should there be more than one)."""
-        P = tp.PracticePresentationRow
-        q = select(P).where(P.session_id == session_id, P.done.is_(False)).order_by(P.position.desc())
-        row = self.s.scalars(q).first()
-        return _presentation(row) if row else None
+        P = _P
+        found = self._shown(select(*_PRESENTATION_COLUMNS).where(P.session_id == session_id, P.done.is_(False))
+                            .order_by(P.position.desc()).limit(1))
+        return found[0] if found else None
 
     def last_finished(self, session_id: str) -> Presentation | None:
-        P = tp.PracticePresentationRow
-        q = select(P).where(P.session_id == session_id, P.done.is_(True)).order_by(P.position.desc())
-        row = self.s.scalars(q).first()
-        return _presentation(row) if row else None
+        P = _P
+        found = self._shown(select(*_PRESENTATION_COLUMNS).where(P.session_id == session_id, P.done.is_(True))
+                            .order_by(P.position.desc()).limit(1))
+        return found[0] if found else None
 
     def presentations(self, session_id: str) -> list[Presentation]:
-        P = tp.PracticePresentationRow
-        return [_presentation(r) for r in self.s.scalars(select(P).where(P.session_id == session_id)
-                                                         .order_by(P.position))]
+        P = _P
+        return self._shown(select(*_PRESENTATION_COLUMNS).where(P.session_id == session_id).order_by(P.position))
 
     def items_shown(self, session_id: str) -> list[str]:
         """The item ids shown in the session, in order."""
@@ -197,9 +218,9 @@ class PracticeRepository(_Repo):
             attempts=p.attempts, first_correct=p.first_correct, done=p.done, completed_at=p.completed_at))
 
     def _change(self, presentation_id: str, **values: Any) -> None:
-        """One UPDATE by key (no read first: the row may have left the identity map)."""
-        P = tp.PracticePresentationRow
-        self.s.execute(update(P).where(P.id == presentation_id).values(**values))
+        """One UPDATE by key, on the table (no read first, no object to keep in step)."""
+        P = _P.__table__
+        self.s.connection().execute(update(P).where(P.c.id == presentation_id).values(**values))
 
     def finish_presentation(self, presentation_id: str, at: datetime) -> None:
         """Mark the item done (skipped, or left open when its session ends)."""
@@ -221,9 +242,9 @@ class PracticeRepository(_Repo):
 
     def finish_open_presentations(self, session_id: str, at: datetime) -> None:
         """Every unfinished item of the session is done (the session ends): one statement."""
-        P = tp.PracticePresentationRow
-        self.s.execute(update(P).where(P.session_id == session_id, P.done.is_(False))
-                       .values(done=True, completed_at=at))
+        P = _P.__table__
+        self.s.connection().execute(update(P).where(P.c.session_id == session_id, P.c.done.is_(False))
+                                    .values(done=True, completed_at=at))
 
     # responses
 
