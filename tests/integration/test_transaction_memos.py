@@ -90,3 +90,53 @@ def test_an_estimate_is_set_whether_or_not_the_row_is_held(app: App) -> None:
     with app.uow() as uow:
         row = uow.mastery.for_learner(w.alice)["frac.add"]
         assert (row.p_mastery, row.n_evidence, row.n_correct) == (0.8, 3, 2)
+
+
+def test_an_item_read_after_the_transaction_changed_it_is_the_changed_one(app: App) -> None:
+    """``ItemRepository.get`` reads plain columns unless the transaction holds the item as an
+    object (an import changing it): then the object, changed or not yet sent."""
+    from dataclasses import replace
+
+    from pathwise.domain.content import Item, ItemType
+
+    build_tiny(app)
+    item = Item("memo.item.1", ("frac.add",), ItemType.NUMERIC, "1/2 + 1/2 = ?", answer="1")
+    with app.uow() as uow:
+        assert uow.item_bank.save([item], "fw1") == (1, 0, 0)
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.items.get("memo.item.1") == item  # read as columns
+        assert uow.items.get("memo.item.none") is None
+        changed = replace(item, prompt="2/4 + 1/2 = ?")
+        assert uow.item_bank.save([changed], "fw1") == (0, 1, 0)  # the object changed, not yet sent
+        assert uow.items.get("memo.item.1") == changed
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.items.get("memo.item.1") == changed
+
+
+def test_the_path_row_saved_by_a_statement_reads_back_as_written(app: App) -> None:
+    """The path row an answer saves (``stored=True``: one update on the table) reads back the
+    same, times with their zone, in the transaction and after it; a row the transaction
+    holds as an object is changed through the object."""
+    w = build_tiny(app)
+    with app.uow() as uow:
+        uow.paths.save_path_learner(w.alice, T0, T0, ["frac.equiv"], T0)  # no row yet: made
+        uow.flush()
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.paths.path_learner(w.alice) == (T0, T0, ["frac.equiv"])
+        later = T0 + timedelta(hours=1)
+        uow.paths.save_path_learner(w.alice, later, None, ["frac.equiv", "frac.add"], later, stored=True)
+        assert uow.paths.path_learner(w.alice) == (later, None, ["frac.equiv", "frac.add"])
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.paths.path_learner(w.alice) == (T0 + timedelta(hours=1), None, ["frac.equiv", "frac.add"])
+        from pathwise.store import tables_paths as tp
+
+        held = uow.session.get(tp.PathLearnerRow, w.alice)
+        assert held is not None
+        uow.paths.save_path_learner(w.alice, T0, T0, [], T0, stored=True)
+        assert held.newly_mastered == [] and held.synced_at == T0
+        uow.flush()
+        assert uow.paths.path_learner(w.alice) == (T0, T0, [])

@@ -12,7 +12,7 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, event, func, insert, select, update
+from sqlalchemy import Select, bindparam, case, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -456,7 +456,8 @@ def item_to_spec(item: Item) -> dict[str, Any]:
     }
 
 
-def item_from_row(row: t.ItemRow) -> Item:
+def item_from_row(row: Any) -> Item:
+    """An item from its row (an object, or a row of columns by name)."""
     spec = row.spec or {}
     return Item(
         id=row.id,
@@ -472,6 +473,10 @@ def item_from_row(row: t.ItemRow) -> Item:
     )
 
 
+_ITEM_BY_ID = select(t.ItemRow.id, t.ItemRow.skill_codes, t.ItemRow.type, t.ItemRow.prompt, t.ItemRow.difficulty,
+                    t.ItemRow.spec).where(t.ItemRow.id == bindparam("iid"))
+
+
 class ItemRepository(_Repo):
     def add(self, item: Item, framework_id: str | None = None, school_id: str | None = None) -> None:
         self.s.add(t.ItemRow(id=item.id, framework_id=framework_id, type=item.type.value, prompt=item.prompt,
@@ -484,7 +489,10 @@ class ItemRepository(_Repo):
         return (row is not None, row[0] if row is not None else None)
 
     def get(self, item_id: str) -> Item | None:
-        row = self.s.get(t.ItemRow, item_id)
+        # an item this transaction holds as an object (an import changing it) is read from
+        # the object; otherwise as plain columns (every answer reads the item it checks)
+        held = self.s.identity_map.get(identity_key(t.ItemRow, item_id))
+        row = held if held is not None else self.s.connection().execute(_ITEM_BY_ID, {"iid": item_id}).first()
         return item_from_row(row) if row else None
 
     def for_skill(self, skill_code: str, *, school_id: str | None = None,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from pathwise.domain.content import Item
 from pathwise.store import tables as t
@@ -66,6 +67,12 @@ _NUMBERS = select(t.MasteryRow.skill_code, t.MasteryRow.p_mastery, t.MasteryRow.
                   t.MasteryRow.last_evidence_at).where(t.MasteryRow.learner_id == _LID)
 _STATES = select(tp.PathSkillStateRow.skill_code, *(getattr(tp.PathSkillStateRow, f) for f in SKILL_COLUMNS)).where(
     tp.PathSkillStateRow.learner_id == _LID)
+_PATH_LEARNER = tp.PathLearnerRow.__table__
+_SAVE_PATH_LEARNER = (update(_PATH_LEARNER).where(_PATH_LEARNER.c.learner_id == bindparam("lid"))
+                      .values(synced_at=bindparam("synced", type_=_PATH_LEARNER.c.synced_at.type),
+                              last_check_at=bindparam("checked", type_=_PATH_LEARNER.c.last_check_at.type),
+                              newly_mastered=bindparam("newly", type_=_PATH_LEARNER.c.newly_mastered.type),
+                              updated_at=bindparam("now", type_=_PATH_LEARNER.c.updated_at.type)))
 _LEARNER = select(tp.PathLearnerRow.synced_at, tp.PathLearnerRow.last_check_at,
                   tp.PathLearnerRow.newly_mastered).where(tp.PathLearnerRow.learner_id == _LID)
 _OPENED = select(tp.PathOpenedRow.skill_code).where(tp.PathOpenedRow.learner_id == _LID)
@@ -211,9 +218,11 @@ class PathRepository(_Repo):
                           newly_mastered: Sequence[str], now: datetime, *, stored: bool = False) -> None:
         """Store the learner's path row; ``stored``: the caller read it in this transaction, so
         one UPDATE does (no read first)."""
-        if stored:
-            self.s.execute(update(tp.PathLearnerRow).where(tp.PathLearnerRow.learner_id == learner_id).values(
-                synced_at=synced_at, last_check_at=last_check_at, newly_mastered=list(newly_mastered), updated_at=now))
+        if stored and self.s.identity_map.get(identity_key(tp.PathLearnerRow, learner_id)) is None:
+            # a statement on the table (no object of this transaction holds the row to disagree)
+            self.s.connection().execute(_SAVE_PATH_LEARNER, {
+                "lid": learner_id, "synced": synced_at, "checked": last_check_at,
+                "newly": list(newly_mastered), "now": now})
             return
         row = self.s.get(tp.PathLearnerRow, learner_id)
         if row is None:
