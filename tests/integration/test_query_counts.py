@@ -31,13 +31,14 @@ items:
 
 # The pinned counts (the same on SQLite and PostgreSQL). A change that makes one of these
 # hot paths cheaper lowers its pin; one that makes it dearer must say why here.
-ANSWER = 26  # check the answer, store it and its evidence, fold it into mastery and the review schedule
+ANSWER = 25  # check the answer, store it and its evidence, fold it into mastery and the review schedule
 # (the strengths-and-needs projection follows mastery: the learner's classes, whether their frameworks'
 # kept content is current, and the stored lists, with a delete and an insert more only when the lists
 # change; services/strengths.py. The learner and their mastery numbers are read once per transaction,
 # and the meter reads the skill's numbers from there: store.repositories.transaction_memo; the learner's
 # classes and the content's fingerprint are read once for the projection and the path alike, and an
-# estimate is written with an update alone, the row not read first: MasteryRepository.upsert)
+# estimate is written with an update alone, the row not read first: MasteryRepository.upsert; the
+# response just stored is shown as the item's last one without reading it back)
 NEXT_ITEM = 9  # the session, the learner, the open item, the items shown, the candidates, recent ones,
 # the meter, and the new item stored (the item shown from what was chosen, not read again)
 WHATS_NEXT = 12  # (+1: the learner's active goals, now records of their own; services/goals.py)

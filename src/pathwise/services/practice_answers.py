@@ -100,11 +100,12 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
     # the unique key stops it here and the first outcome is returned. (No SAVEPOINT:
     # SQLite's driver would commit it on release.)
     try:
-        uow.practice.add_response(PracticeResponse(
+        stored = PracticeResponse(
             id=ev_id, presentation_id=pres.id, learner_id=sess.learner_id, client_attempt_id=attempt_id,
             status=result.status.value, score=score, created_at=now,
             response={"value": _response_text(response), "attempt": attempt_no}, message=message,
-            misconception=result.misconception, confidence=float(confidence) if confidence is not None else None))
+            misconception=result.misconception, confidence=float(confidence) if confidence is not None else None)
+        uow.practice.add_response(stored)
     except AlreadyStored:
         uow.rollback()
         prior = uow.practice.response_to_attempt(sess.learner_id, attempt_id)
@@ -142,7 +143,7 @@ def submit_answer(uow: UnitOfWork, tracker: Tracker, actor: Actor, presentation_
     out = Outcome(result.status.value, result.correct, message, result.misconception, score, attempt_no, False, ev_id)
     shown = view(uow, sess)
     complete = pres.done and shown.answered >= shown.length
-    return AnswerResult(out, presented(uow, pres, sess, inst), shown.meter, complete)
+    return AnswerResult(out, presented(uow, pres, sess, inst, last=stored), shown.meter, complete)
 
 
 def _duplicate(uow: UnitOfWork, prior: PracticeResponse, sess: PracticeSession,

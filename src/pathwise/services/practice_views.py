@@ -321,12 +321,16 @@ def outcome_of(r: PracticeResponse, attempt: int | None, duplicate: bool = False
                    attempt if attempt is not None else int(r.response.get("attempt", 0)), duplicate, r.id)
 
 
-def presented(uow: UnitOfWork, pres: Presentation, sess: PracticeSession, inst: Item | None = None) -> Presented:
+def presented(uow: UnitOfWork, pres: Presentation, sess: PracticeSession, inst: Item | None = None,
+              last: PracticeResponse | None = None) -> Presented:
+    """The item as shown, with its last response: ``last`` when the caller has just stored
+    it (an answer), else read."""
     inst = inst or instance(uow, pres)
     allowed = hints_allowed(sess)
     shown = inst.hints[: pres.hints_shown] if allowed else ()
     # a response is stored only with the attempt it counts (services.practice_answers): none before
-    last = uow.practice.last_response(pres.id) if pres.attempts else None
+    if last is None and pres.attempts:
+        last = uow.practice.last_response(pres.id)
     return Presented(
         id=pres.id, session_id=pres.session_id, item_id=pres.item_id, type=inst.type.value, prompt=inst.prompt,
         choices=tuple(pres.choices), hints=tuple(shown), hints_total=len(inst.hints), hints_allowed=allowed,
