@@ -580,14 +580,12 @@ class EvidenceRepository(_Repo):
         ids = sorted(set(learner_ids))
         if not ids:
             return
-        if self.s.get_bind().dialect.name == "postgresql":
-            # NO KEY UPDATE: two writers of one learner still wait for each other, but rows that
-            # only point at the learner (an audit row, a class page's reads) do not wait for them
-            self.s.execute(select(t.UserRow.id).where(t.UserRow.id.in_(ids)).order_by(t.UserRow.id)
-                           .with_for_update(key_share=True))
-        else:  # the learners' rows loaded in this session stay as they are (no write changes them)
-            self.s.execute(update(t.UserRow).where(t.UserRow.id.in_(ids)).values(active=t.UserRow.active),
-                           execution_options={"synchronize_session": False})
+        # PostgreSQL's NO KEY UPDATE: two writers of one learner still wait for each other, but
+        # rows that only point at the learner (an audit row, a class page's reads) do not wait
+        # for them. SQLite's no-op write changes nothing, so the learners' rows this session
+        # holds stay as they are.
+        pg = self.s.get_bind().dialect.name == "postgresql"
+        self.s.connection().execute(_LOCK_FOR_UPDATE if pg else _LOCK_BY_WRITING, {"ids": ids})
 
     def get(self, evidence_id: str) -> Evidence | None:
         row = self.s.get(t.EvidenceRow, evidence_id)
@@ -659,6 +657,14 @@ class EvidenceRepository(_Repo):
 
 
 _MASTERY_COLUMNS = tuple(getattr(t.MasteryRow, f.name) for f in dataclass_fields(MasteryRecord))
+
+
+_USERS = t.UserRow.__table__
+# EvidenceRepository.lock_learners, built once (every answer locks its learner)
+_LOCK_FOR_UPDATE = (select(_USERS.c.id).where(_USERS.c.id.in_(bindparam("ids", expanding=True)))
+                    .order_by(_USERS.c.id).with_for_update(key_share=True))
+_LOCK_BY_WRITING = update(_USERS).where(_USERS.c.id.in_(bindparam("ids", expanding=True))).values(
+    active=_USERS.c.active)
 
 
 MASTERY_NUMBERS = "mastery_numbers"  # the memo of PathRepository.mastery_numbers; every mastery write clears it

@@ -67,6 +67,12 @@ _NUMBERS = select(t.MasteryRow.skill_code, t.MasteryRow.p_mastery, t.MasteryRow.
                   t.MasteryRow.last_evidence_at).where(t.MasteryRow.learner_id == _LID)
 _STATES = select(tp.PathSkillStateRow.skill_code, *(getattr(tp.PathSkillStateRow, f) for f in SKILL_COLUMNS)).where(
     tp.PathSkillStateRow.learner_id == _LID)
+_STATE = LearnerModelStateRow.__table__
+_MODEL_STATE = select(_STATE.c.model_version, _STATE.c.state, _STATE.c.last_at, _STATE.c.last_id).where(
+    _STATE.c.learner_id == bindparam("lid"))
+_SAVE_MODEL_STATE = update(_STATE).where(_STATE.c.learner_id == bindparam("lid")).values(
+    {c: bindparam(f"v_{c}", type_=_STATE.c[c].type) for c in ("model_version", "state", "updated_at", "last_at",
+                                                              "last_id")})
 _PATH_LEARNER = tp.PathLearnerRow.__table__
 _SAVE_PATH_LEARNER = (update(_PATH_LEARNER).where(_PATH_LEARNER.c.learner_id == bindparam("lid"))
                       .values(synced_at=bindparam("synced", type_=_PATH_LEARNER.c.synced_at.type),
@@ -315,9 +321,7 @@ class LearnerModelRepository(_Repo):
     def state(self, learner_id: str) -> LearnerModelState | None:
         """The learner's stored model state, read as plain columns: ``state`` is decoded afresh
         for the caller, who may change it in place (saving it is ``save_state``)."""
-        R = LearnerModelStateRow.__table__.c
-        found = self.s.connection().execute(select(R.model_version, R.state, R.last_at, R.last_id)
-                                            .where(R.learner_id == learner_id)).first()
+        found = self.s.connection().execute(_MODEL_STATE, {"lid": learner_id}).first()
         if found is None:
             return None
         return LearnerModelState(found[0], found[1], found[2], found[3])
@@ -328,9 +332,10 @@ class LearnerModelRepository(_Repo):
         an insert."""
         values = {"model_version": model_version, "state": state, "updated_at": updated_at, "last_at": last_at,
                   "last_id": last_id}
-        table = LearnerModelStateRow.__table__
-        done = self.s.connection().execute(update(table).where(table.c.learner_id == learner_id).values(**values))
+        done = self.s.connection().execute(_SAVE_MODEL_STATE,
+                                           {"lid": learner_id, **{f"v_{k}": v for k, v in values.items()}})
         if done.rowcount == 0:
+            table = LearnerModelStateRow.__table__
             self.s.connection().execute(insert(table).values(learner_id=learner_id, **values))
 
     def replace_states(self, states: Mapping[str, dict[str, Any] | None]) -> None:

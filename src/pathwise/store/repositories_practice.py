@@ -77,7 +77,19 @@ def _presentation(r: Any) -> Presentation:
         attempts=r.attempts, first_correct=r.first_correct, done=r.done, completed_at=r.completed_at)
 
 
-def _response(r: tp.PracticeResponseRow) -> PracticeResponse:
+_R = tp.PracticeResponseRow
+_RESPONSE_COLUMNS = (_R.id, _R.presentation_id, _R.learner_id, _R.client_attempt_id, _R.status, _R.score,
+                     _R.created_at, _R.response, _R.message, _R.misconception, _R.confidence)
+# built once (an answer asks both): a response is only ever added, so its columns are the row
+_RESPONSE_TO_ATTEMPT = select(*_RESPONSE_COLUMNS).where(_R.learner_id == bindparam("lid"),
+                                                        _R.client_attempt_id == bindparam("aid"))
+_ANSWERED = (select(func.count()).select_from(tp.PracticePresentationRow)
+             .where(tp.PracticePresentationRow.session_id == bindparam("sid"),
+                    tp.PracticePresentationRow.attempts > 0))
+
+
+def _response(r: Any) -> PracticeResponse:
+    """A response from its row (an object, or a row of ``_RESPONSE_COLUMNS``)."""
     return PracticeResponse(
         id=r.id, presentation_id=r.presentation_id, learner_id=r.learner_id, client_attempt_id=r.client_attempt_id,
         status=r.status, score=r.score, created_at=r.created_at, response=dict(r.response or {}), message=r.message,
@@ -207,9 +219,7 @@ class PracticeRepository(_Repo):
         return list(self.s.scalars(q))
 
     def answered_count(self, session_id: str) -> int:
-        P = tp.PracticePresentationRow
-        q = select(func.count()).select_from(P).where(P.session_id == session_id, P.attempts > 0)
-        return self.s.scalar(q) or 0
+        return int(self.s.connection().execute(_ANSWERED, {"sid": session_id}).scalar() or 0)
 
     def add_presentation(self, p: Presentation) -> None:
         self.s.add(tp.PracticePresentationRow(
@@ -261,8 +271,7 @@ class PracticeRepository(_Repo):
             raise AlreadyStored(f"attempt {r.client_attempt_id} of {r.learner_id} is already stored") from exc
 
     def response_to_attempt(self, learner_id: str, client_attempt_id: str) -> PracticeResponse | None:
-        R = tp.PracticeResponseRow
-        row = self.s.scalar(select(R).where(R.learner_id == learner_id, R.client_attempt_id == client_attempt_id))
+        row = self.s.connection().execute(_RESPONSE_TO_ATTEMPT, {"lid": learner_id, "aid": client_attempt_id}).first()
         return _response(row) if row else None
 
     def last_response(self, presentation_id: str) -> PracticeResponse | None:

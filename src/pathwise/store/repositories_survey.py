@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from pathwise.domain.people import Role
 from pathwise.store import tables as t
@@ -36,11 +36,14 @@ class SurveyRepository(_Repo):
         self.s.execute(delete(ts.SurveyAnswerRow).where(ts.SurveyAnswerRow.learner_id == learner_id))
 
 
+_STRENGTHS = select(ts.LearnerStrengthRow.kind, ts.LearnerStrengthRow.position, ts.LearnerStrengthRow.code).where(
+    ts.LearnerStrengthRow.learner_id == bindparam("lid"))  # built once: every answer compares with it
+
+
 class StrengthRepository(_Repo):
     def for_learner(self, learner_id: str) -> list[tuple[str, int, str]]:
         """(kind, position, code) rows of the learner, sorted."""
-        R = ts.LearnerStrengthRow
-        rows = self.s.execute(select(R.kind, R.position, R.code).where(R.learner_id == learner_id))
+        rows = self.s.connection().execute(_STRENGTHS, {"lid": learner_id})
         return sorted((str(k), int(p), str(c)) for k, p, c in rows)
 
     def replace(self, learner_id: str, entries: Iterable[tuple[str, int, str]]) -> None:
