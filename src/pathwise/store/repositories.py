@@ -110,6 +110,13 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
 
 USERS_HELD = "users_held"  # UserRepository.get's rows, held for one transaction
 
+
+def held_object(session: Session, row_class: type, key: Any) -> Any | None:
+    """The object the session already holds for this row, if any (no query). A row read as
+    plain columns or changed by a statement on its table must yield to such an object, or
+    the two would disagree within the transaction."""
+    return session.identity_map.get(identity_key(row_class, key))
+
 # Memos that only a write to certain tables makes wrong. Any write to one of them in the
 # transaction forgets the memo: an ORM flush, or a statement sent through the session
 # (``_forget_on_write``). A statement sent on ``session.connection()`` is not seen, so
@@ -491,7 +498,7 @@ class ItemRepository(_Repo):
     def get(self, item_id: str) -> Item | None:
         # an item this transaction holds as an object (an import changing it) is read from
         # the object; otherwise as plain columns (every answer reads the item it checks)
-        held = self.s.identity_map.get(identity_key(t.ItemRow, item_id))
+        held = held_object(self.s, t.ItemRow, item_id)
         row = held if held is not None else self.s.connection().execute(_ITEM_BY_ID, {"iid": item_id}).first()
         return item_from_row(row) if row else None
 
@@ -699,7 +706,7 @@ class MasteryRepository(_Repo):
         mastery write, without reading the row first). A row this transaction holds as an
         object is changed in place, so the object and the database never disagree."""
         transaction_memo(self.s, MASTERY_NUMBERS).clear()
-        held = self.s.identity_map.get(identity_key(t.MasteryRow, (learner_id, skill_code)))
+        held = held_object(self.s, t.MasteryRow, (learner_id, skill_code))
         if held is not None:
             for k, v in values.items():
                 setattr(held, k, v)

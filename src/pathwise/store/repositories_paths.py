@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from pathwise.domain.content import Item
 from pathwise.store import tables as t
@@ -26,6 +25,7 @@ from pathwise.store.repositories import (
     CONTENT_STAMPS,
     MASTERY_NUMBERS,
     _visible_to,
+    held_object,
     item_from_row,
     item_to_spec,
     split_codes,
@@ -224,7 +224,7 @@ class PathRepository(_Repo):
                           newly_mastered: Sequence[str], now: datetime, *, stored: bool = False) -> None:
         """Store the learner's path row; ``stored``: the caller read it in this transaction, so
         one UPDATE does (no read first)."""
-        if stored and self.s.identity_map.get(identity_key(tp.PathLearnerRow, learner_id)) is None:
+        if stored and held_object(self.s, tp.PathLearnerRow, learner_id) is None:
             # a statement on the table (no object of this transaction holds the row to disagree)
             self.s.connection().execute(_SAVE_PATH_LEARNER, {
                 "lid": learner_id, "synced": synced_at, "checked": last_check_at,
