@@ -145,7 +145,8 @@ def test_reviews_fall_due_and_a_failed_recheck_reopens(sch: tuple[App, WebSchool
     later = items[0].due_at + timedelta(days=1)
     res = _next(system, student(w, w.ana), w.ana, now=later)
     review = next(a for a in res.items if a.activity_id == "practice.frac.equiv")
-    assert review.purpose == "review" and review.reason.startswith("Review: last practised")
+    assert review.purpose == "review" and review.reason.startswith("Due for review: ")
+    assert "last practised" in review.reason
     evs = [Evidence(f"rc-{i}", w.ana, EvidenceKind.ANSWER, ("frac.equiv",), 0.0, later + timedelta(minutes=i),
                     item_id="q-frac.equiv") for i in range(2)]
     _record(system, evs)

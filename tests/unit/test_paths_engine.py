@@ -101,8 +101,24 @@ def test_review_due_is_offered_with_its_age() -> None:
     v = view({"a", "d"}, review_due={"a": 21.0}, retrievability={"a": 0.85, "d": 0.99})
     recs = rank(G, ACTS, v, k=5, titles=TITLES)
     a = next(r for r in recs if r.activity.id == "p.a")
-    assert a.purpose == "review" and a.reason == "Review: last practised 3 weeks ago"
+    assert a.purpose == "review" and a.reason == "Due for review: Alpha, last practised 3 weeks ago"
+    assert "Keep it fresh: Alpha" in [r.text for r in a.reasons]
     assert "p.d" not in [r.activity.id for r in recs]  # mastered and not due
+
+
+def test_a_mixed_review_names_the_skill_whose_age_it_gives() -> None:
+    """A review of several skills, one due (6 weeks) and one practised today: the words name
+    the due skill, so the age is never read as that of the whole activity."""
+    mixed = Activity("mix.ad", "Mixed review: Alpha and Delta", ActivityKind.PRACTICE, ("a", "d"))
+    v = view({"a", "d"}, review_due={"a": 42.0}, retrievability={"a": 0.8, "d": 0.99})
+    rec = next(r for r in rank(G, [mixed], v, k=3, titles=TITLES) if r.activity.id == "mix.ad")
+    assert rec.purpose == "review" and rec.skills == ("a",)
+    assert rec.reason == "Due for review: Alpha, last practised 6 weeks ago"
+    both = view({"a", "d"}, review_due={"a": 42.0, "d": 9.0}, retrievability={"a": 0.8, "d": 0.9})
+    rec = next(r for r in rank(G, [mixed], both, k=3, titles=TITLES) if r.activity.id == "mix.ad")
+    texts = [r.text for r in rec.reasons]
+    assert rec.reason == "Due for review: Alpha, last practised 6 weeks ago"  # the older of the two
+    assert "Keep it fresh: Alpha and 1 more" in texts
 
 
 def test_wheel_spinning_routes_to_prerequisites() -> None:
@@ -115,7 +131,7 @@ def test_wheel_spinning_routes_to_prerequisites() -> None:
     assert "p.c" not in ids
     assert recs[0].purpose == "step_back" and recs[0].activity.id in {"p.a", "p.b"}
     # the prerequisites are mastered: the words say refresh, never "strengthen" a mastered skill
-    assert recs[0].reason == "Step back: refresh Beta (mastered), which Gamma builds on"
+    assert recs[0].reason == "Step back: refresh Beta (mastered), a base for Gamma"
     assert not any("strengthen" in r.reason for r in recs)
     assert step_back_targets(G, "c", {"a": 0.99, "b": 0.96, "d": 0.2}) == ["b", "a"]
     with pytest.raises(ValueError):

@@ -66,3 +66,12 @@ def test_short_reason_cuts_at_a_word() -> None:
     assert len(out) <= MAX_REASON_CHARS and out.endswith("…") and not out.endswith(" …")
     assert out[:-1].split()[-1] == "fractions"
     assert short_reason("Your teacher's focus this week") == "Your teacher's focus this week"
+
+
+def test_a_cut_after_a_cut_name_shows_one_ellipsis() -> None:
+    """A name already cut ("proportional…") and then the reason cut right after it: one
+    ellipsis, never two."""
+    text = ("Step back: refresh Solve proportions (mastered), which Recognise and use proportional… "
+            "builds on and more words")
+    out = short_reason(text)
+    assert out.endswith("proportional…") and "……" not in out and len(out) <= MAX_REASON_CHARS

@@ -184,7 +184,7 @@ def _cut(text: str, limit: int) -> str:
     head = text[:limit - 1]
     if " " in head:
         head = head[:head.rindex(" ")]
-    return head.rstrip(" ,;:") + "…"
+    return head.rstrip(" ,;:…") + "…"
 
 
 def _name(titles: Mapping[str, str] | None, code: str) -> str:
@@ -368,8 +368,8 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
         if back:
             pre = back[0]
             if pre in mastered:  # the words follow the number: a mastered skill is refreshed, not strengthened
-                text = (f"Step back: refresh {_name(titles, pre)} (mastered), which "
-                        f"{_name(titles, step[pre])} builds on")
+                # the skill that needs it last, so a cut never loses what the sentence means
+                text = f"Step back: refresh {_name(titles, pre)} (mastered), a base for {_name(titles, step[pre])}"
             else:
                 text = f"Step back: strengthen {_name(titles, pre)} before more {_name(titles, step[pre])}"
             add("step_back", w.step_back, 1.0, text)
@@ -385,10 +385,15 @@ def _rank(graph: SkillGraph, activities: Sequence[Activity], view: LearnerView, 
                 add("readiness", w.readiness, ready, partial(_ready_text, graph, main, view, titles))
         if review:
             r = min(view.retrievability.get(s, 0.9) for s in review)
-            days = max(view.review_due[s] for s in review)
+            # the words name the skill whose age they give (the oldest due), never the activity's
+            oldest = max(review, key=lambda s: view.review_due[s])
+            days = view.review_due[oldest]
+            name = _name(titles, oldest)
             add("review", w.review, min(1.0, 0.6 + (1.0 - r) * 2.0),
-                f"Review: last practised {ago(days)}" if days >= 1 else "Review: time for a quick re-check")
-            add("gain", w.gain, (1.0 - r) * kind_gain, f"Keep {_name(titles, review[0])} fresh")
+                f"Due for review: {name}, last practised {ago(days)}" if days >= 1
+                else f"Due for a quick re-check: {name}")
+            add("gain", w.gain, (1.0 - r) * kind_gain,
+                f"Keep it fresh: {name}" + (f" and {len(review) - 1} more" if len(review) > 1 else ""))
         if act.kind in (ActivityKind.PRACTICE, ActivityKind.CHECK, ActivityKind.PROJECT):
             pm = sum(p.get(s, 0.0) for s in served) / len(served)
             succ = pm * (1 - hints.slip) + (1 - pm) * hints.guess
