@@ -58,3 +58,12 @@ def test_the_same_numbers_draw_the_same_chart_once() -> None:
     assert a is b
     c = charts.class_progress_chart([WeekPoint(date(2026, 9, 7), 2, 2)], "Again")
     assert c != a and "Again" in c
+
+
+def test_the_distribution_carries_no_tooltip_data_but_draws_each_count() -> None:
+    """The tooltips' script is off, so their hidden data (``<desc>`` per bar) is not drawn;
+    the bars and the skills' names still are."""
+    dist = dict(_all())["chart-distribution"]
+    assert "<desc" not in dist
+    assert len(re.findall(r"<rect\b[^>]*class=\"rect reactive", dist)) >= 5  # the non-zero counts
+    assert "Decimals" in dist and "Fractions" in dist

@@ -122,9 +122,18 @@ def distribution_chart(per_skill: Sequence[object], states: Sequence[State], lab
     return _drawn("distribution", tuple(per_skill), label, chart_id, tuple(states))
 
 
+class _StackedBars(pygal.HorizontalStackedBar):  # type: ignore[misc]
+    """pygal's stacked bars without the hidden data its script reads for tooltips (four
+    ``<desc>`` per bar): the script is off, so they only made the page heavier and the chart
+    slower to draw (about a fifth of its time, half its markup)."""
+
+    def _tooltip_data(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 def _distribution(per_skill: Sequence[object], states: Sequence[State], label: str) -> pygal.HorizontalStackedBar:
     height = max(260, 60 + 26 * len(per_skill))
-    chart = pygal.HorizontalStackedBar(**_config(style=_style([STATE_COLOURS[s] for s in states]),
+    chart = _StackedBars(**_config(style=_style([STATE_COLOURS[s] for s in states]),
                                                  truncate_label=28, x_title="students", height=height))
     chart.title = label
     top_down = list(reversed(per_skill))  # pygal draws the first bar at the bottom
